@@ -1,0 +1,48 @@
+"""Helpers shared by adapters that keep whole documents (memory, SQLite)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from ..domain.deltas import StatsDelta, TrendFact
+from ..domain.ports import AffinityWrite, StaleWrite, StatsWrite
+from ..domain.stats import AffinityState, StatsState, apply_stats_delta
+
+
+def check_hwm(kind: str, doc_id: str, stored: int, expected: int) -> None:
+    if stored != expected:
+        raise StaleWrite(f"{kind} {doc_id!r}: stored hwm {stored}, expected {expected}")
+
+
+def apply_stats_write(state: StatsState | None, write: StatsWrite) -> StatsState:
+    state = state or StatsState(user_id=write.user_id)
+    check_hwm("user_stats", write.user_id, state.hwm, write.expected_hwm)
+    delta = StatsDelta()
+    delta.total, delta.sum_ratings, delta.watch_time = write.total, write.sum_ratings, write.watch_time
+    delta.dist = list(write.dist)
+    delta.monthly = dict(write.monthly)
+    new = apply_stats_delta(state, delta)
+    return msgspec.structs.replace(new, hwm=write.new_hwm, updated_at=write.updated_at)
+
+
+def apply_affinity_write(doc: AffinityState | None, write: AffinityWrite) -> AffinityState:
+    stored = doc.hwm if doc else 0
+    check_hwm("user_affinities", write.id, stored, write.expected_hwm)
+    return AffinityState(
+        id=write.id, user_id=write.user_id, type=write.type, name=write.name, name_key=write.name_key,
+        count=(doc.count if doc else 0) + write.count,
+        sum_ratings=(doc.sum_ratings if doc else 0) + write.sum_ratings,
+        hwm=write.new_hwm, updated_at=write.updated_at,
+    )
+
+
+def fact_wins(new: TrendFact, old_seq: int | None) -> bool:
+    """A trend fact replaces the stored one only when it is newer. Events
+    without seq (seed producers) carry 0 and always win."""
+    return old_seq is None or new.seq == 0 or new.seq > old_seq
+
+
+def rank_affinities(docs: list[AffinityState], sort: str) -> list[AffinityState]:
+    if sort == "avg_rating":
+        return sorted(docs, key=lambda a: (-a.avg_rating, -a.count, a.name))
+    return sorted(docs, key=lambda a: (-a.count, a.name))

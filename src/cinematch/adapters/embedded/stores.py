@@ -1,0 +1,362 @@
+"""SQLite implementations of the ports. Where a delta becomes an update for the
+embedded profile: `SqliteStatsStore.apply` and `SqliteAffinityStore.apply`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+import msgspec
+
+from ...domain.catalog import CatalogMovie
+from ...domain.deltas import TrendFact
+from ...domain.diary import DiaryEntry
+from ...domain.events import Event, encode_event
+from ...domain.ports import (
+    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange,
+    DiaryStore, EventSource, Record, StatsStore, StatsWrite, TrendStore, User, UserStore,
+)
+from ...domain.stats import AffinityState, StatsState
+from ...domain.text import normalize_title
+from ..common import apply_affinity_write, apply_stats_write, check_hwm, fact_wins
+from .db import Database
+
+_enc = msgspec.json.Encoder()
+_entry = msgspec.json.Decoder(DiaryEntry)
+_movie = msgspec.json.Decoder(CatalogMovie)
+_stats = msgspec.json.Decoder(StatsState)
+
+
+def _in(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _chunks(items: Sequence, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class SqliteUserStore(UserStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, user: User) -> None:
+        import sqlite3
+        try:
+            with self.db.tx() as c:
+                c.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",
+                          (user.id, user.username, user.password_hash, int(user.is_admin), user.created_at))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"username {user.username!r} is taken") from None
+
+    def _row(self, rows: list[tuple]) -> User | None:
+        if not rows:
+            return None
+        uid, name, pw, admin, created = rows[0]
+        return User(id=uid, username=name, password_hash=pw, is_admin=bool(admin), created_at=created)
+
+    async def by_username(self, username: str) -> User | None:
+        return self._row(self.db.query("SELECT * FROM users WHERE username = ?", (username,)))
+
+    async def by_id(self, user_id: str) -> User | None:
+        return self._row(self.db.query("SELECT * FROM users WHERE id = ?", (user_id,)))
+
+
+class SqliteDiaryStore(DiaryStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+        with self.db.tx() as c:
+            row = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
+            seq = row[0] if row else 0
+            events = []
+            for change in changes:
+                if change.expected_seq is not None:
+                    target = change.delete_id or (change.put.id if change.put else None)
+                    cur = c.execute("SELECT seq FROM diary WHERE user_id = ? AND id = ?", (user_id, target)).fetchone()
+                    if cur is None or cur[0] != change.expected_seq:
+                        raise Conflict(f"entry {target!r} changed concurrently")  # rolls back
+                seq += 1
+                event = msgspec.structs.replace(change.event, seq=seq)
+                events.append(event)
+                if change.put is not None:
+                    e = msgspec.structs.replace(change.put, seq=seq)
+                    c.execute("INSERT OR REPLACE INTO diary VALUES (?, ?, ?, ?, ?, ?)",
+                              (user_id, e.id, e.date, e.added_at, seq, _enc.encode(e)))
+                if change.delete_id is not None:
+                    c.execute("DELETE FROM diary WHERE user_id = ? AND id = ?", (user_id, change.delete_id))
+                c.execute("INSERT INTO events (user_id, payload) VALUES (?, ?)", (user_id, encode_event(event)))
+            c.execute("INSERT INTO user_seq VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET seq = excluded.seq",
+                      (user_id, seq))
+        self.db.notify()
+        return events
+
+    async def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
+        rows = self.db.query("SELECT doc FROM diary WHERE user_id = ? AND id = ?", (user_id, entry_id))
+        return _entry.decode(rows[0][0]) if rows else None
+
+    async def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
+        rows = self.db.query(
+            "SELECT doc FROM diary WHERE user_id = ? ORDER BY date DESC, added_at DESC, id DESC LIMIT ? OFFSET ?",
+            (user_id, limit, offset))
+        (total,) = self.db.query("SELECT count(*) FROM diary WHERE user_id = ?", (user_id,))[0]
+        return [_entry.decode(r[0]) for r in rows], total
+
+    async def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
+        with self.db.tx() as c:  # one consistent read of entries and version
+            rows = c.execute("SELECT doc FROM diary WHERE user_id = ?", (user_id,)).fetchall()
+            v = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
+        return [_entry.decode(r[0]) for r in rows], (v[0] if v else 0)
+
+    async def version(self, user_id: str) -> int:
+        rows = self.db.query("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,))
+        return rows[0][0] if rows else 0
+
+    async def user_ids(self) -> list[str]:
+        return [r[0] for r in self.db.query("SELECT DISTINCT user_id FROM diary ORDER BY user_id")]
+
+
+class SqliteEventSource(EventSource):
+    """Tails the events table (the outbox) for one consumer group."""
+
+    def __init__(self, db: Database, group: str = "projections") -> None:
+        self.db = db
+        self.group = group
+        self._cursor: int | None = None
+        self._wake: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        self._wake = self.db.listen()
+
+    async def stop(self) -> None:
+        if self._wake is not None:
+            self.db.unlisten(self._wake)
+
+    def committed(self) -> int:
+        rows = self.db.query("SELECT next_position FROM consumer_offsets WHERE grp = ?", (self.group,))
+        return rows[0][0] if rows else 0
+
+    def _fetch(self, max_records: int) -> list[tuple]:
+        if self._cursor is None:
+            self._cursor = self.committed()
+        return self.db.query("SELECT position, payload FROM events WHERE position >= ? ORDER BY position LIMIT ?",
+                             (self._cursor, max_records))
+
+    async def poll(self, max_records: int, timeout: float) -> list[Record]:
+        if self._wake is not None:
+            self._wake.clear()
+        rows = self._fetch(max_records)
+        if not rows and timeout > 0 and self._wake is not None:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                return []
+            rows = self._fetch(max_records)
+        if rows:
+            self._cursor = rows[-1][0] + 1
+        return [Record(payload=bytes(p), position=pos) for pos, p in rows]
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        if records:
+            with self.db.tx() as c:
+                c.execute("INSERT INTO consumer_offsets VALUES (?, ?) ON CONFLICT(grp) DO UPDATE SET "
+                          "next_position = excluded.next_position", (self.group, records[-1].position + 1))
+
+    async def rewind(self) -> None:
+        self._cursor = self.committed()
+
+    def pending(self) -> int:
+        (n,) = self.db.query("SELECT count(*) FROM events WHERE position >= ?", (self.committed(),))[0]
+        return n
+
+
+def _catalog_row(m: CatalogMovie) -> tuple:
+    return (m.id, m.title, m.original_title, m.normalized_title, m.normalized_original_title, _enc.encode(m))
+
+
+class SqliteCatalogStore(CatalogStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert(self, movies: Sequence[CatalogMovie]) -> int:
+        with self.db.tx() as c:
+            c.executemany("INSERT OR REPLACE INTO catalog VALUES (?, ?, ?, ?, ?, ?)", [_catalog_row(m) for m in movies])
+        return len(movies)
+
+    async def candidates(self, name: str) -> list[CatalogMovie]:
+        norm = normalize_title(name) or "\x00"
+        rows = self.db.query(
+            "SELECT doc FROM catalog WHERE title = ? OR original_title = ? OR normalized_title = ? "
+            "OR normalized_original_title = ?", (name, name, norm, norm))
+        return [_movie.decode(r[0]) for r in rows]
+
+    async def search(self, query: str, limit: int) -> list[CatalogMovie]:
+        q = normalize_title(query)
+        if not q:
+            return []
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        prefix = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.query(
+            """SELECT doc, CASE WHEN normalized_title = ?1 OR normalized_original_title = ?1 THEN 0
+                                WHEN normalized_title LIKE ?2 ESCAPE '\\' OR normalized_original_title LIKE ?2 ESCAPE '\\' THEN 1
+                                ELSE 2 END AS rank
+               FROM catalog WHERE normalized_title LIKE ?3 ESCAPE '\\' OR normalized_original_title LIKE ?3 ESCAPE '\\'
+               ORDER BY rank, title, id LIMIT ?4""", (q, prefix, like, limit))
+        return [_movie.decode(r[0]) for r in rows]
+
+    async def genres(self) -> list[tuple[str, int]]:
+        rows = self.db.query(
+            "SELECT g.value, count(DISTINCT catalog.id) FROM catalog, json_each(json_extract(catalog.doc, '$.genres')) g "
+            "GROUP BY g.value ORDER BY 2 DESC, 1 ASC")
+        return [(g, n) for g, n in rows]
+
+    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for chunk in _chunks(list(titles)):
+            for title, poster in self.db.query(
+                    f"SELECT title, json_extract(doc, '$.poster_url') FROM catalog WHERE title IN ({_in(len(chunk))}) "
+                    "ORDER BY id", chunk):
+                if out.get(title) is None:
+                    out[title] = poster
+        return out
+
+    async def count(self) -> int:
+        return self.db.query("SELECT count(*) FROM catalog")[0][0]
+
+
+class SqliteStatsStore(StatsStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(user_ids)):
+            out.update(self.db.query(f"SELECT user_id, hwm FROM user_stats WHERE user_id IN ({_in(len(chunk))})", chunk))
+        return out
+
+    async def apply(self, writes: Sequence[StatsWrite]) -> None:
+        with self.db.tx() as c:  # read-modify-write is safe inside the write lock
+            for w in writes:
+                row = c.execute("SELECT doc FROM user_stats WHERE user_id = ?", (w.user_id,)).fetchone()
+                new = apply_stats_write(_stats.decode(row[0]) if row else None, w)
+                c.execute("INSERT OR REPLACE INTO user_stats VALUES (?, ?, ?)", (w.user_id, new.hwm, _enc.encode(new)))
+
+    async def replace(self, state: StatsState) -> None:
+        with self.db.tx() as c:
+            c.execute("INSERT OR REPLACE INTO user_stats VALUES (?, ?, ?)", (state.user_id, state.hwm, _enc.encode(state)))
+
+    async def get(self, user_id: str) -> StatsState | None:
+        rows = self.db.query("SELECT doc FROM user_stats WHERE user_id = ?", (user_id,))
+        return _stats.decode(rows[0][0]) if rows else None
+
+
+_AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at"
+
+
+def _aff(row: tuple) -> AffinityState:
+    return AffinityState(*row)
+
+
+class SqliteAffinityStore(AffinityStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def hwms(self, ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(ids)):
+            out.update(self.db.query(f"SELECT id, hwm FROM user_affinities WHERE id IN ({_in(len(chunk))})", chunk))
+        return out
+
+    async def apply(self, writes: Sequence[AffinityWrite]) -> None:
+        with self.db.tx() as c:
+            stored: dict[str, AffinityState] = {}
+            for chunk in _chunks([w.id for w in writes]):
+                for row in c.execute(f"SELECT {_AFF_COLS} FROM user_affinities WHERE id IN ({_in(len(chunk))})", chunk):
+                    stored[row[0]] = _aff(row)
+            rows = []
+            for w in writes:
+                d = apply_affinity_write(stored.get(w.id), w)
+                rows.append((d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, d.hwm, d.updated_at))
+            c.executemany(f"INSERT OR REPLACE INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+    async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
+        with self.db.tx() as c:
+            c.execute("UPDATE user_affinities SET count = 0, sum_ratings = 0, hwm = ? WHERE user_id = ?", (hwm, user_id))
+            c.executemany(f"INSERT OR REPLACE INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                          [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at)
+                           for d in docs])
+
+    async def for_user(self, user_id: str) -> list[AffinityState]:
+        return [_aff(r) for r in self.db.query(
+            f"SELECT {_AFF_COLS} FROM user_affinities WHERE user_id = ? AND count > 0", (user_id,))]
+
+    async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
+        order = ("CAST(sum_ratings AS REAL) / count DESC, count DESC, name ASC" if sort == "avg_rating"
+                 else "count DESC, name ASC")
+        return [_aff(r) for r in self.db.query(
+            f"SELECT {_AFF_COLS} FROM user_affinities WHERE user_id = ? AND type = ? AND count > 0 AND count >= ? "
+            f"ORDER BY {order} LIMIT ?", (user_id, kind, max(min_count, 1), limit))]
+
+
+def _fact(row: tuple) -> TrendFact:
+    user_id, key, day, title, genres, live, seq = row
+    return TrendFact(user_id, key, day, title, tuple(json.loads(genres)), bool(live), seq)
+
+
+def _fact_row(f: TrendFact) -> tuple:
+    return (f.user_id, f.entry_key, f.day, f.title, json.dumps(list(f.genres)), int(f.live), f.seq)
+
+
+class SqliteTrendStore(TrendStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def apply(self, facts: Sequence[TrendFact]) -> None:
+        with self.db.tx() as c:
+            # The WHERE keeps a replayed older fact from overwriting a newer one.
+            c.executemany(
+                "INSERT INTO trend_facts VALUES (?,?,?,?,?,?,?) ON CONFLICT(user_id, entry_key) DO UPDATE SET "
+                "day=excluded.day, title=excluded.title, genres=excluded.genres, live=excluded.live, seq=excluded.seq "
+                "WHERE excluded.seq = 0 OR excluded.seq > trend_facts.seq",
+                [_fact_row(f) for f in facts])
+
+    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
+        with self.db.tx() as c:
+            c.execute("UPDATE trend_facts SET live = 0, seq = ? WHERE user_id = ?", (hwm, user_id))
+            c.executemany("INSERT OR REPLACE INTO trend_facts VALUES (?,?,?,?,?,?,?)", [_fact_row(f) for f in facts])
+
+    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
+        movies = dict(self.db.query(
+            "SELECT title, count(*) FROM trend_facts WHERE live = 1 AND day >= ? GROUP BY title", (since_day,)))
+        genres = dict(self.db.query(
+            "SELECT g.value, count(*) FROM trend_facts, json_each(trend_facts.genres) g "
+            "WHERE live = 1 AND day >= ? GROUP BY g.value", (since_day,)))
+        return movies, genres
+
+    async def facts(self, user_id: str | None = None) -> list[TrendFact]:
+        if user_id is None:
+            return [_fact(r) for r in self.db.query("SELECT * FROM trend_facts")]
+        return [_fact(r) for r in self.db.query("SELECT * FROM trend_facts WHERE user_id = ?", (user_id,))]
+
+    async def prune(self, before_day: str) -> int:
+        with self.db.tx() as c:
+            return c.execute("DELETE FROM trend_facts WHERE day < ?", (before_day,)).rowcount
+
+
+class SqliteDeadLetterStore(DeadLetterStore):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, letters: Sequence[DeadLetter]) -> None:
+        with self.db.tx() as c:
+            c.executemany("INSERT INTO dead_letters (payload, reason, partition, position, at) VALUES (?,?,?,?,?)",
+                          [(d.payload, d.reason, d.partition, d.position, d.at) for d in letters])
+
+    async def all(self) -> list[DeadLetter]:
+        return [DeadLetter(payload=p, reason=r, partition=pa, position=po, at=a) for p, r, pa, po, a in
+                self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters ORDER BY id")]
+
+
+__all__ = ["check_hwm", "fact_wins"]

@@ -1,0 +1,18 @@
+"""In-memory adapters: for the fast tests and for tests of code that uses the ports.
+
+They keep the same rules as the real stores (guards, tombstones, atomic outbox)
+but claim to be nothing else: no persistence, one process.
+"""
+
+from .bus import MemoryEventLog, MemoryEventSource
+from .stores import (
+    MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore,
+    MemoryStatsStore, MemoryTrendStore, MemoryUserStore,
+)
+from .clock import FixedClock, SystemClock
+
+__all__ = [
+    "FixedClock", "MemoryAffinityStore", "MemoryCatalogStore", "MemoryDeadLetterStore",
+    "MemoryDiaryStore", "MemoryEventLog", "MemoryEventSource", "MemoryStatsStore",
+    "MemoryTrendStore", "MemoryUserStore", "SystemClock",
+]

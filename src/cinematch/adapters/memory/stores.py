@@ -1,0 +1,232 @@
+"""In-memory stores."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import msgspec
+
+from ...domain.catalog import CatalogMovie
+from ...domain.deltas import TrendFact
+from ...domain.diary import DiaryEntry
+from ...domain.events import Event
+from ...domain.ports import (
+    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore,
+    DiaryChange, DiaryStore, StatsStore, StatsWrite, TrendStore, User, UserStore,
+)
+from ...domain.stats import AffinityState, StatsState
+from ...domain.text import normalize_title
+from ..common import apply_affinity_write, apply_stats_write, fact_wins, rank_affinities
+from .bus import MemoryEventLog
+
+
+class MemoryUserStore(UserStore):
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+
+    async def create(self, user: User) -> None:
+        if any(u.username.lower() == user.username.lower() for u in self.users.values()):
+            raise Conflict(f"username {user.username!r} is taken")
+        self.users[user.id] = user
+
+    async def by_username(self, username: str) -> User | None:
+        return next((u for u in self.users.values() if u.username.lower() == username.lower()), None)
+
+    async def by_id(self, user_id: str) -> User | None:
+        return self.users.get(user_id)
+
+
+def newest_first(entries: list[DiaryEntry]) -> list[DiaryEntry]:
+    return sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)
+
+
+class MemoryDiaryStore(DiaryStore):
+    def __init__(self, log: MemoryEventLog) -> None:
+        self.log = log
+        self.entries: dict[str, dict[str, DiaryEntry]] = {}
+        self.seqs: dict[str, int] = {}
+
+    async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+        seq = self.seqs.get(user_id, 0)
+        diary = self.entries.setdefault(user_id, {})
+        for change in changes:
+            if change.expected_seq is not None:
+                target = change.delete_id or (change.put.id if change.put else None)
+                current = diary.get(target) if target else None
+                if current is None or current.seq != change.expected_seq:
+                    raise Conflict(f"entry {target!r} changed concurrently")
+        events = []
+        for change in changes:
+            seq += 1
+            events.append(msgspec.structs.replace(change.event, seq=seq))
+            if change.put is not None:
+                diary[change.put.id] = msgspec.structs.replace(change.put, seq=seq)
+            if change.delete_id is not None:
+                diary.pop(change.delete_id, None)
+        self.seqs[user_id] = seq
+        await self.log.publish(events)
+        return events
+
+    async def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
+        return self.entries.get(user_id, {}).get(entry_id)
+
+    async def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
+        items = newest_first(list(self.entries.get(user_id, {}).values()))
+        return items[offset:offset + limit], len(items)
+
+    async def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
+        return list(self.entries.get(user_id, {}).values()), self.seqs.get(user_id, 0)
+
+    async def version(self, user_id: str) -> int:
+        return self.seqs.get(user_id, 0)
+
+    async def user_ids(self) -> list[str]:
+        return sorted(u for u, d in self.entries.items() if d)
+
+
+def search_rank(movie: CatalogMovie, q: str) -> int | None:
+    """0 exact, 1 prefix, 2 contains (on either normalized title); None no match."""
+    best = None
+    for t in (movie.normalized_title, movie.normalized_original_title):
+        if not t:
+            continue
+        rank = 0 if t == q else 1 if t.startswith(q) else 2 if q in t else None
+        if rank is not None and (best is None or rank < best):
+            best = rank
+    return best
+
+
+class MemoryCatalogStore(CatalogStore):
+    def __init__(self) -> None:
+        self.movies: dict[str, CatalogMovie] = {}
+
+    async def upsert(self, movies: Sequence[CatalogMovie]) -> int:
+        for m in movies:
+            self.movies[m.id] = m
+        return len(movies)
+
+    async def candidates(self, name: str) -> list[CatalogMovie]:
+        norm = normalize_title(name)
+        return [
+            m for m in self.movies.values()
+            if m.title == name or m.original_title == name
+            or (norm and norm in (m.normalized_title, m.normalized_original_title))
+        ]
+
+    async def search(self, query: str, limit: int) -> list[CatalogMovie]:
+        q = normalize_title(query)
+        if not q:
+            return []
+        hits = [(r, m) for m in self.movies.values() if (r := search_rank(m, q)) is not None]
+        hits.sort(key=lambda rm: (rm[0], rm[1].title, rm[1].year or 0, rm[1].id))
+        return [m for _, m in hits[:limit]]
+
+    async def genres(self) -> list[tuple[str, int]]:
+        counts = Counter(g for m in self.movies.values() for g in set(m.genres))
+        return sorted(counts.items(), key=lambda gc: (-gc[1], gc[0]))
+
+    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]:
+        wanted = set(titles)
+        out: dict[str, str | None] = {}
+        for m in sorted(self.movies.values(), key=lambda m: m.id):
+            if m.title in wanted and out.get(m.title) is None:
+                out[m.title] = m.poster_url
+        return out
+
+    async def count(self) -> int:
+        return len(self.movies)
+
+
+class MemoryStatsStore(StatsStore):
+    def __init__(self) -> None:
+        self.docs: dict[str, StatsState] = {}
+
+    async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
+        return {u: self.docs[u].hwm for u in user_ids if u in self.docs}
+
+    async def apply(self, writes: Sequence[StatsWrite]) -> None:
+        for w in writes:
+            self.docs[w.user_id] = apply_stats_write(self.docs.get(w.user_id), w)
+
+    async def replace(self, state: StatsState) -> None:
+        self.docs[state.user_id] = state
+
+    async def get(self, user_id: str) -> StatsState | None:
+        return self.docs.get(user_id)
+
+
+class MemoryAffinityStore(AffinityStore):
+    def __init__(self) -> None:
+        self.docs: dict[str, AffinityState] = {}
+
+    async def hwms(self, ids: Sequence[str]) -> dict[str, int]:
+        return {i: self.docs[i].hwm for i in ids if i in self.docs}
+
+    async def apply(self, writes: Sequence[AffinityWrite]) -> None:
+        for w in writes:
+            self.docs[w.id] = apply_affinity_write(self.docs.get(w.id), w)
+
+    async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
+        for doc_id, doc in list(self.docs.items()):
+            if doc.user_id == user_id:
+                self.docs[doc_id] = msgspec.structs.replace(doc, count=0, sum_ratings=0, hwm=hwm)
+        for doc in docs:
+            self.docs[doc.id] = msgspec.structs.replace(doc, hwm=hwm)
+
+    async def for_user(self, user_id: str) -> list[AffinityState]:
+        return [d for d in self.docs.values() if d.user_id == user_id and d.count > 0]
+
+    async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
+        docs = [d for d in self.docs.values()
+                if d.user_id == user_id and d.type == kind and d.count > 0 and d.count >= min_count]
+        return rank_affinities(docs, sort)[:limit]
+
+
+class MemoryTrendStore(TrendStore):
+    def __init__(self) -> None:
+        self.docs: dict[tuple[str, str], TrendFact] = {}
+
+    async def apply(self, facts: Sequence[TrendFact]) -> None:
+        for f in facts:
+            key = (f.user_id, f.entry_key)
+            old = self.docs.get(key)
+            if fact_wins(f, old.seq if old else None):
+                self.docs[key] = f
+
+    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
+        keep = {f.entry_key for f in facts}
+        for key, f in list(self.docs.items()):
+            if f.user_id == user_id and f.entry_key not in keep:
+                self.docs[key] = TrendFact(f.user_id, f.entry_key, f.day, f.title, f.genres, False, hwm)
+        for f in facts:
+            self.docs[(user_id, f.entry_key)] = f
+
+    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
+        movies: Counter = Counter()
+        genres: Counter = Counter()
+        for f in self.docs.values():
+            if f.live and f.day >= since_day:
+                movies[f.title] += 1
+                genres.update(f.genres)
+        return dict(movies), dict(genres)
+
+    async def facts(self, user_id: str | None = None) -> list[TrendFact]:
+        return [f for f in self.docs.values() if user_id is None or f.user_id == user_id]
+
+    async def prune(self, before_day: str) -> int:
+        old = [k for k, f in self.docs.items() if f.day < before_day]
+        for k in old:
+            del self.docs[k]
+        return len(old)
+
+
+class MemoryDeadLetterStore(DeadLetterStore):
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    async def add(self, letters: Sequence[DeadLetter]) -> None:
+        self.letters.extend(letters)
+
+    async def all(self) -> list[DeadLetter]:
+        return list(self.letters)

@@ -1,0 +1,89 @@
+"""Where a runtime is chosen: the one place that wires adapters to services.
+
+Containers are split by concern; `providers.Selector` picks each backend from
+the settings (`storage`: memory | sqlite | mongo). Services receive plain
+objects and never import dependency_injector.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from .adapters import memory
+from .adapters.embedded import (
+    Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
+    SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
+)
+from .services.diary import DiaryService
+from .services.projection import Projector
+from .services.queries import StatsQueries
+from .services.runner import ProjectionRunner
+from .settings import Settings
+
+
+class Storage(containers.DeclarativeContainer):
+    """Every store port, for the selected backend."""
+
+    config = providers.Configuration()
+    clock = providers.Dependency()
+
+    db = providers.Singleton(Database, path=config.db_path)
+    log = providers.Singleton(memory.MemoryEventLog)
+
+    users = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryUserStore), sqlite=providers.Singleton(SqliteUserStore, db))
+    diary = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryDiaryStore, log),
+        sqlite=providers.Singleton(SqliteDiaryStore, db))
+    catalog = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryCatalogStore),
+        sqlite=providers.Singleton(SqliteCatalogStore, db))
+    stats = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryStatsStore), sqlite=providers.Singleton(SqliteStatsStore, db))
+    affinities = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryAffinityStore),
+        sqlite=providers.Singleton(SqliteAffinityStore, db))
+    trends = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryTrendStore), sqlite=providers.Singleton(SqliteTrendStore, db))
+    dead_letters = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
+        sqlite=providers.Singleton(SqliteDeadLetterStore, db))
+    # The in-process subscription to the diary's events (embedded runtime).
+    events = providers.Selector(
+        config.storage, memory=providers.Singleton(lambda log: log.subscribe("projections"), log),
+        sqlite=providers.Singleton(SqliteEventSource, db, "projections"))
+
+
+class Services(containers.DeclarativeContainer):
+    config = providers.Configuration()
+    storage = providers.DependenciesContainer()
+    clock = providers.Dependency()
+
+    diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock)
+    projector = providers.Singleton(
+        Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
+        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+    runner = providers.Singleton(
+        ProjectionRunner, source=storage.events, projector=projector, batch_size=config.projection_batch_size,
+        poll_timeout=0.5)
+    queries = providers.Singleton(
+        StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
+        catalog=storage.catalog, clock=clock, window_days=config.trends_window_days)
+
+
+class Application(containers.DeclarativeContainer):
+    config = providers.Configuration()
+    clock = providers.Singleton(memory.SystemClock, tz=config.timezone)
+    storage = providers.Container(Storage, config=config, clock=clock)
+    services = providers.Container(Services, config=config, storage=storage, clock=clock)
+
+
+def build_container(settings: Settings, clock=None) -> Application:
+    container = Application()
+    container.config.from_dict({
+        **{f: getattr(settings, f) for f in settings.__struct_fields__},
+        "db_path": str(settings.db_path),
+    })
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
+    return container

@@ -1,0 +1,138 @@
+"""The diary event of CONTRACT §1: model, validation, wire encoding.
+
+Seed-era events (no `event_id`, `schema_version`, `entry_id` or `seq`) are
+accepted; unknown fields are ignored. A malformed event raises `InvalidEvent`
+with a reason a person can read, and is never half-applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+EventType = Literal["ADD", "UPDATE", "DELETE", "UPDATE_RATING", "BULK_IMPORT", "RECALCULATE"]
+EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
+SCHEMA_VERSION = 1
+
+
+class InvalidEvent(ValueError):
+    """An event that cannot be applied; `reason` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Movie(msgspec.Struct, omit_defaults=True):
+    """The enriched snapshot of one diary entry, as carried by an event."""
+
+    name: str = ""
+    year: int | None = None
+    rating: int | None = None
+    imdb_id: str | None = None
+    genres: list[str] | None = None
+    duration: int | None = None
+    director: str | None = None
+    actors: str | None = None
+    date: str | None = None
+    old_rating: int | None = None
+    new_rating: int | None = None
+    # CineMatch additions; seed consumers ignore them.
+    title: str | None = None  # catalog title when the name matched the catalog
+    added_at: str | None = None  # when the entry was added: the trend window's clock
+
+
+class Event(msgspec.Struct, omit_defaults=True):
+    event_type: EventType
+    user_id: str
+    movie: Movie | None = None
+    previous: Movie | None = None
+    entry_id: str | None = None
+    event_id: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    timestamp: str | None = None
+    # CineMatch addition: the user's diary version after this change (1, 2, 3…).
+    # It is the idempotency guard: a projection applies an event to a document
+    # only when seq is above the document's high-water mark.
+    seq: int | None = None
+
+
+_decoder = msgspec.json.Decoder(Event)
+_encoder = msgspec.json.Encoder()
+
+
+def encode_event(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode_event(payload: bytes | str) -> Event:
+    """Decode and validate one wire event; raises InvalidEvent with the reason."""
+    try:
+        event = _decoder.decode(payload)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"invalid event: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"undecodable event: {exc}") from None
+    validate_event(event)
+    return event
+
+
+def _check_rating(value: int | None, field: str) -> None:
+    if value is None:
+        raise InvalidEvent(f"{field} is required")
+    if not 1 <= value <= 5:
+        raise InvalidEvent(f"{field} must be an integer from 1 to 5, got {value}")
+
+
+def _check_movie(movie: Movie | None, field: str) -> None:
+    if movie is None:
+        raise InvalidEvent(f"{field} is required")
+    if not movie.name or not movie.name.strip():
+        raise InvalidEvent(f"{field}.name must not be empty")
+    if movie.date is not None:
+        parse_date(movie.date, f"{field}.date")
+    if movie.duration is not None and movie.duration < 0:
+        raise InvalidEvent(f"{field}.duration must not be negative")
+    if movie.added_at is not None:
+        parse_timestamp(movie.added_at, f"{field}.added_at")
+
+
+def validate_event(event: Event) -> None:
+    if not event.user_id or not event.user_id.strip():
+        raise InvalidEvent("user_id must not be empty")
+    if event.seq is not None and event.seq < 1:
+        raise InvalidEvent("seq must be a positive integer")
+    if event.timestamp is not None:
+        parse_timestamp(event.timestamp, "timestamp")
+    kind = event.event_type
+    if kind == "RECALCULATE":
+        return
+    _check_movie(event.movie, "movie")
+    assert event.movie is not None
+    if kind == "UPDATE_RATING":
+        _check_rating(event.movie.old_rating, "movie.old_rating")
+        _check_rating(event.movie.new_rating, "movie.new_rating")
+        return
+    _check_rating(event.movie.rating, "movie.rating")
+    if kind == "UPDATE":
+        _check_movie(event.previous, "previous")
+        assert event.previous is not None
+        _check_rating(event.previous.rating, "previous.rating")
+
+
+def parse_date(value: str, field: str = "date") -> dt.date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidEvent(f"{field} must be a real date YYYY-MM-DD, got {value[:40]!r}") from None
+
+
+def parse_timestamp(value: str, field: str = "timestamp") -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidEvent(f"{field} must be ISO-8601, got {value[:40]!r}") from None

@@ -1,0 +1,260 @@
+"""Ports: the small abstract interfaces the services need from the outside world.
+
+Adapters (memory, embedded SQLite, MongoDB, Kafka, Spark) implement them; the
+contract tests in tests/contract run one suite per port against every adapter.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Sequence
+
+import msgspec
+
+from .catalog import CatalogMovie
+from .deltas import TrendFact
+from .diary import DiaryEntry
+from .events import Event
+from .stats import AffinityState, StatsState
+
+
+class Conflict(Exception):
+    """A uniqueness rule was broken (for example a taken username)."""
+
+
+class StaleWrite(Exception):
+    """A guarded write found a different high-water mark than it read: another
+    writer got there first. The batch is retried from the source."""
+
+
+# --- values crossing the ports ---------------------------------------------------
+
+
+class User(msgspec.Struct):
+    id: str
+    username: str
+    password_hash: str
+    is_admin: bool = False
+    created_at: str = ""
+
+
+class DiaryChange(msgspec.Struct):
+    """One diary mutation and the event that reports it (seq not yet assigned)."""
+
+    event: Event
+    put: DiaryEntry | None = None  # entry to insert or replace
+    delete_id: str | None = None  # entry to remove
+    # For a replace or delete: the entry's seq as read. The store refuses the
+    # whole write (Conflict) if the entry changed since, so `previous` is exact.
+    expected_seq: int | None = None
+
+
+class Record(msgspec.Struct):
+    """One message read from an event source."""
+
+    payload: bytes
+    position: int  # offset within the partition
+    partition: int = 0
+
+
+class StatsWrite(msgspec.Struct):
+    user_id: str
+    expected_hwm: int  # what the projection read; 0 when the document is new
+    new_hwm: int
+    total: int = 0
+    sum_ratings: int = 0
+    watch_time: int = 0
+    dist: list[int] = msgspec.field(default_factory=lambda: [0, 0, 0, 0, 0])
+    monthly: dict[str, int] = {}  # "YYYY-MM" -> change
+    updated_at: str = ""
+
+
+class AffinityWrite(msgspec.Struct):
+    id: str
+    user_id: str
+    type: str
+    name_key: str
+    name: str
+    count: int
+    sum_ratings: int
+    expected_hwm: int
+    new_hwm: int
+    updated_at: str = ""
+
+
+class DeadLetter(msgspec.Struct):
+    payload: str
+    reason: str
+    partition: int
+    position: int
+    at: str
+
+
+# --- ports -----------------------------------------------------------------------
+
+
+class Clock(abc.ABC):
+    @abc.abstractmethod
+    def now(self) -> dt.datetime:
+        """The current instant, timezone-aware."""
+
+
+class UserStore(abc.ABC):
+    @abc.abstractmethod
+    async def create(self, user: User) -> None:
+        """Store a new user; raises Conflict when the username is taken."""
+
+    @abc.abstractmethod
+    async def by_username(self, username: str) -> User | None: ...
+
+    @abc.abstractmethod
+    async def by_id(self, user_id: str) -> User | None: ...
+
+
+class DiaryStore(abc.ABC):
+    """Diary entries plus their outgoing events, written atomically (outbox)."""
+
+    @abc.abstractmethod
+    async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+        """Apply the changes and record their events in one atomic step.
+
+        Each event gets the next per-user `seq`; the returned events carry it,
+        and so does the written entry. Raises Conflict (writing nothing) when an
+        entry's `expected_seq` no longer matches.
+        """
+
+    @abc.abstractmethod
+    async def get(self, user_id: str, entry_id: str) -> DiaryEntry | None: ...
+
+    @abc.abstractmethod
+    async def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
+        """Entries newest watched first, and the total count."""
+
+    @abc.abstractmethod
+    async def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
+        """All entries and the diary version (last seq) they correspond to."""
+
+    @abc.abstractmethod
+    async def version(self, user_id: str) -> int:
+        """The last seq handed out for this user (0 for none)."""
+
+    @abc.abstractmethod
+    async def user_ids(self) -> list[str]: ...
+
+
+class EventPublisher(abc.ABC):
+    @abc.abstractmethod
+    async def publish(self, events: Sequence[Event]) -> None:
+        """Deliver the events durably, in order; raise if that is not possible."""
+
+
+class EventSource(abc.ABC):
+    """A subscription: poll records, commit once their effects are durable."""
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Connect. Constructors only store configuration."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Disconnect."""
+
+    @abc.abstractmethod
+    async def poll(self, max_records: int, timeout: float) -> list[Record]:
+        """Up to max_records uncommitted records, waiting at most timeout seconds."""
+
+    @abc.abstractmethod
+    async def commit(self, records: Sequence[Record]) -> None:
+        """Mark everything up to these records as processed."""
+
+    @abc.abstractmethod
+    async def rewind(self) -> None:
+        """Go back to the last commit, so a failed batch is polled again."""
+
+
+class CatalogStore(abc.ABC):
+    @abc.abstractmethod
+    async def upsert(self, movies: Sequence[CatalogMovie]) -> int: ...
+
+    @abc.abstractmethod
+    async def candidates(self, name: str) -> list[CatalogMovie]:
+        """Movies whose title, original title or a normalized form equals name's."""
+
+    @abc.abstractmethod
+    async def search(self, query: str, limit: int) -> list[CatalogMovie]: ...
+
+    @abc.abstractmethod
+    async def genres(self) -> list[tuple[str, int]]:
+        """(genre, number of movies), most movies first."""
+
+    @abc.abstractmethod
+    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]: ...
+
+    @abc.abstractmethod
+    async def count(self) -> int: ...
+
+
+class StatsStore(abc.ABC):
+    @abc.abstractmethod
+    async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
+        """High-water marks of existing documents (absent users are not listed)."""
+
+    @abc.abstractmethod
+    async def apply(self, writes: Sequence[StatsWrite]) -> None:
+        """Add each delta and set the new hwm, one update per document, only
+        where the stored hwm still equals expected_hwm (else StaleWrite)."""
+
+    @abc.abstractmethod
+    async def replace(self, state: StatsState) -> None: ...
+
+    @abc.abstractmethod
+    async def get(self, user_id: str) -> StatsState | None: ...
+
+
+class AffinityStore(abc.ABC):
+    @abc.abstractmethod
+    async def hwms(self, ids: Sequence[str]) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    async def apply(self, writes: Sequence[AffinityWrite]) -> None:
+        """Add each delta; count 0 stays stored as a tombstone (keeps its hwm)."""
+
+    @abc.abstractmethod
+    async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
+        """Make docs the user's whole affinity set; every other doc becomes count 0."""
+
+    @abc.abstractmethod
+    async def for_user(self, user_id: str) -> list[AffinityState]:
+        """Every live (count > 0) affinity of the user."""
+
+    @abc.abstractmethod
+    async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
+        """Live affinities of one type; sort 'count' (count desc, name asc) or
+        'avg_rating' (avg desc, count desc, name asc)."""
+
+
+class TrendStore(abc.ABC):
+    @abc.abstractmethod
+    async def apply(self, facts: Sequence[TrendFact]) -> None:
+        """Store each fact unless the stored one has a higher or equal seq."""
+
+    @abc.abstractmethod
+    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None: ...
+
+    @abc.abstractmethod
+    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
+        """(title -> live entries, genre -> occurrences) over days >= since_day."""
+
+    @abc.abstractmethod
+    async def facts(self, user_id: str | None = None) -> list[TrendFact]: ...
+
+    @abc.abstractmethod
+    async def prune(self, before_day: str) -> int:
+        """Forget facts older than the window; returns how many."""
+
+
+class DeadLetterStore(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, letters: Sequence[DeadLetter]) -> None: ...
+
+    @abc.abstractmethod
+    async def all(self) -> list[DeadLetter]: ...

@@ -1,0 +1,195 @@
+"""Statistics documents, applying deltas to them, and the full recompute.
+
+`compute_user_state` is the seeds' `compute_user_stats`: the statistics of a
+diary computed from scratch. Every incremental path must end equal to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import msgspec
+
+from .deltas import DEFAULT_TZ, AffinityDelta, AffKey, StatsDelta, TrendFact, UserDelta, apply_event
+from .diary import DiaryEntry, to_movie
+from .events import Event
+
+RATING_KEYS = ("1", "2", "3", "4", "5")
+THRESHOLDS = (1, 2, 3, 5)
+
+
+class StatsState(msgspec.Struct, omit_defaults=False):
+    """The stored `user_stats` document (CONTRACT §2 counters) plus its guard."""
+
+    user_id: str
+    total_watched: int = 0
+    sum_ratings: int = 0
+    watch_time_minutes: int = 0
+    rating_distribution: dict[str, int] = msgspec.field(default_factory=lambda: dict.fromkeys(RATING_KEYS, 0))
+    monthly_counts: dict[str, dict[str, int]] = {}
+    hwm: int = 0  # highest event seq applied
+    updated_at: str | None = None
+
+
+class AffinityState(msgspec.Struct, omit_defaults=False):
+    """One stored `user_affinities` document; count 0 is kept as a tombstone."""
+
+    id: str
+    user_id: str
+    type: str
+    name: str
+    name_key: str
+    count: int = 0
+    sum_ratings: int = 0
+    hwm: int = 0
+    updated_at: str | None = None
+
+    @property
+    def avg_rating(self) -> float:
+        return self.sum_ratings / self.count if self.count else 0.0
+
+
+def affinity_id(user_id: str, kind: str, key: str) -> str:
+    return f"{user_id}_{kind}_{key}"
+
+
+def apply_stats_delta(state: StatsState, delta: StatsDelta) -> StatsState:
+    """A new state with `delta` added; months and years at zero are dropped."""
+    dist = {k: state.rating_distribution.get(k, 0) + delta.dist[i] for i, k in enumerate(RATING_KEYS)}
+    monthly = {y: dict(m) for y, m in state.monthly_counts.items()}
+    for month, n in delta.monthly.items():
+        year, mm = month[:4], month[5:7]
+        months = monthly.setdefault(year, {})
+        months[mm] = months.get(mm, 0) + n
+    return msgspec.structs.replace(
+        state,
+        total_watched=state.total_watched + delta.total,
+        sum_ratings=state.sum_ratings + delta.sum_ratings,
+        watch_time_minutes=state.watch_time_minutes + delta.watch_time,
+        rating_distribution=dist,
+        monthly_counts=prune_monthly(monthly),
+    )
+
+
+def prune_monthly(monthly: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    out = {}
+    for year in sorted(monthly):
+        months = {mm: n for mm, n in sorted(monthly[year].items()) if n}
+        if months:
+            out[year] = months
+    return out
+
+
+def entry_events(entries: Iterable[DiaryEntry]) -> list[Event]:
+    """The ADD events that would build `entries` from an empty diary."""
+    return [
+        Event(event_type="ADD", user_id=e.user_id, entry_id=e.id, movie=to_movie(e))
+        for e in entries
+    ]
+
+
+def compute_user_delta(user_id: str, entries: Iterable[DiaryEntry], tz: str = DEFAULT_TZ) -> UserDelta:
+    """The full recompute, as a delta from the empty state."""
+    delta = UserDelta(user_id)
+    for event in entry_events(entries):
+        apply_event(delta, event, tz)
+    return delta
+
+
+def compute_user_state(
+    user_id: str, entries: Iterable[DiaryEntry], tz: str = DEFAULT_TZ, hwm: int = 0
+) -> tuple[StatsState, dict[AffKey, AffinityDelta], dict[str, TrendFact]]:
+    """Full recompute of one user's stats, affinities and trend facts."""
+    delta = compute_user_delta(user_id, entries, tz)
+    state = apply_stats_delta(StatsState(user_id=user_id, hwm=hwm), delta.stats)
+    for fact in delta.trends.values():
+        fact.seq = hwm
+    return state, {k: a for k, a in delta.affinities.items() if a.count}, delta.trends
+
+
+# --- the derived view served by GET /api/me/stats --------------------------------
+
+
+def _rank_count(items: Sequence[AffinityState]) -> list[AffinityState]:
+    return sorted(items, key=lambda a: (-a.count, a.name))
+
+
+def _rank_avg(items: Sequence[AffinityState]) -> list[AffinityState]:
+    return sorted(items, key=lambda a: (-a.avg_rating, -a.count, a.name))
+
+
+def affinity_item(a: AffinityState) -> dict:
+    return {"name": a.name, "count": a.count, "sum_ratings": a.sum_ratings, "avg_rating": a.avg_rating}
+
+
+def entry_item(e: DiaryEntry) -> dict:
+    return {"id": e.id, "name": e.name, "title": e.title or e.name, "year": e.year,
+            "rating": e.rating, "date": e.date, "genres": list(e.genres)}
+
+
+def top_rated(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
+    """Entries rated 4 or 5, best first, then most recently watched."""
+    good = [e for e in entries if e.rating >= 4]
+    good.sort(key=lambda e: (-e.rating, _neg_date(e.date), e.name, e.id))
+    return good[:limit]
+
+
+def recent(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
+    """Most recently watched first (ties: most recently added)."""
+    return sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)[:limit]
+
+
+def _neg_date(date: str) -> tuple:
+    return tuple(-int(p) for p in date.split("-"))
+
+
+def stats_view(
+    state: StatsState,
+    affinities: Iterable[AffinityState],
+    top_rated_entries: Sequence[DiaryEntry],
+    recent_entries: Sequence[DiaryEntry],
+) -> dict:
+    """The full statistics of CONTRACT §3 (without `sync`, which the service adds)."""
+    live = [a for a in affinities if a.count > 0]
+    by_type: dict[str, list[AffinityState]] = {"director": [], "actor": [], "genre": []}
+    for a in live:
+        by_type.setdefault(a.type, []).append(a)
+    genres = _rank_count(by_type["genre"])
+    total = state.total_watched
+    view = {
+        "total_watched": total,
+        "sum_ratings": state.sum_ratings,
+        "avg_rating": state.sum_ratings / total if total else 0,
+        "watch_time_minutes": state.watch_time_minutes,
+        "watch_time_hours": round(state.watch_time_minutes / 60, 1),
+        "avg_duration": round(state.watch_time_minutes / total, 1) if total else 0,
+        "rating_distribution": {k: state.rating_distribution.get(k, 0) for k in RATING_KEYS},
+        "monthly_counts": prune_monthly(state.monthly_counts),
+        "favorite_genre": genres[0].name if genres else None,
+        "genres": [
+            {**affinity_item(g), "percentage": round(100 * g.count / total, 1) if total else 0}
+            for g in genres[:10]
+        ],
+        "top_rated_movies": [entry_item(e) for e in top_rated_entries],
+        "recent_movies": [entry_item(e) for e in recent_entries],
+        "updated_at": state.updated_at,
+    }
+    for kind, plural in (("director", "directors"), ("actor", "actors")):
+        people = by_type[kind]
+        view[f"most_watched_{plural}"] = [affinity_item(a) for a in _rank_count(people)[:10]]
+        view[f"best_rated_{plural}"] = {
+            str(t): [affinity_item(a) for a in _rank_avg([p for p in people if p.count >= t])[:10]]
+            for t in THRESHOLDS
+        }
+    return view
+
+
+def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DEFAULT_TZ) -> dict:
+    """The seeds' compute_user_stats: the whole view from the diary alone."""
+    state, affs, _ = compute_user_state(user_id, entries, tz)
+    docs = [
+        AffinityState(id=affinity_id(user_id, k[0], k[1]), user_id=user_id, type=k[0], name=a.name,
+                      name_key=k[1], count=a.count, sum_ratings=a.sum_ratings)
+        for k, a in affs.items()
+    ]
+    return stats_view(state, docs, top_rated(entries), recent(entries))

@@ -1,0 +1,56 @@
+"""Title normalization, storage keys and people lists (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters that NFD does not decompose into base + combining mark.
+_SPECIAL = str.maketrans(
+    {
+        "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS",
+        "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+        "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+    }
+)
+_NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
+_SPACES = re.compile(r"\s+", re.UNICODE)
+_PEOPLE_SPLIT = re.compile(r"[,|]")
+
+MAX_DIRECTORS = 2
+MAX_ACTORS = 5
+
+
+def normalize_title(text: str | None) -> str:
+    """Fold a title for fuzzy matching: "Città d'Ombra" -> "citta d ombra"."""
+    if not text:
+        return ""
+    text = text.translate(_SPECIAL)
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _NON_WORD.sub(" ", text.lower())
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_key(name: str) -> str:
+    """Storage key of an affinity name: '.', '$' and spaces become '_'.
+
+    The key only ever appears inside a document *value* or the `_id` string,
+    never as a field path, so even an unusual key cannot act as an operator.
+    """
+    key = name.strip().replace(".", "_").replace("$", "_").replace(" ", "_")
+    return key or "Unknown"
+
+
+def split_people(value: str | list[str] | None, limit: int | None = None) -> list[str]:
+    """Split "A, B | C" into ["A", "B", "C"], trimmed, empties dropped, first `limit`."""
+    if not value:
+        return []
+    parts = value if isinstance(value, list) else _PEOPLE_SPLIT.split(value)
+    names = [p.strip() for p in parts if p and p.strip()]
+    return names[:limit] if limit is not None else names
+
+
+def people_string(value: str | list[str] | None) -> str:
+    """The canonical "A, B" form stored on entries and carried by events."""
+    return ", ".join(split_people(value))

@@ -1,0 +1,69 @@
+"""Typed settings, loaded once: defaults < config/<profile>.toml (or CINEMATCH_CONFIG) < environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import msgspec
+
+PROFILES = ("embedded", "kafka", "spark")
+
+
+class Settings(msgspec.Struct, kw_only=True):
+    profile: str = "embedded"  # CINEMATCH_PROFILE: embedded | kafka | spark
+    storage: str = ""  # CINEMATCH_STORAGE: sqlite | memory | mongo (default: by profile)
+    data_dir: str = ".cinematch"  # CINEMATCH_DATA_DIR
+    timezone: str = "Europe/Rome"  # CINEMATCH_TIMEZONE
+    trends_window_days: int = 30  # CINEMATCH_TRENDS_WINDOW_DAYS
+    jwt_secret: str = ""  # CINEMATCH_JWT_SECRET (default: generated once into data_dir)
+    token_ttl_seconds: int = 86400  # CINEMATCH_TOKEN_TTL_SECONDS
+    admin_username: str = ""  # CINEMATCH_ADMIN_USERNAME
+    admin_password: str = ""  # CINEMATCH_ADMIN_PASSWORD
+    host: str = "127.0.0.1"  # CINEMATCH_HOST
+    port: int = 8000  # CINEMATCH_PORT
+    projection_batch_size: int = 5000  # CINEMATCH_PROJECTION_BATCH_SIZE
+    kafka_bootstrap_servers: str = "localhost:9092"  # KAFKA_BOOTSTRAP_SERVERS
+    kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
+    mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL
+    spark_checkpoint_dir: str = "/tmp/cinematch-spark-checkpoints"  # CINEMATCH_SPARK_CHECKPOINT_DIR
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"CINEMATCH_PROFILE must be one of {', '.join(PROFILES)}, got {self.profile!r}")
+        if not self.storage:
+            self.storage = "sqlite" if self.profile == "embedded" else "mongo"
+        if self.trends_window_days < 1:
+            raise ValueError("trends_window_days must be at least 1")
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.data_dir) / "cinematch.db"
+
+
+# Environment names that differ from CINEMATCH_<FIELD> (the seeds' names are kept).
+ENV_NAMES = {
+    "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    "mongodb_url": "MONGODB_URL",
+}
+
+
+def env_name(field: str) -> str:
+    return ENV_NAMES.get(field, f"CINEMATCH_{field.upper()}")
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    env = dict(os.environ if env is None else env)
+    values: dict[str, object] = {}
+    profile = str(overrides.get("profile") or env.get("CINEMATCH_PROFILE") or "embedded")
+    config_file = env.get("CINEMATCH_CONFIG") or str(Path("config") / f"{profile}.toml")
+    if Path(config_file).is_file():
+        with open(config_file, "rb") as fh:
+            values.update(tomllib.load(fh))
+    for field in msgspec.structs.fields(Settings):
+        name = env_name(field.name)
+        if name in env and env[name] != "":
+            values[field.name] = env[name]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return msgspec.convert(values, Settings, strict=False)

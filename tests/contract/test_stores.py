@@ -1,0 +1,177 @@
+"""Contract suites for the store ports (users, diary, catalog, stats, affinities, trends, dead letters)."""
+
+import pytest
+
+from cinematch.domain import DiaryEntry, Event, catalog_movie
+from cinematch.domain.deltas import TrendFact
+from cinematch.domain.ports import AffinityWrite, Conflict, DeadLetter, DiaryChange, StaleWrite, StatsWrite, User
+from cinematch.domain.stats import AffinityState, StatsState
+
+
+# --- UserStore -------------------------------------------------------------------
+
+async def test_users_unique_case_insensitive(storage):
+    users = storage.users()
+    await users.create(User(id="1", username="Alice", password_hash="h"))
+    with pytest.raises(Conflict):
+        await users.create(User(id="2", username="alice", password_hash="h"))
+    assert (await users.by_username("ALICE")).id == "1"
+    assert (await users.by_id("1")).username == "Alice"
+    assert await users.by_id("nope") is None
+
+
+# --- DiaryStore ------------------------------------------------------------------
+
+def entry(i, user="u", date="2025-01-01", name=None):
+    return DiaryEntry(id=f"e{i}", user_id=user, name=name or f"M{i}", rating=3, date=date, added_at=f"2025-01-0{i % 9 + 1}T00:00:00+00:00")
+
+
+def change(e, **kw):
+    return DiaryChange(event=Event(event_type="ADD", user_id=e.user_id, entry_id=e.id), put=e, **kw)
+
+
+async def test_diary_assigns_per_user_seq_and_keeps_entries(storage):
+    diary = storage.diary()
+    evs = await diary.write("u", [change(entry(1)), change(entry(2, date="2025-02-01"))])
+    assert [e.seq for e in evs] == [1, 2]
+    assert [e.seq for e in await diary.write("v", [change(entry(3, user="v"))])] == [1]
+    page, total = await diary.page("u", 10, 0)
+    assert total == 2 and [e.id for e in page] == ["e2", "e1"]  # newest watched first
+    assert (await diary.get("u", "e1")).seq == 1
+    assert await diary.get("v", "e1") is None  # another user's entry is invisible
+    entries, version = await diary.snapshot("u")
+    assert version == 2 and {e.id for e in entries} == {"e1", "e2"}
+    assert await diary.user_ids() == ["u", "v"]
+
+
+async def test_diary_conflict_writes_nothing(storage):
+    diary = storage.diary()
+    await diary.write("u", [change(entry(1))])
+    stale = DiaryChange(event=Event(event_type="DELETE", user_id="u", entry_id="e1"), delete_id="e1", expected_seq=99)
+    with pytest.raises(Conflict):
+        await diary.write("u", [change(entry(2)), stale])
+    assert await diary.version("u") == 1
+    assert await diary.get("u", "e2") is None
+    ok = DiaryChange(event=Event(event_type="DELETE", user_id="u", entry_id="e1"), delete_id="e1", expected_seq=1)
+    assert [e.seq for e in await diary.write("u", [ok])] == [2]
+    assert await diary.get("u", "e1") is None
+
+
+async def test_diary_events_reach_the_subscription_in_order(storage):
+    diary, source = storage.diary(), storage.events()
+    await source.start()
+    for i in range(1, 4):
+        await diary.write("u", [change(entry(i))])
+    records = await source.poll(10, 0)
+    import msgspec
+    assert [msgspec.json.decode(r.payload)["seq"] for r in records] == [1, 2, 3]
+    await source.commit(records[:1])
+    await source.rewind()
+    again = await source.poll(10, 0)
+    assert [r.position for r in again] == [r.position for r in records[1:]]
+    await source.commit(again)
+    assert await source.poll(10, 0) == []
+    await source.stop()
+
+
+async def test_names_are_data(storage):
+    diary = storage.diary()
+    weird = "$where.x \u00e9\U0001F3AC " + "x" * 10_000
+    await diary.write("u", [change(entry(1, name=weird))])
+    assert (await diary.get("u", "e1")).name == weird
+
+
+# --- CatalogStore ----------------------------------------------------------------
+
+async def test_catalog_candidates_search_genres_posters(storage):
+    cat = storage.catalog()
+    await cat.upsert([
+        catalog_movie(id="1", title="La città incantata", original_title="Spirited Away", year=2001,
+                      genres=["Animation", "Fantasy"], poster_url="p1"),
+        catalog_movie(id="2", title="Spirit", year=2010, genres=["Animation"]),
+        catalog_movie(id="3", title="100%_real", year=2010, genres=["Drama"]),
+    ])
+    assert await cat.count() == 3
+    assert [m.id for m in await cat.candidates("Spirited Away")] == ["1"]
+    assert [m.id for m in await cat.candidates("la citta incantata")] == ["1"]
+    assert [m.id for m in await cat.search("spirit", 10)] == ["2", "1"]  # exact before prefix
+    assert [m.id for m in await cat.search("%", 10)] == []
+    assert [m.id for m in await cat.search("100 _real", 10)] == ["3"]
+    assert await cat.genres() == [("Animation", 2), ("Drama", 1), ("Fantasy", 1)]
+    assert await cat.posters(["La città incantata", "Spirit", "nope"]) == {"La città incantata": "p1", "Spirit": None}
+
+
+# --- StatsStore ------------------------------------------------------------------
+
+async def test_stats_apply_guard_and_replace(storage):
+    stats = storage.stats()
+    await stats.apply([StatsWrite(user_id="u", expected_hwm=0, new_hwm=2, total=2, sum_ratings=9,
+                                  dist=[0, 0, 0, 1, 1], monthly={"2025-01": 2}, watch_time=100)])
+    assert await stats.hwms(["u", "x"]) == {"u": 2}
+    with pytest.raises(StaleWrite):
+        await stats.apply([StatsWrite(user_id="u", expected_hwm=0, new_hwm=3, total=1)])
+    await stats.apply([StatsWrite(user_id="u", expected_hwm=2, new_hwm=3, total=-1, sum_ratings=-4,
+                                  dist=[0, 0, 0, -1, 0], monthly={"2025-01": -1, "2024-12": 0})])
+    s = await stats.get("u")
+    assert (s.total_watched, s.sum_ratings, s.hwm) == (1, 5, 3)
+    assert s.rating_distribution == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}
+    assert s.monthly_counts == {"2025": {"01": 1}}
+    await stats.replace(StatsState(user_id="u", hwm=7))
+    assert (await stats.get("u")).total_watched == 0
+    assert await stats.get("nobody") is None
+
+
+# --- AffinityStore ---------------------------------------------------------------
+
+def aw(i, name, count, sums, expected=0, new=1, kind="director"):
+    return AffinityWrite(id=f"u_{kind}_{i}", user_id="u", type=kind, name_key=i, name=name, count=count,
+                         sum_ratings=sums, expected_hwm=expected, new_hwm=new)
+
+
+async def test_affinities_ranking_tombstones_and_guard(storage):
+    affs = storage.affinities()
+    await affs.apply([aw("A", "A", 2, 6), aw("B", "B", 2, 10), aw("C", "C", 1, 5), aw("Z", "Z", 3, 3),
+                      aw("G", "G", 1, 1, kind="genre")])
+    by_count = await affs.query("u", "director", "count", 10, 1)
+    assert [a.name for a in by_count] == ["Z", "A", "B", "C"]
+    by_avg = await affs.query("u", "director", "avg_rating", 10, 1)
+    assert [a.name for a in by_avg] == ["B", "C", "A", "Z"]
+    assert [a.name for a in await affs.query("u", "director", "avg_rating", 2, 2)] == ["B", "A"]
+    with pytest.raises(StaleWrite):
+        await affs.apply([aw("A", "A", 1, 1, expected=0, new=2)])
+    await affs.apply([aw("A", "A", -2, -6, expected=1, new=2)])
+    assert await affs.hwms(["u_director_A"]) == {"u_director_A": 2}  # tombstone keeps its guard
+    assert "A" not in [a.name for a in await affs.for_user("u")]
+    doc = AffinityState(id="u_actor_N", user_id="u", type="actor", name="N", name_key="N", count=1, sum_ratings=4)
+    await affs.replace_user("u", [doc], hwm=9)
+    assert [(a.name, a.hwm) for a in await affs.for_user("u")] == [("N", 9)]
+    assert (await affs.hwms(["u_director_Z"]))["u_director_Z"] == 9
+
+
+# --- TrendStore ------------------------------------------------------------------
+
+def fact(key, day, title, genres, live=True, seq=1, user="u"):
+    return TrendFact(user, key, day, title, tuple(genres), live, seq)
+
+
+async def test_trend_facts_last_writer_wins_and_window(storage):
+    trends = storage.trends()
+    await trends.apply([fact("e1", "2025-01-10", "A", ["Drama", "War"]), fact("e2", "2025-01-20", "B", ["Drama"]),
+                        fact("e3", "2025-01-20", "A", [], user="v")])
+    await trends.apply([fact("e2", "2025-01-20", "B", ["Drama"], live=False, seq=5)])
+    await trends.apply([fact("e2", "2025-01-20", "B", ["Drama"], live=True, seq=3)])  # stale replay: ignored
+    assert await trends.window_counts("2025-01-01") == ({"A": 2}, {"Drama": 1, "War": 1})
+    assert await trends.window_counts("2025-01-15") == ({"A": 1}, {})
+    await trends.replace_user("u", [fact("e9", "2025-01-21", "C", ["Comedy"], seq=6)], hwm=6)
+    assert await trends.window_counts("2025-01-01") == ({"A": 1, "C": 1}, {"Comedy": 1})
+    assert await trends.prune("2025-01-20") == 1
+    assert {f.entry_key for f in await trends.facts()} == {"e2", "e3", "e9"}
+
+
+# --- DeadLetterStore -------------------------------------------------------------
+
+async def test_dead_letters_keep_payload_and_reason(storage):
+    dl = storage.dead_letters()
+    await dl.add([DeadLetter(payload="{bad", reason="undecodable", partition=1, position=7, at="t")])
+    [letter] = await dl.all()
+    assert (letter.payload, letter.reason, letter.partition, letter.position) == ("{bad", "undecodable", 1, 7)

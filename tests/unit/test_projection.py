@@ -1,0 +1,118 @@
+"""The projection service through the real wiring on the memory backend."""
+
+import msgspec
+import pytest
+
+from cinematch.domain import catalog_movie
+from cinematch.services.diary import EntryPatch, NewEntry
+from cinematch.testing import Crash, FailingWrites, recompute_matches, wired
+
+
+@pytest.fixture
+async def app():
+    c = wired("memory")
+    await c.storage.catalog().upsert([
+        catalog_movie(id="1", title="Inception", year=2010, genres=["Sci-Fi", "Action"], director="Christopher Nolan",
+                      actors="Leonardo DiCaprio, Elliot Page", duration=148),
+        catalog_movie(id="2", title="Amélie", original_title="Le Fabuleux Destin d'Amélie Poulain", year=2001,
+                      genres=["Comedy", "Romance"], director="Jean-Pierre Jeunet", actors="Audrey Tautou", duration=122),
+    ])
+    await c.services.runner().source.start()
+    return c
+
+
+async def test_add_update_delete_converge_to_recompute(app):
+    diary, runner = app.services.diary(), app.services.runner()
+    a = await diary.add("u1", NewEntry(name="inception", rating=5, date="2025-01-20"))
+    b = await diary.add("u1", NewEntry(name="Le Fabuleux Destin d'Amélie Poulain", rating=3, date="2025-02-01"))
+    assert b.title == "Amélie" and b.director == "Jean-Pierre Jeunet"
+    await diary.update("u1", a.id, EntryPatch(rating=2))
+    await diary.update("u1", b.id, EntryPatch(name="Inception", date="2024-12-01"))
+    await runner.drain()
+    assert await recompute_matches(app, ["u1"]) == []
+    await diary.delete("u1", a.id)
+    await runner.drain()
+    assert await recompute_matches(app, ["u1"]) == []
+    stats = await app.services.queries().user_stats("u1")
+    assert stats["total_watched"] == 1 and stats["sync"] == {"status": "synced", "pending_events": 0}
+
+
+async def test_a_batch_applied_twice_changes_nothing(app):
+    diary, runner = app.services.diary(), app.services.runner()
+    for i in range(5):
+        await diary.add("u1", NewEntry(name="Inception", rating=1 + i, date=f"2025-01-0{i + 1}"))
+    records = await runner.source.poll(100, 0)
+    projector = app.services.projector()
+    await projector.apply_records(records)
+    first = await app.storage.stats().get("u1")
+    await projector.apply_records(records)  # replay after a crash before commit
+    await projector.apply_records(records[2:])  # replay cut differently
+    assert await app.storage.stats().get("u1") == first
+    assert await recompute_matches(app, ["u1"]) == []
+
+
+async def test_duplicated_event_ids_apply_once(app):
+    diary, runner = app.services.diary(), app.services.runner()
+    await diary.add("u1", NewEntry(name="Inception", rating=4))
+    log = app.storage.log()
+    log.append_raw(log.records[0])  # the outbox relay published it again
+    await runner.drain()
+    assert (await app.storage.stats().get("u1")).total_watched == 1
+
+
+@pytest.mark.parametrize("store", ["trends", "affinities", "stats"])
+async def test_crash_between_document_writes_is_repaired_by_replay(app, store):
+    diary, runner, projector = app.services.diary(), app.services.runner(), app.services.projector()
+    await diary.add("u1", NewEntry(name="Inception", rating=4))
+    await runner.drain()
+    await diary.add("u1", NewEntry(name="Amélie", rating=2))
+    await diary.add("u2", NewEntry(name="Inception", rating=5))
+    original = getattr(projector, store)
+    setattr(projector, store, FailingWrites(original, fail_on=1))
+    with pytest.raises(Crash):
+        await runner.run_once(timeout=0)
+    setattr(projector, store, original)
+    await runner.source.rewind()
+    await runner.drain()
+    assert await recompute_matches(app, ["u1", "u2"]) == []
+
+
+async def test_malformed_events_are_dead_lettered_and_the_rest_applied(app):
+    diary, runner = app.services.diary(), app.services.runner()
+    log = app.storage.log()
+    await diary.add("u1", NewEntry(name="Inception", rating=4))
+    log.append_raw(b"{not json")
+    log.append_raw(msgspec.json.encode({"event_type": "ADD", "user_id": "u9", "movie": {"name": "X", "rating": 9}}))
+    await diary.add("u1", NewEntry(name="Amélie", rating=5))
+    await runner.drain()
+    letters = await app.storage.dead_letters().all()
+    assert [l.position for l in letters] == [1, 2]
+    assert "undecodable" in letters[0].reason and "1 to 5" in letters[1].reason
+    assert (await app.storage.stats().get("u1")).total_watched == 2
+    assert await app.storage.stats().get("u9") is None  # never half-applied
+    assert runner.totals.dead_letters == 2
+
+
+async def test_recalculate_rebuilds_from_the_diary(app):
+    diary, runner = app.services.diary(), app.services.runner()
+    await diary.add("u1", NewEntry(name="Inception", rating=4))
+    await runner.drain()
+    # Corrupt the projection behind the projection's back, then ask for a recompute.
+    stats = app.storage.stats()
+    bad = await stats.get("u1")
+    await stats.replace(msgspec.structs.replace(bad, total_watched=99))
+    await diary.recalculate("u1")
+    await diary.add("u1", NewEntry(name="Amélie", rating=3))
+    await runner.drain()
+    assert await recompute_matches(app, ["u1"]) == []
+
+
+async def test_seed_era_events_without_seq_are_applied(app):
+    runner = app.services.runner()
+    app.storage.log().append_raw(msgspec.json.encode({
+        "event_type": "ADD", "user_id": "legacy", "movie": {"name": "Old", "rating": 3, "date": "2024-05-01",
+                                                            "genres": ["Drama"]},
+        "timestamp": "2024-05-01T10:00:00+02:00"}))
+    await runner.drain()
+    s = await app.storage.stats().get("legacy")
+    assert (s.total_watched, s.monthly_counts) == (1, {"2024": {"05": 1}})
