@@ -14,11 +14,12 @@ from .adapters.embedded import (
     Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
     SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )
+from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.projection import Projector
 from .services.queries import StatsQueries
 from .services.runner import ProjectionRunner
-from .settings import Settings
+from .settings import Settings, resolve_secret
 
 
 class Storage(containers.DeclarativeContainer):
@@ -59,6 +60,7 @@ class Services(containers.DeclarativeContainer):
     storage = providers.DependenciesContainer()
     clock = providers.Dependency()
 
+    accounts = providers.Singleton(Accounts, users=storage.users)
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock)
     projector = providers.Singleton(
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
@@ -79,6 +81,7 @@ class Application(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings, clock=None) -> Application:
+    resolve_secret(settings)
     container = Application()
     container.config.from_dict({
         **{f: getattr(settings, f) for f in settings.__struct_fields__},

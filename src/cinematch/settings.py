@@ -67,3 +67,22 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
             values[field.name] = env[name]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return msgspec.convert(values, Settings, strict=False)
+
+
+def resolve_secret(settings: Settings) -> str:
+    """The JWT secret: configured, or generated once and kept in the data dir."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    import secrets
+    if settings.storage == "memory":
+        settings.jwt_secret = secrets.token_urlsafe(32)
+        return settings.jwt_secret
+    path = Path(settings.data_dir) / "jwt_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(32))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    settings.jwt_secret = path.read_text().strip()
+    return settings.jwt_secret

@@ -99,27 +99,63 @@ class TrendFact:
 
 
 class UserDelta:
-    """Everything one user's events change, merged."""
+    """Everything one user's events change, merged.
 
-    __slots__ = ("user_id", "stats", "affinities", "trends", "first_seq", "last_seq", "events")
+    Affinities are accumulated per movie *profile* first (one dict update per
+    event instead of one per person and genre) and expanded to per-key deltas
+    on first read of `affinities`: the expansion is the only per-key work.
+    """
+
+    __slots__ = ("user_id", "stats", "profiles", "extra", "trends", "first_seq", "last_seq", "events", "_aff")
 
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
         self.stats = StatsDelta()
-        self.affinities: dict[AffKey, AffinityDelta] = {}
+        self.profiles: dict[int, list[int]] = {}  # profile id -> [count, sum_ratings]
+        self.extra: dict[AffKey, AffinityDelta] = {}  # per-key deltas (guarded replays)
         self.trends: dict[str, TrendFact] = {}
         self.first_seq: int | None = None
         self.last_seq: int | None = None
         self.events = 0
+        self._aff: dict[AffKey, AffinityDelta] | None = None
+
+    @property
+    def affinities(self) -> dict[AffKey, AffinityDelta]:
+        if self._aff is None:
+            out: dict[AffKey, AffinityDelta] = {}
+            for pid, (count, sums) in self.profiles.items():
+                for key, name in _profiles[pid]:
+                    aff = out.get(key)
+                    if aff is None:
+                        out[key] = AffinityDelta(name, count, sums)
+                    else:
+                        aff.count += count
+                        aff.sum_ratings += sums
+            for key, extra in self.extra.items():
+                aff = out.get(key)
+                if aff is None:
+                    out[key] = AffinityDelta(extra.name, extra.count, extra.sum_ratings)
+                else:
+                    aff.merge(extra)
+            self._aff = out
+        return self._aff
 
     def merge(self, other: UserDelta) -> UserDelta:
+        self._aff = None
         self.stats.merge(other.stats)
-        for key, aff in other.affinities.items():
-            mine = self.affinities.get(key)
+        for pid, (count, sums) in other.profiles.items():
+            mine = self.profiles.get(pid)
             if mine is None:
-                self.affinities[key] = AffinityDelta(aff.name, aff.count, aff.sum_ratings)
+                self.profiles[pid] = [count, sums]
             else:
-                mine.merge(aff)
+                mine[0] += count
+                mine[1] += sums
+        for key, aff in other.extra.items():
+            mine_aff = self.extra.get(key)
+            if mine_aff is None:
+                self.extra[key] = AffinityDelta(aff.name, aff.count, aff.sum_ratings)
+            else:
+                mine_aff.merge(aff)
         for key, fact in other.trends.items():
             if key not in self.trends or fact.seq >= self.trends[key].seq:
                 self.trends[key] = fact
@@ -139,33 +175,36 @@ def _max(a: int | None, b: int | None) -> int | None:
 
 # --- movie profile: which affinity keys one entry contributes to -------------
 
-_profile_cache: dict[tuple, Profile] = {}
+_profile_cache: dict[tuple, tuple[int, tuple[str, ...]]] = {}
+_profiles: list[Profile] = []  # profile id -> profile; grows with distinct (people, genres) sets
 
 
 def movie_profile(director: str | None, actors: str | None, genres: Iterable[str] | None) -> Profile:
     """The affinity keys of one entry: first 2 directors, first 5 actors, all genres.
 
-    A key appears once per entry even if a name is listed twice. Cached, because
-    the same film shows up in many users' diaries.
+    A key appears once per entry even if a name is listed twice.
     """
-    genres_t = tuple(genres or ())
-    cache_key = (director, actors, genres_t)
+    return _profiles[_profile(director, actors, genres)[0]]
+
+
+def _profile(director: str | None, actors: str | None, genres: Iterable[str] | None) -> tuple[int, tuple[str, ...]]:
+    """(profile id, cleaned genres), cached: the same film shows up in many diaries."""
+    cache_key = (director, actors, *(genres or ()))
     hit = _profile_cache.get(cache_key)
     if hit is not None:
         return hit
+    clean_genres = tuple(g.strip() for g in (genres or ()) if g and g.strip())
     seen: dict[AffKey, str] = {}
     for kind, names in (
         ("director", split_people(director, MAX_DIRECTORS)),
         ("actor", split_people(actors, MAX_ACTORS)),
-        ("genre", [g.strip() for g in genres_t if g and g.strip()]),
+        ("genre", clean_genres),
     ):
         for name in names:
             seen.setdefault((kind, clean_key(name)), name)
-    profile = tuple(seen.items())
-    if len(_profile_cache) > 200_000:
-        _profile_cache.clear()
-    _profile_cache[cache_key] = profile
-    return profile
+    _profiles.append(tuple(seen.items()))
+    hit = _profile_cache[cache_key] = (len(_profiles) - 1, clean_genres)
+    return hit
 
 
 # --- trend window clock ------------------------------------------------------
@@ -180,14 +219,24 @@ def zone(name: str) -> ZoneInfo:
     return z
 
 
+_day_cache: dict[tuple[str, str], str] = {}
+
+
 def local_day(instant: str | None, tz: str = DEFAULT_TZ) -> str:
     """The calendar day (YYYY-MM-DD) of an ISO instant in the configured zone."""
     if not instant:
         return ""
+    hit = _day_cache.get((instant, tz))
+    if hit is not None:
+        return hit
     moment = dt.datetime.fromisoformat(instant)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(tz))
-    return moment.astimezone(zone(tz)).date().isoformat()
+    day = moment.astimezone(zone(tz)).date().isoformat()
+    if len(_day_cache) > 100_000:
+        _day_cache.clear()
+    _day_cache[(instant, tz)] = day
+    return day
 
 
 def entry_key(event: Event) -> str:
@@ -202,37 +251,37 @@ def entry_key(event: Event) -> str:
 
 
 def _month(movie: Movie, event: Event) -> str | None:
-    day = movie.date or (event.timestamp[:10] if event.timestamp else None)
-    return day[:7] if day else None
+    if movie.date:
+        return movie.date[:7]
+    return event.timestamp[:7] if event.timestamp else None
 
 
 def _add_movie(delta: UserDelta, movie: Movie, rating: int, sign: int, event: Event) -> None:
     stats = delta.stats
     stats.total += sign
-    stats.sum_ratings += sign * rating
-    stats.watch_time += sign * (movie.duration or 0)
+    rating_sign = sign * rating
+    stats.sum_ratings += rating_sign
+    if movie.duration:
+        stats.watch_time += sign * movie.duration
     stats.dist[rating - 1] += sign
     month = _month(movie, event)
     if month is not None:
-        stats.monthly[month] = stats.monthly.get(month, 0) + sign
-    affinities = delta.affinities
-    rating_sign = sign * rating
-    for key, name in movie_profile(movie.director, movie.actors, movie.genres):
-        aff = affinities.get(key)
-        if aff is None:
-            affinities[key] = AffinityDelta(name, sign, rating_sign)
-        else:
-            aff.name = name
-            aff.count += sign
-            aff.sum_ratings += rating_sign
+        monthly = stats.monthly
+        monthly[month] = monthly.get(month, 0) + sign
+    pid = _profile(movie.director, movie.actors, movie.genres)[0]
+    acc = delta.profiles.get(pid)
+    if acc is None:
+        delta.profiles[pid] = [sign, rating_sign]
+    else:
+        acc[0] += sign
+        acc[1] += rating_sign
 
 
 def _trend_fact(event: Event, movie: Movie, added_from: Movie | None, live: bool, seq: int, tz: str) -> TrendFact:
     added_at = movie.added_at or (added_from.added_at if added_from else None) or event.timestamp
     return TrendFact(
         event.user_id, entry_key(event), local_day(added_at, tz),
-        movie.title or movie.name, tuple(g.strip() for g in (movie.genres or ()) if g and g.strip()),
-        live, seq,
+        movie.title or movie.name, _profile(movie.director, movie.actors, movie.genres)[1], live, seq,
     )
 
 
@@ -259,12 +308,12 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
             target.stats.sum_ratings += diff
             target.stats.dist[old - 1] -= 1
             target.stats.dist[new - 1] += 1
-            for key, name in movie_profile(movie.director, movie.actors, movie.genres):
-                aff = target.affinities.get(key)
-                if aff is None:
-                    target.affinities[key] = AffinityDelta(name, 0, diff)
-                else:
-                    aff.sum_ratings += diff
+            pid = _profile(movie.director, movie.actors, movie.genres)[0]
+            acc = target.profiles.get(pid)
+            if acc is None:
+                target.profiles[pid] = [0, diff]
+            else:
+                acc[1] += diff
     elif kind == "DELETE":
         _add_movie(target, movie, movie.rating, -1, event)  # type: ignore[arg-type]
         if trends:
@@ -289,11 +338,12 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
             delta.stats.merge(target.stats)
         for key, aff in target.affinities.items():
             if affinity_filter is None or affinity_filter(key):
-                mine = delta.affinities.get(key)
+                mine = delta.extra.get(key)
                 if mine is None:
-                    delta.affinities[key] = aff
+                    delta.extra[key] = aff
                 else:
                     mine.merge(aff)
+    delta._aff = None
     delta.events += 1
     if event.seq is not None:
         delta.first_seq = _min(delta.first_seq, event.seq)

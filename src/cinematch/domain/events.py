@@ -25,7 +25,7 @@ class InvalidEvent(ValueError):
         self.reason = reason
 
 
-class Movie(msgspec.Struct, omit_defaults=True):
+class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     """The enriched snapshot of one diary entry, as carried by an event."""
 
     name: str = ""
@@ -44,7 +44,7 @@ class Movie(msgspec.Struct, omit_defaults=True):
     added_at: str | None = None  # when the entry was added: the trend window's clock
 
 
-class Event(msgspec.Struct, omit_defaults=True):
+class Event(msgspec.Struct, omit_defaults=True, gc=False):
     event_type: EventType
     user_id: str
     movie: Movie | None = None

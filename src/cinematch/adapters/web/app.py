@@ -1,0 +1,221 @@
+"""The Litestar app factory: maps the DI container to Litestar's own `Provide`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Response, delete, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.params import Parameter
+from litestar.security.jwt import JWTAuth, Token
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from ...domain.catalog import catalog_id_for, catalog_movie
+from ...domain.diary import DiaryEntry
+from ...domain.ports import Conflict, User
+from ...services.accounts import AccountError, Accounts
+from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
+from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
+from .schemas import (
+    CatalogIn, Credentials, EntryOut, EntryPage, MovieIn, MoviePatch, Registered, TokenOut, Upserted,
+)
+
+log = logging.getLogger(__name__)
+
+
+def entry_out(e: DiaryEntry) -> EntryOut:
+    return EntryOut(id=e.id, name=e.name, title=e.title or e.name, year=e.year, rating=e.rating, date=e.date,
+                    genres=list(e.genres), director=e.director, actors=e.actors, duration=e.duration,
+                    catalog_id=e.catalog_id)
+
+
+# --- handlers --------------------------------------------------------------------
+
+@post("/api/auth/register", status_code=HTTP_201_CREATED, tags=["auth"])
+async def register(data: Credentials, accounts: Accounts) -> Registered:
+    user = await accounts.register(data.username, data.password)
+    return Registered(user_id=user.id, username=user.username)
+
+
+@post("/api/auth/token", status_code=200, tags=["auth"])
+async def token(data: Credentials, accounts: Accounts, jwt_auth: Any, ttl: int) -> TokenOut:
+    user = await accounts.authenticate(data.username, data.password)
+    if user is None:
+        raise NotAuthorizedException("wrong username or password")
+    encoded = jwt_auth.create_token(identifier=user.id, token_expiration=dt.timedelta(seconds=ttl))
+    return TokenOut(access_token=encoded, expires_in=ttl)
+
+
+@post("/api/movies", status_code=HTTP_201_CREATED, tags=["diary"])
+async def add_movie(data: MovieIn, request: Request[User, Token, Any], diary: DiaryService) -> EntryOut:
+    entry = await diary.add(request.user.id, msgspec.convert(msgspec.to_builtins(data), NewEntry))
+    return entry_out(entry)
+
+
+@get("/api/movies", tags=["diary"])
+async def list_movies(
+    request: Request[User, Token, Any], diary_store: Any,
+    limit: int = Parameter(default=50, ge=1, le=1000), offset: int = Parameter(default=0, ge=0),
+) -> EntryPage:
+    items, total = await diary_store.page(request.user.id, limit, offset)
+    return EntryPage(items=[entry_out(e) for e in items], total=total)
+
+
+@patch("/api/movies/{entry_id:str}", tags=["diary"])
+async def update_movie(entry_id: str, data: MoviePatch, request: Request[User, Token, Any],
+                       diary: DiaryService) -> EntryOut:
+    entry = await diary.update(request.user.id, entry_id, msgspec.convert(msgspec.to_builtins(data), EntryPatch))
+    if entry is None:
+        raise HTTPException(status_code=404, detail="no such diary entry")
+    return entry_out(entry)
+
+
+@delete("/api/movies/{entry_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"])
+async def delete_movie(entry_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
+    if not await diary.delete(request.user.id, entry_id):
+        raise HTTPException(status_code=404, detail="no such diary entry")
+
+
+@post("/api/me/stats/recalculate", status_code=HTTP_202_ACCEPTED, tags=["stats"])
+async def recalculate(request: Request[User, Token, Any], diary: DiaryService) -> dict:
+    await diary.recalculate(request.user.id)
+    return {"status": "accepted"}
+
+
+@get("/api/me/stats", tags=["stats"])
+async def my_stats(request: Request[User, Token, Any], queries: StatsQueries) -> dict:
+    return await queries.user_stats(request.user.id)
+
+
+@get("/api/me/affinities", tags=["stats"])
+async def my_affinities(
+    request: Request[User, Token, Any], queries: StatsQueries,
+    type: str = Parameter(default="director"), sort: str = Parameter(default="count"),  # noqa: A002
+    limit: int = Parameter(default=10, ge=1, le=1000), min_count: int = Parameter(default=1, ge=1),
+) -> dict:
+    if type not in AFFINITY_TYPES:
+        raise HTTPException(status_code=400, detail=f"type must be one of {', '.join(AFFINITY_TYPES)}")
+    if sort not in AFFINITY_SORTS:
+        raise HTTPException(status_code=400, detail=f"sort must be one of {', '.join(AFFINITY_SORTS)}")
+    return {"items": await queries.affinities_of(request.user.id, type, sort, limit, min_count)}
+
+
+@get("/api/trends/global", tags=["trends"])
+async def global_trends(queries: StatsQueries) -> dict:
+    return await queries.global_trends()
+
+
+@get("/api/catalog/search", tags=["catalog"])
+async def catalog_search(catalog: Any, q: str = Parameter(default="", max_length=500),
+                         limit: int = Parameter(default=20, ge=1, le=200)) -> dict:
+    return {"items": [msgspec.to_builtins(m) for m in await catalog.search(q, limit)]}
+
+
+@get("/api/genres", tags=["catalog"])
+async def genres(catalog: Any) -> dict:
+    return {"items": [{"genre": g, "movies": n} for g, n in await catalog.genres()]}
+
+
+@post("/api/admin/catalog", status_code=200, tags=["admin"])
+async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any], catalog: Any) -> Upserted:
+    if not request.user.is_admin:
+        raise PermissionDeniedException("admin only")
+    movies = [catalog_movie(id=catalog_id_for(m.title, m.year), **msgspec.to_builtins(m)) for m in data]
+    return Upserted(upserted=await catalog.upsert(movies))
+
+
+@get("/health", tags=["ops"])
+async def health() -> dict:
+    return {"status": "ok"}
+
+
+@get("/ready", tags=["ops"])
+async def ready(catalog: Any) -> Response:
+    try:
+        await catalog.count()
+    except Exception as exc:  # a dependency that does not answer
+        return Response({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
+    return Response({"status": "ready"}, status_code=200)
+
+
+# --- errors: always a 4xx with a reason --------------------------------------------
+
+def _error(status: int, detail: str) -> Response:
+    return Response({"status_code": status, "detail": detail}, status_code=status)
+
+
+def _bad_request(_: Request, exc: Exception) -> Response:
+    return _error(400, str(exc))
+
+
+def _conflict(_: Request, exc: Exception) -> Response:
+    return _error(409, str(exc))
+
+
+# --- the factory ------------------------------------------------------------------
+
+PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/schema"]
+
+
+def create_app(container, *, run_projections: bool = True) -> Litestar:
+    """Build the app for a wired container. `run_projections` starts the
+    in-process projection (embedded profile)."""
+    settings = container.config
+    accounts: Accounts = container.services.accounts()
+
+    async def retrieve_user(token: Token, _: ASGIConnection) -> User | None:
+        return await container.storage.users().by_id(token.sub)
+
+    jwt_auth = JWTAuth[User](retrieve_user_handler=retrieve_user, token_secret=settings.jwt_secret(), exclude=PUBLIC)
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task] = []
+
+    async def startup() -> None:
+        await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
+        if run_projections:
+            runner = container.services.runner()
+            tasks.append(asyncio.create_task(runner.run_forever(stop)))
+
+    async def shutdown() -> None:
+        stop.set()
+        for task in tasks:
+            try:
+                await asyncio.wait_for(task, 5)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+
+    def singleton(provider):
+        async def get_it():
+            return provider()
+        return Provide(get_it, use_cache=True)
+
+    ttl = settings.token_ttl_seconds()
+    return Litestar(
+        route_handlers=[register, token, add_movie, list_movies, update_movie, delete_movie, recalculate, my_stats,
+                        my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready],
+        dependencies={
+            "accounts": singleton(container.services.accounts),
+            "diary": singleton(container.services.diary),
+            "queries": singleton(container.services.queries),
+            "diary_store": singleton(container.storage.diary),
+            "catalog": singleton(container.storage.catalog),
+            "jwt_auth": Provide(lambda: jwt_auth, sync_to_thread=False),
+            "ttl": Provide(lambda: ttl, sync_to_thread=False),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        exception_handlers={
+            AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict,
+        },
+        openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema",
+                                     render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")]),
+    )

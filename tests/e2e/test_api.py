@@ -1,0 +1,147 @@
+"""The HTTP API of CONTRACT §3 through Litestar's test client, on the embedded (SQLite) profile."""
+
+import time
+
+import pytest
+from litestar.testing import TestClient
+
+from cinematch.adapters.web import create_app
+from cinematch.testing import wired
+
+
+def make_client(tmp_path):
+    c = wired("sqlite", data_dir=tmp_path, admin_username="admin", admin_password="adminpass1")
+    return c, TestClient(create_app(c))
+
+
+@pytest.fixture
+def client(tmp_path):
+    c, cl = make_client(tmp_path)
+    with cl:
+        yield cl
+    c.storage.db().close()
+
+
+def login(cl, name="alice", password="password1"):
+    cl.post("/api/auth/register", json={"username": name, "password": password})
+    r = cl.post("/api/auth/token", json={"username": name, "password": password})
+    assert r.status_code == 200 and r.json()["token_type"] == "bearer"
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def wait_synced(cl, h, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        stats = cl.get("/api/me/stats", headers=h).json()
+        if stats["sync"]["status"] == "synced":
+            return stats
+        time.sleep(0.01)
+    raise AssertionError("statistics never synced")
+
+
+def test_register_rules(client):
+    assert client.post("/api/auth/register", json={"username": "bob", "password": "password1"}).status_code == 201
+    assert client.post("/api/auth/register", json={"username": "BOB", "password": "password1"}).status_code == 409
+    for bad in ({"username": "b", "password": "password1"}, {"username": "bob$", "password": "password1"},
+                {"username": "carol", "password": "short"}, {"username": "x" * 33, "password": "password1"}):
+        r = client.post("/api/auth/register", json=bad)
+        assert r.status_code == 400 and r.json()["detail"]
+    assert client.post("/api/auth/token", json={"username": "bob", "password": "wrong-pass"}).status_code == 401
+
+
+def test_auth_matrix(client):
+    alice, bob = login(client, "alice"), login(client, "bob")
+    entry = client.post("/api/movies", json={"name": "Heat", "rating": 4}, headers=alice).json()
+    assert client.get("/api/movies").status_code == 401
+    assert client.get("/api/movies", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    # Another user's token: the entry simply is not there.
+    assert client.patch(f"/api/movies/{entry['id']}", json={"rating": 1}, headers=bob).status_code == 404
+    assert client.delete(f"/api/movies/{entry['id']}", headers=bob).status_code == 404
+    assert client.get("/api/movies", headers=bob).json() == {"items": [], "total": 0}
+    assert client.post("/api/admin/catalog", json=[{"title": "X"}], headers=alice).status_code == 403
+    admin = login(client, "admin", "adminpass1")
+    assert client.post("/api/admin/catalog", json=[{"title": "X"}], headers=admin).json() == {"upserted": 1}
+    assert client.get("/api/trends/global").status_code == 200
+    assert client.get("/api/genres").status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "X", "rating": 0}, {"name": "X", "rating": 6}, {"name": "X", "rating": "five"},
+    {"name": "X", "rating": 4.5}, {"name": "X", "rating": None}, {"name": "X", "rating": 3, "date": "2025-13-40"}, {"name": "", "rating": 3},
+    {"rating": 3}, {"name": "X"}, [], "x",
+])
+def test_bad_movie_bodies_are_400_with_a_reason(client, body):
+    h = login(client)
+    r = client.post("/api/movies", json=body, headers=h)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"]
+
+
+def test_invalid_json_is_400(client):
+    h = login(client)
+    r = client.post("/api/movies", content=b"{nope", headers={**h, "Content-Type": "application/json"})
+    assert r.status_code == 400
+
+
+def test_names_are_data_not_operators(client):
+    h = login(client)
+    for name in ["$where", "a.b.c", "Città d'Ombra 🎬", "x" * 10_000]:
+        r = client.post("/api/movies", json={"name": name, "rating": 3, "director": "$set.x", "actors": "J.J. Abrams"},
+                        headers=h)
+        assert r.status_code == 201 and r.json()["name"] == name
+    stats = wait_synced(client, h)
+    assert stats["total_watched"] == 4
+    directors = client.get("/api/me/affinities?type=director", headers=h).json()["items"]
+    assert directors == [{"name": "$set.x", "count": 4, "sum_ratings": 12, "avg_rating": 3.0}]
+
+
+def test_diary_crud_and_statistics(client):
+    h = login(client)
+    a = client.post("/api/movies", json={"name": "Inception", "rating": 5, "date": "2025-01-20",
+                                         "genres": ["Sci-Fi", "Action"], "director": "Christopher Nolan",
+                                         "duration": 148}, headers=h).json()
+    b = client.post("/api/movies", json={"name": "Heat", "rating": 3, "date": "2025-02-01", "genres": ["Crime"],
+                                         "director": "Michael Mann", "duration": 170}, headers=h).json()
+    assert client.patch(f"/api/movies/{b['id']}", json={"rating": 4, "date": "2025-03-05"}, headers=h).json()["rating"] == 4
+    listed = client.get("/api/movies", headers=h).json()
+    assert listed["total"] == 2 and [e["id"] for e in listed["items"]] == [b["id"], a["id"]]
+    stats = wait_synced(client, h)
+    assert (stats["total_watched"], stats["sum_ratings"], stats["avg_rating"]) == (2, 9, 4.5)
+    assert stats["rating_distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+    assert stats["monthly_counts"] == {"2025": {"01": 1, "03": 1}}
+    assert stats["watch_time_minutes"] == 318
+    assert stats["favorite_genre"] == "Action"  # ties: count desc, then name asc
+    by_avg = client.get("/api/me/affinities?type=director&sort=avg_rating", headers=h).json()["items"]
+    assert [d["name"] for d in by_avg] == ["Christopher Nolan", "Michael Mann"]
+    assert client.get("/api/me/affinities?type=nope", headers=h).status_code == 400
+    assert client.delete(f"/api/movies/{a['id']}", headers=h).status_code == 204
+    assert client.post("/api/me/stats/recalculate", headers=h).status_code == 202
+    stats = wait_synced(client, h)
+    assert stats["total_watched"] == 1 and stats["monthly_counts"] == {"2025": {"03": 1}}
+    trends = client.get("/api/trends/global").json()
+    assert trends["top_movies"] == [{"title": "Heat", "poster_path": None, "count": 1}]
+    assert trends["trending_genres"] == [{"genre": "Crime", "count": 1, "percentage": 100.0}]
+
+
+def test_restart_keeps_everything(tmp_path):
+    c, cl = make_client(tmp_path)
+    with cl:
+        h = login(cl)
+        cl.post("/api/movies", json={"name": "Heat", "rating": 4, "genres": ["Crime"]}, headers=h)
+        before = wait_synced(cl, h)
+    c.storage.db().close()
+    c2, cl2 = make_client(tmp_path)
+    with cl2:
+        r = cl2.post("/api/auth/token", json={"username": "alice", "password": "password1"})
+        h2 = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        after = cl2.get("/api/me/stats", headers=h2).json()
+        assert after["total_watched"] == before["total_watched"] == 1
+        assert cl2.get("/api/trends/global").json()["top_movies"][0]["title"] == "Heat"
+    c2.storage.db().close()
+
+
+def test_openapi_schema_is_served(client):
+    schema = client.get("/schema/openapi.json").json()
+    assert "/api/movies" in schema["paths"] and "/api/me/stats" in schema["paths"]
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").status_code == 200
