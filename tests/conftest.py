@@ -1,18 +1,8 @@
 import os
 
-import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", max_examples=500, deadline=None)
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-
-def pytest_collection_modifyitems(config, items):
-    # Skipping a service-backed test is a failure in CI: nothing may pass by being skipped.
-    pass
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"

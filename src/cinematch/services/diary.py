@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import msgspec
 
 from ..domain.catalog import match_movie
-from ..domain.diary import ENRICHED_FIELDS, DiaryEntry, enrich, to_movie
+from ..domain.diary import DiaryEntry, enrich, to_movie
 from ..domain.events import Event, Movie, parse_date
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore
 from ..domain.text import people_string
@@ -151,4 +151,4 @@ def _only_rating_changed(old: DiaryEntry, new: DiaryEntry) -> bool:
     return old.rating != new.rating and msgspec.structs.replace(new, rating=old.rating) == old
 
 
-__all__ = ["ENRICHED_FIELDS", "DiaryError", "DiaryService", "EntryPatch", "NewEntry"]
+__all__ = ["DiaryError", "DiaryService", "EntryPatch", "NewEntry"]

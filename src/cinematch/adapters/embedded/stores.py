@@ -19,7 +19,7 @@ from ...domain.ports import (
 )
 from ...domain.stats import AffinityState, StatsState
 from ...domain.text import normalize_title
-from ..common import apply_affinity_write, apply_stats_write, check_hwm, fact_wins
+from ..common import apply_affinity_write, apply_stats_write, fact_wins
 from .db import Database
 
 _enc = msgspec.json.Encoder()
@@ -358,5 +358,3 @@ class SqliteDeadLetterStore(DeadLetterStore):
         return [DeadLetter(payload=p, reason=r, partition=pa, position=po, at=a) for p, r, pa, po, a in
                 self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters ORDER BY id")]
 
-
-__all__ = ["check_hwm", "fact_wins"]
