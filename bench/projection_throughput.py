@@ -19,12 +19,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from seed_algorithm import process_partition_incremental  # noqa: E402
 from synthetic import catalog, events  # noqa: E402
 
-from cinematch.domain import decode_event, fold_events  # noqa: E402
+from cinematch.domain import decode_event  # noqa: E402
+from cinematch.services.columnar import fold_batch  # noqa: E402
 
 
 def core(raw: list[bytes]) -> int:
-    deltas = fold_events([decode_event(p) for p in raw])
-    return len(deltas) + sum(len(d.affinities) for d in deltas.values())  # expands to per-document deltas
+    # The projection's fast path: decode + validate, then the vectorised fold to
+    # per-document arrays (stats per user, affinity per (user, key), trend fact per entry).
+    return fold_batch([decode_event(p) for p in raw]).documents
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from .events import Event, Movie
 from .text import MAX_ACTORS, MAX_DIRECTORS, clean_key, split_people
 
@@ -76,26 +78,23 @@ class AffinityDelta:
         return self
 
 
-class TrendFact:
-    """The latest known state of one diary entry, for the global trends."""
+class TrendFact(msgspec.Struct, gc=False):
+    """The latest known state of one diary entry, for the global trends.
 
-    __slots__ = ("user_id", "entry_key", "day", "title", "genres", "live", "seq")
+    A msgspec Struct (built in C, not tracked by the garbage collector): a batch
+    makes one per touched entry.
+    """
 
-    def __init__(self, user_id: str, entry_key: str, day: str, title: str,
-                 genres: tuple[str, ...], live: bool, seq: int) -> None:
-        self.user_id = user_id
-        self.entry_key = entry_key
-        self.day = day
-        self.title = title
-        self.genres = genres
-        self.live = live
-        self.seq = seq
+    user_id: str
+    entry_key: str
+    day: str
+    title: str
+    genres: tuple[str, ...]
+    live: bool
+    seq: int
 
     def as_tuple(self) -> tuple:
         return (self.user_id, self.entry_key, self.day, self.title, self.genres, self.live)
-
-    def __repr__(self) -> str:  # pragma: no cover
-        return f"TrendFact{self.as_tuple() + (self.seq,)}"
 
 
 class UserDelta:

@@ -22,6 +22,7 @@ from ..domain.ports import (
     StatsStore, StatsWrite, TrendStore,
 )
 from ..domain.stats import AffinityState, StatsState, affinity_id, apply_stats_delta, compute_user_delta
+from .columnar import fold_batch
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ class Projector:
     async def _incremental(self, by_user: dict[str, list[Event]], now: str) -> int:
         if not by_user:
             return 0
-        deltas = {u: self._fold(u, evs) for u, evs in by_user.items()}
+        # Fast path: nothing of this batch is stored yet (checked against the hwms below).
+        deltas = fold_batch([e for evs in by_user.values() for e in evs], self.tz).user_deltas()
         stats_hwms = await self.stats.hwms(list(deltas))
         aff_ids = {(u, key): affinity_id(u, *key) for u, d in deltas.items() for key in d.affinities}
         aff_hwms = await self.affinities.hwms(list(aff_ids.values())) if aff_ids else {}

@@ -1,0 +1,91 @@
+"""The vectorised batch fold means exactly what folding event by event means."""
+
+import random
+
+import pytest
+
+from cinematch.domain import Event, Movie
+from cinematch.domain.deltas import fold_events
+from cinematch.services.columnar import fold_batch
+
+PEOPLE = ["Ann Lee", "Bo $mith", "C. Dot", "Émile Zola", " Ann Lee ", "x" * 300]
+GENRES = ["Drama", "Comedy", "Sci.Fi", "$where", "Noir"]
+
+
+def movie(rnd: random.Random, rating: int | None = None) -> Movie:
+    return Movie(
+        name=f"Film {rnd.randint(1, 30)}", title=rnd.choice([None, "Catalog title"]), rating=rating or rnd.randint(1, 5),
+        genres=rnd.choice([None, [], rnd.sample(GENRES, rnd.randint(1, 3))]), duration=rnd.choice([None, 0, 95, 140]),
+        director=rnd.choice([None, "", ", ".join(rnd.sample(PEOPLE, rnd.randint(1, 3)))]),
+        actors=rnd.choice([None, " | ".join(rnd.sample(PEOPLE, rnd.randint(1, 6)))]),
+        date=rnd.choice([None, f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"]),
+        added_at=rnd.choice([None, "2025-06-01T23:30:00+00:00", "2025-06-02T10:00:00+02:00"]),
+    )
+
+
+def random_events(seed: int, n: int = 400) -> list[Event]:
+    rnd = random.Random(seed)
+    out, seqs, live = [], {}, {}
+    for i in range(n):
+        user = f"u{rnd.randint(1, 8)}"
+        legacy = rnd.random() < 0.1  # seed-era event: no seq, no entry_id
+        seq = None if legacy else seqs.setdefault(user, 0) + 1
+        if seq:
+            seqs[user] = seq
+        mine = live.setdefault(user, {})
+        roll = rnd.random()
+        ts = rnd.choice([None, "2025-05-05T12:00:00+02:00"])
+        if mine and roll < 0.15:
+            eid, m = rnd.choice(list(mine.items()))
+            del mine[eid]
+            out.append(Event(event_type="DELETE", user_id=user, entry_id=eid, movie=m, seq=seq, timestamp=ts))
+        elif mine and roll < 0.3:
+            eid, m = rnd.choice(list(mine.items()))
+            new = rnd.randint(1, 5)
+            m2 = Movie(**{**{f: getattr(m, f) for f in m.__struct_fields__}, "rating": new})
+            mine[eid] = m2
+            rated = Movie(**{**{f: getattr(m, f) for f in m.__struct_fields__}, "old_rating": m.rating,
+                             "new_rating": new, "rating": None})
+            out.append(Event(event_type="UPDATE_RATING", user_id=user, entry_id=eid, movie=rated, seq=seq))
+        elif mine and roll < 0.45:
+            eid, m = rnd.choice(list(mine.items()))
+            m2 = movie(rnd)
+            mine[eid] = m2
+            out.append(Event(event_type="UPDATE", user_id=user, entry_id=eid, movie=m2, previous=m, seq=seq,
+                             timestamp=ts))
+        else:
+            eid = None if legacy else f"e{i}"
+            m = movie(rnd)
+            if eid:
+                mine[eid] = m
+            out.append(Event(event_type=rnd.choice(["ADD", "BULK_IMPORT"]), user_id=user, entry_id=eid, movie=m,
+                             seq=seq, timestamp=ts))
+    return out
+
+
+def comparable(deltas):
+    return {
+        u: (d.stats.total, d.stats.sum_ratings, d.stats.watch_time, list(d.stats.dist),
+            {m: n for m, n in d.stats.monthly.items() if n},
+            {k: (a.count, a.sum_ratings) for k, a in d.affinities.items() if a.count or a.sum_ratings},
+            {k: (*f.as_tuple(), f.seq) for k, f in d.trends.items()},
+            d.first_seq, d.last_seq, d.events)
+        for u, d in deltas.items()
+    }
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_fold_batch_equals_event_by_event(seed):
+    events = random_events(seed)
+    assert comparable(fold_batch(events).user_deltas()) == comparable(fold_events(events))
+
+
+def test_empty_batch():
+    batch = fold_batch([])
+    assert batch.users == [] and batch.user_deltas() == {} and batch.documents == 0
+
+
+def test_documents_counts_stats_affinities_and_facts():
+    m = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo, Cy", date="2025-01-02")
+    batch = fold_batch([Event(event_type="ADD", user_id="u", entry_id="e1", movie=m, seq=1)])
+    assert batch.documents == 1 + 4 + 1  # stats, director+2 actors+genre, one trend fact
