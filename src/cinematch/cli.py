@@ -49,6 +49,33 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_fetch(args: argparse.Namespace) -> int:
+    from .data.movielens import DatasetUnavailable, fetch_ml100k
+    settings = load_settings()
+    try:
+        path = fetch_ml100k(settings.data_dir)
+    except DatasetUnavailable as exc:
+        print(f"cinematch: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"dataset": args.dataset, "path": str(path)}))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .data.demo import load_demo
+    from .data.movielens import DatasetUnavailable, fetch_ml100k
+    settings = load_settings()
+    try:
+        path = fetch_ml100k(settings.data_dir)
+    except DatasetUnavailable as exc:
+        print(f"cinematch: {exc}", file=sys.stderr)
+        return 1
+    container = _container()
+    report = asyncio.run(load_demo(container, path, users=args.users, entries=args.entries))
+    print(json.dumps(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cinematch", description="CineMatch: movie diary, statistics, recommendations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = cat_sub.add_parser("import", help="import a JSON array of catalog movies")
     p.add_argument("file")
     p.set_defaults(func=cmd_catalog_import)
+
+    p = sub.add_parser("demo", help="load the demo catalog (MovieLens-100k + credits) and demo users")
+    p.add_argument("--users", type=int, default=20, help="demo users to create (default 20)")
+    p.add_argument("--entries", type=int, default=40, help="diary entries per demo user (default 40)")
+    p.set_defaults(func=cmd_demo)
+
+    data = sub.add_parser("data", help="datasets")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    p = data_sub.add_parser("fetch", help="fetch a dataset into $CINEMATCH_DATA_DIR/datasets/")
+    p.add_argument("dataset", choices=["ml-100k"])
+    p.set_defaults(func=cmd_data_fetch)
     return parser
 
 

@@ -145,3 +145,35 @@ def test_openapi_schema_is_served(client):
     assert "/api/movies" in schema["paths"] and "/api/me/stats" in schema["paths"]
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").status_code == 200
+
+
+def test_csv_import_reports_bad_lines_and_imports_the_rest(client):
+    h = login(client)
+    csv = ("Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n"
+           "2024-01-05,Heat,1995,u,3.5,,,2024-01-02\n"
+           "2024-01-06,Alien,1979,u,five,,,2024-01-06\n"
+           "2024-01-07,Seen,2001,u,,,,2024-01-07\n"
+           "2024-01-08,a.b$c,1999,u,4.5,,,2024-13-40\n"
+           "2024-01-09,Fargo,1996,u,5,,,2024-01-09\n")
+    r = client.post("/api/movies/import", content=csv.encode(), headers={**h, "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["imported"], body["skipped"]) == (2, 1)
+    assert [e["line"] for e in body["errors"]] == [3, 5] and all(e["reason"] for e in body["errors"])
+    items = client.get("/api/movies", headers=h).json()["items"]
+    assert sorted((i["name"], i["rating"], i["date"]) for i in items) == [
+        ("Fargo", 5, "2024-01-09"), ("Heat", 4, "2024-01-02")]
+    stats = wait_synced(client, h)
+    assert (stats["total_watched"], stats["sum_ratings"]) == (2, 9)
+
+
+def test_csv_import_multipart_and_unreadable(client):
+    h = login(client)
+    files = {"file": ("ratings.csv", b"name,year,rating,date\nHeat,1995,4,2024-03-01\n", "text/csv")}
+    r = client.post("/api/movies/import", files=files, headers=h)
+    assert r.status_code == 200 and r.json()["imported"] == 1
+    r = client.post("/api/movies/import", files={"other": ("x.csv", b"name,rating\nA,3\n", "text/csv")}, headers=h)
+    assert r.status_code == 400 and "file" in r.json()["detail"]
+    r = client.post("/api/movies/import", content=b"\x00\x01\x02", headers={**h, "Content-Type": "text/csv"})
+    assert r.status_code == 400 and r.json()["detail"]
+    assert client.post("/api/movies/import", content=b"name,rating\nA,3\n").status_code == 401

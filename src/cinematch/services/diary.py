@@ -10,6 +10,7 @@ import msgspec
 from ..domain.catalog import match_movie
 from ..domain.diary import DiaryEntry, enrich, to_movie
 from ..domain.events import Event, Movie, parse_date
+from ..domain.imports import ImportError_, ImportRow
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore
 from ..domain.text import people_string
 
@@ -142,6 +143,29 @@ class DiaryService:
                 continue
             return True
         raise Conflict("the entry keeps changing; try again")
+
+    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 500,
+                          ) -> tuple[int, list[ImportError_]]:
+        """Add parsed CSV rows as BULK_IMPORT entries; a row that cannot be built is
+        reported with its line and the others still import."""
+        now = self.clock.now().isoformat()
+        errors: list[ImportError_] = []
+        imported = 0
+        for start in range(0, len(rows), chunk):
+            entries: list[DiaryEntry] = []
+            for row in rows[start:start + chunk]:
+                new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
+                               genres=row.genres, director=row.director, duration=row.duration)
+                try:
+                    entries.append(await self._build(user_id, new, now))
+                except DiaryError as exc:
+                    errors.append(ImportError_(row.line, str(exc)))
+            if entries:
+                changes = [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e)), put=e)
+                           for e in entries]
+                await self.diary.write(user_id, changes)  # one atomic write per chunk
+                imported += len(entries)
+        return imported, errors
 
     async def recalculate(self, user_id: str) -> None:
         await self.diary.write(user_id, [DiaryChange(event=self._event("RECALCULATE", user_id, None, None))])

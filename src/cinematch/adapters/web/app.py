@@ -20,12 +20,14 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
+from ...domain.imports import UnreadableImport, parse_import
 from ...domain.ports import Conflict, User
 from ...services.accounts import AccountError, Accounts
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .schemas import (
-    CatalogIn, Credentials, EntryOut, EntryPage, MovieIn, MoviePatch, Registered, TokenOut, Upserted,
+    CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, Registered,
+    TokenOut, Upserted,
 )
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,33 @@ async def update_movie(entry_id: str, data: MoviePatch, request: Request[User, T
 async def delete_movie(entry_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
     if not await diary.delete(request.user.id, entry_id):
         raise HTTPException(status_code=404, detail="no such diary entry")
+
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@post("/api/movies/import", status_code=200, tags=["diary"], request_max_body_size=MAX_IMPORT_BYTES,
+      description="CSV body (text/csv) or multipart field `file`: Letterboxd diary.csv/ratings.csv, "
+                  "IMDb ratings.csv, or name,year,rating,date. Bad rows are reported per line; "
+                  "the good rows still import.")
+async def import_movies(request: Request[User, Token, Any], diary: DiaryService) -> ImportOut:
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise DiaryError("multipart body needs a file field named 'file'")
+        raw = await upload.read()
+    else:
+        raw = await request.body()
+    try:
+        parsed = parse_import(raw)
+    except UnreadableImport as exc:
+        raise DiaryError(str(exc)) from None
+    imported, errors = await diary.import_rows(request.user.id, parsed.rows)
+    errors = sorted(parsed.errors + errors, key=lambda e: e.line)
+    return ImportOut(format=parsed.format, imported=imported, skipped=parsed.skipped,
+                     errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in errors])
 
 
 @post("/api/me/stats/recalculate", status_code=HTTP_202_ACCEPTED, tags=["stats"])
@@ -199,7 +228,7 @@ def create_app(container, *, run_projections: bool = True) -> Litestar:
 
     ttl = settings.token_ttl_seconds()
     return Litestar(
-        route_handlers=[register, token, add_movie, list_movies, update_movie, delete_movie, recalculate, my_stats,
+        route_handlers=[register, token, add_movie, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready],
         dependencies={
             "accounts": singleton(container.services.accounts),

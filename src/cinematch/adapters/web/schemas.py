@@ -81,3 +81,15 @@ class CatalogIn(msgspec.Struct):
 
 class Upserted(msgspec.Struct):
     upserted: int
+
+
+class ImportErrorOut(msgspec.Struct):
+    line: int
+    reason: str
+
+
+class ImportOut(msgspec.Struct):
+    format: str
+    imported: int
+    skipped: int
+    errors: list[ImportErrorOut]

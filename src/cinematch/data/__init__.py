@@ -1,0 +1,1 @@
+"""Datasets: MovieLens loaders and fetchers, the demo catalog and its credits file."""
