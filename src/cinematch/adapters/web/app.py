@@ -39,6 +39,11 @@ def entry_out(e: DiaryEntry) -> EntryOut:
                     catalog_id=e.catalog_id)
 
 
+# Bounds on integers that reach the database: SQLite integers are 64-bit, and an
+# offset past any real diary is a client error, not an overflow.
+MAX_OFFSET = 1_000_000_000
+
+
 # --- handlers --------------------------------------------------------------------
 
 @post("/api/auth/register", status_code=HTTP_201_CREATED, tags=["auth"])
@@ -65,7 +70,7 @@ async def add_movie(data: MovieIn, request: Request[User, Token, Any], diary: Di
 @get("/api/movies", tags=["diary"])
 async def list_movies(
     request: Request[User, Token, Any], diary_store: Any,
-    limit: int = Parameter(default=50, ge=1, le=1000), offset: int = Parameter(default=0, ge=0),
+    limit: int = Parameter(default=50, ge=1, le=1000), offset: int = Parameter(default=0, ge=0, le=MAX_OFFSET),
 ) -> EntryPage:
     items, total = await diary_store.page(request.user.id, limit, offset)
     return EntryPage(items=[entry_out(e) for e in items], total=total)
@@ -128,7 +133,7 @@ async def my_stats(request: Request[User, Token, Any], queries: StatsQueries) ->
 async def my_affinities(
     request: Request[User, Token, Any], queries: StatsQueries,
     type: str = Parameter(default="director"), sort: str = Parameter(default="count"),  # noqa: A002
-    limit: int = Parameter(default=10, ge=1, le=1000), min_count: int = Parameter(default=1, ge=1),
+    limit: int = Parameter(default=10, ge=1, le=1000), min_count: int = Parameter(default=1, ge=1, le=MAX_OFFSET),
 ) -> dict:
     if type not in AFFINITY_TYPES:
         raise HTTPException(status_code=400, detail=f"type must be one of {', '.join(AFFINITY_TYPES)}")
