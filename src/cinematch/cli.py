@@ -15,6 +15,11 @@ def _container(**overrides):
     return build_container(load_settings(**overrides))
 
 
+def _profile_default(args_profile: str | None) -> str:
+    import os
+    return args_profile or os.environ.get("CINEMATCH_PROFILE") or "kafka"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -29,11 +34,69 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     container = _container()
-    if container.config.storage() == "sqlite":
+    storage = container.config.storage()
+    if storage == "sqlite":
         db = container.storage.db()
         db.open()
         print(json.dumps({"storage": "sqlite", "path": db.path, "applied": db.migrate()}))
+    elif storage == "mongo":
+        from .adapters.mongo import migrate
+
+        async def run() -> list[int]:
+            mongo = container.storage.mongo()
+            try:
+                return await migrate(mongo)
+            finally:
+                await mongo.close()
+        print(json.dumps({"storage": "mongo", "database": container.storage.mongo().db_name,
+                          "applied": asyncio.run(run())}))
+    else:
+        print(json.dumps({"storage": storage, "applied": []}))
     return 0
+
+
+def _run_until_signalled(make_loop) -> int:
+    """Run `make_loop(stop)` until SIGTERM/SIGINT; a crash of the loop is retried
+    after a pause (broker or database down), never a reason to exit."""
+    import logging
+    import signal
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("cinematch")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        while not stop.is_set():
+            try:
+                await make_loop(stop)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("%s; restarting in 1 s", exc)
+                try:
+                    await asyncio.wait_for(stop.wait(), 1)
+                except TimeoutError:
+                    pass
+    asyncio.run(main())
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The stream projector as its own process: a Kafka consumer-group member."""
+    container = _container(profile=_profile_default(args.profile))
+
+    async def loop(stop: asyncio.Event) -> None:
+        if container.config.storage() == "mongo" and container.config.migrate_on_start():
+            from .adapters.mongo import migrate
+            await migrate(container.storage.mongo())
+        await container.services.runner().run_forever(stop)
+    return _run_until_signalled(loop)
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    """The outbox relay as its own process (serve also runs one unless relay_in_serve is off)."""
+    container = _container(profile=_profile_default(args.profile))
+    return _run_until_signalled(container.bus.relay().run_forever)
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
@@ -85,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="the stream projector: a Kafka consumer-group member (kafka profile)")
+    p.add_argument("--profile", default=None, help="default: CINEMATCH_PROFILE, else kafka")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("relay", help="the outbox relay: MongoDB outbox -> Kafka (kafka profile)")
+    p.add_argument("--profile", default=None, help="default: CINEMATCH_PROFILE, else kafka")
+    p.set_defaults(func=cmd_relay)
 
     p = sub.add_parser("migrate", help="apply the database migrations")
     p.set_defaults(func=cmd_migrate)

@@ -14,6 +14,11 @@ from .adapters.embedded import (
     Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
     SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )
+from .adapters.kafka import KafkaEventPublisher, KafkaEventSource
+from .adapters.mongo import (
+    Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoStatsStore,
+    MongoTrendStore, MongoUserStore, OutboxRelay,
+)
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.projection import Projector
@@ -31,33 +36,53 @@ class Storage(containers.DeclarativeContainer):
     db = providers.Singleton(Database, path=config.db_path)
     log = providers.Singleton(memory.MemoryEventLog)
 
+    mongo = providers.Singleton(Mongo, url=config.mongodb_url)
+
     users = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryUserStore), sqlite=providers.Singleton(SqliteUserStore, db))
+        config.storage, memory=providers.Singleton(memory.MemoryUserStore), sqlite=providers.Singleton(SqliteUserStore, db),
+        mongo=providers.Singleton(MongoUserStore, mongo))
     diary = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDiaryStore, log),
-        sqlite=providers.Singleton(SqliteDiaryStore, db))
+        sqlite=providers.Singleton(SqliteDiaryStore, db), mongo=providers.Singleton(MongoDiaryStore, mongo))
     catalog = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryCatalogStore),
-        sqlite=providers.Singleton(SqliteCatalogStore, db))
+        sqlite=providers.Singleton(SqliteCatalogStore, db), mongo=providers.Singleton(MongoCatalogStore, mongo))
     stats = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryStatsStore), sqlite=providers.Singleton(SqliteStatsStore, db))
+        config.storage, memory=providers.Singleton(memory.MemoryStatsStore), sqlite=providers.Singleton(SqliteStatsStore, db),
+        mongo=providers.Singleton(MongoStatsStore, mongo))
     affinities = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryAffinityStore),
-        sqlite=providers.Singleton(SqliteAffinityStore, db))
+        sqlite=providers.Singleton(SqliteAffinityStore, db), mongo=providers.Singleton(MongoAffinityStore, mongo))
     trends = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryTrendStore), sqlite=providers.Singleton(SqliteTrendStore, db))
+        config.storage, memory=providers.Singleton(memory.MemoryTrendStore), sqlite=providers.Singleton(SqliteTrendStore, db),
+        mongo=providers.Singleton(MongoTrendStore, mongo))
     dead_letters = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
-        sqlite=providers.Singleton(SqliteDeadLetterStore, db))
-    # The in-process subscription to the diary's events (embedded runtime).
+        sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
+
+
+class Bus(containers.DeclarativeContainer):
+    """Where the diary's events travel: the storage's own log (embedded) or Kafka."""
+
+    config = providers.Configuration()
+    storage = providers.DependenciesContainer()
+
+    # The projection's source of events.
     events = providers.Selector(
-        config.storage, memory=providers.Singleton(lambda log: log.subscribe("projections"), log),
-        sqlite=providers.Singleton(SqliteEventSource, db, "projections"))
+        config.bus, memory=providers.Singleton(lambda log: log.subscribe("projections"), storage.log),
+        sqlite=providers.Singleton(SqliteEventSource, storage.db, "projections"),
+        kafka=providers.Singleton(KafkaEventSource, bootstrap=config.kafka_bootstrap_servers, topic=config.kafka_topic,
+                                  group=config.kafka_group, partitions=config.kafka_partitions))
+    publisher = providers.Singleton(KafkaEventPublisher, bootstrap=config.kafka_bootstrap_servers,
+                                    topic=config.kafka_topic, partitions=config.kafka_partitions)
+    # The outbox relay (kafka bus on MongoDB storage).
+    relay = providers.Singleton(OutboxRelay, diary=storage.diary, publisher=publisher)
 
 
 class Services(containers.DeclarativeContainer):
     config = providers.Configuration()
     storage = providers.DependenciesContainer()
+    bus = providers.DependenciesContainer()
     clock = providers.Dependency()
 
     accounts = providers.Singleton(Accounts, users=storage.users)
@@ -66,7 +91,7 @@ class Services(containers.DeclarativeContainer):
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
     runner = providers.Singleton(
-        ProjectionRunner, source=storage.events, projector=projector, batch_size=config.projection_batch_size,
+        ProjectionRunner, source=bus.events, projector=projector, batch_size=config.projection_batch_size,
         poll_timeout=0.5)
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
@@ -77,7 +102,8 @@ class Application(containers.DeclarativeContainer):
     config = providers.Configuration()
     clock = providers.Singleton(memory.SystemClock, tz=config.timezone)
     storage = providers.Container(Storage, config=config, clock=clock)
-    services = providers.Container(Services, config=config, storage=storage, clock=clock)
+    bus = providers.Container(Bus, config=config, storage=storage)
+    services = providers.Container(Services, config=config, storage=storage, bus=bus, clock=clock)
 
 
 def build_container(settings: Settings, clock=None) -> Application:

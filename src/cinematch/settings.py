@@ -28,12 +28,23 @@ class Settings(msgspec.Struct, kw_only=True):
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
     mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL
     spark_checkpoint_dir: str = "/tmp/cinematch-spark-checkpoints"  # CINEMATCH_SPARK_CHECKPOINT_DIR
+    bus: str = ""  # CINEMATCH_BUS: memory | sqlite | kafka (default: kafka for kafka/spark, else the storage's own log)
+    kafka_partitions: int = 4  # CINEMATCH_KAFKA_PARTITIONS: partitions when the topic is created
+    kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group
+    relay_in_serve: bool = True  # CINEMATCH_RELAY_IN_SERVE: serve runs the outbox relay (kafka profile)
+    migrate_on_start: bool = True  # CINEMATCH_MIGRATE_ON_START: serve/worker apply migrations first
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"CINEMATCH_PROFILE must be one of {', '.join(PROFILES)}, got {self.profile!r}")
         if not self.storage:
             self.storage = "sqlite" if self.profile == "embedded" else "mongo"
+        if not self.bus:
+            self.bus = "kafka" if self.profile in ("kafka", "spark") else self.storage
+        if self.bus not in ("memory", "sqlite", "kafka"):
+            raise ValueError(f"CINEMATCH_BUS must be memory, sqlite or kafka, got {self.bus!r}")
+        if self.storage not in ("memory", "sqlite", "mongo"):
+            raise ValueError(f"CINEMATCH_STORAGE must be memory, sqlite or mongo, got {self.storage!r}")
         if self.trends_window_days < 1:
             raise ValueError("trends_window_days must be at least 1")
 

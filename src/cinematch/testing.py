@@ -3,6 +3,9 @@ and fault injection for the stores. Used by the test suite and the benchmarks.""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,3 +76,49 @@ async def recompute_matches(container: Application, user_ids: Sequence[str]) -> 
         if got_facts != want_facts:
             problems.append(f"{user_id} trend facts {got_facts} != {want_facts}")
     return problems
+
+
+# --- real services ------------------------------------------------------------------
+
+MONGO_URL = os.environ.get("CINEMATCH_TEST_MONGODB_URL", "mongodb://127.0.0.1:27017")
+KAFKA = os.environ.get("CINEMATCH_TEST_KAFKA", "127.0.0.1:9092")
+
+
+def service_up(name: str) -> bool:
+    """True when the service answers on its port (scripts/services starts them)."""
+    target = {"mongo": MONGO_URL.split("//", 1)[1].split("/", 1)[0], "kafka": KAFKA}[name]
+    host, _, port = target.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str) -> None:
+    """Skip when a service is missing on a developer machine; fail in CI (CI=true),
+    where a missing service is a broken set-up, never a reason to skip."""
+    import pytest
+    if service_up(name):
+        return
+    message = f"{name} is not running: start it with scripts/services up {name}"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
+    """The kafka profile's wiring on a fresh database, topic and consumer group."""
+    return wired("mongo", data_dir=data_dir, clock=clock, profile="kafka",
+                 mongodb_url=f"{MONGO_URL}/{unique_name('t')}", kafka_bootstrap_servers=KAFKA,
+                 kafka_topic=unique_name("events"), kafka_group=unique_name("group"), **settings)
+
+
+async def drop_database(container: Application) -> None:
+    mongo = container.storage.mongo()
+    await mongo.client.drop_database(mongo.db_name)
+    await mongo.close()

@@ -199,9 +199,12 @@ def _conflict(_: Request, exc: Exception) -> Response:
 PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/schema"]
 
 
-def create_app(container, *, run_projections: bool = True) -> Litestar:
-    """Build the app for a wired container. `run_projections` starts the
-    in-process projection (embedded profile)."""
+def create_app(container, *, run_projections: bool | None = None) -> Litestar:
+    """Build the app for a wired container.
+
+    Embedded profile: the projection runs in-process (`run_projections`, default on).
+    Kafka profile: the worker projects in its own process; serve runs the outbox
+    relay (unless `relay_in_serve` is off) and applies the MongoDB migrations."""
     settings = container.config
     accounts: Accounts = container.services.accounts()
 
@@ -212,11 +215,18 @@ def create_app(container, *, run_projections: bool = True) -> Litestar:
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = []
 
+    in_process = settings.bus() != "kafka" if run_projections is None else run_projections
+
     async def startup() -> None:
+        if settings.storage() == "mongo" and settings.migrate_on_start():
+            from ..mongo import migrate
+            await migrate(container.storage.mongo())
         await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
-        if run_projections:
+        if in_process:
             runner = container.services.runner()
             tasks.append(asyncio.create_task(runner.run_forever(stop)))
+        if settings.bus() == "kafka" and settings.storage() == "mongo" and settings.relay_in_serve():
+            tasks.append(asyncio.create_task(container.bus.relay().run_forever(stop)))
 
     async def shutdown() -> None:
         stop.set()

@@ -1,0 +1,129 @@
+"""Kafka adapters: a producer with the seeds' settings plus idempotence, and a
+consumer-group event source with manual commits.
+
+Constructors only store configuration; `start()` connects (bytewax style), so a
+container can be built with Kafka down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from ...domain.events import Event, encode_event
+from ...domain.ports import EventPublisher, EventSource, Record
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
+    """Create the topic with `partitions` if it does not exist (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
+
+
+class KafkaEventPublisher(EventPublisher):
+    """acks=all, retries with backoff, key = user_id, JSON via msgspec, idempotent producer.
+
+    Idempotence keeps a user's events in order and unduplicated across the
+    producer's own retries; the outbox relay's re-sends after a crash are caught by
+    the projections' seq guard."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int = 4, request_timeout_ms: int = 10_000) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.partitions = partitions
+        self.request_timeout_ms = request_timeout_ms
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        if self._producer is not None:
+            return
+        await ensure_topic(self.bootstrap, self.topic, self.partitions)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+            retry_backoff_ms=200, request_timeout_ms=self.request_timeout_ms, linger_ms=5,
+            max_batch_size=1 << 20,
+        )
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+
+    async def publish_raw(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Send (key, payload) pairs and return once every one is acknowledged."""
+        assert self._producer is not None, "start() first"
+        futures = [await self._producer.send(self.topic, value=payload, key=key.encode()) for key, payload in items]
+        if futures:
+            await asyncio.gather(*futures)
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        await self.publish_raw([(e.user_id, encode_event(e)) for e in events])
+
+
+class KafkaEventSource(EventSource):
+    """A consumer-group member. Offsets are committed only after the projection's
+    writes are durable (the runner calls `commit`), so a crash replays, never skips."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str, partitions: int = 4) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.group = group
+        self.partitions = partitions
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        await ensure_topic(self.bootstrap, self.topic, self.partitions)
+        self._consumer = AIOKafkaConsumer(
+            self.topic, bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
+            auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20, fetch_max_bytes=16 << 20,
+        )
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()
+
+    async def poll(self, max_records: int, timeout: float) -> list[Record]:
+        assert self._consumer is not None, "start() first"
+        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        out: list[Record] = []
+        for tp, messages in batches.items():
+            out.extend(Record(payload=m.value, position=m.offset, partition=tp.partition) for m in messages)
+        return out
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        if not records or self._consumer is None:
+            return
+        offsets: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(self.topic, r.partition)
+            offsets[tp] = max(offsets.get(tp, 0), r.position + 1)
+        await self._consumer.commit(offsets)
+
+    async def rewind(self) -> None:
+        """Go back to the last committed offsets (after a failed batch)."""
+        if self._consumer is None:
+            return
+        for tp in self._consumer.assignment():
+            committed = await self._consumer.committed(tp)
+            if committed is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, committed)

@@ -1,0 +1,48 @@
+"""The MongoDB connection: pymongo's async client (not motor: it reached end of life
+on 2026-05-14 and beanie >= 2.1 breaks on it). The constructor only stores the URL;
+the client is created on first use, inside the running event loop."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+DEFAULT_DB = "cinematch"
+
+
+def database_name(url: str) -> str:
+    """The database named by the URL's path (`mongodb://host/name`), else `cinematch`."""
+    path = urlparse(url).path.lstrip("/")
+    return path.split("?")[0] or DEFAULT_DB
+
+
+class Mongo:
+    def __init__(self, url: str, db_name: str | None = None, timeout_ms: int = 5000) -> None:
+        self.url = url
+        self.db_name = db_name or database_name(url)
+        self.timeout_ms = timeout_ms
+        self._client: AsyncMongoClient | None = None
+
+    @property
+    def client(self) -> AsyncMongoClient:
+        if self._client is None:
+            self._client = AsyncMongoClient(self.url, serverSelectionTimeoutMS=self.timeout_ms, tz_aware=True)
+        return self._client
+
+    @property
+    def db(self) -> AsyncDatabase:
+        return self.client[self.db_name]
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.admin.command("ping")
+            return True
+        except Exception:  # noqa: BLE001 - readiness: any failure means not ready
+            return False
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

@@ -1,0 +1,46 @@
+"""Versioned, idempotent MongoDB migrations, recorded in the `schema_migrations`
+collection. Each step may run again after a crash (index creation is idempotent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from .client import Mongo
+
+MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]]]] = [
+    (1, "indexes of seed 000 and the projections", {
+        "users": [IndexModel([("username_key", ASCENDING)], unique=True, name="username_key_unique")],
+        "catalog": [IndexModel([("title", ASCENDING)], name="title"),
+                    IndexModel([("original_title", ASCENDING)], name="original_title"),
+                    IndexModel([("normalized_title", ASCENDING)], name="normalized_title"),
+                    IndexModel([("normalized_original_title", ASCENDING)], name="normalized_original_title")],
+        "diaries": [IndexModel([("pending", ASCENDING)], name="pending_outbox"),
+                    IndexModel([("n", ASCENDING)], name="live_entries")],
+        "user_affinities": [
+            IndexModel([("user_id", ASCENDING), ("type", ASCENDING), ("count", DESCENDING)], name="user_type_count"),
+            IndexModel([("user_id", ASCENDING), ("type", ASCENDING), ("sum_ratings", DESCENDING)],
+                       name="user_type_sum")],
+        "trend_facts": [IndexModel([("live", ASCENDING), ("day", ASCENDING)], name="live_day"),
+                        IndexModel([("user_id", ASCENDING)], name="user")],
+    }),
+]
+
+
+async def migrate(mongo: Mongo) -> list[int]:
+    """Apply the missing migrations in order; returns the versions applied now."""
+    db = mongo.db
+    done = {d["_id"] async for d in db.schema_migrations.find({}, {"_id": 1})}
+    applied = []
+    for version, description, indexes in MIGRATIONS:
+        if version in done:
+            continue
+        for collection, models in indexes.items():
+            await db[collection].create_indexes(models)
+        await db.schema_migrations.update_one(
+            {"_id": version},
+            {"$set": {"description": description, "applied_at": dt.datetime.now(dt.timezone.utc).isoformat()}},
+            upsert=True)
+        applied.append(version)
+    return applied

@@ -1,0 +1,412 @@
+"""MongoDB implementations of the ports (pymongo async; runs on real MongoDB and on FerretDB).
+
+Where a delta becomes an update for the kafka profile: `MongoStatsStore.apply`
+and `MongoAffinityStore.apply` turn each guarded write into one `UpdateOne` whose
+filter carries the high-water mark the projection read, so a replayed batch
+matches nothing. No multi-document transactions, no `$expr`, no change streams:
+FerretDB has none of them.
+
+Names are data: affinity names and entry keys only ever appear as values or
+inside `_id` strings; the only dynamic field paths are "YYYY"/"MM" month keys,
+rating keys "1".."5" and `e<hex>` entry keys, all built here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import msgspec
+from pymongo import UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from ...domain.catalog import CatalogMovie
+from ...domain.deltas import TrendFact
+from ...domain.diary import DiaryEntry
+from ...domain.events import Event, encode_event
+from ...domain.ports import (
+    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
+    StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
+)
+from ...domain.stats import RATING_KEYS, AffinityState, StatsState, prune_monthly
+from ...domain.text import normalize_title
+from ..common import rank_affinities
+from .client import Mongo
+
+MAX_CAS_RETRIES = 100
+# FerretDB v1.24 hangs on a bulk write of 100 operations or more (seen here: 99 go
+# through in 0.2 s, 100 never answer), so every bulk write is cut below that.
+BULK_CHUNK = 90
+
+
+def _chunks(items: Sequence, size: int = BULK_CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def entry_field(entry_id: str) -> str:
+    """Field name of an entry inside the diary document: hex, so never a path or operator."""
+    return "e" + entry_id.encode().hex()
+
+
+class MongoUserStore(UserStore):
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    async def create(self, user: User) -> None:
+        doc = {**msgspec.to_builtins(user), "_id": user.id, "username_key": user.username.lower()}
+        try:
+            await self.mongo.db.users.insert_one(doc)
+        except DuplicateKeyError:
+            raise Conflict(f"username {user.username!r} is taken") from None
+
+    @staticmethod
+    def _user(doc) -> User | None:
+        if doc is None:
+            return None
+        return User(id=doc["id"], username=doc["username"], password_hash=doc["password_hash"],
+                    is_admin=doc.get("is_admin", False), created_at=doc.get("created_at", ""))
+
+    async def by_username(self, username: str) -> User | None:
+        return self._user(await self.mongo.db.users.find_one({"username_key": username.lower()}))
+
+    async def by_id(self, user_id: str) -> User | None:
+        return self._user(await self.mongo.db.users.find_one({"_id": user_id}))
+
+
+class MongoDiaryStore(DiaryStore):
+    """One document per user: `{_id: user, seq, n, entries: {e<hex>: entry}, outbox: [...], sent, pending}`.
+
+    The diary change and its event live in the same document, so one single-document
+    update stores both (the transactional outbox without transactions). The update is
+    a compare-and-set on `seq`: concurrent writers for the same user retry.
+    """
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    @property
+    def col(self):
+        return self.mongo.db.diaries
+
+    async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+        fields = {"seq": 1, "sent": 1, "outbox": 1, "n": 1}
+        for ch in changes:
+            target = ch.delete_id or (ch.put.id if ch.put else None)
+            if target:
+                fields[f"entries.{entry_field(target)}"] = 1
+        for _ in range(MAX_CAS_RETRIES):
+            doc = await self.col.find_one({"_id": user_id}, fields) or {}
+            seq, n = doc.get("seq", 0), doc.get("n", 0)
+            entries = doc.get("entries", {})
+            sets: dict[str, object] = {}
+            unsets: dict[str, str] = {}
+            events: list[Event] = []
+            for ch in changes:
+                target = ch.delete_id or (ch.put.id if ch.put else None)
+                key = entry_field(target) if target else None
+                current = entries.get(key) if key else None
+                if ch.expected_seq is not None and (current is None or current.get("seq") != ch.expected_seq):
+                    raise Conflict(f"entry {target!r} changed concurrently")
+                seq += 1
+                event = msgspec.structs.replace(ch.event, seq=seq)
+                events.append(event)
+                if ch.put is not None:
+                    if current is None:
+                        n += 1
+                    entry = msgspec.to_builtins(msgspec.structs.replace(ch.put, seq=seq))
+                    entries[key] = entry
+                    sets[f"entries.{key}"] = entry
+                    unsets.pop(f"entries.{key}", None)
+                if ch.delete_id is not None and current is not None:
+                    n -= 1
+                    entries[key] = None
+                    unsets[f"entries.{key}"] = ""
+                    sets.pop(f"entries.{key}", None)
+            sent = doc.get("sent", 0)
+            outbox = [o for o in doc.get("outbox", []) if o["seq"] > sent]  # drop what the relay sent
+            outbox += [{"seq": e.seq, "payload": encode_event(e)} for e in events]
+            sets.update({"seq": seq, "n": n, "outbox": outbox, "pending": True})
+            update: dict[str, object] = {"$set": sets}
+            if unsets:
+                update["$unset"] = unsets
+            if not doc:
+                try:
+                    await self.col.insert_one({"_id": user_id, "sent": 0, "entries": {}})
+                except DuplicateKeyError:
+                    pass
+                result = await self.col.update_one({"_id": user_id, "seq": {"$exists": False}}, update)
+            else:
+                result = await self.col.update_one({"_id": user_id, "seq": doc["seq"]}, update)
+            if result.matched_count == 1:
+                return events
+        raise Conflict("the diary keeps changing; try again")
+
+    async def _doc(self, user_id: str, fields: dict | None = None) -> dict:
+        return await self.col.find_one({"_id": user_id}, fields) or {}
+
+    @staticmethod
+    def _entries(doc: dict) -> list[DiaryEntry]:
+        return [msgspec.convert(e, DiaryEntry) for e in (doc.get("entries") or {}).values() if e]
+
+    async def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
+        key = entry_field(entry_id)
+        doc = await self._doc(user_id, {f"entries.{key}": 1})
+        e = (doc.get("entries") or {}).get(key)
+        return msgspec.convert(e, DiaryEntry) if e else None
+
+    async def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
+        entries = self._entries(await self._doc(user_id, {"entries": 1}))
+        entries.sort(key=lambda e: (e.date, e.added_at, e.id), reverse=True)
+        return entries[offset:offset + limit], len(entries)
+
+    async def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
+        doc = await self._doc(user_id, {"entries": 1, "seq": 1})  # one document: one consistent read
+        return self._entries(doc), doc.get("seq", 0)
+
+    async def version(self, user_id: str) -> int:
+        return (await self._doc(user_id, {"seq": 1})).get("seq", 0)
+
+    async def user_ids(self) -> list[str]:
+        return sorted([d["_id"] async for d in self.col.find({"n": {"$gt": 0}}, {"_id": 1})])
+
+    # --- the outbox side, used by the relay --------------------------------------
+    async def pending(self, limit: int = 500) -> list[dict]:
+        return await self.col.find({"pending": True}, {"seq": 1, "sent": 1, "outbox": 1}).limit(limit).to_list()
+
+    async def mark_sent(self, user_id: str, doc_seq: int, sent: int) -> None:
+        result = await self.col.update_one({"_id": user_id, "seq": doc_seq},
+                                           {"$set": {"pending": False, "sent": sent, "outbox": []}})
+        if result.matched_count == 0:  # new writes meanwhile: keep them pending, remember progress
+            await self.col.update_one({"_id": user_id}, {"$max": {"sent": sent}})
+
+
+class MongoCatalogStore(CatalogStore):
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    async def upsert(self, movies: Sequence[CatalogMovie]) -> int:
+        for chunk in _chunks(list(movies)):
+            await self.mongo.db.catalog.bulk_write(
+                [UpdateOne({"_id": m.id}, {"$set": msgspec.to_builtins(m)}, upsert=True) for m in chunk], ordered=False)
+        return len(movies)
+
+    @staticmethod
+    def _movie(doc) -> CatalogMovie:
+        doc = dict(doc)
+        doc.pop("_id", None)
+        return msgspec.convert(doc, CatalogMovie)
+
+    async def candidates(self, name: str) -> list[CatalogMovie]:
+        norm = normalize_title(name) or "\x00"
+        q = {"$or": [{"title": name}, {"original_title": name}, {"normalized_title": norm},
+                     {"normalized_original_title": norm}]}
+        return [self._movie(d) async for d in self.mongo.db.catalog.find(q)]
+
+    async def search(self, query: str, limit: int) -> list[CatalogMovie]:
+        q = normalize_title(query)
+        if not q:
+            return []
+        pattern = {"$regex": re.escape(q)}
+        docs = [self._movie(d) async for d in self.mongo.db.catalog.find(
+            {"$or": [{"normalized_title": pattern}, {"normalized_original_title": pattern}]})]
+
+        def rank(m: CatalogMovie) -> tuple:
+            names = (m.normalized_title, m.normalized_original_title)
+            return (0 if q in names else 1 if any(n.startswith(q) for n in names) else 2, m.title, m.id)
+
+        return sorted(docs, key=rank)[:limit]
+
+    async def genres(self) -> list[tuple[str, int]]:
+        cursor = await self.mongo.db.catalog.aggregate(
+            [{"$unwind": "$genres"}, {"$group": {"_id": "$genres", "n": {"$sum": 1}}}])
+        rows = [(d["_id"], d["n"]) async for d in cursor]
+        return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for chunk in _chunks(list(titles)):
+            async for d in self.mongo.db.catalog.find({"title": {"$in": chunk}}, {"title": 1, "poster_url": 1}).sort(
+                    "_id", 1):
+                if out.get(d["title"]) is None:
+                    out[d["title"]] = d.get("poster_url")
+        return out
+
+    async def count(self) -> int:
+        return await self.mongo.db.catalog.count_documents({})
+
+
+async def _ensure(col, ids_and_fields: list[tuple[str, dict]]) -> None:
+    """Create the missing documents (hwm 0) without touching existing ones.
+
+    Guarded updates then never upsert: an upsert racing an existing document
+    ends in a duplicate-key error, which FerretDB reports in a shape pymongo's
+    bulk API cannot read."""
+    for chunk in _chunks(ids_and_fields):
+        await col.bulk_write([UpdateOne({"_id": i}, {"$setOnInsert": {**f, "hwm": 0}}, upsert=True) for i, f in chunk],
+                             ordered=False)
+
+
+async def _guarded(col, ops: list[UpdateOne], kind: str) -> None:
+    matched = 0
+    for chunk in _chunks(ops):
+        matched += (await col.bulk_write(chunk, ordered=False)).matched_count
+    if matched != len(ops):
+        raise StaleWrite(f"{kind}: {len(ops) - matched} of {len(ops)} documents moved on since they were read")
+
+
+class MongoStatsStore(StatsStore):
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    @property
+    def col(self):
+        return self.mongo.db.user_stats
+
+    async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(user_ids)):
+            out.update({d["_id"]: d.get("hwm", 0) async for d in self.col.find({"_id": {"$in": chunk}}, {"hwm": 1})})
+        return out
+
+    async def apply(self, writes: Sequence[StatsWrite]) -> None:
+        await _ensure(self.col, [(w.user_id, {"user_id": w.user_id}) for w in writes if w.expected_hwm == 0])
+        ops = []
+        for w in writes:
+            inc: dict[str, int] = {"total_watched": w.total, "sum_ratings": w.sum_ratings,
+                                   "watch_time_minutes": w.watch_time}
+            inc.update({f"rating_distribution.{k}": w.dist[i] for i, k in enumerate(RATING_KEYS) if w.dist[i]})
+            inc.update({f"monthly_counts.{m[:4]}.{m[5:7]}": n for m, n in w.monthly.items() if n})
+            ops.append(UpdateOne({"_id": w.user_id, "hwm": w.expected_hwm},
+                                 {"$inc": inc, "$set": {"hwm": w.new_hwm, "updated_at": w.updated_at}}))
+        await _guarded(self.col, ops, "user_stats")
+
+    async def replace(self, state: StatsState) -> None:
+        await self.col.replace_one({"_id": state.user_id}, msgspec.to_builtins(state), upsert=True)
+
+    async def get(self, user_id: str) -> StatsState | None:
+        doc = await self.col.find_one({"_id": user_id})
+        if doc is None:
+            return None
+        dist = {k: doc.get("rating_distribution", {}).get(k, 0) for k in RATING_KEYS}
+        return StatsState(
+            user_id=user_id, total_watched=doc.get("total_watched", 0), sum_ratings=doc.get("sum_ratings", 0),
+            watch_time_minutes=doc.get("watch_time_minutes", 0), rating_distribution=dist,
+            monthly_counts=prune_monthly(doc.get("monthly_counts", {})), hwm=doc.get("hwm", 0),
+            updated_at=doc.get("updated_at"))
+
+
+def _affinity(doc) -> AffinityState:
+    return AffinityState(id=doc["_id"], user_id=doc["user_id"], type=doc["type"], name=doc["name"],
+                         name_key=doc["name_key"], count=doc.get("count", 0), sum_ratings=doc.get("sum_ratings", 0),
+                         hwm=doc.get("hwm", 0), updated_at=doc.get("updated_at"))
+
+
+class MongoAffinityStore(AffinityStore):
+    """Flat documents, `_id` = `{user_id}_{type}_{clean_key(name)}` (CONTRACT §2)."""
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    @property
+    def col(self):
+        return self.mongo.db.user_affinities
+
+    async def hwms(self, ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(ids)):
+            out.update({d["_id"]: d.get("hwm", 0) async for d in self.col.find({"_id": {"$in": chunk}}, {"hwm": 1})})
+        return out
+
+    async def apply(self, writes: Sequence[AffinityWrite]) -> None:
+        await _ensure(self.col, [(w.id, {"user_id": w.user_id, "type": w.type, "name_key": w.name_key,
+                                         "count": 0, "sum_ratings": 0}) for w in writes if w.expected_hwm == 0])
+        await _guarded(self.col, [
+            UpdateOne({"_id": w.id, "hwm": w.expected_hwm},
+                      {"$inc": {"count": w.count, "sum_ratings": w.sum_ratings},
+                       "$set": {"hwm": w.new_hwm, "name": w.name, "updated_at": w.updated_at}})
+            for w in writes], "user_affinities")
+
+    async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
+        await self.col.update_many({"user_id": user_id}, {"$set": {"count": 0, "sum_ratings": 0, "hwm": hwm}})
+        for chunk in _chunks(list(docs)):
+            await self.col.bulk_write([
+                UpdateOne({"_id": d.id}, {"$set": {**msgspec.to_builtins(d), "hwm": hwm}}, upsert=True)
+                for d in chunk], ordered=False)
+
+    async def for_user(self, user_id: str) -> list[AffinityState]:
+        return [_affinity(d) async for d in self.col.find({"user_id": user_id, "count": {"$gt": 0}})]
+
+    async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
+        docs = [_affinity(d) async for d in self.col.find(
+            {"user_id": user_id, "type": kind, "count": {"$gte": max(min_count, 1)}})]
+        return rank_affinities(docs, sort)[:limit]
+
+
+def fact_id(user_id: str, entry_key: str) -> str:
+    return f"{len(user_id)}:{user_id}:{entry_key}"  # length prefix: no two (user, key) pairs collide
+
+
+def _fact(doc) -> TrendFact:
+    return TrendFact(doc["user_id"], doc["entry_key"], doc["day"], doc["title"], tuple(doc.get("genres", ())),
+                     doc["live"], doc["seq"])
+
+
+def _fact_doc(f: TrendFact) -> dict:
+    return {"user_id": f.user_id, "entry_key": f.entry_key, "day": f.day, "title": f.title,
+            "genres": list(f.genres), "live": f.live, "seq": f.seq}
+
+
+class MongoTrendStore(TrendStore):
+    """One fact per diary entry; the newest (by seq) wins, so replays change nothing."""
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    @property
+    def col(self):
+        return self.mongo.db.trend_facts
+
+    async def apply(self, facts: Sequence[TrendFact]) -> None:
+        for chunk in _chunks(list(facts)):
+            await self.col.bulk_write([UpdateOne({"_id": fact_id(f.user_id, f.entry_key)},
+                                                 {"$setOnInsert": {"seq": -1}}, upsert=True) for f in chunk],
+                                      ordered=False)
+            await self.col.bulk_write([
+                UpdateOne({"_id": fact_id(f.user_id, f.entry_key)} | ({} if f.seq == 0 else {"seq": {"$lt": f.seq}}),
+                          {"$set": _fact_doc(f)}) for f in chunk], ordered=False)
+
+    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
+        await self.col.update_many({"user_id": user_id}, {"$set": {"live": False, "seq": hwm}})
+        for chunk in _chunks(list(facts)):
+            await self.col.bulk_write([UpdateOne({"_id": fact_id(f.user_id, f.entry_key)}, {"$set": _fact_doc(f)},
+                                                 upsert=True) for f in chunk], ordered=False)
+
+    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
+        match = {"$match": {"live": True, "day": {"$gte": since_day}}}
+        movies = {d["_id"]: d["n"] async for d in await self.col.aggregate(
+            [match, {"$group": {"_id": "$title", "n": {"$sum": 1}}}])}
+        genres = {d["_id"]: d["n"] async for d in await self.col.aggregate(
+            [match, {"$unwind": "$genres"}, {"$group": {"_id": "$genres", "n": {"$sum": 1}}}])}
+        return movies, genres
+
+    async def facts(self, user_id: str | None = None) -> list[TrendFact]:
+        q = {} if user_id is None else {"user_id": user_id}
+        return [_fact(d) async for d in self.col.find({**q, "seq": {"$gte": 0}})]
+
+    async def prune(self, before_day: str) -> int:
+        return (await self.col.delete_many({"day": {"$lt": before_day}})).deleted_count
+
+
+class MongoDeadLetterStore(DeadLetterStore):
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+
+    async def add(self, letters: Sequence[DeadLetter]) -> None:
+        if letters:
+            await self.mongo.db.dead_letters.insert_many([msgspec.to_builtins(d) for d in letters])
+
+    async def all(self) -> list[DeadLetter]:
+        return [DeadLetter(payload=d["payload"], reason=d["reason"], partition=d["partition"],
+                           position=d["position"], at=d["at"])
+                async for d in self.mongo.db.dead_letters.find({}).sort("_id", 1)]

@@ -1,0 +1,189 @@
+"""Fault injection on the kafka profile, against the real Kafka broker and the real
+MongoDB-wire server (FerretDB) from scripts/services.
+
+The worker and the outbox relay run as real `cinematch worker` / `cinematch relay`
+processes and are killed with SIGKILL at random moments while diary writes go on;
+at the end every user's statistics, affinities and trend facts must equal the
+full recompute of the diary: 0 lost, 0 doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import msgspec
+import pytest
+
+from cinematch.adapters.kafka import KafkaEventPublisher
+from cinematch.adapters.mongo import migrate
+from cinematch.services.diary import EntryPatch, NewEntry
+from cinematch.testing import drop_database, recompute_matches, require_service, wired_services
+
+pytestmark = [pytest.mark.service("kafka"), pytest.mark.slow]
+
+PEOPLE = [f"Director {i}" for i in range(6)] + ["Ann $Lee", "Bo.Dot"]
+ACTORS = [f"Actor {i}" for i in range(10)]
+GENRES = ["Drama", "Comedy", "Sci-Fi", "Noir", "War"]
+
+
+@pytest.fixture
+async def kafka_profile(tmp_path):
+    require_service("mongo")
+    require_service("kafka")
+    c = wired_services(tmp_path, projection_batch_size=2000)
+    await migrate(c.storage.mongo())
+    yield c
+    await drop_database(c)
+
+
+def env_of(container) -> dict:
+    cfg = container.config
+    return {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
+            "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
+            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": cfg.data_dir(),
+            "CINEMATCH_PROJECTION_BATCH_SIZE": "2000"}
+
+
+class Proc:
+    """A `cinematch <command>` child process that can be SIGKILLed and restarted."""
+
+    def __init__(self, command: str, env: dict, log_dir) -> None:
+        self.command, self.env, self.log_dir = command, env, log_dir
+        self.p: subprocess.Popen | None = None
+        self.kills = 0
+
+    def start(self) -> None:
+        log = open(self.log_dir / f"{self.command}.log", "ab")
+        self.p = subprocess.Popen([sys.executable, "-m", "cinematch.cli", self.command], env=self.env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        assert self.p is not None and self.p.poll() is None, f"{self.command} died on its own"
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait()
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.p is not None and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
+
+def new_entry(rnd: random.Random, i: int) -> NewEntry:
+    return NewEntry(name=f"Film {rnd.randint(1, 80)}", rating=rnd.randint(1, 5),
+                    date=f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+                    genres=rnd.sample(GENRES, rnd.randint(1, 2)), director=rnd.choice(PEOPLE),
+                    actors=rnd.sample(ACTORS, 2), duration=rnd.choice([90, 120]))
+
+
+async def write_load(container, users: list[str], events: int, rnd: random.Random, on_progress) -> int:
+    """Adds in bulk (BULK_IMPORT), then rating changes, re-dates and deletes one at a time."""
+    diary = container.services.diary()
+    written = 0
+    adds = int(events * 0.9)
+    while written < adds:
+        for user in users:
+            batch = [new_entry(rnd, written + k) for k in range(25)]
+            await diary.add_many(user, batch)
+            written += len(batch)
+            await on_progress(written)
+    while written < events:
+        user = rnd.choice(users)
+        entries, _ = await container.storage.diary().snapshot(user)
+        target = rnd.choice(entries)
+        roll = rnd.random()
+        if roll < 0.4:
+            await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
+        elif roll < 0.6:
+            await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
+        else:
+            await diary.delete(user, target.id)
+        written += 1
+        await on_progress(written)
+    return written
+
+
+async def converged(container, users: list[str], timeout: float) -> None:
+    """Wait until every event was relayed and projected (stats hwm = diary version)."""
+    diary, stats = container.storage.diary(), container.storage.stats()
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        versions = {u: await diary.version(u) for u in users}
+        hwms = await stats.hwms(users)
+        if all(hwms.get(u, 0) == v for u, v in versions.items()) and not await diary.pending(1):
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"not converged: versions {versions}, stats hwms {hwms}")
+
+
+async def test_sigkill_worker_and_relay_lose_nothing_double_nothing(kafka_profile, tmp_path):
+    container = kafka_profile
+    rnd = random.Random(int(os.environ.get("CINEMATCH_FAULT_SEED", "7")))
+    users = [f"user{i}" for i in range(40)]  # several users; small diaries keep FerretDB fast
+    total = 20_400
+    env = env_of(container)
+    worker, relay = Proc("worker", env, tmp_path), Proc("relay", env, tmp_path)
+    worker.start()
+    relay.start()
+    # Kill each process three times at random points of the write stream.
+    kill_at = sorted(rnd.sample(range(2_000, total - 500), 6))
+    plan = {at: (worker if i % 2 == 0 else relay) for i, at in enumerate(kill_at)}
+
+    async def on_progress(written: int) -> None:
+        for at in [a for a in plan if a <= written]:
+            proc = plan.pop(at)
+            proc.kill()
+            await asyncio.sleep(rnd.uniform(0.0, 1.5))  # down for a while; writes keep coming after
+            proc.start()
+
+    try:
+        written = await write_load(container, users, total, rnd, on_progress)
+        assert written >= 20_000 and worker.kills == 3 and relay.kills == 3
+        await converged(container, users, timeout=600)
+    finally:
+        worker.stop()
+        relay.stop()
+    problems = await recompute_matches(container, users)
+    assert problems == [], "\n".join(problems[:5])
+    assert await container.storage.dead_letters().all() == []
+
+
+async def test_poison_messages_go_to_dead_letters_and_the_rest_applies(kafka_profile, tmp_path):
+    container = kafka_profile
+    cfg = container.config
+    diary = container.services.diary()
+    rnd = random.Random(3)
+    users = [f"p{i}" for i in range(3)]
+    for user in users:
+        await diary.add_many(user, [new_entry(rnd, k) for k in range(100)])
+    relay = container.bus.relay()
+    await relay.publisher.start()
+    await relay.run_once()
+    # 1% malformed messages on the same topic, from a foreign producer.
+    bad = [b"not json", b'{"event_type": "ADD"}', b'{"event_type": "EXPLODE", "user_id": "p0"}',
+           msgspec.json.encode({"event_type": "ADD", "user_id": "p1", "movie": {"name": "X", "rating": 9}})]
+    publisher = KafkaEventPublisher(cfg.kafka_bootstrap_servers(), cfg.kafka_topic())
+    await publisher.start()
+    await publisher.publish_raw([("p0", b) for b in bad[:3]] + [("p1", bad[3])])
+    await publisher.stop()
+    await relay.publisher.stop()
+    runner = container.services.runner()
+    source = runner.source
+    await source.start()
+    end = time.monotonic() + 60
+    while time.monotonic() < end and runner.totals.events < 304:
+        await runner.run_once(timeout=0.5)
+    await source.stop()
+    letters = await container.storage.dead_letters().all()
+    assert len(letters) == 4 and all(d.reason for d in letters)
+    assert {d.payload for d in letters} == {b.decode() for b in bad}
+    assert await recompute_matches(container, users) == []
