@@ -112,13 +112,19 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_data_fetch(args: argparse.Namespace) -> int:
+def _fetch_ml100k():
+    """MovieLens-100k's folder, or None after saying on stderr why it could not be fetched."""
     from .data.movielens import DatasetUnavailable, fetch_ml100k
-    settings = load_settings()
     try:
-        path = fetch_ml100k(settings.data_dir)
+        return fetch_ml100k(load_settings().data_dir)
     except DatasetUnavailable as exc:
         print(f"cinematch: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_data_fetch(args: argparse.Namespace) -> int:
+    path = _fetch_ml100k()
+    if path is None:
         return 1
     print(json.dumps({"dataset": args.dataset, "path": str(path)}))
     return 0
@@ -126,12 +132,8 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .data.demo import load_demo
-    from .data.movielens import DatasetUnavailable, fetch_ml100k
-    settings = load_settings()
-    try:
-        path = fetch_ml100k(settings.data_dir)
-    except DatasetUnavailable as exc:
-        print(f"cinematch: {exc}", file=sys.stderr)
+    path = _fetch_ml100k()
+    if path is None:
         return 1
     container = _container()
     report = asyncio.run(load_demo(container, path, users=args.users, entries=args.entries))

@@ -92,20 +92,13 @@ _seen_dates: set[str] = set()
 _seen_instants: set[str] = set()
 
 
-def _check_date(value: str, field: str) -> None:
-    if value not in _seen_dates:
-        parse_date(value, field)
-        if len(_seen_dates) > 200_000:
-            _seen_dates.clear()
-        _seen_dates.add(value)
-
-
-def _check_instant(value: str, field: str) -> None:
-    if value not in _seen_instants:
-        parse_timestamp(value, field)
-        if len(_seen_instants) > 200_000:
-            _seen_instants.clear()
-        _seen_instants.add(value)
+def _check_once(value: str, field: str, seen: set[str], parse) -> None:
+    """Parse `value` (raising InvalidEvent) unless it already parsed once."""
+    if value not in seen:
+        parse(value, field)
+        if len(seen) > 200_000:
+            seen.clear()
+        seen.add(value)
 
 
 def _check_movie(movie: Movie | None, field: str) -> None:
@@ -114,11 +107,11 @@ def _check_movie(movie: Movie | None, field: str) -> None:
     if not movie.name or movie.name.isspace():
         raise InvalidEvent(f"{field}.name must not be empty")
     if movie.date is not None and movie.date not in _seen_dates:
-        _check_date(movie.date, f"{field}.date")
+        _check_once(movie.date, f"{field}.date", _seen_dates, parse_date)
     if movie.duration is not None and movie.duration < 0:
         raise InvalidEvent(f"{field}.duration must not be negative")
     if movie.added_at is not None and movie.added_at not in _seen_instants:
-        _check_instant(movie.added_at, f"{field}.added_at")
+        _check_once(movie.added_at, f"{field}.added_at", _seen_instants, parse_timestamp)
 
 
 def validate_event(event: Event) -> None:
@@ -127,7 +120,7 @@ def validate_event(event: Event) -> None:
     if event.seq is not None and event.seq < 1:
         raise InvalidEvent("seq must be a positive integer")
     if event.timestamp is not None and event.timestamp not in _seen_instants:
-        _check_instant(event.timestamp, "timestamp")
+        _check_once(event.timestamp, "timestamp", _seen_instants, parse_timestamp)
     kind = event.event_type
     if kind == "RECALCULATE":
         return

@@ -107,13 +107,10 @@ class Projector:
             applied += len(tail) + 1
         return Report(events=len(events), applied=applied, users=len(by_user))
 
-    def _fold(self, user_id: str, events: Sequence[Event], stats_hwm: int = 0,
-              aff_hwms: dict[AffKey, int] | None = None) -> UserDelta:
+    def _guarded_fold(self, user_id: str, events: Sequence[Event], stats_hwm: int,
+                      aff_hwms: dict[AffKey, int]) -> UserDelta:
+        """Fold only what each document has not absorbed yet (replay after a crash)."""
         delta = UserDelta(user_id)
-        if aff_hwms is None:  # fast path: nothing of this batch is stored yet
-            for event in events:
-                apply_event(delta, event, self.tz)
-            return delta
         floor = min([stats_hwm, *aff_hwms.values()])
         for event in events:
             seq = event.seq
@@ -142,7 +139,7 @@ class Projector:
             user_aff = {k: aff_hwms.get(aff_ids[(user_id, k)], 0) for k in delta.affinities}
             if delta.first_seq is not None and max([s_hwm, *user_aff.values()]) >= delta.first_seq:
                 # Part of this batch is already stored (replay after a crash).
-                delta = self._fold(user_id, by_user[user_id], s_hwm, user_aff)
+                delta = self._guarded_fold(user_id, by_user[user_id], s_hwm, user_aff)
             applied += delta.events
             last = delta.last_seq or 0
             stats_writes.append(StatsWrite(

@@ -247,6 +247,14 @@ async def _ensure(col, ids_and_fields: list[tuple[str, dict]]) -> None:
                              ordered=False)
 
 
+async def _hwms(col, ids: Sequence[str]) -> dict[str, int]:
+    """The stored high-water marks of the documents that exist among `ids`."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(ids)):
+        out.update({d["_id"]: d.get("hwm", 0) async for d in col.find({"_id": {"$in": chunk}}, {"hwm": 1})})
+    return out
+
+
 async def _guarded(col, ops: list[UpdateOne], kind: str) -> None:
     matched = 0
     for chunk in _chunks(ops):
@@ -264,10 +272,7 @@ class MongoStatsStore(StatsStore):
         return self.mongo.db.user_stats
 
     async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in _chunks(list(user_ids)):
-            out.update({d["_id"]: d.get("hwm", 0) async for d in self.col.find({"_id": {"$in": chunk}}, {"hwm": 1})})
-        return out
+        return await _hwms(self.col, user_ids)
 
     async def apply(self, writes: Sequence[StatsWrite]) -> None:
         await _ensure(self.col, [(w.user_id, {"user_id": w.user_id}) for w in writes if w.expected_hwm == 0])
@@ -313,10 +318,7 @@ class MongoAffinityStore(AffinityStore):
         return self.mongo.db.user_affinities
 
     async def hwms(self, ids: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in _chunks(list(ids)):
-            out.update({d["_id"]: d.get("hwm", 0) async for d in self.col.find({"_id": {"$in": chunk}}, {"hwm": 1})})
-        return out
+        return await _hwms(self.col, ids)
 
     async def apply(self, writes: Sequence[AffinityWrite]) -> None:
         await _ensure(self.col, [(w.id, {"user_id": w.user_id, "type": w.type, "name_key": w.name_key,
