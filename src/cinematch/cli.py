@@ -141,6 +141,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ml_evaluate(args: argparse.Namespace) -> int:
+    from .ml.cli import evaluate
+    if args.train or args.test:
+        if not (args.train and args.test):
+            raise ValueError("--train and --test go together")
+        path = None
+    else:
+        path = _fetch_ml100k()
+        if path is None:
+            return 1
+    return evaluate(args, path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cinematch", description="CineMatch: movie diary, statistics, recommendations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = data_sub.add_parser("fetch", help="fetch a dataset into $CINEMATCH_DATA_DIR/datasets/")
     p.add_argument("dataset", choices=["ml-100k"])
     p.set_defaults(func=cmd_data_fetch)
+
+    ml = sub.add_parser("ml", help="recommendation models")
+    ml_sub = ml.add_subparsers(dest="ml_command", required=True)
+    p = ml_sub.add_parser("evaluate", help="evaluate the models (CONTRACT §5 protocols)")
+    p.add_argument("--dataset", choices=["ml-100k"], default="ml-100k")
+    p.add_argument("--protocol", choices=["kfold5", "topn"], default="kfold5")
+    p.add_argument("--train", help="ratings CSV to train on (user_id,item_id,rating[,timestamp])")
+    p.add_argument("--test", help="ratings CSV to score")
+    p.add_argument("--json", action="store_true", help="print JSON lines (the last one is the result)")
+    p.set_defaults(func=cmd_ml_evaluate)
     return parser
 
 

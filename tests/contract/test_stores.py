@@ -156,6 +156,9 @@ async def test_affinities_ranking_tombstones_and_guard(storage):
         await affs.apply([aw("A", "A", 1, 1, expected=0, new=2)])
     await affs.apply([aw("A", "A", -2, -6, expected=1, new=2)])
     assert await affs.hwms(["u_director_A"]) == {"u_director_A": 2}  # tombstone keeps its guard
+    # read by user: only the asked ids come back, and another user's documents never
+    assert await affs.hwms(["u_director_A", "u_director_B", "v_director_A"], ["u", "v"]) == \
+        {"u_director_A": 2, "u_director_B": 1}
     assert "A" not in [a.name for a in await affs.for_user("u")]
     doc = AffinityState(id="u_actor_N", user_id="u", type="actor", name="N", name_key="N", count=1, sum_ratings=4)
     await affs.replace_user("u", [doc], hwm=9)

@@ -212,7 +212,9 @@ class StatsStore(abc.ABC):
 
 class AffinityStore(abc.ABC):
     @abc.abstractmethod
-    async def hwms(self, ids: Sequence[str]) -> dict[str, int]: ...
+    async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
+        """High-water marks of the existing documents among `ids`; `user_ids`, when given,
+        names the users they belong to (a store may read by user instead of by id)."""
 
     @abc.abstractmethod
     async def apply(self, writes: Sequence[AffinityWrite]) -> None:

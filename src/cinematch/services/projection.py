@@ -128,7 +128,7 @@ class Projector:
         deltas = fold_batch([e for evs in by_user.values() for e in evs], self.tz).user_deltas()
         stats_hwms = await self.stats.hwms(list(deltas))
         aff_ids = {(u, key): affinity_id(u, *key) for u, d in deltas.items() for key in d.affinities}
-        aff_hwms = await self.affinities.hwms(list(aff_ids.values())) if aff_ids else {}
+        aff_hwms = await self.affinities.hwms(list(aff_ids.values()), list(deltas)) if aff_ids else {}
 
         stats_writes: list[StatsWrite] = []
         aff_writes: list[AffinityWrite] = []

@@ -263,7 +263,7 @@ class SqliteAffinityStore(AffinityStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def hwms(self, ids: Sequence[str]) -> dict[str, int]:
+    async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(list(ids)):
             out.update(self.db.query(f"SELECT id, hwm FROM user_affinities WHERE id IN ({_in(len(chunk))})", chunk))

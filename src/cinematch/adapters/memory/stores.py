@@ -160,7 +160,7 @@ class MemoryAffinityStore(AffinityStore):
     def __init__(self) -> None:
         self.docs: dict[str, AffinityState] = {}
 
-    async def hwms(self, ids: Sequence[str]) -> dict[str, int]:
+    async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         return {i: self.docs[i].hwm for i in ids if i in self.docs}
 
     async def apply(self, writes: Sequence[AffinityWrite]) -> None:

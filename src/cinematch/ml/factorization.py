@@ -1,0 +1,255 @@
+"""Rating predictors in scikit-learn style: r̂ = μ + b_u + b_i + q_iᵀp_u, fitted on the
+observed ratings only (the seed's TruncatedSVD on a mean-filled matrix scores RMSE ≈ 0.99 on
+MovieLens-100k because the filled-in zeros are fitted as if they were ratings).
+
+X is an (n, 2) int array of (user index, item index), y the ratings. Indices come from
+`cinematch.ml.data.Interactions`; an index ≥ the fitted shape (a user or item never seen in
+training) gets the biases it has, down to μ alone.
+
+- `BiasedMF`: alternating least squares, each user's (and item's) bias and factors solved
+  jointly in closed form; deterministic given `random_state`.
+- `BayesianMF`: the same model with Gaussian priors whose means and precisions are learned
+  (Normal-Wishart hyperpriors, Salakhutdinov & Mnih 2008), sampled by Gibbs; predictions
+  average the sampled models, which is what beats the point estimates on held-out RMSE.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg, sparse
+
+
+def _check_xy(X, y=None):
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) of (user index, item index), got {X.shape}")
+    if len(X) and X.min() < 0:
+        raise ValueError("X holds negative indices")
+    X = X.astype(np.int64)
+    if y is None:
+        return X
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have shape ({len(X)},), got {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError("y holds NaN or infinite ratings")
+    return X, y
+
+
+class _Grouped:
+    """Ratings grouped by one side (users or items) for the per-row closed-form solves."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int) -> None:
+        order = np.argsort(rows, kind="stable")
+        self.rows, self.cols, self.values = rows[order], cols[order], values[order]
+        self.ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+        self.n = n_rows
+        self.counts = np.diff(self.ptr)
+
+    def systems(self, design: np.ndarray, targets: np.ndarray):
+        """Every row's normal equations at once: Σ x xᵀ (n, d, d) and Σ x t (n, d), where x is
+        the design row of each rated column. Σ x xᵀ = R · (x xᵀ per column) with R the 0/1
+        rating pattern, so the outer products are formed once per column, not per rating."""
+        d = design.shape[1]
+        pattern = sparse.csr_matrix((np.ones(len(self.cols)), self.cols, self.ptr), shape=(self.n, len(design)))
+        weighted = sparse.csr_matrix((targets, self.cols, self.ptr), shape=(self.n, len(design)))
+        outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), d * d)
+        return (pattern @ outer).reshape(self.n, d, d), weighted @ design
+
+
+class _Predictor:
+    rating_range: tuple[float, float] | None
+
+    def _shape(self, X, y):
+        n_users = int(X[:, 0].max()) + 1 if len(X) else 0
+        n_items = int(X[:, 1].max()) + 1 if len(X) else 0
+        return n_users, n_items
+
+    def predict(self, X) -> np.ndarray:
+        X = _check_xy(X)
+        u, i = X[:, 0], X[:, 1]
+        known_u, known_i = u < len(self.user_bias_), i < len(self.item_bias_)
+        uu, ii = np.where(known_u, u, 0), np.where(known_i, i, 0)
+        pred = self.global_mean_ + np.where(known_u, self.user_bias_[uu], 0.0) \
+            + np.where(known_i, self.item_bias_[ii], 0.0)
+        both = known_u & known_i
+        pred[both] += self._interaction(uu[both], ii[both])
+        return self._clip(pred)
+
+    def _interaction(self, u, i):
+        return np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])
+
+    def _clip(self, pred):
+        if self.rating_range is not None:
+            np.clip(pred, *self.rating_range, out=pred)
+        return pred
+
+    def score_items(self, user: int, items: np.ndarray | None = None) -> np.ndarray:
+        """Predicted ratings of one user for `items` (default every item), fast path for serving."""
+        b = self.item_bias_ if items is None else self.item_bias_[items]
+        q = self.item_factors_ if items is None else self.item_factors_[items]
+        if user >= len(self.user_bias_):
+            return self._clip(self.global_mean_ + b)
+        return self._clip(self.global_mean_ + self.user_bias_[user] + b + q @ self.user_factors_[user])
+
+
+class BiasedMF(_Predictor):
+    """Biased matrix factorisation by alternating least squares.
+
+    reg: L2 weight on the factors, scaled by each user's/item's rating count (the weighted-λ
+    regularisation of Zhou et al. 2008, which keeps heavy raters from over-fitting);
+    reg_bias: the same for the biases.
+    """
+
+    def __init__(self, *, n_factors: int = 20, reg: float = 0.08, reg_bias: float = 0.02, n_iter: int = 15,
+                 init_std: float = 0.1, rating_range: tuple[float, float] | None = (1.0, 5.0),
+                 random_state: int | None = None) -> None:
+        self.n_factors = n_factors
+        self.reg = reg
+        self.reg_bias = reg_bias
+        self.n_iter = n_iter
+        self.init_std = init_std
+        self.rating_range = rating_range
+        self.random_state = random_state
+
+    def fit(self, X, y, n_users: int | None = None, n_items: int | None = None) -> "BiasedMF":
+        X, y = _check_xy(X, y)
+        if self.n_factors < 0 or self.n_iter < 1 or self.reg < 0 or self.reg_bias < 0:
+            raise ValueError("n_factors ≥ 0, n_iter ≥ 1, reg ≥ 0 and reg_bias ≥ 0 are required")
+        nu, ni = self._shape(X, y)
+        nu, ni = max(nu, n_users or 0), max(ni, n_items or 0)
+        rng = np.random.default_rng(self.random_state)
+        k = self.n_factors
+        u, i = X[:, 0], X[:, 1]
+        self.global_mean_ = float(y.mean()) if len(y) else 3.0
+        r = y - self.global_mean_
+        by_user, by_item = _Grouped(u, i, r, nu), _Grouped(i, u, r, ni)
+        P = rng.normal(0, self.init_std, (nu, k))
+        Q = rng.normal(0, self.init_std, (ni, k))
+        bu, bi = np.zeros(nu), np.zeros(ni)
+        for _ in range(self.n_iter):
+            bu, P = _als_side(by_user, Q, bi, self.reg, self.reg_bias)
+            bi, Q = _als_side(by_item, P, bu, self.reg, self.reg_bias)
+        self.user_bias_, self.item_bias_ = bu, bi
+        self.user_factors_, self.item_factors_ = P, Q
+        self.n_users_, self.n_items_ = nu, ni
+        return self
+
+
+def _als_side(g: _Grouped, other: np.ndarray, other_bias: np.ndarray, reg: float, reg_bias: float):
+    """Solve every row's [bias, factors] given the other side fixed: ridge on [1, q_j]."""
+    k = other.shape[1]
+    design = np.hstack([np.ones((len(other), 1)), other])
+    grams, rhs = g.systems(design, g.values - other_bias[g.cols])
+    penalty = np.r_[reg_bias, np.full(k, reg)]
+    diag = np.arange(k + 1)
+    # weighted-λ: the penalty grows with the row's rating count; +1e-9 keeps empty rows solvable
+    grams[:, diag, diag] += g.counts[:, None] * penalty + 1e-9
+    sol = np.linalg.solve(grams, rhs[:, :, None])[:, :, 0]
+    return sol[:, 0], sol[:, 1:]
+
+
+class BayesianMF(_Predictor):
+    """Bayesian biased matrix factorisation, sampled by Gibbs (BPMF with biases).
+
+    Each user row is [b_u, p_u] with design [1, q_i] (and symmetrically for items), so the
+    biases share the learned Gaussian prior of the factors. `n_samples` models after
+    `burn_in` sweeps are averaged; `noise_precision` is the rating noise's α.
+    """
+
+    def __init__(self, *, n_factors: int = 10, n_samples: int = 150, burn_in: int = 20,
+                 noise_precision: float = 2.0, rating_range: tuple[float, float] | None = (1.0, 5.0),
+                 random_state: int | None = None) -> None:
+        self.n_factors = n_factors
+        self.n_samples = n_samples
+        self.burn_in = burn_in
+        self.noise_precision = noise_precision
+        self.rating_range = rating_range
+        self.random_state = random_state
+
+    def fit(self, X, y, n_users: int | None = None, n_items: int | None = None) -> "BayesianMF":
+        X, y = _check_xy(X, y)
+        if self.n_factors < 1 or self.n_samples < 1 or self.burn_in < 0 or self.noise_precision <= 0:
+            raise ValueError("n_factors ≥ 1, n_samples ≥ 1, burn_in ≥ 0 and noise_precision > 0 are required")
+        nu, ni = self._shape(X, y)
+        nu, ni = max(nu, n_users or 0), max(ni, n_items or 0)
+        rng = np.random.default_rng(self.random_state)
+        d = self.n_factors + 1
+        u, i = X[:, 0], X[:, 1]
+        self.global_mean_ = float(y.mean()) if len(y) else 3.0
+        r = y - self.global_mean_
+        by_user, by_item = _Grouped(u, i, r, nu), _Grouped(i, u, r, ni)
+        U = rng.normal(0, 0.1, (nu, d))  # [b_u, p_u]
+        V = rng.normal(0, 0.1, (ni, d))  # [b_i, q_i]
+        sums = [np.zeros(nu), np.zeros(ni), np.zeros((nu, d - 1)), np.zeros((ni, d - 1))]
+        kept = 0
+        # Averaging predictions of many sampled models = averaging their parameters only for the
+        # biases; the interaction term averages q·p per pair, kept exactly via the sample list.
+        self._samples: list[tuple[np.ndarray, np.ndarray]] = []
+        for sweep in range(self.burn_in + self.n_samples):
+            U = _gibbs_side(by_user, V, self.noise_precision, rng)
+            V = _gibbs_side(by_item, U, self.noise_precision, rng)
+            if sweep >= self.burn_in:
+                kept += 1
+                sums[0] += U[:, 0]
+                sums[1] += V[:, 0]
+                self._samples.append((U[:, 1:].astype(np.float32), V[:, 1:].astype(np.float32)))
+        self.user_bias_, self.item_bias_ = sums[0] / kept, sums[1] / kept
+        # Serving factors: stacking the samples gives q·p averaged over samples exactly.
+        scale = 1.0 / np.sqrt(kept)
+        self.user_factors_ = np.hstack([p for p, _ in self._samples]) * scale
+        self.item_factors_ = np.hstack([q for _, q in self._samples]) * scale
+        del self._samples
+        self.n_users_, self.n_items_ = nu, ni
+        return self
+
+
+def _gibbs_side(g: _Grouped, other: np.ndarray, alpha: float, rng: np.random.Generator) -> np.ndarray:
+    """Sample the hyperparameters of this side, then every row given the other side.
+
+    In the model each row is [bias, factors] and the other side supplies the design [1, x_j]
+    with the other side's bias moved into the target.
+    """
+    d = other.shape[1]
+    current = getattr(g, "current", None)
+    if current is None:
+        current = np.zeros((g.n, d))
+    mu0, Lambda = _sample_normal_wishart(current, rng)
+    design = np.hstack([np.ones((len(other), 1)), other[:, 1:]])
+    grams, rhs = g.systems(design, g.values - other[g.cols, 0])
+    prec = Lambda + alpha * grams
+    chol = np.linalg.cholesky(prec)
+    mean = np.linalg.solve(prec, (Lambda @ mu0 + alpha * rhs)[:, :, None])[:, :, 0]
+    # x = mean + L⁻ᵀ z has covariance (L Lᵀ)⁻¹ = prec⁻¹
+    z = rng.standard_normal((g.n, d, 1))
+    out = mean + np.linalg.solve(np.swapaxes(chol, 1, 2), z)[:, :, 0]
+    g.current = out
+    return out
+
+
+def _sample_normal_wishart(X: np.ndarray, rng: np.random.Generator, beta0: float = 2.0):
+    """Posterior draw of (μ, Λ) for rows X ~ N(μ, Λ⁻¹) under a Normal-Wishart(0, β0, d, I) prior."""
+    n, d = X.shape
+    xbar = X.mean(axis=0)
+    S = np.cov(X, rowvar=False, bias=True) if n > 1 else np.zeros((d, d))
+    beta = beta0 + n
+    mu_n = n * xbar / beta
+    W0_inv = np.eye(d)
+    W_inv = W0_inv + n * S + (beta0 * n / beta) * np.outer(xbar, xbar)
+    W = linalg.inv(W_inv)
+    W = (W + W.T) / 2
+    Lambda = _wishart(W, d + n, rng)
+    cov = linalg.inv(beta * Lambda)
+    mu = rng.multivariate_normal(mu_n, (cov + cov.T) / 2)
+    return mu, Lambda
+
+
+def _wishart(scale: np.ndarray, dof: float, rng: np.random.Generator) -> np.ndarray:
+    """Bartlett decomposition draw from Wishart(scale, dof)."""
+    d = scale.shape[0]
+    L = linalg.cholesky(scale, lower=True)
+    A = np.zeros((d, d))
+    A[np.diag_indices(d)] = np.sqrt(rng.chisquare(dof - np.arange(d)))
+    A[np.tril_indices(d, -1)] = rng.standard_normal(d * (d - 1) // 2)
+    LA = L @ A
+    return LA @ LA.T

@@ -1,0 +1,72 @@
+"""Item rankers for top-N recommendation, trained on who rated what (not how much).
+
+`EASE` (Steck 2019): a shallow item-item autoencoder with a closed-form solution,
+B = I - P·diag(1/diag P), P = (XᵀX + λI)⁻¹. On MovieLens it out-ranks BPR and SAR (the
+Microsoft Recommenders baselines the issue names) at a fraction of their training time.
+`Popularity`: count of raters, the floor every ranker must beat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+
+def interaction_matrix(X, n_users: int, n_items: int) -> sparse.csr_matrix:
+    X = np.asarray(X, dtype=np.int64)
+    m = sparse.csr_matrix((np.ones(len(X)), (X[:, 0], X[:, 1])), shape=(n_users, n_items))
+    m.data[:] = 1.0  # duplicates count once
+    return m
+
+
+class EASE:
+    def __init__(self, *, reg: float = 300.0, dropout: float = 0.0) -> None:
+        self.reg = reg
+        self.dropout = dropout
+
+    def fit(self, X, n_users: int | None = None, n_items: int | None = None) -> "EASE":
+        X = np.asarray(X, dtype=np.int64)
+        if self.reg <= 0 or not 0 <= self.dropout < 1:
+            raise ValueError("reg must be > 0 and dropout in [0, 1)")
+        n_users = max(n_users or 0, int(X[:, 0].max()) + 1)
+        n_items = max(n_items or 0, int(X[:, 1].max()) + 1)
+        self.seen_ = interaction_matrix(X, n_users, n_items)
+        gram = (self.seen_.T @ self.seen_).toarray()
+        # dropout > 0: the emphasised-denoising penalty of EDLAE (Steck 2020), λ + p/(1-p)·G_ii,
+        # shrinks popular items' self-reconstruction more than rare ones'
+        gram[np.diag_indices(n_items)] += self.reg + self.dropout / (1 - self.dropout) * np.diag(gram)
+        P = np.linalg.inv(gram)
+        B = P / -np.diag(P)
+        B[np.diag_indices(n_items)] = 0.0
+        self.weights_ = B.astype(np.float32)
+        self.n_users_, self.n_items_ = n_users, n_items
+        return self
+
+    def score(self, users: np.ndarray, history: sparse.csr_matrix | None = None) -> np.ndarray:
+        """Scores of every item for `users` (rows of the training matrix unless history given)."""
+        h = self.seen_[users] if history is None else history
+        return np.asarray(h @ self.weights_)
+
+
+class Popularity:
+    def fit(self, X, n_users: int | None = None, n_items: int | None = None) -> "Popularity":
+        X = np.asarray(X, dtype=np.int64)
+        n_users = max(n_users or 0, int(X[:, 0].max()) + 1)
+        n_items = max(n_items or 0, int(X[:, 1].max()) + 1)
+        self.seen_ = interaction_matrix(X, n_users, n_items)
+        self.counts_ = np.asarray(self.seen_.sum(axis=0)).ravel()
+        return self
+
+    def score(self, users: np.ndarray, history=None) -> np.ndarray:
+        return np.tile(self.counts_.astype(np.float64), (len(users), 1))
+
+
+def top_k(scores: np.ndarray, seen: sparse.csr_matrix, k: int) -> np.ndarray:
+    """Top-k item indices per row of scores, never an item already seen by that user."""
+    scores = np.array(scores, dtype=np.float64)
+    rows, cols = seen.nonzero()
+    scores[rows, cols] = -np.inf
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
