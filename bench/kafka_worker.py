@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from synthetic import events as synthetic_events  # noqa: E402
 from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
 from cinematch.services.diary import NewEntry  # noqa: E402
-from cinematch.testing import drop_database, require_service, wired_services  # noqa: E402
+from cinematch.testing import drop_database, process_env, require_service, wired_services  # noqa: E402
 
 
 async def throughput(data_dir: str, n_events: int, n_users: int) -> float:
@@ -59,10 +58,7 @@ async def throughput(data_dir: str, n_events: int, n_users: int) -> float:
 async def freshness(data_dir: str, writes: int) -> list[float]:
     c = wired_services(data_dir)
     await migrate(c.storage.mongo())
-    cfg = c.config
-    env = {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
-           "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
-           "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": data_dir}
+    env = process_env(c)
     procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", cmd], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in ("worker", "relay")]
     diary, stats = c.services.diary(), c.storage.stats()

@@ -118,6 +118,14 @@ def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
                  kafka_topic=unique_name("events"), kafka_group=unique_name("group"), **settings)
 
 
+def process_env(container: Application, **extra: str) -> dict[str, str]:
+    """Environment for a `cinematch worker`/`relay` child process wired like `container`."""
+    cfg = container.config
+    return {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
+            "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
+            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": cfg.data_dir(), **extra}
+
+
 async def drop_database(container: Application) -> None:
     mongo = container.storage.mongo()
     await mongo.client.drop_database(mongo.db_name)

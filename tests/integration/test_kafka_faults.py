@@ -23,7 +23,8 @@ import pytest
 from cinematch.adapters.kafka import KafkaEventPublisher
 from cinematch.adapters.mongo import migrate
 from cinematch.services.diary import EntryPatch, NewEntry
-from cinematch.testing import drop_database, recompute_matches, require_service, wired_services
+from cinematch.testing import (drop_database, process_env, recompute_matches, require_service,
+                               wired_services)
 
 pytestmark = [pytest.mark.service("kafka"), pytest.mark.slow]
 
@@ -40,14 +41,6 @@ async def kafka_profile(tmp_path):
     await migrate(c.storage.mongo())
     yield c
     await drop_database(c)
-
-
-def env_of(container) -> dict:
-    cfg = container.config
-    return {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
-            "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
-            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": cfg.data_dir(),
-            "CINEMATCH_PROJECTION_BATCH_SIZE": "2000"}
 
 
 class Proc:
@@ -141,7 +134,7 @@ async def test_sigkill_worker_and_relay_lose_nothing_double_nothing(kafka_profil
     rnd = random.Random(int(os.environ.get("CINEMATCH_FAULT_SEED", "7")))
     users = [f"user{i}" for i in range(200)]  # ~100 entries each: FerretDB rewrites the whole diary document per write
     total = 20_400
-    env = env_of(container)
+    env = process_env(container, CINEMATCH_PROJECTION_BATCH_SIZE="2000")
     worker, relay = Proc("worker", env, tmp_path), Proc("relay", env, tmp_path)
     worker.start()
     relay.start()
@@ -221,7 +214,7 @@ async def test_kafka_outage_accepts_every_write_and_converges_after(kafka_profil
     container = kafka_profile
     rnd = random.Random(11)
     users = [f"o{i}" for i in range(20)]
-    env = env_of(container)
+    env = process_env(container, CINEMATCH_PROJECTION_BATCH_SIZE="2000")
     worker, relay = Proc("worker", env, tmp_path), Proc("relay", env, tmp_path)
     worker.start()
     relay.start()

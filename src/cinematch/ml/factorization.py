@@ -41,7 +41,7 @@ class _Grouped:
 
     def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int) -> None:
         order = np.argsort(rows, kind="stable")
-        self.rows, self.cols, self.values = rows[order], cols[order], values[order]
+        self.cols, self.values = cols[order], values[order]
         self.ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
         self.n = n_rows
         self.counts = np.diff(self.ptr)
@@ -60,10 +60,17 @@ class _Grouped:
 class _Predictor:
     rating_range: tuple[float, float] | None
 
-    def _shape(self, X, y):
-        n_users = int(X[:, 0].max()) + 1 if len(X) else 0
-        n_items = int(X[:, 1].max()) + 1 if len(X) else 0
-        return n_users, n_items
+    def _prepare(self, X, y, n_users: int | None, n_items: int | None):
+        """Shared start of every fit: check the data, set μ, group the centred ratings by
+        user and by item. Returns (n_users, n_items, by_user, by_item)."""
+        X, y = _check_xy(X, y)
+        nu = max(int(X[:, 0].max()) + 1 if len(X) else 0, n_users or 0)
+        ni = max(int(X[:, 1].max()) + 1 if len(X) else 0, n_items or 0)
+        u, i = X[:, 0], X[:, 1]
+        self.global_mean_ = float(y.mean()) if len(y) else 3.0
+        r = y - self.global_mean_
+        self.n_users_, self.n_items_ = nu, ni
+        return nu, ni, _Grouped(u, i, r, nu), _Grouped(i, u, r, ni)
 
     def predict(self, X) -> np.ndarray:
         X = _check_xy(X)
@@ -113,17 +120,11 @@ class BiasedMF(_Predictor):
         self.random_state = random_state
 
     def fit(self, X, y, n_users: int | None = None, n_items: int | None = None) -> "BiasedMF":
-        X, y = _check_xy(X, y)
         if self.n_factors < 0 or self.n_iter < 1 or self.reg < 0 or self.reg_bias < 0:
             raise ValueError("n_factors ≥ 0, n_iter ≥ 1, reg ≥ 0 and reg_bias ≥ 0 are required")
-        nu, ni = self._shape(X, y)
-        nu, ni = max(nu, n_users or 0), max(ni, n_items or 0)
+        nu, ni, by_user, by_item = self._prepare(X, y, n_users, n_items)
         rng = np.random.default_rng(self.random_state)
         k = self.n_factors
-        u, i = X[:, 0], X[:, 1]
-        self.global_mean_ = float(y.mean()) if len(y) else 3.0
-        r = y - self.global_mean_
-        by_user, by_item = _Grouped(u, i, r, nu), _Grouped(i, u, r, ni)
         P = rng.normal(0, self.init_std, (nu, k))
         Q = rng.normal(0, self.init_std, (ni, k))
         bu, bi = np.zeros(nu), np.zeros(ni)
@@ -132,7 +133,6 @@ class BiasedMF(_Predictor):
             bi, Q = _als_side(by_item, P, bu, self.reg, self.reg_bias)
         self.user_bias_, self.item_bias_ = bu, bi
         self.user_factors_, self.item_factors_ = P, Q
-        self.n_users_, self.n_items_ = nu, ni
         return self
 
 
@@ -168,52 +168,42 @@ class BayesianMF(_Predictor):
         self.random_state = random_state
 
     def fit(self, X, y, n_users: int | None = None, n_items: int | None = None) -> "BayesianMF":
-        X, y = _check_xy(X, y)
         if self.n_factors < 1 or self.n_samples < 1 or self.burn_in < 0 or self.noise_precision <= 0:
             raise ValueError("n_factors ≥ 1, n_samples ≥ 1, burn_in ≥ 0 and noise_precision > 0 are required")
-        nu, ni = self._shape(X, y)
-        nu, ni = max(nu, n_users or 0), max(ni, n_items or 0)
+        nu, ni, by_user, by_item = self._prepare(X, y, n_users, n_items)
         rng = np.random.default_rng(self.random_state)
         d = self.n_factors + 1
-        u, i = X[:, 0], X[:, 1]
-        self.global_mean_ = float(y.mean()) if len(y) else 3.0
-        r = y - self.global_mean_
-        by_user, by_item = _Grouped(u, i, r, nu), _Grouped(i, u, r, ni)
         U = rng.normal(0, 0.1, (nu, d))  # [b_u, p_u]
         V = rng.normal(0, 0.1, (ni, d))  # [b_i, q_i]
-        sums = [np.zeros(nu), np.zeros(ni), np.zeros((nu, d - 1)), np.zeros((ni, d - 1))]
-        kept = 0
-        # Averaging predictions of many sampled models = averaging their parameters only for the
-        # biases; the interaction term averages q·p per pair, kept exactly via the sample list.
-        self._samples: list[tuple[np.ndarray, np.ndarray]] = []
+        bias_u, bias_i = np.zeros(nu), np.zeros(ni)
+        samples: list[tuple[np.ndarray, np.ndarray]] = []
         for sweep in range(self.burn_in + self.n_samples):
-            U = _gibbs_side(by_user, V, self.noise_precision, rng)
-            V = _gibbs_side(by_item, U, self.noise_precision, rng)
+            # Each side's prior is drawn from its previous sample; the first draws start from
+            # zeros rather than from the random start (the start only seeds the first design).
+            U = _gibbs_side(by_user, U if sweep else np.zeros_like(U), V, self.noise_precision, rng)
+            V = _gibbs_side(by_item, V if sweep else np.zeros_like(V), U, self.noise_precision, rng)
             if sweep >= self.burn_in:
-                kept += 1
-                sums[0] += U[:, 0]
-                sums[1] += V[:, 0]
-                self._samples.append((U[:, 1:].astype(np.float32), V[:, 1:].astype(np.float32)))
-        self.user_bias_, self.item_bias_ = sums[0] / kept, sums[1] / kept
-        # Serving factors: stacking the samples gives q·p averaged over samples exactly.
+                bias_u += U[:, 0]
+                bias_i += V[:, 0]
+                samples.append((U[:, 1:].astype(np.float32), V[:, 1:].astype(np.float32)))
+        kept = len(samples)
+        self.user_bias_, self.item_bias_ = bias_u / kept, bias_i / kept
+        # Averaging the sampled models' predictions: the biases average directly, and stacking
+        # the samples' factors side by side (scaled by 1/√kept) makes q·p the mean of q·p.
         scale = 1.0 / np.sqrt(kept)
-        self.user_factors_ = np.hstack([p for p, _ in self._samples]) * scale
-        self.item_factors_ = np.hstack([q for _, q in self._samples]) * scale
-        del self._samples
-        self.n_users_, self.n_items_ = nu, ni
+        self.user_factors_ = np.hstack([p for p, _ in samples]) * scale
+        self.item_factors_ = np.hstack([q for _, q in samples]) * scale
         return self
 
 
-def _gibbs_side(g: _Grouped, other: np.ndarray, alpha: float, rng: np.random.Generator) -> np.ndarray:
-    """Sample the hyperparameters of this side, then every row given the other side.
+def _gibbs_side(g: _Grouped, current: np.ndarray, other: np.ndarray, alpha: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """Sample this side's prior (μ, Λ) given its current rows, then every row given the other side.
 
     In the model each row is [bias, factors] and the other side supplies the design [1, x_j]
     with the other side's bias moved into the target.
     """
     d = other.shape[1]
-    current = getattr(g, "current", None)
-    if current is None:
-        current = np.zeros((g.n, d))
     mu0, Lambda = _sample_normal_wishart(current, rng)
     design = np.hstack([np.ones((len(other), 1)), other[:, 1:]])
     grams, rhs = g.systems(design, g.values - other[g.cols, 0])
@@ -222,9 +212,7 @@ def _gibbs_side(g: _Grouped, other: np.ndarray, alpha: float, rng: np.random.Gen
     mean = np.linalg.solve(prec, (Lambda @ mu0 + alpha * rhs)[:, :, None])[:, :, 0]
     # x = mean + L⁻ᵀ z has covariance (L Lᵀ)⁻¹ = prec⁻¹
     z = rng.standard_normal((g.n, d, 1))
-    out = mean + np.linalg.solve(np.swapaxes(chol, 1, 2), z)[:, :, 0]
-    g.current = out
-    return out
+    return mean + np.linalg.solve(np.swapaxes(chol, 1, 2), z)[:, :, 0]
 
 
 def _sample_normal_wishart(X: np.ndarray, rng: np.random.Generator, beta0: float = 2.0):

@@ -38,7 +38,7 @@ def k_svd_results(data: Interactions, ks=K_SVD_RANGE, random_state: int = 0) -> 
         explained = max(0.0, 1.0 - rmse_train ** 2 / var_train)
         raw.append({"k": k, "rmse": rmse_val, "rmse_train": rmse_train, "explained_variance": explained,
                     "efficiency": explained / k, "overfitting_risk": max(0.0, (rmse_val - rmse_train) / rmse_val),
-                    "seconds": time.perf_counter() - t0, "model": model})
+                    "seconds": time.perf_counter() - t0})
         yield _score_k_svd(raw)[-1]
 
 
@@ -48,7 +48,7 @@ def _score_k_svd(raw: list[dict]) -> list[dict]:
     out = []
     for r in raw:
         accuracy = best_rmse / r["rmse"]
-        r = {k: v for k, v in r.items() if k != "model"}
+        r = dict(r)
         r["composite_score"] = (0.5 * accuracy + 0.2 * r["explained_variance"]
                                 + 0.1 * r["efficiency"] / best_eff + 0.2 * (1 - r["overfitting_risk"]))
         out.append(r)
@@ -56,7 +56,8 @@ def _score_k_svd(raw: list[dict]) -> list[dict]:
 
 
 def best_k_svd(results: list[dict]) -> int:
-    """Composite scores of earlier Ks change as later Ks set the normalisers: re-score all."""
+    """The K of the best composite score; score `results` with `_score_k_svd` over the whole
+    range first (each K's score depends on the best RMSE and efficiency of the range)."""
     return max(results, key=lambda r: r["composite_score"])["k"]
 
 
@@ -72,7 +73,7 @@ def optimize(data: Interactions, ks=K_SVD_RANGE, k_clusters=K_CLUSTER_RANGE, ran
     for n, result in enumerate(gen):
         raw.append(result)
         yield {"type": "k_svd_result", **result, "progress": int(10 + 55 * (n + 1) / len(ks))}
-    rescored = _score_k_svd([{**r} for r in raw])
+    rescored = _score_k_svd(raw)
     k_svd = best_k_svd(rescored)
     yield {"type": "k_svd_optimal", "optimal_k": k_svd,
            "score": next(r["composite_score"] for r in rescored if r["k"] == k_svd), "results": rescored,

@@ -35,10 +35,8 @@ def ranking_metrics(recommended: np.ndarray, relevant: list[set[int]], k: int = 
         precision_at = np.cumsum(hits) / np.arange(1, len(hits) + 1)
         m += (precision_at * hits).sum() / min(len(rel), k)
     users = max(users, 1)
-    return {"ndcg_at_10" if k == 10 else f"ndcg_at_{k}": n / users,
-            "precision_at_10" if k == 10 else f"precision_at_{k}": p / users,
-            "recall_at_10" if k == 10 else f"recall_at_{k}": r / users,
-            "map_at_10" if k == 10 else f"map_at_{k}": m / users}
+    return {f"ndcg_at_{k}": n / users, f"precision_at_{k}": p / users, f"recall_at_{k}": r / users,
+            f"map_at_{k}": m / users}
 
 
 def coverage(recommended: np.ndarray, n_items: int) -> float:
