@@ -79,6 +79,13 @@ class Bus(containers.DeclarativeContainer):
     relay = providers.Singleton(OutboxRelay, diary=storage.diary, publisher=publisher)
 
 
+def _recommendations(**kwargs):
+    # Imported when first used: the ML stack (numpy, scipy, scikit-learn) is slow to import
+    # and most commands (worker, relay, migrate) never need it.
+    from .services.recommendations import Recommendations
+    return Recommendations(**kwargs)
+
+
 class Services(containers.DeclarativeContainer):
     config = providers.Configuration()
     storage = providers.DependenciesContainer()
@@ -93,6 +100,8 @@ class Services(containers.DeclarativeContainer):
     runner = providers.Singleton(
         ProjectionRunner, source=bus.events, projector=projector, batch_size=config.projection_batch_size,
         poll_timeout=0.5)
+    recommendations = providers.Singleton(
+        _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens)
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         catalog=storage.catalog, clock=clock, window_days=config.trends_window_days)

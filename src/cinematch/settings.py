@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, kw_only=True):
     kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group
     relay_in_serve: bool = True  # CINEMATCH_RELAY_IN_SERVE: serve runs the outbox relay (kafka profile)
     migrate_on_start: bool = True  # CINEMATCH_MIGRATE_ON_START: serve/worker apply migrations first
+    ml_use_movielens: bool = True  # CINEMATCH_ML_USE_MOVIELENS: train on MovieLens too when it was fetched
+    ml_train_on_start: bool = True  # CINEMATCH_ML_TRAIN_ON_START: serve trains a first model when none exists
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

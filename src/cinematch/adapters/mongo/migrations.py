@@ -9,7 +9,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .client import Mongo
 
-MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]]]] = [
+# (version, description, indexes to create, index names to drop), per collection.
+MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str]]]] = [
     (1, "indexes of seed 000 and the projections", {
         "users": [IndexModel([("username_key", ASCENDING)], unique=True, name="username_key_unique")],
         "catalog": [IndexModel([("title", ASCENDING)], name="title"),
@@ -24,7 +25,10 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]]]] = [
                        name="user_type_sum")],
         "trend_facts": [IndexModel([("live", ASCENDING), ("day", ASCENDING)], name="live_day"),
                         IndexModel([("user_id", ASCENDING)], name="user")],
-    }),
+    }, {}),
+    # The relay keeps its progress in outbox_progress and finds work in outbox_signals
+    # (both looked up by _id); diaries no longer carry a `pending` flag.
+    (2, "relay progress outside the diary documents", {}, {"diaries": ["pending_outbox"]}),
 ]
 
 
@@ -33,11 +37,16 @@ async def migrate(mongo: Mongo) -> list[int]:
     db = mongo.db
     done = {d["_id"] async for d in db.schema_migrations.find({}, {"_id": 1})}
     applied = []
-    for version, description, indexes in MIGRATIONS:
+    for version, description, indexes, drops in MIGRATIONS:
         if version in done:
             continue
         for collection, models in indexes.items():
             await db[collection].create_indexes(models)
+        for collection, names in drops.items():
+            existing = await db[collection].index_information()
+            for name in names:
+                if name in existing:  # a crash after the drop re-runs this step
+                    await db[collection].drop_index(name)
         await db.schema_migrations.update_one(
             {"_id": version},
             {"$set": {"description": description, "applied_at": dt.datetime.now(dt.timezone.utc).isoformat()}},

@@ -1,9 +1,15 @@
 """The outbox relay: publishes the events stored in the diary documents, in seq
-order per user, then marks them sent.
+order per user, then records how far it got.
+
+It learns which users wrote from `outbox_signals` (inserted by the writer after each
+write) and, every `sweep_seconds` and at start, from a full comparison of each diary's
+seq with the relay's progress: that catches a write whose signal was never stored
+(the API killed between the two). It never writes a diary document (see
+MongoDiaryStore for why).
 
 Kafka down: the API keeps writing (it only touches MongoDB) and the relay retries
 with backoff until the broker is back, then drains the backlog. A relay killed
-between publishing and marking publishes those events again on restart; the
+between publishing and recording publishes those events again on restart; the
 projections apply a repeated event once (its seq is not above the documents'
 high-water marks).
 """
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from .stores import MongoDiaryStore
 
@@ -20,27 +27,36 @@ log = logging.getLogger(__name__)
 
 class OutboxRelay:
     def __init__(self, diary: MongoDiaryStore, publisher, batch_users: int = 500, idle_seconds: float = 0.05,
-                 max_backoff: float = 5.0) -> None:
+                 max_backoff: float = 5.0, sweep_seconds: float = 30.0) -> None:
         self.diary = diary
         self.publisher = publisher
         self.batch_users = batch_users
         self.idle_seconds = idle_seconds
         self.max_backoff = max_backoff
+        self.sweep_seconds = sweep_seconds
         self.published = 0
+        self._next_sweep = 0.0
 
     async def run_once(self) -> int:
-        """Publish every pending event of up to `batch_users` users; returns how many."""
-        docs = await self.diary.pending(self.batch_users)
-        items, marks = [], []
-        for doc in docs:
-            pending = sorted((o for o in doc.get("outbox", []) if o["seq"] > doc.get("sent", 0)),
-                             key=lambda o: o["seq"])
+        """Publish every pending event of the signalled users (up to `batch_users`
+        signals), or of every user behind when a sweep is due; returns how many."""
+        signals = await self.diary.signals(self.batch_users)
+        users = {s["user"] for s in signals}
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            users.update(await self.diary.unsent())
+            self._next_sweep = now + self.sweep_seconds
+        # The signals were read before the diaries, so each diary read below already
+        # holds the write its signal stands for.
+        items, sent = [], {}
+        for doc in await self.diary.outboxes(sorted(users)):
+            pending = sorted((o for o in doc.get("outbox", []) if o["seq"] > doc["sent"]), key=lambda o: o["seq"])
             items += [(doc["_id"], bytes(o["payload"])) for o in pending]
-            marks.append((doc["_id"], doc["seq"], pending[-1]["seq"] if pending else doc.get("sent", 0)))
+            if pending:
+                sent[doc["_id"]] = pending[-1]["seq"]
         if items:
             await self.publisher.publish_raw(items)  # returns when Kafka acknowledged all (acks=all)
-        for user_id, doc_seq, sent in marks:
-            await self.diary.mark_sent(user_id, doc_seq, sent)
+        await self.diary.mark_sent(sent, [s["_id"] for s in signals])
         self.published += len(items)
         return len(items)
 

@@ -14,6 +14,7 @@ rating keys "1".."5" and `e<hex>` entry keys, all built here.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Sequence
 
@@ -34,6 +35,8 @@ from ...domain.text import normalize_title
 from ..common import rank_affinities
 from .client import Mongo
 
+log = logging.getLogger(__name__)
+
 MAX_CAS_RETRIES = 100
 # Bulk writes go in slices of this many operations. Unpatched FerretDB v1.24 held one
 # pooled connection per statement of a bulk update until the whole command ended, so a
@@ -41,6 +44,7 @@ MAX_CAS_RETRIES = 100
 # FerretDB that scripts/services builds carries the fix (services/ferretdb/*.patch),
 # and slices this small still keep any unpatched server out of that trap.
 BULK_CHUNK = 40
+INSERT_CHUNK = 500
 
 
 def _chunks(items: Sequence, size: int = BULK_CHUNK):
@@ -79,27 +83,56 @@ class MongoUserStore(UserStore):
 
 
 class MongoDiaryStore(DiaryStore):
-    """One document per user: `{_id: user, seq, n, entries: {e<hex>: entry}, outbox: [...], sent, pending}`.
+    """One document per user: `{_id: user, seq, n, entries: {e<hex>: entry}, outbox: [...]}`.
 
     The diary change and its event live in the same document, so one single-document
     update stores both (the transactional outbox without transactions). The update is
     a compare-and-set on `seq`: concurrent writers for the same user retry.
+
+    The diary document has a single writer, this store. The relay never writes it: it
+    keeps its progress in `outbox_progress` (`{_id: user, sent}`) and learns which users
+    to look at from `outbox_signals`, an insert-only collection the writer appends to
+    after each write. Why: FerretDB applies an update by reading the document, changing
+    it and writing the whole document back, so two writers of one document can lose
+    each other's changes even through a compare-and-set filter (the relay marking
+    events sent once clobbered diary writes). Inside one process, writes of one user
+    also take a lock, which keeps concurrent requests of that user off that race too.
     """
 
     def __init__(self, mongo: Mongo) -> None:
         self.mongo = mongo
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # user -> (lock, holders and waiters)
 
     @property
     def col(self):
         return self.mongo.db.diaries
 
     async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
-        fields = {"seq": 1, "sent": 1, "outbox": 1, "n": 1}
+        lock, users = self._locks.get(user_id) or (asyncio.Lock(), 0)
+        self._locks[user_id] = (lock, users + 1)
+        try:
+            async with lock:
+                events = await self._write(user_id, changes)
+        finally:
+            lock, users = self._locks[user_id]
+            if users == 1:
+                del self._locks[user_id]  # nobody else waits: keep the map small
+            else:
+                self._locks[user_id] = (lock, users - 1)
+        try:
+            await self.mongo.db.outbox_signals.insert_one({"user": user_id})
+        except Exception:  # noqa: BLE001 - the write is stored; the relay's sweep finds it without the signal
+            log.warning("outbox signal for %r not stored; the relay's next sweep publishes it", user_id)
+        return events
+
+    async def _write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+        fields = {"seq": 1, "outbox": 1, "n": 1}
         for ch in changes:
             target = ch.delete_id or (ch.put.id if ch.put else None)
             if target:
                 fields[f"entries.{entry_field(target)}"] = 1
         for _ in range(MAX_CAS_RETRIES):
+            progress = await self.mongo.db.outbox_progress.find_one({"_id": user_id}) or {}
             doc = await self.col.find_one({"_id": user_id}, fields) or {}
             seq, n = doc.get("seq", 0), doc.get("n", 0)
             entries = doc.get("entries", {})
@@ -127,16 +160,17 @@ class MongoDiaryStore(DiaryStore):
                     entries[key] = None
                     unsets[f"entries.{key}"] = ""
                     sets.pop(f"entries.{key}", None)
-            sent = doc.get("sent", 0)
-            outbox = [o for o in doc.get("outbox", []) if o["seq"] > sent]  # drop what the relay sent
+            # Drop what the relay has published. A stale `sent` only keeps more: it never grows back.
+            sent = progress.get("sent", 0)
+            outbox = [o for o in doc.get("outbox", []) if o["seq"] > sent]
             outbox += [{"seq": e.seq, "payload": encode_event(e)} for e in events]
-            sets.update({"seq": seq, "n": n, "outbox": outbox, "pending": True})
+            sets.update({"seq": seq, "n": n, "outbox": outbox})
             update: dict[str, object] = {"$set": sets}
             if unsets:
                 update["$unset"] = unsets
             if not doc:
                 try:
-                    await self.col.insert_one({"_id": user_id, "sent": 0, "entries": {}})
+                    await self.col.insert_one({"_id": user_id, "entries": {}})
                 except DuplicateKeyError:
                     pass
                 result = await self.col.update_one({"_id": user_id, "seq": {"$exists": False}}, update)
@@ -174,15 +208,37 @@ class MongoDiaryStore(DiaryStore):
     async def user_ids(self) -> list[str]:
         return sorted([d["_id"] async for d in self.col.find({"n": {"$gt": 0}}, {"_id": 1})])
 
-    # --- the outbox side, used by the relay --------------------------------------
-    async def pending(self, limit: int = 500) -> list[dict]:
-        return await self.col.find({"pending": True}, {"seq": 1, "sent": 1, "outbox": 1}).limit(limit).to_list()
+    # --- the outbox side, used by the relay (which never writes `diaries`) ---------
+    async def signals(self, limit: int) -> list[dict]:
+        """Up to `limit` signals `{_id, user}`: users that wrote since the relay last looked."""
+        return await self.mongo.db.outbox_signals.find({}).limit(limit).to_list()
 
-    async def mark_sent(self, user_id: str, doc_seq: int, sent: int) -> None:
-        result = await self.col.update_one({"_id": user_id, "seq": doc_seq},
-                                           {"$set": {"pending": False, "sent": sent, "outbox": []}})
-        if result.matched_count == 0:  # new writes meanwhile: keep them pending, remember progress
-            await self.col.update_one({"_id": user_id}, {"$max": {"sent": sent}})
+    async def outboxes(self, user_ids: Sequence[str]) -> list[dict]:
+        """Each user's `{_id, seq, outbox}` and `sent`, read one user at a time (no `$in` on FerretDB)."""
+        sem = asyncio.Semaphore(8)
+
+        async def one(user_id: str) -> dict:
+            async with sem:
+                progress = await self.mongo.db.outbox_progress.find_one({"_id": user_id}) or {}
+                doc = await self.col.find_one({"_id": user_id}, {"seq": 1, "outbox": 1}) or {"_id": user_id}
+                return {**doc, "sent": progress.get("sent", 0)}
+
+        return list(await asyncio.gather(*(one(u) for u in user_ids)))
+
+    async def mark_sent(self, sent: dict[str, int], signal_ids: Sequence) -> None:
+        """Record the relay's progress, then drop the signals it has handled."""
+        ops = [UpdateOne({"_id": u}, {"$max": {"sent": s}}, upsert=True) for u, s in sent.items()]
+        for chunk in _chunks(ops):
+            await self.mongo.db.outbox_progress.bulk_write(chunk, ordered=False)
+        for chunk in _chunks(list(signal_ids), INSERT_CHUNK):
+            await self.mongo.db.outbox_signals.delete_many({"_id": {"$in": chunk}})
+
+    async def unsent(self) -> list[str]:
+        """Every user whose diary is ahead of the relay's progress (a full scan: the sweep
+        that catches a write whose signal was never stored, and what tests wait on)."""
+        sent = {d["_id"]: d.get("sent", 0) async for d in self.mongo.db.outbox_progress.find({})}
+        return sorted([d["_id"] async for d in self.col.find({}, {"seq": 1})
+                       if d.get("seq", 0) > sent.get(d["_id"], 0)])
 
 
 class MongoCatalogStore(CatalogStore):
@@ -239,8 +295,6 @@ class MongoCatalogStore(CatalogStore):
     async def count(self) -> int:
         return await self.mongo.db.catalog.count_documents({})
 
-
-INSERT_CHUNK = 500
 
 
 async def _insert_new(col, new: list[tuple[dict, UpdateOne]]) -> list[UpdateOne]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import Parameter
+from litestar.response import ServerSentEvent
 from litestar.security.jwt import JWTAuth, Token
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -24,6 +26,7 @@ from ...domain.imports import UnreadableImport, parse_import
 from ...domain.ports import Conflict, User
 from ...services.accounts import AccountError, Accounts
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
+from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, Registered,
@@ -166,6 +169,57 @@ async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any
     return Upserted(upserted=await catalog.upsert(movies))
 
 
+# --- recommendations (CONTRACT §5) ---------------------------------------------------
+
+def _admin(request: Request[User, Token, Any]) -> None:
+    if not request.user.is_admin:
+        raise PermissionDeniedException("admin only")
+
+
+@get("/api/recommendations/me", tags=["recommendations"])
+async def my_recommendations(
+    request: Request[User, Token, Any], recommendations: Any,
+    top_n: int = Parameter(default=10, ge=1, le=100),
+    genres: str = Parameter(default="", max_length=1000,
+                            description="cold start: comma-separated genre picks, e.g. Drama,Comedy"),
+) -> dict:
+    picks = tuple(g.strip() for g in genres.split(",") if g.strip())[:20]
+    return await recommendations.for_user(request.user.id, top_n, picks)
+
+
+@get("/api/recommendations/status", tags=["recommendations"])
+async def recommendation_status(recommendations: Any) -> dict:
+    return await recommendations.status()
+
+
+@get("/api/recommendations/evaluation", tags=["recommendations"])
+async def recommendation_evaluation(recommendations: Any) -> dict:
+    return await recommendations.evaluation()
+
+
+@get("/api/recommendations/clustering", tags=["recommendations"])
+async def recommendation_clustering(recommendations: Any) -> dict:
+    return await recommendations.clustering()
+
+
+@post("/api/admin/ml/train", status_code=200, tags=["admin"])
+async def admin_train(request: Request[User, Token, Any], recommendations: Any) -> dict:
+    _admin(request)
+    return await recommendations.train()
+
+
+@get("/api/admin/ml/k-optimization/stream", tags=["admin"])
+async def admin_k_optimization(request: Request[User, Token, Any], recommendations: Any) -> ServerSentEvent:
+    _admin(request)
+    events = await recommendations.k_optimization()  # rate limit and data checked before streaming
+
+    async def lines():
+        async for event in events:
+            yield json.dumps(event, default=float)
+
+    return ServerSentEvent(lines())
+
+
 @get("/health", tags=["ops"])
 async def health() -> dict:
     return {"status": "ok"}
@@ -192,6 +246,11 @@ def _bad_request(_: Request, exc: Exception) -> Response:
 
 def _conflict(_: Request, exc: Exception) -> Response:
     return _error(409, str(exc))
+
+
+def _rate_limited(_: Request, exc: RateLimited) -> Response:
+    return Response({"status_code": 429, "detail": str(exc)}, status_code=429,
+                    headers={"Retry-After": str(exc.retry_after)})
 
 
 # --- the factory ------------------------------------------------------------------
@@ -225,8 +284,21 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         if in_process:
             runner = container.services.runner()
             tasks.append(asyncio.create_task(runner.run_forever(stop)))
+        if settings.ml_train_on_start():
+            tasks.append(asyncio.create_task(first_model()))
         if settings.bus() == "kafka" and settings.storage() == "mongo" and settings.relay_in_serve():
             tasks.append(asyncio.create_task(container.bus.relay().run_forever(stop)))
+
+    async def first_model() -> None:
+        """A first model in the background when none exists, so users get the hybrid soon."""
+        recommendations = container.services.recommendations()
+        try:
+            if not (await recommendations.status())["is_trained"]:
+                await recommendations.train(limited=False)
+        except NotTrained as exc:
+            log.info("no first model: %s", exc)
+        except Exception:  # noqa: BLE001 - serving goes on with the popularity fallback
+            log.exception("training the first model failed")
 
     async def shutdown() -> None:
         stop.set()
@@ -244,13 +316,16 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[register, token, add_movie, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
-                        my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready],
+                        my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
+                        my_recommendations, recommendation_status, recommendation_evaluation,
+                        recommendation_clustering, admin_train, admin_k_optimization],
         dependencies={
             "accounts": singleton(container.services.accounts),
             "diary": singleton(container.services.diary),
             "queries": singleton(container.services.queries),
             "diary_store": singleton(container.storage.diary),
             "catalog": singleton(container.storage.catalog),
+            "recommendations": singleton(container.services.recommendations),
             "jwt_auth": Provide(lambda: jwt_auth, sync_to_thread=False),
             "ttl": Provide(lambda: ttl, sync_to_thread=False),
         },
@@ -258,7 +333,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         on_startup=[startup],
         on_shutdown=[shutdown],
         exception_handlers={
-            AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict,
+            AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict, NotTrained: _conflict,
+            RateLimited: _rate_limited,
         },
         openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema",
                                      render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")]),

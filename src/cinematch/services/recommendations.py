@@ -1,0 +1,209 @@
+"""Recommendations as the API serves them (CONTRACT §5): the trained model, the user's
+current diary, a cache, training and the K-optimization stream with their rate limits.
+
+The served model is whatever `ModelStore.current()` names; a retrain writes a new version
+and swaps the pointer, and every request notices the change (one stat of a small file).
+A user's list is cached per (diary version, model version): rating a film bumps the
+diary version, so the next request recomputes (the cache is invalidated by construction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..data.movielens import Ratings, dataset_dir, is_present
+from ..domain.diary import DiaryEntry
+from ..domain.ports import DiaryStore
+from ..domain.text import normalize_title
+from ..ml.artifacts import ModelStore
+from ..ml.content import item_features
+from ..ml.data import Interactions
+from ..ml.hybrid import Model, Rated
+from ..ml.koptim import optimize
+from ..ml.training import TrainingSet, add_diaries, add_movielens, item_key, train
+from .limits import NotTrained, RateLimit
+
+CACHE_USERS = 10_000
+MAX_TOP_N = 100
+POPULAR_TTL = 60.0  # seconds the no-model popularity list is reused
+
+
+class Recommendations:
+    def __init__(self, *, diary: DiaryStore, data_dir: str, use_movielens: bool = True,
+                 train_limit: RateLimit | None = None, koptim_limit: RateLimit | None = None) -> None:
+        self.diary = diary
+        self.store = ModelStore(Path(data_dir) / "models")
+        self.data_dir = data_dir
+        self.use_movielens = use_movielens
+        self.train_limit = train_limit or RateLimit("training", 1, 60)
+        self.koptim_limit = koptim_limit or RateLimit("K-optimization", 3, 3600)
+        self._served: tuple[str, Model, dict, list[str]] | None = None
+        self._cache: collections.OrderedDict[str, tuple[tuple, dict]] = collections.OrderedDict()
+        self._training = threading.Lock()
+        self._platform: tuple[float, list] | None = None
+        self._keys_index: tuple[list[str], tuple] | None = None
+
+    # --- the served model ---------------------------------------------------------
+    def _model(self) -> tuple[str, Model, dict, list[str]] | None:
+        version = self.store.current()
+        if version is None:
+            return None
+        if self._served is None or self._served[0] != version:
+            model, meta = self.store.load(version)
+            keys = meta.pop("item_keys")
+            self._served = (version, model, meta, keys)  # one assignment: the swap is atomic
+        return self._served
+
+    def _index(self, keys: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
+        """The served model's item of each key, and the items of each title (any year)."""
+        if self._keys_index is None or self._keys_index[0] is not keys:
+            by_title: dict[str, list[int]] = {}
+            for i, k in enumerate(keys):
+                by_title.setdefault(k.rsplit("|", 1)[0], []).append(i)
+            self._keys_index = (keys, ({k: i for i, k in enumerate(keys)}, by_title))
+        return self._keys_index[1]
+
+    async def for_user(self, user_id: str, top_n: int = 10, genres: tuple[str, ...] = ()) -> dict:
+        if not 1 <= top_n <= MAX_TOP_N:
+            raise ValueError(f"top_n must be between 1 and {MAX_TOP_N}")
+        served = await asyncio.to_thread(self._model)
+        entries, version = await self.diary.snapshot(user_id)
+        key = (version, served[0] if served else None, top_n, genres)
+        hit = self._cache.get(user_id)
+        if hit and hit[0] == key:
+            self._cache.move_to_end(user_id)
+            return hit[1]
+        if served is None:
+            answer = await self._popular(entries, top_n)
+        else:
+            answer = self._recommend(served, entries, top_n, genres)
+        self._cache[user_id] = (key, answer)
+        if len(self._cache) > CACHE_USERS:
+            self._cache.popitem(last=False)
+        return answer
+
+    def _recommend(self, served, entries: list[DiaryEntry], top_n: int, genres: tuple[str, ...]) -> dict:
+        version, model, _, keys = served
+        index, by_title = self._index(keys)
+        rated = [Rated(index.get(item_key(e.title or e.name, e.year), -1), float(e.rating),
+                       item_features(e.genres, e.director, e.actors, e.year), e.title or e.name) for e in entries]
+        # A film in the diary under another year (or none) is still the same film: exclude by title too.
+        titles = {normalize_title(e.title or e.name) for e in entries} | {normalize_title(e.name) for e in entries}
+        exclude = np.array([i for t in titles for i in by_title.get(t, ())], dtype=np.int64)
+        strategy, recs = model.recommend(rated, top_n, exclude=exclude, genre_picks=genres)
+        return {"items": [{"movie_id": keys[r.item], "title": model.titles[r.item], "year": model.years[r.item],
+                           "genres": model.genres[r.item], "score": round(r.score, 4),
+                           "predicted_rating": r.predicted_rating, "explanation": r.explanation} for r in recs],
+                "strategy": strategy, "model_version": version}
+
+    async def _popular(self, entries: list[DiaryEntry], top_n: int) -> dict:
+        """No model yet: the films most logged on the platform, best rated first among
+        equals (an empty list only on an installation with no diary at all). Training,
+        or `serve` at start when there is data, replaces this with the hybrid."""
+        now = time.monotonic()
+        if self._platform is None or now - self._platform[0] > POPULAR_TTL:
+            ts = add_diaries(TrainingSet(), [(u, (await self.diary.snapshot(u))[0])
+                                             for u in await self.diary.user_ids()])
+            counts: dict[str, list[float]] = {}
+            for key, r in zip(ts.items, ts.ratings):
+                acc = counts.setdefault(key, [0, 0.0])
+                acc[0] += 1
+                acc[1] += r
+            ranked = sorted(counts, key=lambda k: (-counts[k][0], -counts[k][1] / counts[k][0], k))
+            self._platform = (now, [(k, ts.meta[k], counts[k][0], counts[k][1] / counts[k][0]) for k in ranked])
+        mine = {item_key(e.title or e.name, e.year) for e in entries}
+        titles = {normalize_title(e.title or e.name) for e in entries}
+        items = []
+        for key, meta, n, mean in self._platform[1]:
+            if key in mine or key.rsplit("|", 1)[0] in titles:
+                continue
+            items.append({"movie_id": key, "title": meta.title, "year": meta.year, "genres": list(meta.genres),
+                          "score": float(n), "predicted_rating": round(mean, 2),
+                          "explanation": f"logged by {n} CineMatch viewer{'s' if n > 1 else ''}"})
+            if len(items) == top_n:
+                break
+        return {"items": items, "strategy": "popularity", "model_version": None}
+
+    # --- status, evaluation, clustering ------------------------------------------
+    async def status(self) -> dict:
+        served = await asyncio.to_thread(self._model)
+        if served is None:
+            return {"is_trained": False, "model_version": None, "trained_at": None, "k_svd": None,
+                    "k_cluster": None, "explained_variance": None, "training_source": None, "metrics": None}
+        version, _, meta, _ = served
+        return {"is_trained": True, "model_version": version, "trained_at": meta["trained_at"],
+                "k_svd": meta["k_svd"], "k_cluster": meta["k_cluster"],
+                "explained_variance": meta["explained_variance"], "training_source": meta["training_source"],
+                "metrics": {"rmse": meta["metrics"].get("rmse"), "mae": meta["metrics"].get("mae")}}
+
+    async def evaluation(self) -> dict:
+        meta = await self._meta()
+        m = meta["metrics"]
+        return {k: m.get(k) for k in ("protocol", "rmse", "mae", "ndcg_at_10", "precision_at_10", "recall_at_10",
+                                      "coverage", "diversity", "novelty")}
+
+    async def clustering(self) -> dict:
+        return (await self._meta())["clustering"]
+
+    async def _meta(self) -> dict:
+        served = await asyncio.to_thread(self._model)
+        if served is None:
+            raise NotTrained("no model trained yet: POST /api/admin/ml/train")
+        return served[2]
+
+    # --- training and K-optimization ----------------------------------------------
+    async def training_set(self) -> TrainingSet:
+        ts = TrainingSet()
+        if self.use_movielens and is_present(dataset_dir(self.data_dir)):
+            await asyncio.to_thread(add_movielens, ts, dataset_dir(self.data_dir))
+        diaries = [(u, (await self.diary.snapshot(u))[0]) for u in await self.diary.user_ids()]
+        return add_diaries(ts, diaries)
+
+    async def train(self, *, limited: bool = True) -> dict:
+        if limited:
+            self.train_limit.take()
+        ts = await self.training_set()
+        if len(ts) == 0:
+            raise NotTrained("nothing to train on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
+        return await asyncio.to_thread(self._train_and_swap, ts)
+
+    def _train_and_swap(self, ts: TrainingSet) -> dict:
+        choice = self.store.k_choice() or {}
+        with self._training:  # one training at a time in this process
+            trained = train(ts, k_svd=choice.get("k_svd", 10), k_cluster=choice.get("k_cluster", 4))
+            version = self.store.save(trained.model, trained.item_keys, trained.meta)
+        meta = trained.meta
+        return {"model_version": version, "k_svd": meta["k_svd"], "k_cluster": meta["k_cluster"],
+                "metrics": meta["metrics"], "seconds": round(meta["seconds"], 3)}
+
+    async def k_optimization(self) -> AsyncIterator[dict]:
+        """Start a K sweep (rate-limited, checked before anything streams): returns the
+        seed-004 events; the chosen K is used by the next training."""
+        self.koptim_limit.take()
+        ts = await self.training_set()
+        if len(ts) == 0:
+            raise NotTrained("nothing to optimise on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
+        data = Interactions.from_ratings(Ratings(np.array(ts.users), np.array(ts.items), np.array(ts.ratings),
+                                                 np.array(ts.timestamps, dtype=np.int64)))
+        return self._k_events(optimize(data))
+
+    async def _k_events(self, events: Iterator[dict]) -> AsyncIterator[dict]:
+        progress = 0
+        try:
+            while True:
+                event = await asyncio.to_thread(next, events, None)  # each step runs off the event loop
+                if event is None:
+                    return
+                progress = event.get("progress", progress)
+                if event["type"] == "completed":
+                    self.store.save_k_choice(event["final_k_svd"], event["final_k_cluster"])
+                yield event
+        except Exception as exc:  # noqa: BLE001 - the stream has started: report in-band (seed: "error")
+            yield {"type": "error", "message": str(exc)[:500], "progress": progress}
