@@ -154,6 +154,19 @@ def cmd_ml_evaluate(args: argparse.Namespace) -> int:
     return evaluate(args, path)
 
 
+def cmd_ml_train(args: argparse.Namespace) -> int:
+    """Train the served model now (no rate limit: an operator's command) and swap it in;
+    running `serve` processes pick the new version up on their next request."""
+    from .services.limits import NotTrained
+    recommendations = _container().services.recommendations()
+    try:
+        print(json.dumps(asyncio.run(recommendations.train(limited=False)), default=float))
+    except NotTrained as exc:
+        print(f"cinematch: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cinematch", description="CineMatch: movie diary, statistics, recommendations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -201,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test", help="ratings CSV to score")
     p.add_argument("--json", action="store_true", help="print JSON lines (the last one is the result)")
     p.set_defaults(func=cmd_ml_evaluate)
+    p = ml_sub.add_parser("train", help="train the served recommendation model on MovieLens (if fetched) and "
+                                        "the platform's diaries, and swap it in")
+    p.set_defaults(func=cmd_ml_train)
     return parser
 
 

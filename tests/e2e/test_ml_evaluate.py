@@ -51,3 +51,32 @@ def test_train_test_files(tmp_path):
     result = run("--train", str(train), "--test", str(test))
     assert set(result) == {"rmse", "mae", "fit_seconds"}
     assert 0 < result["rmse"] < 2
+
+
+async def test_training_hybrid_merges_movielens_and_platform_diaries(tmp_path):
+    """MovieLens and the platform's own users train one model; a platform film MovieLens
+    doesn't know becomes an item too; the platform user's list skips their whole diary."""
+    from cinematch.data.movielens import dataset_dir, fetch_ml100k
+    from cinematch.services.diary import NewEntry
+    from cinematch.testing import wired
+
+    source = fetch_ml100k(DATA_DIR)
+    dataset_dir(tmp_path).parent.mkdir(parents=True)
+    os.symlink(source, dataset_dir(tmp_path))
+    c = wired("sqlite", data_dir=tmp_path)
+    films = [("Usual Suspects, The", 1995), ("Toy Story", 1995), ("Star Wars", 1977), ("Fargo", 1996),
+             ("Godfather, The", 1972), ("Oppenheimer", 2023)]
+    diary = c.services.diary()
+    await diary.add_many("u1", [NewEntry(name=t, year=y, rating=5, genres=["Drama"]) for t, y in films])
+    reco = c.services.recommendations()
+    trained = await reco.train(limited=False)
+    status = await reco.status()
+    assert status["training_source"] == "movielens+platform" and status["model_version"] == trained["model_version"]
+    meta = reco._model()[2]
+    assert meta["n_users"] == 944 and meta["n_items"] == 1664 + 1  # + Oppenheimer
+    out = await reco.for_user("u1", 20)
+    assert out["strategy"] == "hybrid" and len(out["items"]) == 20
+    from cinematch.ml.training import display_title
+    titles = {i["title"] for i in out["items"]}
+    assert not titles & {display_title(t) for t, _ in films}
+    c.storage.db().close()

@@ -10,7 +10,8 @@ from cinematch.ml.data import kfold, per_user_split, temporal_split
 from cinematch.ml.factorization import BayesianMF, BiasedMF
 from cinematch.ml.koptim import optimize
 from cinematch.ml.data import Interactions
-from cinematch.ml.topn import EASE, Popularity, top_k
+from cinematch.ml.segments import UserSegments
+from cinematch.ml.topn import EASE, Popularity, TunedEASE, top_k
 
 
 def low_rank(n_users=300, n_items=200, k=3, density=0.15, seed=0):
@@ -113,6 +114,34 @@ def test_rankers_never_recommend_what_the_user_has_and_beat_popularity():
             assert not set(r) & set(X[tr][X[tr, 0] == u, 1])
         scores[name] = metrics.ranking_metrics(recs, relevant)["ndcg_at_10"]
     assert scores["ease"] > scores["pop"]
+
+
+def test_tuned_ease_picks_lambda_on_its_own_training_data():
+    X, _ = blocks()
+    tr, te = per_user_split(X[:, 0], 0.25, random_state=42)
+    model = TunedEASE(regs=(1.0, 50.0, 5000.0), random_state=0).fit(X[tr], 300, 200)
+    assert set(model.validation_ndcg_) == {1.0, 50.0, 5000.0}
+    assert model.reg_ == max(model.validation_ndcg_, key=model.validation_ndcg_.get)
+    # refitted on all the training rows with the chosen λ: the same as a plain EASE
+    plain = EASE(reg=model.reg_).fit(X[tr], 300, 200)
+    assert np.allclose(model.weights_, plain.weights_)
+    with pytest.raises(ValueError):
+        TunedEASE(regs=()).fit(X[tr], 300, 200)
+
+
+def test_segment_labels_name_what_members_like_more_than_everybody():
+    rng = np.random.default_rng(0)
+    # two tastes: users 0-49 love items 0-9 (Horror), users 50-99 love items 10-19 (Romance)
+    X = np.array([(u, i) for u in range(100) for i in rng.choice(20, 12, replace=False)])
+    fan = (X[:, 0] < 50) == (X[:, 1] < 10)
+    y = np.where(fan, 5.0, 2.0)
+    factors = np.c_[np.where(np.arange(100) < 50, 1.0, -1.0), rng.normal(0, 0.05, 100)]
+    seg = UserSegments(n_clusters=2, random_state=0).fit(factors)
+    genres = [("Horror",)] * 10 + [("Romance",)] * 10
+    described = {d["id"]: d for d in seg.describe(X, y, genres, top=1)}
+    assert described[seg.labels_[0]]["top_genres"] == ["Horror"]
+    assert described[seg.labels_[99]]["top_genres"] == ["Romance"]
+    assert described[seg.labels_[0]]["label"] == "Horror fans" and described[seg.labels_[0]]["size"] == 50
 
 
 def test_k_optimization_streams_seed_events_and_picks_from_the_range():

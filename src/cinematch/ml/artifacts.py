@@ -42,7 +42,7 @@ class ModelStore:
 
     def save(self, model: Model, item_keys: list[str], meta: dict) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
-        version = _next_version(self.current())
+        version = self._next_version()
         tmp = self.root / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         c = model.content.matrix
@@ -97,6 +97,12 @@ class ModelStore:
         _write(self.root / "k_choice.tmp", json.dumps({"k_svd": k_svd, "k_cluster": k_cluster}))
         os.replace(self.root / "k_choice.tmp", self.root / "k_choice.json")
 
+    def _next_version(self) -> str:
+        """Past every version on disk, served or not: a crash between writing a version
+        and swapping CURRENT leaves an orphan whose name must not be reused."""
+        numbers = [int(p.name[1:]) for p in self.root.iterdir() if p.is_dir() and p.name[1:].isdigit()]
+        return f"v{max(numbers, default=0) + 1:06d}"
+
     def _prune(self, keep: str) -> None:
         versions = sorted(p.name for p in self.root.iterdir() if p.is_dir() and p.name.startswith("v"))
         for old in versions[:-KEEP_VERSIONS]:
@@ -107,9 +113,6 @@ class ModelStore:
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def _next_version(current: str | None) -> str:
-    n = int(current[1:]) + 1 if current and current[1:].isdigit() else 1
-    return f"v{n:06d}"
 
 
 def _write(path: Path, text: str) -> None:

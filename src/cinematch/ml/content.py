@@ -55,10 +55,12 @@ class ContentIndex:
         matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(n_items, n_feats))
         return cls(vocabulary, idf * kinds, _l2_rows(matrix))
 
-    def profile(self, rated: Iterable[tuple[Sequence[str], float]]) -> np.ndarray:
-        """A taste vector from (features, weight) pairs; weights may be negative (disliked)."""
-        out = np.zeros(len(self.vocabulary))
-        for feats, w in rated:
+    def profile(self, items: np.ndarray, weights: np.ndarray,
+                extra: Iterable[tuple[Sequence[str], float]] = ()) -> np.ndarray:
+        """A taste vector: the weighted sum of the rows of `items`, plus (features, weight)
+        pairs for films the index doesn't hold (and genre picks); weights may be negative."""
+        out = np.asarray(self.matrix[items].T @ weights).ravel() if len(items) else np.zeros(len(self.vocabulary))
+        for feats, w in extra:
             idx = [self.vocabulary[f] for f in feats if f in self.vocabulary]
             if idx:
                 vec = self.idf[idx]

@@ -16,7 +16,7 @@ import numpy as np
 from . import metrics
 from .data import Interactions, kfold, per_user_split
 from .factorization import BayesianMF
-from .topn import EASE, top_k
+from .topn import TunedEASE, top_k
 
 RatingModelFactory = Callable[[], object]
 
@@ -26,8 +26,8 @@ def default_rating_model(random_state: int = 0, **overrides) -> BayesianMF:
                          **overrides})
 
 
-def default_ranker(**overrides) -> EASE:
-    return EASE(**{"reg": 500.0, **overrides})
+def default_ranker(**overrides) -> TunedEASE:
+    return TunedEASE(**overrides)
 
 
 def evaluate_kfold(data: Interactions, make_model: RatingModelFactory = default_rating_model,

@@ -108,7 +108,7 @@ class BiasedMF(_Predictor):
     reg_bias: the same for the biases.
     """
 
-    def __init__(self, *, n_factors: int = 20, reg: float = 0.08, reg_bias: float = 0.02, n_iter: int = 15,
+    def __init__(self, *, n_factors: int = 20, reg: float = 0.14, reg_bias: float = 0.02, n_iter: int = 15,
                  init_std: float = 0.1, rating_range: tuple[float, float] | None = (1.0, 5.0),
                  random_state: int | None = None) -> None:
         self.n_factors = n_factors

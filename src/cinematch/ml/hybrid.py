@@ -110,9 +110,11 @@ class Model:
         predicted = np.clip(self.global_mean + bias + self.item_bias + self.item_factors @ factors, 1.0, 5.0)
 
         mean = float(np.mean([r.rating for r in rated])) if rated else 3.0
-        profile = [(r.features, r.rating - mean + 0.5) for r in rated]  # liked above your own average
-        profile += [([f"g:{g}" for g in _norm(genre_picks)], 1.0)] if genre_picks else []
-        content = self.content.scores(self.content.profile(profile))
+        # Taste: films liked above the user's own average pull, the others push.
+        extra = [(r.features, r.rating - mean + 0.5) for r in rated if r.item < 0]
+        extra += [([f"g:{g}" for g in _norm(genre_picks)], 1.0)] if genre_picks else []
+        has_profile = bool(rated) or bool(genre_picks)
+        content = self.content.scores(self.content.profile(items, ratings - mean + 0.5, extra))
 
         allowed = np.ones(self.n_items, dtype=bool)
         allowed[items] = False
@@ -123,7 +125,7 @@ class Model:
         segment = -1
         signals: dict[str, np.ndarray] = {"popularity": self.popularity}
         if cold:
-            weights = {"content": w.cold_content if profile else 0.0, "popularity": w.cold_popularity}
+            weights = {"content": w.cold_content if has_profile else 0.0, "popularity": w.cold_popularity}
             signals["content"] = content
         else:
             segment = int(np.argmin(((self.centroids - factors) ** 2).sum(axis=1))) if len(self.centroids) else -1
@@ -154,17 +156,20 @@ class Model:
 
     def _explain(self, item: int, signal: str, known: Sequence[Rated], rated: Sequence[Rated],
                  genre_picks: Sequence[str], segment: int) -> str:
-        liked = [r for r in (known if signal in ("cf", "rating") else rated) if r.rating >= 4]
-        if signal == "cf" and liked and self.ease is not None:
-            best = max(liked, key=lambda r: self.ease[r.item, item])
-            return f"because you rated {best.title} {int(best.rating)}★"
-        if signal in ("content", "rating") and liked:
-            feats = set(self.content.matrix[item].indices)
-            best = max(liked, key=lambda r: len(feats & {self.content.vocabulary.get(f, -1) for f in r.features}))
+        liked = [r for r in known if r.rating >= 4]
+        if signal in ("cf", "rating", "content") and liked:
+            rows = np.array([r.item for r in liked])
+            if signal == "cf" and self.ease is not None:
+                closeness = self.ease[rows, item]
+            else:
+                closeness = np.asarray(self.content.matrix[rows] @ self.content.matrix[item].T.toarray()).ravel()
+            best = liked[int(np.argmax(closeness))]
             return f"because you rated {best.title} {int(best.rating)}★"
         if signal == "content" and genre_picks:
             shared = [g for g in genre_picks if _norm([g])[0] in _norm(self.genres[item])]
             return f"matches your pick: {shared[0]}" if shared else "close to the genres you picked"
+        if signal == "content" and any(r.rating >= 4 for r in rated):
+            return "close to films you rated highly"
         if signal == "segment" and segment >= 0:
             return f"popular in your segment ({self.segment_labels[segment]})"
         return "popular with CineMatch viewers"

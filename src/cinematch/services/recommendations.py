@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -33,6 +34,11 @@ from .limits import NotTrained, RateLimit
 CACHE_USERS = 10_000
 MAX_TOP_N = 100
 POPULAR_TTL = 60.0  # seconds the no-model popularity list is reused
+
+
+# Diaries repeat the same titles across requests: normalise each once.
+_norm_title = functools.lru_cache(maxsize=200_000)(normalize_title)
+_key = functools.lru_cache(maxsize=200_000)(item_key)
 
 
 class Recommendations:
@@ -92,10 +98,17 @@ class Recommendations:
     def _recommend(self, served, entries: list[DiaryEntry], top_n: int, genres: tuple[str, ...]) -> dict:
         version, model, _, keys = served
         index, by_title = self._index(keys)
-        rated = [Rated(index.get(item_key(e.title or e.name, e.year), -1), float(e.rating),
-                       item_features(e.genres, e.director, e.actors, e.year), e.title or e.name) for e in entries]
-        # A film in the diary under another year (or none) is still the same film: exclude by title too.
-        titles = {normalize_title(e.title or e.name) for e in entries} | {normalize_title(e.name) for e in entries}
+        rated = []
+        titles = set()
+        for e in entries:
+            title = e.title or e.name
+            i = index.get(_key(title, e.year), -1)
+            # A film the model knows is described by its row; only the others need features.
+            feats = item_features(e.genres, e.director, e.actors, e.year) if i < 0 else ()
+            rated.append(Rated(i, float(e.rating), feats, title))
+            # The same film under another year (or none) is still in the diary: exclude by title too.
+            titles.add(_norm_title(title))
+            titles.add(_norm_title(e.name))
         exclude = np.array([i for t in titles for i in by_title.get(t, ())], dtype=np.int64)
         strategy, recs = model.recommend(rated, top_n, exclude=exclude, genre_picks=genres)
         return {"items": [{"movie_id": keys[r.item], "title": model.titles[r.item], "year": model.years[r.item],
