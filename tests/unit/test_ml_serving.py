@@ -154,3 +154,20 @@ def test_old_versions_are_pruned(trained, tmp_path):
         store.save(tr.model, tr.item_keys, tr.meta)
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["v000003", "v000004", "v000005"]
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("ratings", [[("u1", "Heat", 5)], [("u1", "Heat", 5), ("u2", "Alien", 2)],
+                                     [("u1", "Heat", 5), ("u1", "Alien", 2), ("u2", "Heat", 4)]])
+def test_a_tiny_platform_still_trains_and_serves(ratings, tmp_path):
+    """The first users of an installation: nothing to hold out, too few users for segments."""
+    ts = TrainingSet()
+    for user, title, r in ratings:
+        ts.add(user, ItemMeta(title, 1990, ("Drama",)), r)
+    tr = train(ts, k_svd=10, k_cluster=4)
+    m = tr.meta["metrics"]
+    assert all(v is None or np.isfinite(v) for k, v in m.items() if k != "protocol")
+    strategy, recs = tr.model.recommend([], 10)
+    assert strategy == "cold_start" and len(recs) == tr.model.n_items
+    ModelStore(tmp_path).save(tr.model, tr.item_keys, tr.meta)  # JSON-safe: no NaN in the meta
+    import json
+    json.loads((tmp_path / "v000001" / "meta.json").read_text(), parse_constant=lambda c: pytest.fail(c))

@@ -138,7 +138,8 @@ def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weig
     clusters = segments.describe(data.X, data.y, [m.genres for m in metas]) if segments else []
     rng = np.random.default_rng(random_state)
     shown = rng.choice(data.n_users, min(MAX_POINTS, data.n_users), replace=False) if segments else []
-    explained = max(0.0, 1 - metrics.rmse(data.y, mf.predict(data.X)) ** 2 / float(np.var(data.y)))
+    variance = float(np.var(data.y))
+    explained = max(0.0, 1 - metrics.rmse(data.y, mf.predict(data.X)) ** 2 / variance) if variance > 0 else 0.0
     meta = {
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "k_svd": k_svd, "k_cluster": len(model.centroids), "explained_variance": explained,
@@ -197,7 +198,8 @@ def evaluate_holdout(data: Interactions, metas: list[ItemMeta], k_svd: int, k_cl
     part = data.subset(tr)
     model, mf, _ = _build(part, metas, k_svd, k_cluster, weights, random_state)
     pred = mf.predict(data.X[te])
-    out = {"protocol": "holdout90", "rmse": metrics.rmse(data.y[te], pred), "mae": metrics.mae(data.y[te], pred)}
+    out = {"protocol": "holdout90", "rmse": metrics.rmse(data.y[te], pred) if len(te) else None,
+           "mae": metrics.mae(data.y[te], pred) if len(te) else None}
     held: dict[int, set[int]] = {}
     for u, i in data.X[te]:
         held.setdefault(int(u), set()).add(int(i))
@@ -215,9 +217,13 @@ def evaluate_holdout(data: Interactions, metas: list[ItemMeta], k_svd: int, k_cl
         _, items = model.recommend(rated, 10)
         recs.append(np.array([r.item for r in items], dtype=np.int64))
         relevant.append(held[u])
+    if not any(len(r) for r in recs):  # too little data to hold anything out: no ranking figures
+        return {**out, **dict.fromkeys(("ndcg_at_10", "precision_at_10", "recall_at_10", "coverage", "diversity",
+                                        "novelty"))}
     out.update({k: v for k, v in metrics.ranking_metrics(recs, relevant, 10).items() if not k.startswith("map")})
     out["coverage"] = metrics.coverage(recs, data.n_items)
-    out["diversity"] = float(np.mean([1 - _mean_offdiag(model.content.similarity(r)) for r in recs if len(r) > 1]))
+    lists = [1 - _mean_offdiag(model.content.similarity(r)) for r in recs if len(r) > 1]
+    out["diversity"] = float(np.mean(lists)) if lists else None
     out["novelty"] = metrics.novelty(recs, np.bincount(part.X[:, 1], minlength=data.n_items), data.n_users)
     return out
 

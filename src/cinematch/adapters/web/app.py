@@ -303,6 +303,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     async def shutdown() -> None:
         stop.set()
         for task in tasks:
+            if task.done():  # e.g. the first training; a finished task may belong to another loop
+                continue
             try:
                 await asyncio.wait_for(task, 5)
             except (TimeoutError, asyncio.CancelledError):
