@@ -84,9 +84,7 @@ class TunedEASE:
         self.n_users_, self.n_items_ = n_users, n_items
         return self
 
-    def score(self, users: np.ndarray, history: sparse.csr_matrix | None = None) -> np.ndarray:
-        h = self.seen_[users] if history is None else history
-        return np.asarray(h @ self.weights_)
+    score = EASE.score
 
 
 class Popularity:

@@ -70,6 +70,10 @@ class TrainingSet:
     def __len__(self) -> int:
         return len(self.ratings)
 
+    def interactions(self) -> Interactions:
+        return Interactions.from_ratings(Ratings(np.array(self.users), np.array(self.items), np.array(self.ratings),
+                                                 np.array(self.timestamps, dtype=np.int64)))
+
     def add(self, user: str, meta: ItemMeta, rating: float, timestamp: int = 0) -> None:
         key = item_key(meta.title, meta.year)
         known = self.meta.get(key)
@@ -128,8 +132,7 @@ def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weig
     if len(ts) == 0:
         raise ValueError("nothing to train on: no MovieLens data and no diary entries")
     t0 = time.perf_counter()
-    data = Interactions.from_ratings(Ratings(np.array(ts.users), np.array(ts.items), np.array(ts.ratings),
-                                             np.array(ts.timestamps, dtype=np.int64)))
+    data = ts.interactions()
     keys = [str(k) for k in data.item_ids]
     metas = [ts.meta[k] for k in keys]
     weights = weights or Weights()

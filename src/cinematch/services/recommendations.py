@@ -19,13 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.movielens import Ratings, dataset_dir, is_present
+from ..data.movielens import dataset_dir, is_present
 from ..domain.diary import DiaryEntry
 from ..domain.ports import DiaryStore
 from ..domain.text import normalize_title
 from ..ml.artifacts import ModelStore
 from ..ml.content import item_features
-from ..ml.data import Interactions
 from ..ml.hybrid import Model, Rated
 from ..ml.koptim import optimize
 from ..ml.training import TrainingSet, add_diaries, add_movielens, item_key, train
@@ -203,9 +202,7 @@ class Recommendations:
         ts = await self.training_set()
         if len(ts) == 0:
             raise NotTrained("nothing to optimise on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
-        data = Interactions.from_ratings(Ratings(np.array(ts.users), np.array(ts.items), np.array(ts.ratings),
-                                                 np.array(ts.timestamps, dtype=np.int64)))
-        return self._k_events(optimize(data))
+        return self._k_events(optimize(ts.interactions()))
 
     async def _k_events(self, events: Iterator[dict]) -> AsyncIterator[dict]:
         progress = 0
