@@ -49,7 +49,7 @@ def main() -> None:
 
     model_times = []
     for p in picks:
-        rated = [Rated(index[k], r, ts.meta[k].features(), ts.meta[k].title) for k, r in diaries[users[p]]]
+        rated = [Rated(index[k], r, (), ts.meta[k].title) for k, r in diaries[users[p]]]
         t = time.perf_counter()
         _, recs = model.recommend(rated, 10)
         model_times.append(time.perf_counter() - t)

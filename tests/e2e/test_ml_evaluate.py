@@ -72,7 +72,7 @@ async def test_training_hybrid_merges_movielens_and_platform_diaries(tmp_path):
     trained = await reco.train(limited=False)
     status = await reco.status()
     assert status["training_source"] == "movielens+platform" and status["model_version"] == trained["model_version"]
-    meta = reco._model()[2]
+    meta = (await reco._model())[2]
     assert meta["n_users"] == 944 and meta["n_items"] == 1664 + 1  # + Oppenheimer
     out = await reco.for_user("u1", 20)
     assert out["strategy"] == "hybrid" and len(out["items"]) == 20

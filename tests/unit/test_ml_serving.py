@@ -27,8 +27,7 @@ def trained():
 
 def rated_of(ts, tr, user):
     index = {k: i for i, k in enumerate(tr.item_keys)}
-    m = tr.model
-    return [Rated(index[k], r, m.content.vocabulary and ts.meta[k].features(), ts.meta[k].title)
+    return [Rated(index[k], r, (), ts.meta[k].title)
             for u, k, r in zip(ts.users, ts.items, ts.ratings) if u == user]
 
 

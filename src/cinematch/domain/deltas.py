@@ -143,12 +143,7 @@ class UserDelta:
         self._aff = None
         self.stats.merge(other.stats)
         for pid, (count, sums) in other.profiles.items():
-            mine = self.profiles.get(pid)
-            if mine is None:
-                self.profiles[pid] = [count, sums]
-            else:
-                mine[0] += count
-                mine[1] += sums
+            _add_profile(self.profiles, pid, count, sums)
         for key, aff in other.extra.items():
             mine_aff = self.extra.get(key)
             if mine_aff is None:
@@ -267,13 +262,16 @@ def _add_movie(delta: UserDelta, movie: Movie, rating: int, sign: int, event: Ev
     if month is not None:
         monthly = stats.monthly
         monthly[month] = monthly.get(month, 0) + sign
-    pid = _profile(movie.director, movie.actors, movie.genres)[0]
-    acc = delta.profiles.get(pid)
+    _add_profile(delta.profiles, _profile(movie.director, movie.actors, movie.genres)[0], sign, rating_sign)
+
+
+def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, sums: int) -> None:
+    acc = profiles.get(pid)
     if acc is None:
-        delta.profiles[pid] = [sign, rating_sign]
+        profiles[pid] = [count, sums]
     else:
-        acc[0] += sign
-        acc[1] += rating_sign
+        acc[0] += count
+        acc[1] += sums
 
 
 def _trend_fact(event: Event, movie: Movie, added_from: Movie | None, live: bool, seq: int, tz: str) -> TrendFact:

@@ -46,7 +46,8 @@ class Weights:
 @dataclass
 class Rated:
     """One of the user's ratings: the model's item index (-1 if the model doesn't know the
-    film), the rating, the film's content features and title (for explanations)."""
+    film), the rating, the film's content features (read only when item is -1: a known film
+    is described by its own row) and title (for explanations)."""
 
     item: int
     rating: float

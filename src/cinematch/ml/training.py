@@ -212,11 +212,11 @@ def evaluate_holdout(data: Interactions, metas: list[ItemMeta], k_svd: int, k_cl
         users = sorted(rng.choice(users, EVAL_USERS, replace=False).tolist())
     order = np.argsort(part.X[:, 0], kind="stable")
     starts = np.searchsorted(part.X[order, 0], np.arange(data.n_users + 1))
-    features = [m.features() for m in metas]
     recs, relevant = [], []
     for u in users:
         rows = order[starts[u]:starts[u + 1]]
-        rated = [Rated(int(i), float(r), features[i], metas[i].title) for i, r in zip(part.X[rows, 1], part.y[rows])]
+        # known items: the model describes them by their own rows, no features needed
+        rated = [Rated(int(i), float(r), (), metas[i].title) for i, r in zip(part.X[rows, 1], part.y[rows])]
         _, items = model.recommend(rated, 10)
         recs.append(np.array([r.item for r in items], dtype=np.int64))
         relevant.append(held[u])

@@ -56,12 +56,14 @@ class Recommendations:
         self._keys_index: tuple[list[str], tuple] | None = None
 
     # --- the served model ---------------------------------------------------------
-    def _model(self) -> tuple[str, Model, dict, list[str]] | None:
+    async def _model(self) -> tuple[str, Model, dict, list[str]] | None:
+        """The served model; reading CURRENT is a tiny local file, so only a changed version
+        (a load of the arrays) goes to a worker thread."""
         version = self.store.current()
         if version is None:
             return None
         if self._served is None or self._served[0] != version:
-            model, meta = self.store.load(version)
+            model, meta = await asyncio.to_thread(self.store.load, version)
             keys = meta.pop("item_keys")
             self._served = (version, model, meta, keys)  # one assignment: the swap is atomic
         return self._served
@@ -78,7 +80,7 @@ class Recommendations:
     async def for_user(self, user_id: str, top_n: int = 10, genres: tuple[str, ...] = ()) -> dict:
         if not 1 <= top_n <= MAX_TOP_N:
             raise ValueError(f"top_n must be between 1 and {MAX_TOP_N}")
-        served = await asyncio.to_thread(self._model)
+        served = await self._model()
         entries, version = await self.diary.snapshot(user_id)
         key = (version, served[0] if served else None, top_n, genres)
         hit = self._cache.get(user_id)
@@ -121,8 +123,7 @@ class Recommendations:
         or `serve` at start when there is data, replaces this with the hybrid."""
         now = time.monotonic()
         if self._platform is None or now - self._platform[0] > POPULAR_TTL:
-            ts = add_diaries(TrainingSet(), [(u, (await self.diary.snapshot(u))[0])
-                                             for u in await self.diary.user_ids()])
+            ts = add_diaries(TrainingSet(), await self._diaries())
             counts: dict[str, list[float]] = {}
             for key, r in zip(ts.items, ts.ratings):
                 acc = counts.setdefault(key, [0, 0.0])
@@ -145,7 +146,7 @@ class Recommendations:
 
     # --- status, evaluation, clustering ------------------------------------------
     async def status(self) -> dict:
-        served = await asyncio.to_thread(self._model)
+        served = await self._model()
         if served is None:
             return {"is_trained": False, "model_version": None, "trained_at": None, "k_svd": None,
                     "k_cluster": None, "explained_variance": None, "training_source": None, "metrics": None}
@@ -165,7 +166,7 @@ class Recommendations:
         return (await self._meta())["clustering"]
 
     async def _meta(self) -> dict:
-        served = await asyncio.to_thread(self._model)
+        served = await self._model()
         if served is None:
             raise NotTrained("no model trained yet: POST /api/admin/ml/train")
         return served[2]
@@ -175,8 +176,11 @@ class Recommendations:
         ts = TrainingSet()
         if self.use_movielens and is_present(dataset_dir(self.data_dir)):
             await asyncio.to_thread(add_movielens, ts, dataset_dir(self.data_dir))
-        diaries = [(u, (await self.diary.snapshot(u))[0]) for u in await self.diary.user_ids()]
-        return add_diaries(ts, diaries)
+        return add_diaries(ts, await self._diaries())
+
+    async def _diaries(self) -> list[tuple[str, list[DiaryEntry]]]:
+        """Every platform user's diary entries (training, and the no-model popularity list)."""
+        return [(u, (await self.diary.snapshot(u))[0]) for u in await self.diary.user_ids()]
 
     async def train(self, *, limited: bool = True) -> dict:
         if limited:
