@@ -99,6 +99,52 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return _run_until_signalled(container.bus.relay().run_forever)
 
 
+def _spark_settings(args: argparse.Namespace):
+    overrides = {"profile": "spark"}
+    for field, value in (("spark_checkpoint_dir", getattr(args, "checkpoint", None)),
+                         ("spark_trigger_seconds", getattr(args, "trigger", None)),
+                         ("spark_trends_trigger_seconds", getattr(args, "trends_trigger", None))):
+        if value is not None:
+            overrides[field] = value
+    return load_settings(**overrides)
+
+
+def _spark_conf(pairs: list[str]) -> dict[str, str]:
+    conf = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--conf takes KEY=VALUE, got {pair!r}")
+        conf[key] = value
+    return conf
+
+
+def cmd_spark_stream(args: argparse.Namespace) -> int:
+    """The Spark Structured Streaming job: topic -> statistics, affinities, trends."""
+    import logging
+    import signal
+    import threading
+
+    from .adapters.spark.jobs import StreamJob
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    job = StreamJob(_spark_settings(args), master=args.master, once=args.once, conf=_spark_conf(args.conf))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return job.run(stop)
+
+
+def cmd_spark_reconcile(args: argparse.Namespace) -> int:
+    """Recompute every projection from the diary (Spark batch), diff with the live ones."""
+    import msgspec
+
+    from .adapters.spark.jobs import ReconcileJob
+    report = ReconcileJob(_spark_settings(args), master=args.master, conf=_spark_conf(args.conf)).run(args.repair)
+    print(json.dumps(msgspec.to_builtins(report)))
+    return 0 if args.repair or report.clean else 3
+
+
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     from .domain.catalog import catalog_id_for, catalog_movie
     with open(args.file, encoding="utf-8") as fh:
@@ -184,6 +230,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("relay", help="the outbox relay: MongoDB outbox -> Kafka (kafka profile)")
     p.add_argument("--profile", default=None, help="default: CINEMATCH_PROFILE, else kafka")
     p.set_defaults(func=cmd_relay)
+
+    spark = sub.add_parser("spark", help="the Spark runtime (spark profile): streaming job and reconciliation")
+    spark_sub = spark.add_subparsers(dest="spark_command", required=True)
+    p = spark_sub.add_parser("stream", help="Structured Streaming: Kafka topic -> statistics, affinities, trends "
+                                            "(from the earliest offset on a fresh checkpoint)")
+    p.add_argument("--master", default=None, help="Spark master (default: CINEMATCH_SPARK_MASTER, local[2])")
+    p.add_argument("--checkpoint", default=None, help="checkpoint directory (default: CINEMATCH_SPARK_CHECKPOINT_DIR)")
+    p.add_argument("--trigger", type=float, default=None, help="statistics trigger in seconds (default 1)")
+    p.add_argument("--trends-trigger", type=float, default=None, help="trends trigger in seconds (default 30)")
+    p.add_argument("--once", action="store_true", help="process what the topic holds now, then exit")
+    p.add_argument("--conf", action="append", metavar="KEY=VALUE", help="extra Spark configuration (repeatable)")
+    p.set_defaults(func=cmd_spark_stream)
+    p = spark_sub.add_parser("reconcile", help="recompute every user's projections from the diary into shadow "
+                                               "collections and report the differences (exit 3 when any)")
+    p.add_argument("--master", default=None, help="Spark master (default: CINEMATCH_SPARK_MASTER, local[2])")
+    p.add_argument("--repair", action="store_true", help="swap the recompute in where the live documents differ")
+    p.add_argument("--conf", action="append", metavar="KEY=VALUE", help="extra Spark configuration (repeatable)")
+    p.set_defaults(func=cmd_spark_reconcile)
 
     p = sub.add_parser("migrate", help="apply the database migrations")
     p.set_defaults(func=cmd_migrate)

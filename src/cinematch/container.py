@@ -7,6 +7,8 @@ objects and never import dependency_injector.
 
 from __future__ import annotations
 
+from functools import partial
+
 from dependency_injector import containers, providers
 
 from .adapters import memory
@@ -15,14 +17,17 @@ from .adapters.embedded import (
     SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )
 from .adapters.kafka import KafkaEventPublisher, KafkaEventSource
+from .adapters.memory.stores import clear_stores
 from .adapters.mongo import (
     Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoStatsStore,
     MongoTrendStore, MongoUserStore, OutboxRelay,
 )
+from .adapters.mongo.stores import clear_shadow
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.projection import Projector
 from .services.queries import StatsQueries
+from .services.reconcile import Reconciler, Shadow
 from .services.runner import ProjectionRunner
 from .settings import Settings, resolve_secret
 
@@ -56,6 +61,25 @@ class Storage(containers.DeclarativeContainer):
     trends = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryTrendStore), sqlite=providers.Singleton(SqliteTrendStore, db),
         mongo=providers.Singleton(MongoTrendStore, mongo))
+    # Reconcile's shadow stores: the recompute goes here, beside the live projections
+    # (mongo: collections `*_shadow`; sqlite: a database file of its own; memory: new stores).
+    shadow_db = providers.Singleton(Database, path=config.shadow_db_path)
+    shadow_stats = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryStatsStore),
+        sqlite=providers.Singleton(SqliteStatsStore, shadow_db),
+        mongo=providers.Singleton(MongoStatsStore, mongo, collection="user_stats_shadow"))
+    shadow_affinities = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryAffinityStore),
+        sqlite=providers.Singleton(SqliteAffinityStore, shadow_db),
+        mongo=providers.Singleton(MongoAffinityStore, mongo, collection="user_affinities_shadow"))
+    shadow_trends = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryTrendStore),
+        sqlite=providers.Singleton(SqliteTrendStore, shadow_db),
+        mongo=providers.Singleton(MongoTrendStore, mongo, collection="trend_facts_shadow"))
+    clear_shadow = providers.Selector(
+        config.storage, memory=providers.Factory(partial, clear_stores, shadow_stats, shadow_affinities, shadow_trends),
+        sqlite=providers.Factory(lambda db: db.open().clear_projections, shadow_db),
+        mongo=providers.Factory(partial, clear_shadow, mongo))
     dead_letters = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
         sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
@@ -97,6 +121,19 @@ class Services(containers.DeclarativeContainer):
     projector = providers.Singleton(
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+    # The Spark runtime's two streaming queries own one part each: statistics and
+    # affinities (trigger 1 s), trends (its own trigger and event-time watermark).
+    stats_projector = providers.Singleton(
+        Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=None,
+        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+    trends_projector = providers.Singleton(
+        Projector, diary=storage.diary, stats=None, affinities=None, trends=storage.trends,
+        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+    reconciler = providers.Singleton(
+        Reconciler, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
+        shadow=providers.Factory(Shadow, storage.shadow_stats, storage.shadow_affinities, storage.shadow_trends),
+        projector=projector, clear_shadow=storage.clear_shadow, clock=clock, tz=config.timezone,
+        window_days=config.trends_window_days)
     runner = providers.Singleton(
         ProjectionRunner, source=bus.events, projector=projector, batch_size=config.projection_batch_size,
         poll_timeout=0.5)
@@ -121,6 +158,7 @@ def build_container(settings: Settings, clock=None) -> Application:
     container.config.from_dict({
         **{f: getattr(settings, f) for f in settings.__struct_fields__},
         "db_path": str(settings.db_path),
+        "shadow_db_path": str(settings.shadow_db_path),
     })
     if clock is not None:
         container.clock.override(providers.Object(clock))

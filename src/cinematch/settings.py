@@ -28,6 +28,11 @@ class Settings(msgspec.Struct, kw_only=True):
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
     mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL
     spark_checkpoint_dir: str = "/tmp/cinematch-spark-checkpoints"  # CINEMATCH_SPARK_CHECKPOINT_DIR
+    spark_master: str = "local[2]"  # CINEMATCH_SPARK_MASTER (`--master`; ignored under spark-submit)
+    spark_jars: str = ".services/spark/jars"  # CINEMATCH_SPARK_JARS: the Kafka connector jars (dir or comma list)
+    spark_trigger_seconds: float = 1.0  # CINEMATCH_SPARK_TRIGGER_SECONDS: statistics + affinities query
+    spark_trends_trigger_seconds: float = 30.0  # CINEMATCH_SPARK_TRENDS_TRIGGER_SECONDS: trends query
+    spark_max_offsets_per_trigger: int = 200_000  # CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER: batch size cap
     bus: str = ""  # CINEMATCH_BUS: memory | sqlite | kafka (default: kafka for kafka/spark, else the storage's own log)
     kafka_partitions: int = 4  # CINEMATCH_KAFKA_PARTITIONS: partitions when the topic is created
     kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group
@@ -53,6 +58,10 @@ class Settings(msgspec.Struct, kw_only=True):
     @property
     def db_path(self) -> Path:
         return Path(self.data_dir) / "cinematch.db"
+
+    @property
+    def shadow_db_path(self) -> Path:
+        return Path(self.data_dir) / "reconcile-shadow.db"
 
 
 # Environment names that differ from CINEMATCH_<FIELD> (the seeds' names are kept).

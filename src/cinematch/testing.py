@@ -4,7 +4,10 @@ and fault injection for the stores. Used by the test suite and the benchmarks.""
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,3 +133,84 @@ async def drop_database(container: Application) -> None:
     mongo = container.storage.mongo()
     await mongo.client.drop_database(mongo.db_name)
     await mongo.close()
+
+
+def spark_env(container: Application, checkpoint: str | Path, **extra: str) -> dict[str, str]:
+    """Environment for a `cinematch spark` child process wired like `container`."""
+    jars = os.environ.get("CINEMATCH_SPARK_JARS") or str(Path(__file__).resolve().parents[2] / ".services/spark/jars")
+    return process_env(container, CINEMATCH_PROFILE="spark", CINEMATCH_SPARK_CHECKPOINT_DIR=str(checkpoint),
+                       CINEMATCH_SPARK_JARS=jars, **extra)
+
+
+def require_spark() -> None:
+    """Like require_service, for pyspark and the connector jars (scripts/services up spark)."""
+    import importlib.util
+
+    import pytest
+    jars = Path(os.environ.get("CINEMATCH_SPARK_JARS") or Path(__file__).resolve().parents[2] / ".services/spark/jars")
+    missing = []
+    if importlib.util.find_spec("pyspark") is None:
+        missing.append("pyspark (pip install -e '.[spark]')")
+    if not list(jars.glob("spark-sql-kafka*.jar")):
+        missing.append(f"the connector jars in {jars} (scripts/services up spark)")
+    if not missing:
+        return
+    message = "spark is not ready: " + ", ".join(missing)
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+class Proc:
+    """A `cinematch <args>` child process, in a process group of its own, that can be
+    SIGKILLed (with everything it started: Spark's JVM and Python workers) and restarted."""
+
+    def __init__(self, args: Sequence[str], env: dict, log_path: Path) -> None:
+        self.args, self.env, self.log_path = list(args), env, Path(log_path)
+        self.p: subprocess.Popen | None = None
+        self.kills = 0
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.p = subprocess.Popen([sys.executable, "-m", "cinematch.cli", *self.args], env=self.env,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.p is not None and self.p.poll() is None
+
+    def kill(self) -> None:
+        assert self.alive(), f"{self.args} died on its own; see {self.log_path}"
+        os.killpg(self.p.pid, signal.SIGKILL)
+        self.p.wait()
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.alive():
+            self.p.terminate()
+            try:
+                self.p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+async def projection_snapshot(container: Application, user_ids: Sequence[str]) -> dict:
+    """Every projected document of these users, as the ports read them, without the fields
+    that depend on when and in which batches events arrived (`updated_at`; an affinity's
+    mark is the last seq of the batch that touched it). For parity tests across runtimes."""
+    storage = container.storage
+    stats, affinities, facts = {}, {}, {}
+    for user_id in user_ids:
+        s = await storage.stats().get(user_id)
+        if s is not None:
+            stats[user_id] = (s.total_watched, s.sum_ratings, s.watch_time_minutes, s.rating_distribution,
+                              s.monthly_counts, s.hwm)
+        for a in await storage.affinities().for_user(user_id):
+            affinities[a.id] = (a.user_id, a.type, a.name, a.name_key, a.count, a.sum_ratings)
+        for f in await storage.trends().facts(user_id):
+            facts[(user_id, f.entry_key)] = (f.day, f.title, f.genres, f.live, f.seq)
+    letters = sorted((d.payload, d.reason) for d in await storage.dead_letters().all())
+    return {"stats": stats, "affinities": affinities, "facts": facts, "dead_letters": letters}

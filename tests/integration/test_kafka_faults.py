@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
 import subprocess
-import sys
 import time
 
 import msgspec
@@ -22,15 +20,12 @@ import pytest
 
 from cinematch.adapters.kafka import KafkaEventPublisher
 from cinematch.adapters.mongo import migrate
-from cinematch.services.diary import EntryPatch, NewEntry
-from cinematch.testing import (drop_database, process_env, recompute_matches, require_service,
+from cinematch.testing import (Proc, drop_database, process_env, recompute_matches, require_service,
                                wired_services)
 
-pytestmark = [pytest.mark.service("kafka"), pytest.mark.slow]
+from .workload import converged, new_entry, write_load
 
-PEOPLE = [f"Director {i}" for i in range(6)] + ["Ann $Lee", "Bo.Dot"]
-ACTORS = [f"Actor {i}" for i in range(10)]
-GENRES = ["Drama", "Comedy", "Sci-Fi", "Noir", "War"]
+pytestmark = [pytest.mark.service("kafka"), pytest.mark.slow]
 
 
 @pytest.fixture
@@ -43,99 +38,13 @@ async def kafka_profile(tmp_path):
     await drop_database(c)
 
 
-class Proc:
-    """A `cinematch <command>` child process that can be SIGKILLed and restarted."""
-
-    def __init__(self, command: str, env: dict, log_dir) -> None:
-        self.command, self.env, self.log_dir = command, env, log_dir
-        self.p: subprocess.Popen | None = None
-        self.kills = 0
-
-    def start(self) -> None:
-        log = open(self.log_dir / f"{self.command}.log", "ab")
-        self.p = subprocess.Popen([sys.executable, "-m", "cinematch.cli", self.command], env=self.env,
-                                  stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        assert self.p is not None and self.p.poll() is None, f"{self.command} died on its own"
-        self.p.send_signal(signal.SIGKILL)
-        self.p.wait()
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.p is not None and self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-
-
-def new_entry(rnd: random.Random, i: int) -> NewEntry:
-    return NewEntry(name=f"Film {rnd.randint(1, 80)}", rating=rnd.randint(1, 5),
-                    date=f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
-                    genres=rnd.sample(GENRES, rnd.randint(1, 2)), director=rnd.choice(PEOPLE),
-                    actors=rnd.sample(ACTORS, 2), duration=rnd.choice([90, 120]))
-
-
-async def write_load(container, users: list[str], events: int, rnd: random.Random, on_progress,
-                     writers: int = 6) -> int:
-    """Adds in batches (BULK_IMPORT), then rating changes, re-dates and deletes one at a time;
-    `writers` concurrent clients, each on its own users (a diary is one document)."""
-    diary = container.services.diary()
-    state = {"written": 0}
-    adds = int(events * 0.9)
-
-    async def add(mine: list[str]) -> None:
-        while state["written"] < adds:
-            for user in mine:
-                if state["written"] >= adds:
-                    return
-                batch = [new_entry(rnd, state["written"] + k) for k in range(10)]
-                await diary.add_many(user, batch)
-                state["written"] += len(batch)
-                await on_progress(state["written"])
-
-    async def mutate(mine: list[str]) -> None:
-        while state["written"] < events:
-            user = rnd.choice(mine)
-            entries, _ = await container.storage.diary().snapshot(user)
-            target = rnd.choice(entries)
-            roll = rnd.random()
-            if roll < 0.4:
-                await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
-            elif roll < 0.6:
-                await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
-            else:
-                await diary.delete(user, target.id)
-            state["written"] += 1
-            await on_progress(state["written"])
-
-    await asyncio.gather(*(add(users[k::writers]) for k in range(writers)))
-    await asyncio.gather(*(mutate(users[k::writers]) for k in range(writers)))
-    return state["written"]
-
-
-async def converged(container, users: list[str], timeout: float) -> None:
-    """Wait until every event was relayed and projected (stats hwm = diary version)."""
-    diary, stats = container.storage.diary(), container.storage.stats()
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        versions = {u: await diary.version(u) for u in users}
-        hwms = await stats.hwms(users)
-        if all(hwms.get(u, 0) == v for u, v in versions.items()) and not await diary.unsent():
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"not converged: versions {versions}, stats hwms {hwms}")
-
-
 async def test_sigkill_worker_and_relay_lose_nothing_double_nothing(kafka_profile, tmp_path):
     container = kafka_profile
     rnd = random.Random(int(os.environ.get("CINEMATCH_FAULT_SEED", "7")))
     users = [f"user{i}" for i in range(200)]  # ~100 entries each: FerretDB rewrites the whole diary document per write
     total = 20_400
     env = process_env(container, CINEMATCH_PROJECTION_BATCH_SIZE="2000")
-    worker, relay = Proc("worker", env, tmp_path), Proc("relay", env, tmp_path)
+    worker, relay = Proc(["worker"], env, tmp_path / "worker.log"), Proc(["relay"], env, tmp_path / "relay.log")
     worker.start()
     relay.start()
     # Kill each process three times at random points of the write stream; it stays down
@@ -210,7 +119,7 @@ async def test_kafka_outage_accepts_every_write_and_converges_after(kafka_profil
     rnd = random.Random(11)
     users = [f"o{i}" for i in range(20)]
     env = process_env(container, CINEMATCH_PROJECTION_BATCH_SIZE="2000")
-    worker, relay = Proc("worker", env, tmp_path), Proc("relay", env, tmp_path)
+    worker, relay = Proc(["worker"], env, tmp_path / "worker.log"), Proc(["relay"], env, tmp_path / "relay.log")
     worker.start()
     relay.start()
     diary = container.services.diary()

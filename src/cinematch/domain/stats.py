@@ -88,6 +88,14 @@ def entry_events(entries: Iterable[DiaryEntry]) -> list[Event]:
     ]
 
 
+def affinity_documents(user_id: str, affinities: dict[AffKey, AffinityDelta], hwm: int,
+                       now: str | None = None) -> list[AffinityState]:
+    """The stored documents of recomputed affinities (names at count 0 are left out)."""
+    return [AffinityState(id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name=a.name, name_key=key[1],
+                          count=a.count, sum_ratings=a.sum_ratings, hwm=hwm, updated_at=now)
+            for key, a in affinities.items() if a.count]
+
+
 def compute_user_delta(user_id: str, entries: Iterable[DiaryEntry], tz: str = DEFAULT_TZ) -> UserDelta:
     """The full recompute, as a delta from the empty state."""
     delta = UserDelta(user_id)

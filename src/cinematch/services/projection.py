@@ -21,7 +21,7 @@ from ..domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record,
     StatsStore, StatsWrite, TrendStore,
 )
-from ..domain.stats import AffinityState, StatsState, affinity_id, apply_stats_delta, compute_user_delta
+from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
 from .columnar import fold_batch
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,16 @@ def order_user_events(events: list[Event]) -> list[Event]:
 
 
 class Projector:
+    """Folds events into the projections it owns.
+
+    A store given as None is a projection this projector does not own: the Spark
+    runtime runs the user statistics and affinities in one streaming query and the
+    trends in another (its own trigger and watermark), each with its own projector.
+    """
+
     def __init__(
-        self, *, diary: DiaryStore, stats: StatsStore, affinities: AffinityStore,
-        trends: TrendStore, dead_letters: DeadLetterStore, clock: Clock, tz: str = DEFAULT_TZ,
+        self, *, diary: DiaryStore, stats: StatsStore | None, affinities: AffinityStore | None,
+        trends: TrendStore | None, dead_letters: DeadLetterStore, clock: Clock, tz: str = DEFAULT_TZ,
     ) -> None:
         self.diary = diary
         self.stats = stats
@@ -126,8 +133,9 @@ class Projector:
             return 0
         # Fast path: nothing of this batch is stored yet (checked against the hwms below).
         deltas = fold_batch([e for evs in by_user.values() for e in evs], self.tz).user_deltas()
-        stats_hwms = await self.stats.hwms(list(deltas))
-        aff_ids = {(u, key): affinity_id(u, *key) for u, d in deltas.items() for key in d.affinities}
+        stats_hwms = await self.stats.hwms(list(deltas)) if self.stats else {}
+        aff_ids = ({(u, key): affinity_id(u, *key) for u, d in deltas.items() for key in d.affinities}
+                   if self.affinities else {})
         aff_hwms = await self.affinities.hwms(list(aff_ids.values()), list(deltas)) if aff_ids else {}
 
         stats_writes: list[StatsWrite] = []
@@ -136,7 +144,7 @@ class Projector:
         applied = 0
         for user_id, delta in deltas.items():
             s_hwm = stats_hwms.get(user_id, 0)
-            user_aff = {k: aff_hwms.get(aff_ids[(user_id, k)], 0) for k in delta.affinities}
+            user_aff = {k: aff_hwms.get(aff_ids[(user_id, k)], 0) for k in delta.affinities} if aff_ids else {}
             if delta.first_seq is not None and max([s_hwm, *user_aff.values()]) >= delta.first_seq:
                 # Part of this batch is already stored (replay after a crash).
                 delta = self._guarded_fold(user_id, by_user[user_id], s_hwm, user_aff)
@@ -148,7 +156,7 @@ class Projector:
                 watch_time=delta.stats.watch_time, dist=list(delta.stats.dist),
                 monthly={m: n for m, n in delta.stats.monthly.items() if n}, updated_at=now,
             ))
-            for key, aff in delta.affinities.items():
+            for key, aff in (delta.affinities.items() if self.affinities else ()):
                 if aff.count == 0 and aff.sum_ratings == 0:
                     continue  # nothing to add; skipping keeps replays correct too
                 h = user_aff.get(key, 0)
@@ -159,11 +167,12 @@ class Projector:
                 ))
             facts.extend(delta.trends.values())
         # Stats last: its hwm is what `sync` compares with the diary version.
-        if facts:
+        if facts and self.trends:
             await self.trends.apply(facts)
         if aff_writes:
             await self.affinities.apply(aff_writes)
-        await self.stats.apply(stats_writes)
+        if self.stats:
+            await self.stats.apply(stats_writes)
         return applied
 
     async def recalculate(self, user_id: str, tail: Sequence[Event] = (), now: str | None = None) -> None:
@@ -179,11 +188,10 @@ class Projector:
                 apply_event(delta, event, self.tz)
                 hwm = max(hwm, event.seq or 0)
         state = apply_stats_delta(StatsState(user_id=user_id, hwm=hwm, updated_at=now), delta.stats)
-        docs = [
-            AffinityState(id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name=a.name,
-                          name_key=key[1], count=a.count, sum_ratings=a.sum_ratings, hwm=hwm, updated_at=now)
-            for key, a in delta.affinities.items() if a.count
-        ]
-        await self.trends.replace_user(user_id, list(delta.trends.values()), hwm)
-        await self.affinities.replace_user(user_id, docs, hwm)
-        await self.stats.replace(state)
+        docs = affinity_documents(user_id, delta.affinities, hwm, now)
+        if self.trends:
+            await self.trends.replace_user(user_id, list(delta.trends.values()), hwm)
+        if self.affinities:
+            await self.affinities.replace_user(user_id, docs, hwm)
+        if self.stats:
+            await self.stats.replace(state)

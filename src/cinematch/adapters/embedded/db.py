@@ -114,6 +114,12 @@ class Database:
                 raise
             conn.execute("COMMIT")
 
+    async def clear_projections(self) -> None:
+        """Empty the projection tables (reconcile's shadow database starts each run empty)."""
+        with self.tx() as conn:
+            for table in ("user_stats", "user_affinities", "trend_facts"):
+                conn.execute(f"DELETE FROM {table}")
+
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()

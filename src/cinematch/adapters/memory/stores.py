@@ -230,3 +230,9 @@ class MemoryDeadLetterStore(DeadLetterStore):
 
     async def all(self) -> list[DeadLetter]:
         return list(self.letters)
+
+
+async def clear_stores(*stores) -> None:
+    """Empty memory projection stores (reconcile's shadow stores start each run empty)."""
+    for store in stores:
+        store.docs.clear()

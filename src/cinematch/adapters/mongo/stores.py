@@ -345,12 +345,13 @@ async def _guarded(col, ops: list[UpdateOne], kind: str) -> None:
 
 
 class MongoStatsStore(StatsStore):
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, collection: str = "user_stats") -> None:
         self.mongo = mongo
+        self.collection = collection  # another name for reconcile's shadow collections
 
     @property
     def col(self):
-        return self.mongo.db.user_stats
+        return self.mongo.db[self.collection]
 
     async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
         return await _hwms(self.col, [{"_id": u} for u in dict.fromkeys(user_ids)])
@@ -403,12 +404,13 @@ def _affinity(doc) -> AffinityState:
 class MongoAffinityStore(AffinityStore):
     """Flat documents, `_id` = `{user_id}_{type}_{clean_key(name)}` (CONTRACT §2)."""
 
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, collection: str = "user_affinities") -> None:
         self.mongo = mongo
+        self.collection = collection  # another name for reconcile's shadow collections
 
     @property
     def col(self):
-        return self.mongo.db.user_affinities
+        return self.mongo.db[self.collection]
 
     async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         if user_ids is None:
@@ -430,7 +432,11 @@ class MongoAffinityStore(AffinityStore):
         await _guarded(self.col, ops, "user_affinities")
 
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
-        await self.col.update_many({"user_id": user_id}, {"$set": {"count": 0, "sum_ratings": 0, "hwm": hwm}})
+        zeroed = await self.col.update_many({"user_id": user_id}, {"$set": {"count": 0, "sum_ratings": 0, "hwm": hwm}})
+        if zeroed.matched_count == 0:  # a user new to this collection: plain inserts, far cheaper than upserts
+            for chunk in _chunks(list(docs), INSERT_CHUNK):
+                await self.col.insert_many([{**msgspec.to_builtins(d), "_id": d.id, "hwm": hwm} for d in chunk])
+            return
         for chunk in _chunks(list(docs)):
             await self.col.bulk_write([
                 UpdateOne({"_id": d.id}, {"$set": {**msgspec.to_builtins(d), "hwm": hwm}}, upsert=True)
@@ -462,12 +468,13 @@ def _fact_doc(f: TrendFact) -> dict:
 class MongoTrendStore(TrendStore):
     """One fact per diary entry; the newest (by seq) wins, so replays change nothing."""
 
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, collection: str = "trend_facts") -> None:
         self.mongo = mongo
+        self.collection = collection  # another name for reconcile's shadow collections
 
     @property
     def col(self):
-        return self.mongo.db.trend_facts
+        return self.mongo.db[self.collection]
 
     async def apply(self, facts: Sequence[TrendFact]) -> None:
         # Insert first; an existing fact takes the update only when this one is newer.
@@ -478,7 +485,11 @@ class MongoTrendStore(TrendStore):
             await self.col.bulk_write(chunk, ordered=False)
 
     async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
-        await self.col.update_many({"user_id": user_id}, {"$set": {"live": False, "seq": hwm}})
+        marked = await self.col.update_many({"user_id": user_id}, {"$set": {"live": False, "seq": hwm}})
+        if marked.matched_count == 0:  # a user new to this collection: plain inserts
+            for chunk in _chunks(list(facts), INSERT_CHUNK):
+                await self.col.insert_many([{"_id": fact_id(f.user_id, f.entry_key), **_fact_doc(f)} for f in chunk])
+            return
         for chunk in _chunks(list(facts)):
             await self.col.bulk_write([UpdateOne({"_id": fact_id(f.user_id, f.entry_key)}, {"$set": _fact_doc(f)},
                                                  upsert=True) for f in chunk], ordered=False)
@@ -497,6 +508,15 @@ class MongoTrendStore(TrendStore):
 
     async def prune(self, before_day: str) -> int:
         return (await self.col.delete_many({"day": {"$lt": before_day}})).deleted_count
+
+
+SHADOW_COLLECTIONS = ("user_stats_shadow", "user_affinities_shadow", "trend_facts_shadow")
+
+
+async def clear_shadow(mongo: Mongo) -> None:
+    """Drop reconcile's shadow collections (each run starts them empty)."""
+    for name in SHADOW_COLLECTIONS:
+        await mongo.db.drop_collection(name)
 
 
 class MongoDeadLetterStore(DeadLetterStore):

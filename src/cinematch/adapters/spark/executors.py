@@ -1,0 +1,84 @@
+"""What the Spark executors run: the projector of the core on MongoDB, one partition at a time.
+
+Each Python worker keeps one event loop and one wired container (and so one MongoDB client)
+per configuration, reused across tasks and micro-batches. The stores are the async ones
+every other runtime uses; a second, synchronous copy of them would be code to keep in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Iterator
+
+import msgspec
+
+from ...domain.events import InvalidEvent, decode_event
+from ...domain.ports import Record
+from ...settings import Settings
+
+_runtimes: dict[str, tuple[asyncio.AbstractEventLoop, object]] = {}
+
+
+def _run(conf: dict, work):
+    """Run `work(container)` on this worker's loop and container for `conf`."""
+    key = json.dumps(conf, sort_keys=True)
+    hit = _runtimes.get(key)
+    if hit is None:
+        from ...container import build_container
+        hit = _runtimes[key] = (asyncio.new_event_loop(), build_container(msgspec.convert(conf, Settings)))
+    loop, container = hit
+    return loop.run_until_complete(work(container))
+
+
+def _records(rows: Iterable) -> list[Record]:
+    return [Record(payload=bytes(r.value), position=r.offset, partition=r.partition) for r in rows]
+
+
+def project_stats(conf: dict, rows: Iterable) -> Iterator[dict]:
+    """Stream 1: statistics and affinities of the users in this partition, guarded by seq;
+    malformed messages go to the dead letters."""
+    records = _records(rows)
+    if records:
+        report = _run(conf, lambda c: c.services.stats_projector().apply_records(records))
+        yield msgspec.to_builtins(report)
+
+
+def project_trends(conf: dict, rows: Iterable) -> Iterator[dict]:
+    """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
+    stream 1 records them as dead letters, once."""
+    events = []
+    for record in _records(rows):
+        try:
+            events.append(decode_event(record.payload))
+        except InvalidEvent:
+            pass
+    if events:
+        report = _run(conf, lambda c: c.services.trends_projector().apply_events(events))
+        yield msgspec.to_builtins(report)
+
+
+def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:
+    """The trend facts of these users recomputed from their diaries, at each diary's version."""
+    users = list(user_ids)
+
+    async def work(c) -> int:
+        projector = c.services.trends_projector()
+        for user_id in users:
+            await projector.recalculate(user_id)
+        return len(users)
+
+    if users:
+        yield _run(conf, work)
+
+
+def reconcile_users(conf: dict, repair: bool, since: str, user_ids: Iterable[str]) -> Iterator[dict]:
+    users = list(user_ids)
+    if users:
+        async def work(c):
+            checks = []
+            reconciler = c.services.reconciler()
+            for user_id in users:
+                checks.append(await reconciler.check_user(user_id, repair, since))
+            return checks
+        yield from (msgspec.to_builtins(check) for check in _run(conf, work))

@@ -1,0 +1,279 @@
+"""The Spark jobs, driver side: `cinematch spark stream` and `cinematch spark reconcile`.
+
+Stream 1 (user statistics and affinities) hands each micro-batch's Kafka partitions to the
+executors as they are: the producer keys every event by user_id, so one Spark partition
+holds all of a user's events of the batch, in order (do not set the source's
+`minPartitions`, which would split a Kafka partition between tasks). The executors fold
+them with the core and write one guarded update per document; a micro-batch replayed
+after a crash (foreachBatch is at-least-once) changes nothing, thanks to the seq marks.
+
+Stream 2 (global trends) has its own trigger and an event-time watermark on the time each
+entry was added, with a delay of the trends window: what it discards as late is an entry
+that has already aged out of every trend. Inside the watermark it drops the outbox relay's
+re-sends (same user, same seq) with `dropDuplicatesWithinWatermark`; the trend facts are
+last-writer-wins by seq anyway, so nothing depends on that state for correctness.
+
+Both queries read the topic from the earliest offset on a fresh checkpoint (the seeds'
+`latest` lost every event published before the job started). On the first start of the
+trends query its facts are first bootstrapped from the diaries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import msgspec
+
+from ...services.reconcile import Report, UserCheck
+from ...settings import Settings
+from . import executors
+
+log = logging.getLogger(__name__)
+
+STATS_QUERY = "user-stats"
+TRENDS_QUERY = "global-trends"
+
+
+def jar_paths(spec: str) -> list[str]:
+    """`spec`: a directory of jars or a comma-separated list of jar paths."""
+    out: list[str] = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        path = Path(part)
+        out += sorted(str(j.resolve()) for j in path.glob("*.jar")) if path.is_dir() else [part]
+    return out
+
+
+def under_spark_submit() -> bool:
+    """spark-submit starts the Python driver with the gateway of its own JVM."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def build_session(settings: Settings, app_name: str, master: str | None = None, conf: dict[str, str] | None = None):
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this interpreter (local mode)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.appName(app_name)
+    if not under_spark_submit():  # spark-submit's --master and --jars stand
+        builder = builder.master(master or settings.spark_master)
+        jars = jar_paths(settings.spark_jars)
+        if not any("spark-sql-kafka" in j for j in jars):
+            raise ValueError(f"no spark-sql-kafka jar in {settings.spark_jars!r} (CINEMATCH_SPARK_JARS); "
+                             "fetch them with: scripts/services up spark")
+        builder = builder.config("spark.jars", ",".join(jars))
+    defaults = {
+        "spark.sql.shuffle.partitions": "4",  # state and shuffles sized for a few cores; fixed per checkpoint
+        "spark.sql.session.timeZone": settings.timezone,
+        "spark.sql.streaming.stateStore.providerClass":
+            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "2g",
+    }
+    for key, value in {**defaults, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def on_driver(settings: Settings, work):
+    """Run `work(container)` on the driver, with a container of its own."""
+    from ...container import build_container
+
+    async def main():
+        container = build_container(settings)
+        try:
+            return await work(container)
+        finally:
+            if settings.storage == "mongo":
+                await container.storage.mongo().close()
+    return asyncio.run(main())
+
+
+def _sum_reports(reports: list[dict]) -> dict:
+    total: dict[str, int] = {}
+    for r in reports:
+        for k, v in r.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def _stats_batch(conf: dict, df, batch_id: int) -> None:
+    reports = df.rdd.mapPartitions(partial(executors.project_stats, conf)).collect()
+    if reports:
+        log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
+
+
+def _trends_batch(conf: dict, partitions: int, df, batch_id: int) -> None:
+    # All of a user's facts in one task, in seq order: one write per fact document.
+    rows = (df.repartition(partitions, "user_id").sortWithinPartitions("user_id", "seq", "partition", "offset")
+            .select("value", "partition", "offset"))
+    reports = rows.rdd.mapPartitions(partial(executors.project_trends, conf)).collect()
+    if reports:
+        log.info("global-trends batch %s: %s", batch_id, _sum_reports(reports))
+
+
+class StreamJob:
+    """`cinematch spark stream`. The constructor only stores configuration; `run` connects."""
+
+    def __init__(self, settings: Settings, *, master: str | None = None, once: bool = False,
+                 conf: dict[str, str] | None = None, max_failures: int | None = None) -> None:
+        self.settings = settings
+        self.master = master
+        self.once = once
+        self.conf = conf or {}
+        # --once gives up after a few failed attempts; the long-running job never does.
+        self.max_failures = max_failures if max_failures is not None else (5 if once else None)
+        self.spark = None
+
+    @property
+    def checkpoint(self) -> str:
+        return self.settings.spark_checkpoint_dir.rstrip("/")
+
+    def _exists(self, path: str) -> bool:
+        jvm = self.spark._jvm
+        hpath = jvm.org.apache.hadoop.fs.Path(path)
+        return hpath.getFileSystem(self.spark._jsc.hadoopConfiguration()).exists(hpath)
+
+    def _prepare(self) -> None:
+        from ..kafka.bus import ensure_topic
+        s = self.settings
+        asyncio.run(ensure_topic(s.kafka_bootstrap_servers, s.kafka_topic, s.kafka_partitions))
+        if s.storage == "mongo" and s.migrate_on_start:
+            from ..mongo import migrate
+            on_driver(s, lambda c: migrate(c.storage.mongo()))
+
+    def bootstrap_trends(self) -> int:
+        """Trend facts of every diary, at each diary's version (first start of the trends query)."""
+        users = on_driver(self.settings, lambda c: c.storage.diary().user_ids())
+        if not users:
+            return 0
+        sc = self.spark.sparkContext
+        conf = msgspec.to_builtins(self.settings)
+        slices = max(1, min(len(users), sc.defaultParallelism * 4))
+        return sc.parallelize(users, slices).mapPartitions(partial(executors.bootstrap_trends, conf)).sum()
+
+    def _source(self):
+        s = self.settings
+        return (self.spark.readStream.format("kafka")
+                .option("kafka.bootstrap.servers", s.kafka_bootstrap_servers)
+                .option("subscribe", s.kafka_topic)
+                .option("startingOffsets", "earliest")
+                .option("maxOffsetsPerTrigger", str(s.spark_max_offsets_per_trigger))
+                .load())
+
+    def _trigger(self, seconds: float) -> dict:
+        return {"availableNow": True} if self.once else {"processingTime": f"{seconds:g} seconds"}
+
+    def start_queries(self) -> list:
+        from pyspark.sql import functions as F
+
+        from .schema import event_schema
+        s = self.settings
+        conf = msgspec.to_builtins(s)
+        stats = (self._source().select("value", "partition", "offset").writeStream
+                 .queryName(STATS_QUERY)
+                 .foreachBatch(partial(_stats_batch, conf))
+                 .option("checkpointLocation", f"{self.checkpoint}/{STATS_QUERY}")
+                 .trigger(**self._trigger(s.spark_trigger_seconds))
+                 .start())
+
+        if not self._exists(f"{self.checkpoint}/{TRENDS_QUERY}/offsets"):
+            started = time.monotonic()
+            n = self.bootstrap_trends()
+            log.info("trends bootstrapped from %d diaries in %.1f s", n, time.monotonic() - started)
+        e = F.from_json(F.col("value").cast("string"), event_schema())
+        added = F.coalesce(*(F.try_to_timestamp(F.col(c)) for c in ("e.movie.added_at", "e.previous.added_at",
+                                                                      "e.timestamp")), F.current_timestamp())
+        event_key = F.when(F.col("e.seq").isNotNull(), F.concat_ws("\x00", "e.user_id", F.col("e.seq").cast("string"))
+                           ).otherwise(F.coalesce(F.col("e.event_id"), F.sha2(F.col("value"), 256)))
+        events = (self._source().select("value", "partition", "offset", e.alias("e"))
+                  .where(F.col("e.user_id").isNotNull())
+                  .select("value", "partition", "offset", F.col("e.user_id").alias("user_id"),
+                          F.col("e.seq").alias("seq"), added.alias("added_at"), event_key.alias("event_key"))
+                  .withWatermark("added_at", f"{s.trends_window_days + 1} days")
+                  .dropDuplicatesWithinWatermark(["event_key"]))
+        partitions = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
+        trends = (events.writeStream
+                  .queryName(TRENDS_QUERY)
+                  .foreachBatch(partial(_trends_batch, conf, partitions))
+                  .option("checkpointLocation", f"{self.checkpoint}/{TRENDS_QUERY}")
+                  .trigger(**self._trigger(s.spark_trends_trigger_seconds))
+                  .start())
+        return [stats, trends]
+
+    def run(self, stop: threading.Event) -> int:
+        """Run until `stop` is set (or, with --once, until the backlog is done). A failed
+        query restarts from its checkpoint: the batch is replayed, the guards skip what
+        was already written."""
+        self._prepare()
+        self.spark = build_session(self.settings, "CineMatch-StatsProcessor", self.master, self.conf)
+        failures = 0
+        try:
+            while not stop.is_set():
+                queries = self.start_queries()
+                while not stop.is_set():
+                    stop.wait(0.5)
+                    failed = [q for q in queries if not q.isActive and q.exception() is not None]
+                    if failed or all(not q.isActive for q in queries):
+                        break
+                for q in queries:
+                    if q.isActive:
+                        q.stop()
+                if stop.is_set():
+                    return 0
+                if not failed:
+                    return 0  # --once: every query has caught up
+                failures += 1
+                log.warning("query %s failed (%s); restarting from the checkpoint", failed[0].name,
+                            str(failed[0].exception()).splitlines()[0])
+                if self.max_failures is not None and failures >= self.max_failures:
+                    return 1
+                stop.wait(1)
+            return 0
+        finally:
+            self.spark.stop()
+
+
+class ReconcileJob:
+    """`cinematch spark reconcile`: every user's projections recomputed from the diary on the
+    executors, written to the shadow collections and compared with the live ones."""
+
+    def __init__(self, settings: Settings, *, master: str | None = None, conf: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.master = master
+        self.conf = conf or {}
+
+    def run(self, repair: bool = False) -> Report:
+        started = time.monotonic()
+
+        async def prepare(c):
+            reconciler = c.services.reconciler()
+            await reconciler.clear_shadow()
+            return await c.storage.diary().user_ids(), reconciler.since_day()
+
+        users, since = on_driver(self.settings, prepare)
+        spark = build_session(self.settings, "CineMatch-Reconcile", self.master, self.conf)
+        try:
+            sc = spark.sparkContext
+            report = Report()
+            if users:
+                conf = msgspec.to_builtins(self.settings)
+                slices = max(1, min(len(users), sc.defaultParallelism * 4))
+                checks = sc.parallelize(users, slices).mapPartitions(
+                    partial(executors.reconcile_users, conf, repair, since)).collect()
+                for check in checks:
+                    report.add(msgspec.convert(check, UserCheck))
+        finally:
+            spark.stop()
+        report.trends_equal = on_driver(self.settings, lambda c: c.services.reconciler().trends_equal())
+        report.seconds = round(time.monotonic() - started, 3)
+        return report

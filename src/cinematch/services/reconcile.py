@@ -1,0 +1,155 @@
+"""Reconciliation: the batch layer that recomputes every projection from the diary.
+
+For each user the recompute (the seeds' `compute_user_stats`, CONTRACT §2) is written to
+shadow stores, then compared with the live projections. A user is
+
+- `ok`      when the live documents equal the recompute at the diary's version,
+- `drift`   when the live statistics claim that version but hold something else,
+- `behind`  when the live statistics have not reached the diary's version yet
+            (the stream is catching up, or the topic no longer holds those events),
+- `moved`   when the diary changed while the user was being checked (check again).
+
+With `repair`, a user in drift or behind is recomputed into the live stores through the
+projector's RECALCULATE path, the one the stream itself uses. Trend facts are compared
+inside the trends window only: facts that aged out are no longer part of any trend
+(the Spark trends query drops them as late data, `prune` deletes them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import NamedTuple
+
+import msgspec
+
+from ..domain.deltas import DEFAULT_TZ, zone
+from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
+from ..domain.stats import StatsState, affinity_documents, compute_user_state
+from ..domain.trends import window_start
+from .projection import Projector
+
+
+class Shadow(NamedTuple):
+    """Where the recompute is written: stores of their own (shadow collections)."""
+
+    stats: StatsStore
+    affinities: AffinityStore
+    trends: TrendStore
+
+
+class UserCheck(msgspec.Struct):
+    user_id: str
+    status: str  # ok | drift | behind | moved
+    version: int  # the diary's version the recompute was made at
+    hwm: int  # the live statistics' high-water mark
+    differences: list[str] = []  # the documents that differ: "stats", "affinity <type> <key>", "trend <entry>"
+    repaired: bool = False
+
+
+class Report(msgspec.Struct):
+    users: int = 0
+    ok: int = 0
+    drift: int = 0
+    behind: int = 0
+    moved: int = 0
+    repaired: int = 0
+    documents: int = 0  # differing documents, over every user checked
+    trends_equal: bool = True  # the live trends window equals the recomputed one
+    seconds: float = 0.0
+    examples: list[UserCheck] = []  # a few users that differ, for the operator
+
+    def add(self, check: UserCheck) -> None:
+        self.users += 1
+        setattr(self, check.status, getattr(self, check.status) + 1)
+        self.documents += len(check.differences)
+        self.repaired += check.repaired
+        if check.status != "ok" and len(self.examples) < 5:
+            self.examples.append(check)
+
+    @property
+    def clean(self) -> bool:
+        return self.drift == self.behind == self.moved == 0 and self.trends_equal
+
+
+def _stats_key(s: StatsState | None) -> tuple:
+    if s is None:
+        return (0, 0, 0, {}, {})
+    return (s.total_watched, s.sum_ratings, s.watch_time_minutes,
+            {k: n for k, n in s.rating_distribution.items() if n}, s.monthly_counts)
+
+
+class Reconciler:
+    def __init__(self, *, diary: DiaryStore, stats: StatsStore, affinities: AffinityStore, trends: TrendStore,
+                 shadow: Shadow, projector: Projector, clear_shadow: Callable[[], Awaitable[None]],
+                 clock: Clock, tz: str = DEFAULT_TZ, window_days: int = 30) -> None:
+        self.diary = diary
+        self.stats = stats
+        self.affinities = affinities
+        self.trends = trends
+        self.shadow = shadow
+        self.projector = projector
+        self.clear_shadow = clear_shadow
+        self.clock = clock
+        self.tz = tz
+        self.window_days = window_days
+
+    def since_day(self) -> str:
+        return window_start(self.clock.now().astimezone(zone(self.tz)).date(), self.window_days)
+
+    async def check_user(self, user_id: str, repair: bool = False, since: str | None = None) -> UserCheck:
+        since = since or self.since_day()
+        now = self.clock.now().isoformat()
+        entries, version = await self.diary.snapshot(user_id)
+        state, affs, facts = compute_user_state(user_id, entries, self.tz, hwm=version)
+        state.updated_at = now
+        await self.shadow.trends.replace_user(user_id, list(facts.values()), version)
+        await self.shadow.affinities.replace_user(user_id, affinity_documents(user_id, affs, version, now), version)
+        await self.shadow.stats.replace(state)
+
+        live = await self.stats.get(user_id)
+        hwm = live.hwm if live else 0
+        differences = []
+        if _stats_key(live) != _stats_key(state):
+            differences.append("stats")
+        live_affs = {(a.type, a.name_key): (a.count, a.sum_ratings) for a in await self.affinities.for_user(user_id)}
+        want_affs = {k: (a.count, a.sum_ratings) for k, a in affs.items()}
+        differences += [f"affinity {t} {k}" for (t, k) in sorted(live_affs.keys() | want_affs.keys())
+                        if live_affs.get((t, k)) != want_affs.get((t, k))]
+        live_facts = {f.entry_key: f.as_tuple() for f in await self.trends.facts(user_id) if f.live and f.day >= since}
+        want_facts = {k: f.as_tuple() for k, f in facts.items() if f.day >= since}
+        differences += [f"trend {k}" for k in sorted(live_facts.keys() | want_facts.keys())
+                        if live_facts.get(k) != want_facts.get(k)]
+
+        if hwm > version or await self.diary.version(user_id) != version:
+            status = "moved"
+        elif hwm < version:
+            status = "behind"
+        else:
+            status = "drift" if differences else "ok"
+        check = UserCheck(user_id=user_id, status=status, version=version, hwm=hwm, differences=differences)
+        if repair and status in ("drift", "behind"):
+            await self.projector.recalculate(user_id)
+            check.repaired = True
+        return check
+
+    async def check(self, user_ids: Sequence[str], repair: bool = False) -> list[UserCheck]:
+        since = self.since_day()
+        return [await self.check_user(u, repair, since) for u in user_ids]
+
+    async def trends_equal(self) -> bool:
+        """The live trends window against the recomputed one (after every user was checked)."""
+        since = self.since_day()
+        return await self.trends.window_counts(since) == await self.shadow.trends.window_counts(since)
+
+    async def run(self, repair: bool = False) -> Report:
+        """Every user, in this process (the Spark job spreads `check` over executors instead)."""
+        started = time.monotonic()
+        report = Report()
+        await self.clear_shadow()
+        for check in await self.check(await self.diary.user_ids(), repair):
+            report.add(check)
+        report.trends_equal = await self.trends_equal()
+        report.seconds = round(time.monotonic() - started, 3)
+        return report
+

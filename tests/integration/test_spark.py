@@ -1,0 +1,207 @@
+"""The Spark runtime against the real Kafka broker and the real MongoDB-wire server:
+`cinematch spark stream` / `reconcile` run as real processes with a local[2] Spark.
+
+- parity: one recorded event stream through the embedded, kafka-worker and Spark runtimes
+  gives the same documents;
+- fault injection: the Spark driver (with its JVM and Python workers) is SIGKILLed three
+  times while diary writes go on; the final state equals the full recompute;
+- reconcile: a drift-free system reports 0; injected drift is reported, and repaired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+import msgspec
+import pytest
+
+from cinematch.adapters.kafka import KafkaEventPublisher
+from cinematch.adapters.memory import SystemClock
+from cinematch.adapters.mongo import migrate
+from cinematch.domain.events import decode_event
+from cinematch.domain.ports import Record
+from cinematch.services.diary import EntryPatch
+from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, projection_snapshot, recompute_matches,
+                               require_service, require_spark, spark_env, unique_name, wired, wired_services)
+
+from .workload import converged, new_entry, write_load
+
+pytestmark = [pytest.mark.service("spark"), pytest.mark.slow]
+
+
+@pytest.fixture
+async def spark_profile(tmp_path):
+    require_service("mongo")
+    require_service("kafka")
+    require_spark()
+    c = wired_services(tmp_path, clock=SystemClock())
+    await migrate(c.storage.mongo())
+    yield c
+    await drop_database(c)
+
+
+def spark(args: list[str], env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+async def recorded_stream(users: list[str]) -> list[tuple[str, bytes]]:
+    """Every kind of diary change, as the outbox relay would publish it; then a stretch
+    published twice (a relay that died before marking it sent) and a few foreign messages."""
+    c = wired("memory", clock=SystemClock())
+    diary = c.services.diary()
+    rnd = random.Random(11)
+    for user in users:
+        await diary.add_many(user, [new_entry(rnd, k) for k in range(12)])
+        await diary.add(user, new_entry(rnd, 99))
+    for _ in range(150):
+        user = rnd.choice(users)
+        entries, _ = await c.storage.diary().snapshot(user)
+        target = rnd.choice(entries)
+        roll = rnd.random()
+        if roll < 0.3:
+            await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
+        elif roll < 0.5:
+            await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
+        elif roll < 0.7:
+            await diary.update(user, target.id, EntryPatch(name=f"Film {rnd.randint(1, 80)}", year=1999))
+        else:
+            await diary.delete(user, target.id)
+    payloads = list(c.storage.log().records)
+    payloads = payloads[:200] + payloads[150:200] + payloads[200:]
+    items = [(decode_event(p).user_id, p) for p in payloads]
+    bad = [b"not json", b'{"event_type": "EXPLODE", "user_id": "ann"}',
+           msgspec.json.encode({"event_type": "ADD", "user_id": "ann", "movie": {"name": "X", "rating": 9}})]
+    return items[:100] + [("ann", b) for b in bad] + items[100:]
+
+
+async def test_parity_embedded_kafka_worker_spark(tmp_path):
+    require_service("mongo")
+    require_service("kafka")
+    require_spark()
+    users = ["ann", "Bo.Dot", "c$d", "Zoë 東京", "x" * 300] + [f"u{i}" for i in range(10)]
+    items = await recorded_stream(users)
+
+    # Embedded: the projector on the SQLite stores, in batches of 37.
+    embedded = wired("sqlite", data_dir=tmp_path / "embedded")
+    records = [Record(payload=p, position=i, partition=0) for i, (_, p) in enumerate(items)]
+    for i in range(0, len(records), 37):
+        await embedded.services.projector().apply_records(records[i:i + 37])
+
+    # Kafka worker: the consumer-group runner, database A.
+    worker = wired_services(tmp_path / "worker", projection_batch_size=120)
+    topic = worker.config.kafka_topic()
+    publisher = KafkaEventPublisher(KAFKA, topic)
+    await publisher.start()
+    await publisher.publish_raw(items)
+    await publisher.stop()
+    await migrate(worker.storage.mongo())
+    runner = worker.services.runner()
+    await runner.source.start()
+    end = time.monotonic() + 120
+    while runner.totals.events < len(items) and time.monotonic() < end:
+        await runner.run_once(timeout=0.5)
+    await runner.source.stop()
+    assert runner.totals.events == len(items)
+
+    # Spark: `cinematch spark stream --once` on the same topic, database B.
+    on_spark = wired("mongo", data_dir=tmp_path / "spark", profile="spark", kafka_bootstrap_servers=KAFKA,
+                     kafka_topic=topic, mongodb_url=f"{MONGO_URL}/{unique_name('t')}")
+    try:
+        done = spark(["stream", "--once", "--conf", "spark.sql.shuffle.partitions=3"],
+                     spark_env(on_spark, tmp_path / "ckpt", CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER="250"))
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "user-stats batch 1" in done.stderr  # the backlog really came in several batches
+
+        want = await projection_snapshot(embedded, users)
+        assert len(want["stats"]) == len(users) and len(want["dead_letters"]) == 3
+        assert any(not live for *_, live, _ in want["facts"].values())  # deletes are in the stream
+        assert await projection_snapshot(worker, users) == want
+        assert await projection_snapshot(on_spark, users) == want
+    finally:
+        await drop_database(worker)
+        await drop_database(on_spark)
+
+
+async def test_spark_driver_sigkill_loses_nothing_doubles_nothing_and_reconcile(spark_profile, tmp_path):
+    container = spark_profile
+    rnd = random.Random(int(os.environ.get("CINEMATCH_FAULT_SEED", "5")))
+    users = [f"user{i}" for i in range(40)]
+    env = spark_env(container, tmp_path / "ckpt", CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER="300")
+    job = Proc(["spark", "stream", "--trigger", "0.5", "--trends-trigger", "2"], env, tmp_path / "spark.log")
+    relay = container.bus.relay()
+    await relay.publisher.start()
+    writing = True
+
+    async def relay_loop() -> None:
+        while writing or await container.storage.diary().unsent():
+            await relay.run_once()
+            await asyncio.sleep(0.2)
+
+    async def batches() -> int:
+        return job.log().count("user-stats batch")
+
+    async def killer() -> None:
+        for _ in range(3):
+            seen = await batches()
+            job.start()
+            end = time.monotonic() + 180
+            while await batches() <= seen:  # killed mid-stream: after it has written something
+                assert job.alive() and time.monotonic() < end, job.log()[-3000:]
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(rnd.uniform(0.0, 1.5))
+            job.kill()
+            await asyncio.sleep(rnd.uniform(0.0, 2.0))
+        job.start()
+
+    async def writer() -> int:
+        nonlocal writing
+        try:
+            return await write_load(container, users, 6_000, rnd, on_progress=lambda _: asyncio.sleep(0), writers=4)
+        finally:
+            writing = False
+
+    try:
+        written, _, _ = await asyncio.gather(writer(), relay_loop(), killer())
+        assert written >= 6_000 and job.kills == 3
+        await converged(container, users, timeout=300)
+        end = time.monotonic() + 120  # the trends query runs on its own, slower trigger
+        while (problems := await recompute_matches(container, users)) and time.monotonic() < end:
+            await asyncio.sleep(1)
+    finally:
+        job.stop()
+        await relay.publisher.stop()
+    assert problems == [], "\n".join(problems[:5])
+    assert await container.storage.dead_letters().all() == []
+    assert "trends bootstrapped" in job.log()
+
+    # Reconcile: a drift-free system reports 0 differences.
+    result = spark(["reconcile"], env)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (report["users"], report["ok"], report["documents"], report["trends_equal"]) == (40, 40, 0, True)
+    shadow = container.storage.mongo().db.user_stats_shadow
+    assert await shadow.count_documents({}) == 40
+
+    # Drift (a lost write, a hand edit): reported, then repaired.
+    db = container.storage.mongo().db
+    await db.user_stats.update_one({"_id": "user3"}, {"$inc": {"total_watched": 2}})
+    await db.user_affinities.delete_one({"user_id": "user7", "count": {"$gt": 0}})
+    await db.trend_facts.update_one({"user_id": "user9", "live": True}, {"$set": {"title": "Drifted"}})
+    result = spark(["reconcile"], env)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 3
+    assert (report["drift"], report["trends_equal"]) == (3, False)
+    assert {e["user_id"]: e["differences"][0].split()[0] for e in report["examples"]} == {
+        "user3": "stats", "user7": "affinity", "user9": "trend"}
+    assert len(await recompute_matches(container, users)) == 3
+
+    result = spark(["reconcile", "--repair"], env)
+    assert result.returncode == 0 and json.loads(result.stdout.strip().splitlines()[-1])["repaired"] == 3
+    assert await recompute_matches(container, users) == []
