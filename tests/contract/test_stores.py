@@ -193,3 +193,11 @@ async def test_dead_letters_keep_payload_and_reason(storage):
     await dl.add([DeadLetter(payload="{bad", reason="undecodable", partition=1, position=7, at="t")])
     [letter] = await dl.all()
     assert (letter.payload, letter.reason, letter.partition, letter.position) == ("{bad", "undecodable", 1, 7)
+
+
+async def test_a_replayed_dead_letter_is_stored_once(storage):
+    dl = storage.dead_letters()
+    letter = DeadLetter(payload="{bad", reason="undecodable", partition=1, position=7, at="t")
+    await dl.add([letter, DeadLetter(payload="x", reason="r", partition=0, position=7, at="t")])
+    await dl.add([letter, DeadLetter(payload="y", reason="r", partition=1, position=8, at="t2")])  # batch replayed
+    assert [(d.partition, d.position) for d in await dl.all()] == [(0, 7), (1, 7), (1, 8)]

@@ -44,6 +44,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL, reason TEXT NOT NULL,
         partition INTEGER NOT NULL, position INTEGER NOT NULL, at TEXT NOT NULL);
     """),
+    # A batch replayed after a crash meets its malformed messages again: one letter per
+    # source position (duplicates an older version stored are dropped first).
+    (2, "one dead letter per source position", """
+    DELETE FROM dead_letters WHERE id NOT IN (SELECT MIN(id) FROM dead_letters GROUP BY partition, position);
+    CREATE UNIQUE INDEX dead_letters_position ON dead_letters (partition, position);
+    """),
 ]
 
 

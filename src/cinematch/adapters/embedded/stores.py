@@ -351,10 +351,12 @@ class SqliteDeadLetterStore(DeadLetterStore):
 
     async def add(self, letters: Sequence[DeadLetter]) -> None:
         with self.db.tx() as c:
-            c.executemany("INSERT INTO dead_letters (payload, reason, partition, position, at) VALUES (?,?,?,?,?)",
+            c.executemany("INSERT OR IGNORE INTO dead_letters (payload, reason, partition, position, at) "
+                          "VALUES (?,?,?,?,?)",
                           [(d.payload, d.reason, d.partition, d.position, d.at) for d in letters])
 
     async def all(self) -> list[DeadLetter]:
         return [DeadLetter(payload=p, reason=r, partition=pa, position=po, at=a) for p, r, pa, po, a in
-                self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters ORDER BY id")]
+                self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters "
+                              "ORDER BY partition, position")]
 

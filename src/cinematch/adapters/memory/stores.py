@@ -226,10 +226,11 @@ class MemoryDeadLetterStore(DeadLetterStore):
         self.letters: list[DeadLetter] = []
 
     async def add(self, letters: Sequence[DeadLetter]) -> None:
-        self.letters.extend(letters)
+        seen = {(d.partition, d.position) for d in self.letters}
+        self.letters.extend(d for d in letters if (d.partition, d.position) not in seen)
 
     async def all(self) -> list[DeadLetter]:
-        return list(self.letters)
+        return sorted(self.letters, key=lambda d: (d.partition, d.position))
 
 
 async def clear_stores(*stores) -> None:

@@ -524,10 +524,12 @@ class MongoDeadLetterStore(DeadLetterStore):
         self.mongo = mongo
 
     async def add(self, letters: Sequence[DeadLetter]) -> None:
+        """One letter per source position: a batch replayed after a crash adds nothing."""
         if letters:
-            await self.mongo.db.dead_letters.insert_many([msgspec.to_builtins(d) for d in letters])
+            docs = [{"_id": f"{d.partition}:{d.position}", **msgspec.to_builtins(d)} for d in letters]
+            await _insert_new(self.mongo.db.dead_letters, [(doc, None) for doc in docs])
 
     async def all(self) -> list[DeadLetter]:
         return [DeadLetter(payload=d["payload"], reason=d["reason"], partition=d["partition"],
                            position=d["position"], at=d["at"])
-                async for d in self.mongo.db.dead_letters.find({}).sort("_id", 1)]
+                async for d in self.mongo.db.dead_letters.find({}).sort([("partition", 1), ("position", 1)])]

@@ -208,6 +208,7 @@ class StreamJob:
                   .option("checkpointLocation", f"{self.checkpoint}/{TRENDS_QUERY}")
                   .trigger(**self._trigger(s.spark_trends_trigger_seconds))
                   .start())
+        log.info("queries started: %s, %s (checkpoints in %s)", STATS_QUERY, TRENDS_QUERY, self.checkpoint)
         return [stats, trends]
 
     def run(self, stop: threading.Event) -> int:

@@ -1,0 +1,169 @@
+"""The Spark runtime on the real Kafka and MongoDB-wire server of scripts/services.
+
+1. Throughput: N synthetic events (skewed users, 10k films) are put on a fresh topic, then
+   `cinematch spark stream --once` (local[2]) drains the backlog; events/s = N / the time
+   from the queries' start to the end (JVM start-up and the trends bootstrap not counted,
+   they are printed apart). `--storage memory` runs the same job with the executors
+   writing to in-memory stores: the Spark job and the core without a database.
+2. Freshness: `cinematch relay` and `cinematch spark stream` (1 s trigger) running, one
+   diary write at a time through DiaryService; p50/p99 of write -> visible statistics.
+3. Reconcile: diaries holding `--diary-entries` entries are stored, then
+   `cinematch spark reconcile` recomputes them (shadow collections, diff); its time.
+
+    scripts/services up kafka mongo spark
+    python bench/spark_stream.py [--events 1000000] [--users 20000] [--writes 100] [--diary-entries 1000000]
+    (any phase can be skipped with 0)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import catalog, events as synthetic_events  # noqa: E402
+
+from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
+from cinematch.adapters.memory import SystemClock  # noqa: E402
+from cinematch.adapters.mongo import migrate  # noqa: E402
+from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
+from cinematch.services.diary import NewEntry  # noqa: E402
+from cinematch.testing import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
+                               wired_services)
+
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*queries started")
+
+
+def _log_time(line: str) -> float:
+    return dt.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
+async def throughput(data_dir: str, n_events: int, n_users: int, storage: str) -> None:
+    c = wired_services(data_dir)
+    await migrate(c.storage.mongo())
+    payloads = synthetic_events(n_events, n_users=n_users)
+    keyed = [(msgspec.json.decode(p)["user_id"], p) for p in payloads]
+    pub = KafkaEventPublisher(c.config.kafka_bootstrap_servers(), c.config.kafka_topic())
+    await pub.start()
+    for a in range(0, len(keyed), 20_000):
+        await pub.publish_raw(keyed[a:a + 20_000])
+    await pub.stop()
+    env = spark_env(c, Path(data_dir) / f"ckpt-{time.time()}", CINEMATCH_STORAGE=storage)
+    t0 = time.time()
+    done = subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", "stream", "--once"], env=env,
+                          capture_output=True, text=True)
+    t1 = time.time()
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    started = [_log_time(line) for line in done.stderr.splitlines() if STAMP.match(line)][0]
+    docs = 0
+    if storage == "mongo":
+        db = c.storage.mongo().db
+        docs = sum([await db[n].count_documents({}) for n in ("user_stats", "user_affinities", "trend_facts")])
+    await drop_database(c)
+    print(f"spark stream --once, {n_events:,} events, {n_users:,} users, storage={storage}: "
+          f"{n_events / (t1 - started):,.0f} events/s ({t1 - started:.1f} s from the queries' start; "
+          f"{started - t0:.1f} s start-up before it){f', {docs:,} documents written' if docs else ''}")
+
+
+async def freshness(data_dir: str, writes: int) -> None:
+    c = wired_services(data_dir, clock=SystemClock())
+    await migrate(c.storage.mongo())
+    env = spark_env(c, Path(data_dir) / f"ckpt-fresh-{time.time()}")
+    procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", *cmd], env=e, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+             for cmd, e in ((["spark", "stream", "--trigger", "1"], env), (["relay"], process_env(c)))]
+    diary, stats = c.services.diary(), c.storage.stats()
+    lat = []
+    try:
+        for k in range(writes + 5):  # the first writes wait for the job to start
+            user = f"fresh{k % 10}"
+            t0 = time.perf_counter()
+            await diary.add_many(user, [NewEntry(name=f"Film {k}", rating=1 + k % 5, date="2025-03-01",
+                                                 genres=["Drama"], director="D", actors=["A"])])
+            version = await c.storage.diary().version(user)
+            while (await stats.hwms([user])).get(user, 0) < version:
+                await asyncio.sleep(0.005)
+                if time.perf_counter() - t0 > 180:
+                    raise RuntimeError("a write did not become visible within 180 s")
+            if k >= 5:
+                lat.append(time.perf_counter() - t0)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(60)
+        await drop_database(c)
+    lat.sort()
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    print(f"write -> visible, relay + spark stream (1 s trigger): p50 {statistics.median(lat) * 1000:.0f} ms, "
+          f"p99 {p99 * 1000:.0f} ms over {len(lat)} writes")
+
+
+async def reconcile(data_dir: str, n_entries: int, n_users: int) -> None:
+    """Diaries stored as documents (the diary store's own layout), then reconcile."""
+    c = wired_services(data_dir)
+    await migrate(c.storage.mongo())
+    films = catalog()
+    per_user: dict[str, dict] = {}
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    for i, payload in enumerate(synthetic_events(n_entries, n_users=n_users, films=films)):
+        e = msgspec.json.decode(payload)
+        if e["event_type"] != "ADD":
+            continue
+        m = e["movie"]
+        doc = per_user.setdefault(e["user_id"], {"_id": e["user_id"], "seq": 0, "n": 0, "entries": {}, "outbox": []})
+        doc["seq"] += 1
+        doc["n"] += 1
+        doc["entries"][entry_field(e["entry_id"])] = {
+            "id": e["entry_id"], "user_id": e["user_id"], "name": m["name"], "title": m["title"], "year": m["year"],
+            "rating": m["rating"], "date": m["date"], "genres": m["genres"], "director": m["director"],
+            "actors": m["actors"], "duration": m["duration"], "added_at": now, "seq": doc["seq"]}
+    entries = sum(d["n"] for d in per_user.values())
+    diaries = c.storage.mongo().db.diaries
+    docs = list(per_user.values())
+    for a in range(0, len(docs), 200):
+        await diaries.insert_many(docs[a:a + 200])
+    env = spark_env(c, Path(data_dir) / "ckpt-reconcile")
+    t0 = time.time()
+    done = subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", "reconcile"], env=env,
+                          capture_output=True, text=True)
+    seconds = time.time() - t0
+    await drop_database(c)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"spark reconcile, {entries:,} diary entries, {len(docs):,} users: {seconds:.1f} s wall "
+          f"({report['seconds']:.1f} s in the job; {report['behind']:,} users behind, nothing projected yet)")
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--users", type=int, default=20_000)
+    ap.add_argument("--storage", choices=["mongo", "memory"], default="mongo")
+    ap.add_argument("--writes", type=int, default=100)
+    ap.add_argument("--diary-entries", type=int, default=1_000_000)
+    args = ap.parse_args()
+    require_service("kafka")
+    require_service("mongo")
+    require_spark()
+    with tempfile.TemporaryDirectory() as d:
+        if args.events:
+            await throughput(d, args.events, args.users, args.storage)
+        if args.writes:
+            await freshness(d, args.writes)
+        if args.diary_entries:
+            await reconcile(d, args.diary_entries, args.users)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
