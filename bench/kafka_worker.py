@@ -25,11 +25,11 @@ from pathlib import Path
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
+from probes import write_to_visible  # noqa: E402
 from synthetic import events as synthetic_events  # noqa: E402
 
 from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
-from cinematch.services.diary import NewEntry  # noqa: E402
 from cinematch.testing import drop_database, process_env, require_service, wired_services  # noqa: E402
 
 
@@ -61,27 +61,13 @@ async def freshness(data_dir: str, writes: int) -> list[float]:
     env = process_env(c)
     procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", cmd], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in ("worker", "relay")]
-    diary, stats = c.services.diary(), c.storage.stats()
-    lat = []
     try:
-        for k in range(writes + 5):  # the first writes wait for the consumer group to form
-            user = f"fresh{k % 10}"
-            t0 = time.perf_counter()
-            await diary.add_many(user, [NewEntry(name=f"Film {k}", rating=1 + k % 5, date="2025-03-01",
-                                                 genres=["Drama"], director="D", actors=["A"])])
-            version = await c.storage.diary().version(user)
-            while (await stats.hwms([user])).get(user, 0) < version:
-                await asyncio.sleep(0.005)
-                if time.perf_counter() - t0 > 60:
-                    raise RuntimeError("a write did not become visible within 60 s")
-            if k >= 5:
-                lat.append(time.perf_counter() - t0)
+        return await write_to_visible(c, writes)
     finally:
         for p in procs:
             p.terminate()
             p.wait(10)
         await drop_database(c)
-    return lat
 
 
 async def main() -> None:
@@ -95,7 +81,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         rate = await throughput(d, args.events, args.users)
         print(f"topic -> MongoDB: {args.events} events, {args.users} users: {rate:,.0f} events/s")
-        lat = sorted(await freshness(d, args.writes))
+        lat = await freshness(d, args.writes)
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         print(f"write -> visible with worker + relay running: p50 {statistics.median(lat) * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms over {len(lat)} writes")

@@ -32,13 +32,13 @@ from pathlib import Path
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
+from probes import write_to_visible  # noqa: E402
 from synthetic import catalog, events as synthetic_events  # noqa: E402
 
 from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.memory import SystemClock  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
 from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
-from cinematch.services.diary import NewEntry  # noqa: E402
 from cinematch.testing import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
                                wired_services)
 
@@ -84,27 +84,13 @@ async def freshness(data_dir: str, writes: int) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", *cmd], env=e, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
              for cmd, e in ((["spark", "stream", "--trigger", "1"], env), (["relay"], process_env(c)))]
-    diary, stats = c.services.diary(), c.storage.stats()
-    lat = []
     try:
-        for k in range(writes + 5):  # the first writes wait for the job to start
-            user = f"fresh{k % 10}"
-            t0 = time.perf_counter()
-            await diary.add_many(user, [NewEntry(name=f"Film {k}", rating=1 + k % 5, date="2025-03-01",
-                                                 genres=["Drama"], director="D", actors=["A"])])
-            version = await c.storage.diary().version(user)
-            while (await stats.hwms([user])).get(user, 0) < version:
-                await asyncio.sleep(0.005)
-                if time.perf_counter() - t0 > 180:
-                    raise RuntimeError("a write did not become visible within 180 s")
-            if k >= 5:
-                lat.append(time.perf_counter() - t0)
+        lat = await write_to_visible(c, writes, timeout=180)
     finally:
         for p in procs:
             p.terminate()
             p.wait(60)
         await drop_database(c)
-    lat.sort()
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     print(f"write -> visible, relay + spark stream (1 s trigger): p50 {statistics.median(lat) * 1000:.0f} ms, "
           f"p99 {p99 * 1000:.0f} ms over {len(lat)} writes")

@@ -256,7 +256,9 @@ class TrendStore(abc.ABC):
 
 class DeadLetterStore(abc.ABC):
     @abc.abstractmethod
-    async def add(self, letters: Sequence[DeadLetter]) -> None: ...
+    async def add(self, letters: Sequence[DeadLetter]) -> None:
+        """Store letters; one per (partition, position), so a replayed batch adds none."""
 
     @abc.abstractmethod
-    async def all(self) -> list[DeadLetter]: ...
+    async def all(self) -> list[DeadLetter]:
+        """Every letter, by partition then position."""
