@@ -133,7 +133,7 @@ async def test_spark_driver_sigkill_loses_nothing_doubles_nothing_and_reconcile(
     container = spark_profile
     rnd = random.Random(int(os.environ.get("CINEMATCH_FAULT_SEED", "5")))
     users = [f"user{i}" for i in range(40)]
-    env = spark_env(container, tmp_path / "ckpt", CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER="300")
+    env = spark_env(container, tmp_path / "ckpt", CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER="1000")
     job = Proc(["spark", "stream", "--trigger", "0.5", "--trends-trigger", "2"], env, tmp_path / "spark.log")
     relay = container.bus.relay()
     await relay.publisher.start()
@@ -204,4 +204,27 @@ async def test_spark_driver_sigkill_loses_nothing_doubles_nothing_and_reconcile(
 
     result = spark(["reconcile", "--repair"], env)
     assert result.returncode == 0 and json.loads(result.stdout.strip().splitlines()[-1])["repaired"] == 3
+    assert await recompute_matches(container, users) == []
+
+
+async def test_first_start_bootstraps_the_trends_from_the_diaries(spark_profile, tmp_path):
+    """The topic no longer holds the history (retention): at first start the trends still
+    come from the diaries; the statistics are reported behind, and reconcile repairs them."""
+    container = spark_profile
+    diary = container.services.diary()
+    rnd = random.Random(8)
+    users = [f"b{i}" for i in range(6)]
+    for user in users:
+        await diary.add_many(user, [new_entry(rnd, k) for k in range(8)])  # never relayed to the topic
+    env = spark_env(container, tmp_path / "ckpt")
+    done = spark(["stream", "--once"], env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "trends bootstrapped from 6 diaries" in done.stderr
+    facts = await container.storage.trends().facts()
+    assert len([f for f in facts if f.live]) == 48 and {f.seq for f in facts} == {8}
+    problems = await recompute_matches(container, users)
+    assert problems and all("stats" in p or "affinities" in p for p in problems)  # trends are right
+    result = spark(["reconcile", "--repair"], env)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (report["behind"], report["repaired"]) == (6, 6)
     assert await recompute_matches(container, users) == []

@@ -62,6 +62,29 @@ def order_user_events(events: list[Event]) -> list[Event]:
     return out
 
 
+def delta_writes(user_id: str, delta: UserDelta, stats_hwm: int, aff_hwms: dict[AffKey, int], last: int,
+                 now: str) -> tuple[StatsWrite, list[AffinityWrite]]:
+    """Where a user's delta becomes guarded writes: each document expects the mark it was
+    read at (0: absent) and moves it to `last`, the user's newest seq in the delta."""
+    stats = StatsWrite(
+        user_id=user_id, expected_hwm=stats_hwm, new_hwm=max(last, stats_hwm),
+        total=delta.stats.total, sum_ratings=delta.stats.sum_ratings,
+        watch_time=delta.stats.watch_time, dist=list(delta.stats.dist),
+        monthly={m: n for m, n in delta.stats.monthly.items() if n}, updated_at=now,
+    )
+    affinities = []
+    for key, aff in delta.affinities.items():
+        if aff.count == 0 and aff.sum_ratings == 0:
+            continue  # nothing to add; skipping keeps replays correct too
+        h = aff_hwms.get(key, 0)
+        affinities.append(AffinityWrite(
+            id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name_key=key[1],
+            name=aff.name, count=aff.count, sum_ratings=aff.sum_ratings,
+            expected_hwm=h, new_hwm=max(last, h), updated_at=now,
+        ))
+    return stats, affinities
+
+
 class Projector:
     """Folds events into the projections it owns.
 
@@ -150,21 +173,10 @@ class Projector:
                 delta = self._guarded_fold(user_id, by_user[user_id], s_hwm, user_aff)
             applied += delta.events
             last = delta.last_seq or 0
-            stats_writes.append(StatsWrite(
-                user_id=user_id, expected_hwm=s_hwm, new_hwm=max(last, s_hwm),
-                total=delta.stats.total, sum_ratings=delta.stats.sum_ratings,
-                watch_time=delta.stats.watch_time, dist=list(delta.stats.dist),
-                monthly={m: n for m, n in delta.stats.monthly.items() if n}, updated_at=now,
-            ))
-            for key, aff in (delta.affinities.items() if self.affinities else ()):
-                if aff.count == 0 and aff.sum_ratings == 0:
-                    continue  # nothing to add; skipping keeps replays correct too
-                h = user_aff.get(key, 0)
-                aff_writes.append(AffinityWrite(
-                    id=aff_ids[(user_id, key)], user_id=user_id, type=key[0], name_key=key[1],
-                    name=aff.name, count=aff.count, sum_ratings=aff.sum_ratings,
-                    expected_hwm=h, new_hwm=max(last, h), updated_at=now,
-                ))
+            stats_write, user_aff_writes = delta_writes(user_id, delta, s_hwm, user_aff, last, now)
+            stats_writes.append(stats_write)
+            if self.affinities:
+                aff_writes += user_aff_writes
             facts.extend(delta.trends.values())
         # Stats last: its hwm is what `sync` compares with the diary version.
         if facts and self.trends:

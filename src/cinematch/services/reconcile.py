@@ -25,9 +25,9 @@ import msgspec
 
 from ..domain.deltas import DEFAULT_TZ, zone
 from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import StatsState, affinity_documents, compute_user_state
+from ..domain.stats import StatsState, apply_stats_delta, compute_user_delta
 from ..domain.trends import window_start
-from .projection import Projector
+from .projection import Projector, delta_writes
 
 
 class Shadow(NamedTuple):
@@ -101,11 +101,21 @@ class Reconciler:
         since = since or self.since_day()
         now = self.clock.now().isoformat()
         entries, version = await self.diary.snapshot(user_id)
-        state, affs, facts = compute_user_state(user_id, entries, self.tz, hwm=version)
-        state.updated_at = now
-        await self.shadow.trends.replace_user(user_id, list(facts.values()), version)
-        await self.shadow.affinities.replace_user(user_id, affinity_documents(user_id, affs, version, now), version)
-        await self.shadow.stats.replace(state)
+        delta = compute_user_delta(user_id, entries, self.tz)
+        state = apply_stats_delta(StatsState(user_id=user_id, hwm=version, updated_at=now), delta.stats)
+        affs = {k: a for k, a in delta.affinities.items() if a.count}
+        facts = delta.trends
+        for fact in facts.values():
+            fact.seq = version
+        # The shadow stores were emptied at the start of the run: the recompute goes in as
+        # new documents (the insert path of the projection's own writes; no reads).
+        stats_write, aff_writes = delta_writes(user_id, delta, 0, {}, version, now)
+        if facts:
+            await self.shadow.trends.apply(list(facts.values()))
+        if aff_writes:
+            await self.shadow.affinities.apply(aff_writes)
+        if entries:
+            await self.shadow.stats.apply([stats_write])
 
         live = await self.stats.get(user_id)
         hwm = live.hwm if live else 0

@@ -514,9 +514,13 @@ SHADOW_COLLECTIONS = ("user_stats_shadow", "user_affinities_shadow", "trend_fact
 
 
 async def clear_shadow(mongo: Mongo) -> None:
-    """Drop reconcile's shadow collections (each run starts them empty)."""
+    """Empty reconcile's shadow collections (drop them), then index them by user: the
+    recompute replaces each user's documents, and an unindexed `{user_id}` filter would
+    scan the whole, growing collection once per user."""
     for name in SHADOW_COLLECTIONS:
         await mongo.db.drop_collection(name)
+    for name in SHADOW_COLLECTIONS[1:]:
+        await mongo.db[name].create_index("user_id", name="user")
 
 
 class MongoDeadLetterStore(DeadLetterStore):

@@ -18,6 +18,7 @@ from ...domain.ports import Record
 from ...settings import Settings
 
 _runtimes: dict[str, tuple[asyncio.AbstractEventLoop, object]] = {}
+RECONCILE_CONCURRENCY = 8  # users checked at once per task
 
 
 def _run(conf: dict, work):
@@ -73,12 +74,16 @@ def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:
 
 
 def reconcile_users(conf: dict, repair: bool, since: str, user_ids: Iterable[str]) -> Iterator[dict]:
+    """Reconcile these users, a few at a time: each check is a handful of round trips to
+    the database, and waiting on them one user after the other leaves the server idle."""
     users = list(user_ids)
     if users:
         async def work(c):
-            checks = []
             reconciler = c.services.reconciler()
-            for user_id in users:
-                checks.append(await reconciler.check_user(user_id, repair, since))
-            return checks
+            sem = asyncio.Semaphore(RECONCILE_CONCURRENCY)
+
+            async def one(user_id: str):
+                async with sem:
+                    return await reconciler.check_user(user_id, repair, since)
+            return await asyncio.gather(*(one(u) for u in users))
         yield from (msgspec.to_builtins(check) for check in _run(conf, work))
