@@ -42,6 +42,7 @@ from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
 from cinematch.testing import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
                                wired_services)
 
+MAX_DIARY = 20_000
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*queries started")
 
 
@@ -103,23 +104,28 @@ async def reconcile(data_dir: str, n_entries: int, n_users: int) -> None:
     films = catalog()
     per_user: dict[str, dict] = {}
     now = dt.datetime.now(dt.timezone.utc).isoformat()
-    for i, payload in enumerate(synthetic_events(n_entries, n_users=n_users, films=films)):
+    entries = 0
+    # The ADDs of the synthetic stream; a diary is one document (16 MB: about 25,000 entries),
+    # so the heaviest users of the skewed stream stop at MAX_DIARY.
+    for payload in synthetic_events(int(n_entries * 1.6), n_users=n_users, films=films):
         e = msgspec.json.decode(payload)
-        if e["event_type"] != "ADD":
+        if e["event_type"] != "ADD" or entries >= n_entries:
             continue
         m = e["movie"]
         doc = per_user.setdefault(e["user_id"], {"_id": e["user_id"], "seq": 0, "n": 0, "entries": {}, "outbox": []})
+        if doc["n"] >= MAX_DIARY:
+            continue
+        entries += 1
         doc["seq"] += 1
         doc["n"] += 1
         doc["entries"][entry_field(e["entry_id"])] = {
             "id": e["entry_id"], "user_id": e["user_id"], "name": m["name"], "title": m["title"], "year": m["year"],
             "rating": m["rating"], "date": m["date"], "genres": m["genres"], "director": m["director"],
             "actors": m["actors"], "duration": m["duration"], "added_at": now, "seq": doc["seq"]}
-    entries = sum(d["n"] for d in per_user.values())
     diaries = c.storage.mongo().db.diaries
     docs = list(per_user.values())
-    for a in range(0, len(docs), 200):
-        await diaries.insert_many(docs[a:a + 200])
+    for doc in docs:
+        await diaries.insert_one(doc)
     env = spark_env(c, Path(data_dir) / "ckpt-reconcile")
     t0 = time.time()
     done = subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", "reconcile"], env=env,

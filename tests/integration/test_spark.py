@@ -26,11 +26,10 @@ from cinematch.adapters.memory import SystemClock
 from cinematch.adapters.mongo import migrate
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
-from cinematch.services.diary import EntryPatch
 from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, projection_snapshot, recompute_matches,
                                require_service, require_spark, spark_env, unique_name, wired, wired_services)
 
-from .workload import converged, new_entry, write_load
+from .workload import change_one, converged, new_entry, write_load
 
 pytestmark = [pytest.mark.service("spark"), pytest.mark.slow]
 
@@ -61,18 +60,7 @@ async def recorded_stream(users: list[str]) -> list[tuple[str, bytes]]:
         await diary.add_many(user, [new_entry(rnd, k) for k in range(12)])
         await diary.add(user, new_entry(rnd, 99))
     for _ in range(150):
-        user = rnd.choice(users)
-        entries, _ = await c.storage.diary().snapshot(user)
-        target = rnd.choice(entries)
-        roll = rnd.random()
-        if roll < 0.3:
-            await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
-        elif roll < 0.5:
-            await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
-        elif roll < 0.7:
-            await diary.update(user, target.id, EntryPatch(name=f"Film {rnd.randint(1, 80)}", year=1999))
-        else:
-            await diary.delete(user, target.id)
+        await change_one(c, rnd.choice(users), rnd, renames=0.2)
     payloads = list(c.storage.log().records)
     payloads = payloads[:200] + payloads[150:200] + payloads[200:]
     items = [(decode_event(p).user_id, p) for p in payloads]

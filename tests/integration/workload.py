@@ -22,6 +22,23 @@ def new_entry(rnd: random.Random, i: int) -> NewEntry:
                     actors=rnd.sample(ACTORS, 2), duration=rnd.choice([90, 120]))
 
 
+async def change_one(container, user: str, rnd: random.Random, renames: float = 0.0) -> None:
+    """One change to a random entry of `user`: a rating change (40%), a re-date (20%), a
+    rename (`renames`, taken from the re-dates' and deletes' share) or a delete."""
+    diary = container.services.diary()
+    entries, _ = await container.storage.diary().snapshot(user)
+    target = rnd.choice(entries)
+    roll = rnd.random()
+    if roll < 0.4:
+        await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
+    elif roll < 0.6 - renames / 2:
+        await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
+    elif roll < 0.6 + renames / 2:
+        await diary.update(user, target.id, EntryPatch(name=f"Film {rnd.randint(1, 80)}", year=1999))
+    else:
+        await diary.delete(user, target.id)
+
+
 async def write_load(container, users: list[str], events: int, rnd: random.Random, on_progress,
                      writers: int = 6) -> int:
     """Adds in batches (BULK_IMPORT), then rating changes, re-dates and deletes one at a time;
@@ -42,16 +59,7 @@ async def write_load(container, users: list[str], events: int, rnd: random.Rando
 
     async def mutate(mine: list[str]) -> None:
         while state["written"] < events:
-            user = rnd.choice(mine)
-            entries, _ = await container.storage.diary().snapshot(user)
-            target = rnd.choice(entries)
-            roll = rnd.random()
-            if roll < 0.4:
-                await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
-            elif roll < 0.6:
-                await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
-            else:
-                await diary.delete(user, target.id)
+            await change_one(container, rnd.choice(mine), rnd)
             state["written"] += 1
             await on_progress(state["written"])
 

@@ -1,6 +1,7 @@
 """Reconciliation through the real wiring (memory and SQLite backends): the recompute
 goes to the shadow stores, differences are found and classified, repair converges."""
 
+import msgspec
 import pytest
 
 from cinematch.domain.stats import affinity_id
@@ -67,3 +68,14 @@ async def test_a_lagging_projection_is_behind_not_drift(app):
     await app.services.runner().drain()  # the stream's late events are then skipped by the guard
     assert await recompute_matches(app, ["u1"]) == []
     assert affinity_id("u1", "genre", "Drama") in {a.id for a in await app.storage.affinities().for_user("u1")}
+
+
+async def test_a_drifted_trend_fact_shows_in_the_trends_window(app):
+    trends = app.storage.trends()
+    fact = [f for f in await trends.facts("u1") if f.live][0]
+    await trends.apply([msgspec.structs.replace(fact, title="Drifted", seq=fact.seq + 100)])
+    report = await app.services.reconciler().run()
+    assert (report.drift, report.trends_equal) == (1, False)
+    assert report.examples[0].differences == [f"trend {fact.entry_key}"]
+    assert (await app.services.reconciler().run(repair=True)).repaired == 1
+    assert (await app.services.reconciler().run()).clean

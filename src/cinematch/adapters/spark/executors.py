@@ -15,6 +15,7 @@ import msgspec
 
 from ...domain.events import InvalidEvent, decode_event
 from ...domain.ports import Record
+from ...services.reconcile import Window
 from ...settings import Settings
 
 _runtimes: dict[str, tuple[asyncio.AbstractEventLoop, object]] = {}
@@ -74,16 +75,20 @@ def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:
 
 
 def reconcile_users(conf: dict, repair: bool, since: str, user_ids: Iterable[str]) -> Iterator[dict]:
-    """Reconcile these users, a few at a time: each check is a handful of round trips to
-    the database, and waiting on them one user after the other leaves the server idle."""
+    """Reconcile these users, a few at a time (each check is a handful of round trips to the
+    database; one user after the other leaves the server idle). Yields each user's check,
+    then the partition's trend window as `{"window": ...}`."""
     users = list(user_ids)
     if users:
+        window = Window()
+
         async def work(c):
             reconciler = c.services.reconciler()
             sem = asyncio.Semaphore(RECONCILE_CONCURRENCY)
 
             async def one(user_id: str):
                 async with sem:
-                    return await reconciler.check_user(user_id, repair, since)
+                    return await reconciler.check_user(user_id, repair, since, window)
             return await asyncio.gather(*(one(u) for u in users))
         yield from (msgspec.to_builtins(check) for check in _run(conf, work))
+        yield {"window": msgspec.to_builtins(window)}

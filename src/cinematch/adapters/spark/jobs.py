@@ -31,7 +31,7 @@ from pathlib import Path
 
 import msgspec
 
-from ...services.reconcile import Report, UserCheck
+from ...services.reconcile import Report, UserCheck, Window
 from ...settings import Settings
 from . import executors
 
@@ -265,16 +265,19 @@ class ReconcileJob:
         spark = build_session(self.settings, "CineMatch-Reconcile", self.master, self.conf)
         try:
             sc = spark.sparkContext
-            report = Report()
+            report, window = Report(), Window()
             if users:
                 conf = msgspec.to_builtins(self.settings)
                 slices = max(1, min(len(users), sc.defaultParallelism * 4))
-                checks = sc.parallelize(users, slices).mapPartitions(
+                results = sc.parallelize(users, slices).mapPartitions(
                     partial(executors.reconcile_users, conf, repair, since)).collect()
-                for check in checks:
-                    report.add(msgspec.convert(check, UserCheck))
+                for result in results:
+                    if "window" in result:
+                        window.merge(msgspec.convert(result["window"], Window))
+                    else:
+                        report.add(msgspec.convert(result, UserCheck))
+            report.trends_equal = window.equal
         finally:
             spark.stop()
-        report.trends_equal = on_driver(self.settings, lambda c: c.services.reconciler().trends_equal())
         report.seconds = round(time.monotonic() - started, 3)
         return report
