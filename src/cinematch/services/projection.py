@@ -62,27 +62,31 @@ def order_user_events(events: list[Event]) -> list[Event]:
     return out
 
 
-def delta_writes(user_id: str, delta: UserDelta, stats_hwm: int, aff_hwms: dict[AffKey, int], last: int,
-                 now: str) -> tuple[StatsWrite, list[AffinityWrite]]:
-    """Where a user's delta becomes guarded writes: each document expects the mark it was
-    read at (0: absent) and moves it to `last`, the user's newest seq in the delta."""
-    stats = StatsWrite(
-        user_id=user_id, expected_hwm=stats_hwm, new_hwm=max(last, stats_hwm),
+def stats_write(user_id: str, delta: UserDelta, hwm: int, last: int, now: str) -> StatsWrite:
+    """Where a user's delta becomes the guarded statistics write: it expects the mark the
+    document was read at (0: absent) and moves it to `last`, the user's newest seq."""
+    return StatsWrite(
+        user_id=user_id, expected_hwm=hwm, new_hwm=max(last, hwm),
         total=delta.stats.total, sum_ratings=delta.stats.sum_ratings,
         watch_time=delta.stats.watch_time, dist=list(delta.stats.dist),
         monthly={m: n for m, n in delta.stats.monthly.items() if n}, updated_at=now,
     )
-    affinities = []
+
+
+def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], last: int,
+                    now: str) -> list[AffinityWrite]:
+    """The guarded affinity writes of a user's delta, one per name it moves (marks as above)."""
+    writes = []
     for key, aff in delta.affinities.items():
         if aff.count == 0 and aff.sum_ratings == 0:
             continue  # nothing to add; skipping keeps replays correct too
-        h = aff_hwms.get(key, 0)
-        affinities.append(AffinityWrite(
+        h = hwms.get(key, 0)
+        writes.append(AffinityWrite(
             id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name_key=key[1],
             name=aff.name, count=aff.count, sum_ratings=aff.sum_ratings,
             expected_hwm=h, new_hwm=max(last, h), updated_at=now,
         ))
-    return stats, affinities
+    return writes
 
 
 class Projector:
@@ -173,17 +177,17 @@ class Projector:
                 delta = self._guarded_fold(user_id, by_user[user_id], s_hwm, user_aff)
             applied += delta.events
             last = delta.last_seq or 0
-            stats_write, user_aff_writes = delta_writes(user_id, delta, s_hwm, user_aff, last, now)
-            stats_writes.append(stats_write)
+            if self.stats:
+                stats_writes.append(stats_write(user_id, delta, s_hwm, last, now))
             if self.affinities:
-                aff_writes += user_aff_writes
+                aff_writes += affinity_writes(user_id, delta, user_aff, last, now)
             facts.extend(delta.trends.values())
         # Stats last: its hwm is what `sync` compares with the diary version.
         if facts and self.trends:
             await self.trends.apply(facts)
         if aff_writes:
             await self.affinities.apply(aff_writes)
-        if self.stats:
+        if stats_writes:
             await self.stats.apply(stats_writes)
         return applied
 

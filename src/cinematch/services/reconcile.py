@@ -27,7 +27,7 @@ from ..domain.deltas import DEFAULT_TZ, zone
 from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
 from ..domain.stats import StatsState, apply_stats_delta, compute_user_delta
 from ..domain.trends import window_start
-from .projection import Projector, delta_writes
+from .projection import Projector, affinity_writes, stats_write
 
 
 class Shadow(NamedTuple):
@@ -134,13 +134,12 @@ class Reconciler:
             fact.seq = version
         # The shadow stores were emptied at the start of the run: the recompute goes in as
         # new documents (the insert path of the projection's own writes; no reads).
-        stats_write, aff_writes = delta_writes(user_id, delta, 0, {}, version, now)
         if facts:
             await self.shadow.trends.apply(list(facts.values()))
-        if aff_writes:
+        if aff_writes := affinity_writes(user_id, delta, {}, version, now):
             await self.shadow.affinities.apply(aff_writes)
         if entries:
-            await self.shadow.stats.apply([stats_write])
+            await self.shadow.stats.apply([stats_write(user_id, delta, 0, version, now)])
 
         live = await self.stats.get(user_id)
         hwm = live.hwm if live else 0
@@ -153,9 +152,9 @@ class Reconciler:
                         if live_affs.get((t, k)) != want_affs.get((t, k))]
         live_facts = {f.entry_key: f for f in await self.trends.facts(user_id) if f.live and f.day >= since}
         want_facts = {k: f for k, f in facts.items() if f.day >= since}
-        differences += [f"trend {k}" for k in sorted(live_facts.keys() | want_facts.keys())
-                        if (live_facts[k].as_tuple() if k in live_facts else None)
-                        != (want_facts[k].as_tuple() if k in want_facts else None)]
+        live_t = {k: f.as_tuple() for k, f in live_facts.items()}
+        want_t = {k: f.as_tuple() for k, f in want_facts.items()}
+        differences += [f"trend {k}" for k in sorted(live_t.keys() | want_t.keys()) if live_t.get(k) != want_t.get(k)]
         if window is not None:
             window.count(window.live, live_facts.values())
             window.count(window.want, want_facts.values())

@@ -98,6 +98,14 @@ def on_driver(settings: Settings, work):
     return asyncio.run(main())
 
 
+def over_users(spark, users: list[str], work) -> list:
+    """Spread `users` over the executors (a few slices per core) and collect what
+    `work(user_ids)` yields for each slice."""
+    sc = spark.sparkContext
+    slices = max(1, min(len(users), sc.defaultParallelism * 4))
+    return sc.parallelize(users, slices).mapPartitions(work).collect()
+
+
 def _sum_reports(reports: list[dict]) -> dict:
     total: dict[str, int] = {}
     for r in reports:
@@ -156,10 +164,8 @@ class StreamJob:
         users = on_driver(self.settings, lambda c: c.storage.diary().user_ids())
         if not users:
             return 0
-        sc = self.spark.sparkContext
-        conf = msgspec.to_builtins(self.settings)
-        slices = max(1, min(len(users), sc.defaultParallelism * 4))
-        return sc.parallelize(users, slices).mapPartitions(partial(executors.bootstrap_trends, conf)).sum()
+        return sum(over_users(self.spark, users,
+                              partial(executors.bootstrap_trends, msgspec.to_builtins(self.settings))))
 
     def _source(self):
         s = self.settings
@@ -264,14 +270,10 @@ class ReconcileJob:
         users, since = on_driver(self.settings, prepare)
         spark = build_session(self.settings, "CineMatch-Reconcile", self.master, self.conf)
         try:
-            sc = spark.sparkContext
             report, window = Report(), Window()
             if users:
                 conf = msgspec.to_builtins(self.settings)
-                slices = max(1, min(len(users), sc.defaultParallelism * 4))
-                results = sc.parallelize(users, slices).mapPartitions(
-                    partial(executors.reconcile_users, conf, repair, since)).collect()
-                for result in results:
+                for result in over_users(spark, users, partial(executors.reconcile_users, conf, repair, since)):
                     if "window" in result:
                         window.merge(msgspec.convert(result["window"], Window))
                     else:
