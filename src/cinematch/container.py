@@ -29,6 +29,7 @@ from .services.projection import Projector
 from .services.queries import StatsQueries
 from .services.reconcile import Reconciler, Shadow
 from .services.runner import ProjectionRunner
+from .services.retention import TrendRetention
 from .settings import Settings, resolve_secret
 
 
@@ -134,9 +135,12 @@ class Services(containers.DeclarativeContainer):
         shadow=providers.Factory(Shadow, storage.shadow_stats, storage.shadow_affinities, storage.shadow_trends),
         projector=projector, clear_shadow=storage.clear_shadow, clock=clock, tz=config.timezone,
         window_days=config.trends_window_days)
+    trend_retention = providers.Singleton(
+        TrendRetention, trends=storage.trends, clock=clock, tz=config.timezone, window_days=config.trends_window_days,
+        every_seconds=config.trends_prune_every_seconds)
     runner = providers.Singleton(
         ProjectionRunner, source=bus.events, projector=projector, batch_size=config.projection_batch_size,
-        poll_timeout=0.5)
+        poll_timeout=0.5, retention=trend_retention)
     recommendations = providers.Singleton(
         _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens)
     queries = providers.Singleton(

@@ -17,6 +17,7 @@ class Settings(msgspec.Struct, kw_only=True):
     data_dir: str = ".cinematch"  # CINEMATCH_DATA_DIR
     timezone: str = "Europe/Rome"  # CINEMATCH_TIMEZONE
     trends_window_days: int = 30  # CINEMATCH_TRENDS_WINDOW_DAYS
+    trends_prune_every_seconds: float = 3600.0  # CINEMATCH_TRENDS_PRUNE_EVERY_SECONDS: 0 never deletes aged-out facts
     jwt_secret: str = ""  # CINEMATCH_JWT_SECRET (default: generated once into data_dir)
     token_ttl_seconds: int = 86400  # CINEMATCH_TOKEN_TTL_SECONDS
     admin_username: str = ""  # CINEMATCH_ADMIN_USERNAME

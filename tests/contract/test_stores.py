@@ -42,6 +42,8 @@ async def test_diary_assigns_per_user_seq_and_keeps_entries(storage):
     entries, version = await diary.snapshot("u")
     assert version == 2 and {e.id for e in entries} == {"e1", "e2"}
     assert await diary.user_ids() == ["u", "v"]
+    await diary.write("v", [DiaryChange(event=Event(event_type="DELETE", user_id="v", entry_id="e3"), delete_id="e3")])
+    assert await diary.user_ids() == ["u", "v"]  # an emptied diary still has a user to reconcile
 
 
 async def test_diary_conflict_writes_nothing(storage):

@@ -89,3 +89,29 @@ def test_documents_counts_stats_affinities_and_facts():
     m = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo, Cy", date="2025-01-02")
     batch = fold_batch([Event(event_type="ADD", user_id="u", entry_id="e1", movie=m, seq=1)])
     assert batch.documents == 1 + 4 + 1  # stats, director+2 actors+genre, one trend fact
+
+
+def test_two_users_sharing_an_entry_key_keep_a_fact_each():
+    """Entry keys are per user: when the same key is repeated in a batch by two
+    users, each user keeps the last state of their own entry."""
+    m = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo", date="2025-01-02")
+    events = [
+        Event(event_type="ADD", user_id="u1", entry_id="e1", movie=m, seq=1),
+        Event(event_type="ADD", user_id="u2", entry_id="e1", movie=m, seq=1),
+        Event(event_type="DELETE", user_id="u1", entry_id="e1", movie=m, seq=2),
+    ]
+    facts = fold_batch(events).facts
+    assert {k: f.live for k, f in facts.items()} == {("u1", "e1"): False, ("u2", "e1"): True}
+    assert comparable(fold_batch(events).user_deltas()) == comparable(fold_events(events))
+
+
+def test_changed_credits_under_the_same_actors_are_not_mistaken_for_cached_ones():
+    """The credits cache is keyed by the actors string and confirmed by director and genres."""
+    a = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo, Cy", date="2025-01-02")
+    b = Movie(name="B", rating=2, genres=["Noir"], director="Dee", actors="Bo, Cy", date="2025-02-02")
+    events = [Event(event_type="ADD", user_id="u", entry_id=f"e{i}", movie=m, seq=i + 1)
+              for i, m in enumerate([a, b, a, b])]
+    affinities = fold_batch(events).user_deltas()["u"].affinities
+    assert {k: (x.count, x.sum_ratings) for k, x in affinities.items()} == {
+        ("director", "Ann"): (2, 8), ("director", "Dee"): (2, 4), ("actor", "Bo"): (4, 12),
+        ("actor", "Cy"): (4, 12), ("genre", "Drama"): (2, 8), ("genre", "Noir"): (2, 4)}

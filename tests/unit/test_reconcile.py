@@ -79,3 +79,18 @@ async def test_a_drifted_trend_fact_shows_in_the_trends_window(app):
     assert report.examples[0].differences == [f"trend {fact.entry_key}"]
     assert (await app.services.reconciler().run(repair=True)).repaired == 1
     assert (await app.services.reconciler().run()).clean
+
+
+async def test_a_user_who_emptied_the_diary_is_still_checked(app):
+    diary = app.services.diary()
+    for entry in (await app.storage.diary().page("u3", 10, 0))[0]:
+        await diary.delete("u3", entry.id)
+    await app.services.runner().drain()
+    assert (await app.services.reconciler().run()).users == 3  # u3 has no entries and is checked
+    state = await app.storage.stats().get("u3")
+    state.total_watched = 2  # drift on an empty diary
+    await app.storage.stats().replace(state)
+    report = await app.services.reconciler().run()
+    assert report.drift == 1 and report.examples[0].user_id == "u3"
+    await app.services.reconciler().run(repair=True)
+    assert (await app.storage.stats().get("u3")).total_watched == 0

@@ -1,14 +1,18 @@
 """The Spark runtime's glue that runs without Spark: the executor functions (on the memory
 backend, as a Python worker would run them) and the driver's jar lookup."""
 
+import asyncio
+import datetime as dt
 from collections import namedtuple
 
 import msgspec
 
 from cinematch.adapters.spark import executors
-from cinematch.adapters.spark.jobs import jar_paths
+from cinematch.adapters.spark.jobs import StreamJob, jar_paths
 from cinematch.domain import Event, Movie, encode_event
+from cinematch.domain.deltas import TrendFact
 from cinematch.settings import load_settings
+from cinematch.testing import wired
 
 Row = namedtuple("Row", "value partition offset")
 
@@ -63,3 +67,16 @@ def test_jar_paths_from_a_directory_or_a_list(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     assert jar_paths(str(tmp_path)) == [str(tmp_path / "a.jar"), str(tmp_path / "b.jar")]
     assert jar_paths("/x/one.jar, /y/two.jar") == ["/x/one.jar", "/y/two.jar"]
+
+
+async def test_the_stream_driver_prunes_aged_out_trend_facts_once_per_period(tmp_path):
+    # The driver builds its own container (system clock) on the embedded store.
+    today = dt.date.today()
+    store = wired("sqlite", data_dir=tmp_path).storage.trends()
+    await store.apply([TrendFact("u", k, d.isoformat(), "Film", ("Drama",), True, 1)
+                       for k, d in (("old", today - dt.timedelta(days=90)), ("new", today))])
+    job = StreamJob(load_settings(env={}, profile="spark", storage="sqlite", data_dir=str(tmp_path)))
+    assert await asyncio.to_thread(job.prune_trends_if_due) == 1
+    assert [f.entry_key for f in await store.facts()] == ["new"]
+    await store.apply([TrendFact("u", "old2", (today - dt.timedelta(days=90)).isoformat(), "Film", (), True, 1)])
+    assert await asyncio.to_thread(job.prune_trends_if_due) == 0  # not due for another hour

@@ -140,7 +140,9 @@ class DiaryStore(abc.ABC):
         """The last seq handed out for this user (0 for none)."""
 
     @abc.abstractmethod
-    async def user_ids(self) -> list[str]: ...
+    async def user_ids(self) -> list[str]:
+        """Every user who ever wrote to a diary, by id, including those who since emptied it
+        (reconcile checks that their statistics went back to zero)."""
 
 
 class EventPublisher(abc.ABC):

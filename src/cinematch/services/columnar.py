@@ -1,11 +1,12 @@
 """The batch fold, vectorised: a batch of events to one delta per document.
 
 Same meaning as folding `domain.deltas.apply_event` event by event (the tests
-check they agree), but the per-document sums are done by numpy: one Python
-pass turns each event into a few integer rows, then `bincount`/`unique` add the
-rows per user, per (user, month) and per (user, affinity key). What is left in
-Python per event is reading its fields; what is left per document is nothing
-until a caller materialises `UserDelta`s for the stores.
+check they agree), but the per-document sums are done by numpy: the events'
+fields are read column by column (`map` + `attrgetter`, at C speed) into
+integer arrays, then `bincount`/`unique` add the rows per user, per
+(user, month) and per (user, affinity key). No Python statement runs once per
+event on the common path; what is left per document is nothing until a caller
+materialises `UserDelta`s for the stores.
 
 This lives outside the domain because the domain imports only the standard
 library; it reuses the domain's profile cache, month and trend rules.
@@ -13,8 +14,11 @@ library; it reuses the domain's profile cache, month and trend rules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from operator import attrgetter, itemgetter
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import repeat
+from operator import and_, attrgetter, eq, itemgetter
 
 import numpy as np
 
@@ -23,24 +27,50 @@ from ..domain.deltas import (
 )
 from ..domain.events import Event
 
-# Affinity keys interned to integers; profile id -> array of key ids.
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside a batch.
+
+    Decoding and folding a batch allocate a few hundred thousand short-lived,
+    acyclic objects; each allocation burst triggers collections that rescan
+    everything alive (measured: a quarter of the fold's time). Reference
+    counting still frees everything; the collector runs after the batch.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+# Affinity keys interned to integers; the keys of every profile, flattened
+# (profile id p owns _flat[_offsets[p]:_offsets[p + 1]]).
 _key_ids: dict[AffKey, int] = {}
 _key_list: list[AffKey] = []
 _key_names: list[str] = []
-_profile_keys: list[np.ndarray] = []
+_flat: list[int] = []
+_offsets: list[int] = [0]
+_flat_arrays: list[np.ndarray] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
 
 
-def _keys_of_profiles(upto: int) -> None:
-    for pid in range(len(_profile_keys), upto):
-        ids = []
-        for key, name in _profiles[pid]:
-            kid = _key_ids.get(key)
-            if kid is None:
-                kid = _key_ids[key] = len(_key_list)
-                _key_list.append(key)
-                _key_names.append(name)
-            ids.append(kid)
-        _profile_keys.append(np.asarray(ids, dtype=np.int64))
+def _profile_keys() -> tuple[np.ndarray, np.ndarray]:
+    """(flat key ids, offsets) covering every profile known so far."""
+    if len(_offsets) <= len(_profiles):
+        for pid in range(len(_offsets) - 1, len(_profiles)):
+            for key, name in _profiles[pid]:
+                kid = _key_ids.get(key)
+                if kid is None:
+                    kid = _key_ids[key] = len(_key_list)
+                    _key_list.append(key)
+                    _key_names.append(name)
+                _flat.append(kid)
+            _offsets.append(len(_flat))
+        _flat_arrays[:] = [np.array(_flat, np.int64), np.array(_offsets, np.int64)]
+    return _flat_arrays[0], _flat_arrays[1]
 
 
 class BatchDelta:
@@ -60,31 +90,32 @@ class BatchDelta:
         self.months: list[str] = []
         self.aff: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (np.empty(0, np.int64),) * 4
         self._facts: dict[tuple[str, str], TrendFact] | None = None
-        self._fact_source: tuple | None = None
+        self._fact_rows: list[int] = []  # per touched entry, the row of its last event
+        self._fact_source: tuple = ()
 
     @property
     def documents(self) -> int:
         """Documents this batch updates: stats per user, affinity per (user, key), trend fact per entry."""
-        return len(self.users) + len(self.aff[0]) + (len(self._fact_source[0]) if self._fact_source else 0)
+        return len(self.users) + len(self.aff[0]) + len(self._fact_rows)
 
     @property
     def facts(self) -> dict[tuple[str, str], TrendFact]:
         """The trend fact of each entry the batch touched (built on first use)."""
         if self._facts is None:
             self._facts = {}
-            if self._fact_source is not None:
-                last, events, movies, hits, kinds, seqs, tz = self._fact_source
-                kinds = kinds.tolist()
+            if self._fact_rows:
+                user_ix, keys, events, movies, hits, kinds, seqs, tz = self._fact_source
                 days: dict[str | None, str] = {}
-                for (user_id, k), i in last.items():
-                    event, movie = events[i], movies[i]
-                    added_at = (movie.added_at or (event.previous.added_at if kinds[i] == UPDATE else None)
+                for i in self._fact_rows:
+                    event, movie, kind = events[i], movies[i], kinds[i]
+                    added_at = (movie.added_at or (event.previous.added_at if kind == UPDATE else None)
                                 or event.timestamp)
                     day = days.get(added_at)
                     if day is None:
                         day = days[added_at] = local_day(added_at, tz)
-                    self._facts[user_id, k] = TrendFact(user_id, k, day, movie.title or movie.name, hits[i][1],
-                                               kinds[i] != DELETE, seqs[i])
+                    user_id = self.users[user_ix[i]]
+                    self._facts[user_id, keys[i]] = TrendFact(user_id, keys[i], day, movie.title or movie.name,
+                                                              hits[i][1], kind != DELETE, seqs[i])
         return self._facts
 
     def user_deltas(self) -> dict[str, UserDelta]:
@@ -118,67 +149,121 @@ _user_id, _seq, _kind, _movie, _entry_id = (attrgetter(f) for f in ("user_id", "
 _rating, _old, _new, _duration, _date, _director, _actors, _genres = (attrgetter(f) for f in (
     "rating", "old_rating", "new_rating", "duration", "date", "director", "actors", "genres"))
 
-# (director, actors, genres tuple) -> (profile id, cleaned genres); same meaning as deltas._profile.
-_credits: dict[tuple, tuple[int, tuple[str, ...]]] = {}
+# actors -> (director, genres, (profile id, cleaned genres)): the actors string
+# alone almost always names the film's credits, and a str key hashes once per
+# string; the director and genres are compared to confirm (same meaning as
+# deltas._profile, which fills a miss).
+_credits: dict[str | None, tuple] = {}
+_MISS = (object(), object(), None)  # equal to no director and no genres
 
 
-def _profile_of(key: tuple) -> tuple[int, tuple[str, ...]]:
-    hit = _credits.get(key)
-    if hit is None:
+def _profiles_of(directors: list, actors: list, genres: list) -> list[tuple[int, tuple[str, ...]]]:
+    known = list(map(_credits.get, actors, repeat(_MISS)))
+    # Confirmed hits, compared column by column in C.
+    ok = list(map(and_, map(eq, directors, map(itemgetter(0), known)), map(eq, genres, map(itemgetter(1), known))))
+    hits = list(map(itemgetter(2), known))
+    if False in ok:
         if len(_credits) > 500_000:
             _credits.clear()
-        hit = _credits[key] = _profile(key[0], key[1], key[2])
-    return hit
+        for i in [i for i, good in enumerate(ok) if not good]:
+            d, a, g = directors[i], actors[i], genres[i]
+            hit = hits[i] = _profile(d, a, g)
+            _credits[a] = (d, g, hit)
+    return hits
+
+
+class _Ids(dict):
+    """Interns keys to 0, 1, 2… in order of first sight: `ids[key]` assigns the next one.
+    Only a new key runs Python code; a known one is a plain dict lookup in C."""
+
+    def __missing__(self, key):
+        value = self[key] = len(self)
+        return value
+
+
+_NO_DATE = -2
+
+
+class _MonthIds(dict):
+    """A date, or a timestamp, to the id of its month (its first 7 characters) in `months`;
+    no date is _NO_DATE (the caller looks at the event's timestamp instead), empty is -1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.months = _Ids()
+
+    def __missing__(self, when):
+        value = self[when] = _NO_DATE if when is None else self.months[when[:7]] if when else -1
+        return value
 
 
 def _ints(values) -> np.ndarray:
-    """None -> 0, as an int64 array."""
-    return np.array([v or 0 for v in values], np.int64)
+    """A column of optional ints as int64, None -> 0 (float64 turns None into NaN in C)."""
+    return np.nan_to_num(np.array(list(values), np.float64)).astype(np.int64)
+
+
+def _last_of_each_entry(events: Sequence[Event], keys: list, u_a: np.ndarray, rows: list[int]) -> list[int]:
+    """The row of the last event of each (user, entry key) among `rows`, in row order."""
+    row_keys = list(map(keys.__getitem__, rows)) if len(rows) < len(keys) else keys
+    last = dict(zip(row_keys, rows))  # a later row of the same key overwrites
+    if None in last or "" in last:
+        # Seed-era events carry no entry id; their key is built from name and date.
+        for i in [i for i, k in enumerate(keys) if not k]:
+            keys[i] = entry_key(events[i])
+        return _last_of_each_entry(events, keys, u_a, rows)
+    if len(last) == len(rows):
+        return rows  # every key once: nothing to pick, nothing shared between users
+    # Entry keys are per user: when two users share one, key by (user, entry) instead.
+    owner = np.fromiter(map(last.__getitem__, row_keys), np.int64, len(rows))
+    if (u_a[owner] != u_a[rows]).any():
+        last = dict(zip(zip(u_a[rows].tolist(), row_keys), rows))
+    return sorted(last.values())
 
 
 def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ) -> BatchDelta:
-    """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`.
+    """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`."""
+    with paused_gc():
+        return _fold(events, tz)
 
-    Fields are read column by column (`map` + `attrgetter` run at C speed);
-    only UPDATE events, which carry a second movie, take a Python loop.
-    """
+
+def _fold(events: Sequence[Event], tz: str) -> BatchDelta:
     n = len(events)
-    uids = list(map(_user_id, events))
-    users = list(dict.fromkeys(uids))
+    index = _Ids()
+    u_a = np.fromiter(map(index.__getitem__, map(_user_id, events)), np.int64, n)
+    users = list(index)
     out = BatchDelta(users)
     if not n:
         return out
-    index = {u: i for i, u in enumerate(users)}
     n_users = len(users)
-    u_a = np.fromiter(map(index.__getitem__, uids), np.int64, n)
     k_a = np.fromiter(map(_KINDS.__getitem__, map(_kind, events)), np.int64, n)
-    seqs = [s or 0 for s in map(_seq, events)]
-    seq_a = np.array(seqs, np.int64)
+    seq_a = _ints(map(_seq, events))
     movies = list(map(_movie, events))
-    keys = list(zip(map(_director, movies), map(_actors, movies),
-                    [tuple(g) if g else () for g in map(_genres, movies)]))
-    hits = list(map(_credits.get, keys))
-    for i in [i for i, h in enumerate(hits) if h is None]:
-        hits[i] = _profile_of(keys[i])
+    hits = _profiles_of(list(map(_director, movies)), list(map(_actors, movies)), list(map(_genres, movies)))
     p_a = np.fromiter(map(itemgetter(0), hits), np.int64, n)
     ur = k_a == UPDATE_RATING
-    r_a = np.where(ur, _ints(map(_new, movies)), _ints(map(_rating, movies)))
+    has_ur = bool(ur.any())
+    r_a = np.where(ur, _ints(map(_new, movies)), _ints(map(_rating, movies))) if has_ur else _ints(
+        map(_rating, movies))
     c_a = _COUNT_OF_KIND[k_a]
     d_a = _DIST_OF_KIND[k_a]
     t_a = np.where(ur, 0, _ints(map(_duration, movies)))
 
-    # Month of each entry: its watch date, else the event's timestamp.
-    months: dict[str, int] = {}
-    when = list(map(_date, movies))
-    for i in [i for i, w in enumerate(when) if not w]:
-        when[i] = events[i].timestamp
-    date_month = {w: months.setdefault(w[:7], len(months)) if w else -1 for w in dict.fromkeys(when)}
-    m_a = np.where(ur, -1, np.fromiter(map(date_month.__getitem__, when), np.int64, n))
+    # Month of each entry: its watch date, else the event's timestamp (validation
+    # rejects an empty date, so only None falls back).
+    month_of = _MonthIds()
+    months = month_of.months
+    m_a = np.fromiter(map(month_of.__getitem__, map(_date, movies)), np.int64, n)
+    if None in month_of:
+        for i in np.flatnonzero(m_a == _NO_DATE).tolist():
+            stamp = events[i].timestamp
+            m_a[i] = month_of[stamp] if stamp else -1
+    if has_ur:
+        m_a[ur] = -1
 
     # Second rows: the old rating of UPDATE_RATING, the previous movie of UPDATE.
     extra_u, extra_p, extra_c, extra_r, extra_d, extra_t, extra_m = ([] for _ in range(7))
-    ur_ix = np.flatnonzero(ur)
-    if len(ur_ix):
+    if has_ur:
+        ur_ix = np.flatnonzero(ur)
         extra_u.append(u_a[ur_ix])
         extra_p.append(p_a[ur_ix])
         extra_c.append(np.zeros(len(ur_ix), np.int64))
@@ -190,7 +275,7 @@ def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ) -> BatchDelta:
     if up_ix:
         prevs = [events[i].previous for i in up_ix]
         extra_u.append(u_a[up_ix])
-        extra_p.append(np.array([_profile_of((p.director, p.actors, tuple(p.genres or ())))[0] for p in prevs]))
+        extra_p.append(np.array([_profile(p.director, p.actors, p.genres)[0] for p in prevs], np.int64))
         extra_c.append(np.full(len(up_ix), -1, np.int64))
         extra_r.append(np.array([p.rating for p in prevs], np.int64))
         extra_d.append(np.full(len(up_ix), -1, np.int64))
@@ -198,20 +283,18 @@ def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ) -> BatchDelta:
         pm = []
         for i, p in zip(up_ix, prevs):
             w = p.date or events[i].timestamp
-            pm.append(months.setdefault(w[:7], len(months)) if w else -1)
+            pm.append(month_of[w] if w else -1)
         extra_m.append(np.array(pm, np.int64))
     if extra_u:
         u_a, p_a, c_a, r_a, d_a, t_a, m_a = (np.concatenate([a, *b]) for a, b in zip(
             (u_a, p_a, c_a, r_a, d_a, t_a, m_a), (extra_u, extra_p, extra_c, extra_r, extra_d, extra_t, extra_m)))
 
-    # Trend facts: the last event of each entry in the batch (events come in seq order).
-    fact_ix = np.flatnonzero(~ur).tolist()
-    entry_keys = list(map(_entry_id, events))
-    for i in [i for i in fact_ix if not entry_keys[i]]:
-        entry_keys[i] = entry_key(events[i])
-    # Entry keys are per user (seed-era keys are built from name and date).
-    last = dict(zip(zip(map(uids.__getitem__, fact_ix), map(entry_keys.__getitem__, fact_ix)), fact_ix))
-    out._fact_source = (last, events, movies, hits, k_a, seqs, tz)
+    # Trend facts: the last event of each (user, entry) in the batch (events come in seq order).
+    fact_ix = np.flatnonzero(~ur) if has_ur else np.arange(n)
+    if len(fact_ix):
+        entry_keys = list(map(_entry_id, events))
+        out._fact_rows = _last_of_each_entry(events, entry_keys, u_a[:n], fact_ix.tolist())
+        out._fact_source = (u_a[:n].tolist(), entry_keys, events, movies, hits, k_a.tolist(), seq_a.tolist(), tz)
 
     out.months = list(months)
     out.events = np.bincount(u_a[:n], minlength=n_users)
@@ -239,17 +322,19 @@ def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ) -> BatchDelta:
         out.monthly = (uniq[keep] // n_months, uniq[keep] % n_months, counts[keep])
 
     # Affinities: sum per (user, profile), then expand each profile to its keys and sum per (user, key).
-    _keys_of_profiles(len(_profiles))
-    n_prof = len(_profiles)
+    flat, offsets = _profile_keys()
+    n_prof = len(offsets) - 1
     uniq, inv = np.unique(u_a * n_prof + p_a, return_inverse=True)
     pc = np.bincount(inv, c_a).astype(np.int64)
     ps = np.bincount(inv, rating_sum).astype(np.int64)
     pair_u, pair_p = uniq // n_prof, uniq % n_prof
-    key_arrays = list(map(_profile_keys.__getitem__, pair_p.tolist()))
-    lens = np.fromiter(map(len, key_arrays), np.int64, len(key_arrays))
-    if lens.sum() == 0:
+    starts = offsets[pair_p]
+    lens = offsets[pair_p + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
         return out
-    keys_a = np.concatenate(key_arrays)
+    # Row j of pair q reads flat[starts[q] + j - (rows before q)].
+    keys_a = flat[np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)]
     rep_u = np.repeat(pair_u, lens)
     n_keys = len(_key_list)
     uniq2, inv2 = np.unique(rep_u * n_keys + keys_a, return_inverse=True)

@@ -22,7 +22,7 @@ from ..domain.ports import (
     StatsStore, StatsWrite, TrendStore,
 )
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
-from .columnar import fold_batch
+from .columnar import fold_batch, paused_gc
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +35,18 @@ class Report(msgspec.Struct):
 
 
 def decode_records(records: Sequence[Record], now: str) -> tuple[list[Event], list[DeadLetter]]:
+    """Decode and validate a batch; what fails becomes a dead letter with its reason."""
     events: list[Event] = []
     dead: list[DeadLetter] = []
-    for record in records:
-        try:
-            events.append(decode_event(record.payload))
-        except InvalidEvent as exc:
-            dead.append(DeadLetter(
-                payload=record.payload.decode("utf-8", "replace"), reason=exc.reason,
-                partition=record.partition, position=record.position, at=now,
-            ))
+    with paused_gc():
+        for record in records:
+            try:
+                events.append(decode_event(record.payload))
+            except InvalidEvent as exc:
+                dead.append(DeadLetter(
+                    payload=record.payload.decode("utf-8", "replace"), reason=exc.reason,
+                    partition=record.partition, position=record.position, at=now,
+                ))
     return events, dead
 
 

@@ -7,15 +7,17 @@ import logging
 
 from ..domain.ports import EventSource
 from .projection import Projector, Report
+from .retention import TrendRetention
 
 log = logging.getLogger(__name__)
 
 
 class ProjectionRunner:
     def __init__(self, source: EventSource, projector: Projector, *, batch_size: int = 5000,
-                 poll_timeout: float = 0.5) -> None:
+                 poll_timeout: float = 0.5, retention: TrendRetention | None = None) -> None:
         self.source = source
         self.projector = projector
+        self.retention = retention
         self.batch_size = batch_size
         self.poll_timeout = poll_timeout
         self.totals = Report()
@@ -32,7 +34,17 @@ class ProjectionRunner:
         self.totals.events += report.events
         self.totals.applied += report.applied
         self.totals.dead_letters += report.dead_letters
+        await self._prune()
         return len(records)
+
+    async def _prune(self) -> None:
+        if self.retention is None:
+            return
+        try:
+            if n := await self.retention.prune_if_due():
+                log.info("pruned %d trend facts older than the window", n)
+        except Exception:  # noqa: BLE001 - aged-out facts do not count; the next prune retries
+            log.exception("pruning trend facts failed")
 
     async def drain(self) -> int:
         """Process until the source has nothing more right now."""

@@ -115,7 +115,7 @@ class SqliteDiaryStore(DiaryStore):
         return rows[0][0] if rows else 0
 
     async def user_ids(self) -> list[str]:
-        return [r[0] for r in self.db.query("SELECT DISTINCT user_id FROM diary ORDER BY user_id")]
+        return [r[0] for r in self.db.query("SELECT user_id FROM user_seq WHERE seq > 0 ORDER BY user_id")]
 
 
 class SqliteEventSource(EventSource):

@@ -82,7 +82,7 @@ class MemoryDiaryStore(DiaryStore):
         return self.seqs.get(user_id, 0)
 
     async def user_ids(self) -> list[str]:
-        return sorted(u for u, d in self.entries.items() if d)
+        return sorted(u for u, seq in self.seqs.items() if seq)
 
 
 def search_rank(movie: CatalogMovie, q: str) -> int | None:

@@ -206,7 +206,7 @@ class MongoDiaryStore(DiaryStore):
         return (await self._doc(user_id, {"seq": 1})).get("seq", 0)
 
     async def user_ids(self) -> list[str]:
-        return sorted([d["_id"] async for d in self.col.find({"n": {"$gt": 0}}, {"_id": 1})])
+        return sorted([d["_id"] async for d in self.col.find({"seq": {"$gt": 0}}, {"_id": 1})])
 
     # --- the outbox side, used by the relay (which never writes `diaries`) ---------
     async def signals(self, limit: int) -> list[dict]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import msgspec
 
-from ...domain.events import InvalidEvent, decode_event
+from ...services.projection import decode_records
 from ...domain.ports import Record
 from ...services.reconcile import Window
 from ...settings import Settings
@@ -49,12 +49,7 @@ def project_stats(conf: dict, rows: Iterable) -> Iterator[dict]:
 def project_trends(conf: dict, rows: Iterable) -> Iterator[dict]:
     """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
     stream 1 records them as dead letters, once."""
-    events = []
-    for record in _records(rows):
-        try:
-            events.append(decode_event(record.payload))
-        except InvalidEvent:
-            pass
+    events, _ = decode_records(_records(rows), "")
     if events:
         report = _run(conf, lambda c: c.services.trends_projector().apply_events(events))
         yield msgspec.to_builtins(report)

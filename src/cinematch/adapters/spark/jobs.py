@@ -120,13 +120,14 @@ def _stats_batch(conf: dict, df, batch_id: int) -> None:
         log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
 
 
-def _trends_batch(conf: dict, partitions: int, df, batch_id: int) -> None:
+def _trends_batch(conf: dict, partitions: int, after, df, batch_id: int) -> None:
     # All of a user's facts in one task, in seq order: one write per fact document.
     rows = (df.repartition(partitions, "user_id").sortWithinPartitions("user_id", "seq", "partition", "offset")
             .select("value", "partition", "offset"))
     reports = rows.rdd.mapPartitions(partial(executors.project_trends, conf)).collect()
     if reports:
         log.info("global-trends batch %s: %s", batch_id, _sum_reports(reports))
+    after()
 
 
 class StreamJob:
@@ -141,6 +142,23 @@ class StreamJob:
         # --once gives up after a few failed attempts; the long-running job never does.
         self.max_failures = max_failures if max_failures is not None else (5 if once else None)
         self.spark = None
+        self._next_prune = 0.0
+
+    def prune_trends_if_due(self) -> int:
+        """After a trends batch, on the driver: delete the facts that left the window,
+        at most once every `trends_prune_every_seconds` (services/retention.py)."""
+        every = self.settings.trends_prune_every_seconds
+        if every <= 0 or time.monotonic() < self._next_prune:
+            return 0
+        self._next_prune = time.monotonic() + every
+        try:
+            n = on_driver(self.settings, lambda c: c.services.trend_retention().prune())
+        except Exception:  # noqa: BLE001 - aged-out facts do not count; the next prune retries
+            log.exception("pruning trend facts failed")
+            return 0
+        if n:
+            log.info("pruned %d trend facts older than the window", n)
+        return n
 
     @property
     def checkpoint(self) -> str:
@@ -210,7 +228,7 @@ class StreamJob:
         partitions = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
         trends = (events.writeStream
                   .queryName(TRENDS_QUERY)
-                  .foreachBatch(partial(_trends_batch, conf, partitions))
+                  .foreachBatch(partial(_trends_batch, conf, partitions, self.prune_trends_if_due))
                   .option("checkpointLocation", f"{self.checkpoint}/{TRENDS_QUERY}")
                   .trigger(**self._trigger(s.spark_trends_trigger_seconds))
                   .start())
