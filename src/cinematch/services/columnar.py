@@ -154,7 +154,7 @@ _rating, _old, _new, _duration, _date, _director, _actors, _genres = (attrgetter
 # string; the director and genres are compared to confirm (same meaning as
 # deltas._profile, which fills a miss).
 _credits: dict[str | None, tuple] = {}
-_MISS = (object(), object(), None)  # equal to no director and no genres
+_MISS = (object(), object(), None)  # equal to no director and no genres: a miss
 
 
 def _profiles_of(directors: list, actors: list, genres: list) -> list[tuple[int, tuple[str, ...]]]:
