@@ -122,11 +122,16 @@ def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
 
 
 def process_env(container: Application, **extra: str) -> dict[str, str]:
-    """Environment for a `cinematch worker`/`relay` child process wired like `container`."""
+    """Environment for a `cinematch worker`/`relay` child process wired like `container`.
+
+    The child keeps its trend facts: the diaries are written at the container's fixed clock
+    (2025), which the child's real clock would prune as aged out, and the tests compare every
+    fact with the recompute. Pruning has its own tests (tests/unit/test_retention.py)."""
     cfg = container.config
     return {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
             "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
-            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": cfg.data_dir(), **extra}
+            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": cfg.data_dir(),
+            "CINEMATCH_TRENDS_PRUNE_EVERY_SECONDS": "0", **extra}
 
 
 async def drop_database(container: Application) -> None:

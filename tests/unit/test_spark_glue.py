@@ -1,11 +1,12 @@
 """The Spark runtime's glue that runs without Spark: the executor functions (on the memory
-backend, as a Python worker would run them) and the driver's jar lookup."""
+backend, fed Arrow record batches as mapInArrow hands them over) and the driver's jar lookup."""
 
 import asyncio
 import datetime as dt
 from collections import namedtuple
 
 import msgspec
+import pyarrow as pa
 
 from cinematch.adapters.spark import executors
 from cinematch.adapters.spark.jobs import StreamJob, jar_paths
@@ -27,6 +28,18 @@ def rows(user: str, n: int, start: int = 1) -> list[Row]:
     return out
 
 
+def arrow(rows: list[Row], size: int = 4) -> list[pa.RecordBatch]:
+    """The rows as mapInArrow hands them to a task: record batches of at most `size` rows."""
+    return [pa.RecordBatch.from_pydict({"value": [bytes(r.value) for r in rows[i:i + size]],
+                                        "partition": [r.partition for r in rows[i:i + size]],
+                                        "offset": [r.offset for r in rows[i:i + size]]})
+            for i in range(0, len(rows), size)]
+
+
+def reports(batches) -> list[dict]:
+    return [row for b in batches for row in b.to_pylist()]
+
+
 def conf(**overrides) -> dict:
     return msgspec.to_builtins(load_settings(env={}, storage="memory", profile="spark", **overrides))
 
@@ -34,12 +47,12 @@ def conf(**overrides) -> dict:
 def test_a_replayed_micro_batch_changes_nothing_in_the_worker():
     c = conf(data_dir="replay")
     batch = rows("ann", 5) + [Row(bytearray(b"not json"), 0, 99)]
-    first = list(executors.project_stats(c, iter(batch)))
+    first = reports(executors.project_stats(c, iter(arrow(batch))))
     assert first == [{"events": 6, "applied": 5, "dead_letters": 1, "users": 1}]
     # foreachBatch is at-least-once: the same batch again, then a longer one overlapping it.
-    again = list(executors.project_stats(c, iter(batch)))
+    again = reports(executors.project_stats(c, iter(arrow(batch))))
     assert again[0]["applied"] == 0
-    later = list(executors.project_stats(c, iter(rows("ann", 8))))
+    later = reports(executors.project_stats(c, iter(arrow(rows("ann", 8)))))
     assert later[0]["applied"] == 3
     _, container = next(v for k, v in executors._runtimes.items() if '"replay"' in k)
     stats = container.storage.stats().docs["ann"]
@@ -49,7 +62,7 @@ def test_a_replayed_micro_batch_changes_nothing_in_the_worker():
 
 def test_the_trends_worker_writes_only_facts_and_skips_malformed_messages():
     c = conf(data_dir="trends")
-    out = list(executors.project_trends(c, iter(rows("bo", 3) + [Row(bytearray(b"{}"), 0, 9)])))
+    out = reports(executors.project_trends(c, iter(arrow(rows("bo", 3) + [Row(bytearray(b"{}"), 0, 9)]))))
     assert out == [{"events": 3, "applied": 3, "dead_letters": 0, "users": 1}]
     _, container = next(v for k, v in executors._runtimes.items() if '"trends"' in k)
     assert len(container.storage.trends().docs) == 3

@@ -1,5 +1,7 @@
 """What the Spark executors run: the projector of the core on MongoDB, one partition at a time.
 
+The streaming queries hand each partition over with `mapInArrow`: the Kafka rows arrive as
+Arrow record batches (columns, not one pickled row at a time) and the report goes back as one.
 Each Python worker keeps one event loop and one wired container (and so one MongoDB client)
 per configuration, reused across tasks and micro-batches. The stores are the async ones
 every other runtime uses; a second, synchronous copy of them would be code to keep in step.
@@ -33,26 +35,39 @@ def _run(conf: dict, work):
     return loop.run_until_complete(work(container))
 
 
-def _records(rows: Iterable) -> list[Record]:
-    return [Record(payload=bytes(r.value), position=r.offset, partition=r.partition) for r in rows]
+# The Arrow schema of what a projection task returns (jobs.REPORT_DDL on the driver).
+REPORT_FIELDS = ("events", "applied", "dead_letters", "users")
 
 
-def project_stats(conf: dict, rows: Iterable) -> Iterator[dict]:
+def _records(batches: Iterable) -> list[Record]:
+    """Kafka rows (value, partition, offset) from Arrow record batches."""
+    out: list[Record] = []
+    for batch in batches:
+        values, partitions, offsets = (batch.column(name).to_pylist() for name in ("value", "partition", "offset"))
+        out += [Record(payload=v, position=o, partition=p) for v, p, o in zip(values, partitions, offsets)]
+    return out
+
+
+def _report(report) -> Iterator:
+    import pyarrow as pa
+    yield pa.RecordBatch.from_pylist([msgspec.to_builtins(report)],
+                                     schema=pa.schema([(f, pa.int64()) for f in REPORT_FIELDS]))
+
+
+def project_stats(conf: dict, batches: Iterable) -> Iterator:
     """Stream 1: statistics and affinities of the users in this partition, guarded by seq;
     malformed messages go to the dead letters."""
-    records = _records(rows)
+    records = _records(batches)
     if records:
-        report = _run(conf, lambda c: c.services.stats_projector().apply_records(records))
-        yield msgspec.to_builtins(report)
+        yield from _report(_run(conf, lambda c: c.services.stats_projector().apply_records(records)))
 
 
-def project_trends(conf: dict, rows: Iterable) -> Iterator[dict]:
+def project_trends(conf: dict, batches: Iterable) -> Iterator:
     """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
     stream 1 records them as dead letters, once."""
-    events, _ = decode_records(_records(rows), "")
+    events, _ = decode_records(_records(batches), "")
     if events:
-        report = _run(conf, lambda c: c.services.trends_projector().apply_events(events))
-        yield msgspec.to_builtins(report)
+        yield from _report(_run(conf, lambda c: c.services.trends_projector().apply_events(events)))
 
 
 def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:

@@ -114,8 +114,18 @@ def _sum_reports(reports: list[dict]) -> dict:
     return total
 
 
+# What a projection task returns: executors.REPORT_FIELDS as a Spark schema.
+REPORT_DDL = ", ".join(f"{f} long" for f in executors.REPORT_FIELDS)
+
+
+def _project(df, work) -> list[dict]:
+    """Each partition of `df` to `work(conf, arrow batches)` on the executors (mapInArrow:
+    columns, not pickled rows); the tasks' reports."""
+    return [r.asDict() for r in df.mapInArrow(work, REPORT_DDL).collect()]
+
+
 def _stats_batch(conf: dict, df, batch_id: int) -> None:
-    reports = df.rdd.mapPartitions(partial(executors.project_stats, conf)).collect()
+    reports = _project(df, partial(executors.project_stats, conf))
     if reports:
         log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
 
@@ -124,7 +134,7 @@ def _trends_batch(conf: dict, partitions: int, after, df, batch_id: int) -> None
     # All of a user's facts in one task, in seq order: one write per fact document.
     rows = (df.repartition(partitions, "user_id").sortWithinPartitions("user_id", "seq", "partition", "offset")
             .select("value", "partition", "offset"))
-    reports = rows.rdd.mapPartitions(partial(executors.project_trends, conf)).collect()
+    reports = _project(rows, partial(executors.project_trends, conf))
     if reports:
         log.info("global-trends batch %s: %s", batch_id, _sum_reports(reports))
     after()
