@@ -115,3 +115,15 @@ def test_changed_credits_under_the_same_actors_are_not_mistaken_for_cached_ones(
     assert {k: (x.count, x.sum_ratings) for k, x in affinities.items()} == {
         ("director", "Ann"): (2, 8), ("director", "Dee"): (2, 4), ("actor", "Bo"): (4, 12),
         ("actor", "Cy"): (4, 12), ("genre", "Drama"): (2, 8), ("genre", "Noir"): (2, 4)}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_fold_without_affinities_or_facts_leaves_only_those_out(seed):
+    """The Spark runtime's statistics query owns no trend facts, its trends query no affinities."""
+    events = random_events(seed)
+    full = comparable(fold_batch(events).user_deltas())
+    for kwargs, dropped in (({"affinities": False}, 5), ({"facts": False}, 6)):
+        part = comparable(fold_batch(events, **kwargs).user_deltas())
+        assert all(not row[dropped] for row in part.values())
+        assert {u: row[:dropped] + row[dropped + 1:] for u, row in part.items()} == {
+            u: row[:dropped] + row[dropped + 1:] for u, row in full.items()}

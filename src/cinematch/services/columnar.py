@@ -220,13 +220,17 @@ def _last_of_each_entry(events: Sequence[Event], keys: list, u_a: np.ndarray, ro
     return sorted(last.values())
 
 
-def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ) -> BatchDelta:
-    """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`."""
+def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, affinities: bool = True,
+               facts: bool = True) -> BatchDelta:
+    """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`.
+
+    `affinities=False` / `facts=False` leave those out (empty), for a projector that does not
+    own them: the Spark runtime's statistics and trends queries each own a part."""
     with paused_gc():
-        return _fold(events, tz)
+        return _fold(events, tz, affinities, facts)
 
 
-def _fold(events: Sequence[Event], tz: str) -> BatchDelta:
+def _fold(events: Sequence[Event], tz: str, affinities: bool = True, facts: bool = True) -> BatchDelta:
     n = len(events)
     index = _Ids()
     u_a = np.fromiter(map(index.__getitem__, map(_user_id, events)), np.int64, n)
@@ -291,7 +295,7 @@ def _fold(events: Sequence[Event], tz: str) -> BatchDelta:
 
     # Trend facts: the last event of each (user, entry) in the batch (events come in seq order).
     fact_ix = np.flatnonzero(~ur) if has_ur else np.arange(n)
-    if len(fact_ix):
+    if facts and len(fact_ix):
         entry_keys = list(map(_entry_id, events))
         out._fact_rows = _last_of_each_entry(events, entry_keys, u_a[:n], fact_ix.tolist())
         out._fact_source = (u_a[:n].tolist(), entry_keys, events, movies, hits, k_a.tolist(), seq_a.tolist(), tz)
@@ -321,6 +325,8 @@ def _fold(events: Sequence[Event], tz: str) -> BatchDelta:
         keep = counts != 0
         out.monthly = (uniq[keep] // n_months, uniq[keep] % n_months, counts[keep])
 
+    if not affinities:
+        return out
     # Affinities: sum per (user, profile), then expand each profile to its keys and sum per (user, key).
     flat, offsets = _profile_keys()
     n_prof = len(offsets) - 1

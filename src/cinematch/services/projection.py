@@ -161,7 +161,8 @@ class Projector:
         if not by_user:
             return 0
         # Fast path: nothing of this batch is stored yet (checked against the hwms below).
-        deltas = fold_batch([e for evs in by_user.values() for e in evs], self.tz).user_deltas()
+        deltas = fold_batch([e for evs in by_user.values() for e in evs], self.tz,
+                            affinities=self.affinities is not None, facts=self.trends is not None).user_deltas()
         stats_hwms = await self.stats.hwms(list(deltas)) if self.stats else {}
         aff_ids = ({(u, key): affinity_id(u, *key) for u, d in deltas.items() for key in d.affinities}
                    if self.affinities else {})
