@@ -51,6 +51,25 @@ async def test_a_batch_applied_twice_changes_nothing(app):
     assert await recompute_matches(app, ["u1"]) == []
 
 
+async def test_a_batch_mixing_a_replayed_user_and_new_users(app):
+    # The batch is folded as a whole; only the user whose documents already hold part
+    # of it is folded again event by event, the others are written from the batch.
+    diary, runner = app.services.diary(), app.services.runner()
+    for i in range(3):
+        await diary.add("u1", NewEntry(name="Inception", rating=1 + i, date=f"2025-01-0{i + 1}"))
+    projector = app.services.projector()
+    await projector.apply_records(await runner.source.poll(100, 0))
+    await diary.add("u1", NewEntry(name="Amélie", rating=5, date="2025-03-01"))
+    await diary.add("u2", NewEntry(name="Inception", rating=2, date="2025-03-02"))
+    await diary.add("u3", NewEntry(name="Amélie", rating=4, date="2025-03-03"))
+    await runner.source.rewind()  # the crashed worker resumes from the start: u1's first three again
+    report = await projector.apply_records(await runner.source.poll(100, 0))
+    assert report.users == 3
+    assert await recompute_matches(app, ["u1", "u2", "u3"]) == []
+    stats = app.storage.stats()
+    assert [(await stats.get(u)).total_watched for u in ("u1", "u2", "u3")] == [4, 1, 1]
+
+
 async def test_duplicated_event_ids_apply_once(app):
     diary, runner = app.services.diary(), app.services.runner()
     await diary.add("u1", NewEntry(name="Inception", rating=4))

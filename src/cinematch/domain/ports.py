@@ -70,7 +70,7 @@ class StatsWrite(msgspec.Struct):
     updated_at: str = ""
 
 
-class AffinityWrite(msgspec.Struct):
+class AffinityWrite(msgspec.Struct, gc=False):  # strings and ints only: nothing to collect
     id: str
     user_id: str
     type: str

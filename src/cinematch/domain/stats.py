@@ -31,7 +31,7 @@ class StatsState(msgspec.Struct, omit_defaults=False):
     updated_at: str | None = None
 
 
-class AffinityState(msgspec.Struct, omit_defaults=False):
+class AffinityState(msgspec.Struct, omit_defaults=False, gc=False):  # strings and ints only
     """One stored `user_affinities` document; count 0 is kept as a tombstone."""
 
     id: str
@@ -50,7 +50,12 @@ class AffinityState(msgspec.Struct, omit_defaults=False):
 
 
 def affinity_id(user_id: str, kind: str, key: str) -> str:
-    return f"{user_id}_{kind}_{key}"
+    return user_id + affinity_id_suffix(kind, key)
+
+
+def affinity_id_suffix(kind: str, key: str) -> str:
+    """What follows the user id in an affinity document's id (a batch appends it to many users)."""
+    return f"_{kind}_{key}"
 
 
 def apply_stats_delta(state: StatsState, delta: StatsDelta) -> StatsState:

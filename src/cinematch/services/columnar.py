@@ -18,7 +18,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
-from operator import and_, attrgetter, eq, itemgetter
+from operator import add, and_, attrgetter, eq, itemgetter
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from ..domain.deltas import (
     DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, _profile, _profiles, entry_key, local_day,
 )
 from ..domain.events import Event
+from ..domain.stats import affinity_id_suffix
 
 
 @contextmanager
@@ -52,6 +53,7 @@ def paused_gc() -> Iterator[None]:
 _key_ids: dict[AffKey, int] = {}
 _key_list: list[AffKey] = []
 _key_names: list[str] = []
+_key_suffixes: list[str] = []  # what follows the user in the affinity document id of each key
 _flat: list[int] = []
 _offsets: list[int] = [0]
 _flat_arrays: list[np.ndarray] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
@@ -84,8 +86,9 @@ class BatchDelta:
         self.watch_time = np.zeros(n, np.int64)
         self.dist = np.zeros((n, 5), np.int64)
         self.events = np.zeros(n, np.int64)
-        self.first_seq: list[int | None] = [None] * n
-        self.last_seq: list[int | None] = [None] * n
+        self.first_seq = np.zeros(n, np.int64)  # per user, its lowest / highest seq in the batch; 0: none
+        self.last_seq = np.zeros(n, np.int64)
+        self.ordered = True  # each user's seqs strictly increase in batch order (no repeats)
         self.monthly: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.empty(0, np.int64),) * 3  # user, month, n
         self.months: list[str] = []
         self.aff: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (np.empty(0, np.int64),) * 4
@@ -118,22 +121,44 @@ class BatchDelta:
                                                               hits[i][1], kind != DELETE, seqs[i])
         return self._facts
 
+    def monthly_by_user(self) -> list[dict[str, int]]:
+        """Per user, "YYYY-MM" -> change of the diary count (months at zero left out)."""
+        out: list[dict[str, int]] = [{} for _ in self.users]
+        mu, mm, mn = self.monthly
+        months = self.months
+        for u, m, n in zip(mu.tolist(), mm.tolist(), mn.tolist()):
+            out[u][months[m]] = n
+        return out
+
+    def affinity_rows(self) -> tuple[list[int], list[AffKey], list[str], list[int], list[int]]:
+        """The rows of `aff` as lists: user index, key (type, name key), display name, count, sum of ratings."""
+        au, ak, ac, asum = self.aff
+        keys = ak.tolist()
+        return (au.tolist(), list(map(_key_list.__getitem__, keys)), list(map(_key_names.__getitem__, keys)),
+                ac.tolist(), asum.tolist())
+
+    def affinity_ids(self) -> list[str]:
+        """The document id of each row of `aff` (`stats.affinity_id`, concatenated in C)."""
+        if len(_key_suffixes) < len(_key_list):
+            _key_suffixes.extend(affinity_id_suffix(*key) for key in _key_list[len(_key_suffixes):])
+        au, ak = self.aff[0], self.aff[1]
+        return list(map(add, map(self.users.__getitem__, au.tolist()), map(_key_suffixes.__getitem__, ak.tolist())))
+
     def user_deltas(self) -> dict[str, UserDelta]:
-        """Materialise one `UserDelta` per user (the stores' write input)."""
+        """Materialise one `UserDelta` per user (the object form of the fold)."""
         out: dict[str, UserDelta] = {}
+        monthly = self.monthly_by_user()
         for i, user_id in enumerate(self.users):
             d = out[user_id] = UserDelta(user_id)
             s = d.stats
             s.total, s.sum_ratings, s.watch_time = int(self.total[i]), int(self.sum_ratings[i]), int(self.watch_time[i])
             s.dist = [int(x) for x in self.dist[i]]
-            d.first_seq, d.last_seq, d.events = self.first_seq[i], self.last_seq[i], int(self.events[i])
+            s.monthly = monthly[i]
+            d.first_seq, d.last_seq = int(self.first_seq[i]) or None, int(self.last_seq[i]) or None
+            d.events = int(self.events[i])
             d._aff = {}
-        mu, mm, mn = self.monthly
-        for u, m, n in zip(mu.tolist(), mm.tolist(), mn.tolist()):
-            out[self.users[u]].stats.monthly[self.months[m]] = n
-        au, ak, ac, asum = self.aff
-        for u, k, c, sr in zip(au.tolist(), ak.tolist(), ac.tolist(), asum.tolist()):
-            out[self.users[u]]._aff[_key_list[k]] = AffinityDelta(_key_names[k], c, sr)  # type: ignore[index]
+        for u, key, name, c, sr in zip(*self.affinity_rows()):
+            out[self.users[u]]._aff[key] = AffinityDelta(name, c, sr)  # type: ignore[index]
         for fact in self.facts.values():
             out[fact.user_id].trends[fact.entry_key] = fact
         return out
@@ -204,25 +229,21 @@ def _ints(values) -> np.ndarray:
 
 def _last_of_each_entry(events: Sequence[Event], keys: list, u_a: np.ndarray, rows: list[int]) -> list[int]:
     """The row of the last event of each (user, entry key) among `rows`, in row order."""
-    row_keys = list(map(keys.__getitem__, rows)) if len(rows) < len(keys) else keys
-    last = dict(zip(row_keys, rows))  # a later row of the same key overwrites
-    if None in last or "" in last:
+    if None in keys or "" in keys:
         # Seed-era events carry no entry id; their key is built from name and date.
         for i in [i for i, k in enumerate(keys) if not k]:
             keys[i] = entry_key(events[i])
-        return _last_of_each_entry(events, keys, u_a, rows)
-    if len(last) == len(rows):
-        return rows  # every key once: nothing to pick, nothing shared between users
-    # Entry keys are per user: when two users share one, key by (user, entry) instead.
-    owner = np.fromiter(map(last.__getitem__, row_keys), np.int64, len(rows))
-    if (u_a[owner] != u_a[rows]).any():
-        last = dict(zip(zip(u_a[rows].tolist(), row_keys), rows))
-    return sorted(last.values())
+    ids = _Ids()  # entry keys are per user: a key is (user, entry), as one integer
+    e_a = np.fromiter(map(ids.__getitem__, keys), np.int64, len(keys))
+    r = np.asarray(rows, np.int64)[::-1]
+    _, first_from_end = np.unique(u_a[r] * len(ids) + e_a[r], return_index=True)
+    return np.sort(r[first_from_end]).tolist()
 
 
 def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, affinities: bool = True,
                facts: bool = True) -> BatchDelta:
     """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`.
+    Its `ordered` says whether they were (when not, the caller orders them and folds again).
 
     `affinities=False` / `facts=False` leave those out (empty), for a projector that does not
     own them: the Spark runtime's statistics and trends queries each own a part."""
@@ -303,13 +324,16 @@ def _fold(events: Sequence[Event], tz: str, affinities: bool = True, facts: bool
     out.months = list(months)
     out.events = np.bincount(u_a[:n], minlength=n_users)
     if seq_a.any():
+        with_seq = seq_a > 0  # validation rejects seq < 1: 0 is an event without one
+        su, ss = u_a[:n][with_seq], seq_a[with_seq]
         first = np.full(n_users, np.iinfo(np.int64).max)
-        last_seq = np.zeros(n_users, np.int64)
-        np.minimum.at(first, u_a[:n][seq_a > 0], seq_a[seq_a > 0])
-        np.maximum.at(last_seq, u_a[:n], seq_a)
-        has = (last_seq > 0).tolist()
-        out.first_seq = [f if h else None for f, h in zip(first.tolist(), has)]
-        out.last_seq = [x if h else None for x, h in zip(last_seq.tolist(), has)]
+        np.minimum.at(first, su, ss)
+        np.maximum.at(out.last_seq, su, ss)
+        out.first_seq = np.where(out.last_seq > 0, first, 0)
+        # In order when, users kept apart in batch order, each next seq of a user is higher.
+        by_user = np.argsort(su, kind="stable")
+        su, ss = su[by_user], ss[by_user]
+        out.ordered = bool(np.all((su[1:] != su[:-1]) | (ss[1:] > ss[:-1])))
 
     rating_sum = r_a * d_a  # ADD/DELETE/UPDATE rows: d == c; UPDATE_RATING rows move sums only
     out.total = np.bincount(u_a, c_a, n_users).astype(np.int64)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from itertools import repeat
+from operator import attrgetter
 
 import msgspec
+import numpy as np
 
 from ..domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
 from ..domain.events import Event, InvalidEvent, decode_event
@@ -22,9 +25,10 @@ from ..domain.ports import (
     StatsStore, StatsWrite, TrendStore,
 )
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
-from .columnar import fold_batch, paused_gc
+from .columnar import BatchDelta, fold_batch, paused_gc
 
 log = logging.getLogger(__name__)
+_event_type = attrgetter("event_type")
 
 
 class Report(msgspec.Struct):
@@ -91,6 +95,29 @@ def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], las
     return writes
 
 
+def batch_stats_writes(batch: BatchDelta, fresh: list[bool], hwms: np.ndarray, now: str) -> list[StatsWrite]:
+    """`stats_write` for every user of a folded batch marked fresh, straight from its arrays."""
+    new_hwms = np.maximum(batch.last_seq, hwms).tolist()
+    return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, sum_ratings=sr, watch_time=wt, dist=d,
+                       monthly=m, updated_at=now)
+            for u, ok, h, nh, t, sr, wt, d, m in zip(
+                batch.users, fresh, hwms.tolist(), new_hwms, batch.total.tolist(), batch.sum_ratings.tolist(),
+                batch.watch_time.tolist(), batch.dist.tolist(), batch.monthly_by_user()) if ok]
+
+
+def batch_affinity_writes(batch: BatchDelta, fresh: list[bool], ids: list[str], hwms: np.ndarray,
+                          now: str) -> list[AffinityWrite]:
+    """`affinity_writes` for every user of a folded batch marked fresh: one write per row of
+    `batch.aff` that moves something, `ids` and `hwms` being the rows' document ids and marks."""
+    au, keys, names, counts, sums = batch.affinity_rows()
+    users = batch.users
+    new_hwms = np.maximum(batch.last_seq[batch.aff[0]], hwms).tolist()
+    return [AffinityWrite(id=i, user_id=users[u], type=k[0], name_key=k[1], name=name, count=c, sum_ratings=sr,
+                          expected_hwm=h, new_hwm=nh, updated_at=now)
+            for i, u, k, name, c, sr, h, nh in zip(ids, au, keys, names, counts, sums, hwms.tolist(), new_hwms)
+            if (c or sr) and fresh[u]]
+
+
 class Projector:
     """Folds events into the projections it owns.
 
@@ -125,10 +152,15 @@ class Projector:
 
     async def apply_events(self, events: Sequence[Event]) -> Report:
         now = self.clock.now().isoformat()
+        if "RECALCULATE" not in map(_event_type, events):
+            batch = self._fold(events)
+            if batch.ordered:  # the common case: straight to the writes
+                applied = await self._incremental(events, batch, now)
+                return Report(events=len(events), applied=applied, users=len(batch.users))
         by_user: dict[str, list[Event]] = {}
         for event in events:
             by_user.setdefault(event.user_id, []).append(event)
-        incremental: dict[str, list[Event]] = {}
+        incremental: list[Event] = []
         recalculations: dict[str, list[Event]] = {}
         for user_id, user_events in by_user.items():
             user_events = order_user_events(user_events)
@@ -136,12 +168,15 @@ class Projector:
             if last_recalc >= 0:
                 recalculations[user_id] = user_events[last_recalc + 1:]
             else:
-                incremental[user_id] = user_events
-        applied = await self._incremental(incremental, now)
+                incremental += user_events
+        applied = await self._incremental(incremental, self._fold(incremental), now) if incremental else 0
         for user_id, tail in recalculations.items():
             await self.recalculate(user_id, tail, now)
             applied += len(tail) + 1
         return Report(events=len(events), applied=applied, users=len(by_user))
+
+    def _fold(self, events: Sequence[Event]) -> BatchDelta:
+        return fold_batch(events, self.tz, affinities=self.affinities is not None, facts=self.trends is not None)
 
     def _guarded_fold(self, user_id: str, events: Sequence[Event], stats_hwm: int,
                       aff_hwms: dict[AffKey, int]) -> UserDelta:
@@ -157,34 +192,55 @@ class Projector:
                             affinity_filter=lambda key, s=seq: s > aff_hwms.get(key, 0))
         return delta
 
-    async def _incremental(self, by_user: dict[str, list[Event]], now: str) -> int:
-        if not by_user:
-            return 0
-        # Fast path: nothing of this batch is stored yet (checked against the hwms below).
-        deltas = fold_batch([e for evs in by_user.values() for e in evs], self.tz,
-                            affinities=self.affinities is not None, facts=self.trends is not None).user_deltas()
-        stats_hwms = await self.stats.hwms(list(deltas)) if self.stats else {}
-        aff_ids = ({(u, key): affinity_id(u, *key) for u, d in deltas.items() for key in d.affinities}
-                   if self.affinities else {})
-        aff_hwms = await self.affinities.hwms(list(aff_ids.values()), list(deltas)) if aff_ids else {}
+    async def _incremental(self, events: Sequence[Event], batch: BatchDelta, now: str) -> int:
+        """Write `batch`, the fold of `events` (in per-user seq order, no RECALCULATE)."""
+        users = batch.users
+        stats_hwms = await self.stats.hwms(users) if self.stats else {}
+        aff_ids = batch.affinity_ids() if self.affinities else []
+        aff_hwms = await self.affinities.hwms(aff_ids, users) if aff_ids else {}
+        s_h = np.fromiter(map(stats_hwms.get, users, repeat(0)), np.int64, len(users))
+        a_h = np.fromiter(map(aff_hwms.get, aff_ids, repeat(0)), np.int64, len(aff_ids))
+        # A user is replayed (after a crash) when one of its documents already holds
+        # part of this batch; only those users are folded again, event by event.
+        seen = s_h.copy()
+        if len(a_h):
+            np.maximum.at(seen, batch.aff[0], a_h)
+        replayed = (batch.first_seq > 0) & (seen >= batch.first_seq)
 
         stats_writes: list[StatsWrite] = []
         aff_writes: list[AffinityWrite] = []
         facts = []
-        applied = 0
-        for user_id, delta in deltas.items():
-            s_hwm = stats_hwms.get(user_id, 0)
-            user_aff = {k: aff_hwms.get(aff_ids[(user_id, k)], 0) for k in delta.affinities} if aff_ids else {}
-            if delta.first_seq is not None and max([s_hwm, *user_aff.values()]) >= delta.first_seq:
-                # Part of this batch is already stored (replay after a crash).
-                delta = self._guarded_fold(user_id, by_user[user_id], s_hwm, user_aff)
-            applied += delta.events
-            last = delta.last_seq or 0
+        fresh = (~replayed).tolist()
+        with paused_gc():  # a write per document: many small acyclic objects
             if self.stats:
-                stats_writes.append(stats_write(user_id, delta, s_hwm, last, now))
+                stats_writes = batch_stats_writes(batch, fresh, s_h, now)
             if self.affinities:
-                aff_writes += affinity_writes(user_id, delta, user_aff, last, now)
-            facts.extend(delta.trends.values())
+                aff_writes = batch_affinity_writes(batch, fresh, aff_ids, a_h, now)
+            if self.trends:
+                facts = list(batch.facts.values())
+        applied = int(batch.events[~replayed].sum())
+        if replayed.any():
+            again: dict[str, list[Event]] = {users[i]: [] for i in np.flatnonzero(replayed).tolist()}
+            for event in events:
+                if event.user_id in again:
+                    again[event.user_id].append(event)
+            facts = [f for f in facts if f.user_id not in again]
+            # Each replayed user's affinity marks, by key, from the rows read above.
+            user_aff: dict[str, dict[AffKey, int]] = {u: {} for u in again}
+            if aff_ids:
+                for u, key, h in zip(batch.aff[0].tolist(), batch.affinity_rows()[1], a_h.tolist()):
+                    if users[u] in user_aff:
+                        user_aff[users[u]][key] = h
+            for user_id, user_events in again.items():
+                s_hwm = stats_hwms.get(user_id, 0)
+                delta = self._guarded_fold(user_id, user_events, s_hwm, user_aff[user_id])
+                applied += delta.events
+                last = delta.last_seq or 0
+                if self.stats:
+                    stats_writes.append(stats_write(user_id, delta, s_hwm, last, now))
+                if self.affinities:
+                    aff_writes += affinity_writes(user_id, delta, user_aff[user_id], last, now)
+                facts.extend(delta.trends.values())
         # Stats last: its hwm is what `sync` compares with the diary version.
         if facts and self.trends:
             await self.trends.apply(facts)
