@@ -188,6 +188,50 @@ async def test_trend_facts_last_writer_wins_and_window(storage):
     assert {f.entry_key for f in await trends.facts()} == {"e2", "e3", "e9"}
 
 
+# --- A recompute never undoes what the stream applied after it read the diary -------
+
+def sw(user, total, expected, new):
+    return StatsWrite(user_id=user, expected_hwm=expected, new_hwm=new, total=total, sum_ratings=3 * total,
+                      dist=[0, 0, total, 0, 0])
+
+
+async def test_stats_replace_keeps_newer_statistics(storage):
+    stats = storage.stats()
+    await stats.apply([sw("u", 5, 0, 5)])  # the stream is at seq 5
+    await stats.replace(StatsState(user_id="u", total_watched=4, hwm=4))  # a recompute of version 4
+    assert ((await stats.get("u")).total_watched, (await stats.get("u")).hwm) == (5, 5)
+    await stats.replace(StatsState(user_id="u", total_watched=6, hwm=5))  # same version: a repair, applied
+    assert ((await stats.get("u")).total_watched, (await stats.get("u")).hwm) == (6, 5)
+    await stats.replace(StatsState(user_id="new", total_watched=1, hwm=1))
+    assert (await stats.get("new")).total_watched == 1
+
+
+async def test_affinity_replace_user_keeps_newer_documents(storage):
+    affs = storage.affinities()
+    await affs.apply([aw("A", "A", 2, 6, new=3), aw("B", "B", 1, 5, new=7)])  # B moved by seq 7
+    recompute = [AffinityState(id="u_director_A", user_id="u", type="director", name="A", name_key="A", count=1,
+                               sum_ratings=4),
+                 AffinityState(id="u_director_B", user_id="u", type="director", name="B", name_key="B", count=9,
+                               sum_ratings=9),
+                 AffinityState(id="u_director_C", user_id="u", type="director", name="C", name_key="C", count=1,
+                               sum_ratings=2)]
+    await affs.replace_user("u", recompute, hwm=5)
+    got = {a.name: (a.count, a.sum_ratings, a.hwm) for a in await affs.for_user("u")}
+    assert got == {"A": (1, 4, 5), "B": (1, 5, 7), "C": (1, 2, 5)}
+    await affs.replace_user("u", [], hwm=5)  # an emptied diary at version 5: B (seq 7) stays
+    assert {a.name: a.count for a in await affs.for_user("u")} == {"B": 1}
+
+
+async def test_trend_replace_user_keeps_newer_facts(storage):
+    trends = storage.trends()
+    await trends.apply([fact("e1", "2025-01-10", "A", ["Drama"], seq=2), fact("e2", "2025-01-10", "B", [], seq=8)])
+    await trends.replace_user("u", [fact("e1", "2025-01-10", "A2", ["War"], seq=5),
+                                    fact("e2", "2025-01-10", "B2", [], seq=5)], hwm=5)
+    assert {f.entry_key: (f.title, f.seq) for f in await trends.facts("u")} == {"e1": ("A2", 5), "e2": ("B", 8)}
+    await trends.replace_user("u", [], hwm=5)  # e1 stops being live; e2 (seq 8) is newer and stays
+    assert {f.entry_key: f.live for f in await trends.facts("u")} == {"e1": False, "e2": True}
+
+
 # --- DeadLetterStore -------------------------------------------------------------
 
 async def test_dead_letters_keep_payload_and_reason(storage):

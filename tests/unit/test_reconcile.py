@@ -55,6 +55,41 @@ async def test_drift_is_reported_and_repaired(app):
     assert (await reconciler.run()).clean
 
 
+class StreamMovesDuringSnapshot:
+    """A diary store whose first snapshot lets the stream run before it returns: the
+    user writes again and the projection applies it while the repair holds version V."""
+
+    def __init__(self, inner, move) -> None:
+        self.inner, self.move = inner, move
+
+    async def snapshot(self, user_id):
+        entries, version = await self.inner.snapshot(user_id)
+        if self.move is not None:
+            move, self.move = self.move, None
+            await move()
+        return entries, version
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+async def test_a_repair_racing_the_stream_undoes_nothing(app):
+    diary, runner, projector = app.services.diary(), app.services.runner(), app.services.projector()
+    await diary.add("u1", NewEntry(name="Film 9", rating=5, genres=["Noir"], director="Ann $Lee", actors="Cy"))
+    # u1 is behind (its newest event is not projected yet): the repair recomputes it.
+
+    async def the_user_writes_again():
+        await diary.add("u1", NewEntry(name="Film 10", rating=2, genres=["Drama"], director="Di Vo", actors="Bo.Dot"))
+        await runner.drain()  # the stream applies both events, after the repair read the diary
+
+    projector.diary = StreamMovesDuringSnapshot(projector.diary, the_user_writes_again)
+    report = await app.services.reconciler().run(repair=True)
+    assert report.behind == 1 and report.repaired == 1
+    # The repair wrote the recompute of the older version only where the stream had not moved on.
+    assert await recompute_matches(app, ["u1", "u2", "u3"]) == []
+    assert (await app.storage.stats().get("u1")).total_watched == 6
+
+
 async def test_a_lagging_projection_is_behind_not_drift(app):
     diary = app.services.diary()
     entry = (await app.storage.diary().page("u1", 1, 0))[0][0]
@@ -72,8 +107,12 @@ async def test_a_lagging_projection_is_behind_not_drift(app):
 
 async def test_a_drifted_trend_fact_shows_in_the_trends_window(app):
     trends = app.storage.trends()
-    fact = [f for f in await trends.facts("u1") if f.live][0]
-    await trends.apply([msgspec.structs.replace(fact, title="Drifted", seq=fact.seq + 100)])
+    facts = await trends.facts("u1")
+    fact = [f for f in facts if f.live][0]
+    # A lost or wrong write: the fact keeps its mark but not its content.
+    version = (await app.storage.stats().get("u1")).hwm
+    await trends.replace_user("u1", [msgspec.structs.replace(f, title="Drifted") if f is fact else f for f in facts],
+                              version)
     report = await app.services.reconciler().run()
     assert (report.drift, report.trends_equal) == (1, False)
     assert report.examples[0].differences == [f"trend {fact.entry_key}"]

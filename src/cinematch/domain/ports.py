@@ -206,7 +206,10 @@ class StatsStore(abc.ABC):
         where the stored hwm still equals expected_hwm (else StaleWrite)."""
 
     @abc.abstractmethod
-    async def replace(self, state: StatsState) -> None: ...
+    async def replace(self, state: StatsState) -> None:
+        """Replace the user's statistics with `state` (a recompute at the diary version
+        `state.hwm`), unless the stored ones are newer (stored hwm above it): a repair that
+        read the diary at version V never undoes an event the stream applied after V."""
 
     @abc.abstractmethod
     async def get(self, user_id: str) -> StatsState | None: ...
@@ -224,7 +227,8 @@ class AffinityStore(abc.ABC):
 
     @abc.abstractmethod
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
-        """Make docs the user's whole affinity set; every other doc becomes count 0."""
+        """Make docs the user's whole affinity set at version `hwm`; every other doc becomes
+        count 0. A stored doc whose hwm is above `hwm` is newer than the recompute and kept."""
 
     @abc.abstractmethod
     async def for_user(self, user_id: str) -> list[AffinityState]:
@@ -242,7 +246,9 @@ class TrendStore(abc.ABC):
         """Store each fact unless the stored one has a higher or equal seq."""
 
     @abc.abstractmethod
-    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None: ...
+    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
+        """Make facts the user's whole set at version `hwm`; every other fact stops being live.
+        A stored fact whose seq is above `hwm` is newer than the recompute and kept."""
 
     @abc.abstractmethod
     async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:

@@ -245,7 +245,9 @@ class SqliteStatsStore(StatsStore):
 
     async def replace(self, state: StatsState) -> None:
         with self.db.tx() as c:
-            c.execute("INSERT OR REPLACE INTO user_stats VALUES (?, ?, ?)", (state.user_id, state.hwm, _enc.encode(state)))
+            c.execute("INSERT INTO user_stats VALUES (?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
+                      "hwm = excluded.hwm, doc = excluded.doc WHERE user_stats.hwm <= excluded.hwm",
+                      (state.user_id, state.hwm, _enc.encode(state)))
 
     async def get(self, user_id: str) -> StatsState | None:
         rows = self.db.query("SELECT doc FROM user_stats WHERE user_id = ?", (user_id,))
@@ -283,8 +285,11 @@ class SqliteAffinityStore(AffinityStore):
 
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         with self.db.tx() as c:
-            c.execute("UPDATE user_affinities SET count = 0, sum_ratings = 0, hwm = ? WHERE user_id = ?", (hwm, user_id))
-            c.executemany(f"INSERT OR REPLACE INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
+            c.execute("UPDATE user_affinities SET count = 0, sum_ratings = 0, hwm = ? WHERE user_id = ? AND hwm <= ?",
+                      (hwm, user_id, hwm))
+            c.executemany(f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
+                          "UPDATE SET name = excluded.name, count = excluded.count, sum_ratings = excluded.sum_ratings, "
+                          "hwm = excluded.hwm, updated_at = excluded.updated_at WHERE user_affinities.hwm <= excluded.hwm",
                           [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at)
                            for d in docs])
 
@@ -324,8 +329,11 @@ class SqliteTrendStore(TrendStore):
 
     async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
         with self.db.tx() as c:
-            c.execute("UPDATE trend_facts SET live = 0, seq = ? WHERE user_id = ?", (hwm, user_id))
-            c.executemany("INSERT OR REPLACE INTO trend_facts VALUES (?,?,?,?,?,?,?)", [_fact_row(f) for f in facts])
+            c.execute("UPDATE trend_facts SET live = 0, seq = ? WHERE user_id = ? AND seq <= ?", (hwm, user_id, hwm))
+            c.executemany(
+                "INSERT INTO trend_facts VALUES (?,?,?,?,?,?,?) ON CONFLICT(user_id, entry_key) DO UPDATE SET "
+                "day=excluded.day, title=excluded.title, genres=excluded.genres, live=excluded.live, seq=excluded.seq "
+                "WHERE trend_facts.seq <= ?", [(*_fact_row(f), hwm) for f in facts])
 
     async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
         movies = dict(self.db.query(

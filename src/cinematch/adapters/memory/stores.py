@@ -150,7 +150,9 @@ class MemoryStatsStore(StatsStore):
             self.docs[w.user_id] = apply_stats_write(self.docs.get(w.user_id), w)
 
     async def replace(self, state: StatsState) -> None:
-        self.docs[state.user_id] = state
+        old = self.docs.get(state.user_id)
+        if old is None or old.hwm <= state.hwm:
+            self.docs[state.user_id] = state
 
     async def get(self, user_id: str) -> StatsState | None:
         return self.docs.get(user_id)
@@ -169,10 +171,12 @@ class MemoryAffinityStore(AffinityStore):
 
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         for doc_id, doc in list(self.docs.items()):
-            if doc.user_id == user_id:
+            if doc.user_id == user_id and doc.hwm <= hwm:
                 self.docs[doc_id] = msgspec.structs.replace(doc, count=0, sum_ratings=0, hwm=hwm)
         for doc in docs:
-            self.docs[doc.id] = msgspec.structs.replace(doc, hwm=hwm)
+            old = self.docs.get(doc.id)
+            if old is None or old.hwm <= hwm:
+                self.docs[doc.id] = msgspec.structs.replace(doc, hwm=hwm)
 
     async def for_user(self, user_id: str) -> list[AffinityState]:
         return [d for d in self.docs.values() if d.user_id == user_id and d.count > 0]
@@ -197,10 +201,12 @@ class MemoryTrendStore(TrendStore):
     async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
         keep = {f.entry_key for f in facts}
         for key, f in list(self.docs.items()):
-            if f.user_id == user_id and f.entry_key not in keep:
+            if f.user_id == user_id and f.entry_key not in keep and f.seq <= hwm:
                 self.docs[key] = TrendFact(f.user_id, f.entry_key, f.day, f.title, f.genres, False, hwm)
         for f in facts:
-            self.docs[(user_id, f.entry_key)] = f
+            old = self.docs.get((user_id, f.entry_key))
+            if old is None or old.seq <= hwm:
+                self.docs[(user_id, f.entry_key)] = f
 
     async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
         movies: Counter = Counter()

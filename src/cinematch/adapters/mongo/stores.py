@@ -298,8 +298,9 @@ class MongoCatalogStore(CatalogStore):
 
 
 async def _insert_new(col, new: list[tuple[dict, UpdateOne]]) -> list[UpdateOne]:
-    """Insert documents the projection saw as new (expected hwm 0), whole; return the
-    fallback updates of those that exist after all, for the guarded path.
+    """Insert documents the projection saw as new (expected hwm 0), or a recompute's
+    documents, whole; return the fallback updates of those that exist after all, for the
+    guarded path.
 
     A new document costs one insert instead of an upsert plus an update, and inserts are
     batched cheaply (FerretDB: ~40k/s against ~1k updates/s). An existing one (a replay,
@@ -381,7 +382,13 @@ class MongoStatsStore(StatsStore):
         await _guarded(self.col, ops, "user_stats")
 
     async def replace(self, state: StatsState) -> None:
-        await self.col.replace_one({"_id": state.user_id}, msgspec.to_builtins(state), upsert=True)
+        doc = msgspec.to_builtins(state)
+        if (await self.col.replace_one({"_id": state.user_id, "hwm": {"$lte": state.hwm}}, doc)).matched_count:
+            return
+        try:
+            await self.col.insert_one({"_id": state.user_id, **doc})
+        except DuplicateKeyError:
+            pass  # stored at a higher hwm: newer than this recompute, kept
 
     async def get(self, user_id: str) -> StatsState | None:
         doc = await self.col.find_one({"_id": user_id})
@@ -432,15 +439,16 @@ class MongoAffinityStore(AffinityStore):
         await _guarded(self.col, ops, "user_affinities")
 
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
-        zeroed = await self.col.update_many({"user_id": user_id}, {"$set": {"count": 0, "sum_ratings": 0, "hwm": hwm}})
-        if zeroed.matched_count == 0:  # a user new to this collection: plain inserts, far cheaper than upserts
-            for chunk in _chunks(list(docs), INSERT_CHUNK):
-                await self.col.insert_many([{**msgspec.to_builtins(d), "_id": d.id, "hwm": hwm} for d in chunk])
-            return
-        for chunk in _chunks(list(docs)):
-            await self.col.bulk_write([
-                UpdateOne({"_id": d.id}, {"$set": {**msgspec.to_builtins(d), "hwm": hwm}}, upsert=True)
-                for d in chunk], ordered=False)
+        # Documents stored above `hwm` are newer than the recompute (the stream moved them
+        # after the diary was read) and are left alone by both steps.
+        await self.col.update_many({"user_id": user_id, "hwm": {"$lte": hwm}},
+                                   {"$set": {"count": 0, "sum_ratings": 0, "hwm": hwm}})
+        new = []
+        for d in docs:
+            doc = {**msgspec.to_builtins(d), "_id": d.id, "hwm": hwm}
+            new.append((doc, UpdateOne({"_id": d.id, "hwm": {"$lte": hwm}}, {"$set": doc})))
+        for chunk in _chunks(await _insert_new(self.col, new)):
+            await self.col.bulk_write(chunk, ordered=False)
 
     async def for_user(self, user_id: str) -> list[AffinityState]:
         return [_affinity(d) async for d in self.col.find({"user_id": user_id, "count": {"$gt": 0}})]
@@ -485,14 +493,13 @@ class MongoTrendStore(TrendStore):
             await self.col.bulk_write(chunk, ordered=False)
 
     async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
-        marked = await self.col.update_many({"user_id": user_id}, {"$set": {"live": False, "seq": hwm}})
-        if marked.matched_count == 0:  # a user new to this collection: plain inserts
-            for chunk in _chunks(list(facts), INSERT_CHUNK):
-                await self.col.insert_many([{"_id": fact_id(f.user_id, f.entry_key), **_fact_doc(f)} for f in chunk])
-            return
-        for chunk in _chunks(list(facts)):
-            await self.col.bulk_write([UpdateOne({"_id": fact_id(f.user_id, f.entry_key)}, {"$set": _fact_doc(f)},
-                                                 upsert=True) for f in chunk], ordered=False)
+        # Facts stored above `hwm` are newer than the recompute and are left alone.
+        await self.col.update_many({"user_id": user_id, "seq": {"$lte": hwm}}, {"$set": {"live": False, "seq": hwm}})
+        new = [({"_id": fact_id(f.user_id, f.entry_key), **_fact_doc(f)},
+                UpdateOne({"_id": fact_id(f.user_id, f.entry_key), "seq": {"$lte": hwm}}, {"$set": _fact_doc(f)}))
+               for f in facts]
+        for chunk in _chunks(await _insert_new(self.col, new)):
+            await self.col.bulk_write(chunk, ordered=False)
 
     async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
         match = {"$match": {"live": True, "day": {"$gte": since_day}}}
