@@ -156,6 +156,11 @@ async def test_affinities_ranking_tombstones_and_guard(storage):
     assert [a.name for a in await affs.query("u", "director", "avg_rating", 2, 2)] == ["B", "A"]
     with pytest.raises(StaleWrite):
         await affs.apply([aw("A", "A", 1, 1, expected=0, new=2)])
+    with pytest.raises(StaleWrite):
+        await affs.apply([aw("B", "B", 1, 1, expected=5, new=6)])  # stored at 1, not 5
+    with pytest.raises(StaleWrite):
+        await affs.apply([aw("Q", "Q", 1, 1, expected=3, new=4)])  # absent: its mark is 0, not 3
+    assert await affs.hwms(["u_director_B", "u_director_Q"]) == {"u_director_B": 1}
     await affs.apply([aw("A", "A", -2, -6, expected=1, new=2)])
     assert await affs.hwms(["u_director_A"]) == {"u_director_A": 2}  # tombstone keeps its guard
     # read by user: only the asked ids come back, and another user's documents never

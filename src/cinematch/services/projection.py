@@ -81,11 +81,12 @@ def stats_write(user_id: str, delta: UserDelta, hwm: int, last: int, now: str) -
 
 def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], last: int,
                     now: str) -> list[AffinityWrite]:
-    """The guarded affinity writes of a user's delta, one per name it moves (marks as above)."""
+    """The guarded affinity writes of a user's delta, one per name it touched (marks as above).
+
+    A name whose sums net to zero (an entry added and deleted in one batch) is written too:
+    its mark must move past those events, or a re-sent one of them would be applied again."""
     writes = []
     for key, aff in delta.affinities.items():
-        if aff.count == 0 and aff.sum_ratings == 0:
-            continue  # nothing to add; skipping keeps replays correct too
         h = hwms.get(key, 0)
         writes.append(AffinityWrite(
             id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name_key=key[1],
@@ -108,14 +109,14 @@ def batch_stats_writes(batch: BatchDelta, fresh: list[bool], hwms: np.ndarray, n
 def batch_affinity_writes(batch: BatchDelta, fresh: list[bool], ids: list[str], hwms: np.ndarray,
                           now: str) -> list[AffinityWrite]:
     """`affinity_writes` for every user of a folded batch marked fresh: one write per row of
-    `batch.aff` that moves something, `ids` and `hwms` being the rows' document ids and marks."""
+    `batch.aff` (zero sums included: the mark moves), `ids` and `hwms` being the rows' ids and marks."""
     au, keys, names, counts, sums = batch.affinity_rows()
     users = batch.users
     new_hwms = np.maximum(batch.last_seq[batch.aff[0]], hwms).tolist()
     return [AffinityWrite(id=i, user_id=users[u], type=k[0], name_key=k[1], name=name, count=c, sum_ratings=sr,
                           expected_hwm=h, new_hwm=nh, updated_at=now)
             for i, u, k, name, c, sr, h, nh in zip(ids, au, keys, names, counts, sums, hwms.tolist(), new_hwms)
-            if (c or sr) and fresh[u]]
+            if fresh[u]]
 
 
 class Projector:

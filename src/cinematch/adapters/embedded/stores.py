@@ -15,11 +15,11 @@ from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange,
-    DiaryStore, EventSource, Record, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    DiaryStore, EventSource, Record, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
 from ...domain.stats import AffinityState, StatsState
 from ...domain.text import normalize_title
-from ..common import apply_affinity_write, apply_stats_write, fact_wins
+from ..common import apply_stats_write
 from .db import Database
 
 _enc = msgspec.json.Encoder()
@@ -272,16 +272,24 @@ class SqliteAffinityStore(AffinityStore):
         return out
 
     async def apply(self, writes: Sequence[AffinityWrite]) -> None:
+        # The sums are added in SQL, in place: no read first, no row deleted and inserted again.
+        # A write whose guard fails changes no row; fewer rows changed than writes is a
+        # StaleWrite, and the transaction rolls back whole.
+        new = [(w.id, w.user_id, w.type, w.name, w.name_key, w.count, w.sum_ratings, w.new_hwm, w.updated_at)
+               for w in writes if w.expected_hwm == 0]
+        seen = [(w.name, w.count, w.sum_ratings, w.new_hwm, w.updated_at, w.id, w.expected_hwm)
+                for w in writes if w.expected_hwm != 0]
         with self.db.tx() as c:
-            stored: dict[str, AffinityState] = {}
-            for chunk in _chunks([w.id for w in writes]):
-                for row in c.execute(f"SELECT {_AFF_COLS} FROM user_affinities WHERE id IN ({_in(len(chunk))})", chunk):
-                    stored[row[0]] = _aff(row)
-            rows = []
-            for w in writes:
-                d = apply_affinity_write(stored.get(w.id), w)
-                rows.append((d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, d.hwm, d.updated_at))
-            c.executemany(f"INSERT OR REPLACE INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            changed = c.executemany(
+                f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                "name = excluded.name, count = count + excluded.count, sum_ratings = sum_ratings + excluded.sum_ratings, "
+                "hwm = excluded.hwm, updated_at = excluded.updated_at WHERE user_affinities.hwm = 0", new).rowcount
+            changed += c.executemany(
+                "UPDATE user_affinities SET name = ?, count = count + ?, sum_ratings = sum_ratings + ?, hwm = ?, "
+                "updated_at = ? WHERE id = ? AND hwm = ?", seen).rowcount
+            if changed != len(writes):
+                raise StaleWrite(f"user_affinities: {len(writes) - changed} of {len(writes)} documents moved on "
+                                 "since they were read")
 
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         with self.db.tx() as c:
