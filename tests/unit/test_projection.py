@@ -86,6 +86,25 @@ async def test_a_resent_event_of_an_entry_added_and_deleted_in_one_batch_applies
     assert [(a.name, a.count) for a in directors] == [("Christopher Nolan", 1)]
 
 
+async def test_a_name_without_a_document_has_absorbed_what_a_recompute_covered(app):
+    # A recompute at version 5 leaves no document for the film of a deleted entry; the
+    # DELETE at seq 5, read again in the next batch, must not reach that film's names
+    # (found by the property test).
+    diary, runner = app.services.diary(), app.services.runner()
+    a = await diary.add("u1", NewEntry(name="Amélie", rating=3))
+    await diary.delete("u1", a.id)
+    await diary.recalculate("u1")
+    b = await diary.add("u1", NewEntry(name="Inception", rating=4))  # seq 4
+    await diary.delete("u1", b.id)  # seq 5
+    runner.batch_size = 4
+    await runner.run_once(timeout=0)  # the recompute runs at the diary's version: 5
+    await diary.add("u1", NewEntry(name="Inception", rating=4))  # seq 6
+    await runner.drain()  # [DELETE 5, ADD 6]: u1's statistics already hold 5
+    assert await recompute_matches(app, ["u1"]) == []
+    directors = await app.storage.affinities().query("u1", "director", "count", 10, 1)
+    assert [(a.name, a.count) for a in directors] == [("Christopher Nolan", 1)]
+
+
 async def test_duplicated_event_ids_apply_once(app):
     diary, runner = app.services.diary(), app.services.runner()
     await diary.add("u1", NewEntry(name="Inception", rating=4))

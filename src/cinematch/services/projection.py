@@ -181,7 +181,12 @@ class Projector:
 
     def _guarded_fold(self, user_id: str, events: Sequence[Event], stats_hwm: int,
                       aff_hwms: dict[AffKey, int]) -> UserDelta:
-        """Fold only what each document has not absorbed yet (replay after a crash)."""
+        """Fold only what each document has not absorbed yet (replay after a crash).
+
+        `aff_hwms` holds the marks of the affinity documents that exist. A name without a
+        document has absorbed every event up to the statistics' mark: every name an event
+        touches is written, before the statistics, and a recompute at version V writes the
+        statistics at V after clearing every name (those of deleted entries have no document)."""
         delta = UserDelta(user_id)
         floor = min([stats_hwm, *aff_hwms.values()])
         for event in events:
@@ -190,7 +195,7 @@ class Projector:
                 apply_event(delta, event, self.tz)
             elif seq > floor:
                 apply_event(delta, event, self.tz, stats=seq > stats_hwm,
-                            affinity_filter=lambda key, s=seq: s > aff_hwms.get(key, 0))
+                            affinity_filter=lambda key, s=seq: s > aff_hwms.get(key, stats_hwm))
         return delta
 
     async def _incremental(self, events: Sequence[Event], batch: BatchDelta, now: str) -> int:
@@ -226,12 +231,12 @@ class Projector:
                 if event.user_id in again:
                     again[event.user_id].append(event)
             facts = [f for f in facts if f.user_id not in again]
-            # Each replayed user's affinity marks, by key, from the rows read above.
+            # Each replayed user's stored affinity marks, by key, from the reads above.
             user_aff: dict[str, dict[AffKey, int]] = {u: {} for u in again}
             if aff_ids:
-                for u, key, h in zip(batch.aff[0].tolist(), batch.affinity_rows()[1], a_h.tolist()):
-                    if users[u] in user_aff:
-                        user_aff[users[u]][key] = h
+                for u, key, doc_id in zip(batch.aff[0].tolist(), batch.affinity_rows()[1], aff_ids):
+                    if users[u] in user_aff and doc_id in aff_hwms:
+                        user_aff[users[u]][key] = aff_hwms[doc_id]
             for user_id, user_events in again.items():
                 s_hwm = stats_hwms.get(user_id, 0)
                 delta = self._guarded_fold(user_id, user_events, s_hwm, user_aff[user_id])
