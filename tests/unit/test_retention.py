@@ -40,6 +40,17 @@ async def test_prune_if_due_runs_once_per_period_and_never_when_off():
     assert await off.prune_if_due() == 0 and len(trends.docs) == 1
 
 
+async def test_a_failed_prune_is_logged_and_left_to_the_next_one(caplog):
+    class Down(MemoryTrendStore):
+        async def prune(self, before_day: str) -> int:
+            raise ConnectionError("store down")
+
+    clock = FixedClock(dt.datetime(2025, 3, 31, 9, 0, tzinfo=dt.timezone.utc))
+    retention = TrendRetention(trends=Down(), clock=clock, every_seconds=3600)
+    assert await retention.prune_if_due() == 0  # the projection's batch goes on
+    assert "pruning trend facts failed" in caplog.text
+
+
 async def test_the_runner_prunes_aged_out_facts_through_the_wiring():
     clock = FixedClock(dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.timezone.utc))
     app = wired("memory", clock=clock)

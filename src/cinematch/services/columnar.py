@@ -5,8 +5,8 @@ check they agree), but the per-document sums are done by numpy: the events'
 fields are read column by column (`map` + `attrgetter`, at C speed) into
 integer arrays, then `bincount`/`unique` add the rows per user, per
 (user, month) and per (user, affinity key). No Python statement runs once per
-event on the common path; what is left per document is nothing until a caller
-materialises `UserDelta`s for the stores.
+event on the common path. The projection builds its writes straight from these
+arrays (`services/projection.py`); `user_deltas` is the object form, for the tests.
 
 This lives outside the domain because the domain imports only the standard
 library; it reuses the domain's profile cache, month and trend rules.
@@ -227,7 +227,7 @@ def _ints(values) -> np.ndarray:
     return np.nan_to_num(np.array(list(values), np.float64)).astype(np.int64)
 
 
-def _last_of_each_entry(events: Sequence[Event], keys: list, u_a: np.ndarray, rows: list[int]) -> list[int]:
+def _last_of_each_entry(events: Sequence[Event], keys: list, u_a: np.ndarray, rows: np.ndarray) -> list[int]:
     """The row of the last event of each (user, entry key) among `rows`, in row order."""
     if None in keys or "" in keys:
         # Seed-era events carry no entry id; their key is built from name and date.
@@ -235,7 +235,7 @@ def _last_of_each_entry(events: Sequence[Event], keys: list, u_a: np.ndarray, ro
             keys[i] = entry_key(events[i])
     ids = _Ids()  # entry keys are per user: a key is (user, entry), as one integer
     e_a = np.fromiter(map(ids.__getitem__, keys), np.int64, len(keys))
-    r = np.asarray(rows, np.int64)[::-1]
+    r = rows[::-1]
     _, first_from_end = np.unique(u_a[r] * len(ids) + e_a[r], return_index=True)
     return np.sort(r[first_from_end]).tolist()
 
@@ -318,7 +318,7 @@ def _fold(events: Sequence[Event], tz: str, affinities: bool = True, facts: bool
     fact_ix = np.flatnonzero(~ur) if has_ur else np.arange(n)
     if facts and len(fact_ix):
         entry_keys = list(map(_entry_id, events))
-        out._fact_rows = _last_of_each_entry(events, entry_keys, u_a[:n], fact_ix.tolist())
+        out._fact_rows = _last_of_each_entry(events, entry_keys, u_a[:n], fact_ix)
         out._fact_source = (u_a[:n].tolist(), entry_keys, events, movies, hits, k_a.tolist(), seq_a.tolist(), tz)
 
     out.months = list(months)

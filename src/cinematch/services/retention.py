@@ -13,10 +13,13 @@ count, and the next prune deletes it again.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from ..domain.deltas import DEFAULT_TZ, zone
 from ..domain.ports import Clock, TrendStore
 from ..domain.trends import window_start
+
+log = logging.getLogger(__name__)
 
 
 class TrendRetention:
@@ -39,12 +42,24 @@ class TrendRetention:
         """Delete the facts older than the cutoff; returns how many."""
         return await self.trends.prune(self.cutoff())
 
+    async def prune_after_batch(self) -> int:
+        """`prune` beside a running projection: logged, and a failure is logged and left to
+        the next prune (aged-out facts do not count meanwhile)."""
+        try:
+            n = await self.prune()
+        except Exception:  # noqa: BLE001
+            log.exception("pruning trend facts failed")
+            return 0
+        if n:
+            log.info("pruned %d trend facts older than the window", n)
+        return n
+
     async def prune_if_due(self) -> int:
-        """`prune` at most once every `every_seconds` (0 or less: never)."""
+        """`prune_after_batch` at most once every `every_seconds` (0 or less: never)."""
         if self.every_seconds <= 0:
             return 0
         now = self.clock.now()
         if self._due is not None and now < self._due:
             return 0
         self._due = now + dt.timedelta(seconds=self.every_seconds)
-        return await self.prune()
+        return await self.prune_after_batch()

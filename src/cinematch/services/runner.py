@@ -34,17 +34,9 @@ class ProjectionRunner:
         self.totals.events += report.events
         self.totals.applied += report.applied
         self.totals.dead_letters += report.dead_letters
-        await self._prune()
+        if self.retention is not None:
+            await self.retention.prune_if_due()
         return len(records)
-
-    async def _prune(self) -> None:
-        if self.retention is None:
-            return
-        try:
-            if n := await self.retention.prune_if_due():
-                log.info("pruned %d trend facts older than the window", n)
-        except Exception:  # noqa: BLE001 - aged-out facts do not count; the next prune retries
-            log.exception("pruning trend facts failed")
 
     async def drain(self) -> int:
         """Process until the source has nothing more right now."""

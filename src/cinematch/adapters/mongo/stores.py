@@ -495,9 +495,10 @@ class MongoTrendStore(TrendStore):
     async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
         # Facts stored above `hwm` are newer than the recompute and are left alone.
         await self.col.update_many({"user_id": user_id, "seq": {"$lte": hwm}}, {"$set": {"live": False, "seq": hwm}})
-        new = [({"_id": fact_id(f.user_id, f.entry_key), **_fact_doc(f)},
-                UpdateOne({"_id": fact_id(f.user_id, f.entry_key), "seq": {"$lte": hwm}}, {"$set": _fact_doc(f)}))
-               for f in facts]
+        new = []
+        for f in facts:
+            fid, doc = fact_id(f.user_id, f.entry_key), _fact_doc(f)
+            new.append(({"_id": fid, **doc}, UpdateOne({"_id": fid, "seq": {"$lte": hwm}}, {"$set": doc})))
         for chunk in _chunks(await _insert_new(self.col, new)):
             await self.col.bulk_write(chunk, ordered=False)
 

@@ -156,19 +156,13 @@ class StreamJob:
 
     def prune_trends_if_due(self) -> int:
         """After a trends batch, on the driver: delete the facts that left the window,
-        at most once every `trends_prune_every_seconds` (services/retention.py)."""
+        at most once every `trends_prune_every_seconds` (services/retention.py). The driver
+        builds a container per prune, so the period is kept here, not in `TrendRetention`."""
         every = self.settings.trends_prune_every_seconds
         if every <= 0 or time.monotonic() < self._next_prune:
             return 0
         self._next_prune = time.monotonic() + every
-        try:
-            n = on_driver(self.settings, lambda c: c.services.trend_retention().prune())
-        except Exception:  # noqa: BLE001 - aged-out facts do not count; the next prune retries
-            log.exception("pruning trend facts failed")
-            return 0
-        if n:
-            log.info("pruned %d trend facts older than the window", n)
-        return n
+        return on_driver(self.settings, lambda c: c.services.trend_retention().prune_after_batch())
 
     @property
     def checkpoint(self) -> str:
