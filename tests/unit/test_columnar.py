@@ -4,9 +4,12 @@ import random
 
 import pytest
 
-from cinematch.domain import Event, Movie
+from cinematch.domain import Event, Movie, encode_event
 from cinematch.domain.deltas import fold_events
-from cinematch.services.columnar import fold_batch
+from cinematch.domain.ports import Record
+from cinematch.services import columnar
+from cinematch.services.columnar import Columns, fold_batch
+from cinematch.services.projection import decode_records
 
 PEOPLE = ["Ann Lee", "Bo $mith", "C. Dot", "Émile Zola", " Ann Lee ", "x" * 300]
 GENRES = ["Drama", "Comedy", "Sci.Fi", "$where", "Noir"]
@@ -106,7 +109,7 @@ def test_two_users_sharing_an_entry_key_keep_a_fact_each():
 
 
 def test_changed_credits_under_the_same_actors_are_not_mistaken_for_cached_ones():
-    """The credits cache is keyed by the actors string and confirmed by director and genres."""
+    """The credits cache is keyed by director, actors and genres together."""
     a = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo, Cy", date="2025-01-02")
     b = Movie(name="B", rating=2, genres=["Noir"], director="Dee", actors="Bo, Cy", date="2025-02-02")
     events = [Event(event_type="ADD", user_id="u", entry_id=f"e{i}", movie=m, seq=i + 1)
@@ -127,3 +130,47 @@ def test_a_fold_without_affinities_or_facts_leaves_only_those_out(seed):
         assert all(not row[dropped] for row in part.values())
         assert {u: row[:dropped] + row[dropped + 1:] for u, row in part.items()} == {
             u: row[:dropped] + row[dropped + 1:] for u, row in full.items()}
+
+
+def records_of(events: list[Event], bad_at: tuple[int, ...] = ()) -> list[Record]:
+    payloads = [encode_event(e) for e in events]
+    for i in bad_at:
+        payloads.insert(i, b'{"event_type": "ADD", "user_id": "u1", "movie": {"name": "X", "rating": 9}}')
+    return [Record(payload=p, partition=0, position=i) for i, p in enumerate(payloads)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_columns_read_while_decoding_fold_like_the_events(seed, monkeypatch):
+    """decode_records reads the fold's columns chunk by chunk; a chunk holding a bad event
+    is decoded again one by one, its good events still land in the columns, in order."""
+    monkeypatch.setattr(Columns, "CHUNK", 7)
+    events = [e for e in random_events(seed, 120)]
+    decoded, dead = decode_records(records_of(events, bad_at=(0, 30, 31, 100)), "now")
+    assert len(dead) == 4 and all("rating" in d.reason for d in dead)
+    assert decoded.columns is not None and len(decoded.columns) == len(events) == len(decoded)
+    assert comparable(fold_batch(decoded).user_deltas()) == comparable(fold_events(events))
+    assert comparable(fold_batch(list(decoded)).user_deltas()) == comparable(fold_events(events))
+
+
+def test_decoded_events_of_one_film_share_one_genres_tuple_of_the_same_value():
+    m = Movie(name="A", rating=4, genres=["Drama", "Noir"], director="Ann", actors="Bo", date="2025-01-02")
+    events = [Event(event_type="ADD", user_id="u", entry_id=f"e{i}", movie=m, seq=i + 1) for i in range(3)]
+    decoded, _ = decode_records(records_of(events), "now")
+    assert [e.movie.genres for e in decoded] == [("Drama", "Noir")] * 3
+    assert decoded[0].movie.genres is decoded[1].movie.genres is decoded[2].movie.genres
+
+
+def test_a_batch_with_a_recalculate_carries_no_columns():
+    """The projection folds such a batch user by user (the events after the recompute)."""
+    events = random_events(3, 20)
+    events.insert(5, Event(event_type="RECALCULATE", user_id="u1", seq=99))
+    decoded, dead = decode_records(records_of(events), "now")
+    assert not dead and len(decoded) == len(events) and decoded.columns is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_entries_whose_hashes_collide_keep_a_fact_each(seed, monkeypatch):
+    """Facts group rows by a hash of (user, entry); a collision must not merge two entries."""
+    monkeypatch.setattr(columnar, "hash", lambda key: 7, raising=False)
+    events = random_events(seed, 200)
+    assert comparable(fold_batch(events).user_deltas()) == comparable(fold_events(events))
