@@ -3,8 +3,9 @@
 Same meaning as folding `domain.deltas.apply_event` event by event (the tests
 check they agree), but the per-document sums are done by numpy: the events'
 fields are read column by column (`map` + `attrgetter`, at C speed; `Columns`,
-a chunk at a time as they are decoded) into integer arrays, then `bincount`/`unique` add the rows per user, per
-(user, month) and per (user, affinity key). No Python statement runs once per
+a chunk at a time as they are decoded) into integer arrays, then
+`bincount`/`unique` add the rows per user, per (user, month) and per
+(user, affinity key). No Python statement runs once per
 event on the common path. The projection builds its writes straight from these
 arrays (`services/projection.py`); `user_deltas` is the object form, for the tests.
 
@@ -15,9 +16,9 @@ library; it reuses the domain's profile cache, month and trend rules.
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from collections import deque
 from itertools import repeat
 from operator import add, attrgetter, itemgetter
 
@@ -231,8 +232,8 @@ def _ints(values) -> np.ndarray:
 
 
 class Columns:
-    """The fields of a batch's events the fold reads, as lists, with users, months,
-    entries and credits interned to integers.
+    """The fields of a batch's events the fold reads, as lists: users and months
+    interned to integers, credits to their profile, entry keys with their hashes.
 
     Filled a chunk at a time, right after the chunk is decoded (`decode_records`),
     while its objects are still in the CPU cache: the same extraction over a whole
@@ -248,7 +249,7 @@ class Columns:
         self.kinds: list[int] = []
         self.seqs: list[int | None] = []
         self.movies: list = []
-        self.hits: list[tuple[int, tuple[str, ...]]] = []  # (profile id, cleaned genres)
+        self.hits: list[tuple] = []  # (profile id, cleaned genres, genres): `_credits` values
         self.ratings: list[int | None] = []
         self.new_ratings: list[int | None] = []
         self.durations: list[int | None] = []
