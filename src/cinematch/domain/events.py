@@ -33,8 +33,8 @@ class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     year: int | None = None
     rating: int | None = None
     imdb_id: str | None = None
-    # A tuple, so (director, actors, genres) can be one dict key: the fold finds a
-    # film's credits profile with one hash lookup per event (services/columnar.py).
+    # A tuple: immutable, so the projection can swap each decoded one for the equal
+    # tuple it keeps per film (services/columnar.py, `Columns.extend`).
     genres: tuple[str, ...] | None = None
     duration: int | None = None
     director: str | None = None
@@ -72,14 +72,7 @@ def encode_event(event: Event) -> bytes:
 
 def decode_event(payload: bytes | str) -> Event:
     """Decode and validate one wire event; raises InvalidEvent with the reason."""
-    try:
-        event = _decoder.decode(payload)
-    except msgspec.ValidationError as exc:
-        raise InvalidEvent(f"invalid event: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(f"undecodable event: {exc}") from None
-    validate_event(event)
-    return event
+    return decode_events((payload,))[0]
 
 
 def decode_events(payloads: Iterable[bytes | str]) -> list[Event]:
@@ -87,11 +80,12 @@ def decode_events(payloads: Iterable[bytes | str]) -> list[Event]:
     (a caller that wants every good one then decodes them one by one)."""
     try:
         events = list(map(_decoder.decode, payloads))
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise InvalidEvent(str(exc)) from None
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"invalid event: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"undecodable event: {exc}") from None
     validate_events(events)
     return events
-
 
 
 def _check_rating(value: int | None, field: str) -> None:
