@@ -152,12 +152,11 @@ def test_the_columns_read_while_decoding_fold_like_the_events(seed, monkeypatch)
     assert comparable(fold_batch(list(decoded)).user_deltas()) == comparable(fold_events(events))
 
 
-def test_decoded_events_of_one_film_share_one_genres_tuple_of_the_same_value():
-    m = Movie(name="A", rating=4, genres=["Drama", "Noir"], director="Ann", actors="Bo", date="2025-01-02")
-    events = [Event(event_type="ADD", user_id="u", entry_id=f"e{i}", movie=m, seq=i + 1) for i in range(3)]
-    decoded, _ = decode_records(records_of(events), "now")
-    assert [e.movie.genres for e in decoded] == [("Drama", "Noir")] * 3
-    assert decoded[0].movie.genres is decoded[1].movie.genres is decoded[2].movie.genres
+def test_a_projector_without_trends_decodes_no_entry_keys_and_a_fold_with_facts_reads_them_again():
+    events = random_events(4, 60)
+    decoded, _ = decode_records(records_of(events), "now", entries=False)
+    assert decoded.columns is not None and decoded.columns.entry_keys == []
+    assert comparable(fold_batch(decoded).user_deltas()) == comparable(fold_events(events))
 
 
 def test_a_batch_with_a_recalculate_carries_no_columns():

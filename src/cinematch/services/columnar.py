@@ -16,13 +16,10 @@ library; it reuses the domain's profile cache, month and trend rules.
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from itertools import repeat
 from operator import add, attrgetter, itemgetter
 
-import msgspec
 import numpy as np
 
 from ..domain.deltas import (
@@ -30,6 +27,7 @@ from ..domain.deltas import (
 )
 from ..domain.events import Event
 from ..domain.stats import affinity_id_suffix
+from .wire import profile_hits
 
 
 @contextmanager
@@ -174,31 +172,8 @@ _DIST_OF_KIND = np.array([1, -1, 1, 1], np.int64)  # rating-distribution count a
 
 _user_id, _seq, _kind, _movie, _entry_id = (attrgetter(f) for f in ("user_id", "seq", "event_type", "movie",
                                                                       "entry_id"))
-_rating, _old, _new, _duration, _date, _director, _actors, _genres = (attrgetter(f) for f in (
-    "rating", "old_rating", "new_rating", "duration", "date", "director", "actors", "genres"))
-
-# The credits (director, actors, genres) as JSON bytes -> (profile id, cleaned genres,
-# the genres as first seen). One flat bytes key per event, encoded in C: a lookup
-# compares one stored object, where a tuple key compares four scattered ones, each a
-# likely cache miss (measured: 1.3 -> 1.0 µs per event). Same meaning as deltas._profile,
-# which fills a miss.
-_credits: dict[bytes, tuple[int, tuple[str, ...], tuple[str, ...] | None]] = {}
-_credits_key = msgspec.json.Encoder().encode
-
-
-def _profiles_of(directors: list, actors: list, genres: list) -> list[tuple]:
-    keys = list(map(_credits_key, zip(directors, actors, genres)))
-    hits = list(map(_credits.get, keys))
-    if None in hits:
-        if len(_credits) > 500_000:
-            _credits.clear()
-        for i in [i for i, hit in enumerate(hits) if hit is None]:
-            hit = _credits.get(keys[i])  # an earlier row of this batch may have filled it
-            if hit is None:
-                g = genres[i] if genres[i] is None or type(genres[i]) is tuple else tuple(genres[i])
-                hit = _credits[keys[i]] = (*_profile(directors[i], actors[i], g), g)
-            hits[i] = hit
-    return hits
+_rating, _old, _new, _duration, _date = (attrgetter(f) for f in ("rating", "old_rating", "new_rating", "duration",
+                                                                   "date"))
 
 
 class _Ids(dict):
@@ -233,7 +208,8 @@ def _ints(values) -> np.ndarray:
 
 class Columns:
     """The fields of a batch's events the fold reads, as lists: users and months
-    interned to integers, credits to their profile, entry keys with their hashes.
+    interned to integers, credits to their profile, entry keys with their hashes
+    (`entries=False`: left out, for a projector that keeps no trend facts).
 
     Filled a chunk at a time, right after the chunk is decoded (`decode_records`),
     while its objects are still in the CPU cache: the same extraction over a whole
@@ -242,14 +218,15 @@ class Columns:
 
     CHUNK = 1024
 
-    def __init__(self) -> None:
+    def __init__(self, entries: bool = True) -> None:
+        self.entries = entries
         self.users = _Ids()  # user id -> index, in order of first sight
         self.month_of = _MonthIds()
         self.user_ix: list[int] = []
         self.kinds: list[int] = []
         self.seqs: list[int | None] = []
         self.movies: list = []
-        self.hits: list[tuple] = []  # (profile id, cleaned genres, genres): `_credits` values
+        self.hits: list[tuple] = []  # (profile id, cleaned genres): `wire.profile_hits`
         self.ratings: list[int | None] = []
         self.new_ratings: list[int | None] = []
         self.durations: list[int | None] = []
@@ -258,8 +235,8 @@ class Columns:
         self.entry_hashes: list[int] = []
 
     @classmethod
-    def of(cls, events: Sequence[Event]) -> Columns:
-        cols = cls()
+    def of(cls, events: Sequence[Event], entries: bool = True) -> Columns:
+        cols = cls(entries)
         for i in range(0, len(events), cls.CHUNK):
             cols.extend(events[i:i + cls.CHUNK])
         return cols
@@ -267,26 +244,21 @@ class Columns:
     def __len__(self) -> int:
         return len(self.kinds)
 
-    def extend(self, events: Sequence[Event], *, decoded: bool = False) -> None:
-        """Append validated events (no RECALCULATE). Every step is a `map` run in C.
-
-        `decoded`: the events are fresh from decoding, nobody else holds them; each
-        movie's genres tuple is swapped for the equal one the credits cache keeps.
-        Decoding makes a tuple per event, and the collector traverses every new
-        tuple once (measured: 0.6 µs per event); the swap frees them at once."""
+    def extend(self, events: Sequence[Event], hits: list[tuple] | None = None) -> None:
+        """Append validated events (no RECALCULATE), domain or wire ones (`services.wire`),
+        with their `profile_hits` if known. Every step is a `map` run in C."""
         self.user_ix += map(self.users.__getitem__, map(_user_id, events))
         self.kinds += map(_KINDS.__getitem__, map(_kind, events))
         self.seqs += map(_seq, events)
         movies = list(map(_movie, events))
         self.movies += movies
-        hits = _profiles_of(list(map(_director, movies)), list(map(_actors, movies)), list(map(_genres, movies)))
-        self.hits += hits
-        if decoded:
-            deque(map(setattr, movies, repeat("genres"), map(itemgetter(2), hits)), 0)
+        self.hits += profile_hits(movies) if hits is None else hits
         self.ratings += map(_rating, movies)
         self.new_ratings += map(_new, movies)
         self.durations += map(_duration, movies)
         self.month_ix += map(self.month_of.__getitem__, map(_date, movies))
+        if not self.entries:
+            return
         keys = list(map(_entry_id, events))
         if not all(keys):
             # Seed-era events carry no entry id; their key is built from name and date.
@@ -300,22 +272,24 @@ class DecodedEvents(list):
     """A list of decoded events that carries their `Columns`, extracted while decoding
     (None once a RECALCULATE arrives: the projection folds such a batch per user)."""
 
-    def __init__(self) -> None:
+    def __init__(self, entries: bool = True) -> None:
         super().__init__()
-        self.columns: Columns | None = Columns()
+        self.columns: Columns | None = Columns(entries)
 
-    def extend_decoded(self, events: list[Event]) -> None:
+    def extend_decoded(self, events: list[Event], hits: list) -> None:
         self.extend(events)
         if self.columns is not None:
             if "RECALCULATE" in map(_kind, events):
                 self.columns = None
             else:
-                self.columns.extend(events, decoded=True)
+                self.columns.extend(events, hits)
 
 
-def _columns_of(events: Sequence[Event]) -> Columns:
+def _columns_of(events: Sequence[Event], facts: bool) -> Columns:
     cols = getattr(events, "columns", None)
-    return cols if cols is not None and len(cols) == len(events) else Columns.of(events)
+    if cols is not None and len(cols) == len(events) and (cols.entries or not facts):
+        return cols
+    return Columns.of(events, facts)
 
 
 def _last_of_each_entry(cols: Columns, u_a: np.ndarray, rows: np.ndarray) -> list[int]:
@@ -350,7 +324,7 @@ def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, affinities: boo
     `affinities=False` / `facts=False` leave those out (empty), for a projector that does not
     own them: the Spark runtime's statistics and trends queries each own a part."""
     with paused_gc():
-        return _fold(events, _columns_of(events), tz, affinities, facts)
+        return _fold(events, _columns_of(events, facts), tz, affinities, facts)
 
 
 def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = True, facts: bool = True) -> BatchDelta:

@@ -19,13 +19,14 @@ import msgspec
 import numpy as np
 
 from ..domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
-from ..domain.events import Event, InvalidEvent, decode_event, decode_events
+from ..domain.events import Event, InvalidEvent
 from ..domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record,
     StatsStore, StatsWrite, TrendStore,
 )
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
 from .columnar import BatchDelta, Columns, DecodedEvents, fold_batch, paused_gc
+from .wire import as_domain, decode_wire
 
 log = logging.getLogger(__name__)
 _event_type = attrgetter("event_type")
@@ -39,30 +40,36 @@ class Report(msgspec.Struct):
     users: int = 0
 
 
-def decode_records(records: Sequence[Record], now: str) -> tuple[DecodedEvents, list[DeadLetter]]:
-    """Decode and validate a batch; what fails becomes a dead letter with its reason.
+def decode_records(records: Sequence[Record], now: str, *, entries: bool = True,
+                   ) -> tuple[DecodedEvents, list[DeadLetter]]:
+    """Decode and validate a batch into wire events (`services.wire`: the credits stay raw
+    JSON); what fails becomes a dead letter with its reason.
 
     A chunk at a time: the fold's columns are read from each chunk right after it is
-    decoded, while it is still in the CPU cache (`columnar.Columns`)."""
-    events = DecodedEvents()
+    decoded, while it is still in the CPU cache (`columnar.Columns`; `entries=False`
+    leaves out the entry keys, which only trend facts need)."""
+    events = DecodedEvents(entries)
     dead: list[DeadLetter] = []
     step = Columns.CHUNK
     with paused_gc():
         for start in range(0, len(records), step):
             chunk = records[start:start + step]
             try:
-                decoded = decode_events(map(_payload, chunk))
+                decoded, hits = decode_wire(list(map(_payload, chunk)))
             except InvalidEvent:  # one by one, to keep the good ones and say what is wrong
-                decoded = []
+                decoded, hits = [], []
                 for record in chunk:
                     try:
-                        decoded.append(decode_event(record.payload))
+                        one, hit = decode_wire((record.payload,))
                     except InvalidEvent as exc:
                         dead.append(DeadLetter(
                             payload=record.payload.decode("utf-8", "replace"), reason=exc.reason,
                             partition=record.partition, position=record.position, at=now,
                         ))
-            events.extend_decoded(decoded)
+                    else:
+                        decoded += one
+                        hits += hit
+            events.extend_decoded(decoded, hits)
     return events, dead
 
 
@@ -153,7 +160,7 @@ class Projector:
 
     async def apply_records(self, records: Sequence[Record]) -> Report:
         now = self.clock.now().isoformat()
-        events, dead = decode_records(records, now)
+        events, dead = decode_records(records, now, entries=self.trends is not None)
         if dead:
             for letter in dead:
                 log.warning("dead letter at %s/%s: %s", letter.partition, letter.position, letter.reason)
@@ -201,7 +208,7 @@ class Projector:
         statistics at V after clearing every name (those of deleted entries have no document)."""
         delta = UserDelta(user_id)
         floor = min([stats_hwm, *aff_hwms.values()])
-        for event in events:
+        for event in map(as_domain, events):
             seq = event.seq
             if seq is None:
                 apply_event(delta, event, self.tz)
@@ -278,7 +285,7 @@ class Projector:
         hwm = version
         for event in tail:
             if event.seq is None or event.seq > version:
-                apply_event(delta, event, self.tz)
+                apply_event(delta, as_domain(event), self.tz)
                 hwm = max(hwm, event.seq or 0)
         state = apply_stats_delta(StatsState(user_id=user_id, hwm=hwm, updated_at=now), delta.stats)
         docs = affinity_documents(user_id, delta.affinities, hwm, now)

@@ -1,0 +1,152 @@
+"""The projection's view of a wire event: a film's credits stay raw JSON.
+
+A film's credits (director, actors, genres) repeat in every event about it, and the
+fold needs them only to find the film's affinity profile (`deltas._profile`). Decoded
+into two strings and a tuple of strings per event, then encoded again into a cache
+key, they cost a third of the projection's per-event time. Here they are kept as
+`msgspec.Raw`: a slice of the payload (no copy, not tracked by the collector). The
+three slices joined are the key of the credits cache; they are decoded, and their
+types checked, only when the key is new. The cache holds only credits that passed,
+so a hit is valid by construction: equal bytes decode to equal values.
+
+`WireEvent` has the fields of `domain.Event` under the same names and types, but
+for the credits of `movie` (`previous`, rare, is a plain domain `Movie`). The domain
+rules (`validate_events`) read it as they read an `Event`. `as_domain` turns one
+back into a domain `Event` for the paths that fold event by event (a replay after a
+crash, the events after a recompute).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import attrgetter
+
+import msgspec
+
+from ..domain.deltas import _profile
+from ..domain.events import SCHEMA_VERSION, Event, EventType, InvalidEvent, Movie, validate_events
+
+_NULL = msgspec.Raw(b"null")
+
+
+class WireMovie(msgspec.Struct, omit_defaults=True, gc=False):
+    """`domain.Movie` with the credits as raw JSON (same fields, same order)."""
+
+    name: str = ""
+    year: int | None = None
+    rating: int | None = None
+    imdb_id: str | None = None
+    genres: msgspec.Raw = _NULL  # tuple[str, ...] | None, checked by `profile_hits`
+    duration: int | None = None
+    director: msgspec.Raw = _NULL  # str | None, idem
+    actors: msgspec.Raw = _NULL  # str | None, idem
+    date: str | None = None
+    old_rating: int | None = None
+    new_rating: int | None = None
+    title: str | None = None
+    added_at: str | None = None
+
+
+class WireEvent(msgspec.Struct, omit_defaults=True, gc=False):
+    """`domain.Event` whose movie is a `WireMovie`."""
+
+    event_type: EventType
+    user_id: str
+    movie: WireMovie | None = None
+    previous: Movie | None = None
+    entry_id: str | None = None
+    event_id: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    timestamp: str | None = None
+    seq: int | None = None
+
+
+_decoder = msgspec.json.Decoder(WireEvent)
+_movie = attrgetter("movie")
+_credits_raw = attrgetter("director", "actors", "genres")
+_credits_encoded = msgspec.json.Encoder().encode
+_join = b"\0".join
+# What the credits are, field by field, as `domain.Movie` declares them.
+_credit_types = (("director", msgspec.json.Decoder(str | None)), ("actors", msgspec.json.Decoder(str | None)),
+                 ("genres", msgspec.json.Decoder(tuple[str, ...] | None)))
+
+# Credits key -> (profile id, cleaned genres). Two kinds of key share it, and cannot
+# collide: raw JSON values joined by NUL (JSON text never holds a NUL byte, so the key
+# holds two), and the JSON array of decoded values of a domain `Movie` (no NUL at all).
+# Equal content under two spellings (escapes) is two keys of one profile: a miss, not
+# a mistake.
+_credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
+CACHE_LIMIT = 500_000
+
+
+def decode_wire(payloads: Sequence[bytes]) -> tuple[list[WireEvent], list[tuple[int, tuple[str, ...]] | None]]:
+    """Decode and validate wire events, with the `profile_hits` of their movies (None for no
+    movie). Raises InvalidEvent at the first bad one, with the reason `domain.decode_events`
+    gives (a caller that wants the good ones decodes them one by one)."""
+    try:
+        events = list(map(_decoder.decode, payloads))
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"invalid event: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"undecodable event: {exc}") from None
+    validate_events(events)
+    movies = list(map(_movie, events))
+    if None not in movies:
+        return events, profile_hits(movies)  # type: ignore[return-value]
+    # A RECALCULATE has no movie to fold; one it carries is checked all the same.
+    hits = iter(profile_hits([m for m in movies if m is not None]))
+    return events, [None if m is None else next(hits) for m in movies]
+
+
+def profile_hits(movies: Sequence[WireMovie | Movie]) -> list[tuple[int, tuple[str, ...]]]:
+    """(profile id, cleaned genres) of each movie, through the credits cache.
+
+    A new key of a `WireMovie` is decoded first: credits of the wrong type raise
+    InvalidEvent (the whole call: nothing is cached for them)."""
+    kinds = set(map(type, movies))
+    if kinds == {WireMovie}:
+        keys = list(map(_join, map(_credits_raw, movies)))
+    elif kinds <= {Movie}:
+        keys = list(map(_credits_encoded, map(_credits_raw, movies)))
+    else:
+        keys = [_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)) for m in movies]
+    hits = list(map(_credits.get, keys))
+    if None in hits:
+        if len(_credits) > CACHE_LIMIT:
+            _credits.clear()
+        for i in [i for i, hit in enumerate(hits) if hit is None]:
+            hit = _credits.get(keys[i])  # an earlier movie of this call may have filled it
+            if hit is None:
+                hit = _credits[keys[i]] = _profile(*credits_of(movies[i]))
+            hits[i] = hit
+    return hits  # type: ignore[return-value]
+
+
+def credits_of(movie: WireMovie | Movie) -> tuple[str | None, str | None, tuple[str, ...] | None]:
+    """(director, actors, genres) as values; raises InvalidEvent for a raw one of the wrong type."""
+    if type(movie) is not WireMovie:
+        return movie.director, movie.actors, movie.genres  # type: ignore[return-value]
+    out = []
+    for field, decoder in _credit_types:
+        try:
+            out.append(decoder.decode(getattr(movie, field)))
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            # The path the whole-event decoder would give: `$.movie.<field>`, then any index.
+            text = str(exc)
+            where = f"$.movie.{field}"
+            text = text.replace("`$", f"`{where}") if " - at `$" in text else f"{text} - at `{where}`"
+            raise InvalidEvent(f"invalid event: {text}") from None
+    return out[0], out[1], out[2]
+
+
+def as_domain(event: WireEvent | Event) -> Event:
+    """The domain `Event` of a decoded wire event (an `Event` is returned as it is)."""
+    if type(event) is not WireEvent:
+        return event  # type: ignore[return-value]
+    fields = msgspec.structs.asdict(event)
+    m = event.movie
+    if m is not None:
+        movie = msgspec.structs.asdict(m)
+        movie["director"], movie["actors"], movie["genres"] = credits_of(m)
+        fields["movie"] = Movie(**movie)
+    return Event(**fields)
