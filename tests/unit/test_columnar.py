@@ -173,3 +173,23 @@ def test_entries_whose_hashes_collide_keep_a_fact_each(seed, monkeypatch):
     monkeypatch.setattr(columnar, "hash", lambda key: 7, raising=False)
     events = random_events(seed, 200)
     assert comparable(fold_batch(events).user_deltas()) == comparable(fold_events(events))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_affinities_by_sort_when_a_user_has_more_rows_than_the_packing_holds(seed, monkeypatch):
+    """The sparse product packs three sums in one integer; past its bound the sort path runs."""
+    monkeypatch.setattr(columnar, "_MAX_ROWS_PER_USER", 1)
+    events = random_events(seed, 200)
+    assert comparable(fold_batch(events).user_deltas()) == comparable(fold_events(events))
+
+
+def test_an_affinity_that_sums_to_zero_in_the_batch_keeps_its_row():
+    """An entry added and deleted in one batch: its names still get a write (the mark moves)."""
+    m = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo", date="2025-01-02")
+    other = Movie(name="B", rating=2, genres=["Noir"], director="Dee", actors="Bo", date="2025-01-03")
+    events = [Event(event_type="ADD", user_id="u", entry_id="e1", movie=m, seq=1),
+              Event(event_type="ADD", user_id="u", entry_id="e2", movie=other, seq=2),
+              Event(event_type="DELETE", user_id="u", entry_id="e1", movie=m, seq=3)]
+    rows = {(key, c, s) for _, key, _, c, s in zip(*fold_batch(events).affinity_rows())}
+    assert rows == {(("director", "Ann"), 0, 0), (("genre", "Drama"), 0, 0), (("actor", "Bo"), 1, 2),
+                    (("director", "Dee"), 1, 2), (("genre", "Noir"), 1, 2)}

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from operator import add, attrgetter, itemgetter
 
 import numpy as np
+from scipy import sparse
 
 from ..domain.deltas import (
     DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, _profile, _profiles, entry_key, local_day,
@@ -58,6 +59,17 @@ _key_suffixes: list[str] = []  # what follows the user in the affinity document 
 _flat: list[int] = []
 _offsets: list[int] = [0]
 _flat_arrays: list[np.ndarray] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
+_incidence: list[sparse.csr_matrix] = []  # profile x key, 1 where the profile has the key
+
+
+def _profile_incidence() -> sparse.csr_matrix:
+    """The profiles' keys as a sparse 0/1 matrix (rows: profiles, columns: keys); its CSR
+    arrays are the flat keys and their offsets."""
+    flat, offsets = _profile_keys()
+    shape = (len(offsets) - 1, len(_key_list))
+    if not _incidence or _incidence[0].shape != shape:
+        _incidence[:] = [sparse.csr_matrix((np.ones(len(flat), np.int64), flat, offsets), shape=shape)]
+    return _incidence[0]
 
 
 def _profile_keys() -> tuple[np.ndarray, np.ndarray]:
@@ -423,7 +435,44 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
 
     if not affinities:
         return out
-    # Affinities: sum per (user, profile), then expand each profile to its keys and sum per (user, key).
+    out.aff = _affinity_sums(u_a, p_a, c_a, rating_sum, n_users)
+    return out
+
+
+# `_affinity_sums` packs three sums into one int64: rows (T), diary count + T, ratings + 5·T.
+_T_SHIFT, _C_SHIFT, _FIELD = 43, 23, (1 << 20) - 1
+_R_FIELD = (1 << 23) - 1
+_MAX_ROWS_PER_USER = 1 << 19  # then 2·T < 2^20 and 10·T < 2^23: no field spills into the next
+
+
+def _affinity_sums(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rating_sum: np.ndarray,
+                   n_users: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user, key, count, sum of ratings) per (user, affinity key) the rows touch, zero sums
+    included (the write still moves the document's mark).
+
+    One sparse product: (users x profiles) @ (profiles x keys). scipy sums it row by row
+    into a dense accumulator, no sort (measured: 0.19 against 0.54 µs per event for
+    `np.unique` over the expanded (user, key) rows). The product drops cells that sum to
+    zero, so each row carries its count and rating shifted to be positive, packed with a
+    1 that counts the rows; a touched cell is never zero, and the shifts come off after."""
+    if len(u_a) == 0 or np.bincount(u_a).max() >= _MAX_ROWS_PER_USER or np.abs(rating_sum).max() > 5:
+        return _affinity_sums_by_sort(u_a, p_a, c_a, rating_sum)
+    packed = (1 << _T_SHIFT) | ((c_a + 1) << _C_SHIFT) | (rating_sum + 5)
+    incidence = _profile_incidence()
+    by_profile = sparse.csr_matrix((packed, (u_a, p_a)), shape=(n_users, incidence.shape[0]))
+    cells = by_profile @ incidence
+    data = cells.data
+    rows = data >> _T_SHIFT
+    users = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(cells.indptr))
+    return (users, cells.indices.astype(np.int64), ((data >> _C_SHIFT) & _FIELD) - rows,
+            (data & _R_FIELD) - 5 * rows)
+
+
+def _affinity_sums_by_sort(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray,
+                           rating_sum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`_affinity_sums` by sorting, for a user with more rows in one batch than the packing
+    holds: sum per (user, profile), then expand each profile to its keys and sum per (user, key)."""
+    empty = np.empty(0, np.int64)
     flat, offsets = _profile_keys()
     n_prof = len(offsets) - 1
     uniq, inv = np.unique(u_a * n_prof + p_a, return_inverse=True)
@@ -434,13 +483,12 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     lens = offsets[pair_p + 1] - starts
     total = int(lens.sum())
     if total == 0:
-        return out
+        return empty, empty, empty, empty
     # Row j of pair q reads flat[starts[q] + j - (rows before q)].
     keys_a = flat[np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)]
     rep_u = np.repeat(pair_u, lens)
     n_keys = len(_key_list)
     uniq2, inv2 = np.unique(rep_u * n_keys + keys_a, return_inverse=True)
-    out.aff = (uniq2 // n_keys, uniq2 % n_keys,
-               np.bincount(inv2, np.repeat(pc, lens)).astype(np.int64),
-               np.bincount(inv2, np.repeat(ps, lens)).astype(np.int64))
-    return out
+    return (uniq2 // n_keys, uniq2 % n_keys,
+            np.bincount(inv2, np.repeat(pc, lens)).astype(np.int64),
+            np.bincount(inv2, np.repeat(ps, lens)).astype(np.int64))
