@@ -108,3 +108,12 @@ def test_any_event_round_trips_through_the_wire_view(movie, kind):
     assert domain_of_wire(payload) == domain
     (pid, genres), = profile_hits([msgspec.json.decode(payload, type=WireEvent).movie])
     assert _profiles[pid] == movie_profile(domain.movie.director, domain.movie.actors, domain.movie.genres)
+
+
+def test_the_wire_view_has_the_domain_fields_and_settings():
+    for wire_type, domain_type in ((wire.WireMovie, Movie), (WireEvent, Event)):
+        assert [f.name for f in msgspec.structs.fields(wire_type)] == [
+            f.name for f in msgspec.structs.fields(domain_type)]
+        assert wire_type.__struct_config__.omit_defaults and not wire_type.__struct_config__.gc
+    types = {f.name: f.type for f in msgspec.structs.fields(wire.WireMovie)}
+    assert all(types[c] is msgspec.Raw for c in wire.CREDITS) and types["name"] is str

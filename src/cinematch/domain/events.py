@@ -77,14 +77,20 @@ def decode_event(payload: bytes | str) -> Event:
 def decode_events(payloads: Iterable[bytes | str]) -> list[Event]:
     """Decode and validate many wire events; raises InvalidEvent at the first bad one
     (a caller that wants every good one then decodes them one by one)."""
+    events = decode_all(_decoder, payloads)
+    validate_events(events)
+    return events
+
+
+def decode_all(decoder: msgspec.json.Decoder, payloads: Iterable[bytes | str]) -> list:
+    """Decode payloads with `decoder` (of `Event` or a view of it), not yet validated;
+    raises InvalidEvent, with msgspec's reason, at the first that fails."""
     try:
-        events = list(map(_decoder.decode, payloads))
+        return list(map(decoder.decode, payloads))
     except msgspec.ValidationError as exc:
         raise InvalidEvent(f"invalid event: {exc}") from None
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"undecodable event: {exc}") from None
-    validate_events(events)
-    return events
 
 
 def _check_rating(value: int | None, field: str) -> None:

@@ -4,8 +4,8 @@ Same meaning as folding `domain.deltas.apply_event` event by event (the tests
 check they agree), but the per-document sums are done by numpy: the events'
 fields are read column by column (`map` + `attrgetter`, at C speed; `Columns`,
 a chunk at a time as they are decoded) into integer arrays, then
-`bincount`/`unique` add the rows per user, per (user, month) and per
-(user, affinity key). No Python statement runs once per
+`bincount`/`unique` add the rows per user and per (user, month), and a sparse
+product per (user, affinity key). No Python statement runs once per
 event on the common path. The projection builds its writes straight from these
 arrays (`services/projection.py`); `user_deltas` is the object form, for the tests.
 

@@ -24,51 +24,39 @@ from operator import attrgetter
 import msgspec
 
 from ..domain.deltas import _profile
-from ..domain.events import SCHEMA_VERSION, Event, EventType, InvalidEvent, Movie, validate_events
+from ..domain.events import Event, InvalidEvent, Movie, decode_all, validate_events
 
 _NULL = msgspec.Raw(b"null")
+CREDITS = ("director", "actors", "genres")
 
 
-class WireMovie(msgspec.Struct, omit_defaults=True, gc=False):
-    """`domain.Movie` with the credits as raw JSON (same fields, same order)."""
-
-    name: str = ""
-    year: int | None = None
-    rating: int | None = None
-    imdb_id: str | None = None
-    genres: msgspec.Raw = _NULL  # tuple[str, ...] | None, checked by `profile_hits`
-    duration: int | None = None
-    director: msgspec.Raw = _NULL  # str | None, idem
-    actors: msgspec.Raw = _NULL  # str | None, idem
-    date: str | None = None
-    old_rating: int | None = None
-    new_rating: int | None = None
-    title: str | None = None
-    added_at: str | None = None
+def _like(struct: type, name: str, types: dict[str, object], defaults: dict[str, object]) -> type:
+    """A struct with the fields of `struct` (names, order, defaults), some retyped: the
+    domain model stays the one place where an event's fields are declared."""
+    fields = []
+    for f in msgspec.structs.fields(struct):
+        default = defaults.get(f.name, f.default)
+        kind = types.get(f.name, f.type)
+        fields.append((f.name, kind) if default is msgspec.NODEFAULT else (f.name, kind, default))
+    config = struct.__struct_config__
+    return msgspec.defstruct(name, fields, omit_defaults=config.omit_defaults, gc=config.gc,
+                             forbid_unknown_fields=config.forbid_unknown_fields, module=__name__)
 
 
-class WireEvent(msgspec.Struct, omit_defaults=True, gc=False):
-    """`domain.Event` whose movie is a `WireMovie`."""
-
-    event_type: EventType
-    user_id: str
-    movie: WireMovie | None = None
-    previous: Movie | None = None
-    entry_id: str | None = None
-    event_id: str | None = None
-    schema_version: int = SCHEMA_VERSION
-    timestamp: str | None = None
-    seq: int | None = None
+# `domain.Movie` with the credits as raw JSON (checked by `profile_hits`), and
+# `domain.Event` whose movie is one.
+WireMovie = _like(Movie, "WireMovie", dict.fromkeys(CREDITS, msgspec.Raw), dict.fromkeys(CREDITS, _NULL))
+WireEvent = _like(Event, "WireEvent", {"movie": WireMovie | None}, {})
 
 
 _decoder = msgspec.json.Decoder(WireEvent)
 _movie = attrgetter("movie")
-_credits_raw = attrgetter("director", "actors", "genres")
+_credits_raw = attrgetter(*CREDITS)
 _credits_encoded = msgspec.json.Encoder().encode
 _join = b"\0".join
 # What the credits are, field by field, as `domain.Movie` declares them.
-_credit_types = (("director", msgspec.json.Decoder(str | None)), ("actors", msgspec.json.Decoder(str | None)),
-                 ("genres", msgspec.json.Decoder(tuple[str, ...] | None)))
+_movie_types = {f.name: f.type for f in msgspec.structs.fields(Movie)}
+_credit_types = tuple((name, msgspec.json.Decoder(_movie_types[name])) for name in CREDITS)
 
 # Credits key -> (profile id, cleaned genres). Two kinds of key share it, and cannot
 # collide: raw JSON values joined by NUL (JSON text never holds a NUL byte, so the key
@@ -83,12 +71,7 @@ def decode_wire(payloads: Sequence[bytes]) -> tuple[list[WireEvent], list[tuple[
     """Decode and validate wire events, with the `profile_hits` of their movies (None for no
     movie). Raises InvalidEvent at the first bad one, with the reason `domain.decode_events`
     gives (a caller that wants the good ones decodes them one by one)."""
-    try:
-        events = list(map(_decoder.decode, payloads))
-    except msgspec.ValidationError as exc:
-        raise InvalidEvent(f"invalid event: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(f"undecodable event: {exc}") from None
+    events = decode_all(_decoder, payloads)
     validate_events(events)
     movies = list(map(_movie, events))
     if None not in movies:
