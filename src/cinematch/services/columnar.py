@@ -440,7 +440,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
 
 
 # `_affinity_sums` packs three sums into one int64: rows (T), diary count + T, ratings + 5·T.
-_T_SHIFT, _C_SHIFT, _FIELD = 43, 23, (1 << 20) - 1
+_T_SHIFT, _C_SHIFT, _C_FIELD = 43, 23, (1 << 20) - 1
 _R_FIELD = (1 << 23) - 1
 _MAX_ROWS_PER_USER = 1 << 19  # then 2·T < 2^20 and 10·T < 2^23: no field spills into the next
 
@@ -464,7 +464,7 @@ def _affinity_sums(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rating_sum
     data = cells.data
     rows = data >> _T_SHIFT
     users = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(cells.indptr))
-    return (users, cells.indices.astype(np.int64), ((data >> _C_SHIFT) & _FIELD) - rows,
+    return (users, cells.indices.astype(np.int64), ((data >> _C_SHIFT) & _C_FIELD) - rows,
             (data & _R_FIELD) - 5 * rows)
 
 

@@ -55,7 +55,7 @@ def decode_records(records: Sequence[Record], now: str, *, entries: bool = True,
         for start in range(0, len(records), step):
             chunk = records[start:start + step]
             try:
-                decoded, hits = decode_wire(list(map(_payload, chunk)))
+                decoded, hits = decode_wire(map(_payload, chunk))
             except InvalidEvent:  # one by one, to keep the good ones and say what is wrong
                 decoded, hits = [], []
                 for record in chunk:

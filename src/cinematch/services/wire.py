@@ -18,7 +18,7 @@ crash, the events after a recompute).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 import msgspec
@@ -67,7 +67,7 @@ _credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
 CACHE_LIMIT = 500_000
 
 
-def decode_wire(payloads: Sequence[bytes]) -> tuple[list[WireEvent], list[tuple[int, tuple[str, ...]] | None]]:
+def decode_wire(payloads: Iterable[bytes]) -> tuple[list[WireEvent], list[tuple[int, tuple[str, ...]] | None]]:
     """Decode and validate wire events, with the `profile_hits` of their movies (None for no
     movie). Raises InvalidEvent at the first bad one, with the reason `domain.decode_events`
     gives (a caller that wants the good ones decodes them one by one)."""
@@ -86,11 +86,8 @@ def profile_hits(movies: Sequence[WireMovie | Movie]) -> list[tuple[int, tuple[s
 
     A new key of a `WireMovie` is decoded first: credits of the wrong type raise
     InvalidEvent (the whole call: nothing is cached for them)."""
-    kinds = set(map(type, movies))
-    if kinds == {WireMovie}:
+    if set(map(type, movies)) <= {WireMovie}:  # the projection's batches: keys built in C
         keys = list(map(_join, map(_credits_raw, movies)))
-    elif kinds <= {Movie}:
-        keys = list(map(_credits_encoded, map(_credits_raw, movies)))
     else:
         keys = [_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)) for m in movies]
     hits = list(map(_credits.get, keys))
