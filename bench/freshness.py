@@ -42,8 +42,8 @@ def main() -> None:
                             break
                     except httpx.TransportError:
                         time.sleep(0.05)
-                http.post("/api/auth/register", json={"username": "bench", "password": "password1"})
-                tok = http.post("/api/auth/token", json={"username": "bench", "password": "password1"}).json()
+                http.post("/api/auth/register", json={"username": "bench", "password": "correct-horse-42"})
+                tok = http.post("/api/auth/token", json={"username": "bench", "password": "correct-horse-42"}).json()
                 h = {"Authorization": f"Bearer {tok['access_token']}"}
                 latencies = []
                 for i in range(args.writes):

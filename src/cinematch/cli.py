@@ -21,15 +21,23 @@ def _profile_default(args_profile: str | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .adapters.web import create_app
+    from .adapters.web.server import run
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    app = create_app(_container())
-    uvicorn.run(app, host=host, port=port, log_level=args.log_level)
+    container = _container()
+    preflight(container)
+    run(create_app(container), host=host, port=port, log_level=args.log_level,
+        header_timeout=settings.http_header_timeout_seconds)
     return 0
+
+
+def preflight(container) -> None:
+    """Before serving: the embedded store opens, passes SQLite's page check and takes a
+    write, or the command stops here with the reason (StoreUnavailable, OSError)."""
+    if container.config.storage() == "sqlite":
+        container.storage.db().open().check(integrity=True)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -146,13 +154,15 @@ def cmd_spark_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
-    from .domain.catalog import catalog_id_for, catalog_movie
-    with open(args.file, encoding="utf-8") as fh:
-        rows = json.load(fh)
-    movies = [catalog_movie(id=catalog_id_for(r["title"], r.get("year")),
-                            **{k: r.get(k) for k in ("title", "original_title", "year", "genres", "director",
-                                                      "actors", "duration", "poster_url", "imdb_id")})
-              for r in rows]
+    import msgspec
+
+    from .domain.catalog import CatalogRecord, catalog_id_for, catalog_movie
+    with open(args.file, "rb") as fh:
+        try:
+            rows = msgspec.json.decode(fh.read(), type=list[CatalogRecord])
+        except msgspec.MsgspecError as exc:
+            raise ValueError(f"{args.file}: {exc}") from None
+    movies = [catalog_movie(id=catalog_id_for(r.title, r.year), **msgspec.structs.asdict(r)) for r in rows]
     n = asyncio.run(_container().storage.catalog().upsert(movies))
     print(json.dumps({"upserted": n}))
     return 0
@@ -215,6 +225,7 @@ def cmd_ml_train(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cinematch", description="CineMatch: movie diary, statistics, recommendations")
+    parser.add_argument("--debug", action="store_true", help="show a traceback when a command fails")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="run the web app (embedded profile by default)")
@@ -284,13 +295,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(exc: BaseException) -> str:
+    """An error as one line a person can act on (no traceback)."""
+    from .domain.ports import StoreUnavailable
+    if isinstance(exc, StoreUnavailable):
+        return exc.reason
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}" if exc.args else "missing field"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:500]
+
+
+def _is_bad_input(exc: BaseException) -> bool:
+    import msgspec
+    return isinstance(exc, (ValueError, KeyError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                            msgspec.MsgspecError))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as exc:
-        print(f"cinematch: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place a failing command becomes one line
+        if args.debug:
+            raise
+        print(f"cinematch: {one_line(exc)}", file=sys.stderr)
+        return 2 if _is_bad_input(exc) else 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ objects and never import dependency_injector.
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
 from dependency_injector import containers, providers
@@ -31,6 +32,20 @@ from .services.reconcile import Reconciler, Shadow
 from .services.runner import ProjectionRunner
 from .services.retention import TrendRetention
 from .settings import Settings, resolve_secret
+
+
+async def _always_ready() -> None:
+    return None
+
+
+def _sqlite_check(db: Database):
+    async def check() -> None:
+        await asyncio.to_thread(db.check)  # a durable write: off the event loop
+    return check
+
+
+def _mongo_check(mongo: Mongo):
+    return mongo.check
 
 
 class Storage(containers.DeclarativeContainer):
@@ -81,6 +96,10 @@ class Storage(containers.DeclarativeContainer):
         config.storage, memory=providers.Factory(partial, clear_stores, shadow_stats, shadow_affinities, shadow_trends),
         sqlite=providers.Factory(lambda db: db.open().clear_projections, shadow_db),
         mongo=providers.Factory(partial, clear_shadow, mongo))
+    # /ready: an async callable that raises StoreUnavailable unless the store takes a write now.
+    check = providers.Selector(
+        config.storage, memory=providers.Object(_always_ready), sqlite=providers.Factory(_sqlite_check, db),
+        mongo=providers.Factory(_mongo_check, mongo))
     dead_letters = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
         sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
@@ -145,7 +164,8 @@ class Services(containers.DeclarativeContainer):
         _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens)
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
-        catalog=storage.catalog, clock=clock, window_days=config.trends_window_days)
+        catalog=storage.catalog, clock=clock, window_days=config.trends_window_days,
+        min_users=config.trends_min_users)
 
 
 class Application(containers.DeclarativeContainer):

@@ -17,6 +17,7 @@ class Settings(msgspec.Struct, kw_only=True):
     data_dir: str = ".cinematch"  # CINEMATCH_DATA_DIR
     timezone: str = "Europe/Rome"  # CINEMATCH_TIMEZONE
     trends_window_days: int = 30  # CINEMATCH_TRENDS_WINDOW_DAYS
+    trends_min_users: int = 3  # CINEMATCH_TRENDS_MIN_USERS: distinct users before a film is listed in the public trends
     trends_prune_every_seconds: float = 3600.0  # CINEMATCH_TRENDS_PRUNE_EVERY_SECONDS: 0 never deletes aged-out facts
     jwt_secret: str = ""  # CINEMATCH_JWT_SECRET (default: generated once into data_dir)
     token_ttl_seconds: int = 86400  # CINEMATCH_TOKEN_TTL_SECONDS
@@ -24,6 +25,7 @@ class Settings(msgspec.Struct, kw_only=True):
     admin_password: str = ""  # CINEMATCH_ADMIN_PASSWORD
     host: str = "127.0.0.1"  # CINEMATCH_HOST
     port: int = 8000  # CINEMATCH_PORT
+    http_header_timeout_seconds: float = 10.0  # CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS: a request's headers must arrive in this time
     projection_batch_size: int = 5000  # CINEMATCH_PROJECTION_BATCH_SIZE
     kafka_bootstrap_servers: str = "localhost:9092"  # KAFKA_BOOTSTRAP_SERVERS
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
@@ -55,6 +57,8 @@ class Settings(msgspec.Struct, kw_only=True):
             raise ValueError(f"CINEMATCH_STORAGE must be memory, sqlite or mongo, got {self.storage!r}")
         if self.trends_window_days < 1:
             raise ValueError("trends_window_days must be at least 1")
+        if self.trends_min_users < 1:
+            raise ValueError("CINEMATCH_TRENDS_MIN_USERS must be at least 1")
 
     @property
     def db_path(self) -> Path:
@@ -101,11 +105,18 @@ def resolve_secret(settings: Settings) -> str:
         settings.jwt_secret = secrets.token_urlsafe(32)
         return settings.jwt_secret
     path = Path(settings.data_dir) / "jwt_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    secret = path.read_text().strip() if path.exists() else ""
+    if len(secret) < 32:  # missing, or empty or cut short by a crash or a full disk: a new one
+        from .adapters.embedded.db import private_dir
+        private_dir(path.parent)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_urlsafe(32))
-        tmp.chmod(0o600)
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # 0600 from the first byte
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+            fh.flush()
+            os.fsync(fh.fileno())
         tmp.replace(path)
-    settings.jwt_secret = path.read_text().strip()
+        secret = path.read_text().strip()
+    settings.jwt_secret = secret
     return settings.jwt_secret

@@ -3,13 +3,15 @@ and fault injection for the stores. Used by the test suite and the benchmarks.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .adapters.memory import FixedClock
@@ -216,6 +218,56 @@ async def projection_snapshot(container: Application, user_ids: Sequence[str]) -
         for a in await storage.affinities().for_user(user_id):
             affinities[a.id] = (a.user_id, a.type, a.name, a.name_key, a.count, a.sum_ratings)
         for f in await storage.trends().facts(user_id):
-            facts[(user_id, f.entry_key)] = (f.day, f.title, f.genres, f.live, f.seq)
+            facts[(user_id, f.entry_key)] = (f.day, f.title, f.genres, f.live, f.seq, f.film)
     letters = sorted((d.payload, d.reason) for d in await storage.dead_letters().all())
-    return {"stats": stats, "affinities": affinities, "facts": facts, "dead_letters": letters}
+    window = await storage.trends().window_counts("")  # the public trends' input: catalog films by distinct user
+    return {"stats": stats, "affinities": affinities, "facts": facts, "dead_letters": letters, "window": window}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(data_dir: str | Path, **env: str) -> Iterator[str]:
+    """A real `cinematch serve` process on a free loopback port, its data in `data_dir`;
+    yields its base URL, and stops it (SIGTERM, then SIGKILL) on the way out."""
+    import httpx
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cinematch.cli", "serve", "--port", str(port),
+                             "--log-level", "warning"],
+                            env={**os.environ, "CINEMATCH_DATA_DIR": str(data_dir), "CINEMATCH_ML_TRAIN_ON_START": "0",
+                                 **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+            if proc.poll() is not None:
+                raise RuntimeError(f"serve exited with {proc.returncode}")
+        else:
+            raise RuntimeError("serve did not start")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_synced(client, headers: dict, timeout: float = 10.0) -> dict:
+    """Poll GET /api/me/stats (an HTTP client: httpx's or Litestar's test client) until it
+    says synced; the statistics then."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        stats = client.get("/api/me/stats", headers=headers).json()
+        if stats["sync"]["status"] == "synced":
+            return stats
+        time.sleep(0.01)
+    raise AssertionError("statistics never synced")

@@ -59,6 +59,16 @@ async def test_diary_conflict_writes_nothing(storage):
     assert await diary.get("u", "e1") is None
 
 
+async def test_diary_create_only_puts_skip_existing_ids(storage):
+    diary = storage.diary()
+    first = await diary.write("u", [change(entry(1), create_only=True), change(entry(2), create_only=True)])
+    assert [(e.entry_id, e.seq) for e in first] == [("e1", 1), ("e2", 2)]
+    again = await diary.write("u", [change(entry(1, name="changed"), create_only=True),
+                                    change(entry(3), create_only=True)])
+    assert [(e.entry_id, e.seq) for e in again] == [("e3", 3)]  # e1 is there: skipped, no seq, no event
+    assert (await diary.get("u", "e1")).name == "M1" and await diary.version("u") == 3
+
+
 async def poll_until(source, n, timeout=20.0):
     """Poll until `n` records arrived (a Kafka consumer needs a moment to join its group)."""
     import time
@@ -115,7 +125,23 @@ async def test_catalog_candidates_search_genres_posters(storage):
     assert [m.id for m in await cat.search("%", 10)] == []
     assert [m.id for m in await cat.search("100 _real", 10)] == ["3"]
     assert await cat.genres() == [("Animation", 2), ("Drama", 1), ("Fantasy", 1)]
-    assert await cat.posters(["La città incantata", "Spirit", "nope"]) == {"La città incantata": "p1", "Spirit": None}
+    found = await cat.by_ids(["1", "2", "nope"])
+    assert sorted(found) == ["1", "2"] and found["1"].poster_url == "p1" and found["2"].genres == ["Animation"]
+
+
+async def test_catalog_candidates_many_is_candidates_of_each_name(storage):
+    cat = storage.catalog()
+    await cat.upsert([
+        catalog_movie(id="1", title="La città incantata", original_title="Spirited Away", year=2001),
+        catalog_movie(id="2", title="Heat", year=1995), catalog_movie(id="3", title="Heat", year=1986),
+        catalog_movie(id="4", title="heat!", year=2000), catalog_movie(id="5", title="Se7en", original_title="Seven"),
+    ])
+    names = ["Spirited Away", "la citta incantata", "Heat", "HEAT", "heat!", "Seven", "nope", "", "Heat"]
+    many = await cat.candidates_many(names)
+    assert set(many) == set(names)
+    for name in names:
+        assert sorted(m.id for m in many[name]) == sorted(m.id for m in await cat.candidates(name)), name
+    assert sorted(m.id for m in many["Heat"]) == ["2", "3", "4"]
 
 
 # --- StatsStore ------------------------------------------------------------------
@@ -175,8 +201,8 @@ async def test_affinities_ranking_tombstones_and_guard(storage):
 
 # --- TrendStore ------------------------------------------------------------------
 
-def fact(key, day, title, genres, live=True, seq=1, user="u"):
-    return TrendFact(user, key, day, title, tuple(genres), live, seq)
+def fact(key, day, title, genres, live=True, seq=1, user="u", film=None):
+    return TrendFact(user, key, day, title, tuple(genres), live, seq, title.lower() if film is None else film)
 
 
 async def test_trend_facts_last_writer_wins_and_window(storage):
@@ -185,12 +211,23 @@ async def test_trend_facts_last_writer_wins_and_window(storage):
                         fact("e3", "2025-01-20", "A", [], user="v")])
     await trends.apply([fact("e2", "2025-01-20", "B", ["Drama"], live=False, seq=5)])
     await trends.apply([fact("e2", "2025-01-20", "B", ["Drama"], live=True, seq=3)])  # stale replay: ignored
-    assert await trends.window_counts("2025-01-01") == ({"A": 2}, {"Drama": 1, "War": 1})
-    assert await trends.window_counts("2025-01-15") == ({"A": 1}, {})
+    assert await trends.window_counts("2025-01-01") == {"a": 2}
+    assert await trends.window_counts("2025-01-15") == {"a": 1}
     await trends.replace_user("u", [fact("e9", "2025-01-21", "C", ["Comedy"], seq=6)], hwm=6)
-    assert await trends.window_counts("2025-01-01") == ({"A": 1, "C": 1}, {"Comedy": 1})
+    assert await trends.window_counts("2025-01-01") == {"a": 1, "c": 1}
     assert await trends.prune("2025-01-20") == 1
     assert {f.entry_key for f in await trends.facts()} == {"e2", "e3", "e9"}
+    assert {f.entry_key: f.film for f in await trends.facts()} == {"e2": "b", "e3": "a", "e9": "c"}
+
+
+async def test_trend_window_counts_distinct_users_of_catalog_films_only(storage):
+    trends = storage.trends()
+    await trends.apply([fact("e1", "2025-01-10", "A", []), fact("e2", "2025-01-11", "A", []),  # one user, twice
+                        fact("e3", "2025-01-12", "A", [], user="v"),
+                        fact("e4", "2025-01-12", "typed by u", ["Spam"], film=""),  # not in the catalog
+                        fact("e5", "2025-01-12", "typed by v", ["Spam"], user="v", film="")])
+    assert await trends.window_counts("2025-01-01") == {"a": 2}
+    assert await trends.window_counts("2025-01-11") == {"a": 2}  # u's second entry of A is in the window
 
 
 # --- A recompute never undoes what the stream applied after it read the diary -------

@@ -21,8 +21,8 @@ _container = wired("sqlite", data_dir=tempfile.mkdtemp(prefix="cinematch-fuzz-")
                    admin_username="admin", admin_password="adminpass1")
 app = create_app(_container, run_projections=False)
 with TestClient(app) as _client:
-    _client.post("/api/auth/register", json={"username": "fuzzer", "password": "password1"})
-    _token = _client.post("/api/auth/token", json={"username": "fuzzer", "password": "password1"}).json()
+    _client.post("/api/auth/register", json={"username": "fuzzer", "password": "correct-horse-42"})
+    _token = _client.post("/api/auth/token", json={"username": "fuzzer", "password": "correct-horse-42"}).json()
     _client.post("/api/movies", json={"name": "Heat", "rating": 4},
                  headers={"Authorization": f"Bearer {_token['access_token']}"})
 AUTH = {"Authorization": f"Bearer {_token['access_token']}"}

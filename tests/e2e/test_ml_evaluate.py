@@ -54,9 +54,12 @@ def test_train_test_files(tmp_path):
 
 
 async def test_training_hybrid_merges_movielens_and_platform_diaries(tmp_path):
-    """MovieLens and the platform's own users train one model; a platform film MovieLens
-    doesn't know becomes an item too; the platform user's list skips their whole diary."""
+    """MovieLens and the platform's own users train one model; a catalog film MovieLens
+    doesn't know becomes an item too, a name a user typed does not (items are shown to
+    everyone); the platform user's list skips their whole diary."""
     from cinematch.data.movielens import dataset_dir, fetch_ml100k
+    from cinematch.domain import catalog_movie
+    from cinematch.domain.catalog import catalog_id_for
     from cinematch.services.diary import NewEntry
     from cinematch.testing import wired
 
@@ -66,8 +69,10 @@ async def test_training_hybrid_merges_movielens_and_platform_diaries(tmp_path):
     c = wired("sqlite", data_dir=tmp_path)
     films = [("Usual Suspects, The", 1995), ("Toy Story", 1995), ("Star Wars", 1977), ("Fargo", 1996),
              ("Godfather, The", 1972), ("Oppenheimer", 2023)]
+    await c.storage.catalog().upsert([catalog_movie(id=catalog_id_for(t, y), title=t, year=y) for t, y in films])
     diary = c.services.diary()
     await diary.add_many("u1", [NewEntry(name=t, year=y, rating=5, genres=["Drama"]) for t, y in films])
+    await diary.add_many("u2", [NewEntry(name="therapy session with Dr. Rossi", rating=4)])
     reco = c.services.recommendations()
     trained = await reco.train(limited=False)
     status = await reco.status()
@@ -79,4 +84,5 @@ async def test_training_hybrid_merges_movielens_and_platform_diaries(tmp_path):
     from cinematch.ml.training import display_title
     titles = {i["title"] for i in out["items"]}
     assert not titles & {display_title(t) for t, _ in films}
+    assert not any("Rossi" in t for t in (await reco._model())[1].titles)
     c.storage.db().close()

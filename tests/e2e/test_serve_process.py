@@ -34,8 +34,8 @@ def test_serve_writes_survive_a_kill(tmp_path):
     base = f"http://127.0.0.1:{port}"
     proc = start(tmp_path, port)
     try:
-        assert httpx.post(f"{base}/api/auth/register", json={"username": "zoe", "password": "password1"}).status_code == 201
-        tok = httpx.post(f"{base}/api/auth/token", json={"username": "zoe", "password": "password1"}).json()
+        assert httpx.post(f"{base}/api/auth/register", json={"username": "zoe", "password": "correct-horse-42"}).status_code == 201
+        tok = httpx.post(f"{base}/api/auth/token", json={"username": "zoe", "password": "correct-horse-42"}).json()
         h = {"Authorization": f"Bearer {tok['access_token']}"}
         for i in range(20):
             assert httpx.post(f"{base}/api/movies", json={"name": f"F{i}", "rating": 1 + i % 5}, headers=h).status_code == 201

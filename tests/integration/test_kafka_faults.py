@@ -89,21 +89,26 @@ async def test_poison_messages_go_to_dead_letters_and_the_rest_applies(kafka_pro
     await relay.run_once()
     # 1% malformed messages on the same topic, from a foreign producer.
     bad = [b"not json", b'{"event_type": "ADD"}', b'{"event_type": "EXPLODE", "user_id": "p0"}',
-           msgspec.json.encode({"event_type": "ADD", "user_id": "p1", "movie": {"name": "X", "rating": 9}})]
+           msgspec.json.encode({"event_type": "ADD", "user_id": "p1", "movie": {"name": "X", "rating": 9}}),
+           # out of the entry bounds (domain.bounds): the worker's decoder holds a foreign producer to them
+           msgspec.json.encode({"event_type": "ADD", "user_id": "p1", "seq": 10**6, "movie": {
+               "name": "X", "rating": 3, "duration": 10**23}}),
+           msgspec.json.encode({"event_type": "ADD", "user_id": "p1", "seq": 10**6, "movie": {
+               "name": "X", "rating": 3, "genres": [f"g{i}" for i in range(500)]}})]
     publisher = KafkaEventPublisher(cfg.kafka_bootstrap_servers(), cfg.kafka_topic())
     await publisher.start()
-    await publisher.publish_raw([("p0", b) for b in bad[:3]] + [("p1", bad[3])])
+    await publisher.publish_raw([("p0", b) for b in bad[:3]] + [("p1", b) for b in bad[3:]])
     await publisher.stop()
     await relay.publisher.stop()
     runner = container.services.runner()
     source = runner.source
     await source.start()
     end = time.monotonic() + 60
-    while time.monotonic() < end and runner.totals.events < 304:
+    while time.monotonic() < end and runner.totals.events < 300 + len(bad):
         await runner.run_once(timeout=0.5)
     await source.stop()
     letters = await container.storage.dead_letters().all()
-    assert len(letters) == 4 and all(d.reason for d in letters)
+    assert len(letters) == len(bad) and all(d.reason for d in letters)
     assert {d.payload for d in letters} == {b.decode() for b in bad}
     assert await recompute_matches(container, users) == []
 

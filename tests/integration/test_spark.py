@@ -24,6 +24,7 @@ import pytest
 from cinematch.adapters.kafka import KafkaEventPublisher
 from cinematch.adapters.memory import SystemClock
 from cinematch.adapters.mongo import migrate
+from cinematch.domain import catalog_movie
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
 from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, projection_snapshot, recompute_matches,
@@ -54,6 +55,7 @@ async def recorded_stream(users: list[str]) -> list[tuple[str, bytes]]:
     """Every kind of diary change, as the outbox relay would publish it; then a stretch
     published twice (a relay that died before marking it sent) and a few foreign messages."""
     c = wired("memory", clock=SystemClock())
+    await c.storage.catalog().upsert(CATALOG)  # half the films are the catalog's; the others typed names
     diary = c.services.diary()
     rnd = random.Random(11)
     for user in users:
@@ -65,15 +67,24 @@ async def recorded_stream(users: list[str]) -> list[tuple[str, bytes]]:
     payloads = payloads[:200] + payloads[150:200] + payloads[200:]
     items = [(decode_event(p).user_id, p) for p in payloads]
     bad = [b"not json", b'{"event_type": "EXPLODE", "user_id": "ann"}',
-           msgspec.json.encode({"event_type": "ADD", "user_id": "ann", "movie": {"name": "X", "rating": 9}})]
+           msgspec.json.encode({"event_type": "ADD", "user_id": "ann", "movie": {"name": "X", "rating": 9}}),
+           *OUT_OF_BOUNDS]
     return items[:100] + [("ann", b) for b in bad] + items[100:]
+
+
+CATALOG = [catalog_movie(id=f"film {i}|", title=f"Film {i}", genres=["Drama"]) for i in range(1, 41)]
+# A producer outside the web app is held to the entry bounds too (domain.bounds): dead letters.
+OUT_OF_BOUNDS = [msgspec.json.encode({"event_type": "ADD", "user_id": "ann", "seq": 999, "movie": {
+                     "name": "X", "rating": 3, "duration": 10**23}}),
+                 msgspec.json.encode({"event_type": "ADD", "user_id": "ann", "seq": 999, "movie": {
+                     "name": "X", "rating": 3, "genres": [f"g{i}" for i in range(500)]}})]
 
 
 async def test_parity_embedded_kafka_worker_spark(tmp_path):
     require_service("mongo")
     require_service("kafka")
     require_spark()
-    users = ["ann", "Bo.Dot", "c$d", "Zoë 東京", "x" * 300] + [f"u{i}" for i in range(10)]
+    users = ["ann", "Bo.Dot", "c$d", "Zoë 東京", "x" * 128] + [f"u{i}" for i in range(10)]
     items = await recorded_stream(users)
 
     # Embedded: the projector on the SQLite stores, in batches of 37.
@@ -108,8 +119,11 @@ async def test_parity_embedded_kafka_worker_spark(tmp_path):
         assert "user-stats batch 1" in done.stderr  # the backlog really came in several batches
 
         want = await projection_snapshot(embedded, users)
-        assert len(want["stats"]) == len(users) and len(want["dead_letters"]) == 3
-        assert any(not live for *_, live, _ in want["facts"].values())  # deletes are in the stream
+        assert len(want["stats"]) == len(users) and len(want["dead_letters"]) == 3 + len(OUT_OF_BOUNDS)
+        # The trends rules hold in every runtime: catalog films only, each user once per film.
+        assert want["window"] and set(want["window"]) <= {m.id for m in CATALOG}
+        assert all(n <= len(users) for n in want["window"].values())
+        assert any(not live for _day, _title, _genres, live, *_ in want["facts"].values())  # deletes are in the stream
         assert await projection_snapshot(worker, users) == want
         assert await projection_snapshot(on_spark, users) == want
     finally:
@@ -181,7 +195,7 @@ async def test_spark_driver_sigkill_loses_nothing_doubles_nothing_and_reconcile(
     db = container.storage.mongo().db
     await db.user_stats.update_one({"_id": "user3"}, {"$inc": {"total_watched": 2}})
     await db.user_affinities.delete_one({"user_id": "user7", "count": {"$gt": 0}})
-    await db.trend_facts.update_one({"user_id": "user9", "live": True}, {"$set": {"title": "Drifted"}})
+    await db.trend_facts.update_one({"user_id": "user9", "live": True}, {"$set": {"film": "drifted"}})
     result = spark(["reconcile"], env)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 3

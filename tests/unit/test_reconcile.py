@@ -111,7 +111,7 @@ async def test_a_drifted_trend_fact_shows_in_the_trends_window(app):
     fact = [f for f in facts if f.live][0]
     # A lost or wrong write: the fact keeps its mark but not its content.
     version = (await app.storage.stats().get("u1")).hwm
-    await trends.replace_user("u1", [msgspec.structs.replace(f, title="Drifted") if f is fact else f for f in facts],
+    await trends.replace_user("u1", [msgspec.structs.replace(f, film="drifted") if f is fact else f for f in facts],
                               version)
     report = await app.services.reconciler().run()
     assert (report.drift, report.trends_equal) == (1, False)

@@ -68,7 +68,7 @@ async def load_demo(container, dataset: Path, *, users: int = 20, entries: int =
 
     accounts = container.services.accounts()
     diary = container.services.diary()
-    today = today or dt.date.today()
+    today = today or container.clock().now().date()
     shift = today - dt.datetime.fromtimestamp(int(ratings.timestamps.max()), dt.timezone.utc).date()
     uids, counts = np.unique(ratings.users, return_counts=True)
     chosen = uids[np.argsort(-counts, kind="stable")][:users]

@@ -92,9 +92,12 @@ class TrendFact(msgspec.Struct, gc=False):
     genres: tuple[str, ...]
     live: bool
     seq: int
+    # The catalog film the entry is matched to ("" when it is not): the public trends
+    # count only these, by distinct user, and show the catalog's title and genres.
+    film: str = ""
 
     def as_tuple(self) -> tuple:
-        return (self.user_id, self.entry_key, self.day, self.title, self.genres, self.live)
+        return (self.user_id, self.entry_key, self.day, self.title, self.genres, self.live, self.film)
 
 
 class UserDelta:
@@ -171,6 +174,17 @@ def _max(a: int | None, b: int | None) -> int | None:
 
 _profile_cache: dict[tuple, tuple[int, tuple[str, ...]]] = {}
 _profiles: list[Profile] = []  # profile id -> profile; grows with distinct (people, genres) sets
+
+
+def profile_count() -> int:
+    return len(_profiles)
+
+
+def clear_profiles() -> None:
+    """Forget every profile (between batches only: profile ids held elsewhere go stale)."""
+    _profile_cache.clear()
+    _profiles.clear()
+    _day_cache.clear()
 
 
 def movie_profile(director: str | None, actors: str | None, genres: Iterable[str] | None) -> Profile:
@@ -279,6 +293,7 @@ def _trend_fact(event: Event, movie: Movie, added_from: Movie | None, live: bool
     return TrendFact(
         event.user_id, entry_key(event), local_day(added_at, tz),
         movie.title or movie.name, _profile(movie.director, movie.actors, movie.genres)[1], live, seq,
+        movie.catalog_id or "",
     )
 
 

@@ -82,5 +82,6 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
         date=entry.date,
         title=entry.title or entry.name,
         added_at=entry.added_at,
+        catalog_id=entry.catalog_id,
         **extra,  # type: ignore[arg-type]
     )

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from .bounds import (
+    MAX_PEOPLE, DateText, Duration, Genres, ImdbId, Instant, OutOfBounds, PeopleText, Title, Year, check_date,
+)
 
 EventType = Literal["ADD", "UPDATE", "DELETE", "UPDATE_RATING", "BULK_IMPORT", "RECALCULATE"]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 SCHEMA_VERSION = 1
+MAX_USER_ID = 128
+MAX_ENTRY_KEY = 128
+MAX_CATALOG_ID = 600  # a catalog id is the normalized title and the year
 
 
 class InvalidEvent(ValueError):
@@ -29,32 +36,35 @@ class InvalidEvent(ValueError):
 class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     """The enriched snapshot of one diary entry, as carried by an event."""
 
-    name: str = ""
-    year: int | None = None
+    # The field types carry the entry bounds (`domain.bounds`): msgspec enforces them
+    # while decoding, so a producer outside the web app is held to them too.
+    name: Title = ""
+    year: Year | None = None
     rating: int | None = None
-    imdb_id: str | None = None
+    imdb_id: ImdbId | None = None
     # A tuple: immutable, hashable, and one object fewer for the collector to track.
-    genres: tuple[str, ...] | None = None
-    duration: int | None = None
-    director: str | None = None
-    actors: str | None = None
-    date: str | None = None
+    genres: Genres | None = None
+    duration: Duration | None = None
+    director: PeopleText | None = None
+    actors: PeopleText | None = None
+    date: DateText | None = None
     old_rating: int | None = None
     new_rating: int | None = None
     # CineMatch additions; seed consumers ignore them.
-    title: str | None = None  # catalog title when the name matched the catalog
-    added_at: str | None = None  # when the entry was added: the trend window's clock
+    title: Title | None = None  # catalog title when the name matched the catalog
+    added_at: Instant | None = None  # when the entry was added: the trend window's clock
+    catalog_id: Annotated[str, msgspec.Meta(max_length=MAX_CATALOG_ID)] | None = None  # the matched catalog film
 
 
 class Event(msgspec.Struct, omit_defaults=True, gc=False):
     event_type: EventType
-    user_id: str
+    user_id: Annotated[str, msgspec.Meta(max_length=MAX_USER_ID)]
     movie: Movie | None = None
     previous: Movie | None = None
-    entry_id: str | None = None
-    event_id: str | None = None
+    entry_id: Annotated[str, msgspec.Meta(max_length=MAX_ENTRY_KEY)] | None = None
+    event_id: Annotated[str, msgspec.Meta(max_length=MAX_USER_ID)] | None = None
     schema_version: int = SCHEMA_VERSION
-    timestamp: str | None = None
+    timestamp: Instant | None = None
     # CineMatch addition: the user's diary version after this change (1, 2, 3…).
     # It is the idempotency guard: a projection applies an event to a document
     # only when seq is above the document's high-water mark.
@@ -91,6 +101,8 @@ def decode_all(decoder: msgspec.json.Decoder, payloads: Iterable[bytes | str]) -
         raise InvalidEvent(f"invalid event: {exc}") from None
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"undecodable event: {exc}") from None
+    except RecursionError:  # nesting deeper than the decoder follows
+        raise InvalidEvent("undecodable event: JSON nested too deeply") from None
 
 
 def _check_rating(value: int | None, field: str) -> None:
@@ -121,9 +133,9 @@ def _check_movie(movie: Movie | None, field: str) -> None:
     if not movie.name or movie.name.isspace():
         raise InvalidEvent(f"{field}.name must not be empty")
     if movie.date is not None and movie.date not in _seen_dates:
-        _check_once(movie.date, f"{field}.date", _seen_dates, parse_date)
-    if movie.duration is not None and movie.duration < 0:
-        raise InvalidEvent(f"{field}.duration must not be negative")
+        _check_once(movie.date, f"{field}.date", _seen_dates, _parse_bounded_date)
+    if type(movie.director) is str or type(movie.actors) is str:  # a domain Movie (the wire view checks its own)
+        check_movie_people(movie.director, movie.actors, field)
     if movie.added_at is not None and movie.added_at not in _seen_instants:
         _check_once(movie.added_at, f"{field}.added_at", _seen_instants, parse_timestamp)
 
@@ -161,6 +173,25 @@ def validate_events(events: Iterable[Event]) -> None:
         if kind == "UPDATE":
             _check_movie(event.previous, "previous")
             _check_rating(event.previous.rating, "previous.rating")  # type: ignore[union-attr]
+
+
+def check_movie_people(director: str | None, actors: str | None, field: str) -> None:
+    """At most MAX_PEOPLE names in each people field (their length is bounded by the type)."""
+    for what, value in (("director", director), ("actors", actors)):
+        if value and value.count(",") + value.count("|") >= MAX_PEOPLE:
+            raise InvalidEvent(f"{field}.{what} lists more than {MAX_PEOPLE} names")
+
+
+def _parse_bounded_date(value: str, field: str) -> dt.date:
+    """A real date inside the bounds. A consumer does not know the producer's zone, so
+    "tomorrow" is judged a day late (a watched date that passed once always passes again:
+    the bound only moves forward)."""
+    date = parse_date(value, field)
+    try:
+        check_date(date, dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1), field)
+    except OutOfBounds as exc:
+        raise InvalidEvent(str(exc)) from None
+    return date
 
 
 def parse_date(value: str, field: str = "date") -> dt.date:

@@ -23,6 +23,15 @@ class Conflict(Exception):
     """A uniqueness rule was broken (for example a taken username)."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot serve now (disk full, read-only, corrupt, unreachable); `reason`
+    says why in words an operator can act on. The web answers 503 with it."""
+
+    def __init__(self, reason: str, *, retry_after: int | None = None, corrupt: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after, self.corrupt = reason, retry_after, corrupt
+
+
 class StaleWrite(Exception):
     """A guarded write found a different high-water mark than it read: another
     writer got there first. The batch is retried from the source."""
@@ -48,6 +57,10 @@ class DiaryChange(msgspec.Struct):
     # For a replace or delete: the entry's seq as read. The store refuses the
     # whole write (Conflict) if the entry changed since, so `previous` is exact.
     expected_seq: int | None = None
+    # For a put: only when no entry has this id yet; otherwise the change is skipped
+    # (no seq, no event). A retried import chunk, whose ids are derived from the file
+    # and the line, is then applied once.
+    create_only: bool = False
 
 
 class Record(msgspec.Struct):
@@ -121,7 +134,8 @@ class DiaryStore(abc.ABC):
 
         Each event gets the next per-user `seq`; the returned events carry it,
         and so does the written entry. Raises Conflict (writing nothing) when an
-        entry's `expected_seq` no longer matches.
+        entry's `expected_seq` no longer matches. A `create_only` put whose id exists
+        is skipped: the events returned are those of the changes applied, in order.
         """
 
     @abc.abstractmethod
@@ -181,6 +195,10 @@ class CatalogStore(abc.ABC):
     async def candidates(self, name: str) -> list[CatalogMovie]:
         """Movies whose title, original title or a normalized form equals name's."""
 
+    async def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
+        """`candidates` of each name (an import matches a chunk of rows at once)."""
+        return {name: await self.candidates(name) for name in dict.fromkeys(names)}
+
     @abc.abstractmethod
     async def search(self, query: str, limit: int) -> list[CatalogMovie]: ...
 
@@ -189,7 +207,8 @@ class CatalogStore(abc.ABC):
         """(genre, number of movies), most movies first."""
 
     @abc.abstractmethod
-    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]: ...
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, CatalogMovie]:
+        """The catalog movies with these ids (ids not in the catalog are left out)."""
 
     @abc.abstractmethod
     async def count(self) -> int: ...
@@ -251,8 +270,9 @@ class TrendStore(abc.ABC):
         A stored fact whose seq is above `hwm` is newer than the recompute and kept."""
 
     @abc.abstractmethod
-    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
-        """(title -> live entries, genre -> occurrences) over days >= since_day."""
+    async def window_counts(self, since_day: str) -> dict[str, int]:
+        """Catalog film -> distinct users with a live fact of it on a day >= since_day
+        (facts with no film are not counted)."""
 
     @abc.abstractmethod
     async def facts(self, user_id: str | None = None) -> list[TrendFact]: ...

@@ -32,13 +32,24 @@ def normalize_title(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# '%' first: it escapes the others. '_' is escaped because a space becomes '_'.
+_KEY_ESCAPES = (("%", "%25"), ("_", "%5F"), (".", "%2E"), ("$", "%24"), (" ", "_"))
+# Characters whose key differs from the seed's (a migration recomputes the affinities of such names).
+REKEYED_CHARACTERS = "%_.$"
+
+
 def clean_key(name: str) -> str:
-    """Storage key of an affinity name: '.', '$' and spaces become '_'.
+    """Storage key of an affinity name: the seed's readable key (spaces become '_', so
+    "Christopher Nolan" is "Christopher_Nolan"), but one-to-one: '.', '$', '_' and '%'
+    are percent-escaped, so two different names never share a document (the seed turned
+    "J.J.", "J$J" and "J_J" into one key).
 
     The key only ever appears inside a document *value* or the `_id` string,
     never as a field path, so even an unusual key cannot act as an operator.
     """
-    key = name.strip().replace(".", "_").replace("$", "_").replace(" ", "_")
+    key = name.strip()
+    for char, escaped in _KEY_ESCAPES:
+        key = key.replace(char, escaped)
     return key or "Unknown"
 
 

@@ -2,7 +2,8 @@
 
 The window is counted on the day each entry was added, in the configured zone:
 an entry counts while its day is one of the last `window_days` days (today
-included) and leaves the window on its own when it ages out.
+included) and leaves the window on its own when it ages out. Trends are public:
+only entries matched to the catalog count, each (user, film) pair once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
+from .catalog import CatalogMovie
 from .deltas import TrendFact
 
 TOP_N = 10
@@ -21,23 +23,36 @@ def window_start(today: dt.date, window_days: int) -> str:
     return (today - dt.timedelta(days=window_days - 1)).isoformat()
 
 
-def count_facts(facts: Iterable[TrendFact], since_day: str) -> tuple[Counter, Counter]:
-    """Reference counting of live entries added on or after `since_day`."""
-    movies: Counter = Counter()
-    genres: Counter = Counter()
+def film_users(facts: Iterable[TrendFact], since_day: str) -> dict[str, int]:
+    """Reference counting: catalog film -> distinct users with a live entry of it added on
+    or after `since_day`. Unmatched entries (no film) are never counted: trends are public."""
+    users: dict[str, set[str]] = {}
     for f in facts:
-        if f.live and f.day >= since_day:
-            movies[f.title] += 1
-            for g in f.genres:
-                genres[g] += 1
-    return movies, genres
+        if f.live and f.film and f.day >= since_day:
+            users.setdefault(f.film, set()).add(f.user_id)
+    return {film: len(u) for film, u in users.items()}
 
 
-def top_movies(movie_counts: dict[str, int], posters: dict[str, str | None] | None = None,
-               limit: int = TOP_N) -> list[dict]:
-    ranked = sorted(((t, c) for t, c in movie_counts.items() if c > 0), key=lambda tc: (-tc[1], tc[0]))
-    posters = posters or {}
-    return [{"title": t, "poster_path": posters.get(t), "count": c} for t, c in ranked[:limit]]
+def global_trends(film_counts: dict[str, int], films: dict[str, CatalogMovie], min_users: int,
+                  limit: int = TOP_N) -> tuple[list[dict], list[dict]]:
+    """(top_movies, trending_genres) of CONTRACT §2 from distinct users per catalog film
+    and the catalog's own records of those films (titles, genres, posters): nothing a
+    user typed reaches a public answer. A film is listed only with `min_users` users or
+    more; genres count over every (user, film) pair in the window."""
+    listed = []
+    genres: Counter = Counter()
+    for film_id, users in film_counts.items():
+        movie = films.get(film_id)
+        if movie is None or users <= 0:  # a film since removed from the catalog
+            continue
+        for genre in set(movie.genres):
+            genres[genre] += users
+        if users >= min_users:
+            listed.append((movie, users))
+    listed.sort(key=lambda mu: (-mu[1], mu[0].title, mu[0].year or 0, mu[0].id))
+    top = [{"title": m.title, "year": m.year, "catalog_id": m.id, "poster_path": m.poster_url, "count": n}
+           for m, n in listed[:limit]]
+    return top, trending_genres(genres, limit)
 
 
 def trending_genres(genre_counts: dict[str, int], limit: int = TOP_N) -> list[dict]:

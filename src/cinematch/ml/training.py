@@ -98,10 +98,13 @@ def add_movielens(ts: TrainingSet, dataset) -> TrainingSet:
 
 def add_diaries(ts: TrainingSet, diaries: Iterable[tuple[str, Sequence]]) -> TrainingSet:
     """Platform users' diary entries (objects with title/name, year, genres, director,
-    actors, rating, date)."""
+    actors, rating, date, catalog_id). Only entries matched to the catalog become items: a
+    model's items are shown to everyone, and a name a user typed stays that user's."""
     n = 0
     for user_id, entries in diaries:
         for e in entries:
+            if not getattr(e, "catalog_id", None):
+                continue
             ts.add(f"p:{user_id}", entry_meta(e), e.rating, _epoch(e.date))
             n += 1
     if n:

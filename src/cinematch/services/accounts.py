@@ -1,58 +1,115 @@
-"""Accounts: registration, password checks, the start-up admin."""
+"""Accounts: registration, password checks, sign-in throttling, the start-up admin.
+
+Password hashing (argon2) is CPU work of tens of milliseconds: it runs in worker
+threads, at most `hash_workers` at a time, never on the event loop. An unknown
+username is verified against a dummy hash, so it answers in the time a known one does.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import re
+import logging
+import secrets
 import uuid
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..domain.ports import Conflict, User, UserStore
+from ..domain.users import canonical_username, username_key
+from .limits import LoginThrottle
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
-MIN_PASSWORD = 8
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1000  # argon2 hashes the whole password: its length is bounded by the request schema too
+MIN_STRENGTH = 2  # zxcvbn score (0-4): 0-1 are common or trivially guessed passwords
 
 
 class AccountError(ValueError):
     pass
 
 
+def password_problem(password: str, username: str) -> str | None:
+    """Why a new password is refused, or None. Length, not the username, and not a
+    commonly used password (zxcvbn's frequency lists and patterns: keyboard walks,
+    repeats, sequences, dictionary words with digits)."""
+    if len(password) < MIN_PASSWORD:
+        return f"password must be at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"password must be at most {MAX_PASSWORD} characters"
+    if not password.strip():
+        return "password must not be only spaces"
+    if username and username_key(username) in password.lower():
+        return "password must not contain the username"
+    from zxcvbn import zxcvbn  # imported when first needed: it loads its word lists
+    # zxcvbn's cost grows with the length; the first 100 characters decide its verdict.
+    if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_STRENGTH:
+        return "password is too common or too easy to guess; try a longer phrase"
+    return None
+
+
 class Accounts:
-    def __init__(self, users: UserStore) -> None:
+    def __init__(self, users: UserStore, throttle: LoginThrottle | None = None, hash_workers: int = 2) -> None:
         self.users = users
+        self.throttle = throttle or LoginThrottle()
         # Moderate cost: a login stays well under 100 ms on a small machine.
         self.hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+        self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        self._hash_slots = asyncio.Semaphore(hash_workers)
 
-    async def register(self, username: str, password: str, is_admin: bool = False) -> User:
-        if not USERNAME.match(username or ""):
+    async def _off_loop(self, fn, *args):
+        async with self._hash_slots:
+            return await asyncio.to_thread(fn, *args)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def register(self, username: str, password: str, is_admin: bool = False, *, check_strength: bool = True,
+                       ) -> User:
+        name = canonical_username(username)
+        if name is None:
             raise AccountError("username must be 3-32 characters of letters, digits, '_', '.' or '-'")
-        if len(password or "") < MIN_PASSWORD:
-            raise AccountError(f"password must be at least {MIN_PASSWORD} characters")
-        user = User(id=uuid.uuid4().hex, username=username, password_hash=self.hasher.hash(password),
+        problem = password_problem(password or "", name) if check_strength else None
+        if problem:
+            raise AccountError(problem)
+        if await self.users.by_username(name) is not None:  # a quick answer; the store's unique key decides
+            raise Conflict(f"username {name!r} is taken")
+        digest = await self._off_loop(self.hasher.hash, password)
+        user = User(id=uuid.uuid4().hex, username=name, password_hash=digest,
                     is_admin=is_admin, created_at=dt.datetime.now(dt.UTC).isoformat())
         await self.users.create(user)  # raises Conflict when taken
         return user
 
-    async def authenticate(self, username: str, password: str) -> User | None:
-        user = await self.users.by_username(username or "")
-        if user is None:
+    async def authenticate(self, username: str, password: str, client: str = "") -> User | None:
+        """The user when the password is right, else None. Raises RateLimited (before
+        any hashing) while the account or the client address is backing off."""
+        name = canonical_username(username)
+        keys = self.throttle.keys(username_key(name) if name else (username or "")[:64], client)
+        self.throttle.check(keys)
+        user = await self.users.by_username(name) if name else None
+        ok = await self._off_loop(self._verify, user.password_hash if user else self._dummy_hash, password or "")
+        if user is None or not ok:
+            self.throttle.failed(keys)
             return None
-        try:
-            self.hasher.verify(user.password_hash, password or "")
-        except VerificationError:
-            return None
+        self.throttle.succeeded(keys)
         return user
 
     async def ensure_admin(self, username: str, password: str) -> None:
         if not username or not password:
             return
-        if await self.users.by_username(username) is None:
+        problem = password_problem(password, username)
+        if problem:  # the operator's choice; said at start-up, not refused
+            log.warning("CINEMATCH_ADMIN_PASSWORD is weak: %s", problem)
+        if await self.users.by_username(canonical_username(username) or username) is None:
             try:
-                await self.register(username, password, is_admin=True)
+                await self.register(username, password, is_admin=True, check_strength=False)
             except Conflict:
                 pass
 
 
-__all__ = ["AccountError", "Accounts", "Conflict"]
+__all__ = ["AccountError", "Accounts", "Conflict", "password_problem"]

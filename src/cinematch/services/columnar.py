@@ -62,6 +62,18 @@ _flat_arrays: list[np.ndarray] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
 _incidence: list[sparse.csr_matrix] = []  # profile x key, 1 where the profile has the key
 
 
+def clear_keys() -> None:
+    """Forget the interned keys and the flattened profiles (with `deltas.clear_profiles`)."""
+    _key_ids.clear()
+    _key_list.clear()
+    _key_names.clear()
+    _key_suffixes.clear()
+    _flat.clear()
+    _offsets[:] = [0]
+    _flat_arrays[:] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
+    _incidence.clear()
+
+
 def _profile_incidence() -> sparse.csr_matrix:
     """The profiles' keys as a sparse 0/1 matrix (rows: profiles, columns: keys); its CSR
     arrays are the flat keys and their offsets."""
@@ -131,7 +143,8 @@ class BatchDelta:
                         day = days[added_at] = local_day(added_at, tz)
                     user_id = self.users[user_ix[i]]
                     self._facts[user_id, keys[i]] = TrendFact(user_id, keys[i], day, movie.title or movie.name,
-                                                              hits[i][1], kind != DELETE, seqs[i])
+                                                              hits[i][1], kind != DELETE, seqs[i],
+                                                              movie.catalog_id or "")
         return self._facts
 
     def monthly_by_user(self) -> list[dict[str, int]]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Sequence
 
 import msgspec
 
-from ..domain.catalog import match_movie
+from ..domain.catalog import CatalogMovie, match_movie
 from ..domain.diary import DiaryEntry, enrich, to_movie
 from ..domain.events import Event, Movie, parse_date
 from ..domain.imports import ImportError_, ImportRow
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore
-from ..domain.text import people_string
+from ..domain.bounds import check_entry as check_bounds
+from ..domain.text import split_people
 
 MAX_RETRIES = 5
 
@@ -40,16 +44,19 @@ class DiaryError(ValueError):
     """A diary command that cannot be carried out; the message says why."""
 
 
-def check_entry(name: str | None, rating: int | None, date: str | None) -> None:
+def check_entry(name: str | None, rating: int | None, date: str | None, today: dt.date, *, year: int | None = None,
+                genres: list[str] | None = None, directors: list[str] | None = None, actors: list[str] | None = None,
+                duration: int | None = None) -> None:
+    """The rules and bounds (`domain.bounds`) of the fields given, as a DiaryError."""
     if name is not None and not name.strip():
         raise DiaryError("name must not be empty")
     if rating is not None and not 1 <= rating <= 5:
         raise DiaryError(f"rating must be an integer from 1 to 5, got {rating}")
-    if date is not None:
-        try:
-            parse_date(date)
-        except ValueError as exc:
-            raise DiaryError(str(exc)) from None
+    try:
+        check_bounds(name=name, year=year, date=parse_date(date) if date is not None else None, today=today,
+                     genres=genres, directors=directors, actors=actors, duration=duration)
+    except ValueError as exc:  # InvalidEvent (not a real date) and OutOfBounds
+        raise DiaryError(str(exc)) from None
 
 
 class DiaryService:
@@ -63,26 +70,35 @@ class DiaryService:
         return Event(event_type=kind, user_id=user_id, entry_id=entry_id, movie=movie, previous=previous,  # type: ignore[arg-type]
                      event_id=str(uuid.uuid4()), timestamp=self.clock.now().isoformat())
 
-    async def _build(self, user_id: str, new: NewEntry, now: str) -> DiaryEntry:
+    async def _build(self, user_id: str, new: NewEntry, now: str,
+                     candidates: dict[str, list[CatalogMovie]] | None = None) -> DiaryEntry:
         name = new.name.strip()
-        check_entry(name, new.rating, new.date)
+        genres = [g.strip() for g in new.genres if g.strip()] if new.genres is not None else None
+        directors = split_people(new.director) if new.director is not None else None
+        actors = split_people(new.actors) if new.actors is not None else None
+        check_entry(name, new.rating, new.date, self.clock.now().date(), year=new.year, genres=genres,
+                    directors=directors, actors=actors, duration=new.duration)
         supplied: dict[str, object] = {}
-        if new.genres is not None:
-            supplied["genres"] = [g.strip() for g in new.genres if g.strip()]
-        if new.director is not None:
-            supplied["director"] = people_string(new.director)
-        if new.actors is not None:
-            supplied["actors"] = people_string(new.actors)
+        if genres is not None:
+            supplied["genres"] = genres
+        if directors is not None:
+            supplied["director"] = ", ".join(directors)
+        if actors is not None:
+            supplied["actors"] = ", ".join(actors)
         if new.duration is not None:
-            if new.duration < 0:
-                raise DiaryError("duration must not be negative")
             supplied["duration"] = new.duration
-        match = match_movie(name, new.year, await self.catalog.candidates(name))
-        return enrich(
+        found = candidates[name] if candidates is not None and name in candidates else await self.catalog.candidates(name)
+        match = match_movie(name, new.year, found)
+        entry = enrich(
             entry_id=uuid.uuid4().hex, user_id=user_id, name=name, rating=new.rating,
             date=new.date or self.clock.now().date().isoformat(), added_at=now,
             year=new.year, imdb_id=new.imdb_id, supplied=supplied, match=match,
         )
+        if match is not None:  # what the catalog added is held to the bounds too (its event must decode)
+            check_entry(None, None, None, self.clock.now().date(), year=entry.year, genres=entry.genres,
+                        directors=split_people(entry.director), actors=split_people(entry.actors),
+                        duration=entry.duration)
+        return entry
 
     async def add(self, user_id: str, new: NewEntry) -> DiaryEntry:
         return (await self.add_many(user_id, [new], "ADD"))[0]
@@ -95,7 +111,7 @@ class DiaryService:
         return [msgspec.structs.replace(e, seq=ev.seq or 0) for e, ev in zip(entries, events)]
 
     async def update(self, user_id: str, entry_id: str, patch: EntryPatch) -> DiaryEntry | None:
-        check_entry(patch.name, patch.rating, patch.date)
+        check_entry(patch.name, patch.rating, patch.date, self.clock.now().date(), year=patch.year)
         for _ in range(MAX_RETRIES):
             old = await self.diary.get(user_id, entry_id)
             if old is None:
@@ -144,31 +160,49 @@ class DiaryService:
             return True
         raise Conflict("the entry keeps changing; try again")
 
-    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 500,
-                          ) -> tuple[int, list[ImportError_]]:
-        """Add parsed CSV rows as BULK_IMPORT entries; a row that cannot be built is
-        reported with its line and the others still import."""
+    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 200, batch: str = "",
+                          ) -> tuple[int, int, list[ImportError_]]:
+        """Add parsed CSV rows as BULK_IMPORT entries: (imported, already imported, errors).
+
+        A row that cannot be built is reported with its line and the others still import.
+        Each row's entry id is derived from `batch` (a digest of the file) and its line, and
+        written only if absent, so a file sent again after an import was cut short adds only
+        what is missing. Between chunks the event loop serves other requests (a chunk is a
+        few milliseconds of work)."""
         now = self.clock.now().isoformat()
         errors: list[ImportError_] = []
-        imported = 0
+        imported = duplicates = 0
         for start in range(0, len(rows), chunk):
+            if start:
+                await asyncio.sleep(0)
             entries: list[DiaryEntry] = []
-            for row in rows[start:start + chunk]:
+            part = rows[start:start + chunk]
+            candidates = await self.catalog.candidates_many([row.name.strip() for row in part])  # one look-up a chunk
+            for row in part:
                 new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
                                genres=row.genres, director=row.director, duration=row.duration)
                 try:
-                    entries.append(await self._build(user_id, new, now))
+                    entry = await self._build(user_id, new, now, candidates)
                 except DiaryError as exc:
                     errors.append(ImportError_(row.line, str(exc)))
+                    continue
+                entries.append(msgspec.structs.replace(entry, id=import_entry_id(user_id, batch, row.line))
+                               if batch else entry)
             if entries:
-                changes = [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e)), put=e)
-                           for e in entries]
-                await self.diary.write(user_id, changes)  # one atomic write per chunk
-                imported += len(entries)
-        return imported, errors
+                changes = [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e)), put=e,
+                                       create_only=bool(batch)) for e in entries]
+                written = await self.diary.write(user_id, changes)  # one atomic write per chunk
+                imported += len(written)
+                duplicates += len(entries) - len(written)
+        return imported, duplicates, errors
 
     async def recalculate(self, user_id: str) -> None:
         await self.diary.write(user_id, [DiaryChange(event=self._event("RECALCULATE", user_id, None, None))])
+
+
+def import_entry_id(user_id: str, batch: str, line: int) -> str:
+    """The id of the entry a file's line becomes: the same file gives the same ids."""
+    return hashlib.sha256(f"{user_id}\0{batch}\0{line}".encode()).hexdigest()[:32]
 
 
 def _only_rating_changed(old: DiaryEntry, new: DiaryEntry) -> bool:

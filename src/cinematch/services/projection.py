@@ -25,6 +25,7 @@ from ..domain.ports import (
     StatsStore, StatsWrite, TrendStore,
 )
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
+from . import caches
 from .columnar import BatchDelta, Columns, DecodedEvents, fold_batch, paused_gc
 from .wire import as_domain, decode_wire
 
@@ -48,6 +49,7 @@ def decode_records(records: Sequence[Record], now: str, *, entries: bool = True,
     A chunk at a time: the fold's columns are read from each chunk right after it is
     decoded, while it is still in the CPU cache (`columnar.Columns`; `entries=False`
     leaves out the entry keys, which only trend facts need)."""
+    caches.trim()  # a batch boundary: no profile id of an earlier batch is held any more
     events = DecodedEvents(entries)
     dead: list[DeadLetter] = []
     step = Columns.CHUNK

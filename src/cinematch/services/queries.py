@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import time
 
 from ..domain.ports import AffinityStore, CatalogStore, Clock, DiaryStore, StatsStore, TrendStore
 from ..domain.stats import StatsState, affinity_item, recent, stats_view, top_rated
-from ..domain.trends import top_movies, trending_genres, window_start
+from ..domain.trends import global_trends, window_start
 
 AFFINITY_TYPES = ("director", "actor", "genre")
 AFFINITY_SORTS = ("count", "avg_rating")
@@ -14,7 +16,8 @@ AFFINITY_SORTS = ("count", "avg_rating")
 
 class StatsQueries:
     def __init__(self, *, diary: DiaryStore, stats: StatsStore, affinities: AffinityStore, trends: TrendStore,
-                 catalog: CatalogStore, clock: Clock, window_days: int = 30, trends_ttl: float = 0.25) -> None:
+                 catalog: CatalogStore, clock: Clock, window_days: int = 30, trends_ttl: float = 0.25,
+                 min_users: int = 3, view_wait: float = 0.05, max_views: int = 2000) -> None:
         self.diary = diary
         self.stats = stats
         self.affinities = affinities
@@ -22,21 +25,63 @@ class StatsQueries:
         self.catalog = catalog
         self.clock = clock
         self.window_days = window_days
+        self.min_users = min_users  # a film is public only once this many users have it
         self.trends_ttl = trends_ttl  # a short cache: trends are global and read often
         self._trends_cache: tuple[float, str, dict] | None = None
+        # user -> (the statistics' mark, the view built at it): the most recently read users
+        self._views: collections.OrderedDict[str, tuple[int, dict]] = collections.OrderedDict()
+        self._building: dict[str, asyncio.Future] = {}
+        self._view_slots = asyncio.Semaphore(2)  # views built at once
+        self.view_wait = view_wait
+        self.max_views = max_views
 
     async def sync(self, user_id: str, state: StatsState | None = None) -> dict:
         if state is None:
             state = await self.stats.get(user_id)
-        pending = max(0, await self.diary.version(user_id) - (state.hwm if state else 0))
+        return self._sync(await self.diary.version(user_id), state.hwm if state else 0)
+
+    @staticmethod
+    def _sync(version: int, hwm: int) -> dict:
+        pending = max(0, version - hwm)
         return {"status": "synced" if pending == 0 else "syncing", "pending_events": pending}
 
     async def user_stats(self, user_id: str) -> dict:
+        """The statistics view: two small reads (the statistics' mark, the diary's version)
+        and the view built at that mark, kept per user. A new mark builds the view anew
+        (off the event loop); when that takes longer than `view_wait`, as for a very large
+        diary, the previous view is served meanwhile, marked syncing: every answer is exact
+        at the mark it names, and a poller never waits on a rebuild."""
         state = await self.stats.get(user_id) or StatsState(user_id=user_id)
-        entries, _ = await self.diary.snapshot(user_id)
-        view = stats_view(state, await self.affinities.for_user(user_id), top_rated(entries), recent(entries))
-        view["sync"] = await self.sync(user_id, state)
-        return view
+        version = await self.diary.version(user_id)
+        cached = self._views.get(user_id)
+        if cached is None or cached[0] != state.hwm:
+            task = self._building.get(user_id)
+            if task is None or task.get_loop() is not asyncio.get_running_loop():
+                task = self._building[user_id] = asyncio.ensure_future(self._build_view(user_id))
+                task.add_done_callback(lambda _t, u=user_id: self._building.pop(u, None))
+            if cached is None:
+                cached = await asyncio.shield(task)
+            else:
+                try:
+                    cached = await asyncio.wait_for(asyncio.shield(task), self.view_wait)
+                except TimeoutError:
+                    pass
+        self._views.move_to_end(user_id)
+        hwm, view = cached
+        return {**view, "sync": self._sync(version, hwm)}
+
+    async def _build_view(self, user_id: str) -> tuple[int, dict]:
+        async with self._view_slots:
+            state = await self.stats.get(user_id) or StatsState(user_id=user_id)
+            affinities = await self.affinities.for_user(user_id)
+            entries, _ = await self.diary.snapshot(user_id)
+            view = await asyncio.to_thread(
+                lambda: stats_view(state, affinities, top_rated(entries), recent(entries)))
+        built = (state.hwm, view)
+        self._views[user_id] = built
+        while len(self._views) > self.max_views:
+            self._views.popitem(last=False)
+        return built
 
     async def affinities_of(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[dict]:
         docs = await self.affinities.query(user_id, kind, sort, limit, min_count)
@@ -48,14 +93,11 @@ class StatsQueries:
         cached = self._trends_cache
         if cached and cached[1] == since and time.monotonic() - cached[0] < self.trends_ttl:
             return cached[2]
-        movies, genres = await self.trends.window_counts(since)
-        top = top_movies(movies)
-        posters = await self.catalog.posters([m["title"] for m in top])
-        for m in top:
-            m["poster_path"] = posters.get(m["title"])
+        film_counts = await self.trends.window_counts(since)
+        top, genres = global_trends(film_counts, await self.catalog.by_ids(list(film_counts)), self.min_users)
         result = {
             "top_movies": top,
-            "trending_genres": trending_genres(genres),
+            "trending_genres": genres,
             "window_days": self.window_days,
             "updated_at": self.clock.now().isoformat(),
         }

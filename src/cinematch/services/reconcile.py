@@ -52,14 +52,13 @@ class Window(msgspec.Struct):
     Summed over every user they are the global trends, compared without reading the whole
     fact collections back (FerretDB aggregates by decoding every document)."""
 
-    live: dict[str, int] = {}  # "movie <title>" / "genre <name>" -> count
+    live: dict[str, int] = {}  # catalog film -> distinct users (the genres are the catalog's, per film)
     want: dict[str, int] = {}
 
     def count(self, side: dict[str, int], facts) -> None:
-        for f in facts:
-            side[f"movie {f.title}"] = side.get(f"movie {f.title}", 0) + 1
-            for g in f.genres:
-                side[f"genre {g}"] = side.get(f"genre {g}", 0) + 1
+        """Add one user's facts: each catalog film they have counts once."""
+        for film in {f.film for f in facts if f.film}:
+            side[film] = side.get(film, 0) + 1
 
     def merge(self, other: Window) -> None:
         for mine, theirs in ((self.live, other.live), (self.want, other.want)):

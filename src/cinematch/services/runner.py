@@ -10,6 +10,7 @@ from .projection import Projector, Report
 from .retention import TrendRetention
 
 log = logging.getLogger(__name__)
+MAX_BACKOFF = 30.0
 
 
 class ProjectionRunner:
@@ -21,6 +22,8 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.poll_timeout = poll_timeout
         self.totals = Report()
+        self.failures = 0  # batches failed in a row
+        self.problem: str | None = None  # why the last batch failed, while it keeps failing
 
     async def run_once(self, timeout: float | None = None) -> int:
         """One batch: returns the number of records handled (0 when idle)."""
@@ -45,6 +48,10 @@ class ProjectionRunner:
             total += n
         return total
 
+    def backoff(self) -> float:
+        """Seconds to wait after the `failures`-th failure in a row: 0.5 s, doubling, at most 30 s."""
+        return min(MAX_BACKOFF, 0.5 * 2 ** (self.failures - 1))
+
     async def run_forever(self, stop: asyncio.Event) -> None:
         await self.source.start()
         try:
@@ -53,9 +60,23 @@ class ProjectionRunner:
                     await self.run_once()
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # keep the projection alive; the batch is retried
-                    log.exception("projection batch failed; retrying")
+                except Exception as exc:  # keep the projection alive; the batch is retried
+                    self.failures += 1
+                    self.problem = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"[:300]
+                    delay = self.backoff()
+                    if self.failures == 1:
+                        log.exception("projection batch failed (%s); retrying in %.1f s", self.problem, delay)
+                    else:
+                        log.error("projection batch failed %d times in a row (%s); retrying in %.1f s",
+                                  self.failures, self.problem, delay)
                     await self.source.rewind()
-                    await asyncio.sleep(0.5)
+                    try:
+                        await asyncio.wait_for(stop.wait(), delay)
+                    except TimeoutError:
+                        pass
+                else:
+                    if self.failures:
+                        log.info("projection is making progress again after %d failed batches", self.failures)
+                    self.failures, self.problem = 0, None
         finally:
             await self.source.stop()

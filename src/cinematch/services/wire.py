@@ -24,7 +24,7 @@ from operator import attrgetter
 import msgspec
 
 from ..domain.deltas import _profile
-from ..domain.events import Event, InvalidEvent, Movie, decode_all, validate_events
+from ..domain.events import Event, InvalidEvent, Movie, check_movie_people, decode_all, validate_events
 
 _NULL = msgspec.Raw(b"null")
 CREDITS = ("director", "actors", "genres")
@@ -64,7 +64,14 @@ _credit_types = tuple((name, msgspec.json.Decoder(_movie_types[name])) for name 
 # Equal content under two spellings (escapes) is two keys of one profile: a miss, not
 # a mistake.
 _credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
-CACHE_LIMIT = 500_000
+
+
+def credits_count() -> int:
+    return len(_credits)
+
+
+def clear_credits() -> None:
+    _credits.clear()
 
 
 def decode_wire(payloads: Iterable[bytes]) -> tuple[list[WireEvent], list[tuple[int, tuple[str, ...]] | None]]:
@@ -92,8 +99,6 @@ def profile_hits(movies: Sequence[WireMovie | Movie]) -> list[tuple[int, tuple[s
         keys = [_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)) for m in movies]
     hits = list(map(_credits.get, keys))
     if None in hits:
-        if len(_credits) > CACHE_LIMIT:
-            _credits.clear()
         for i in [i for i, hit in enumerate(hits) if hit is None]:
             hit = _credits.get(keys[i])  # an earlier movie of this call may have filled it
             if hit is None:
@@ -116,6 +121,7 @@ def credits_of(movie: WireMovie | Movie) -> tuple[str | None, str | None, tuple[
             where = f"$.movie.{field}"
             text = text.replace("`$", f"`{where}") if " - at `$" in text else f"{text} - at `{where}`"
             raise InvalidEvent(f"invalid event: {text}") from None
+    check_movie_people(out[0], out[1], "movie")
     return out[0], out[1], out[2]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+from ...domain.ports import StoreUnavailable
 
 # Versioned, append-only. Each step runs once and is recorded in schema_migrations.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -50,7 +53,63 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     DELETE FROM dead_letters WHERE id NOT IN (SELECT MIN(id) FROM dead_letters GROUP BY partition, position);
     CREATE UNIQUE INDEX dead_letters_position ON dead_letters (partition, position);
     """),
+    # Public trends count catalog films by distinct user: each fact names its film, taken
+    # for the facts already stored from their entries' catalog match.
+    (3, "trend facts name their catalog film", """
+    ALTER TABLE trend_facts ADD COLUMN film TEXT NOT NULL DEFAULT '';
+    UPDATE trend_facts SET film = COALESCE((
+        SELECT json_extract(CAST(d.doc AS TEXT), '$.catalog_id') FROM diary d
+        WHERE d.user_id = trend_facts.user_id AND d.id = trend_facts.entry_key), '');
+    CREATE INDEX trend_window_film ON trend_facts (live, day, film, user_id);
+    """),
+    # /ready and the start-up check write here: a store that cannot take this row cannot take a diary.
+    (4, "health probe", """
+    CREATE TABLE health_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+    """),
+    # Affinity keys became one-to-one (domain.text.clean_key): the users with a name whose key
+    # changed get a RECALCULATE event (no seq: a recompute at the diary's version), which the
+    # projection turns into documents under the new keys (the old ones drop to count 0).
+    (5, "affinity keys one-to-one", """
+    INSERT INTO events (user_id, payload)
+    SELECT user_id, CAST(json_object('event_type', 'RECALCULATE', 'user_id', user_id) AS BLOB)
+    FROM (SELECT DISTINCT user_id FROM user_affinities WHERE count > 0 AND name GLOB '*[%_.$]*');
+    """),
 ]
+
+
+def private_dir(path: Path) -> None:
+    """The data directory: created 0700, and tightened to it when it exists looser
+    (it holds password hashes and every diary)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        path.chmod(mode & 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 when it does not exist yet (never readable by
+    others, not even for an instant), and tighten an existing one."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
+def unavailable(exc: sqlite3.Error) -> StoreUnavailable | None:
+    """The reason a person can act on, for the errors that mean the store cannot serve."""
+    text = str(exc).lower()
+    if "disk is full" in text or "disk i/o error" in text:
+        return StoreUnavailable("the disk is full: writes are accepted again once space is freed", retry_after=30)
+    if "readonly" in text or "read-only" in text:
+        return StoreUnavailable("the database is read-only: give the server write access to CINEMATCH_DATA_DIR")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return StoreUnavailable("the database file is corrupt: restore it from a backup", corrupt=True)
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable("the database is busy: try again", retry_after=1)
+    if "unable to open" in text:
+        return StoreUnavailable("the database file cannot be opened: check CINEMATCH_DATA_DIR")
+    return None
 
 
 class Database:
@@ -58,7 +117,10 @@ class Database:
 
     Statements are short; a lock serialises them so the connection can be used
     from the event loop and from helper threads alike. `synchronous=FULL` makes
-    every commit durable before the API answers.
+    every commit durable before the API answers. The file and its -wal/-shm (which
+    SQLite creates with the database file's mode) are 0600 in a 0700 directory.
+    A failure that means the store cannot serve (disk full, read-only, corrupt)
+    is raised as `StoreUnavailable` with its reason; a corrupt file is remembered.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -66,12 +128,26 @@ class Database:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self.corrupt: str | None = None  # the reason, once a read met a corrupt page
 
     def open(self) -> Database:
         if self._conn is None:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            with self._translated():
+                self._open()
+        return self
+
+    def _open(self) -> None:
+        if self.path != ":memory:":
+            if Path(self.path).parent.is_dir() and not os.access(Path(self.path).parent, os.W_OK):
+                raise StoreUnavailable(f"the data directory {Path(self.path).parent} is read-only: give the server "
+                                       "write access to CINEMATCH_DATA_DIR")
+            private_dir(Path(self.path).parent)
+            private_file(Path(self.path))
+            for side in (Path(self.path + "-wal"), Path(self.path + "-shm")):  # left by an older version
+                if side.exists() and side.stat().st_mode & 0o077:
+                    side.chmod(0o600)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -79,9 +155,39 @@ class Database:
             # One connection per process: a 64 MB page cache (SQLite's default is 2 MB) keeps the
             # projection tables' B-tree pages, which every batch updates all over, in memory.
             conn.execute("PRAGMA cache_size=-65536")
-            self._conn = conn
-            self.migrate()
-        return self
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        self.migrate()
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            raise  # a broken uniqueness rule: the stores turn it into Conflict
+        except sqlite3.DatabaseError as exc:
+            reason = unavailable(exc)
+            if reason is None:
+                raise
+            if reason.corrupt:
+                self.corrupt = reason.reason
+            raise reason from exc
+
+    def check(self, *, integrity: bool = False) -> None:
+        """Raise StoreUnavailable unless the store can be read and written now: one small
+        durable write (a full disk or a read-only file fails it), and with `integrity`
+        SQLite's quick_check of every page (at start-up)."""
+        if self.corrupt:
+            raise StoreUnavailable(self.corrupt, corrupt=True)
+        with self._translated():
+            if integrity:
+                verdict = self.conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+                if verdict != "ok":
+                    raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+        with self.tx() as c:
+            c.execute("INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, datetime('now'))")
 
     def close(self) -> None:
         if self._conn is not None:
@@ -113,13 +219,14 @@ class Database:
     @contextlib.contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT: all or nothing, even on kill -9."""
-        with self._lock:
+        with self._lock, self._translated():
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
@@ -130,7 +237,7 @@ class Database:
                 conn.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        with self._lock:
+        with self._lock, self._translated():
             return self.conn.execute(sql, params).fetchall()
 
     # --- new-event notification for the in-process projection -------------------

@@ -1,15 +1,20 @@
 """SQLite implementations of the ports. Where a delta becomes an update for the
-embedded profile: `SqliteStatsStore.apply` and `SqliteAffinityStore.apply`."""
+embedded profile: `SqliteStatsStore.apply` and `SqliteAffinityStore.apply`.
+
+Every store method runs in a worker thread (`in_thread`): a statement may wait for the
+connection's lock while the projection thread commits a batch, or for an fsync, and the
+event loop must never wait with it."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie
+from ...domain.catalog import CatalogMovie, group_candidates
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -28,6 +33,14 @@ _movie = msgspec.json.Decoder(CatalogMovie)
 _stats = msgspec.json.Decoder(StatsState)
 
 
+def in_thread(method):
+    """An async method that runs the plain method in a worker thread."""
+    @functools.wraps(method)
+    async def off_loop(self, *args, **kwargs):
+        return await asyncio.to_thread(method, self, *args, **kwargs)
+    return off_loop
+
+
 def _in(n: int) -> str:
     return ",".join("?" * n)
 
@@ -41,7 +54,8 @@ class SqliteUserStore(UserStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, user: User) -> None:
+    @in_thread
+    def create(self, user: User) -> None:
         import sqlite3
         try:
             with self.db.tx() as c:
@@ -56,10 +70,12 @@ class SqliteUserStore(UserStore):
         uid, name, pw, admin, created = rows[0]
         return User(id=uid, username=name, password_hash=pw, is_admin=bool(admin), created_at=created)
 
-    async def by_username(self, username: str) -> User | None:
+    @in_thread
+    def by_username(self, username: str) -> User | None:
         return self._row(self.db.query("SELECT * FROM users WHERE username = ?", (username,)))
 
-    async def by_id(self, user_id: str) -> User | None:
+    @in_thread
+    def by_id(self, user_id: str) -> User | None:
         return self._row(self.db.query("SELECT * FROM users WHERE id = ?", (user_id,)))
 
 
@@ -67,7 +83,8 @@ class SqliteDiaryStore(DiaryStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+    @in_thread
+    def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
         with self.db.tx() as c:
             row = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
             seq = row[0] if row else 0
@@ -78,6 +95,9 @@ class SqliteDiaryStore(DiaryStore):
                     cur = c.execute("SELECT seq FROM diary WHERE user_id = ? AND id = ?", (user_id, target)).fetchone()
                     if cur is None or cur[0] != change.expected_seq:
                         raise Conflict(f"entry {target!r} changed concurrently")  # rolls back
+                if change.create_only and change.put is not None and c.execute(
+                        "SELECT 1 FROM diary WHERE user_id = ? AND id = ?", (user_id, change.put.id)).fetchone():
+                    continue  # already there: a retried import chunk
                 seq += 1
                 event = msgspec.structs.replace(change.event, seq=seq)
                 events.append(event)
@@ -93,28 +113,33 @@ class SqliteDiaryStore(DiaryStore):
         self.db.notify()
         return events
 
-    async def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
+    @in_thread
+    def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
         rows = self.db.query("SELECT doc FROM diary WHERE user_id = ? AND id = ?", (user_id, entry_id))
         return _entry.decode(rows[0][0]) if rows else None
 
-    async def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
+    @in_thread
+    def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
         rows = self.db.query(
             "SELECT doc FROM diary WHERE user_id = ? ORDER BY date DESC, added_at DESC, id DESC LIMIT ? OFFSET ?",
             (user_id, limit, offset))
         (total,) = self.db.query("SELECT count(*) FROM diary WHERE user_id = ?", (user_id,))[0]
         return [_entry.decode(r[0]) for r in rows], total
 
-    async def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
+    @in_thread
+    def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
         with self.db.tx() as c:  # one consistent read of entries and version
             rows = c.execute("SELECT doc FROM diary WHERE user_id = ?", (user_id,)).fetchall()
             v = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
         return [_entry.decode(r[0]) for r in rows], (v[0] if v else 0)
 
-    async def version(self, user_id: str) -> int:
+    @in_thread
+    def version(self, user_id: str) -> int:
         rows = self.db.query("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,))
         return rows[0][0] if rows else 0
 
-    async def user_ids(self) -> list[str]:
+    @in_thread
+    def user_ids(self) -> list[str]:
         return [r[0] for r in self.db.query("SELECT user_id FROM user_seq WHERE seq > 0 ORDER BY user_id")]
 
 
@@ -180,19 +205,37 @@ class SqliteCatalogStore(CatalogStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def upsert(self, movies: Sequence[CatalogMovie]) -> int:
+    @in_thread
+    def upsert(self, movies: Sequence[CatalogMovie]) -> int:
         with self.db.tx() as c:
             c.executemany("INSERT OR REPLACE INTO catalog VALUES (?, ?, ?, ?, ?, ?)", [_catalog_row(m) for m in movies])
         return len(movies)
 
-    async def candidates(self, name: str) -> list[CatalogMovie]:
+    @in_thread
+    def candidates(self, name: str) -> list[CatalogMovie]:
         norm = normalize_title(name) or "\x00"
         rows = self.db.query(
             "SELECT doc FROM catalog WHERE title = ? OR original_title = ? OR normalized_title = ? "
             "OR normalized_original_title = ?", (name, name, norm, norm))
         return [_movie.decode(r[0]) for r in rows]
 
-    async def search(self, query: str, limit: int) -> list[CatalogMovie]:
+    @in_thread
+    def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
+        wanted = list(dict.fromkeys(names))
+        norms = {name: normalize_title(name) or "\x00" for name in wanted}
+        found: dict[str, CatalogMovie] = {}
+        for chunk in _chunks(wanted, 200):
+            keys = chunk + [norms[n] for n in chunk]
+            marks = _in(len(keys))
+            for movie_id, doc in self.db.query(
+                    f"SELECT id, doc FROM catalog WHERE title IN ({marks}) OR original_title IN ({marks}) "
+                    f"OR normalized_title IN ({marks}) OR normalized_original_title IN ({marks})", keys * 4):
+                if movie_id not in found:
+                    found[movie_id] = _movie.decode(doc)
+        return group_candidates(wanted, found.values())
+
+    @in_thread
+    def search(self, query: str, limit: int) -> list[CatalogMovie]:
         q = normalize_title(query)
         if not q:
             return []
@@ -206,23 +249,23 @@ class SqliteCatalogStore(CatalogStore):
                ORDER BY rank, title, id LIMIT ?4""", (q, prefix, like, limit))
         return [_movie.decode(r[0]) for r in rows]
 
-    async def genres(self) -> list[tuple[str, int]]:
+    @in_thread
+    def genres(self) -> list[tuple[str, int]]:
         rows = self.db.query(
             "SELECT g.value, count(DISTINCT catalog.id) FROM catalog, json_each(json_extract(catalog.doc, '$.genres')) g "
             "GROUP BY g.value ORDER BY 2 DESC, 1 ASC")
         return [(g, n) for g, n in rows]
 
-    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for chunk in _chunks(list(titles)):
-            for title, poster in self.db.query(
-                    f"SELECT title, json_extract(doc, '$.poster_url') FROM catalog WHERE title IN ({_in(len(chunk))}) "
-                    "ORDER BY id", chunk):
-                if out.get(title) is None:
-                    out[title] = poster
+    @in_thread
+    def by_ids(self, ids: Sequence[str]) -> dict[str, CatalogMovie]:
+        out: dict[str, CatalogMovie] = {}
+        for chunk in _chunks(list(ids)):
+            for movie_id, doc in self.db.query(f"SELECT id, doc FROM catalog WHERE id IN ({_in(len(chunk))})", chunk):
+                out[movie_id] = _movie.decode(doc)
         return out
 
-    async def count(self) -> int:
+    @in_thread
+    def count(self) -> int:
         return self.db.query("SELECT count(*) FROM catalog")[0][0]
 
 
@@ -230,26 +273,30 @@ class SqliteStatsStore(StatsStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
+    @in_thread
+    def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(list(user_ids)):
             out.update(self.db.query(f"SELECT user_id, hwm FROM user_stats WHERE user_id IN ({_in(len(chunk))})", chunk))
         return out
 
-    async def apply(self, writes: Sequence[StatsWrite]) -> None:
+    @in_thread
+    def apply(self, writes: Sequence[StatsWrite]) -> None:
         with self.db.tx() as c:  # read-modify-write is safe inside the write lock
             for w in writes:
                 row = c.execute("SELECT doc FROM user_stats WHERE user_id = ?", (w.user_id,)).fetchone()
                 new = apply_stats_write(_stats.decode(row[0]) if row else None, w)
                 c.execute("INSERT OR REPLACE INTO user_stats VALUES (?, ?, ?)", (w.user_id, new.hwm, _enc.encode(new)))
 
-    async def replace(self, state: StatsState) -> None:
+    @in_thread
+    def replace(self, state: StatsState) -> None:
         with self.db.tx() as c:
             c.execute("INSERT INTO user_stats VALUES (?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
                       "hwm = excluded.hwm, doc = excluded.doc WHERE user_stats.hwm <= excluded.hwm",
                       (state.user_id, state.hwm, _enc.encode(state)))
 
-    async def get(self, user_id: str) -> StatsState | None:
+    @in_thread
+    def get(self, user_id: str) -> StatsState | None:
         rows = self.db.query("SELECT doc FROM user_stats WHERE user_id = ?", (user_id,))
         return _stats.decode(rows[0][0]) if rows else None
 
@@ -265,13 +312,15 @@ class SqliteAffinityStore(AffinityStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
+    @in_thread
+    def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(list(ids)):
             out.update(self.db.query(f"SELECT id, hwm FROM user_affinities WHERE id IN ({_in(len(chunk))})", chunk))
         return out
 
-    async def apply(self, writes: Sequence[AffinityWrite]) -> None:
+    @in_thread
+    def apply(self, writes: Sequence[AffinityWrite]) -> None:
         # The sums are added in SQL, in place: no read first, no row deleted and inserted again.
         # A write whose guard fails changes no row; fewer rows changed than writes is a
         # StaleWrite, and the transaction rolls back whole.
@@ -291,7 +340,8 @@ class SqliteAffinityStore(AffinityStore):
                 raise StaleWrite(f"user_affinities: {len(writes) - changed} of {len(writes)} documents moved on "
                                  "since they were read")
 
-    async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
+    @in_thread
+    def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         with self.db.tx() as c:
             c.execute("UPDATE user_affinities SET count = 0, sum_ratings = 0, hwm = ? WHERE user_id = ? AND hwm <= ?",
                       (hwm, user_id, hwm))
@@ -301,11 +351,13 @@ class SqliteAffinityStore(AffinityStore):
                           [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at)
                            for d in docs])
 
-    async def for_user(self, user_id: str) -> list[AffinityState]:
+    @in_thread
+    def for_user(self, user_id: str) -> list[AffinityState]:
         return [_aff(r) for r in self.db.query(
             f"SELECT {_AFF_COLS} FROM user_affinities WHERE user_id = ? AND count > 0", (user_id,))]
 
-    async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
+    @in_thread
+    def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
         order = ("CAST(sum_ratings AS REAL) / count DESC, count DESC, name ASC" if sort == "avg_rating"
                  else "count DESC, name ASC")
         return [_aff(r) for r in self.db.query(
@@ -313,50 +365,53 @@ class SqliteAffinityStore(AffinityStore):
             f"ORDER BY {order} LIMIT ?", (user_id, kind, max(min_count, 1), limit))]
 
 
+_FACT_COLS = "user_id, entry_key, day, title, genres, live, seq, film"
+_FACT_UPSERT = (f"INSERT INTO trend_facts ({_FACT_COLS}) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(user_id, entry_key) "
+                "DO UPDATE SET day=excluded.day, title=excluded.title, genres=excluded.genres, live=excluded.live, "
+                "seq=excluded.seq, film=excluded.film ")
+
+
 def _fact(row: tuple) -> TrendFact:
-    user_id, key, day, title, genres, live, seq = row
-    return TrendFact(user_id, key, day, title, tuple(json.loads(genres)), bool(live), seq)
+    user_id, key, day, title, genres, live, seq, film = row
+    return TrendFact(user_id, key, day, title, tuple(json.loads(genres)), bool(live), seq, film)
 
 
 def _fact_row(f: TrendFact) -> tuple:
-    return (f.user_id, f.entry_key, f.day, f.title, json.dumps(list(f.genres)), int(f.live), f.seq)
+    return (f.user_id, f.entry_key, f.day, f.title, json.dumps(list(f.genres)), int(f.live), f.seq, f.film)
 
 
 class SqliteTrendStore(TrendStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def apply(self, facts: Sequence[TrendFact]) -> None:
+    @in_thread
+    def apply(self, facts: Sequence[TrendFact]) -> None:
         with self.db.tx() as c:
             # The WHERE keeps a replayed older fact from overwriting a newer one.
-            c.executemany(
-                "INSERT INTO trend_facts VALUES (?,?,?,?,?,?,?) ON CONFLICT(user_id, entry_key) DO UPDATE SET "
-                "day=excluded.day, title=excluded.title, genres=excluded.genres, live=excluded.live, seq=excluded.seq "
-                "WHERE excluded.seq = 0 OR excluded.seq > trend_facts.seq",
-                [_fact_row(f) for f in facts])
+            c.executemany(_FACT_UPSERT + "WHERE excluded.seq = 0 OR excluded.seq > trend_facts.seq",
+                          [_fact_row(f) for f in facts])
 
-    async def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
+    @in_thread
+    def replace_user(self, user_id: str, facts: Sequence[TrendFact], hwm: int) -> None:
         with self.db.tx() as c:
             c.execute("UPDATE trend_facts SET live = 0, seq = ? WHERE user_id = ? AND seq <= ?", (hwm, user_id, hwm))
-            c.executemany(
-                "INSERT INTO trend_facts VALUES (?,?,?,?,?,?,?) ON CONFLICT(user_id, entry_key) DO UPDATE SET "
-                "day=excluded.day, title=excluded.title, genres=excluded.genres, live=excluded.live, seq=excluded.seq "
-                "WHERE trend_facts.seq <= ?", [(*_fact_row(f), hwm) for f in facts])
+            c.executemany(_FACT_UPSERT + "WHERE trend_facts.seq <= ?", [(*_fact_row(f), hwm) for f in facts])
 
-    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
-        movies = dict(self.db.query(
-            "SELECT title, count(*) FROM trend_facts WHERE live = 1 AND day >= ? GROUP BY title", (since_day,)))
-        genres = dict(self.db.query(
-            "SELECT g.value, count(*) FROM trend_facts, json_each(trend_facts.genres) g "
-            "WHERE live = 1 AND day >= ? GROUP BY g.value", (since_day,)))
-        return movies, genres
+    @in_thread
+    def window_counts(self, since_day: str) -> dict[str, int]:
+        return dict(self.db.query(
+            "SELECT film, count(DISTINCT user_id) FROM trend_facts WHERE live = 1 AND day >= ? AND film != '' "
+            "GROUP BY film", (since_day,)))
 
-    async def facts(self, user_id: str | None = None) -> list[TrendFact]:
+    @in_thread
+    def facts(self, user_id: str | None = None) -> list[TrendFact]:
         if user_id is None:
-            return [_fact(r) for r in self.db.query("SELECT * FROM trend_facts")]
-        return [_fact(r) for r in self.db.query("SELECT * FROM trend_facts WHERE user_id = ?", (user_id,))]
+            return [_fact(r) for r in self.db.query(f"SELECT {_FACT_COLS} FROM trend_facts")]
+        return [_fact(r) for r in self.db.query(f"SELECT {_FACT_COLS} FROM trend_facts WHERE user_id = ?",
+                                                (user_id,))]
 
-    async def prune(self, before_day: str) -> int:
+    @in_thread
+    def prune(self, before_day: str) -> int:
         with self.db.tx() as c:
             return c.execute("DELETE FROM trend_facts WHERE day < ?", (before_day,)).rowcount
 
@@ -365,13 +420,15 @@ class SqliteDeadLetterStore(DeadLetterStore):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add(self, letters: Sequence[DeadLetter]) -> None:
+    @in_thread
+    def add(self, letters: Sequence[DeadLetter]) -> None:
         with self.db.tx() as c:
             c.executemany("INSERT OR IGNORE INTO dead_letters (payload, reason, partition, position, at) "
                           "VALUES (?,?,?,?,?)",
                           [(d.payload, d.reason, d.partition, d.position, d.at) for d in letters])
 
-    async def all(self) -> list[DeadLetter]:
+    @in_thread
+    def all(self) -> list[DeadLetter]:
         return [DeadLetter(payload=p, reason=r, partition=pa, position=po, at=a) for p, r, pa, po, a in
                 self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters "
                               "ORDER BY partition, position")]

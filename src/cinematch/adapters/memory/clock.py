@@ -18,7 +18,7 @@ class FixedClock(Clock):
     """A clock tests move by hand."""
 
     def __init__(self, at: dt.datetime | None = None, tz: str = DEFAULT_TZ) -> None:
-        self.at = at or dt.datetime(2025, 1, 21, 12, 0, tzinfo=zone(tz))
+        self.at = at or dt.datetime(2025, 12, 31, 12, 0, tzinfo=zone(tz))
 
     def now(self) -> dt.datetime:
         return self.at

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie
+from ...domain.catalog import CatalogMovie, group_candidates
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event
@@ -17,6 +17,7 @@ from ...domain.ports import (
 )
 from ...domain.stats import AffinityState, StatsState
 from ...domain.text import normalize_title
+from ...domain.trends import film_users
 from ..common import apply_affinity_write, apply_stats_write, fact_wins, rank_affinities
 from .bus import MemoryEventLog
 
@@ -58,6 +59,8 @@ class MemoryDiaryStore(DiaryStore):
                     raise Conflict(f"entry {target!r} changed concurrently")
         events = []
         for change in changes:
+            if change.create_only and change.put is not None and change.put.id in diary:
+                continue  # already there: a retried import chunk
             seq += 1
             events.append(msgspec.structs.replace(change.event, seq=seq))
             if change.put is not None:
@@ -107,12 +110,7 @@ class MemoryCatalogStore(CatalogStore):
         return len(movies)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
-        norm = normalize_title(name)
-        return [
-            m for m in self.movies.values()
-            if m.title == name or m.original_title == name
-            or (norm and norm in (m.normalized_title, m.normalized_original_title))
-        ]
+        return group_candidates([name], self.movies.values())[name]
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
         q = normalize_title(query)
@@ -126,13 +124,8 @@ class MemoryCatalogStore(CatalogStore):
         counts = Counter(g for m in self.movies.values() for g in set(m.genres))
         return sorted(counts.items(), key=lambda gc: (-gc[1], gc[0]))
 
-    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]:
-        wanted = set(titles)
-        out: dict[str, str | None] = {}
-        for m in sorted(self.movies.values(), key=lambda m: m.id):
-            if m.title in wanted and out.get(m.title) is None:
-                out[m.title] = m.poster_url
-        return out
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, CatalogMovie]:
+        return {i: self.movies[i] for i in ids if i in self.movies}
 
     async def count(self) -> int:
         return len(self.movies)
@@ -202,20 +195,14 @@ class MemoryTrendStore(TrendStore):
         keep = {f.entry_key for f in facts}
         for key, f in list(self.docs.items()):
             if f.user_id == user_id and f.entry_key not in keep and f.seq <= hwm:
-                self.docs[key] = TrendFact(f.user_id, f.entry_key, f.day, f.title, f.genres, False, hwm)
+                self.docs[key] = TrendFact(f.user_id, f.entry_key, f.day, f.title, f.genres, False, hwm, f.film)
         for f in facts:
             old = self.docs.get((user_id, f.entry_key))
             if old is None or old.seq <= hwm:
                 self.docs[(user_id, f.entry_key)] = f
 
-    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
-        movies: Counter = Counter()
-        genres: Counter = Counter()
-        for f in self.docs.values():
-            if f.live and f.day >= since_day:
-                movies[f.title] += 1
-                genres.update(f.genres)
-        return dict(movies), dict(genres)
+    async def window_counts(self, since_day: str) -> dict[str, int]:
+        return film_users(self.docs.values(), since_day)
 
     async def facts(self, user_id: str | None = None) -> list[TrendFact]:
         return [f for f in self.docs.values() if user_id is None or f.user_id == user_id]

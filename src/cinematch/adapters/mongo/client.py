@@ -42,6 +42,14 @@ class Mongo:
         except Exception:  # noqa: BLE001 - readiness: any failure means not ready
             return False
 
+    async def check(self) -> None:
+        """Raise StoreUnavailable unless the server takes a small write now."""
+        from ...domain.ports import StoreUnavailable
+        try:
+            await self.db.health_probe.update_one({"_id": 1}, {"$inc": {"n": 1}}, upsert=True)
+        except Exception as exc:  # noqa: BLE001 - readiness: any failure means not ready
+            raise StoreUnavailable(f"MongoDB does not take writes: {str(exc)[:200]}", retry_after=5) from exc
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()

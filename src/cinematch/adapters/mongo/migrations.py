@@ -29,7 +29,48 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     # The relay keeps its progress in outbox_progress and finds work in outbox_signals
     # (both looked up by _id); diaries no longer carry a `pending` flag.
     (2, "relay progress outside the diary documents", {}, {"diaries": ["pending_outbox"]}),
+    # Public trends count catalog films by distinct user (data step: `_fact_films`).
+    (3, "trend facts name their catalog film", {
+        "trend_facts": [IndexModel([("live", ASCENDING), ("day", ASCENDING), ("film", ASCENDING)],
+                                   name="live_day_film")],
+    }, {}),
+    (4, "health probe (created by its first write)", {}, {}),
+    (5, "affinity keys one-to-one (data step: `_rekey_affinities`)", {}, {}),
 ]
+
+
+async def _fact_films(mongo: Mongo) -> None:
+    """Each stored trend fact gets the catalog film of its diary entry (idempotent: a
+    crash part-way sets the same values again)."""
+    from pymongo import UpdateOne
+
+    from .stores import fact_id
+    db = mongo.db
+    async for diary in db.diaries.find({}, {"entries": 1}):
+        ops = [UpdateOne({"_id": fact_id(diary["_id"], e["id"])}, {"$set": {"film": e["catalog_id"]}})
+               for e in (diary.get("entries") or {}).values() if e and e.get("catalog_id")]
+        if ops:
+            await db.trend_facts.bulk_write(ops, ordered=False)
+
+
+async def _rekey_affinities(mongo: Mongo) -> None:
+    """Affinity keys became one-to-one (domain.text.clean_key): each user with a name whose
+    key changed gets a RECALCULATE through the diary's own writer (its outbox), and the
+    projection recomputes those documents under the new keys."""
+    import uuid
+
+    from ...domain.events import Event
+    from ...domain.ports import DiaryChange
+    from .stores import MongoDiaryStore
+    users = {d["user_id"] async for d in mongo.db.user_affinities.find(
+        {"count": {"$gt": 0}, "name": {"$regex": "[%_.$]"}}, {"user_id": 1})}
+    diary = MongoDiaryStore(mongo)
+    for user_id in sorted(users):
+        event = Event(event_type="RECALCULATE", user_id=user_id, event_id=str(uuid.uuid4()))
+        await diary.write(user_id, [DiaryChange(event=event)])
+
+
+DATA_STEPS = {3: _fact_films, 5: _rekey_affinities}
 
 
 async def migrate(mongo: Mongo) -> list[int]:
@@ -47,6 +88,8 @@ async def migrate(mongo: Mongo) -> list[int]:
             for name in names:
                 if name in existing:  # a crash after the drop re-runs this step
                     await db[collection].drop_index(name)
+        if version in DATA_STEPS:
+            await DATA_STEPS[version](mongo)
         await db.schema_migrations.update_one(
             {"_id": version},
             {"$set": {"description": description, "applied_at": dt.datetime.now(dt.timezone.utc).isoformat()}},

@@ -22,7 +22,7 @@ import msgspec
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...domain.catalog import CatalogMovie
+from ...domain.catalog import CatalogMovie, group_candidates
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -145,6 +145,8 @@ class MongoDiaryStore(DiaryStore):
                 current = entries.get(key) if key else None
                 if ch.expected_seq is not None and (current is None or current.get("seq") != ch.expected_seq):
                     raise Conflict(f"entry {target!r} changed concurrently")
+                if ch.create_only and ch.put is not None and current is not None:
+                    continue  # already there: a retried import chunk
                 seq += 1
                 event = msgspec.structs.replace(ch.event, seq=seq)
                 events.append(event)
@@ -263,6 +265,17 @@ class MongoCatalogStore(CatalogStore):
                      {"normalized_original_title": norm}]}
         return [self._movie(d) async for d in self.mongo.db.catalog.find(q)]
 
+    async def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
+        wanted = list(dict.fromkeys(names))
+        found: dict[str, CatalogMovie] = {}
+        for chunk in _chunks(wanted, 200):
+            norms = [n for n in map(normalize_title, chunk) if n]
+            q = {"$or": [{"title": {"$in": chunk}}, {"original_title": {"$in": chunk}},
+                         {"normalized_title": {"$in": norms}}, {"normalized_original_title": {"$in": norms}}]}
+            async for d in self.mongo.db.catalog.find(q):
+                found.setdefault(d["_id"], self._movie(d))
+        return group_candidates(wanted, found.values())
+
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
         q = normalize_title(query)
         if not q:
@@ -283,13 +296,11 @@ class MongoCatalogStore(CatalogStore):
         rows = [(d["_id"], d["n"]) async for d in cursor]
         return sorted(rows, key=lambda r: (-r[1], r[0]))
 
-    async def posters(self, titles: Sequence[str]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for chunk in _chunks(list(titles)):
-            async for d in self.mongo.db.catalog.find({"title": {"$in": chunk}}, {"title": 1, "poster_url": 1}).sort(
-                    "_id", 1):
-                if out.get(d["title"]) is None:
-                    out[d["title"]] = d.get("poster_url")
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, CatalogMovie]:
+        out: dict[str, CatalogMovie] = {}
+        for chunk in _chunks(list(ids)):
+            async for d in self.mongo.db.catalog.find({"_id": {"$in": chunk}}):
+                out[d["_id"]] = self._movie(d)
         return out
 
     async def count(self) -> int:
@@ -465,12 +476,12 @@ def fact_id(user_id: str, entry_key: str) -> str:
 
 def _fact(doc) -> TrendFact:
     return TrendFact(doc["user_id"], doc["entry_key"], doc["day"], doc["title"], tuple(doc.get("genres", ())),
-                     doc["live"], doc["seq"])
+                     doc["live"], doc["seq"], doc.get("film", ""))
 
 
 def _fact_doc(f: TrendFact) -> dict:
     return {"user_id": f.user_id, "entry_key": f.entry_key, "day": f.day, "title": f.title,
-            "genres": list(f.genres), "live": f.live, "seq": f.seq}
+            "genres": list(f.genres), "live": f.live, "seq": f.seq, "film": f.film}
 
 
 class MongoTrendStore(TrendStore):
@@ -502,13 +513,13 @@ class MongoTrendStore(TrendStore):
         for chunk in _chunks(await _insert_new(self.col, new)):
             await self.col.bulk_write(chunk, ordered=False)
 
-    async def window_counts(self, since_day: str) -> tuple[dict[str, int], dict[str, int]]:
-        match = {"$match": {"live": True, "day": {"$gte": since_day}}}
-        movies = {d["_id"]: d["n"] async for d in await self.col.aggregate(
-            [match, {"$group": {"_id": "$title", "n": {"$sum": 1}}}])}
-        genres = {d["_id"]: d["n"] async for d in await self.col.aggregate(
-            [match, {"$unwind": "$genres"}, {"$group": {"_id": "$genres", "n": {"$sum": 1}}}])}
-        return movies, genres
+    async def window_counts(self, since_day: str) -> dict[str, int]:
+        # Distinct users per film: one group per (film, user), then count them per film
+        # ($sum only: the MongoDB-wire test server knows no $addToSet).
+        pipeline = [{"$match": {"live": True, "day": {"$gte": since_day}, "film": {"$gt": ""}}},
+                    {"$group": {"_id": {"film": "$film", "user": "$user_id"}}},
+                    {"$group": {"_id": "$_id.film", "n": {"$sum": 1}}}]
+        return {d["_id"]: d["n"] async for d in await self.col.aggregate(pipeline)}
 
     async def facts(self, user_id: str | None = None) -> list[TrendFact]:
         q = {} if user_id is None else {"user_id": user_id}

@@ -20,7 +20,7 @@ def event_schema():
             StructField("director", StringType()), StructField("actors", StringType()),
             StructField("date", StringType()), StructField("old_rating", IntegerType()),
             StructField("new_rating", IntegerType()), StructField("title", StringType()),
-            StructField("added_at", StringType()),
+            StructField("added_at", StringType()), StructField("catalog_id", StringType()),
         ])
 
     return StructType([

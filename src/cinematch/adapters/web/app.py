@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import logging
 from typing import Any
@@ -14,6 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
@@ -23,11 +25,13 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
 from ...domain.imports import UnreadableImport, parse_import
-from ...domain.ports import Conflict, User
+from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
+from .background import ThreadedRunner
+from .hardening import add_headers, any_error, error_response, strict_body
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, Registered,
     TokenOut, Upserted,
@@ -49,22 +53,25 @@ MAX_OFFSET = 1_000_000_000
 
 # --- handlers --------------------------------------------------------------------
 
-@post("/api/auth/register", status_code=HTTP_201_CREATED, tags=["auth"])
+@post("/api/auth/register", status_code=HTTP_201_CREATED, tags=["auth"], before_request=strict_body(Credentials))
 async def register(data: Credentials, accounts: Accounts) -> Registered:
     user = await accounts.register(data.username, data.password)
     return Registered(user_id=user.id, username=user.username)
 
 
-@post("/api/auth/token", status_code=200, tags=["auth"])
-async def token(data: Credentials, accounts: Accounts, jwt_auth: Any, ttl: int) -> TokenOut:
-    user = await accounts.authenticate(data.username, data.password)
+@post("/api/auth/token", status_code=200, tags=["auth"], before_request=strict_body(Credentials),
+      responses={429: ResponseSpec(None, description="too many failed sign-ins for this account or address; "
+                                                      "the Retry-After header says when to try again")})
+async def token(data: Credentials, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int) -> Response[TokenOut]:
+    client = request.client.host if request.client else ""
+    user = await accounts.authenticate(data.username, data.password, client)
     if user is None:
         raise NotAuthorizedException("wrong username or password")
     encoded = jwt_auth.create_token(identifier=user.id, token_expiration=dt.timedelta(seconds=ttl))
-    return TokenOut(access_token=encoded, expires_in=ttl)
+    return Response(TokenOut(access_token=encoded, expires_in=ttl), headers={"Cache-Control": "no-store"})
 
 
-@post("/api/movies", status_code=HTTP_201_CREATED, tags=["diary"])
+@post("/api/movies", status_code=HTTP_201_CREATED, tags=["diary"], before_request=strict_body(MovieIn))
 async def add_movie(data: MovieIn, request: Request[User, Token, Any], diary: DiaryService) -> EntryOut:
     entry = await diary.add(request.user.id, msgspec.convert(msgspec.to_builtins(data), NewEntry))
     return entry_out(entry)
@@ -79,7 +86,7 @@ async def list_movies(
     return EntryPage(items=[entry_out(e) for e in items], total=total)
 
 
-@patch("/api/movies/{entry_id:str}", tags=["diary"])
+@patch("/api/movies/{entry_id:str}", tags=["diary"], before_request=strict_body(MoviePatch))
 async def update_movie(entry_id: str, data: MoviePatch, request: Request[User, Token, Any],
                        diary: DiaryService) -> EntryOut:
     entry = await diary.update(request.user.id, entry_id, msgspec.convert(msgspec.to_builtins(data), EntryPatch))
@@ -94,7 +101,9 @@ async def delete_movie(entry_id: str, request: Request[User, Token, Any], diary:
         raise HTTPException(status_code=404, detail="no such diary entry")
 
 
+MAX_JSON_BYTES = 1024 * 1024  # any JSON body (the entry bounds fit in far less); uploads have their own
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+IMPORT_SLOTS = asyncio.Semaphore(2)  # files parsed at once (the machine's cores)
 
 
 @post("/api/movies/import", status_code=200, tags=["diary"], request_max_body_size=MAX_IMPORT_BYTES,
@@ -112,12 +121,14 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService)
     else:
         raw = await request.body()
     try:
-        parsed = parse_import(raw)
+        async with IMPORT_SLOTS:
+            parsed = await asyncio.to_thread(parse_import, raw)  # CSV parsing: off the event loop
     except UnreadableImport as exc:
         raise DiaryError(str(exc)) from None
-    imported, errors = await diary.import_rows(request.user.id, parsed.rows)
+    batch = hashlib.sha256(raw).hexdigest()
+    imported, duplicates, errors = await diary.import_rows(request.user.id, parsed.rows, batch=batch)
     errors = sorted(parsed.errors + errors, key=lambda e: e.line)
-    return ImportOut(format=parsed.format, imported=imported, skipped=parsed.skipped,
+    return ImportOut(format=parsed.format, imported=imported, duplicates=duplicates, skipped=parsed.skipped,
                      errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in errors])
 
 
@@ -161,7 +172,7 @@ async def genres(catalog: Any) -> dict:
     return {"items": [{"genre": g, "movies": n} for g, n in await catalog.genres()]}
 
 
-@post("/api/admin/catalog", status_code=200, tags=["admin"])
+@post("/api/admin/catalog", status_code=200, tags=["admin"], before_request=strict_body(list[CatalogIn]))
 async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any], catalog: Any) -> Upserted:
     if not request.user.is_admin:
         raise PermissionDeniedException("admin only")
@@ -225,32 +236,38 @@ async def health() -> dict:
     return {"status": "ok"}
 
 
-@get("/ready", tags=["ops"])
-async def ready(catalog: Any) -> Response:
+@get("/ready", tags=["ops"], responses={503: ResponseSpec(None, description="a dependency is down, the store cannot "
+                                                                           "take writes, or the projection is stuck")})
+async def ready(store_check: Any, runner: Any) -> Response:
     try:
-        await catalog.count()
-    except Exception as exc:  # a dependency that does not answer
-        return Response({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
+        await store_check()
+    except StoreUnavailable as exc:
+        return Response({"status": "unavailable", "detail": exc.reason}, status_code=503)
+    except Exception as exc:  # noqa: BLE001 - a dependency that does not answer
+        return Response({"status": "unavailable", "detail": str(exc)[:200] or type(exc).__name__}, status_code=503)
+    if runner is not None and runner.problem and runner.failures >= 3:
+        return Response({"status": "unavailable", "detail": f"the projection cannot make progress: {runner.problem}"},
+                        status_code=503)
     return Response({"status": "ready"}, status_code=200)
 
 
 # --- errors: always a 4xx with a reason --------------------------------------------
 
-def _error(status: int, detail: str) -> Response:
-    return Response({"status_code": status, "detail": detail}, status_code=status)
-
-
 def _bad_request(_: Request, exc: Exception) -> Response:
-    return _error(400, str(exc))
+    return error_response(400, str(exc))
 
 
 def _conflict(_: Request, exc: Exception) -> Response:
-    return _error(409, str(exc))
+    return error_response(409, str(exc))
 
 
 def _rate_limited(_: Request, exc: RateLimited) -> Response:
-    return Response({"status_code": 429, "detail": str(exc)}, status_code=429,
-                    headers={"Retry-After": str(exc.retry_after)})
+    return error_response(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+
+def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
+    log.error("store unavailable: %s", exc.reason)
+    return error_response(503, exc.reason, headers={"Retry-After": str(exc.retry_after or 60)})
 
 
 # --- the factory ------------------------------------------------------------------
@@ -275,14 +292,19 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     tasks: list[asyncio.Task] = []
 
     in_process = settings.bus() != "kafka" if run_projections is None else run_projections
+    runner = container.services.runner() if in_process else None
+    # On SQLite the projection folds in a thread of its own (adapters/web/background.py);
+    # the memory store is not shared across threads, so there it stays on this loop.
+    threaded = ThreadedRunner(runner) if runner is not None and settings.storage() == "sqlite" else None
 
     async def startup() -> None:
         if settings.storage() == "mongo" and settings.migrate_on_start():
             from ..mongo import migrate
             await migrate(container.storage.mongo())
         await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
-        if in_process:
-            runner = container.services.runner()
+        if threaded is not None:
+            threaded.start()
+        elif runner is not None:
             tasks.append(asyncio.create_task(runner.run_forever(stop)))
         if settings.ml_train_on_start():
             tasks.append(asyncio.create_task(first_model()))
@@ -302,6 +324,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
 
     async def shutdown() -> None:
         stop.set()
+        if threaded is not None:
+            await threaded.stop()
         for task in tasks:
             if task.done():  # e.g. the first training; a finished task may belong to another loop
                 continue
@@ -328,6 +352,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             "diary_store": singleton(container.storage.diary),
             "catalog": singleton(container.storage.catalog),
             "recommendations": singleton(container.services.recommendations),
+            "store_check": Provide(lambda: container.storage.check(), sync_to_thread=False),
+            "runner": Provide(lambda: runner, sync_to_thread=False),
             "jwt_auth": Provide(lambda: jwt_auth, sync_to_thread=False),
             "ttl": Provide(lambda: ttl, sync_to_thread=False),
         },
@@ -336,8 +362,10 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         on_shutdown=[shutdown],
         exception_handlers={
             AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict, NotTrained: _conflict,
-            RateLimited: _rate_limited,
+            RateLimited: _rate_limited, StoreUnavailable: _unavailable, Exception: any_error,
         },
+        before_send=[add_headers],
+        request_max_body_size=MAX_JSON_BYTES,
         openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema",
                                      render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")]),
     )

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import msgspec
 
+from ...domain.catalog import CatalogRecord
+from ...domain.bounds import MAX_NAME, DateText as Date, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year
+
+# The request types are the entry bounds of `domain.bounds`, so the API documents them.
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
-Date = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-Year = Annotated[int, msgspec.Meta(ge=1870, le=2100)]
-Duration = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]
+People = PeopleText | PeopleList
 
 
 class Credentials(msgspec.Struct):
@@ -34,10 +36,10 @@ class MovieIn(msgspec.Struct, forbid_unknown_fields=False):
     rating: Rating
     date: Date | None = None
     year: Year | None = None
-    imdb_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    genres: list[Annotated[str, msgspec.Meta(max_length=200)]] | None = None
-    director: str | list[str] | None = None
-    actors: str | list[str] | None = None
+    imdb_id: ImdbId | None = None
+    genres: GenreList | None = None
+    director: People | None = None
+    actors: People | None = None
     duration: Duration | None = None
 
 
@@ -67,16 +69,7 @@ class EntryPage(msgspec.Struct):
     total: int
 
 
-class CatalogIn(msgspec.Struct):
-    title: Name
-    original_title: str | None = None
-    year: Year | None = None
-    genres: list[str] | None = None
-    director: str | list[str] | None = None
-    actors: str | list[str] | None = None
-    duration: Duration | None = None
-    poster_url: str | None = None
-    imdb_id: str | None = None
+CatalogIn = CatalogRecord  # one declaration of a catalog movie's fields and bounds
 
 
 class Upserted(msgspec.Struct):
@@ -92,4 +85,5 @@ class ImportOut(msgspec.Struct):
     format: str
     imported: int
     skipped: int
+    duplicates: int  # rows this file already imported (sent again after being cut short)
     errors: list[ImportErrorOut]

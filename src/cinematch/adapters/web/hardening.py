@@ -1,0 +1,100 @@
+"""What every answer gets, whatever the route: a request id, security headers, and errors
+that are a 4xx with a reason (or, for a defect of ours, a 500 that names its request id
+and leaves a traceback in the log, never the details in the answer)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import Any
+
+import msgspec
+import pymongo.errors
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions.responses import create_exception_response
+from litestar.types import Message, Scope
+
+log = logging.getLogger("cinematch.web")
+
+# MongoDB that cannot be reached (the kafka and spark profiles' store): a 503, not a 500.
+_UNREACHABLE = (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelectionTimeoutError)
+
+REQUEST_ID = "x-request-id"
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+# The pages and the API docs are served from this origin only (CONTRACT §6: no other host).
+_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def request_id(scope: Scope) -> str:
+    """This request's id: the client's `X-Request-ID` when it is a plain token, else a new one
+    (made once, kept in the scope's state)."""
+    state = scope.setdefault("state", {})
+    rid = state.get("request_id")
+    if rid is None:
+        given = dict(scope.get("headers", ())).get(REQUEST_ID.encode(), b"").decode("latin-1")
+        rid = state["request_id"] = given if _CLIENT_ID.fullmatch(given) else secrets.token_hex(8)
+    return rid
+
+
+async def add_headers(message: Message, scope: Scope) -> None:
+    """Litestar's `before_send` hook: it sees every answer, a router's 404 included."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", ()))
+    present = {k.lower() for k, _ in headers}
+    extra = [(REQUEST_ID.encode(), request_id(scope).encode()), *SECURITY_HEADERS]
+    if not scope.get("path", "").startswith("/schema"):
+        # The API docs UIs still load their scripts from a CDN (until they are served locally),
+        # so the policy is left off there rather than break them.
+        extra.append((b"content-security-policy", _CSP.encode()))
+    message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
+
+
+def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    return Response({"status_code": status, "detail": detail}, status_code=status, headers=headers)
+
+
+def any_error(request: Request, exc: Exception) -> Response:
+    """The last word on an exception no other handler took."""
+    if isinstance(exc, HTTPException):
+        if exc.status_code < 500:
+            return create_exception_response(request, exc)
+    elif isinstance(exc, RecursionError):  # a body nested deeper than the decoder follows
+        return error_response(400, "the JSON body is nested too deeply")
+    elif isinstance(exc, (msgspec.DecodeError, UnicodeDecodeError)):
+        return error_response(400, f"the body is not valid JSON: {exc}")
+    elif isinstance(exc, _UNREACHABLE):
+        log.error("request %s: the database does not answer: %s", request_id(request.scope), exc)
+        return error_response(503, "the database does not answer; try again shortly", headers={"Retry-After": "5"})
+    rid = request_id(request.scope)
+    log.error("request %s %s %s failed", rid, request.method, request.url.path, exc_info=exc)
+    return error_response(500, f"internal error; the server log has the details under request id {rid}")
+
+
+def strict_body(struct: Any):
+    """A `before_request` hook that decodes the JSON body as `struct` with no coercion
+    ("5" is not 5), before Litestar's own lenient conversion runs."""
+    decoder = msgspec.json.Decoder(struct)
+
+    async def check(request: Request) -> None:
+        raw = await request.body()
+        try:
+            decoder.decode(raw)
+        except msgspec.ValidationError as exc:
+            raise ValidationException(f"invalid body: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise ValidationException(f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ValidationException("the JSON body is nested too deeply") from None
+
+    return check

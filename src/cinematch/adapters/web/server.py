@@ -1,0 +1,65 @@
+"""The HTTP server `cinematch serve` runs: uvicorn with bounds on what a client can hold.
+
+uvicorn closes a kept-alive connection that goes quiet (`timeout_keep_alive`) but has no
+limit on how long a client may take to send a request's headers: a client that opens
+connections and sends nothing, or a header a byte at a time, holds them for ever. The
+protocol below closes a connection whose request headers are not complete
+`HEADER_TIMEOUT` seconds after it opened (or after the previous answer). A reverse proxy
+in front should still set its own limits (README, "Behind a reverse proxy").
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_TIMEOUT = 10.0  # seconds to send a request line and headers (CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS)
+KEEP_ALIVE = 5  # seconds an idle kept-alive connection stays open
+MAX_CONNECTIONS = 1000  # concurrent connections; beyond, uvicorn answers 503
+GRACEFUL_SHUTDOWN = 10  # seconds in-flight requests get on SIGTERM
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    header_timeout = HEADER_TIMEOUT
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.cycle is None or self.cycle.response_complete:  # still waiting for a request's headers
+            self.transport.close()
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm()  # a request is in: its body and answer have their own bounds
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+def run(app, host: str, port: int, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT) -> None:
+    import uvicorn
+    protocol = type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {"header_timeout": header_timeout})
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http=protocol,
+                timeout_keep_alive=KEEP_ALIVE, limit_concurrency=MAX_CONNECTIONS,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, server_header=False)

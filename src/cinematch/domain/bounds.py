@@ -1,0 +1,103 @@
+"""The bounds every accepted diary entry keeps (CONTRACT §2, §3).
+
+One set, read by every path that accepts an entry: the HTTP API (its request types are
+built from the annotated types below), every importer (`check_entry`), and the event
+decoder (the `Movie` struct's field types, enforced by msgspec while decoding, plus
+`check_date`). Bounded input keeps every sum exact in the fast fold (float64 and int64
+stay far from their limits) and keeps a single request from costing seconds or
+megabytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+
+MIN_DATE = dt.date(1870, 1, 1)
+MIN_YEAR, MAX_YEAR = 1870, 2100
+MAX_NAME = 500  # characters of a title as typed
+MAX_GENRES = 20  # genres of one entry (IMDb lists at most 3, TMDB rarely more than 8)
+MAX_GENRE = 64  # characters of one genre
+MAX_PEOPLE = 50  # names in one director or actors field (only the first 2 and 5 count)
+MAX_PERSON = 200  # characters of one name
+MAX_PEOPLE_TEXT = MAX_PEOPLE * (MAX_PERSON + 2)  # the "A, B" string of MAX_PEOPLE names
+MAX_DURATION = 100_000  # minutes; the longest film ever released runs about 51,000
+MAX_IMDB_ID = 32
+MAX_INSTANT = 64  # characters of an ISO-8601 timestamp
+
+Title = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
+Genre = Annotated[str, msgspec.Meta(max_length=MAX_GENRE)]
+Genres = Annotated[tuple[Genre, ...], msgspec.Meta(max_length=MAX_GENRES)]
+GenreList = Annotated[list[Genre], msgspec.Meta(max_length=MAX_GENRES)]
+PeopleText = Annotated[str, msgspec.Meta(max_length=MAX_PEOPLE_TEXT)]
+PeopleList = Annotated[list[Annotated[str, msgspec.Meta(max_length=MAX_PERSON)]], msgspec.Meta(max_length=MAX_PEOPLE)]
+Duration = Annotated[int, msgspec.Meta(ge=0, le=MAX_DURATION)]
+Year = Annotated[int, msgspec.Meta(ge=MIN_YEAR, le=MAX_YEAR)]
+ImdbId = Annotated[str, msgspec.Meta(max_length=MAX_IMDB_ID)]
+Instant = Annotated[str, msgspec.Meta(max_length=MAX_INSTANT)]
+DateText = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class OutOfBounds(ValueError):
+    """A value outside the bounds; the message says which and why."""
+
+
+def latest_date(today: dt.date) -> dt.date:
+    """The last watched date accepted: tomorrow (a film watched late in another zone)."""
+    return today + dt.timedelta(days=1)
+
+
+def check_date(value: dt.date, today: dt.date, field: str = "date") -> None:
+    if not MIN_DATE <= value <= latest_date(today):
+        raise OutOfBounds(f"{field} must be from {MIN_DATE.isoformat()} to {latest_date(today).isoformat()}, "
+                          f"got {value.isoformat()}")
+
+
+def check_text(value: str, limit: int, field: str) -> None:
+    if len(value) > limit:
+        raise OutOfBounds(f"{field} is longer than {limit} characters")
+
+
+def check_genres(genres: list[str] | tuple[str, ...]) -> None:
+    if len(genres) > MAX_GENRES:
+        raise OutOfBounds(f"at most {MAX_GENRES} genres per entry, got {len(genres)}")
+    for genre in genres:
+        check_text(genre, MAX_GENRE, "a genre")
+
+
+def check_people(names: list[str], field: str) -> None:
+    if len(names) > MAX_PEOPLE:
+        raise OutOfBounds(f"at most {MAX_PEOPLE} names in {field}, got {len(names)}")
+    for name in names:
+        check_text(name, MAX_PERSON, f"a name in {field}")
+
+
+def check_year(year: int | None) -> None:
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise OutOfBounds(f"year must be from {MIN_YEAR} to {MAX_YEAR}, got {year}")
+
+
+def check_duration(minutes: int | None) -> None:
+    if minutes is not None and not 0 <= minutes <= MAX_DURATION:
+        raise OutOfBounds(f"duration must be from 0 to {MAX_DURATION} minutes, got {minutes}")
+
+
+def check_entry(*, name: str | None = None, year: int | None = None, date: dt.date | None = None,
+                today: dt.date | None = None, genres: list[str] | tuple[str, ...] | None = None,
+                directors: list[str] | None = None, actors: list[str] | None = None,
+                duration: int | None = None) -> None:
+    """Every bound of one entry's fields that are given; raises OutOfBounds at the first broken."""
+    if name is not None:
+        check_text(name, MAX_NAME, "name")
+    check_year(year)
+    if date is not None and today is not None:
+        check_date(date, today)
+    if genres is not None:
+        check_genres(genres)
+    if directors is not None:
+        check_people(directors, "director")
+    if actors is not None:
+        check_people(actors, "actors")
+    check_duration(duration)
