@@ -183,3 +183,22 @@ async def test_a_projection_that_cannot_progress_backs_off_and_says_why(tmp_path
     assert 2 <= len(attempts) <= 4 and runner.failures == len(attempts)
     assert runner.problem.startswith("the disk is full") and runner.backoff() >= 2
     assert all(b - a >= 0.45 for a, b in zip(attempts, attempts[1:]))
+
+
+def test_ready_names_a_projection_that_keeps_failing(app_client):
+    import time
+    container, client = app_client
+    runner = container.services.runner()
+
+    async def broken(writes):
+        raise StoreUnavailable("the disk is full: writes are accepted again once space is freed")
+    runner.projector.stats.apply = broken
+    h = sign_up(client)
+    assert client.post("/api/movies", json={"name": "Heat", "rating": 4}, headers=h).status_code == 201
+    end = time.monotonic() + 10
+    while runner.failures < 3 and time.monotonic() < end:
+        time.sleep(0.05)
+    ready = client.get("/ready")
+    assert ready.status_code == 503 and "projection cannot make progress" in ready.json()["detail"]
+    assert "disk is full" in ready.json()["detail"]
+    assert client.get("/api/me/stats", headers=h).json()["sync"]["status"] == "syncing"  # said, not hidden
