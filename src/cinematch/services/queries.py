@@ -40,6 +40,11 @@ class StatsQueries:
             state = await self.stats.get(user_id)
         return self._sync(await self.diary.version(user_id), state.hwm if state else 0)
 
+    async def progress(self, user_id: str) -> tuple[int, int]:
+        """(the diary's version, the statistics' mark): equal once the projection caught up."""
+        state = await self.stats.get(user_id)
+        return await self.diary.version(user_id), state.hwm if state else 0
+
     @staticmethod
     def _sync(version: int, hwm: int) -> dict:
         pending = max(0, version - hwm)

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -19,7 +20,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
-from litestar.security.jwt import JWTAuth, Token
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.security.jwt import JWTCookieAuth, Token
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from ...domain.catalog import catalog_id_for, catalog_movie
@@ -31,6 +36,7 @@ from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .background import ThreadedRunner
+from .pages import PAGES, PUBLIC_PAGES, SESSION_COOKIE, page_not_signed_in
 from .hardening import add_headers, any_error, error_response, strict_body
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, Registered,
@@ -272,7 +278,9 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 
 # --- the factory ------------------------------------------------------------------
 
-PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/schema"]
+PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/schema",
+          *PUBLIC_PAGES]
+WEB_DIR = Path(__file__).parent
 
 
 def create_app(container, *, run_projections: bool | None = None) -> Litestar:
@@ -287,7 +295,10 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     async def retrieve_user(token: Token, _: ASGIConnection) -> User | None:
         return await container.storage.users().by_id(token.sub)
 
-    jwt_auth = JWTAuth[User](retrieve_user_handler=retrieve_user, token_secret=settings.jwt_secret(), exclude=PUBLIC)
+    # The API's bearer token, or the pages' session cookie holding the same token (HttpOnly, SameSite=Lax:
+    # a cross-site form post does not carry it; the pages' own forms also carry a CSRF token).
+    jwt_auth = JWTCookieAuth[User](retrieve_user_handler=retrieve_user, token_secret=settings.jwt_secret(),
+                                   exclude=PUBLIC, key=SESSION_COOKIE, samesite="lax")
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = []
 
@@ -341,7 +352,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
 
     ttl = settings.token_ttl_seconds()
     return Litestar(
-        route_handlers=[register, token, add_movie, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
+        route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
+                        register, token, add_movie, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
                         my_recommendations, recommendation_status, recommendation_evaluation,
                         recommendation_clustering, admin_train, admin_k_optimization],
@@ -353,6 +365,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             "catalog": singleton(container.storage.catalog),
             "recommendations": singleton(container.services.recommendations),
             "store_check": Provide(lambda: container.storage.check(), sync_to_thread=False),
+            "users": singleton(container.storage.users),
+            "clock": singleton(container.clock),
             "runner": Provide(lambda: runner, sync_to_thread=False),
             "jwt_auth": Provide(lambda: jwt_auth, sync_to_thread=False),
             "ttl": Provide(lambda: ttl, sync_to_thread=False),
@@ -362,8 +376,13 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         on_shutdown=[shutdown],
         exception_handlers={
             AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict, NotTrained: _conflict,
-            RateLimited: _rate_limited, StoreUnavailable: _unavailable, Exception: any_error,
+            RateLimited: _rate_limited, StoreUnavailable: _unavailable, NotAuthorizedException: page_not_signed_in,
+            Exception: any_error,
         },
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        # Forms and htmx requests of the pages; the API answers bearer tokens and is left out.
+        csrf_config=CSRFConfig(secret=settings.jwt_secret(), cookie_name="cinematch_csrf", cookie_samesite="lax",
+                               exclude=["/api/"]),
         before_send=[add_headers],
         request_max_body_size=MAX_JSON_BYTES,
         openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema",

@@ -1,0 +1,273 @@
+"""The pages for people (CONTRACT §6): server-rendered HTML (Jinja) with htmx for the parts
+that change in place. Every page calls the same services as the JSON API; templates only
+show what they are given. Forms post here and redirect (they work without JavaScript);
+a signed-in session is the API's token in an HttpOnly, SameSite cookie."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.params import Parameter
+from litestar.response import Redirect, ServerSentEvent, Template
+
+from ...domain.ports import Conflict
+from ...domain.stats import THRESHOLDS
+from ...services.accounts import AccountError
+from ...services.diary import DiaryError, EntryPatch, NewEntry
+from ...services.limits import RateLimited
+
+PAGE_SIZE = 20
+SESSION_COOKIE = "cinematch_session"
+SSE_POLL = 0.2  # seconds between the stats page's looks at the statistics' mark
+
+
+def _user(request: Request) -> Any:
+    """The signed-in user of a page, or None (public pages)."""
+    try:
+        return request.user
+    except Exception:  # noqa: BLE001 - no auth on this route: nobody signed in
+        return None
+
+
+async def _session_user(request: Request, jwt_auth: Any, users: Any) -> Any:
+    """The user of the session cookie on a public page (the auth middleware skips those)."""
+    raw = request.cookies.get(SESSION_COOKIE, "").split(" ")[-1]
+    if not raw:
+        return None
+    try:
+        token = jwt_auth.token_cls.decode(raw, secret=jwt_auth.token_secret, algorithm=jwt_auth.algorithm)
+    except Exception:  # noqa: BLE001 - an expired or foreign cookie: signed out
+        return None
+    return await users.by_id(token.sub)
+
+
+def _form_error(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
+
+
+async def _form(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: (v if isinstance(v, str) else "") for k, v in data.items()}
+
+
+# --- public pages -------------------------------------------------------------------
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request, queries: Any, jwt_auth: Any, users: Any, error: str = "") -> Template:
+    me = await _session_user(request, jwt_auth, users)
+    return Template("index.html", context={"me": me, "trends": await queries.global_trends(), "error": error[:200],
+                                           "page": "home"})
+
+
+@get("/trends", include_in_schema=False)
+async def trends_page(request: Request, queries: Any, jwt_auth: Any, users: Any) -> Template:
+    me = await _session_user(request, jwt_auth, users)
+    return Template("trends.html", context={"me": me, "trends": await queries.global_trends(), "page": "trends"})
+
+
+def _signed_in(request: Request, jwt_auth: Any, ttl: int, user_id: str, to: str = "/diary") -> Response:
+    token = jwt_auth.create_token(identifier=user_id, token_expiration=dt.timedelta(seconds=ttl))
+    response = Redirect(to, status_code=303)
+    response.set_cookie(SESSION_COOKIE, f"Bearer {token}", max_age=ttl, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@post("/signup", include_in_schema=False, status_code=303)
+async def signup(request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Response:
+    form = await _form(request)
+    try:
+        user = await accounts.register(form.get("username", ""), form.get("password", ""))
+    except (AccountError, Conflict) as exc:
+        return Redirect(f"/?{_query(error=_form_error(exc))}#signup", status_code=303)
+    return _signed_in(request, jwt_auth, ttl, user.id)
+
+
+@post("/signin", include_in_schema=False, status_code=303)
+async def signin(request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Response:
+    form = await _form(request)
+    client = request.client.host if request.client else ""
+    try:
+        user = await accounts.authenticate(form.get("username", ""), form.get("password", ""), client)
+    except RateLimited as exc:
+        return Redirect(f"/?{_query(error=str(exc))}#signin", status_code=303)
+    if user is None:
+        return Redirect(f"/?{_query(error='wrong username or password')}#signin", status_code=303)
+    return _signed_in(request, jwt_auth, ttl, user.id)
+
+
+@post("/signout", include_in_schema=False, status_code=303)
+async def signout() -> Response:
+    response = Redirect("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _query(**params: str) -> str:
+    from urllib.parse import urlencode
+    return urlencode(params)
+
+
+# --- the diary ----------------------------------------------------------------------
+
+
+@get("/diary", include_in_schema=False)
+async def diary_page(request: Request, diary_store: Any, clock: Any,
+                     page: int = Parameter(default=1, ge=1, le=1_000_000), error: str = "") -> Template:
+    items, total = await diary_store.page(request.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return Template("diary.html", context={
+        "me": request.user, "items": items, "total": total, "page_no": page, "pages": pages, "error": error[:300],
+        "today": clock.now().date().isoformat(), "page": "diary"})
+
+
+@get("/diary/suggest", include_in_schema=False)
+async def suggest(catalog: Any, title: str = Parameter(default="", max_length=200)) -> Template:
+    movies = await catalog.search(title, 8) if len(title.strip()) >= 2 else []
+    return Template("_suggestions.html", context={"movies": movies})
+
+
+@post("/diary", include_in_schema=False, status_code=303)
+async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
+    form = await _form(request)
+    try:
+        new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
+                       date=form.get("date") or None, year=_year(form.get("year", "")))
+        if not new.name:
+            raise DiaryError("title must not be empty")
+        await diary.add(request.user.id, new)
+    except (DiaryError, ValueError) as exc:
+        return Redirect(f"/diary?{_query(error=_form_error(exc))}", status_code=303)
+    return Redirect("/diary", status_code=303)
+
+
+@get("/diary/{entry_id:str}/edit", include_in_schema=False)
+async def edit_row(entry_id: str, request: Request, diary_store: Any) -> Template:
+    entry = await diary_store.get(request.user.id, entry_id)
+    if entry is None:
+        raise HTTPException(status_code=404, detail="no such diary entry")
+    return Template("_edit_row.html", context={"e": entry})
+
+
+@get("/diary/{entry_id:str}/row", include_in_schema=False)
+async def show_row(entry_id: str, request: Request, diary_store: Any) -> Template:
+    entry = await diary_store.get(request.user.id, entry_id)
+    if entry is None:
+        raise HTTPException(status_code=404, detail="no such diary entry")
+    return Template("_row.html", context={"e": entry})
+
+
+@post("/diary/{entry_id:str}", include_in_schema=False, status_code=200)
+async def save_row(entry_id: str, request: Request, diary: Any) -> Response:
+    form = await _form(request)
+    try:
+        patch = EntryPatch(rating=_rating(form.get("rating", "")), date=form.get("date") or None,
+                           name=(form.get("title") or "").strip() or None)
+        entry = await diary.update(request.user.id, entry_id, patch)
+    except (DiaryError, ValueError) as exc:
+        return Template("_edit_row.html", context={"e": await diary.diary.get(request.user.id, entry_id),
+                                                    "error": _form_error(exc)})
+    if entry is None:
+        raise HTTPException(status_code=404, detail="no such diary entry")
+    if "hx-request" not in request.headers:
+        return Redirect("/diary", status_code=303)
+    return Template("_row.html", context={"e": entry})
+
+
+@post("/diary/{entry_id:str}/delete", include_in_schema=False, status_code=200)
+async def delete_row(entry_id: str, request: Request, diary: Any) -> Response:
+    if not await diary.delete(request.user.id, entry_id):
+        raise HTTPException(status_code=404, detail="no such diary entry")
+    if "hx-request" not in request.headers:
+        return Redirect("/diary", status_code=303)
+    return Response("", media_type="text/html")
+
+
+def _rating(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DiaryError("choose a rating from 1 to 5 stars") from None
+    if not 1 <= value <= 5:
+        raise DiaryError("choose a rating from 1 to 5 stars")
+    return value
+
+
+def _year(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise DiaryError(f"year {raw[:10]!r} is not a year")
+    return int(raw)
+
+
+# --- statistics ---------------------------------------------------------------------
+
+
+def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
+    years = sorted(stats["monthly_counts"], reverse=True)
+    chosen = year if year in years else (years[0] if years else None)
+    months = stats["monthly_counts"].get(chosen, {}) if chosen else {}
+    month_rows = [(f"{m:02d}", months.get(f"{m:02d}", 0)) for m in range(1, 13)]
+    dist = stats["rating_distribution"]
+    threshold = str(min_count if min_count in THRESHOLDS else 1)
+    return {"s": stats, "years": years, "year": chosen, "months": month_rows,
+            "month_max": max([n for _, n in month_rows] + [1]), "dist": dist, "dist_max": max([*dist.values(), 1]),
+            "thresholds": THRESHOLDS, "threshold": int(threshold),
+            "best_directors": stats["best_rated_directors"][threshold],
+            "best_actors": stats["best_rated_actors"][threshold]}
+
+
+@get("/stats", include_in_schema=False)
+async def stats_page(request: Request, queries: Any, year: str = Parameter(default="", max_length=4),
+                     min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
+    stats = await queries.user_stats(request.user.id)
+    return Template("stats.html", context={"me": request.user, "page": "stats",
+                                           **_figures_context(stats, year or None, min_count)})
+
+
+@get("/stats/figures", include_in_schema=False)
+async def stats_figures(request: Request, queries: Any, year: str = Parameter(default="", max_length=4),
+                        min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
+    stats = await queries.user_stats(request.user.id)
+    return Template("_figures.html", context=_figures_context(stats, year or None, min_count))
+
+
+@get("/stats/events", include_in_schema=False)
+async def stats_events(request: Request, queries: Any) -> ServerSentEvent:
+    """`stats` whenever the user's statistics move (the projection applied something) or their
+    sync state changes; the page then fetches its figures again."""
+    user_id = request.user.id
+
+    async def changes():
+        last = None
+        for _ in range(int(3600 / SSE_POLL)):  # an hour at most; the browser reconnects
+            version, hwm = await queries.progress(user_id)
+            if (version, hwm) != last:
+                last = (version, hwm)
+                yield json.dumps({"type": "stats", "version": version, "hwm": hwm})
+            await asyncio.sleep(SSE_POLL)
+
+    return ServerSentEvent(changes(), event_type="stats")
+
+
+def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Response:
+    """A page asked for without a session: the sign-in page; the API keeps its 401."""
+    if request.url.path.startswith("/api/"):
+        from .hardening import error_response
+        return error_response(401, exc.detail or "sign in first")
+    return Redirect(f"/?{_query(next=request.url.path)}#signin", status_code=303)
+
+
+PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_film, edit_row, show_row, save_row,
+         delete_row, stats_page, stats_figures, stats_events]
+PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
+
+__all__ = ["PAGES", "PUBLIC_PAGES", "SESSION_COOKIE", "page_not_signed_in"]

@@ -1,0 +1,84 @@
+"""The pages through Litestar's test client: sessions, CSRF, the syncing badge, escaping."""
+
+import re
+
+import pytest
+from litestar.testing import TestClient
+
+from cinematch.adapters.web import create_app
+from cinematch.testing import wired
+
+PASSWORD = "correct-horse-42"
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def pages(tmp_path):
+    container = wired("sqlite", data_dir=tmp_path, ml_train_on_start=False, trends_min_users=1)
+    with TestClient(create_app(container, run_projections=False)) as client:
+        yield container, client
+    container.storage.db().close()
+
+
+def sign_up(client, name="pia"):
+    token = csrf(client.get("/").text)
+    r = client.post("/signup", data={"username": name, "password": PASSWORD, "_csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/diary"
+    session = r.headers["set-cookie"].lower()
+    assert "httponly" in session and "samesite=lax" in session
+    return client
+
+
+def test_forms_need_the_csrf_token(pages):
+    _, client = pages
+    client.get("/")
+    r = client.post("/signup", data={"username": "mallory", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 403
+    sign_up(client)
+    r = client.post("/diary", data={"title": "Heat", "rating": "4"}, follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_signed_out_pages_send_to_sign_in_and_the_api_keeps_its_401(pages):
+    _, client = pages
+    r = client.get("/stats", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/?next=%2Fstats")
+    assert client.get("/api/me/stats").status_code == 401
+
+
+async def test_the_stats_page_says_syncing_until_the_projection_applied(pages):
+    container, client = pages
+    sign_up(client)
+    token = csrf(client.get("/diary").text)
+    client.post("/diary", data={"title": "Heat", "rating": "4", "date": "2025-03-01", "_csrf_token": token})
+    page = client.get("/stats").text
+    assert "Syncing…" in page and 'id="total-films">0<' in page
+    await container.services.runner().drain()
+    figures = client.get("/stats/figures").text
+    assert "Up to date" in figures and 'id="total-films">1<' in figures
+
+
+def test_a_bad_form_says_why_and_names_are_escaped(pages):
+    container, client = pages
+    sign_up(client)
+    token = csrf(client.get("/diary").text)
+    r = client.post("/diary", data={"title": "Heat", "rating": "9", "_csrf_token": token})
+    assert "rating from 1 to 5" in r.text
+    r = client.post("/diary", data={"title": "<script>alert(1)</script>", "rating": "3", "_csrf_token": token})
+    assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_suggestions_come_from_the_catalog(pages):
+    container, client = pages
+    import asyncio
+    from cinematch.domain import catalog_movie
+    asyncio.run(container.storage.catalog().upsert([catalog_movie(id="heat|1995", title="Heat", year=1995,
+                                                                  director="Michael Mann")]))
+    sign_up(client)
+    html = client.get("/diary/suggest?title=hea").text
+    assert 'data-title="Heat"' in html and "Michael Mann" in html
+    assert client.get("/diary/suggest?title=h").text.strip() == ""
