@@ -108,3 +108,11 @@ def test_the_pages_load_nothing_from_another_host(server, page):
     page.goto(f"{server}/stats")
     page.goto(f"{server}/trends")
     assert hosts == {server.split("/")[2]}
+
+
+def test_the_api_docs_work_offline(server, page):
+    hosts = set()
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto(f"{server}/schema")
+    expect(page.get_by_text("/api/movies").first).to_be_visible()
+    assert hosts == {server.split("/")[2]}

@@ -124,6 +124,10 @@ class UserStore(abc.ABC):
     @abc.abstractmethod
     async def by_id(self, user_id: str) -> User | None: ...
 
+    @abc.abstractmethod
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace the user's password hash (every session signed with the old one ends)."""
+
 
 class DiaryStore(abc.ABC):
     """Diary entries plus their outgoing events, written atomically (outbox)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import secrets
 import uuid
@@ -48,6 +49,12 @@ def password_problem(password: str, username: str) -> str | None:
     if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_STRENGTH:
         return "password is too common or too easy to guess; try a longer phrase"
     return None
+
+
+def session_mark(user: User) -> str:
+    """What a token carries of the password it was signed in with: a new hash (a changed
+    password, or "sign out everywhere") ends every older session."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 class Accounts:
@@ -99,6 +106,22 @@ class Accounts:
         self.throttle.succeeded(keys)
         return user
 
+    async def change_password(self, user: User, current: str, new: str | None, client: str = "") -> None:
+        """Set a new password (or, with `new` None, the same one hashed anew): either way every
+        session signed before ends (`session_mark`). The current password is checked, throttled
+        like a sign-in."""
+        keys = self.throttle.keys(username_key(user.username), client)
+        self.throttle.check(keys)
+        if not await self._off_loop(self._verify, user.password_hash, current or ""):
+            self.throttle.failed(keys)
+            raise AccountError("the current password is not right")
+        if new is not None:
+            problem = password_problem(new, user.username)
+            if problem:
+                raise AccountError(problem)
+        digest = await self._off_loop(self.hasher.hash, current if new is None else new)
+        await self.users.set_password_hash(user.id, digest)
+
     async def ensure_admin(self, username: str, password: str) -> None:
         if not username or not password:
             return
@@ -112,4 +135,4 @@ class Accounts:
                 pass
 
 
-__all__ = ["AccountError", "Accounts", "Conflict", "password_problem"]
+__all__ = ["AccountError", "Accounts", "Conflict", "password_problem", "session_mark"]

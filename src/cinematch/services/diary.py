@@ -13,7 +13,7 @@ import msgspec
 from ..domain.catalog import CatalogMovie, match_movie
 from ..domain.diary import DiaryEntry, enrich, to_movie
 from ..domain.events import Event, Movie, parse_date
-from ..domain.imports import ImportError_, ImportRow
+from ..domain.imports import ImportError_, ImportRow, UnreadableImport, parse_import
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore
 from ..domain.bounds import check_entry as check_bounds
 from ..domain.text import split_people
@@ -38,6 +38,17 @@ class EntryPatch(msgspec.Struct, omit_defaults=True):
     date: str | None = None
     name: str | None = None
     year: int | None = None
+
+
+class ImportReport(msgspec.Struct):
+    format: str
+    imported: int
+    duplicates: int
+    skipped: int
+    errors: list[ImportError_]
+
+
+_IMPORT_SLOTS = asyncio.Semaphore(2)  # files parsed at once (the machine's cores)
 
 
 class DiaryError(ValueError):
@@ -196,6 +207,19 @@ class DiaryService:
                 duplicates += len(entries) - len(written)
         return imported, duplicates, errors
 
+    async def import_file(self, user_id: str, raw: bytes) -> ImportReport:
+        """Parse an uploaded file (in a worker thread: CSV parsing is CPU work) and import its
+        rows; the report of CONTRACT §3. Raises DiaryError when the file cannot be read."""
+        try:
+            async with _IMPORT_SLOTS:
+                parsed = await asyncio.to_thread(parse_import, raw)
+        except UnreadableImport as exc:
+            raise DiaryError(str(exc)) from None
+        batch = hashlib.sha256(raw).hexdigest()
+        imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch)
+        return ImportReport(format=parsed.format, imported=imported, duplicates=duplicates, skipped=parsed.skipped,
+                            errors=sorted(parsed.errors + errors, key=lambda e: e.line))
+
     async def recalculate(self, user_id: str) -> None:
         await self.diary.write(user_id, [DiaryChange(event=self._event("RECALCULATE", user_id, None, None))])
 
@@ -209,4 +233,4 @@ def _only_rating_changed(old: DiaryEntry, new: DiaryEntry) -> bool:
     return old.rating != new.rating and msgspec.structs.replace(new, rating=old.rating) == old
 
 
-__all__ = ["DiaryError", "DiaryService", "EntryPatch", "NewEntry"]
+__all__ = ["DiaryError", "DiaryService", "EntryPatch", "ImportReport", "NewEntry"]

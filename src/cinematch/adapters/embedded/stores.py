@@ -78,6 +78,11 @@ class SqliteUserStore(UserStore):
     def by_id(self, user_id: str) -> User | None:
         return self._row(self.db.query("SELECT * FROM users WHERE id = ?", (user_id,)))
 
+    @in_thread
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        with self.db.tx() as c:
+            c.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
 
 class SqliteDiaryStore(DiaryStore):
     def __init__(self, db: Database) -> None:

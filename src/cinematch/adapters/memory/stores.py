@@ -37,6 +37,10 @@ class MemoryUserStore(UserStore):
     async def by_id(self, user_id: str) -> User | None:
         return self.users.get(user_id)
 
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        if user_id in self.users:
+            self.users[user_id] = msgspec.structs.replace(self.users[user_id], password_hash=password_hash)
+
 
 def newest_first(entries: list[DiaryEntry]) -> list[DiaryEntry]:
     return sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)

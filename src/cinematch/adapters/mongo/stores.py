@@ -81,6 +81,9 @@ class MongoUserStore(UserStore):
     async def by_id(self, user_id: str) -> User | None:
         return self._user(await self.mongo.db.users.find_one({"_id": user_id}))
 
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self.mongo.db.users.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
 
 class MongoDiaryStore(DiaryStore):
     """One document per user: `{_id: user, seq, n, entries: {e<hex>: entry}, outbox: [...]}`.

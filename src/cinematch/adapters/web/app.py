@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -17,7 +16,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.config.csrf import CSRFConfig
@@ -29,9 +28,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
-from ...domain.imports import UnreadableImport, parse_import
 from ...domain.ports import Conflict, StoreUnavailable, User
-from ...services.accounts import AccountError, Accounts
+from ...services.accounts import AccountError, Accounts, session_mark
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
@@ -73,7 +71,8 @@ async def token(data: Credentials, request: Request, accounts: Accounts, jwt_aut
     user = await accounts.authenticate(data.username, data.password, client)
     if user is None:
         raise NotAuthorizedException("wrong username or password")
-    encoded = jwt_auth.create_token(identifier=user.id, token_expiration=dt.timedelta(seconds=ttl))
+    encoded = jwt_auth.create_token(identifier=user.id, token_expiration=dt.timedelta(seconds=ttl),
+                                    token_extras={"pw": session_mark(user)})
     return Response(TokenOut(access_token=encoded, expires_in=ttl), headers={"Cache-Control": "no-store"})
 
 
@@ -109,7 +108,6 @@ async def delete_movie(entry_id: str, request: Request[User, Token, Any], diary:
 
 MAX_JSON_BYTES = 1024 * 1024  # any JSON body (the entry bounds fit in far less); uploads have their own
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-IMPORT_SLOTS = asyncio.Semaphore(2)  # files parsed at once (the machine's cores)
 
 
 @post("/api/movies/import", status_code=200, tags=["diary"], request_max_body_size=MAX_IMPORT_BYTES,
@@ -126,16 +124,9 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService)
         raw = await upload.read()
     else:
         raw = await request.body()
-    try:
-        async with IMPORT_SLOTS:
-            parsed = await asyncio.to_thread(parse_import, raw)  # CSV parsing: off the event loop
-    except UnreadableImport as exc:
-        raise DiaryError(str(exc)) from None
-    batch = hashlib.sha256(raw).hexdigest()
-    imported, duplicates, errors = await diary.import_rows(request.user.id, parsed.rows, batch=batch)
-    errors = sorted(parsed.errors + errors, key=lambda e: e.line)
-    return ImportOut(format=parsed.format, imported=imported, duplicates=duplicates, skipped=parsed.skipped,
-                     errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in errors])
+    report = await diary.import_file(request.user.id, raw)
+    return ImportOut(format=report.format, imported=report.imported, duplicates=report.duplicates,
+                     skipped=report.skipped, errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors])
 
 
 @post("/api/me/stats/recalculate", status_code=HTTP_202_ACCEPTED, tags=["stats"])
@@ -281,6 +272,7 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/schema",
           *PUBLIC_PAGES]
 WEB_DIR = Path(__file__).parent
+SWAGGER = "/static/vendor/swagger"
 
 
 def create_app(container, *, run_projections: bool | None = None) -> Litestar:
@@ -293,7 +285,10 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     accounts: Accounts = container.services.accounts()
 
     async def retrieve_user(token: Token, _: ASGIConnection) -> User | None:
-        return await container.storage.users().by_id(token.sub)
+        user = await container.storage.users().by_id(token.sub)
+        if user is None or token.extras.get("pw") != session_mark(user):
+            return None  # the password changed since this token was made: signed out
+        return user
 
     # The API's bearer token, or the pages' session cookie holding the same token (HttpOnly, SameSite=Lax:
     # a cross-site form post does not carry it; the pages' own forms also carry a CSRF token).
@@ -385,6 +380,9 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
                                exclude=["/api/"]),
         before_send=[add_headers],
         request_max_body_size=MAX_JSON_BYTES,
-        openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema",
-                                     render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")]),
+        # The docs UI's assets are the app's own (static/vendor/swagger, from npm): /schema works offline.
+        openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema", render_plugins=[
+            SwaggerRenderPlugin(path=["/", "/swagger"], js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                                css_url=f"{SWAGGER}/swagger-ui.css",
+                                standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js", favicon="")]),
     )

@@ -17,9 +17,9 @@ from litestar.response import Redirect, ServerSentEvent, Template
 
 from ...domain.ports import Conflict
 from ...domain.stats import THRESHOLDS
-from ...services.accounts import AccountError
+from ...services.accounts import AccountError, session_mark
 from ...services.diary import DiaryError, EntryPatch, NewEntry
-from ...services.limits import RateLimited
+from ...services.limits import NotTrained, RateLimited
 
 PAGE_SIZE = 20
 SESSION_COOKIE = "cinematch_session"
@@ -43,7 +43,8 @@ async def _session_user(request: Request, jwt_auth: Any, users: Any) -> Any:
         token = jwt_auth.token_cls.decode(raw, secret=jwt_auth.token_secret, algorithm=jwt_auth.algorithm)
     except Exception:  # noqa: BLE001 - an expired or foreign cookie: signed out
         return None
-    return await users.by_id(token.sub)
+    user = await users.by_id(token.sub)
+    return user if user is not None and token.extras.get("pw") == session_mark(user) else None
 
 
 def _form_error(exc: Exception) -> str:
@@ -71,8 +72,9 @@ async def trends_page(request: Request, queries: Any, jwt_auth: Any, users: Any)
     return Template("trends.html", context={"me": me, "trends": await queries.global_trends(), "page": "trends"})
 
 
-def _signed_in(request: Request, jwt_auth: Any, ttl: int, user_id: str, to: str = "/diary") -> Response:
-    token = jwt_auth.create_token(identifier=user_id, token_expiration=dt.timedelta(seconds=ttl))
+def _signed_in(request: Request, jwt_auth: Any, ttl: int, user: Any, to: str = "/diary") -> Response:
+    token = jwt_auth.create_token(identifier=user.id, token_expiration=dt.timedelta(seconds=ttl),
+                                  token_extras={"pw": session_mark(user)})
     response = Redirect(to, status_code=303)
     response.set_cookie(SESSION_COOKIE, f"Bearer {token}", max_age=ttl, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
@@ -86,7 +88,7 @@ async def signup(request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Re
         user = await accounts.register(form.get("username", ""), form.get("password", ""))
     except (AccountError, Conflict) as exc:
         return Redirect(f"/?{_query(error=_form_error(exc))}#signup", status_code=303)
-    return _signed_in(request, jwt_auth, ttl, user.id)
+    return _signed_in(request, jwt_auth, ttl, user)
 
 
 @post("/signin", include_in_schema=False, status_code=303)
@@ -99,7 +101,7 @@ async def signin(request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Re
         return Redirect(f"/?{_query(error=str(exc))}#signin", status_code=303)
     if user is None:
         return Redirect(f"/?{_query(error='wrong username or password')}#signin", status_code=303)
-    return _signed_in(request, jwt_auth, ttl, user.id)
+    return _signed_in(request, jwt_auth, ttl, user)
 
 
 @post("/signout", include_in_schema=False, status_code=303)
@@ -258,6 +260,135 @@ async def stats_events(request: Request, queries: Any) -> ServerSentEvent:
     return ServerSentEvent(changes(), event_type="stats")
 
 
+# --- recommendations, import, settings -------------------------------------------
+
+
+@get("/recommendations", include_in_schema=False)
+async def recommendations_page(request: Request, recommendations: Any, catalog: Any, clock: Any,
+                               genres: list[str] | None = Parameter(default=None, max_items=20)) -> Template:
+    picks = tuple(g.strip()[:64] for g in (genres or []) if g.strip())
+    answer = await recommendations.for_user(request.user.id, 12, picks)
+    known = [g for g, _ in await catalog.genres()][:30]
+    return Template("recommendations.html", context={
+        "me": request.user, "page": "recommendations", "r": answer, "genres": known, "picked": set(picks),
+        "today": clock.now().date().isoformat()})
+
+
+@get("/import", include_in_schema=False)
+async def import_page(request: Request) -> Template:
+    return Template("import.html", context={"me": request.user, "page": "import", "report": None})
+
+
+@post("/import", include_in_schema=False, status_code=200, request_max_body_size=20 * 1024 * 1024)
+async def import_upload(request: Request, diary: Any) -> Template:
+    form = await request.form()
+    upload = form.get("file")
+    report, error = None, ""
+    if upload is None or isinstance(upload, str):
+        error = "choose a file to import"
+    else:
+        try:
+            report = await diary.import_file(request.user.id, await upload.read())
+        except DiaryError as exc:
+            error = str(exc)
+    return Template("import.html", context={"me": request.user, "page": "import", "report": report, "error": error})
+
+
+@get("/settings", include_in_schema=False)
+async def settings_page(request: Request, done: str = Parameter(default="", max_length=40),
+                        error: str = "") -> Template:
+    return Template("settings.html", context={"me": request.user, "page": "settings", "done": done,
+                                              "error": error[:300]})
+
+
+@post("/settings/password", include_in_schema=False, status_code=303)
+async def change_password(request: Request, accounts: Any, jwt_auth: Any, ttl: int, users: Any) -> Response:
+    form = await _form(request)
+    everywhere = form.get("action") == "everywhere"
+    client = request.client.host if request.client else ""
+    try:
+        await accounts.change_password(request.user, form.get("current", ""),
+                                       None if everywhere else form.get("new", ""), client)
+    except (AccountError, RateLimited) as exc:
+        return Redirect(f"/settings?{_query(error=_form_error(exc))}", status_code=303)
+    # Every other session ended with the old hash; this browser stays signed in with a new one.
+    user = await users.by_id(request.user.id)
+    return _signed_in(request, jwt_auth, ttl, user, to=f"/settings?done={'everywhere' if everywhere else 'password'}")
+
+
+# --- the ML dashboard (admins) -------------------------------------------------------
+
+
+def _admin(request: Request) -> None:
+    if not request.user.is_admin:
+        raise HTTPException(status_code=403, detail="admin only")
+
+
+@get("/admin/ml", include_in_schema=False)
+async def ml_dashboard(request: Request, recommendations: Any, message: str = "") -> Template:
+    _admin(request)
+    return Template("admin_ml.html", context={"me": request.user, "page": "admin", "message": message[:300],
+                                              **await _ml_context(recommendations)})
+
+
+@get("/admin/ml/status", include_in_schema=False)
+async def ml_status(request: Request, recommendations: Any) -> Template:
+    _admin(request)
+    return Template("_ml_status.html", context=await _ml_context(recommendations))
+
+
+@post("/admin/ml/train", include_in_schema=False, status_code=303)
+async def ml_train(request: Request, recommendations: Any) -> Response:
+    _admin(request)
+    try:
+        trained = await recommendations.train()
+    except RateLimited as exc:
+        message = f"Training is rate limited: try again in {exc.retry_after} s."
+    except NotTrained as exc:
+        message = f"Nothing trained: {exc}"
+    else:
+        message = f"Trained model {trained['model_version']} in {trained['seconds']} s."
+    return Redirect(f"/admin/ml?{_query(message=message)}", status_code=303)
+
+
+async def _ml_context(recommendations: Any) -> dict:
+    status = await recommendations.status()
+    evaluation = clustering = None
+    if status["is_trained"]:
+        try:
+            evaluation = await recommendations.evaluation()
+            clustering = _scatter(await recommendations.clustering())
+        except NotTrained:
+            pass
+    return {"status": status, "evaluation": evaluation, "clustering": clustering, "explain": EXPLAIN}
+
+
+def _scatter(clustering: dict, size: int = 320, pad: int = 12) -> dict:
+    """The clustering's 2-D points scaled into an SVG square (the page draws circles)."""
+    points = clustering.get("points") or []
+    if points:
+        xs, ys = [p["x"] for p in points], [p["y"] for p in points]
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        sx, sy = (size - 2 * pad) / ((x1 - x0) or 1), (size - 2 * pad) / ((y1 - y0) or 1)
+        dots = [(round(pad + (p["x"] - x0) * sx, 1), round(size - pad - (p["y"] - y0) * sy, 1), p["cluster"])
+                for p in points[:2000]]
+    else:
+        dots = []
+    return {**clustering, "dots": dots, "size": size}
+
+
+EXPLAIN = {
+    "rmse": "Root mean squared error of predicted star ratings on held-out ratings: lower is better.",
+    "mae": "Mean absolute error: on average, predictions are this many stars away from the real rating.",
+    "ndcg_at_10": "How close the top 10 list comes to putting the films a viewer liked first (1 is perfect).",
+    "precision_at_10": "Share of the 10 recommended films that the viewer went on to rate.",
+    "recall_at_10": "Share of the films a viewer went on to rate that made the top 10.",
+    "coverage": "Share of the catalog that appears in anyone's recommendations.",
+    "diversity": "How different the films in one list are from each other (0 to 1).",
+    "novelty": "How far from the most popular films the lists reach (higher is less obvious).",
+}
+
+
 def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Response:
     """A page asked for without a session: the sign-in page; the API keeps its 401."""
     if request.url.path.startswith("/api/"):
@@ -267,7 +398,8 @@ def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Respons
 
 
 PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_film, edit_row, show_row, save_row,
-         delete_row, stats_page, stats_figures, stats_events]
+         delete_row, stats_page, stats_figures, stats_events, recommendations_page, import_page, import_upload,
+         settings_page, change_password, ml_dashboard, ml_status, ml_train]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
 __all__ = ["PAGES", "PUBLIC_PAGES", "SESSION_COOKIE", "page_not_signed_in"]

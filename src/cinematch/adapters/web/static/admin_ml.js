@@ -1,0 +1,49 @@
+// The ML dashboard's K sweep: reads the admin SSE stream (GET /api/admin/ml/k-optimization/stream,
+// the session cookie signs it), moves the progress bar, draws each K's score and logs every event.
+(() => {
+  const log = document.getElementById("ml-log");
+  const chart = document.getElementById("k-chart");
+  const note = (text) => {
+    const li = document.createElement("li");
+    li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+    log.prepend(li);
+  };
+  document.getElementById("clear-log").addEventListener("click", () => { log.innerHTML = ""; });
+  const draw = (scores) => {
+    const max = Math.max(...scores.map((s) => s.score), 1e-9);
+    const w = 400 / Math.max(scores.length, 1);
+    chart.innerHTML = scores.map((s, i) => {
+      const h = Math.max(2, 140 * s.score / max);
+      return `<g><rect x="${i * w + 2}" y="${150 - h}" width="${w - 4}" height="${h}" class="kbar ${s.kind}"></rect>` +
+             `<text x="${i * w + w / 2}" y="159" text-anchor="middle" font-size="9">${s.kind === "svd" ? "s" : "c"}${s.k}</text></g>`;
+    }).join("");
+  };
+  document.getElementById("optimize").addEventListener("click", () => {
+    const scores = [];
+    const bar = document.getElementById("k-progress");
+    const phase = document.getElementById("k-phase");
+    const source = new EventSource("/api/admin/ml/k-optimization/stream");
+    note("K optimization started");
+    source.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      bar.value = event.progress || 0;
+      bar.textContent = `${bar.value}%`;
+      if (event.type === "k_svd_result" || event.type === "k_cluster_result") {
+        const kind = event.type === "k_svd_result" ? "svd" : "cluster";
+        const score = Number(event.composite_score ?? event.silhouette ?? 0);
+        scores.push({kind, k: event.k, score});
+        draw(scores);
+      }
+      if (event.type === "k_svd_optimal" || event.type === "k_cluster_optimal") {
+        document.getElementById("k-best").textContent += ` ${event.type.replace("_optimal", "")}: K = ${event.optimal_k}.`;
+      }
+      phase.textContent = event.message || event.phase || event.type;
+      note(`${event.type} ${event.k !== undefined ? "K=" + event.k : ""} (${bar.value}%)`);
+      if (event.type === "completed" || event.type === "error") {
+        phase.textContent = event.type === "completed" ? "Completed." : `Error: ${event.message || ""}`;
+        source.close();
+      }
+    };
+    source.onerror = () => { note("stream closed"); source.close(); };
+  });
+})();
