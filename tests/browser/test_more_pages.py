@@ -113,8 +113,8 @@ def test_recommendations_and_the_ml_dashboard(platform, browser):
     shown = [t.split(" (")[0].strip() for t in cards.locator(".rec-title").all_inner_texts()]
     assert not set(shown) & diary  # never a film already in the diary
     first = shown[0]
-    cards.first.get_by_role("button", name=f"Log {first}").click()
-    expect(user).to_have_url(re.compile(r"/diary$"))
+    cards.first.get_by_role("button", name=f"Log it: {first}").click()
+    expect(user).to_have_url(re.compile(r"/diary$"))  # a plain form post: the diary page follows
     expect(user.locator("#entries")).to_contain_text(first)
     assert serious_violations(user) == []
     shoot(user, "recommendations-desktop")

@@ -21,12 +21,15 @@ def sign_up(page, base, name):
 
 
 def log_film(page, typed: str, pick: str, stars: int, date: str):
+    before = page.locator("#entries tr").count()
     page.get_by_label("Title").fill(typed)
     page.get_by_role("button", name=re.compile(re.escape(pick))).click()
     page.get_by_label("Rating").select_option(str(stars))
     page.get_by_label("Watched on").fill(date)
     page.get_by_role("button", name="Log a film").click()
+    expect(page.locator("#entries tr")).to_have_count(before + 1)  # logged in place, no page load
     expect(page).to_have_url(re.compile(r"/diary$"))
+    expect(page.get_by_label("Title")).to_be_focused()  # ready for the next film
 
 
 def test_first_steps(server, browser, page):
@@ -50,6 +53,7 @@ def test_first_steps(server, browser, page):
     assert stats.evaluate("window.__sameDocument") is True  # no reload happened
     expect(stats.locator("#favorite-genre")).to_have_text("Comedy")
     expect(stats.locator("#hours")).to_have_text(str(round((170 + 117 + 132 + 103) / 60, 1)))
+    shoot(stats, "stats-first-steps")
 
     # Edit a rating in place, then delete an entry.
     page.get_by_role("button", name="Edit Alien").click()
@@ -63,7 +67,7 @@ def test_first_steps(server, browser, page):
     page.reload()
     expect(page.locator("#entries tr")).to_have_count(3)
 
-    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.get_by_role("button", name=re.compile(r"^Sign out \(")).click()
     expect(page).to_have_url(f"{server}/")
     page.goto(f"{server}/diary")
     expect(page).to_have_url(re.compile(r"/\?next=%2Fdiary"))
@@ -88,16 +92,43 @@ def test_every_page_renders_and_is_accessible(server, browser, width, height, la
     page.set_default_timeout(10_000)
     sign_up(page, server, f"viewer-{label}")
     log_film(page, "Hea", "Heat (1995)", 4, "2025-05-01")
-    for path in ("/diary", "/stats", "/trends"):
+    for path in ("/diary", "/stats", "/trends", "/recommendations", "/import", "/settings"):
         page.goto(f"{server}{path}")
         expect(page.locator("h1")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{path} scrolls sideways"
         assert serious_violations(page) == [], path
         shoot(page, f"{path.strip('/')}-{label}")
-    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.get_by_role("button", name=re.compile(r"^Sign out \(")).click()
     expect(page.get_by_role("button", name="Sign up")).to_be_visible()
     assert serious_violations(page) == [], "/"
     shoot(page, f"home-{label}")
+    context.close()
+
+
+def test_the_open_stats_page_says_syncing_then_shows_a_big_import(server, browser, tmp_path):
+    context = browser.new_context(bypass_csp=True)  # the observer below is an injected script
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sign_up(page, server, "bigimport")
+    stats = context.new_page()
+    stats.goto(f"{server}/stats")
+    stats.evaluate("""() => { window.__states = []; window.__sameDocument = true;
+        new MutationObserver(() => { const s = document.getElementById('sync');
+            if (s && window.__states.at(-1) !== s.textContent.trim()) window.__states.push(s.textContent.trim()); })
+          .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+    rows = 3000
+    csv = tmp_path / "big.csv"
+    csv.write_text("name,year,rating,date\n" + "".join(f"Film {i},2001,{1 + i % 5},2024-0{1 + i % 9}-01\n"
+                                                        for i in range(rows)))
+    page.goto(f"{server}/import")
+    page.get_by_label("File to import").set_input_files(str(csv))
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#import-imported")).to_have_text(str(rows))
+    expect(stats.locator("#total-films")).to_have_text(str(rows))
+    expect(stats.locator("#sync")).to_have_text("Up to date")
+    states = stats.evaluate("window.__states")
+    assert any(s.startswith("Syncing…") for s in states), states  # said while the projection worked
+    assert states[-1] == "Up to date" and stats.evaluate("window.__sameDocument") is True
     context.close()
 
 

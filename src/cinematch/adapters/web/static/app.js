@@ -24,3 +24,7 @@ document.addEventListener("keydown", (event) => {
     document.getElementById("suggestions").innerHTML = "";
   }
 });
+// After a film is logged in place, the new form's title field takes the focus for the next one.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.target.id === "diary-main") document.getElementById("title")?.focus();
+});
