@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 import tempfile
 import time
 
@@ -20,12 +22,10 @@ import httpx
 
 from cinematch.testing import serving
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probes import pct_ms as pct  # noqa: E402
+
 PASSWORD = "correct-horse-42"
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
 
 
 async def health_probe(http: httpx.AsyncClient, stop: asyncio.Event, out: list[float], limit: int = 20_000) -> None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import gzip
 import re
 import shutil
@@ -22,6 +23,9 @@ import httpx
 
 from cinematch.testing import serving
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probes import pct_ms as pct  # noqa: E402
+
 PASSWORD = "correct-horse-42"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync",
@@ -29,11 +33,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         # Chromium must not throttle it as a hidden tab.
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows"]
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
 def bearer(http: httpx.Client, name: str) -> dict:

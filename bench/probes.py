@@ -27,3 +27,9 @@ async def write_to_visible(container, writes: int, warmup: int = 5, timeout: flo
         if k >= warmup:
             lat.append(time.perf_counter() - t0)
     return sorted(lat)
+
+
+def pct_ms(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of seconds, in milliseconds."""
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")

@@ -82,7 +82,7 @@ def _date(raw: str) -> str | None:
         raise ValueError(f"date {raw[:40]!r} is not a real date YYYY-MM-DD") from None
 
 
-def _year(raw: str) -> int | None:
+def parse_year(raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
@@ -126,14 +126,14 @@ def _row(fmt: str, get, line: int) -> ImportRow | None:
         name = get("title").strip() or get("original title").strip()
         rated = get("date rated").strip()
         genres = [g.strip() for g in get("genres").split(",") if g.strip()] or None
-        kw = dict(date=_date(rated) if rated else None, year=_year(get("year")),
+        kw = dict(date=_date(rated) if rated else None, year=parse_year(get("year")),
                   imdb_id=get("const").strip() or None, genres=genres,
                   director=get("directors").strip() or None, duration=_int(get("runtime (mins)"), "runtime"))
     else:
         rating = _rating(get("rating"), 5)
         name = get("name").strip()
         when = get("watched date").strip() or get("date").strip()  # Letterboxd: watched date wins
-        kw = dict(date=_date(when) if when else None, year=_year(get("year")))
+        kw = dict(date=_date(when) if when else None, year=parse_year(get("year")))
     if rating is None:
         return None
     if not name:

@@ -57,6 +57,11 @@ def session_mark(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
+def session_user(user: User | None, token_extras: dict) -> User | None:
+    """The user of a token, if the token's session is still open (same password hash)."""
+    return user if user is not None and token_extras.get("pw") == session_mark(user) else None
+
+
 class Accounts:
     def __init__(self, users: UserStore, throttle: LoginThrottle | None = None, hash_workers: int = 2) -> None:
         self.users = users
@@ -135,4 +140,4 @@ class Accounts:
                 pass
 
 
-__all__ = ["AccountError", "Accounts", "Conflict", "password_problem", "session_mark"]
+__all__ = ["AccountError", "Accounts", "Conflict", "password_problem", "session_mark", "session_user"]

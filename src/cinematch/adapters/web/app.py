@@ -13,7 +13,7 @@ import msgspec
 from litestar import Litestar, Request, Response, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -29,12 +29,12 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
 from ...domain.ports import Conflict, StoreUnavailable, User
-from ...services.accounts import AccountError, Accounts, session_mark
+from ...services.accounts import AccountError, Accounts, session_mark, session_user
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .background import ThreadedRunner
-from .pages import PAGES, PUBLIC_PAGES, SESSION_COOKIE, page_not_signed_in
+from .pages import PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_GLOBALS, page_not_signed_in, require_admin
 from .hardening import add_headers, any_error, error_response, strict_body
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, Registered,
@@ -171,17 +171,13 @@ async def genres(catalog: Any) -> dict:
 
 @post("/api/admin/catalog", status_code=200, tags=["admin"], before_request=strict_body(list[CatalogIn]))
 async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any], catalog: Any) -> Upserted:
-    if not request.user.is_admin:
-        raise PermissionDeniedException("admin only")
+    require_admin(request)
     movies = [catalog_movie(id=catalog_id_for(m.title, m.year), **msgspec.to_builtins(m)) for m in data]
     return Upserted(upserted=await catalog.upsert(movies))
 
 
 # --- recommendations (CONTRACT §5) ---------------------------------------------------
 
-def _admin(request: Request[User, Token, Any]) -> None:
-    if not request.user.is_admin:
-        raise PermissionDeniedException("admin only")
 
 
 @get("/api/recommendations/me", tags=["recommendations"])
@@ -212,13 +208,13 @@ async def recommendation_clustering(recommendations: Any) -> dict:
 
 @post("/api/admin/ml/train", status_code=200, tags=["admin"])
 async def admin_train(request: Request[User, Token, Any], recommendations: Any) -> dict:
-    _admin(request)
+    require_admin(request)
     return await recommendations.train()
 
 
 @get("/api/admin/ml/k-optimization/stream", tags=["admin"])
 async def admin_k_optimization(request: Request[User, Token, Any], recommendations: Any) -> ServerSentEvent:
-    _admin(request)
+    require_admin(request)
     events = await recommendations.k_optimization()  # rate limit and data checked before streaming
 
     async def lines():
@@ -285,10 +281,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     accounts: Accounts = container.services.accounts()
 
     async def retrieve_user(token: Token, _: ASGIConnection) -> User | None:
-        user = await container.storage.users().by_id(token.sub)
-        if user is None or token.extras.get("pw") != session_mark(user):
-            return None  # the password changed since this token was made: signed out
-        return user
+        # None (401) once the password changed since this token was made: signed out
+        return session_user(await container.storage.users().by_id(token.sub), token.extras)
 
     # The API's bearer token, or the pages' session cookie holding the same token (HttpOnly, SameSite=Lax:
     # a cross-site form post does not carry it; the pages' own forms also carry a CSRF token).
@@ -374,7 +368,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             RateLimited: _rate_limited, StoreUnavailable: _unavailable, NotAuthorizedException: page_not_signed_in,
             Exception: any_error,
         },
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=lambda engine: engine.engine.globals.update(TEMPLATE_GLOBALS)),
         # Forms and htmx requests of the pages; the API answers bearer tokens and is left out.
         csrf_config=CSRFConfig(secret=settings.jwt_secret(), cookie_name="cinematch_csrf", cookie_samesite="lax",
                                exclude=["/api/"]),

@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.params import Parameter
 from litestar.response import Redirect, ServerSentEvent, Template
 
+from ...domain.imports import parse_year
 from ...domain.ports import Conflict
 from ...domain.stats import THRESHOLDS
-from ...services.accounts import AccountError, session_mark
+from ...services.accounts import AccountError, session_mark, session_user
 from ...services.diary import DiaryError, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 
@@ -43,8 +44,7 @@ async def _session_user(request: Request, jwt_auth: Any, users: Any) -> Any:
         token = jwt_auth.token_cls.decode(raw, secret=jwt_auth.token_secret, algorithm=jwt_auth.algorithm)
     except Exception:  # noqa: BLE001 - an expired or foreign cookie: signed out
         return None
-    user = await users.by_id(token.sub)
-    return user if user is not None and token.extras.get("pw") == session_mark(user) else None
+    return session_user(await users.by_id(token.sub), token.extras)
 
 
 def _form_error(exc: Exception) -> str:
@@ -140,7 +140,7 @@ async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
     form = await _form(request)
     try:
         new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
-                       date=form.get("date") or None, year=_year(form.get("year", "")))
+                       date=form.get("date") or None, year=parse_year(form.get("year", "")))
         if not new.name:
             raise DiaryError("title must not be empty")
         await diary.add(request.user.id, new)
@@ -149,20 +149,21 @@ async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
     return Redirect("/diary", status_code=303)
 
 
-@get("/diary/{entry_id:str}/edit", include_in_schema=False)
-async def edit_row(entry_id: str, request: Request, diary_store: Any) -> Template:
+async def _row(template: str, entry_id: str, request: Request, diary_store: Any) -> Template:
     entry = await diary_store.get(request.user.id, entry_id)
     if entry is None:
         raise HTTPException(status_code=404, detail="no such diary entry")
-    return Template("_edit_row.html", context={"e": entry})
+    return Template(template, context={"e": entry})
+
+
+@get("/diary/{entry_id:str}/edit", include_in_schema=False)
+async def edit_row(entry_id: str, request: Request, diary_store: Any) -> Template:
+    return await _row("_edit_row.html", entry_id, request, diary_store)
 
 
 @get("/diary/{entry_id:str}/row", include_in_schema=False)
 async def show_row(entry_id: str, request: Request, diary_store: Any) -> Template:
-    entry = await diary_store.get(request.user.id, entry_id)
-    if entry is None:
-        raise HTTPException(status_code=404, detail="no such diary entry")
-    return Template("_row.html", context={"e": entry})
+    return await _row("_row.html", entry_id, request, diary_store)
 
 
 @post("/diary/{entry_id:str}", include_in_schema=False, status_code=200)
@@ -201,27 +202,29 @@ def _rating(raw: str) -> int:
     return value
 
 
-def _year(raw: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise DiaryError(f"year {raw[:10]!r} is not a year")
-    return int(raw)
-
-
 # --- statistics ---------------------------------------------------------------------
+
+
+def scaled(rows: list[tuple[str, int]]) -> list[tuple[str, float, int]]:
+    """(label, count) rows as bars: the largest count is the full width."""
+    top = max([n for _, n in rows] + [1])
+    return [(label, round(100 * n / top, 1), n) for label, n in rows]
+
+
+def trend_genre_rows(trends: dict) -> list[tuple[str, float, str]]:
+    return [(g["genre"], g["percentage"], f"{g['percentage']}%") for g in trends["trending_genres"]]
 
 
 def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
     years = sorted(stats["monthly_counts"], reverse=True)
     chosen = year if year in years else (years[0] if years else None)
     months = stats["monthly_counts"].get(chosen, {}) if chosen else {}
-    month_rows = [(f"{m:02d}", months.get(f"{m:02d}", 0)) for m in range(1, 13)]
     dist = stats["rating_distribution"]
     threshold = str(min_count if min_count in THRESHOLDS else 1)
-    return {"s": stats, "years": years, "year": chosen, "months": month_rows,
-            "month_max": max([n for _, n in month_rows] + [1]), "dist": dist, "dist_max": max([*dist.values(), 1]),
+    return {"s": stats, "years": years, "year": chosen,
+            "month_rows": scaled([(f"{m:02d}", months.get(f"{m:02d}", 0)) for m in range(1, 13)]),
+            "dist_rows": scaled([("★" * int(k), n) for k, n in dist.items()]),
+            "genre_rows": [(g["name"], g["percentage"], f"{g['percentage']}%") for g in stats["genres"]],
             "thresholds": THRESHOLDS, "threshold": int(threshold),
             "best_directors": stats["best_rated_directors"][threshold],
             "best_actors": stats["best_rated_actors"][threshold]}
@@ -319,27 +322,27 @@ async def change_password(request: Request, accounts: Any, jwt_auth: Any, ttl: i
 # --- the ML dashboard (admins) -------------------------------------------------------
 
 
-def _admin(request: Request) -> None:
+def require_admin(request: Request) -> None:
     if not request.user.is_admin:
-        raise HTTPException(status_code=403, detail="admin only")
+        raise PermissionDeniedException("admin only")
 
 
 @get("/admin/ml", include_in_schema=False)
 async def ml_dashboard(request: Request, recommendations: Any, message: str = "") -> Template:
-    _admin(request)
+    require_admin(request)
     return Template("admin_ml.html", context={"me": request.user, "page": "admin", "message": message[:300],
                                               **await _ml_context(recommendations)})
 
 
 @get("/admin/ml/status", include_in_schema=False)
 async def ml_status(request: Request, recommendations: Any) -> Template:
-    _admin(request)
+    require_admin(request)
     return Template("_ml_status.html", context=await _ml_context(recommendations))
 
 
 @post("/admin/ml/train", include_in_schema=False, status_code=303)
 async def ml_train(request: Request, recommendations: Any) -> Response:
-    _admin(request)
+    require_admin(request)
     try:
         trained = await recommendations.train()
     except RateLimited as exc:
@@ -402,4 +405,6 @@ PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_fi
          settings_page, change_password, ml_dashboard, ml_status, ml_train]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
-__all__ = ["PAGES", "PUBLIC_PAGES", "SESSION_COOKIE", "page_not_signed_in"]
+TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}
+
+__all__ = ["PAGES", "TEMPLATE_GLOBALS", "PUBLIC_PAGES", "SESSION_COOKIE", "page_not_signed_in"]
