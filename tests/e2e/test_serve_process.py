@@ -55,3 +55,37 @@ def test_serve_writes_survive_a_kill(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_sigterm_ends_open_event_streams_and_the_server_quickly(tmp_path):
+    import threading
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start(tmp_path, port)
+    try:
+        httpx.post(f"{base}/api/auth/register", json={"username": "sig", "password": "correct-horse-42"})
+        tok = httpx.post(f"{base}/api/auth/token", json={"username": "sig", "password": "correct-horse-42"}).json()
+        h = {"Authorization": f"Bearer {tok['access_token']}"}
+        got, ended = [], threading.Event()
+
+        def listen():
+            try:
+                with httpx.stream("GET", f"{base}/stats/events", headers=h, timeout=30) as r:
+                    for line in r.iter_lines():
+                        got.append(line)
+            except httpx.HTTPError:
+                pass
+            ended.set()
+        threading.Thread(target=listen, daemon=True).start()
+        for _ in range(100):
+            if any(line.startswith("data") for line in got):
+                break
+            time.sleep(0.05)
+        assert any(line.startswith("data") for line in got)
+        started = time.monotonic()
+        proc.terminate()
+        assert proc.wait(8) == 0 and time.monotonic() - started < 5  # not the 10 s graceful cap
+        assert ended.wait(5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

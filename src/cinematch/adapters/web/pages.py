@@ -21,6 +21,7 @@ from ...domain.stats import THRESHOLDS
 from ...services.accounts import AccountError, session_mark, session_user
 from ...services.diary import DiaryError, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
+from .server import STOPPING
 
 PAGE_SIZE = 20
 SESSION_COOKIE = "cinematch_session"
@@ -254,6 +255,8 @@ async def stats_events(request: Request, queries: Any) -> ServerSentEvent:
     async def changes():
         last = None
         for _ in range(int(3600 / SSE_POLL)):  # an hour at most; the browser reconnects
+            if STOPPING.is_set():
+                return
             version, hwm = await queries.progress(user_id)
             if (version, hwm) != last:
                 last = (version, hwm)

@@ -11,6 +11,7 @@ in front should still set its own limits (README, "Behind a reverse proxy").
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -57,9 +58,20 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().connection_lost(exc)
 
 
+# Set when the server is asked to stop: long-lived answers (the pages' event streams) end
+# themselves, so the in-flight requests finish well within the graceful shutdown.
+STOPPING = threading.Event()
+
+
 def run(app, host: str, port: int, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT) -> None:
     import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            STOPPING.set()
+            super().handle_exit(sig, frame)
+
     protocol = type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {"header_timeout": header_timeout})
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http=protocol,
-                timeout_keep_alive=KEEP_ALIVE, limit_concurrency=MAX_CONNECTIONS,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, server_header=False)
+    Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol,
+                          timeout_keep_alive=KEEP_ALIVE, limit_concurrency=MAX_CONNECTIONS,
+                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, server_header=False)).run()
