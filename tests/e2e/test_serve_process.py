@@ -84,7 +84,8 @@ def test_sigterm_ends_open_event_streams_and_the_server_quickly(tmp_path):
         assert any(line.startswith("data") for line in got)
         started = time.monotonic()
         proc.terminate()
-        assert proc.wait(8) == 0 and time.monotonic() - started < 5  # not the 10 s graceful cap
+        # uvicorn re-raises the signal once it has shut down gracefully: exit status -SIGTERM
+        assert proc.wait(8) in (0, -15) and time.monotonic() - started < 5  # not the 10 s graceful cap
         assert ended.wait(5)
     finally:
         if proc.poll() is None:
