@@ -95,6 +95,7 @@ def test_recommendations_and_the_ml_dashboard(platform, browser):
     expect(admin.locator("#k-phase")).to_have_text("Completed.", timeout=120_000)
     assert admin.locator("#k-progress").get_attribute("value") == "100"
     assert admin.locator("#k-chart rect").count() >= 2 and admin.locator("#ml-log li").count() >= 3
+    expect(admin.locator("#k-svd")).not_to_contain_text("/ —")  # the grid shows the chosen K (auto-refresh)
     admin.get_by_role("button", name="Clear").click()
     expect(admin.locator("#ml-log li")).to_have_count(0)
     assert serious_violations(admin) == []

@@ -156,6 +156,10 @@ class Recommendations:
                 "explained_variance": meta["explained_variance"], "training_source": meta["training_source"],
                 "metrics": {"rmse": meta["metrics"].get("rmse"), "mae": meta["metrics"].get("mae")}}
 
+    def optimal_k(self) -> dict:
+        """The K the last K optimization chose (the next training uses it), or {} before any."""
+        return self.store.k_choice() or {}
+
     async def evaluation(self) -> dict:
         meta = await self._meta()
         m = meta["metrics"]

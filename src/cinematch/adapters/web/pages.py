@@ -366,7 +366,8 @@ async def _ml_context(recommendations: Any) -> dict:
             clustering = _scatter(await recommendations.clustering())
         except NotTrained:
             pass
-    return {"status": status, "evaluation": evaluation, "clustering": clustering, "explain": EXPLAIN}
+    return {"status": status, "optimal": recommendations.optimal_k(), "evaluation": evaluation,
+            "clustering": clustering, "explain": EXPLAIN}
 
 
 def _scatter(clustering: dict, size: int = 320, pad: int = 12) -> dict:
