@@ -71,7 +71,8 @@ class StatsQueries:
                     cached = await asyncio.wait_for(asyncio.shield(task), self.view_wait)
                 except TimeoutError:
                     pass
-        self._views.move_to_end(user_id)
+        if user_id in self._views:
+            self._views.move_to_end(user_id)  # recently read: kept longest
         hwm, view = cached
         return {**view, "sync": self._sync(version, hwm)}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -371,8 +372,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=lambda engine: engine.engine.globals.update(TEMPLATE_GLOBALS)),
         # Forms and htmx requests of the pages; the API answers bearer tokens and is left out.
-        csrf_config=CSRFConfig(secret=settings.jwt_secret(), cookie_name="cinematch_csrf", cookie_samesite="lax",
-                               exclude=["/api/"]),
+        csrf_config=CSRFConfig(secret=hashlib.sha256(b"csrf:" + settings.jwt_secret().encode()).hexdigest(),
+                               cookie_name="cinematch_csrf", cookie_samesite="lax", exclude=["/api/"]),
         before_send=[add_headers],
         request_max_body_size=MAX_JSON_BYTES,
         # The docs UI's assets are the app's own (static/vendor/swagger, from npm): /schema works offline.
