@@ -82,3 +82,16 @@ def test_suggestions_come_from_the_catalog(pages):
     html = client.get("/diary/suggest?title=hea").text
     assert 'data-title="Heat"' in html and "Michael Mann" in html
     assert client.get("/diary/suggest?title=h").text.strip() == ""
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_host(pages):
+    _, client = pages
+    sign_up(client, "returner")
+    client.post("/signout", data={"_csrf_token": csrf(client.get("/diary").text)})
+    for asked, landed in (("/stats", "/stats"), ("//evil.example/x", "/diary"), ("https://evil.example", "/diary")):
+        page = client.get(f"/?next={asked}").text
+        r = client.post("/signin", data={"username": "returner", "password": PASSWORD, "_csrf_token": csrf(page),
+                                         "next": re.search(r'name="next" value="([^"]*)"', page).group(1)},
+                        follow_redirects=False)
+        assert r.headers["location"] == landed, asked
+        client.post("/signout", data={"_csrf_token": csrf(client.get("/diary").text)})

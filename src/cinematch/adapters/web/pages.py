@@ -28,14 +28,6 @@ SESSION_COOKIE = "cinematch_session"
 SSE_POLL = 0.2  # seconds between the stats page's looks at the statistics' mark
 
 
-def _user(request: Request) -> Any:
-    """The signed-in user of a page, or None (public pages)."""
-    try:
-        return request.user
-    except Exception:  # noqa: BLE001 - no auth on this route: nobody signed in
-        return None
-
-
 async def _session_user(request: Request, jwt_auth: Any, users: Any) -> Any:
     """The user of the session cookie on a public page (the auth middleware skips those)."""
     raw = request.cookies.get(SESSION_COOKIE, "").split(" ")[-1]
@@ -61,10 +53,16 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request, queries: Any, jwt_auth: Any, users: Any, error: str = "") -> Template:
+async def home(request: Request, queries: Any, jwt_auth: Any, users: Any, error: str = "",
+               next: str = Parameter(default="", max_length=200)) -> Template:  # noqa: A002 - the page to return to
     me = await _session_user(request, jwt_auth, users)
     return Template("index.html", context={"me": me, "trends": await queries.global_trends(), "error": error[:200],
-                                           "page": "home"})
+                                           "page": "home", "next": _local(next)})
+
+
+def _local(path: str) -> str:
+    """`path` when it is a page of this site (never another host), else the diary."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/diary"
 
 
 @get("/trends", include_in_schema=False)
@@ -102,7 +100,7 @@ async def signin(request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Re
         return Redirect(f"/?{_query(error=str(exc))}#signin", status_code=303)
     if user is None:
         return Redirect(f"/?{_query(error='wrong username or password')}#signin", status_code=303)
-    return _signed_in(request, jwt_auth, ttl, user)
+    return _signed_in(request, jwt_auth, ttl, user, to=_local(form.get("next", "")))
 
 
 @post("/signout", include_in_schema=False, status_code=303)
