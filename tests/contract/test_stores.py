@@ -20,6 +20,14 @@ async def test_users_unique_case_insensitive(storage):
     assert await users.by_id("nope") is None
 
 
+async def test_users_password_hash_is_replaced(storage):
+    users = storage.users()
+    await users.create(User(id="1", username="Alice", password_hash="old", is_admin=True))
+    await users.set_password_hash("1", "new")
+    user = await users.by_username("alice")
+    assert (user.password_hash, user.is_admin, user.username) == ("new", True, "Alice")
+
+
 # --- DiaryStore ------------------------------------------------------------------
 
 def entry(i, user="u", date="2025-01-01", name=None):
