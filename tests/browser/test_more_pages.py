@@ -2,6 +2,7 @@
 a platform with a trained model, settings, and the admin's ML dashboard training and
 watching a K optimization complete."""
 
+import json
 import re
 
 import httpx
@@ -76,6 +77,11 @@ def test_a_letterboxd_import_and_its_report(platform, page, tmp_path):
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#import-imported")).to_have_text("0")
     expect(page.locator("#import-duplicates")).to_have_text("2")
+    with page.expect_download() as download:  # and take it away again
+        page.get_by_role("link", name="Download the CineMatch backup (JSON)").click()
+    saved = tmp_path / "backup.json"
+    download.value.save_as(saved)
+    assert [e["name"] for e in json.loads(saved.read_text())["diary"]] == [films[1].title, films[0].title]
 
 
 def test_recommendations_and_the_ml_dashboard(platform, browser):

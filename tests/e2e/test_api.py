@@ -178,3 +178,25 @@ def test_csv_import_multipart_and_unreadable(client):
     r = client.post("/api/movies/import", content=b"\x00\x01\x02", headers={**h, "Content-Type": "text/csv"})
     assert r.status_code == 400 and r.json()["detail"]
     assert client.post("/api/movies/import", content=b"name,rating\nA,3\n").status_code == 401
+
+
+def test_export_and_import_back(client):
+    h = login(client)
+    for body in ({"name": "Heat", "rating": 4, "date": "2025-01-02", "genres": ["Crime"], "duration": 170},
+                 {"name": "=1+1", "rating": 2, "date": "2025-01-03"}):
+        assert client.post("/api/movies", json=body, headers=h).status_code == 201
+    before = wait_synced(client, h)
+    r = client.get("/api/me/export?format=json", headers=h)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert "attachment" in r.headers["content-disposition"] and r.json()["format"] == "cinematch-backup"
+    backup = r.content
+    csv_text = client.get("/api/me/export?format=letterboxd", headers=h).text
+    assert csv_text.splitlines()[0] == "Title,Year,imdbID,Rating,WatchedDate,Rewatch,Tags" and "'=1+1" in csv_text
+    assert client.get("/api/me/export?format=xml", headers=h).status_code == 400
+    assert client.get("/api/me/export").status_code == 401
+    other = login(client, "bruno")
+    out = client.post("/api/movies/import", content=backup, headers={**other, "content-type": "application/json"}).json()
+    assert (out["format"], out["imported"], out["errors"]) == ("cinematch-backup", 2, [])
+    after = wait_synced(client, other)
+    for key in ("total_watched", "sum_ratings", "watch_time_minutes", "rating_distribution", "monthly_counts", "genres"):
+        assert after[key] == before[key], key

@@ -29,6 +29,7 @@ class ImportRow(msgspec.Struct, omit_defaults=True):
     imdb_id: str | None = None
     genres: list[str] | None = None
     director: str | None = None
+    actors: str | None = None
     duration: int | None = None
 
 
@@ -143,8 +144,26 @@ def _row(fmt: str, get, line: int) -> ImportRow | None:
     return ImportRow(line=line, name=name, rating=rating, **kw)  # type: ignore[arg-type]
 
 
+def parse_backup(data: str) -> ParsedImport:
+    """The CineMatch JSON backup (`domain.exports`); an entry's "line" is its place in the list."""
+    from .exports import BACKUP_FORMAT, Backup
+    try:
+        backup = msgspec.json.decode(data, type=Backup)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise UnreadableImport(f"unreadable CineMatch backup: {exc}") from None
+    if backup.format != BACKUP_FORMAT or backup.version != 1:
+        raise UnreadableImport(f"not a CineMatch backup this version reads ({backup.format!r} v{backup.version})")
+    if len(backup.diary) > MAX_ROWS:
+        raise UnreadableImport(f"more than {MAX_ROWS} diary entries in one backup")
+    rows = [ImportRow(line=i, name=e.name, rating=e.rating, date=e.date, year=e.year, imdb_id=e.imdb_id,
+                      genres=e.genres, director=e.director, actors=e.actors, duration=e.duration)
+            for i, e in enumerate(backup.diary, start=1)]
+    return ParsedImport(format="cinematch-backup", rows=rows, errors=[], skipped=0)
+
+
 def parse_import(data: bytes | str) -> ParsedImport:
-    """Parse a whole CSV file; rows that cannot be read are reported with their line number."""
+    """Parse a whole file (a CSV of a known header, or the CineMatch JSON backup); rows that
+    cannot be read are reported with their line number."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -152,6 +171,8 @@ def parse_import(data: bytes | str) -> ParsedImport:
             raise UnreadableImport("the file is not UTF-8 text") from None
     if "\x00" in data:
         raise UnreadableImport("the file is not text (it contains NUL bytes)")
+    if data.lstrip().startswith("{"):
+        return parse_backup(data)
     reader = csv.reader(io.StringIO(data, newline=""))
     try:
         header = next(reader)

@@ -191,7 +191,7 @@ class DiaryService:
             candidates = await self.catalog.candidates_many([row.name.strip() for row in part])  # one look-up a chunk
             for row in part:
                 new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
-                               genres=row.genres, director=row.director, duration=row.duration)
+                               genres=row.genres, director=row.director, actors=row.actors, duration=row.duration)
                 try:
                     entry = await self._build(user_id, new, now, candidates)
                 except DiaryError as exc:

@@ -29,6 +29,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
+from ...domain.exports import backup, letterboxd_csv
 from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts, session_mark, session_user
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
@@ -128,6 +129,23 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService)
     report = await diary.import_file(request.user.id, raw)
     return ImportOut(format=report.format, imported=report.imported, duplicates=report.duplicates,
                      skipped=report.skipped, errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors])
+
+
+@get("/api/me/export", tags=["diary"], description="The whole account: `json` (the CineMatch backup, which "
+     "POST /api/movies/import reads back) or `letterboxd` (a CSV Letterboxd's importer accepts).",
+     responses={200: ResponseSpec(None, description="the backup (application/json) or the CSV (text/csv)")})
+async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any,
+                       format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002
+                       ) -> Response:
+    entries, _ = await diary_store.snapshot(request.user.id)
+    day = clock.now().date().isoformat()
+    if format == "letterboxd":
+        body = await asyncio.to_thread(letterboxd_csv, entries)
+        return Response(body, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="cinematch-letterboxd-{day}.csv"'})
+    body = await asyncio.to_thread(backup, request.user.username, entries, clock.now().isoformat())
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="cinematch-backup-{day}.json"'})
 
 
 @post("/api/me/stats/recalculate", status_code=HTTP_202_ACCEPTED, tags=["stats"])
@@ -343,7 +361,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        register, token, add_movie, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
+                        register, token, add_movie, export_diary, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
                         my_recommendations, recommendation_status, recommendation_evaluation,
                         recommendation_clustering, admin_train, admin_k_optimization],
