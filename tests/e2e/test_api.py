@@ -200,3 +200,19 @@ def test_export_and_import_back(client):
     after = wait_synced(client, other)
     for key in ("total_watched", "sum_ratings", "watch_time_minutes", "rating_distribution", "monthly_counts", "genres"):
         assert after[key] == before[key], key
+
+
+def test_change_password_ends_every_older_token(client):
+    h = login(client, "carla")
+    assert client.post("/api/me/password", json={"password": "wrong-password-9", "new_password": "x"},
+                       headers=h).status_code == 400
+    assert client.post("/api/me/password", json={"password": "correct-horse-42", "new_password": "password12"},
+                       headers=h).status_code == 400  # a common password is refused here too
+    assert client.post("/api/me/password", json={"password": "correct-horse-42", "new_password": "another-horse-77"},
+                       headers=h).status_code == 204
+    assert client.get("/api/me/stats", headers=h).status_code == 401  # the old token is signed out
+    assert client.post("/api/auth/token", json={"username": "carla", "password": "correct-horse-42"}).status_code == 401
+    r = client.post("/api/auth/token", json={"username": "carla", "password": "another-horse-77"})
+    h2 = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert client.post("/api/me/password", json={"password": "another-horse-77"}, headers=h2).status_code == 204
+    assert client.get("/api/me/stats", headers=h2).status_code == 401  # without new_password: sign out everywhere

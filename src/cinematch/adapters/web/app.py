@@ -39,7 +39,7 @@ from .background import ThreadedRunner
 from .pages import PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_GLOBALS, page_not_signed_in, require_admin
 from .hardening import add_headers, any_error, error_response, strict_body
 from .schemas import (
-    CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, Registered,
+    CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, PasswordChange, Registered,
     TokenOut, Upserted,
 )
 
@@ -129,6 +129,15 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService)
     report = await diary.import_file(request.user.id, raw)
     return ImportOut(format=report.format, imported=report.imported, duplicates=report.duplicates,
                      skipped=report.skipped, errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors])
+
+
+@post("/api/me/password", status_code=HTTP_204_NO_CONTENT, tags=["auth"], before_request=strict_body(PasswordChange),
+      description="With `new_password`, change the password; without, hash the same one anew. Either way every "
+                  "token made before stops working (sign out everywhere); sign in again for a new one.",
+      responses={429: ResponseSpec(None, description="too many wrong current passwords; see Retry-After")})
+async def change_password(data: PasswordChange, request: Request[User, Token, Any], accounts: Accounts) -> None:
+    client = request.client.host if request.client else ""
+    await accounts.change_password(request.user, data.password, data.new_password, client)
 
 
 @get("/api/me/export", tags=["diary"], description="The whole account: `json` (the CineMatch backup, which "
@@ -361,7 +370,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        register, token, add_movie, export_diary, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
+                        register, token, change_password, add_movie, export_diary, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
                         my_recommendations, recommendation_status, recommendation_evaluation,
                         recommendation_clustering, admin_train, admin_k_optimization],

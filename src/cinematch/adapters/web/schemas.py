@@ -20,6 +20,11 @@ class Credentials(msgspec.Struct):
     password: Annotated[str, msgspec.Meta(max_length=1000)]
 
 
+class PasswordChange(msgspec.Struct):
+    password: Annotated[str, msgspec.Meta(max_length=1000)]
+    new_password: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
 class Registered(msgspec.Struct):
     user_id: str
     username: str
