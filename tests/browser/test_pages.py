@@ -144,6 +144,7 @@ def test_the_pages_load_nothing_from_another_host(server, page):
 def test_the_api_docs_work_offline(server, page):
     hosts = set()
     page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
-    page.goto(f"{server}/schema")
+    response = page.goto(f"{server}/schema")
+    assert "script-src 'self'" in response.headers["content-security-policy"]  # local scripts only
     expect(page.get_by_text("/api/movies").first).to_be_visible()
     assert hosts == {server.split("/")[2]}

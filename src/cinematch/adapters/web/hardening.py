@@ -27,6 +27,8 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # The pages and the API docs are served from this origin only (CONTRACT §6: no other host).
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+# The API docs UI (Swagger, served from static/vendor) starts with an inline script.
+_DOCS_CSP = _CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -52,11 +54,9 @@ async def add_headers(message: Message, scope: Scope) -> None:
         return
     headers = list(message.get("headers", ()))
     present = {k.lower() for k, _ in headers}
-    extra = [(REQUEST_ID.encode(), request_id(scope).encode()), *SECURITY_HEADERS]
-    if not scope.get("path", "").startswith("/schema"):
-        # The API docs UIs still load their scripts from a CDN (until they are served locally),
-        # so the policy is left off there rather than break them.
-        extra.append((b"content-security-policy", _CSP.encode()))
+    csp = _DOCS_CSP if scope.get("path", "").startswith("/schema") else _CSP
+    extra = [(REQUEST_ID.encode(), request_id(scope).encode()), (b"content-security-policy", csp.encode()),
+             *SECURITY_HEADERS]
     message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
 
 
@@ -64,15 +64,25 @@ def error_response(status: int, detail: str, headers: dict[str, str] | None = No
     return Response({"status_code": status, "detail": detail}, status_code=status, headers=headers)
 
 
+def body_problem(exc: BaseException) -> str | None:
+    """Why a body could not be decoded, or None when `exc` is not about decoding."""
+    if isinstance(exc, RecursionError):  # a body nested deeper than the decoder follows
+        return "the JSON body is nested too deeply"
+    if isinstance(exc, msgspec.ValidationError):
+        return f"invalid body: {exc}"
+    if isinstance(exc, (msgspec.DecodeError, UnicodeDecodeError)):
+        return f"the body is not valid JSON: {exc}"
+    return None
+
+
 def any_error(request: Request, exc: Exception) -> Response:
     """The last word on an exception no other handler took."""
+    problem = body_problem(exc)
+    if problem is not None:
+        return error_response(400, problem)
     if isinstance(exc, HTTPException):
         if exc.status_code < 500:
             return create_exception_response(request, exc)
-    elif isinstance(exc, RecursionError):  # a body nested deeper than the decoder follows
-        return error_response(400, "the JSON body is nested too deeply")
-    elif isinstance(exc, (msgspec.DecodeError, UnicodeDecodeError)):
-        return error_response(400, f"the body is not valid JSON: {exc}")
     elif isinstance(exc, _UNREACHABLE):
         log.error("request %s: the database does not answer: %s", request_id(request.scope), exc)
         return error_response(503, "the database does not answer; try again shortly", headers={"Retry-After": "5"})
@@ -90,11 +100,7 @@ def strict_body(struct: Any):
         raw = await request.body()
         try:
             decoder.decode(raw)
-        except msgspec.ValidationError as exc:
-            raise ValidationException(f"invalid body: {exc}") from None
-        except msgspec.DecodeError as exc:
-            raise ValidationException(f"the body is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise ValidationException("the JSON body is nested too deeply") from None
+        except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
+            raise ValidationException(body_problem(exc)) from None
 
     return check
