@@ -90,7 +90,8 @@ def _run_until_signalled(make_loop) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """The stream projector as its own process: a Kafka consumer-group member."""
+    """The stream projector as its own process: a Kafka consumer-group member, or (embedded
+    profile, with serve's own projection off) the fold over the SQLite diary log."""
     container = _container(profile=_profile_default(args.profile))
 
     async def loop(stop: asyncio.Event) -> None:
@@ -234,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="the stream projector: a Kafka consumer-group member (kafka profile)")
+    p = sub.add_parser("worker", help="the stream projector: a Kafka consumer-group member (kafka profile), "
+                       "or the embedded fold when CINEMATCH_PROJECT_IN_SERVE=0")
     p.add_argument("--profile", default=None, help="default: CINEMATCH_PROFILE, else kafka")
     p.set_defaults(func=cmd_worker)
 

@@ -39,6 +39,7 @@ class Settings(msgspec.Struct, kw_only=True):
     bus: str = ""  # CINEMATCH_BUS: memory | sqlite | kafka (default: kafka for kafka/spark, else the storage's own log)
     kafka_partitions: int = 4  # CINEMATCH_KAFKA_PARTITIONS: partitions when the topic is created
     kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group
+    project_in_serve: bool = True  # CINEMATCH_PROJECT_IN_SERVE: serve folds events itself (embedded); off: `cinematch worker --profile embedded` does
     relay_in_serve: bool = True  # CINEMATCH_RELAY_IN_SERVE: serve runs the outbox relay (kafka profile)
     migrate_on_start: bool = True  # CINEMATCH_MIGRATE_ON_START: serve/worker apply migrations first
     ml_use_movielens: bool = True  # CINEMATCH_ML_USE_MOVIELENS: train on MovieLens too when it was fetched

@@ -2,10 +2,15 @@
 catalog suggestions, watch the statistics change on the open page, edit and delete, sign
 out; every page at desktop and phone width, and no serious accessibility violation."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from playwright.sync_api import expect
+
+from cinematch.testing import serving
 
 from .conftest import serious_violations, shoot
 
@@ -105,31 +110,42 @@ def test_every_page_renders_and_is_accessible(server, browser, width, height, la
     context.close()
 
 
-def test_the_open_stats_page_says_syncing_then_shows_a_big_import(server, browser, tmp_path):
-    context = browser.new_context(bypass_csp=True)  # the observer below is an injected script
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    sign_up(page, server, "bigimport")
-    stats = context.new_page()
-    stats.goto(f"{server}/stats")
-    stats.evaluate("""() => { window.__states = []; window.__sameDocument = true;
-        new MutationObserver(() => { const s = document.getElementById('sync');
-            if (s && window.__states.at(-1) !== s.textContent.trim()) window.__states.push(s.textContent.trim()); })
-          .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
-    rows = 3000
-    csv = tmp_path / "big.csv"
-    csv.write_text("name,year,rating,date\n" + "".join(f"Film {i},2001,{1 + i % 5},2024-0{1 + i % 9}-01\n"
-                                                        for i in range(rows)))
-    page.goto(f"{server}/import")
-    page.get_by_label("File to import").set_input_files(str(csv))
-    page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.locator("#import-imported")).to_have_text(str(rows))
-    expect(stats.locator("#total-films")).to_have_text(str(rows))
-    expect(stats.locator("#sync")).to_have_text("Up to date")
-    states = stats.evaluate("window.__states")
-    assert any(s.startswith("Syncing…") for s in states), states  # said while the projection worked
-    assert states[-1] == "Up to date" and stats.evaluate("window.__sameDocument") is True
-    context.close()
+def test_the_open_stats_page_says_syncing_then_shows_a_big_import(browser, tmp_path):
+    """The projection runs as its own process here (`CINEMATCH_PROJECT_IN_SERVE=0`) and starts
+    only after the import, so the page is certain to see the statistics behind the diary."""
+    data = tmp_path / "data"
+    with serving(data, CINEMATCH_PROJECT_IN_SERVE="0") as base:
+        context = browser.new_context(bypass_csp=True)  # the observer below is an injected script
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        sign_up(page, base, "bigimport")
+        stats = context.new_page()
+        stats.goto(f"{base}/stats")
+        stats.evaluate("""() => { window.__states = []; window.__sameDocument = true;
+            new MutationObserver(() => { const s = document.getElementById('sync');
+                if (s && window.__states.at(-1) !== s.textContent.trim()) window.__states.push(s.textContent.trim()); })
+              .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+        rows = 3000
+        csv = tmp_path / "big.csv"
+        csv.write_text("name,year,rating,date\n" + "".join(f"Film {i},2001,{1 + i % 5},2024-0{1 + i % 9}-01\n"
+                                                            for i in range(rows)))
+        page.goto(f"{base}/import")
+        page.get_by_label("File to import").set_input_files(str(csv))
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.locator("#import-imported")).to_have_text(str(rows))
+        expect(stats.locator("#sync")).to_contain_text("Syncing…")  # diary ahead of the statistics
+        worker = subprocess.Popen([sys.executable, "-m", "cinematch.cli", "worker", "--profile", "embedded"],
+                                  env={**os.environ, "CINEMATCH_DATA_DIR": str(data)})
+        try:
+            expect(stats.locator("#total-films")).to_have_text(str(rows))
+            expect(stats.locator("#sync")).to_have_text("Up to date")
+        finally:
+            worker.terminate()
+            worker.wait(15)
+        states = stats.evaluate("window.__states")
+        assert any(s.startswith("Syncing…") for s in states), states
+        assert states[-1] == "Up to date" and stats.evaluate("window.__sameDocument") is True  # no reload
+        context.close()
 
 
 def test_the_pages_load_nothing_from_another_host(server, page):

@@ -302,7 +302,8 @@ SWAGGER = "/static/vendor/swagger"
 def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     """Build the app for a wired container.
 
-    Embedded profile: the projection runs in-process (`run_projections`, default on).
+    Embedded profile: the projection runs in-process (`run_projections`, default: the
+    `project_in_serve` setting; off, `cinematch worker --profile embedded` folds instead).
     Kafka profile: the worker projects in its own process; serve runs the outbox
     relay (unless `relay_in_serve` is off) and applies the MongoDB migrations."""
     settings = container.config
@@ -319,7 +320,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = []
 
-    in_process = settings.bus() != "kafka" if run_projections is None else run_projections
+    in_process = (settings.bus() != "kafka" and settings.project_in_serve()) if run_projections is None \
+        else run_projections
     runner = container.services.runner() if in_process else None
     # On SQLite the projection folds in a thread of its own (adapters/web/background.py);
     # the memory store is not shared across threads, so there it stays on this loop.
