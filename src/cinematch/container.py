@@ -15,14 +15,15 @@ from dependency_injector import containers, providers
 from .adapters import memory
 from .adapters.embedded import (
     Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
-    SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
+    SqliteItemStore, SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )
 from .adapters.kafka import KafkaEventPublisher, KafkaEventSource
 from .adapters.memory.stores import clear_stores
 from .adapters.mongo import (
-    Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoStatsStore,
-    MongoTrendStore, MongoUserStore, OutboxRelay,
+    Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore,
+    MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
 )
+from .domain.library import ImportBatch, WatchItem
 from .adapters.mongo.stores import clear_shadow
 from .services.accounts import Accounts
 from .services.diary import DiaryService
@@ -100,6 +101,14 @@ class Storage(containers.DeclarativeContainer):
     check = providers.Selector(
         config.storage, memory=providers.Object(_always_ready), sqlite=providers.Factory(_sqlite_check, db),
         mongo=providers.Factory(_mongo_check, mongo))
+    imports = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryItemStore, "imports", ImportBatch),
+        sqlite=providers.Singleton(SqliteItemStore, db, "imports", ImportBatch),
+        mongo=providers.Singleton(MongoItemStore, mongo, "imports", ImportBatch))
+    watchlist = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryItemStore, "watchlist", WatchItem),
+        sqlite=providers.Singleton(SqliteItemStore, db, "watchlist", WatchItem),
+        mongo=providers.Singleton(MongoItemStore, mongo, "watchlist", WatchItem))
     dead_letters = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
         sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
@@ -137,7 +146,8 @@ class Services(containers.DeclarativeContainer):
     clock = providers.Dependency()
 
     accounts = providers.Singleton(Accounts, users=storage.users)
-    diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock)
+    diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
+                                imports=storage.imports, watchlist=storage.watchlist, tz=config.timezone)
     projector = providers.Singleton(
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)

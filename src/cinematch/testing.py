@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .adapters.memory import FixedClock
 from .container import Application, build_container
-from .domain.stats import compute_user_state
+from .domain.stats import affinity_counters, compute_user_state, stats_counters
 from .settings import load_settings
 
 
@@ -62,18 +62,16 @@ async def recompute_matches(container: Application, user_ids: Sequence[str]) -> 
         entries, version = await storage.diary().snapshot(user_id)
         state, affs, facts = compute_user_state(user_id, entries, tz)
         stored = await storage.stats().get(user_id)
-        got = (stored.total_watched, stored.sum_ratings, stored.watch_time_minutes,
-               stored.rating_distribution, stored.monthly_counts) if stored else (0, 0, 0, None, {})
-        want = (state.total_watched, state.sum_ratings, state.watch_time_minutes,
-                state.rating_distribution, state.monthly_counts)
+        got = stats_counters(stored) if stored else None
+        want = stats_counters(state)
         if stored is None and not entries:
             got = want
         if got != want:
             problems.append(f"{user_id} stats {got} != {want}")
         if stored is not None and stored.hwm != version:
             problems.append(f"{user_id} stats hwm {stored.hwm} != diary version {version}")
-        live = {(a.type, a.name_key): (a.count, a.sum_ratings) for a in await storage.affinities().for_user(user_id)}
-        expect = {k: (a.count, a.sum_ratings) for k, a in affs.items()}
+        live = {(a.type, a.name_key): affinity_counters(a) for a in await storage.affinities().for_user(user_id)}
+        expect = {k: affinity_counters(a) for k, a in affs.items()}
         if live != expect:
             problems.append(f"{user_id} affinities {sorted(live.items())} != {sorted(expect.items())}")
         got_facts = {f.entry_key: f.as_tuple() for f in await storage.trends().facts(user_id) if f.live}
@@ -213,10 +211,9 @@ async def projection_snapshot(container: Application, user_ids: Sequence[str]) -
     for user_id in user_ids:
         s = await storage.stats().get(user_id)
         if s is not None:
-            stats[user_id] = (s.total_watched, s.sum_ratings, s.watch_time_minutes, s.rating_distribution,
-                              s.monthly_counts, s.hwm)
+            stats[user_id] = (*stats_counters(s), s.hwm)
         for a in await storage.affinities().for_user(user_id):
-            affinities[a.id] = (a.user_id, a.type, a.name, a.name_key, a.count, a.sum_ratings)
+            affinities[a.id] = (a.user_id, a.type, a.name, a.name_key, *affinity_counters(a))
         for f in await storage.trends().facts(user_id):
             facts[(user_id, f.entry_key)] = (f.day, f.title, f.genres, f.live, f.seq, f.film)
     letters = sorted((d.payload, d.reason) for d in await storage.dead_letters().all())

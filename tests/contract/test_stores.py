@@ -5,6 +5,7 @@ import pytest
 from cinematch.domain import DiaryEntry, Event, catalog_movie
 from cinematch.domain.deltas import TrendFact
 from cinematch.domain.ports import AffinityWrite, Conflict, DeadLetter, DiaryChange, StaleWrite, StatsWrite, User
+from cinematch.domain.ratings import RATING_KEYS
 from cinematch.domain.stats import AffinityState, StatsState
 
 
@@ -156,17 +157,19 @@ async def test_catalog_candidates_many_is_candidates_of_each_name(storage):
 
 async def test_stats_apply_guard_and_replace(storage):
     stats = storage.stats()
-    await stats.apply([StatsWrite(user_id="u", expected_hwm=0, new_hwm=2, total=2, sum_ratings=9,
-                                  dist=[0, 0, 0, 1, 1], monthly={"2025-01": 2}, watch_time=100)])
+    await stats.apply([StatsWrite(user_id="u", expected_hwm=0, new_hwm=2, total=3, rated=2, sum_ratings=9.5,
+                                  dist=[0, 0, 0, 0, 0, 0, 0, 0, 1, 1], monthly={"2025-01": 3}, watch_time=100,
+                                  timed=1)])
     assert await stats.hwms(["u", "x"]) == {"u": 2}
     with pytest.raises(StaleWrite):
         await stats.apply([StatsWrite(user_id="u", expected_hwm=0, new_hwm=3, total=1)])
-    await stats.apply([StatsWrite(user_id="u", expected_hwm=2, new_hwm=3, total=-1, sum_ratings=-4,
-                                  dist=[0, 0, 0, -1, 0], monthly={"2025-01": -1, "2024-12": 0})])
+    await stats.apply([StatsWrite(user_id="u", expected_hwm=2, new_hwm=3, total=-1, rated=-1, sum_ratings=-4.5,
+                                  dist=[0, 0, 0, 0, 0, 0, 0, 0, -1, 0], monthly={"2025-01": -1, "2024-12": 0})])
     s = await stats.get("u")
-    assert (s.total_watched, s.sum_ratings, s.hwm) == (1, 5, 3)
-    assert s.rating_distribution == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}
-    assert s.monthly_counts == {"2025": {"01": 1}}
+    assert (s.total_watched, s.rated_count, s.sum_ratings, s.watch_time_minutes, s.timed_count, s.hwm) == \
+        (2, 1, 5, 100, 1, 3)
+    assert s.rating_distribution == {**dict.fromkeys(RATING_KEYS, 0), "5": 1}
+    assert s.monthly_counts == {"2025": {"01": 2}}
     await stats.replace(StatsState(user_id="u", hwm=7))
     assert (await stats.get("u")).total_watched == 0
     assert await stats.get("nobody") is None
@@ -174,9 +177,10 @@ async def test_stats_apply_guard_and_replace(storage):
 
 # --- AffinityStore ---------------------------------------------------------------
 
-def aw(i, name, count, sums, expected=0, new=1, kind="director"):
+def aw(i, name, count, sums, expected=0, new=1, kind="director", rated=None):
     return AffinityWrite(id=f"u_{kind}_{i}", user_id="u", type=kind, name_key=i, name=name, count=count,
-                         sum_ratings=sums, expected_hwm=expected, new_hwm=new)
+                         rated=count if rated is None else rated, sum_ratings=sums, expected_hwm=expected,
+                         new_hwm=new)
 
 
 async def test_affinities_ranking_tombstones_and_guard(storage):
@@ -187,6 +191,11 @@ async def test_affinities_ranking_tombstones_and_guard(storage):
     assert [a.name for a in by_count] == ["Z", "A", "B", "C"]
     by_avg = await affs.query("u", "director", "avg_rating", 10, 1)
     assert [a.name for a in by_avg] == ["B", "C", "A", "Z"]
+    # half stars add up exactly; the average is over the rated entries only
+    await affs.apply([aw("H", "H", 3, 9.5, rated=2)])
+    [h] = [a for a in await affs.query("u", "director", "avg_rating", 10, 1) if a.name == "H"]
+    assert (h.count, h.rated_count, h.sum_ratings, h.avg_rating) == (3, 2, 9.5, 4.75)
+    await affs.apply([aw("H", "H", -3, -9.5, rated=-2, expected=1, new=2)])
     assert [a.name for a in await affs.query("u", "director", "avg_rating", 2, 2)] == ["B", "A"]
     with pytest.raises(StaleWrite):
         await affs.apply([aw("A", "A", 1, 1, expected=0, new=2)])
@@ -241,8 +250,8 @@ async def test_trend_window_counts_distinct_users_of_catalog_films_only(storage)
 # --- A recompute never undoes what the stream applied after it read the diary -------
 
 def sw(user, total, expected, new):
-    return StatsWrite(user_id=user, expected_hwm=expected, new_hwm=new, total=total, sum_ratings=3 * total,
-                      dist=[0, 0, total, 0, 0])
+    return StatsWrite(user_id=user, expected_hwm=expected, new_hwm=new, total=total, rated=total, sum_ratings=3 * total,
+                      dist=[0, 0, 0, 0, 0, total, 0, 0, 0, 0])
 
 
 async def test_stats_replace_keeps_newer_statistics(storage):

@@ -57,8 +57,8 @@ def test_auth_matrix(client):
 
 @pytest.mark.parametrize("body", [
     {"name": "X", "rating": 0}, {"name": "X", "rating": 6}, {"name": "X", "rating": "five"},
-    {"name": "X", "rating": 4.5}, {"name": "X", "rating": None}, {"name": "X", "rating": 3, "date": "2025-13-40"}, {"name": "", "rating": 3},
-    {"rating": 3}, {"name": "X"}, [], "x",
+    {"name": "X", "rating": 4.25}, {"name": "X", "rating": True}, {"name": "X", "rating": 3, "date": "2025-13-40"},
+    {"name": "", "rating": 3}, {"rating": 3}, {"name": "X", "tags": ["t"] * 21}, {"name": "X", "rewatch": "yes"}, [], "x",
 ])
 def test_bad_movie_bodies_are_400_with_a_reason(client, body):
     h = login(client)
@@ -90,7 +90,7 @@ def test_names_are_data_not_operators(client):
     stats = wait_synced(client, h)
     assert stats["total_watched"] == 4
     directors = client.get("/api/me/affinities?type=director", headers=h).json()["items"]
-    assert directors == [{"name": "$set.x", "count": 4, "sum_ratings": 12, "avg_rating": 3.0}]
+    assert directors == [{"name": "$set.x", "count": 4, "rated_count": 4, "sum_ratings": 12, "avg_rating": 3.0}]
 
 
 def test_diary_crud_and_statistics(client):
@@ -105,7 +105,8 @@ def test_diary_crud_and_statistics(client):
     assert listed["total"] == 2 and [e["id"] for e in listed["items"]] == [b["id"], a["id"]]
     stats = wait_synced(client, h)
     assert (stats["total_watched"], stats["sum_ratings"], stats["avg_rating"]) == (2, 9, 4.5)
-    assert stats["rating_distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+    assert stats["rating_distribution"] == {"0.5": 0, "1": 0, "1.5": 0, "2": 0, "2.5": 0, "3": 0, "3.5": 0, "4": 1,
+                                            "4.5": 0, "5": 1}
     assert stats["monthly_counts"] == {"2025": {"01": 1, "03": 1}}
     assert stats["watch_time_minutes"] == 318
     assert stats["favorite_genre"] == "Action"  # ties: count desc, then name asc
@@ -159,13 +160,13 @@ def test_csv_import_reports_bad_lines_and_imports_the_rest(client):
     r = client.post("/api/movies/import", content=csv.encode(), headers={**h, "Content-Type": "text/csv"})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["imported"], body["skipped"]) == (2, 1)
+    assert (body["imported"], body["skipped"]) == (3, 0)
     assert [e["line"] for e in body["errors"]] == [3, 5] and all(e["reason"] for e in body["errors"])
     items = client.get("/api/movies", headers=h).json()["items"]
     assert sorted((i["name"], i["rating"], i["date"]) for i in items) == [
-        ("Fargo", 5, "2024-01-09"), ("Heat", 4, "2024-01-02")]
+        ("Fargo", 5, "2024-01-09"), ("Heat", 3.5, "2024-01-02"), ("Seen", None, "2024-01-07")]
     stats = wait_synced(client, h)
-    assert (stats["total_watched"], stats["sum_ratings"]) == (2, 9)
+    assert (stats["total_watched"], stats["rated_count"], stats["sum_ratings"]) == (3, 2, 8.5)
 
 
 def test_csv_import_multipart_and_unreadable(client):
@@ -216,3 +217,31 @@ def test_change_password_ends_every_older_token(client):
     h2 = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert client.post("/api/me/password", json={"password": "another-horse-77"}, headers=h2).status_code == 204
     assert client.get("/api/me/stats", headers=h2).status_code == 401  # without new_password: sign out everywhere
+
+
+def test_half_stars_unrated_watches_rewatches_and_tags(client):
+    h = login(client, "halfstars")
+    half = client.post("/api/movies", json={"name": "Heat", "rating": 4.5, "duration": 170, "director": "Michael Mann",
+                                            "rewatch": True, "tags": [" cinema ", "Cinema", "with Ana"]}, headers=h)
+    assert half.status_code == 201, half.text
+    assert (half.json()["rating"], half.json()["rewatch"], half.json()["tags"]) == (4.5, True, ["cinema", "with Ana"])
+    unrated = client.post("/api/movies", json={"name": "Alien", "director": "Ridley Scott"}, headers=h).json()
+    assert unrated["rating"] is None
+    client.post("/api/movies", json={"name": "Brazil", "rating": 0.5, "duration": 132, "director": "Michael Mann"},
+                headers=h)
+    stats = wait_synced(client, h)
+    assert (stats["total_watched"], stats["rated_count"], stats["sum_ratings"], stats["avg_rating"]) == (3, 2, 5, 2.5)
+    assert stats["avg_duration"] == 151.0  # the entry of unknown duration is not a 0-minute film
+    assert stats["rating_distribution"]["4.5"] == 1 and stats["rating_distribution"]["0.5"] == 1
+    assert sum(stats["rating_distribution"].values()) == 2  # the unrated watch is in no bucket
+    mann = client.get("/api/me/affinities?type=director", headers=h).json()["items"][0]
+    assert (mann["name"], mann["count"], mann["rated_count"], mann["avg_rating"]) == ("Michael Mann", 2, 2, 2.5)
+    # rate the unrated one, then take a rating away; absent fields stay as they were
+    assert client.patch(f"/api/movies/{unrated['id']}", json={"rating": 3.5}, headers=h).json()["rating"] == 3.5
+    patched = client.patch(f"/api/movies/{half.json()['id']}", json={"rating": None}, headers=h).json()
+    assert (patched["rating"], patched["rewatch"], patched["tags"]) == (None, True, ["cinema", "with Ana"])
+    stats = wait_synced(client, h)
+    assert (stats["rated_count"], stats["sum_ratings"], stats["rating_distribution"]["4.5"]) == (2, 4, 0)
+    ridley = client.get("/api/me/affinities?type=director", headers=h).json()["items"]
+    assert {d["name"]: (d["count"], d["rated_count"], d["sum_ratings"]) for d in ridley} == {
+        "Michael Mann": (2, 1, 0.5), "Ridley Scott": (1, 1, 3.5)}

@@ -67,7 +67,7 @@ def test_a_bad_form_says_why_and_names_are_escaped(pages):
     sign_up(client)
     token = csrf(client.get("/diary").text)
     r = client.post("/diary", data={"title": "Heat", "rating": "9", "_csrf_token": token})
-    assert "rating from 1 to 5" in r.text
+    assert "rating from 0.5 to 5 stars" in r.text
     r = client.post("/diary", data={"title": "<script>alert(1)</script>", "rating": "3", "_csrf_token": token})
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
 

@@ -103,7 +103,7 @@ def test_events_at_the_bounds_decode():
 
 
 extreme = st.builds(
-    NewEntry, name=st.sampled_from(["A", "B", "C"]), rating=st.integers(1, 5),
+    NewEntry, name=st.sampled_from(["A", "B", "C"]), rating=st.one_of(st.none(), st.integers(1, 5), st.integers(1, 10).map(lambda h: h / 2)),
     duration=st.one_of(st.none(), st.integers(0, MAX_DURATION), st.just(MAX_DURATION)),
     genres=st.lists(st.sampled_from(["g1", "g2", "g3"]), max_size=3),
     date=st.sampled_from(["1870-01-01", "1999-12-31", "2025-06-30"]))

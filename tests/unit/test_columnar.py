@@ -15,9 +15,14 @@ PEOPLE = ["Ann Lee", "Bo $mith", "C. Dot", "Émile Zola", " Ann Lee ", "x" * 300
 GENRES = ["Drama", "Comedy", "Sci.Fi", "$where", "Noir"]
 
 
+def some_rating(rnd: random.Random):
+    """Half stars, whole stars (ints, as seed producers send them) and unrated."""
+    return rnd.choice([None, rnd.randint(1, 5), rnd.randint(1, 10) / 2])
+
+
 def movie(rnd: random.Random, rating: int | None = None) -> Movie:
     return Movie(
-        name=f"Film {rnd.randint(1, 30)}", title=rnd.choice([None, "Catalog title"]), rating=rating or rnd.randint(1, 5),
+        name=f"Film {rnd.randint(1, 30)}", title=rnd.choice([None, "Catalog title"]), rating=rating or some_rating(rnd),
         genres=rnd.choice([None, [], rnd.sample(GENRES, rnd.randint(1, 3))]), duration=rnd.choice([None, 0, 95, 140]),
         director=rnd.choice([None, "", ", ".join(rnd.sample(PEOPLE, rnd.randint(1, 3)))]),
         actors=rnd.choice([None, " | ".join(rnd.sample(PEOPLE, rnd.randint(1, 6)))]),
@@ -41,36 +46,38 @@ def random_events(seed: int, n: int = 400) -> list[Event]:
         if mine and roll < 0.15:
             eid, m = rnd.choice(list(mine.items()))
             del mine[eid]
-            out.append(Event(event_type="DELETE", user_id=user, entry_id=eid, movie=m, seq=seq, timestamp=ts))
+            out.append(Event(event_type="DELETE", user_id=user, entry_id=eid, movie=m, seq=seq, timestamp=ts,
+                             schema_version=2))
         elif mine and roll < 0.3:
             eid, m = rnd.choice(list(mine.items()))
-            new = rnd.randint(1, 5)
+            new = some_rating(rnd)
             m2 = Movie(**{**{f: getattr(m, f) for f in m.__struct_fields__}, "rating": new})
             mine[eid] = m2
             rated = Movie(**{**{f: getattr(m, f) for f in m.__struct_fields__}, "old_rating": m.rating,
                              "new_rating": new, "rating": None})
-            out.append(Event(event_type="UPDATE_RATING", user_id=user, entry_id=eid, movie=rated, seq=seq))
+            out.append(Event(event_type="UPDATE_RATING", user_id=user, entry_id=eid, movie=rated, seq=seq,
+                             schema_version=2))
         elif mine and roll < 0.45:
             eid, m = rnd.choice(list(mine.items()))
             m2 = movie(rnd)
             mine[eid] = m2
             out.append(Event(event_type="UPDATE", user_id=user, entry_id=eid, movie=m2, previous=m, seq=seq,
-                             timestamp=ts))
+                             timestamp=ts, schema_version=2))
         else:
             eid = None if legacy else f"e{i}"
             m = movie(rnd)
             if eid:
                 mine[eid] = m
             out.append(Event(event_type=rnd.choice(["ADD", "BULK_IMPORT"]), user_id=user, entry_id=eid, movie=m,
-                             seq=seq, timestamp=ts))
+                             seq=seq, timestamp=ts, schema_version=2))
     return out
 
 
 def comparable(deltas):
     return {
-        u: (d.stats.total, d.stats.sum_ratings, d.stats.watch_time, list(d.stats.dist),
+        u: (d.stats.total, d.stats.rated, d.stats.halves, d.stats.watch_time, d.stats.timed, list(d.stats.dist),
             {m: n for m, n in d.stats.monthly.items() if n},
-            {k: (a.count, a.sum_ratings) for k, a in d.affinities.items() if a.count or a.sum_ratings},
+            {k: (a.count, a.rated, a.halves) for k, a in d.affinities.items() if a.count or a.rated or a.halves},
             {k: (*f.as_tuple(), f.seq) for k, f in d.trends.items()},
             d.first_seq, d.last_seq, d.events)
         for u, d in deltas.items()
@@ -115,9 +122,9 @@ def test_changed_credits_under_the_same_actors_are_not_mistaken_for_cached_ones(
     events = [Event(event_type="ADD", user_id="u", entry_id=f"e{i}", movie=m, seq=i + 1)
               for i, m in enumerate([a, b, a, b])]
     affinities = fold_batch(events).user_deltas()["u"].affinities
-    assert {k: (x.count, x.sum_ratings) for k, x in affinities.items()} == {
-        ("director", "Ann"): (2, 8), ("director", "Dee"): (2, 4), ("actor", "Bo"): (4, 12),
-        ("actor", "Cy"): (4, 12), ("genre", "Drama"): (2, 8), ("genre", "Noir"): (2, 4)}
+    assert {k: (x.count, x.halves) for k, x in affinities.items()} == {
+        ("director", "Ann"): (2, 16), ("director", "Dee"): (2, 8), ("actor", "Bo"): (4, 24),
+        ("actor", "Cy"): (4, 24), ("genre", "Drama"): (2, 16), ("genre", "Noir"): (2, 8)}
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -125,7 +132,7 @@ def test_a_fold_without_affinities_or_facts_leaves_only_those_out(seed):
     """The Spark runtime's statistics query owns no trend facts, its trends query no affinities."""
     events = random_events(seed)
     full = comparable(fold_batch(events).user_deltas())
-    for kwargs, dropped in (({"affinities": False}, 5), ({"facts": False}, 6)):
+    for kwargs, dropped in (({"affinities": False}, 7), ({"facts": False}, 8)):
         part = comparable(fold_batch(events, **kwargs).user_deltas())
         assert all(not row[dropped] for row in part.values())
         assert {u: row[:dropped] + row[dropped + 1:] for u, row in part.items()} == {
@@ -190,6 +197,6 @@ def test_an_affinity_that_sums_to_zero_in_the_batch_keeps_its_row():
     events = [Event(event_type="ADD", user_id="u", entry_id="e1", movie=m, seq=1),
               Event(event_type="ADD", user_id="u", entry_id="e2", movie=other, seq=2),
               Event(event_type="DELETE", user_id="u", entry_id="e1", movie=m, seq=3)]
-    rows = {(key, c, s) for _, key, _, c, s in zip(*fold_batch(events).affinity_rows())}
-    assert rows == {(("director", "Ann"), 0, 0), (("genre", "Drama"), 0, 0), (("actor", "Bo"), 1, 2),
-                    (("director", "Dee"), 1, 2), (("genre", "Noir"), 1, 2)}
+    rows = {(key, c, r, s) for _, key, _, c, r, s in zip(*fold_batch(events).affinity_rows())}
+    assert rows == {(("director", "Ann"), 0, 0, 0), (("genre", "Drama"), 0, 0, 0), (("actor", "Bo"), 1, 1, 4),
+                    (("director", "Dee"), 1, 1, 4), (("genre", "Noir"), 1, 1, 4)}

@@ -13,38 +13,74 @@ def ev(kind, seq, movie=NOLAN, previous=None, entry="e1", user="u1"):
 
 
 def summary(delta: UserDelta):
+    """(total, rated, sum of stars, minutes, timed, distribution by half star, months, affinities)."""
     s = delta.stats
-    affs = {k: (a.count, a.sum_ratings) for k, a in delta.affinities.items() if a.count or a.sum_ratings}
-    return (s.total, s.sum_ratings, s.watch_time, s.dist, {m: n for m, n in s.monthly.items() if n}, affs)
+    affs = {k: (a.count, a.rated, a.halves / 2) for k, a in delta.affinities.items() if a.count or a.rated or a.halves}
+    return (s.total, s.rated, s.halves / 2, s.watch_time, s.timed, s.dist, {m: n for m, n in s.monthly.items() if n},
+            affs)
+
+
+def dist(**stars):
+    """A rating distribution by half star: dist(r4_5=1) has one 4.5."""
+    out = [0] * 10
+    for key, n in stars.items():
+        out[int(float(key[1:].replace("_", ".")) * 2) - 1] = n
+    return out
+
+
+def with_(movie, **fields):
+    return Movie(**{**{f: getattr(movie, f) for f in movie.__struct_fields__}, **fields})
 
 
 def test_add_counts_each_name_once_per_entry():
     d = fold_events([ev("ADD", 1)])["u1"]
-    assert summary(d)[:5] == (1, 5, 148, [0, 0, 0, 0, 1], {"2025-01": 1})
+    assert summary(d)[:7] == (1, 1, 5, 148, 1, dist(r5=1), {"2025-01": 1})
     assert d.affinities[("actor", "Leonardo_DiCaprio")].count == 1
-    assert d.affinities[("genre", "Sci-Fi")].sum_ratings == 5
+    assert d.affinities[("genre", "Sci-Fi")].halves == 10
     assert d.trends["e1"].day == "2025-01-21" and d.trends["e1"].live
 
 
 def test_delete_exactly_reverses_add():
     d = fold_events([ev("ADD", 1), ev("DELETE", 2)])["u1"]
-    assert summary(d) == (0, 0, 0, [0] * 5, {}, {})
+    assert summary(d) == (0, 0, 0, 0, 0, [0] * 10, {}, {})
     assert not d.trends["e1"].live
 
 
 def test_update_rating_moves_sums_only():
-    m = Movie(**{**{f: getattr(NOLAN, f) for f in NOLAN.__struct_fields__}, "old_rating": 5, "new_rating": 2})
+    m = with_(NOLAN, old_rating=5, new_rating=2)
     d = fold_events([ev("ADD", 1), ev("UPDATE_RATING", 2, m)])["u1"]
-    total, sums, time, dist, monthly, affs = summary(d)
-    assert (total, sums, time, dist, monthly) == (1, 2, 148, [0, 1, 0, 0, 0], {"2025-01": 1})
-    assert affs[("director", "Christopher_Nolan")] == (1, 2)
+    total, rated, sums, time, timed, distribution, monthly, affs = summary(d)
+    assert (total, rated, sums, time, timed, distribution, monthly) == (1, 1, 2, 148, 1, dist(r2=1), {"2025-01": 1})
+    assert affs[("director", "Christopher_Nolan")] == (1, 1, 2)
+
+
+def test_half_stars_count_exactly_and_unrated_entries_count_as_watched_only():
+    half = with_(NOLAN, rating=4.5)
+    unrated = with_(NOLAN, rating=None, duration=None)
+    d = fold_events([ev("ADD", 1, half), ev("ADD", 2, unrated, entry="e2")])["u1"]
+    total, rated, sums, time, timed, distribution, monthly, affs = summary(d)
+    assert (total, rated, sums, time, timed) == (2, 1, 4.5, 148, 1)  # the unknown duration is not a 0
+    assert distribution == dist(r4_5=1) and monthly == {"2025-01": 2}
+    assert affs[("director", "Christopher_Nolan")] == (2, 1, 4.5)
+
+
+def test_a_rating_can_be_set_changed_and_removed():
+    unrated = with_(NOLAN, rating=None)
+    events = [ev("ADD", 1, unrated),
+              ev("UPDATE_RATING", 2, with_(NOLAN, rating=None, old_rating=None, new_rating=3.5)),
+              ev("UPDATE_RATING", 3, with_(NOLAN, rating=None, old_rating=3.5, new_rating=0.5))]
+    assert summary(fold_events(events[:2])["u1"])[:6] == (1, 1, 3.5, 148, 1, dist(r3_5=1))
+    assert summary(fold_events(events)["u1"])[:6] == (1, 1, 0.5, 148, 1, dist(r0_5=1))
+    removed = events + [ev("UPDATE_RATING", 4, with_(NOLAN, rating=None, old_rating=0.5, new_rating=None))]
+    total, rated, sums, *_, affs = summary(fold_events(removed)["u1"])
+    assert (total, rated, sums) == (1, 0, 0) and affs[("genre", "Action")] == (1, 0, 0)
 
 
 def test_update_is_remove_previous_add_movie():
-    redated = Movie(**{**{f: getattr(NOLAN, f) for f in NOLAN.__struct_fields__}, "date": "2024-12-31"})
+    redated = with_(NOLAN, date="2024-12-31")
     d = fold_events([ev("ADD", 1), ev("UPDATE", 2, redated, previous=NOLAN)])["u1"]
-    assert summary(d)[4] == {"2024-12": 1}  # a date change moves monthly_counts only
-    assert summary(d)[:4] == (1, 5, 148, [0, 0, 0, 0, 1])
+    assert summary(d)[6] == {"2024-12": 1}  # a date change moves monthly_counts only
+    assert summary(d)[:6] == (1, 1, 5, 148, 1, dist(r5=1))
 
 
 def test_bulk_import_equals_add():
@@ -71,6 +107,6 @@ def test_affinity_sums_agree_with_a_plain_count():
         for name in m.director.split(", ")[:2]:
             want[("director", name)] += m.rating
     for key, total in want.items():
-        assert d.affinities[key].sum_ratings == total
+        assert d.affinities[key].halves == 2 * total
     assert ("actor", "F") not in d.affinities  # only the first five actors count
     assert d.affinities[("actor", "A")].count == 40

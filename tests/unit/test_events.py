@@ -32,10 +32,12 @@ def test_unknown_fields_are_ignored_and_roundtrip_is_stable():
     ({"user_id": ""}, "user_id"),
     ({"user_id": 5}, "user_id"),
     ({"movie": None}, "movie is required"),
-    ({"movie": {"name": "X", "rating": 0, "date": "2025-01-01"}}, "1 to 5"),
-    ({"movie": {"name": "X", "rating": 6, "date": "2025-01-01"}}, "1 to 5"),
+    ({"movie": {"name": "X", "rating": 0, "date": "2025-01-01"}}, "0.5 to 5"),
+    ({"movie": {"name": "X", "rating": 6, "date": "2025-01-01"}}, "0.5 to 5"),
     ({"movie": {"name": "X", "rating": "5"}}, "rating"),
-    ({"movie": {"name": "X", "rating": 4.5}}, "rating"),
+    ({"movie": {"name": "X", "rating": 4.25}}, "steps of 0.5"),
+    ({"movie": {"name": "X", "rating": True}}, "rating"),
+    ({"movie": {"name": "X"}}, "schema_version 1"),  # a seed-era event always has a rating
     ({"movie": {"name": "X", "rating": 3, "date": "2025-13-40"}}, "real date"),
     ({"movie": {"name": "", "rating": 3}}, "name"),
     ({"movie": {"name": "X", "rating": 3, "duration": -1}}, "duration"),
@@ -58,3 +60,13 @@ def test_missing_required_field_and_garbage():
 
 def test_recalculate_needs_no_movie():
     assert decode_event(b'{"event_type": "RECALCULATE", "user_id": "u"}').movie is None
+
+
+def test_version_2_events_carry_half_stars_and_unrated_entries():
+    half = decode_event(event(schema_version=2, movie={"name": "X", "rating": 4.5, "date": "2025-01-01"}))
+    unrated = decode_event(event(schema_version=2, movie={"name": "X", "date": "2025-01-01"}))
+    removed = decode_event(event(schema_version=2, event_type="UPDATE_RATING",
+                                 movie={"name": "X", "old_rating": 0.5, "new_rating": None}))
+    assert half.movie.rating == 4.5 and unrated.movie.rating is None and removed.movie.new_rating is None
+    assert decode_event(encode_event(half)) == half
+    assert b'"rating":4,' in encode_event(decode_event(event(movie={"name": "X", "rating": 4, "date": "2025-01-01"})))

@@ -24,7 +24,9 @@ entry = st.builds(
     NewEntry,
     name=st.sampled_from(["Heat", "heat", "Le Fabuleux Destin d'Amélie Poulain", "=HYPERLINK(1)", "Film, with comma",
                           "typed by me", "Zoë 東京"]),
-    rating=st.integers(1, 5),
+    rating=st.one_of(st.none(), st.integers(1, 5), st.integers(1, 10).map(lambda h: h / 2)),
+    rewatch=st.booleans(),
+    tags=st.one_of(st.none(), st.lists(st.sampled_from(["cinema", "=cmd", "with Ana"]), max_size=3)),
     date=st.sampled_from(["1999-12-31", "2024-02-29", "2025-06-30", None]),
     year=st.sampled_from([None, 1986, 1995, 2001]),
     genres=st.one_of(st.none(), st.lists(st.sampled_from(["Drama", "Noir"]), max_size=2)),
@@ -32,7 +34,8 @@ entry = st.builds(
     actors=st.one_of(st.none(), st.just("A, B | C")),
     duration=st.one_of(st.none(), st.integers(0, 300)))
 
-SAME = ("name", "title", "year", "rating", "date", "genres", "director", "actors", "duration", "catalog_id", "imdb_id")
+SAME = ("name", "title", "year", "rating", "date", "genres", "director", "actors", "duration", "catalog_id", "imdb_id",
+        "rewatch", "tags")
 
 
 def comparable(entries):
@@ -42,9 +45,10 @@ def comparable(entries):
 def figures(stats: dict) -> dict:
     """The statistics without the entry ids (a new account's entries have new ids). Entries added
     at the same instant and watched on the same day are ordered by id among themselves, so of the
-    recent list only its days can be compared."""
+    recent list only its days can be compared, and of the top rated what ranks them (entries that
+    tie on rating, day and name are picked by id)."""
     out = dict(stats)
-    out["top_rated_movies"] = sorted(repr({k: v for k, v in i.items() if k != "id"}) for i in stats["top_rated_movies"])
+    out["top_rated_movies"] = sorted((i["rating"], i["date"], i["name"]) for i in stats["top_rated_movies"])
     out["recent_movies"] = sorted(i["date"] for i in stats["recent_movies"])
     return out
 

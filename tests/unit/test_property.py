@@ -25,7 +25,8 @@ CATALOG = [
 ]
 
 user = st.integers(0, len(USERS) - 1)
-rating = st.integers(1, 5)
+# whole stars (ints, as seed producers send them), half stars, and unrated watches
+rating = st.one_of(st.none(), st.integers(1, 5), st.integers(1, 10).map(lambda h: h / 2))
 pick = st.integers(0, 50)
 ops = st.one_of(
     st.tuples(st.just("add"), user, st.integers(0, len(NAMES) - 1), rating, st.integers(0, len(DATES) - 1),

@@ -84,7 +84,7 @@ def test_a_recalculate_needs_no_movie_but_a_carried_one_is_checked():
 
 names = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(["Ann, Bo | Cy", " . $ ", "Émile", "x" * 200]))
 movies = st.builds(
-    Movie, name=st.text(min_size=1, max_size=20).filter(lambda s: not s.isspace()), rating=st.integers(1, 5),
+    Movie, name=st.text(min_size=1, max_size=20).filter(lambda s: not s.isspace()), rating=st.one_of(st.none(), st.integers(1, 5), st.integers(1, 10).map(lambda h: h / 2)),
     director=names, actors=names, genres=st.one_of(st.none(), st.lists(st.text(max_size=12), max_size=4).map(tuple)),
     duration=st.one_of(st.none(), st.integers(0, 400)), date=st.sampled_from([None, "2025-02-03"]),
     title=st.one_of(st.none(), st.text(max_size=10)),
@@ -93,7 +93,7 @@ movies = st.builds(
 
 @given(movies, st.sampled_from(["ADD", "DELETE", "BULK_IMPORT"]))
 def test_any_event_round_trips_through_the_wire_view(movie, kind):
-    payload = encode_event(Event(event_type=kind, user_id="u", entry_id="e", movie=movie, seq=3))
+    payload = encode_event(Event(event_type=kind, user_id="u", entry_id="e", movie=movie, seq=3, schema_version=2))
     domain = decode_event(payload)
     assert domain_of_wire(payload) == domain
     (pid, genres), = profile_hits([msgspec.json.decode(payload, type=WireEvent).movie])

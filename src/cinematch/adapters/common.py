@@ -6,7 +6,8 @@ import msgspec
 
 from ..domain.deltas import StatsDelta, TrendFact
 from ..domain.ports import AffinityWrite, StaleWrite, StatsWrite
-from ..domain.stats import AffinityState, StatsState, apply_stats_delta
+from ..domain.ratings import halves
+from ..domain.stats import AffinityState, StatsState, add_halves, apply_stats_delta
 
 
 def check_hwm(kind: str, doc_id: str, stored: int, expected: int) -> None:
@@ -18,7 +19,8 @@ def apply_stats_write(state: StatsState | None, write: StatsWrite) -> StatsState
     state = state or StatsState(user_id=write.user_id)
     check_hwm("user_stats", write.user_id, state.hwm, write.expected_hwm)
     delta = StatsDelta()
-    delta.total, delta.sum_ratings, delta.watch_time = write.total, write.sum_ratings, write.watch_time
+    delta.total, delta.rated, delta.halves = write.total, write.rated, halves(write.sum_ratings)
+    delta.watch_time, delta.timed = write.watch_time, write.timed
     delta.dist = list(write.dist)
     delta.monthly = dict(write.monthly)
     new = apply_stats_delta(state, delta)
@@ -31,7 +33,8 @@ def apply_affinity_write(doc: AffinityState | None, write: AffinityWrite) -> Aff
     return AffinityState(
         id=write.id, user_id=write.user_id, type=write.type, name=write.name, name_key=write.name_key,
         count=(doc.count if doc else 0) + write.count,
-        sum_ratings=(doc.sum_ratings if doc else 0) + write.sum_ratings,
+        rated_count=(doc.rated_count if doc else 0) + write.rated,
+        sum_ratings=add_halves(doc.sum_ratings if doc else 0, halves(write.sum_ratings)),
         hwm=write.new_hwm, updated_at=write.updated_at,
     )
 

@@ -25,7 +25,9 @@ MAX_PERSON = 200  # characters of one name
 MAX_PEOPLE_TEXT = MAX_PEOPLE * (MAX_PERSON + 2)  # the "A, B" string of MAX_PEOPLE names
 MAX_DURATION = 100_000  # minutes; the longest film ever released runs about 51,000
 MAX_IMDB_ID = 32
-MAX_INSTANT = 64  # characters of an ISO-8601 timestamp
+MAX_INSTANT = 64
+MAX_TAGS = 20  # tags of one entry
+MAX_TAG = 100  # characters of one tag  # characters of an ISO-8601 timestamp
 
 Title = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
 Genre = Annotated[str, msgspec.Meta(max_length=MAX_GENRE)]
@@ -72,6 +74,13 @@ def check_people(names: list[str], field: str) -> None:
         raise OutOfBounds(f"at most {MAX_PEOPLE} names in {field}, got {len(names)}")
     for name in names:
         check_text(name, MAX_PERSON, f"a name in {field}")
+
+
+def check_tags(tags: list[str] | tuple[str, ...]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise OutOfBounds(f"at most {MAX_TAGS} tags per entry, got {len(tags)}")
+    for tag in tags:
+        check_text(tag, MAX_TAG, "a tag")
 
 
 def check_year(year: int | None) -> None:

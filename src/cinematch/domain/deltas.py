@@ -7,7 +7,9 @@ One event folds into three kinds of delta:
   last writer wins by `seq`).
 
 Deltas form a monoid (`UserDelta.merge`), so a batch folds into one update per
-touched document. UPDATE = -previous +movie; UPDATE_RATING moves sums only;
+touched document. Ratings are counted in half stars (`ratings.halves`: integers, 0 for
+an unrated entry), so every sum is exact. UPDATE = -previous +movie; UPDATE_RATING
+moves the rating sums, the rated count and the distribution only;
 BULK_IMPORT = ADD; RECALCULATE is a full recompute and is handled by the
 projection (it needs the diary), not here.
 """
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from .events import Event, Movie
+from .ratings import halves
 from .text import MAX_ACTORS, MAX_DIRECTORS, clean_key, split_people
 
 AFFINITY_TYPES = ("director", "actor", "genre")
@@ -33,20 +36,24 @@ DEFAULT_TZ = "Europe/Rome"
 class StatsDelta:
     """Additive change to one user's statistics document."""
 
-    __slots__ = ("total", "sum_ratings", "watch_time", "dist", "monthly")
+    __slots__ = ("total", "rated", "halves", "watch_time", "timed", "dist", "monthly")
 
     def __init__(self) -> None:
         self.total = 0
-        self.sum_ratings = 0
+        self.rated = 0  # entries with a rating
+        self.halves = 0  # sum of the ratings, in half stars
         self.watch_time = 0
-        self.dist = [0, 0, 0, 0, 0]  # ratings 1..5
+        self.timed = 0  # entries whose duration is known
+        self.dist = [0] * 10  # ratings 0.5, 1, … 5
         self.monthly: dict[str, int] = {}  # "YYYY-MM" -> count
 
     def merge(self, other: StatsDelta) -> StatsDelta:
         self.total += other.total
-        self.sum_ratings += other.sum_ratings
+        self.rated += other.rated
+        self.halves += other.halves
         self.watch_time += other.watch_time
-        for i in range(5):
+        self.timed += other.timed
+        for i in range(10):
             self.dist[i] += other.dist[i]
         for month, n in other.monthly.items():
             self.monthly[month] = self.monthly.get(month, 0) + n
@@ -54,27 +61,29 @@ class StatsDelta:
 
     def is_zero(self) -> bool:
         return not (
-            self.total or self.sum_ratings or self.watch_time or any(self.dist)
+            self.total or self.rated or self.halves or self.watch_time or self.timed or any(self.dist)
             or any(self.monthly.values())
         )
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return (f"StatsDelta(total={self.total}, sum={self.sum_ratings}, time={self.watch_time}, "
-                f"dist={self.dist}, monthly={self.monthly})")
+        return (f"StatsDelta(total={self.total}, rated={self.rated}, halves={self.halves}, "
+                f"time={self.watch_time}, timed={self.timed}, dist={self.dist}, monthly={self.monthly})")
 
 
 class AffinityDelta:
-    __slots__ = ("name", "count", "sum_ratings")
+    __slots__ = ("name", "count", "rated", "halves")
 
-    def __init__(self, name: str, count: int = 0, sum_ratings: int = 0) -> None:
+    def __init__(self, name: str, count: int = 0, rated: int = 0, halves: int = 0) -> None:
         self.name = name
         self.count = count
-        self.sum_ratings = sum_ratings
+        self.rated = rated  # entries with the name that have a rating
+        self.halves = halves  # their ratings' sum, in half stars
 
     def merge(self, other: AffinityDelta) -> AffinityDelta:
         self.name = other.name
         self.count += other.count
-        self.sum_ratings += other.sum_ratings
+        self.rated += other.rated
+        self.halves += other.halves
         return self
 
 
@@ -113,7 +122,7 @@ class UserDelta:
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
         self.stats = StatsDelta()
-        self.profiles: dict[int, list[int]] = {}  # profile id -> [count, sum_ratings]
+        self.profiles: dict[int, list[int]] = {}  # profile id -> [count, rated, halves]
         self.extra: dict[AffKey, AffinityDelta] = {}  # per-key deltas (guarded replays)
         self.trends: dict[str, TrendFact] = {}
         self.first_seq: int | None = None
@@ -125,18 +134,19 @@ class UserDelta:
     def affinities(self) -> dict[AffKey, AffinityDelta]:
         if self._aff is None:
             out: dict[AffKey, AffinityDelta] = {}
-            for pid, (count, sums) in self.profiles.items():
+            for pid, (count, rated, sums) in self.profiles.items():
                 for key, name in _profiles[pid]:
                     aff = out.get(key)
                     if aff is None:
-                        out[key] = AffinityDelta(name, count, sums)
+                        out[key] = AffinityDelta(name, count, rated, sums)
                     else:
                         aff.count += count
-                        aff.sum_ratings += sums
+                        aff.rated += rated
+                        aff.halves += sums
             for key, extra in self.extra.items():
                 aff = out.get(key)
                 if aff is None:
-                    out[key] = AffinityDelta(extra.name, extra.count, extra.sum_ratings)
+                    out[key] = AffinityDelta(extra.name, extra.count, extra.rated, extra.halves)
                 else:
                     aff.merge(extra)
             self._aff = out
@@ -145,12 +155,12 @@ class UserDelta:
     def merge(self, other: UserDelta) -> UserDelta:
         self._aff = None
         self.stats.merge(other.stats)
-        for pid, (count, sums) in other.profiles.items():
-            _add_profile(self.profiles, pid, count, sums)
+        for pid, (count, rated, sums) in other.profiles.items():
+            _add_profile(self.profiles, pid, count, rated, sums)
         for key, aff in other.extra.items():
             mine_aff = self.extra.get(key)
             if mine_aff is None:
-                self.extra[key] = AffinityDelta(aff.name, aff.count, aff.sum_ratings)
+                self.extra[key] = AffinityDelta(aff.name, aff.count, aff.rated, aff.halves)
             else:
                 mine_aff.merge(aff)
         for key, fact in other.trends.items():
@@ -264,28 +274,33 @@ def _month(movie: Movie, event: Event) -> str | None:
     return event.timestamp[:7] if event.timestamp else None
 
 
-def _add_movie(delta: UserDelta, movie: Movie, rating: int, sign: int, event: Event) -> None:
+def _add_movie(delta: UserDelta, movie: Movie, sign: int, event: Event) -> None:
     stats = delta.stats
     stats.total += sign
-    rating_sign = sign * rating
-    stats.sum_ratings += rating_sign
+    h = halves(movie.rating)
+    rated = sign if h else 0
+    if h:
+        stats.rated += sign
+        stats.halves += sign * h
+        stats.dist[h - 1] += sign
     if movie.duration:
         stats.watch_time += sign * movie.duration
-    stats.dist[rating - 1] += sign
+        stats.timed += sign
     month = _month(movie, event)
     if month is not None:
         monthly = stats.monthly
         monthly[month] = monthly.get(month, 0) + sign
-    _add_profile(delta.profiles, _profile(movie.director, movie.actors, movie.genres)[0], sign, rating_sign)
+    _add_profile(delta.profiles, _profile(movie.director, movie.actors, movie.genres)[0], sign, rated, sign * h)
 
 
-def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, sums: int) -> None:
+def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, rated: int, sums: int) -> None:
     acc = profiles.get(pid)
     if acc is None:
-        profiles[pid] = [count, sums]
+        profiles[pid] = [count, rated, sums]
     else:
         acc[0] += count
-        acc[1] += sums
+        acc[1] += rated
+        acc[2] += sums
 
 
 def _trend_fact(event: Event, movie: Movie, added_from: Movie | None, live: bool, seq: int, tz: str) -> TrendFact:
@@ -313,34 +328,31 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
     target = delta if (stats and affinity_filter is None) else UserDelta(delta.user_id)
 
     if kind == "UPDATE_RATING":
-        old, new = movie.old_rating, movie.new_rating
-        assert old is not None and new is not None
+        old, new = halves(movie.old_rating), halves(movie.new_rating)
         if old != new:
-            diff = new - old
-            target.stats.sum_ratings += diff
-            target.stats.dist[old - 1] -= 1
-            target.stats.dist[new - 1] += 1
-            pid = _profile(movie.director, movie.actors, movie.genres)[0]
-            acc = target.profiles.get(pid)
-            if acc is None:
-                target.profiles[pid] = [0, diff]
-            else:
-                acc[1] += diff
+            diff, rated = new - old, (new > 0) - (old > 0)
+            target.stats.halves += diff
+            target.stats.rated += rated
+            if old:
+                target.stats.dist[old - 1] -= 1
+            if new:
+                target.stats.dist[new - 1] += 1
+            _add_profile(target.profiles, _profile(movie.director, movie.actors, movie.genres)[0], 0, rated, diff)
     elif kind == "DELETE":
-        _add_movie(target, movie, movie.rating, -1, event)  # type: ignore[arg-type]
+        _add_movie(target, movie, -1, event)
         if trends:
             fact = _trend_fact(event, movie, None, False, seq, tz)
             delta.trends[fact.entry_key] = fact
     elif kind == "UPDATE":
         previous = event.previous
         assert previous is not None
-        _add_movie(target, previous, previous.rating, -1, event)  # type: ignore[arg-type]
-        _add_movie(target, movie, movie.rating, +1, event)  # type: ignore[arg-type]
+        _add_movie(target, previous, -1, event)
+        _add_movie(target, movie, +1, event)
         if trends:
             fact = _trend_fact(event, movie, previous, True, seq, tz)
             delta.trends[fact.entry_key] = fact
     else:  # ADD, BULK_IMPORT
-        _add_movie(target, movie, movie.rating, +1, event)  # type: ignore[arg-type]
+        _add_movie(target, movie, +1, event)
         if trends:
             fact = _trend_fact(event, movie, None, True, seq, tz)
             delta.trends[fact.entry_key] = fact

@@ -6,7 +6,8 @@ import msgspec
 
 from .catalog import CatalogMovie
 from .events import Movie
-from .text import people_string
+from .ratings import Rating
+from .text import normalize_title, people_string
 
 # Fields a request may supply; supplied values win over the catalog's.
 ENRICHED_FIELDS = ("genres", "director", "actors", "duration")
@@ -16,9 +17,9 @@ class DiaryEntry(msgspec.Struct, omit_defaults=True):
     id: str
     user_id: str
     name: str
-    rating: int
     date: str
     added_at: str
+    rating: Rating | None = None  # half stars 0.5..5; None: watched, not rated
     title: str = ""
     year: int | None = None
     genres: list[str] = []
@@ -29,6 +30,9 @@ class DiaryEntry(msgspec.Struct, omit_defaults=True):
     imdb_id: str | None = None
     supplied: dict[str, object] = {}  # the enrichment fields the user supplied
     seq: int = 0  # seq of the last event that wrote this entry (optimistic concurrency)
+    rewatch: bool = False  # the person had seen the film before (still one entry: it counts)
+    tags: list[str] = []
+    batch: str = ""  # the import that created it ("" when logged by hand): an import can be undone
 
 
 def enrich(
@@ -36,13 +40,15 @@ def enrich(
     entry_id: str,
     user_id: str,
     name: str,
-    rating: int,
+    rating: Rating | None,
     date: str,
     added_at: str,
     year: int | None,
     imdb_id: str | None,
     supplied: dict[str, object],
     match: CatalogMovie | None,
+    rewatch: bool = False,
+    tags: list[str] | tuple[str, ...] = (),
 ) -> DiaryEntry:
     """Resolve an entry's enrichment: supplied fields, else the catalog's, else empty."""
     genres = supplied.get("genres", match.genres if match else [])
@@ -65,6 +71,8 @@ def enrich(
         catalog_id=match.id if match else None,
         imdb_id=imdb_id or (match.imdb_id if match else None),
         supplied=supplied,
+        rewatch=rewatch,
+        tags=list(tags),
     )
 
 
@@ -83,5 +91,21 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
         title=entry.title or entry.name,
         added_at=entry.added_at,
         catalog_id=entry.catalog_id,
+        rewatch=entry.rewatch,
+        tags=tuple(entry.tags),
         **extra,  # type: ignore[arg-type]
     )
+
+
+def film_of(entry: DiaryEntry) -> str:
+    """Which film an entry is about: its catalog film, else the name as typed (normalized) and year."""
+    return entry.catalog_id or f"{normalize_title(entry.name)}|{entry.year or ''}"
+
+
+def same_film(catalog_id: str | None, name: str, year: int | None, entry: DiaryEntry) -> bool:
+    """Whether a film named elsewhere (a watchlist item) is the entry's film: the same catalog
+    film, or the same normalized name where the years do not disagree."""
+    if catalog_id and entry.catalog_id:
+        return catalog_id == entry.catalog_id
+    names = {normalize_title(entry.name), normalize_title(entry.title or entry.name)}
+    return normalize_title(name) in names and (year is None or entry.year is None or year == entry.year)

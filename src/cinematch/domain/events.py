@@ -14,12 +14,15 @@ from typing import Annotated, Literal
 import msgspec
 
 from .bounds import (
-    MAX_PEOPLE, DateText, Duration, Genres, ImdbId, Instant, OutOfBounds, PeopleText, Title, Year, check_date,
+    MAX_PEOPLE, MAX_TAG, MAX_TAGS, DateText, Duration, Genres, ImdbId, Instant, OutOfBounds, PeopleText, Title, Year, check_date,
 )
+from .ratings import Rating, rating_problem
 
 EventType = Literal["ADD", "UPDATE", "DELETE", "UPDATE_RATING", "BULK_IMPORT", "RECALCULATE"]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
-SCHEMA_VERSION = 1
+# 2: ratings in half stars, and unrated entries (rating null or absent; UPDATE_RATING may set
+# or remove one). Version 1 events (every seed-era producer) carry an integer rating 1..5.
+SCHEMA_VERSION = 2
 MAX_USER_ID = 128
 MAX_ENTRY_KEY = 128
 MAX_CATALOG_ID = 600  # a catalog id is the normalized title and the year
@@ -40,7 +43,7 @@ class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     # while decoding, so a producer outside the web app is held to them too.
     name: Title = ""
     year: Year | None = None
-    rating: int | None = None
+    rating: Rating | None = None  # None: an unrated watch (schema_version 2)
     imdb_id: ImdbId | None = None
     # A tuple: immutable, hashable, and one object fewer for the collector to track.
     genres: Genres | None = None
@@ -48,8 +51,10 @@ class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     director: PeopleText | None = None
     actors: PeopleText | None = None
     date: DateText | None = None
-    old_rating: int | None = None
-    new_rating: int | None = None
+    old_rating: Rating | None = None
+    new_rating: Rating | None = None
+    rewatch: bool = False
+    tags: Annotated[tuple[Annotated[str, msgspec.Meta(max_length=MAX_TAG)], ...], msgspec.Meta(max_length=MAX_TAGS)] = ()
     # CineMatch additions; seed consumers ignore them.
     title: Title | None = None  # catalog title when the name matched the catalog
     added_at: Instant | None = None  # when the entry was added: the trend window's clock
@@ -63,7 +68,7 @@ class Event(msgspec.Struct, omit_defaults=True, gc=False):
     previous: Movie | None = None
     entry_id: Annotated[str, msgspec.Meta(max_length=MAX_ENTRY_KEY)] | None = None
     event_id: Annotated[str, msgspec.Meta(max_length=MAX_USER_ID)] | None = None
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = 1  # absent: a seed-era producer; CineMatch writes SCHEMA_VERSION
     timestamp: Instant | None = None
     # CineMatch addition: the user's diary version after this change (1, 2, 3…).
     # It is the idempotency guard: a projection applies an event to a document
@@ -105,11 +110,17 @@ def decode_all(decoder: msgspec.json.Decoder, payloads: Iterable[bytes | str]) -
         raise InvalidEvent("undecodable event: JSON nested too deeply") from None
 
 
-def _check_rating(value: int | None, field: str) -> None:
+def _check_rating(value: object, field: str, version: int) -> None:
+    """A rating in half stars; none (unrated) from schema_version 2 on."""
     if value is None:
-        raise InvalidEvent(f"{field} is required")
-    if not 1 <= value <= 5:
-        raise InvalidEvent(f"{field} must be an integer from 1 to 5, got {value}")
+        if version < 2:
+            raise InvalidEvent(f"{field} is required (schema_version 1)")
+        return
+    if type(value) is int and 1 <= value <= 5:  # type: ignore[operator]
+        return
+    problem = rating_problem(value, field)
+    if problem:
+        raise InvalidEvent(problem)
 
 
 # Dates and instants already parsed once: a batch repeats a few hundred of them
@@ -161,18 +172,19 @@ def validate_events(events: Iterable[Event]) -> None:
             continue
         movie = event.movie
         _check_movie(movie, "movie")
+        version = event.schema_version
         if kind == "UPDATE_RATING":
             old, new = movie.old_rating, movie.new_rating
-            if old is None or new is None or not (1 <= old <= 5 and 1 <= new <= 5):
-                _check_rating(old, "movie.old_rating")
-                _check_rating(new, "movie.new_rating")
+            if not (type(old) is int and type(new) is int and 1 <= old <= 5 and 1 <= new <= 5):
+                _check_rating(old, "movie.old_rating", version)
+                _check_rating(new, "movie.new_rating", version)
             continue
         rating = movie.rating
-        if rating is None or not 1 <= rating <= 5:
-            _check_rating(rating, "movie.rating")
+        if not (type(rating) is int and 1 <= rating <= 5):
+            _check_rating(rating, "movie.rating", version)
         if kind == "UPDATE":
             _check_movie(event.previous, "previous")
-            _check_rating(event.previous.rating, "previous.rating")  # type: ignore[union-attr]
+            _check_rating(event.previous.rating, "previous.rating", version)  # type: ignore[union-attr]
 
 
 def check_movie_people(director: str | None, actors: str | None, field: str) -> None:

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 import msgspec
 
 from .diary import DiaryEntry
+from .ratings import Rating
 
 BACKUP_FORMAT = "cinematch-backup"
-BACKUP_VERSION = 1
+BACKUP_VERSION = 2  # 2: half stars, unrated entries, rewatch, tags, the watchlist (1 reads too)
 LETTERBOXD_COLUMNS = ("Title", "Year", "imdbID", "Rating", "WatchedDate", "Rewatch", "Tags")
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -25,8 +26,8 @@ _FORMULA_START = ("=", "+", "-", "@")
 class BackupEntry(msgspec.Struct, omit_defaults=True):
     id: str
     name: str
-    rating: int
     date: str
+    rating: Rating | None = None
     added_at: str = ""
     year: int | None = None
     imdb_id: str | None = None
@@ -36,6 +37,17 @@ class BackupEntry(msgspec.Struct, omit_defaults=True):
     director: str | None = None
     actors: str | None = None
     duration: int | None = None
+    rewatch: bool = False
+    tags: list[str] = []
+
+
+class BackupWatch(msgspec.Struct, omit_defaults=True):
+    """A film on the watchlist."""
+    name: str
+    year: int | None = None
+    imdb_id: str | None = None
+    catalog_id: str | None = None
+    added: str | None = None  # the day it was put on the list
 
 
 class Backup(msgspec.Struct):
@@ -44,7 +56,7 @@ class Backup(msgspec.Struct):
     exported_at: str
     username: str
     diary: list[BackupEntry]
-    watchlist: list[dict] = []
+    watchlist: list[BackupWatch] = []
 
 
 def backup_entry(e: DiaryEntry) -> BackupEntry:
@@ -54,14 +66,16 @@ def backup_entry(e: DiaryEntry) -> BackupEntry:
         catalog_id=e.catalog_id, title=e.title if e.catalog_id else None,
         genres=list(supplied["genres"]) if "genres" in supplied else None,  # type: ignore[call-overload]
         director=supplied.get("director"), actors=supplied.get("actors"),  # type: ignore[arg-type]
-        duration=supplied.get("duration"))  # type: ignore[arg-type]
+        duration=supplied.get("duration"), rewatch=e.rewatch, tags=list(e.tags))  # type: ignore[arg-type]
 
 
-def backup(username: str, entries: Iterable[DiaryEntry], exported_at: str) -> bytes:
+def backup(username: str, entries: Iterable[DiaryEntry], exported_at: str,
+           watchlist: Iterable[BackupWatch] = ()) -> bytes:
     """The whole account as JSON, newest watched first."""
     ordered = sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)
     return msgspec.json.encode(Backup(format=BACKUP_FORMAT, version=BACKUP_VERSION, exported_at=exported_at,
-                                      username=username, diary=[backup_entry(e) for e in ordered]))
+                                      username=username, diary=[backup_entry(e) for e in ordered],
+                                      watchlist=list(watchlist)))
 
 
 def safe_cell(value: object) -> str:
@@ -76,6 +90,7 @@ def letterboxd_csv(entries: Iterable[DiaryEntry]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(LETTERBOXD_COLUMNS)
     for e in sorted(entries, key=lambda e: (e.date, e.added_at, e.id)):
-        writer.writerow([safe_cell(e.title or e.name), e.year or "", safe_cell(e.imdb_id or ""), e.rating, e.date,
-                         "", ""])
+        writer.writerow([safe_cell(e.title or e.name), e.year or "", safe_cell(e.imdb_id or ""),
+                         "" if e.rating is None else e.rating, e.date, "Yes" if e.rewatch else "",
+                         safe_cell(", ".join(e.tags))])
     return out.getvalue()

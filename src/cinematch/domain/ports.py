@@ -16,6 +16,7 @@ from .catalog import CatalogMovie
 from .deltas import TrendFact
 from .diary import DiaryEntry
 from .events import Event
+from .ratings import Rating
 from .stats import AffinityState, StatsState
 
 
@@ -76,9 +77,11 @@ class StatsWrite(msgspec.Struct):
     expected_hwm: int  # what the projection read; 0 when the document is new
     new_hwm: int
     total: int = 0
-    sum_ratings: int = 0
+    rated: int = 0
+    sum_ratings: Rating = 0  # stars (a sum of half stars: exact)
     watch_time: int = 0
-    dist: list[int] = msgspec.field(default_factory=lambda: [0, 0, 0, 0, 0])
+    timed: int = 0
+    dist: list[int] = msgspec.field(default_factory=lambda: [0] * 10)  # by half star
     monthly: dict[str, int] = {}  # "YYYY-MM" -> change
     updated_at: str = ""
 
@@ -90,10 +93,11 @@ class AffinityWrite(msgspec.Struct, gc=False):  # strings and ints only: nothing
     name_key: str
     name: str
     count: int
-    sum_ratings: int
+    sum_ratings: Rating
     expected_hwm: int
     new_hwm: int
     updated_at: str = ""
+    rated: int = 0
 
 
 class DeadLetter(msgspec.Struct):
@@ -284,6 +288,26 @@ class TrendStore(abc.ABC):
     @abc.abstractmethod
     async def prune(self, before_day: str) -> int:
         """Forget facts older than the window; returns how many."""
+
+
+class ItemStore(abc.ABC):
+    """A user's small records of one kind (their import batches, their watchlist), each a
+    msgspec Struct with an `id` field; the kind and the Struct type are given at construction."""
+
+    @abc.abstractmethod
+    async def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
+        """Store the items (replacing those with the same id, or with `only_new` leaving them);
+        returns how many were written."""
+
+    @abc.abstractmethod
+    async def all(self, user_id: str) -> list: ...
+
+    @abc.abstractmethod
+    async def remove(self, user_id: str, ids: Sequence[str]) -> int:
+        """Remove these ids; returns how many there were."""
+
+    @abc.abstractmethod
+    async def remove_user(self, user_id: str) -> None: ...
 
 
 class DeadLetterStore(abc.ABC):

@@ -12,9 +12,9 @@ import msgspec
 
 from .deltas import DEFAULT_TZ, AffinityDelta, AffKey, StatsDelta, TrendFact, UserDelta, apply_event
 from .diary import DiaryEntry, to_movie
-from .events import Event
+from .events import SCHEMA_VERSION, Event
+from .ratings import RATING_KEYS, Rating, halves, stars
 
-RATING_KEYS = ("1", "2", "3", "4", "5")
 THRESHOLDS = (1, 2, 3, 5)
 
 
@@ -23,8 +23,10 @@ class StatsState(msgspec.Struct, omit_defaults=False):
 
     user_id: str
     total_watched: int = 0
-    sum_ratings: int = 0
+    rated_count: int = 0  # entries with a rating
+    sum_ratings: Rating = 0  # stars; a sum of half stars, exact in a float
     watch_time_minutes: int = 0
+    timed_count: int = 0  # entries whose duration is known
     rating_distribution: dict[str, int] = msgspec.field(default_factory=lambda: dict.fromkeys(RATING_KEYS, 0))
     monthly_counts: dict[str, dict[str, int]] = {}
     hwm: int = 0  # highest event seq applied
@@ -40,13 +42,14 @@ class AffinityState(msgspec.Struct, omit_defaults=False, gc=False):  # strings a
     name: str
     name_key: str
     count: int = 0
-    sum_ratings: int = 0
+    sum_ratings: Rating = 0
     hwm: int = 0
     updated_at: str | None = None
+    rated_count: int = 0
 
     @property
     def avg_rating(self) -> float:
-        return self.sum_ratings / self.count if self.count else 0.0
+        return self.sum_ratings / self.rated_count if self.rated_count else 0.0
 
 
 def affinity_id(user_id: str, kind: str, key: str) -> str:
@@ -69,11 +72,31 @@ def apply_stats_delta(state: StatsState, delta: StatsDelta) -> StatsState:
     return msgspec.structs.replace(
         state,
         total_watched=state.total_watched + delta.total,
-        sum_ratings=state.sum_ratings + delta.sum_ratings,
+        rated_count=state.rated_count + delta.rated,
+        sum_ratings=add_halves(state.sum_ratings, delta.halves),
         watch_time_minutes=state.watch_time_minutes + delta.watch_time,
+        timed_count=state.timed_count + delta.timed,
         rating_distribution=dist,
         monthly_counts=prune_monthly(monthly),
     )
+
+
+def add_halves(sum_ratings: Rating, more_halves: int) -> Rating:
+    """A stored sum of ratings plus some half stars (exact: both are whole half stars)."""
+    return stars(halves(sum_ratings) + more_halves)
+
+
+def stats_counters(s: StatsState) -> tuple:
+    """What a statistics document says (not when, nor up to which event): to compare two."""
+    return (s.total_watched, s.rated_count, s.sum_ratings, s.watch_time_minutes, s.timed_count,
+            {k: n for k, n in s.rating_distribution.items() if n}, prune_monthly(s.monthly_counts))
+
+
+def affinity_counters(a: AffinityState | AffinityDelta) -> tuple[int, int, Rating]:
+    """(count, rated count, sum of ratings) of a stored affinity or of a recomputed one."""
+    if isinstance(a, AffinityDelta):
+        return a.count, a.rated, stars(a.halves)
+    return a.count, a.rated_count, a.sum_ratings
 
 
 def prune_monthly(monthly: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -88,7 +111,7 @@ def prune_monthly(monthly: dict[str, dict[str, int]]) -> dict[str, dict[str, int
 def entry_events(entries: Iterable[DiaryEntry]) -> list[Event]:
     """The ADD events that would build `entries` from an empty diary."""
     return [
-        Event(event_type="ADD", user_id=e.user_id, entry_id=e.id, movie=to_movie(e))
+        Event(event_type="ADD", user_id=e.user_id, entry_id=e.id, movie=to_movie(e), schema_version=SCHEMA_VERSION)
         for e in entries
     ]
 
@@ -97,7 +120,8 @@ def affinity_documents(user_id: str, affinities: dict[AffKey, AffinityDelta], hw
                        now: str | None = None) -> list[AffinityState]:
     """The stored documents of recomputed affinities (names at count 0 are left out)."""
     return [AffinityState(id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name=a.name, name_key=key[1],
-                          count=a.count, sum_ratings=a.sum_ratings, hwm=hwm, updated_at=now)
+                          count=a.count, rated_count=a.rated, sum_ratings=stars(a.halves), hwm=hwm,
+                          updated_at=now)
             for key, a in affinities.items() if a.count]
 
 
@@ -132,17 +156,18 @@ def _rank_avg(items: Sequence[AffinityState]) -> list[AffinityState]:
 
 
 def affinity_item(a: AffinityState) -> dict:
-    return {"name": a.name, "count": a.count, "sum_ratings": a.sum_ratings, "avg_rating": a.avg_rating}
+    return {"name": a.name, "count": a.count, "rated_count": a.rated_count, "sum_ratings": a.sum_ratings,
+            "avg_rating": a.avg_rating}
 
 
 def entry_item(e: DiaryEntry) -> dict:
     return {"id": e.id, "name": e.name, "title": e.title or e.name, "year": e.year,
-            "rating": e.rating, "date": e.date, "genres": list(e.genres)}
+            "rating": e.rating, "date": e.date, "genres": list(e.genres), "rewatch": e.rewatch, "tags": list(e.tags)}
 
 
 def top_rated(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
-    """Entries rated 4 or 5, best first, then most recently watched."""
-    good = [e for e in entries if e.rating >= 4]
+    """Entries rated 4 stars or more, best first, then most recently watched."""
+    good = [e for e in entries if e.rating is not None and e.rating >= 4]
     good.sort(key=lambda e: (-e.rating, _neg_date(e.date), e.name, e.id))
     return good[:limit]
 
@@ -168,14 +193,15 @@ def stats_view(
     for a in live:
         by_type.setdefault(a.type, []).append(a)
     genres = _rank_count(by_type["genre"])
-    total = state.total_watched
+    total, rated, timed = state.total_watched, state.rated_count, state.timed_count
     view = {
         "total_watched": total,
+        "rated_count": rated,
         "sum_ratings": state.sum_ratings,
-        "avg_rating": state.sum_ratings / total if total else 0,
+        "avg_rating": state.sum_ratings / rated if rated else 0,
         "watch_time_minutes": state.watch_time_minutes,
         "watch_time_hours": round(state.watch_time_minutes / 60, 1),
-        "avg_duration": round(state.watch_time_minutes / total, 1) if total else 0,
+        "avg_duration": round(state.watch_time_minutes / timed, 1) if timed else 0,
         "rating_distribution": {k: state.rating_distribution.get(k, 0) for k in RATING_KEYS},
         "monthly_counts": prune_monthly(state.monthly_counts),
         "favorite_genre": genres[0].name if genres else None,
@@ -202,7 +228,7 @@ def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DE
     state, affs, _ = compute_user_state(user_id, entries, tz)
     docs = [
         AffinityState(id=affinity_id(user_id, k[0], k[1]), user_id=user_id, type=k[0], name=a.name,
-                      name_key=k[1], count=a.count, sum_ratings=a.sum_ratings)
+                      name_key=k[1], count=a.count, rated_count=a.rated, sum_ratings=stars(a.halves))
         for k, a in affs.items()
     ]
     return stats_view(state, docs, top_rated(entries), recent(entries))

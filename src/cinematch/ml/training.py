@@ -99,11 +99,13 @@ def add_movielens(ts: TrainingSet, dataset) -> TrainingSet:
 def add_diaries(ts: TrainingSet, diaries: Iterable[tuple[str, Sequence]]) -> TrainingSet:
     """Platform users' diary entries (objects with title/name, year, genres, director,
     actors, rating, date, catalog_id). Only entries matched to the catalog become items: a
-    model's items are shown to everyone, and a name a user typed stays that user's."""
+    model's items are shown to everyone, and a name a user typed stays that user's. An
+    unrated watch says nothing about taste the model could fit: it is left out (the
+    recommender still never proposes a film already in the diary)."""
     n = 0
     for user_id, entries in diaries:
         for e in entries:
-            if not getattr(e, "catalog_id", None):
+            if not getattr(e, "catalog_id", None) or e.rating is None:
                 continue
             ts.add(f"p:{user_id}", entry_meta(e), e.rating, _epoch(e.date))
             n += 1

@@ -6,24 +6,27 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 
 import msgspec
 
 from ..domain.catalog import CatalogMovie, match_movie
-from ..domain.diary import DiaryEntry, enrich, to_movie
-from ..domain.events import Event, Movie, parse_date
-from ..domain.imports import ImportError_, ImportRow, UnreadableImport, parse_import
-from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore
-from ..domain.bounds import check_entry as check_bounds
-from ..domain.text import split_people
+from ..domain.diary import DiaryEntry, enrich, film_of, same_film, to_movie
+from ..domain.events import SCHEMA_VERSION, Event, Movie, parse_date
+from ..domain.imports import ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_import
+from ..domain.library import ImportBatch, WatchItem, watch_id
+from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore, ItemStore
+from ..domain.bounds import check_entry as check_bounds, check_tags
+from ..domain.ratings import Rating, normalize, rating_problem
+from ..domain.text import normalize_title, split_people
 
 MAX_RETRIES = 5
 
 
 class NewEntry(msgspec.Struct, omit_defaults=True):
     name: str
-    rating: int
+    rating: Rating | None = None  # None: unrated
     date: str | None = None
     year: int | None = None
     imdb_id: str | None = None
@@ -31,21 +34,32 @@ class NewEntry(msgspec.Struct, omit_defaults=True):
     director: str | list[str] | None = None
     actors: str | list[str] | None = None
     duration: int | None = None
+    rewatch: bool = False
+    tags: list[str] | None = None
+    catalog_id: str | None = None  # an exact catalog film, chosen by the person
 
 
 class EntryPatch(msgspec.Struct, omit_defaults=True):
-    rating: int | None = None
+    """The fields to change; UNSET ones stay. `rating=None` makes the entry unrated."""
+    rating: Rating | None | msgspec.UnsetType = msgspec.UNSET
     date: str | None = None
     name: str | None = None
     year: int | None = None
+    rewatch: bool | None = None
+    tags: list[str] | None = None
+    catalog_id: str | None = None
 
 
 class ImportReport(msgspec.Struct):
+    batch_id: str
     format: str
     imported: int
     duplicates: int
     skipped: int
+    watchlist: int
     errors: list[ImportError_]
+    notes: list[ImportError_] = []  # why rows were skipped
+    dry_run: bool = False
 
 
 _IMPORT_SLOTS = asyncio.Semaphore(2)  # files parsed at once (the machine's cores)
@@ -55,31 +69,38 @@ class DiaryError(ValueError):
     """A diary command that cannot be carried out; the message says why."""
 
 
-def check_entry(name: str | None, rating: int | None, date: str | None, today: dt.date, *, year: int | None = None,
+def check_entry(name: str | None, rating: object, date: str | None, today: dt.date, *, year: int | None = None,
                 genres: list[str] | None = None, directors: list[str] | None = None, actors: list[str] | None = None,
-                duration: int | None = None) -> None:
-    """The rules and bounds (`domain.bounds`) of the fields given, as a DiaryError."""
+                duration: int | None = None, tags: list[str] | None = None) -> None:
+    """The rules and bounds (`domain.bounds`, `domain.ratings`) of the fields given, as a DiaryError.
+    A rating of None or UNSET is not checked (unrated, or unchanged)."""
     if name is not None and not name.strip():
         raise DiaryError("name must not be empty")
-    if rating is not None and not 1 <= rating <= 5:
-        raise DiaryError(f"rating must be an integer from 1 to 5, got {rating}")
+    if rating is not None and rating is not msgspec.UNSET and (problem := rating_problem(rating)):
+        raise DiaryError(problem)
     try:
         check_bounds(name=name, year=year, date=parse_date(date) if date is not None else None, today=today,
                      genres=genres, directors=directors, actors=actors, duration=duration)
+        if tags is not None:
+            check_tags(tags)
     except ValueError as exc:  # InvalidEvent (not a real date) and OutOfBounds
         raise DiaryError(str(exc)) from None
 
 
 class DiaryService:
-    def __init__(self, diary: DiaryStore, catalog: CatalogStore, clock: Clock) -> None:
+    def __init__(self, diary: DiaryStore, catalog: CatalogStore, clock: Clock, imports: ItemStore | None = None,
+                 watchlist: ItemStore | None = None, tz: str = "Europe/Rome") -> None:
         self.diary = diary
         self.catalog = catalog
         self.clock = clock
+        self.imports = imports
+        self.watchlist = watchlist
+        self.tz = tz
 
     def _event(self, kind: str, user_id: str, entry_id: str | None, movie: Movie | None,
                previous: Movie | None = None) -> Event:
         return Event(event_type=kind, user_id=user_id, entry_id=entry_id, movie=movie, previous=previous,  # type: ignore[arg-type]
-                     event_id=str(uuid.uuid4()), timestamp=self.clock.now().isoformat())
+                     event_id=str(uuid.uuid4()), schema_version=SCHEMA_VERSION, timestamp=self.clock.now().isoformat())
 
     async def _build(self, user_id: str, new: NewEntry, now: str,
                      candidates: dict[str, list[CatalogMovie]] | None = None) -> DiaryEntry:
@@ -87,8 +108,9 @@ class DiaryService:
         genres = [g.strip() for g in new.genres if g.strip()] if new.genres is not None else None
         directors = split_people(new.director) if new.director is not None else None
         actors = split_people(new.actors) if new.actors is not None else None
+        tags = clean_tags(new.tags)
         check_entry(name, new.rating, new.date, self.clock.now().date(), year=new.year, genres=genres,
-                    directors=directors, actors=actors, duration=new.duration)
+                    directors=directors, actors=actors, duration=new.duration, tags=tags)
         supplied: dict[str, object] = {}
         if genres is not None:
             supplied["genres"] = genres
@@ -98,18 +120,29 @@ class DiaryService:
             supplied["actors"] = ", ".join(actors)
         if new.duration is not None:
             supplied["duration"] = new.duration
-        found = candidates[name] if candidates is not None and name in candidates else await self.catalog.candidates(name)
-        match = match_movie(name, new.year, found)
+        if new.catalog_id is not None:
+            match = await self._catalog_film(new.catalog_id)
+        else:
+            found = (candidates[name] if candidates is not None and name in candidates
+                     else await self.catalog.candidates(name))
+            match = match_movie(name, new.year, found)
         entry = enrich(
-            entry_id=uuid.uuid4().hex, user_id=user_id, name=name, rating=new.rating,
+            entry_id=uuid.uuid4().hex, user_id=user_id, name=name, rating=normalize(new.rating),
             date=new.date or self.clock.now().date().isoformat(), added_at=now,
             year=new.year, imdb_id=new.imdb_id, supplied=supplied, match=match,
+            rewatch=new.rewatch, tags=tags or (),
         )
         if match is not None:  # what the catalog added is held to the bounds too (its event must decode)
             check_entry(None, None, None, self.clock.now().date(), year=entry.year, genres=entry.genres,
                         directors=split_people(entry.director), actors=split_people(entry.actors),
                         duration=entry.duration)
         return entry
+
+    async def _catalog_film(self, catalog_id: str) -> CatalogMovie:
+        match = (await self.catalog.by_ids([catalog_id])).get(catalog_id)
+        if match is None:
+            raise DiaryError(f"no catalog film has the id {catalog_id[:100]!r}")
+        return match
 
     async def add(self, user_id: str, new: NewEntry) -> DiaryEntry:
         return (await self.add_many(user_id, [new], "ADD"))[0]
@@ -119,10 +152,22 @@ class DiaryService:
         entries = [await self._build(user_id, item, now) for item in items]
         changes = [DiaryChange(event=self._event(kind, user_id, e.id, to_movie(e)), put=e) for e in entries]
         events = await self.diary.write(user_id, changes)
+        await self._watched(user_id, entries)
         return [msgspec.structs.replace(e, seq=ev.seq or 0) for e, ev in zip(entries, events)]
 
+    async def _watched(self, user_id: str, entries: Sequence[DiaryEntry]) -> None:
+        """Logging a film takes it off the watchlist. (After the diary write: a crash in
+        between leaves the item on the list, where the person can remove it.)"""
+        if self.watchlist is None or not entries:
+            return
+        items = await self.watchlist.all(user_id)
+        seen = [i.id for i in items if any(same_film(i.catalog_id, i.name, i.year, e) for e in entries)]
+        if seen:
+            await self.watchlist.remove(user_id, seen)
+
     async def update(self, user_id: str, entry_id: str, patch: EntryPatch) -> DiaryEntry | None:
-        check_entry(patch.name, patch.rating, patch.date, self.clock.now().date(), year=patch.year)
+        check_entry(patch.name, patch.rating, patch.date, self.clock.now().date(), year=patch.year,
+                    tags=clean_tags(patch.tags))
         for _ in range(MAX_RETRIES):
             old = await self.diary.get(user_id, entry_id)
             if old is None:
@@ -147,16 +192,23 @@ class DiaryService:
         year = patch.year if patch.year is not None else old.year
         new = msgspec.structs.replace(
             old, name=name,
-            rating=patch.rating if patch.rating is not None else old.rating,
+            rating=old.rating if patch.rating is msgspec.UNSET else normalize(patch.rating),
             date=patch.date if patch.date is not None else old.date,
+            rewatch=old.rewatch if patch.rewatch is None else patch.rewatch,
+            tags=old.tags if patch.tags is None else clean_tags(patch.tags),
         )
-        if name != old.name or year != old.year:  # a new name may match another film
+        if patch.catalog_id is not None and patch.catalog_id != old.catalog_id:  # another film, chosen
+            match = await self._catalog_film(patch.catalog_id)
+            name = patch.name.strip() if patch.name is not None else match.title
+            new = msgspec.structs.replace(new, name=name)
+        elif name != old.name or year != old.year:  # a new name may match another film
             match = match_movie(name, year, await self.catalog.candidates(name))
-            supplied = dict(old.supplied)
-            new = enrich(entry_id=old.id, user_id=old.user_id, name=name, rating=new.rating, date=new.date,
-                         added_at=old.added_at, year=year, imdb_id=old.imdb_id, supplied=supplied, match=match)
-            new = msgspec.structs.replace(new, seq=old.seq)
-        return new
+        else:
+            return new
+        new = enrich(entry_id=old.id, user_id=old.user_id, name=name, rating=new.rating, date=new.date,
+                     added_at=old.added_at, year=year, imdb_id=old.imdb_id, supplied=dict(old.supplied), match=match,
+                     rewatch=new.rewatch, tags=new.tags)
+        return msgspec.structs.replace(new, seq=old.seq)
 
     async def delete(self, user_id: str, entry_id: str) -> bool:
         for _ in range(MAX_RETRIES):
@@ -171,62 +223,188 @@ class DiaryService:
             return True
         raise Conflict("the entry keeps changing; try again")
 
-    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 200, batch: str = "",
-                          ) -> tuple[int, int, list[ImportError_]]:
-        """Add parsed CSV rows as BULK_IMPORT entries: (imported, already imported, errors).
+    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 500, batch: str = "",
+                          dry_run: bool = False) -> tuple[int, int, list[ImportError_]]:
+        """Add parsed rows as BULK_IMPORT entries: (imported, duplicates, errors).
 
         A row that cannot be built is reported with its line and the others still import.
-        Each row's entry id is derived from `batch` (a digest of the file) and its line, and
-        written only if absent, so a file sent again after an import was cut short adds only
-        what is missing. Between chunks the event loop serves other requests (a chunk is a
-        few milliseconds of work)."""
+        Each row's entry id is derived from `batch` (a digest of the upload) and the row's
+        place in it, and written only if absent, so an upload sent again after an import was
+        cut short adds only what is missing. A row is a duplicate when its entry is already
+        there, or when the diary already has the same film on the same day (another export
+        of the same history). Between chunks the event loop serves other requests."""
         now = self.clock.now().isoformat()
         errors: list[ImportError_] = []
         imported = duplicates = 0
+        existing, _ = await self.diary.snapshot(user_id)
+        by_id = {e.id: e for e in existing}
+        ids = [import_entry_id(user_id, batch, row.source or str(row.line)) if batch else "" for row in rows]
+        film_days = Counter((film_of(e), e.date) for e in existing)
+        for i in ids:
+            if i in by_id:  # this upload's own row, already imported: its day is taken by itself
+                film_days[(film_of(by_id[i]), by_id[i].date)] -= 1
         for start in range(0, len(rows), chunk):
             if start:
                 await asyncio.sleep(0)
             entries: list[DiaryEntry] = []
-            part = rows[start:start + chunk]
-            candidates = await self.catalog.candidates_many([row.name.strip() for row in part])  # one look-up a chunk
-            for row in part:
+            part = [(row, ids[start + k]) for k, row in enumerate(rows[start:start + chunk])]
+            fresh = [(row, i) for row, i in part if i not in by_id]
+            duplicates += len(part) - len(fresh)
+            if not fresh:
+                continue
+            candidates = await self.catalog.candidates_many([row.name.strip() for row, _ in fresh])  # one look-up
+            for row, entry_id in fresh:
                 new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
-                               genres=row.genres, director=row.director, actors=row.actors, duration=row.duration)
+                               genres=row.genres, director=row.director, actors=row.actors, duration=row.duration,
+                               rewatch=row.rewatch, tags=row.tags)
                 try:
                     entry = await self._build(user_id, new, now, candidates)
                 except DiaryError as exc:
                     errors.append(ImportError_(row.line, str(exc)))
                     continue
-                entries.append(msgspec.structs.replace(entry, id=import_entry_id(user_id, batch, row.line))
-                               if batch else entry)
-            if entries:
+                day = (film_of(entry), entry.date)
+                if film_days[day] > 0:
+                    film_days[day] -= 1
+                    duplicates += 1
+                    continue
+                entries.append(msgspec.structs.replace(entry, id=entry_id, batch=batch) if batch else entry)
+            if entries and not dry_run:
                 changes = [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e)), put=e,
                                        create_only=bool(batch)) for e in entries]
                 written = await self.diary.write(user_id, changes)  # one atomic write per chunk
                 imported += len(written)
                 duplicates += len(entries) - len(written)
+                await self._watched(user_id, entries)
+            elif entries:
+                imported += len(entries)
         return imported, duplicates, errors
 
-    async def import_file(self, user_id: str, raw: bytes) -> ImportReport:
-        """Parse an uploaded file (in a worker thread: CSV parsing is CPU work) and import its
-        rows; the report of CONTRACT §3. Raises DiaryError when the file cannot be read."""
+    async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False) -> ImportReport:
+        """Parse an uploaded file (in a worker thread: parsing is CPU work) and import it as a
+        batch; the report of CONTRACT §3. `dry_run` reports the same and writes nothing.
+        Raises DiaryError when the file cannot be read."""
         try:
             async with _IMPORT_SLOTS:
-                parsed = await asyncio.to_thread(parse_import, raw)
+                parsed = await asyncio.to_thread(parse_import, raw, self.tz)
         except UnreadableImport as exc:
             raise DiaryError(str(exc)) from None
-        batch = hashlib.sha256(raw).hexdigest()
-        imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch)
-        return ImportReport(format=parsed.format, imported=imported, duplicates=duplicates, skipped=parsed.skipped,
-                            errors=sorted(parsed.errors + errors, key=lambda e: e.line))
+        batch = hashlib.sha256(raw).hexdigest()[:24]
+        return await self.import_parsed(user_id, parsed, batch, dry_run=dry_run)
+
+    async def import_parsed(self, user_id: str, parsed: ParsedImport, batch: str, *,
+                            dry_run: bool = False) -> ImportReport:
+        record = ImportBatch(id=batch, format=parsed.format, at=self.clock.now().isoformat())
+        if self.imports is not None and not dry_run:
+            # Recorded before the first entry is written: an import cut short can still be undone.
+            await self.imports.put(user_id, [record], only_new=True)
+        imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch, dry_run=dry_run)
+        listed = await self._add_to_watchlist(user_id, parsed.watchlist, parsed.rows, dry_run)
+        if self.imports is not None and not dry_run:
+            entries, _ = await self.diary.snapshot(user_id)
+            held = sum(1 for e in entries if e.batch == batch)
+            await self.imports.put(user_id, [msgspec.structs.replace(record, imported=held, duplicates=duplicates)])
+        return ImportReport(batch_id=batch, format=parsed.format, imported=imported, duplicates=duplicates,
+                            skipped=parsed.skipped, watchlist=listed, dry_run=dry_run,
+                            errors=sorted(parsed.errors + errors, key=lambda e: e.line),
+                            notes=parsed.notes)
+
+    async def import_batches(self, user_id: str) -> list[ImportBatch]:
+        if self.imports is None:
+            return []
+        return sorted(await self.imports.all(user_id), key=lambda b: b.at, reverse=True)
+
+    async def undo_import(self, user_id: str, batch_id: str, chunk: int = 500) -> bool:
+        """Remove the entries an import created (those still in the diary) and the batch."""
+        if self.imports is None or batch_id not in {b.id for b in await self.imports.all(user_id)}:
+            return False
+        for _ in range(MAX_RETRIES):
+            entries, _ = await self.diary.snapshot(user_id)
+            mine = [e for e in entries if e.batch == batch_id]
+            try:
+                for start in range(0, len(mine), chunk):
+                    await self.diary.write(user_id, [
+                        DiaryChange(event=self._event("DELETE", user_id, e.id, to_movie(e)), delete_id=e.id,
+                                    expected_seq=e.seq) for e in mine[start:start + chunk]])
+                    await asyncio.sleep(0)
+            except Conflict:
+                continue  # an entry changed meanwhile: read again, delete what is left
+            await self.imports.remove(user_id, [batch_id])
+            return True
+        raise Conflict("the diary keeps changing; try again")
+
+    # --- the watchlist ---------------------------------------------------------------
+
+    async def _watch_item(self, name: str, year: int | None, catalog_id: str | None, imdb_id: str | None,
+                          added: str | None) -> WatchItem:
+        name = name.strip()
+        check_entry(name, None, None, self.clock.now().date(), year=year)
+        match = await self._catalog_film(catalog_id) if catalog_id else match_movie(
+            name, year, await self.catalog.candidates(name))
+        cid = match.id if match else None
+        return WatchItem(id=watch_id(cid, name, year if year is not None else (match.year if match else None)),
+                         name=name, title=match.title if match else name,
+                         year=year if year is not None else (match.year if match else None), catalog_id=cid,
+                         imdb_id=imdb_id or (match.imdb_id if match else None),
+                         added=added or self.clock.now().date().isoformat())
+
+    async def watch(self, user_id: str, name: str, year: int | None = None, catalog_id: str | None = None) -> WatchItem:
+        """Put a film on the watchlist (the same film twice is one item)."""
+        if self.watchlist is None:
+            raise DiaryError("this installation keeps no watchlist")
+        item = await self._watch_item(name, year, catalog_id, None, None)
+        await self.watchlist.put(user_id, [item], only_new=True)
+        return item
+
+    async def watchlist_of(self, user_id: str) -> list[WatchItem]:
+        if self.watchlist is None:
+            return []
+        return sorted(await self.watchlist.all(user_id), key=lambda i: (i.added, i.id), reverse=True)
+
+    async def unwatch(self, user_id: str, item_id: str) -> bool:
+        return self.watchlist is not None and await self.watchlist.remove(user_id, [item_id]) > 0
+
+    async def _add_to_watchlist(self, user_id: str, rows: Sequence[WatchlistRow], watched: Sequence[ImportRow],
+                                dry_run: bool) -> int:
+        """An import's watchlist rows, but for films in the diary or among the import's watches."""
+        if self.watchlist is None or not rows:
+            return 0
+        entries, _ = await self.diary.snapshot(user_id)
+        seen = {(normalize_title(r.name), r.year) for r in watched}
+        items = []
+        for row in rows:
+            try:
+                item = await self._watch_item(row.name, row.year, None, row.imdb_id, row.added)
+            except DiaryError:
+                continue
+            if (normalize_title(row.name), row.year) in seen:
+                continue
+            if not any(same_film(item.catalog_id, item.name, item.year, e) for e in entries):
+                items.append(item)
+        if dry_run:
+            have = {i.id for i in await self.watchlist.all(user_id)}
+            return len({i.id for i in items} - have)
+        return await self.watchlist.put(user_id, items, only_new=True)
 
     async def recalculate(self, user_id: str) -> None:
         await self.diary.write(user_id, [DiaryChange(event=self._event("RECALCULATE", user_id, None, None))])
 
 
-def import_entry_id(user_id: str, batch: str, line: int) -> str:
-    """The id of the entry a file's line becomes: the same file gives the same ids."""
-    return hashlib.sha256(f"{user_id}\0{batch}\0{line}".encode()).hexdigest()[:32]
+def import_entry_id(user_id: str, batch: str, source: str) -> str:
+    """The id of the entry an upload's row becomes (`source`: its file and line): the same
+    upload gives the same ids."""
+    return hashlib.sha256(f"{user_id}\0{batch}\0{source}".encode()).hexdigest()[:32]
+
+
+def clean_tags(tags: list[str] | None) -> list[str] | None:
+    """Tags trimmed, empties and repeats (ignoring case) dropped, in the order given."""
+    if tags is None:
+        return None
+    seen: dict[str, str] = {}
+    for tag in tags:
+        t = str(tag).strip()
+        if t:
+            seen.setdefault(t.casefold(), t)
+    return list(seen.values())
 
 
 def _only_rating_changed(old: DiaryEntry, new: DiaryEntry) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
 from ..domain.events import Event, InvalidEvent
+from ..domain.ratings import stars
 from ..domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record,
     StatsStore, StatsWrite, TrendStore,
@@ -94,8 +95,8 @@ def stats_write(user_id: str, delta: UserDelta, hwm: int, last: int, now: str) -
     document was read at (0: absent) and moves it to `last`, the user's newest seq."""
     return StatsWrite(
         user_id=user_id, expected_hwm=hwm, new_hwm=max(last, hwm),
-        total=delta.stats.total, sum_ratings=delta.stats.sum_ratings,
-        watch_time=delta.stats.watch_time, dist=list(delta.stats.dist),
+        total=delta.stats.total, rated=delta.stats.rated, sum_ratings=stars(delta.stats.halves),
+        watch_time=delta.stats.watch_time, timed=delta.stats.timed, dist=list(delta.stats.dist),
         monthly={m: n for m, n in delta.stats.monthly.items() if n}, updated_at=now,
     )
 
@@ -111,7 +112,7 @@ def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], las
         h = hwms.get(key, 0)
         writes.append(AffinityWrite(
             id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name_key=key[1],
-            name=aff.name, count=aff.count, sum_ratings=aff.sum_ratings,
+            name=aff.name, count=aff.count, rated=aff.rated, sum_ratings=stars(aff.halves),
             expected_hwm=h, new_hwm=max(last, h), updated_at=now,
         ))
     return writes
@@ -120,23 +121,25 @@ def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], las
 def batch_stats_writes(batch: BatchDelta, fresh: list[bool], hwms: np.ndarray, now: str) -> list[StatsWrite]:
     """`stats_write` for every user of a folded batch marked fresh, straight from its arrays."""
     new_hwms = np.maximum(batch.last_seq, hwms).tolist()
-    return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, sum_ratings=sr, watch_time=wt, dist=d,
-                       monthly=m, updated_at=now)
-            for u, ok, h, nh, t, sr, wt, d, m in zip(
-                batch.users, fresh, hwms.tolist(), new_hwms, batch.total.tolist(), batch.sum_ratings.tolist(),
-                batch.watch_time.tolist(), batch.dist.tolist(), batch.monthly_by_user()) if ok]
+    return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, rated=r, sum_ratings=stars(sh),
+                       watch_time=wt, timed=tc, dist=d, monthly=m, updated_at=now)
+            for u, ok, h, nh, t, r, sh, wt, tc, d, m in zip(
+                batch.users, fresh, hwms.tolist(), new_hwms, batch.total.tolist(), batch.rated.tolist(),
+                batch.halves.tolist(), batch.watch_time.tolist(), batch.timed.tolist(), batch.dist.tolist(),
+                batch.monthly_by_user()) if ok]
 
 
 def batch_affinity_writes(batch: BatchDelta, fresh: list[bool], ids: list[str], hwms: np.ndarray,
                           now: str) -> list[AffinityWrite]:
     """`affinity_writes` for every user of a folded batch marked fresh: one write per row of
     `batch.aff` (zero sums included: the mark moves), `ids` and `hwms` being the rows' ids and marks."""
-    au, keys, names, counts, sums = batch.affinity_rows()
+    au, keys, names, counts, rated, sums = batch.affinity_rows()
     users = batch.users
     new_hwms = np.maximum(batch.last_seq[batch.aff[0]], hwms).tolist()
-    return [AffinityWrite(id=i, user_id=users[u], type=k[0], name_key=k[1], name=name, count=c, sum_ratings=sr,
-                          expected_hwm=h, new_hwm=nh, updated_at=now)
-            for i, u, k, name, c, sr, h, nh in zip(ids, au, keys, names, counts, sums, hwms.tolist(), new_hwms)
+    return [AffinityWrite(id=i, user_id=users[u], type=k[0], name_key=k[1], name=name, count=c, rated=r,
+                          sum_ratings=stars(sh), expected_hwm=h, new_hwm=nh, updated_at=now)
+            for i, u, k, name, c, r, sh, h, nh in zip(ids, au, keys, names, counts, rated, sums, hwms.tolist(),
+                                                       new_hwms)
             if fresh[u]]
 
 

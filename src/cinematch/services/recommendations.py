@@ -105,8 +105,9 @@ class Recommendations:
             title = e.title or e.name
             i = index.get(_key(title, e.year), -1)
             # A film the model knows is described by its row; only the others need features.
-            feats = item_features(e.genres, e.director, e.actors, e.year) if i < 0 else ()
-            rated.append(Rated(i, float(e.rating), feats, title))
+            if e.rating is not None:  # an unrated watch is only excluded, not taken as a taste
+                feats = item_features(e.genres, e.director, e.actors, e.year) if i < 0 else ()
+                rated.append(Rated(i, float(e.rating), feats, title))
             # The same film under another year (or none) is still in the diary: exclude by title too.
             titles.add(_norm_title(title))
             titles.add(_norm_title(e.name))

@@ -25,7 +25,7 @@ import msgspec
 
 from ..domain.deltas import DEFAULT_TZ, zone
 from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import StatsState, apply_stats_delta, compute_user_delta
+from ..domain.stats import StatsState, affinity_counters, apply_stats_delta, compute_user_delta, stats_counters
 from ..domain.trends import window_start
 from .projection import Projector, affinity_writes, stats_write
 
@@ -96,10 +96,7 @@ class Report(msgspec.Struct):
 
 
 def _stats_key(s: StatsState | None) -> tuple:
-    if s is None:
-        return (0, 0, 0, {}, {})
-    return (s.total_watched, s.sum_ratings, s.watch_time_minutes,
-            {k: n for k, n in s.rating_distribution.items() if n}, s.monthly_counts)
+    return stats_counters(s or StatsState(user_id=""))
 
 
 class Reconciler:
@@ -145,8 +142,8 @@ class Reconciler:
         differences = []
         if _stats_key(live) != _stats_key(state):
             differences.append("stats")
-        live_affs = {(a.type, a.name_key): (a.count, a.sum_ratings) for a in await self.affinities.for_user(user_id)}
-        want_affs = {k: (a.count, a.sum_ratings) for k, a in affs.items()}
+        live_affs = {(a.type, a.name_key): affinity_counters(a) for a in await self.affinities.for_user(user_id)}
+        want_affs = {k: affinity_counters(a) for k, a in affs.items()}
         differences += [f"affinity {t} {k}" for (t, k) in sorted(live_affs.keys() | want_affs.keys())
                         if live_affs.get((t, k)) != want_affs.get((t, k))]
         live_facts = {f.entry_key: f for f in await self.trends.facts(user_id) if f.live and f.day >= since}

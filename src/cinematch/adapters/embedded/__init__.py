@@ -7,10 +7,10 @@ the outbox and the log the in-process projection tails.
 from .db import Database
 from .stores import (
     SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
-    SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
+    SqliteItemStore, SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )
 
 __all__ = [
     "Database", "SqliteAffinityStore", "SqliteCatalogStore", "SqliteDeadLetterStore", "SqliteDiaryStore",
-    "SqliteEventSource", "SqliteStatsStore", "SqliteTrendStore", "SqliteUserStore",
+    "SqliteEventSource", "SqliteItemStore", "SqliteStatsStore", "SqliteTrendStore", "SqliteUserStore",
 ]

@@ -74,6 +74,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SELECT user_id, CAST(json_object('event_type', 'RECALCULATE', 'user_id', user_id) AS BLOB)
     FROM (SELECT DISTINCT user_id FROM user_affinities WHERE count > 0 AND name GLOB '*[%_.$]*');
     """),
+    # Half stars and unrated entries: ratings are counted apart from entries (rated_count), and
+    # the mean duration only over entries whose duration is known. Every entry stored so far
+    # has a rating, so an affinity's rated count is its count; the statistics also need the
+    # count of entries with a duration, which only the diary knows: every user with statistics
+    # gets a RECALCULATE (no seq: a recompute at the diary's version).
+    (6, "half stars and unrated entries", """
+    ALTER TABLE user_affinities ADD COLUMN rated_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE user_affinities SET rated_count = count;
+    INSERT INTO events (user_id, payload)
+    SELECT user_id, CAST(json_object('event_type', 'RECALCULATE', 'user_id', user_id) AS BLOB) FROM user_stats;
+    """),
+    # A user's small records: import batches (to list and undo them), the watchlist.
+    (7, "import batches and the watchlist", """
+    CREATE TABLE user_items (kind TEXT NOT NULL, user_id TEXT NOT NULL, id TEXT NOT NULL, doc BLOB NOT NULL,
+                             PRIMARY KEY (kind, user_id, id));
+    """),
 ]
 
 

@@ -20,7 +20,7 @@ from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange,
-    DiaryStore, EventSource, Record, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    DiaryStore, EventSource, ItemStore, Record, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
 from ...domain.stats import AffinityState, StatsState
 from ...domain.text import normalize_title
@@ -306,7 +306,7 @@ class SqliteStatsStore(StatsStore):
         return _stats.decode(rows[0][0]) if rows else None
 
 
-_AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at"
+_AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at, rated_count"  # AffinityState's order
 
 
 def _aff(row: tuple) -> AffinityState:
@@ -329,18 +329,19 @@ class SqliteAffinityStore(AffinityStore):
         # The sums are added in SQL, in place: no read first, no row deleted and inserted again.
         # A write whose guard fails changes no row; fewer rows changed than writes is a
         # StaleWrite, and the transaction rolls back whole.
-        new = [(w.id, w.user_id, w.type, w.name, w.name_key, w.count, w.sum_ratings, w.new_hwm, w.updated_at)
+        new = [(w.id, w.user_id, w.type, w.name, w.name_key, w.count, w.sum_ratings, w.new_hwm, w.updated_at, w.rated)
                for w in writes if w.expected_hwm == 0]
-        seen = [(w.name, w.count, w.sum_ratings, w.new_hwm, w.updated_at, w.id, w.expected_hwm)
+        seen = [(w.name, w.count, w.rated, w.sum_ratings, w.new_hwm, w.updated_at, w.id, w.expected_hwm)
                 for w in writes if w.expected_hwm != 0]
         with self.db.tx() as c:
             changed = c.executemany(
-                f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                "name = excluded.name, count = count + excluded.count, sum_ratings = sum_ratings + excluded.sum_ratings, "
+                f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                "name = excluded.name, count = count + excluded.count, rated_count = rated_count + excluded.rated_count, "
+                "sum_ratings = sum_ratings + excluded.sum_ratings, "
                 "hwm = excluded.hwm, updated_at = excluded.updated_at WHERE user_affinities.hwm = 0", new).rowcount
             changed += c.executemany(
-                "UPDATE user_affinities SET name = ?, count = count + ?, sum_ratings = sum_ratings + ?, hwm = ?, "
-                "updated_at = ? WHERE id = ? AND hwm = ?", seen).rowcount
+                "UPDATE user_affinities SET name = ?, count = count + ?, rated_count = rated_count + ?, "
+                "sum_ratings = sum_ratings + ?, hwm = ?, updated_at = ? WHERE id = ? AND hwm = ?", seen).rowcount
             if changed != len(writes):
                 raise StaleWrite(f"user_affinities: {len(writes) - changed} of {len(writes)} documents moved on "
                                  "since they were read")
@@ -348,13 +349,14 @@ class SqliteAffinityStore(AffinityStore):
     @in_thread
     def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         with self.db.tx() as c:
-            c.execute("UPDATE user_affinities SET count = 0, sum_ratings = 0, hwm = ? WHERE user_id = ? AND hwm <= ?",
-                      (hwm, user_id, hwm))
-            c.executemany(f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
-                          "UPDATE SET name = excluded.name, count = excluded.count, sum_ratings = excluded.sum_ratings, "
-                          "hwm = excluded.hwm, updated_at = excluded.updated_at WHERE user_affinities.hwm <= excluded.hwm",
-                          [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at)
-                           for d in docs])
+            c.execute("UPDATE user_affinities SET count = 0, rated_count = 0, sum_ratings = 0, hwm = ? "
+                      "WHERE user_id = ? AND hwm <= ?", (hwm, user_id, hwm))
+            c.executemany(f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
+                          "UPDATE SET name = excluded.name, count = excluded.count, rated_count = excluded.rated_count, "
+                          "sum_ratings = excluded.sum_ratings, hwm = excluded.hwm, updated_at = excluded.updated_at "
+                          "WHERE user_affinities.hwm <= excluded.hwm",
+                          [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at,
+                            d.rated_count) for d in docs])
 
     @in_thread
     def for_user(self, user_id: str) -> list[AffinityState]:
@@ -363,7 +365,8 @@ class SqliteAffinityStore(AffinityStore):
 
     @in_thread
     def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
-        order = ("CAST(sum_ratings AS REAL) / count DESC, count DESC, name ASC" if sort == "avg_rating"
+        order = ("CASE WHEN rated_count > 0 THEN CAST(sum_ratings AS REAL) / rated_count ELSE 0 END DESC, "
+                 "count DESC, name ASC" if sort == "avg_rating"
                  else "count DESC, name ASC")
         return [_aff(r) for r in self.db.query(
             f"SELECT {_AFF_COLS} FROM user_affinities WHERE user_id = ? AND type = ? AND count > 0 AND count >= ? "
@@ -438,3 +441,34 @@ class SqliteDeadLetterStore(DeadLetterStore):
                 self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters "
                               "ORDER BY partition, position")]
 
+
+
+class SqliteItemStore(ItemStore):
+    """Rows of `user_items` (kind, user, id, JSON document)."""
+
+    def __init__(self, db: Database, kind: str, type_: type) -> None:
+        self.db, self.kind = db, kind
+        self.decoder = msgspec.json.Decoder(type_)
+
+    @in_thread
+    def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
+        verb = "INSERT OR IGNORE" if only_new else "INSERT OR REPLACE"
+        with self.db.tx() as c:
+            return c.executemany(f"{verb} INTO user_items (kind, user_id, id, doc) VALUES (?, ?, ?, ?)",
+                                 [(self.kind, user_id, i.id, _enc.encode(i)) for i in items]).rowcount  # type: ignore[attr-defined]
+
+    @in_thread
+    def all(self, user_id: str) -> list:
+        return [self.decoder.decode(r[0]) for r in self.db.query(
+            "SELECT doc FROM user_items WHERE kind = ? AND user_id = ? ORDER BY rowid", (self.kind, user_id))]
+
+    @in_thread
+    def remove(self, user_id: str, ids: Sequence[str]) -> int:
+        with self.db.tx() as c:
+            return c.executemany("DELETE FROM user_items WHERE kind = ? AND user_id = ? AND id = ?",
+                                 [(self.kind, user_id, i) for i in set(ids)]).rowcount
+
+    @in_thread
+    def remove_user(self, user_id: str) -> None:
+        with self.db.tx() as c:
+            c.execute("DELETE FROM user_items WHERE kind = ? AND user_id = ?", (self.kind, user_id))

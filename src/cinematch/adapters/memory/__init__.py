@@ -6,13 +6,13 @@ but claim to be nothing else: no persistence, one process.
 
 from .bus import MemoryEventLog, MemoryEventSource
 from .stores import (
-    MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore,
+    MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore, MemoryItemStore,
     MemoryStatsStore, MemoryTrendStore, MemoryUserStore,
 )
 from .clock import FixedClock, SystemClock
 
 __all__ = [
     "FixedClock", "MemoryAffinityStore", "MemoryCatalogStore", "MemoryDeadLetterStore",
-    "MemoryDiaryStore", "MemoryEventLog", "MemoryEventSource", "MemoryStatsStore",
+    "MemoryDiaryStore", "MemoryEventLog", "MemoryItemStore", "MemoryEventSource", "MemoryStatsStore",
     "MemoryTrendStore", "MemoryUserStore", "SystemClock",
 ]

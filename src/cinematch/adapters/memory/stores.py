@@ -13,7 +13,7 @@ from ...domain.diary import DiaryEntry
 from ...domain.events import Event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore,
-    DiaryChange, DiaryStore, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    DiaryChange, DiaryStore, ItemStore, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
 from ...domain.stats import AffinityState, StatsState
 from ...domain.text import normalize_title
@@ -169,7 +169,7 @@ class MemoryAffinityStore(AffinityStore):
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         for doc_id, doc in list(self.docs.items()):
             if doc.user_id == user_id and doc.hwm <= hwm:
-                self.docs[doc_id] = msgspec.structs.replace(doc, count=0, sum_ratings=0, hwm=hwm)
+                self.docs[doc_id] = msgspec.structs.replace(doc, count=0, rated_count=0, sum_ratings=0, hwm=hwm)
         for doc in docs:
             old = self.docs.get(doc.id)
             if old is None or old.hwm <= hwm:
@@ -234,3 +234,29 @@ async def clear_stores(*stores) -> None:
     """Empty memory projection stores (reconcile's shadow stores start each run empty)."""
     for store in stores:
         store.docs.clear()
+
+
+class MemoryItemStore(ItemStore):
+    def __init__(self, kind: str, type_: type) -> None:
+        self.kind, self.type = kind, type_
+        self.items: dict[str, dict[str, msgspec.Struct]] = {}
+
+    async def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
+        mine = self.items.setdefault(user_id, {})
+        written = 0
+        for item in items:
+            if only_new and item.id in mine:  # type: ignore[attr-defined]
+                continue
+            mine[item.id] = item  # type: ignore[attr-defined]
+            written += 1
+        return written
+
+    async def all(self, user_id: str) -> list:
+        return list(self.items.get(user_id, {}).values())
+
+    async def remove(self, user_id: str, ids: Sequence[str]) -> int:
+        mine = self.items.get(user_id, {})
+        return sum(mine.pop(i, None) is not None for i in set(ids))
+
+    async def remove_user(self, user_id: str) -> None:
+        self.items.pop(user_id, None)

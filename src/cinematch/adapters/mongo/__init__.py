@@ -5,8 +5,8 @@ from .migrations import migrate
 from .relay import OutboxRelay
 from .stores import (
     MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoStatsStore, MongoTrendStore,
-    MongoUserStore,
+    MongoItemStore, MongoUserStore,
 )
 
-__all__ = ["Mongo", "MongoAffinityStore", "MongoCatalogStore", "MongoDeadLetterStore", "MongoDiaryStore",
+__all__ = ["Mongo", "MongoItemStore", "MongoAffinityStore", "MongoCatalogStore", "MongoDeadLetterStore", "MongoDiaryStore",
            "MongoStatsStore", "MongoTrendStore", "MongoUserStore", "OutboxRelay", "migrate"]

@@ -36,6 +36,11 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     }, {}),
     (4, "health probe (created by its first write)", {}, {}),
     (5, "affinity keys one-to-one (data step: `_rekey_affinities`)", {}, {}),
+    (6, "half stars and unrated entries (data step: `_half_stars`)", {}, {}),
+    (7, "import batches and the watchlist", {
+        "imports": [IndexModel([("user_id", ASCENDING)], name="user")],
+        "watchlist": [IndexModel([("user_id", ASCENDING)], name="user")],
+    }, {}),
 ]
 
 
@@ -53,24 +58,41 @@ async def _fact_films(mongo: Mongo) -> None:
             await db.trend_facts.bulk_write(ops, ordered=False)
 
 
-async def _rekey_affinities(mongo: Mongo) -> None:
-    """Affinity keys became one-to-one (domain.text.clean_key): each user with a name whose
-    key changed gets a RECALCULATE through the diary's own writer (its outbox), and the
-    projection recomputes those documents under the new keys."""
+async def _recalculate(mongo: Mongo, users: set[str]) -> None:
+    """A RECALCULATE for each user, through the diary's own writer (its outbox)."""
     import uuid
 
     from ...domain.events import Event
     from ...domain.ports import DiaryChange
     from .stores import MongoDiaryStore
-    users = {d["user_id"] async for d in mongo.db.user_affinities.find(
-        {"count": {"$gt": 0}, "name": {"$regex": "[%_.$]"}}, {"user_id": 1})}
     diary = MongoDiaryStore(mongo)
     for user_id in sorted(users):
         event = Event(event_type="RECALCULATE", user_id=user_id, event_id=str(uuid.uuid4()))
         await diary.write(user_id, [DiaryChange(event=event)])
 
 
-DATA_STEPS = {3: _fact_films, 5: _rekey_affinities}
+async def _rekey_affinities(mongo: Mongo) -> None:
+    """Affinity keys became one-to-one (domain.text.clean_key): each user with a name whose
+    key changed is recomputed, which writes those documents under the new keys."""
+    await _recalculate(mongo, {d["user_id"] async for d in mongo.db.user_affinities.find(
+        {"count": {"$gt": 0}, "name": {"$regex": "[%_.$]"}}, {"user_id": 1})})
+
+
+async def _half_stars(mongo: Mongo) -> None:
+    """Ratings are counted apart from entries. Every stored entry has a rating, so an
+    affinity's rated count is its count (set where missing: a re-run sets nothing twice);
+    the statistics also count the entries with a duration, which only the diary knows:
+    every user with statistics is recomputed."""
+    from pymongo import UpdateOne
+    col = mongo.db.user_affinities
+    ops = [UpdateOne({"_id": d["_id"], "rated_count": {"$exists": False}}, {"$set": {"rated_count": d.get("count", 0)}})
+           async for d in col.find({"rated_count": {"$exists": False}}, {"count": 1})]
+    for start in range(0, len(ops), 1000):
+        await col.bulk_write(ops[start:start + 1000], ordered=False)
+    await _recalculate(mongo, {d["_id"] async for d in mongo.db.user_stats.find({}, {"_id": 1})})
+
+
+DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars}
 
 
 async def migrate(mongo: Mongo) -> list[int]:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 
 import msgspec
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ...domain.catalog import CatalogMovie, group_candidates
@@ -28,9 +28,10 @@ from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
-    StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    ItemStore, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
-from ...domain.stats import RATING_KEYS, AffinityState, StatsState, prune_monthly
+from ...domain.ratings import RATING_KEYS, exact_sum
+from ...domain.stats import AffinityState, StatsState, prune_monthly
 from ...domain.text import normalize_title
 from ..common import rank_affinities
 from .client import Mongo
@@ -359,6 +360,10 @@ async def _guarded(col, ops: list[UpdateOne], kind: str) -> None:
         raise StaleWrite(f"{kind}: {len(ops) - matched} of {len(ops)} documents moved on since they were read")
 
 
+# rating_distribution's keys as stored: a "." would be a path in an update ("4.5" -> "4_5").
+DIST_FIELDS = tuple(k.replace(".", "_") for k in RATING_KEYS)
+
+
 class MongoStatsStore(StatsStore):
     def __init__(self, mongo: Mongo, collection: str = "user_stats") -> None:
         self.mongo = mongo
@@ -374,9 +379,9 @@ class MongoStatsStore(StatsStore):
     async def apply(self, writes: Sequence[StatsWrite]) -> None:
         ops, new = [], []
         for w in writes:
-            inc: dict[str, int] = {"total_watched": w.total, "sum_ratings": w.sum_ratings,
-                                   "watch_time_minutes": w.watch_time}
-            dist = {k: w.dist[i] for i, k in enumerate(RATING_KEYS) if w.dist[i]}
+            inc: dict[str, float] = {"total_watched": w.total, "rated_count": w.rated, "sum_ratings": w.sum_ratings,
+                                     "watch_time_minutes": w.watch_time, "timed_count": w.timed}
+            dist = {k: w.dist[i] for i, k in enumerate(DIST_FIELDS) if w.dist[i]}
             monthly = {m: n for m, n in w.monthly.items() if n}
             inc.update({f"rating_distribution.{k}": n for k, n in dist.items()})
             inc.update({f"monthly_counts.{m[:4]}.{m[5:7]}": n for m, n in monthly.items()})
@@ -385,8 +390,8 @@ class MongoStatsStore(StatsStore):
                 years: dict[str, dict[str, int]] = {}
                 for m, n in monthly.items():
                     years.setdefault(m[:4], {})[m[5:7]] = n
-                doc = {"_id": w.user_id, "user_id": w.user_id, "total_watched": w.total,
-                       "sum_ratings": w.sum_ratings, "watch_time_minutes": w.watch_time,
+                doc = {"_id": w.user_id, "user_id": w.user_id, "total_watched": w.total, "rated_count": w.rated,
+                       "sum_ratings": w.sum_ratings, "watch_time_minutes": w.watch_time, "timed_count": w.timed,
                        "rating_distribution": dist, "monthly_counts": years, "hwm": w.new_hwm,
                        "updated_at": w.updated_at}
                 new.append((doc, UpdateOne({"_id": w.user_id, "hwm": 0}, update)))
@@ -397,6 +402,7 @@ class MongoStatsStore(StatsStore):
 
     async def replace(self, state: StatsState) -> None:
         doc = msgspec.to_builtins(state)
+        doc["rating_distribution"] = {f: state.rating_distribution.get(k, 0) for k, f in zip(RATING_KEYS, DIST_FIELDS)}
         if (await self.col.replace_one({"_id": state.user_id, "hwm": {"$lte": state.hwm}}, doc)).matched_count:
             return
         try:
@@ -408,18 +414,21 @@ class MongoStatsStore(StatsStore):
         doc = await self.col.find_one({"_id": user_id})
         if doc is None:
             return None
-        dist = {k: doc.get("rating_distribution", {}).get(k, 0) for k in RATING_KEYS}
+        stored = doc.get("rating_distribution", {})
+        dist = {k: stored.get(f, 0) for k, f in zip(RATING_KEYS, DIST_FIELDS)}
         return StatsState(
-            user_id=user_id, total_watched=doc.get("total_watched", 0), sum_ratings=doc.get("sum_ratings", 0),
-            watch_time_minutes=doc.get("watch_time_minutes", 0), rating_distribution=dist,
+            user_id=user_id, total_watched=doc.get("total_watched", 0), rated_count=doc.get("rated_count", 0),
+            sum_ratings=exact_sum(doc.get("sum_ratings", 0)), watch_time_minutes=doc.get("watch_time_minutes", 0),
+            timed_count=doc.get("timed_count", 0), rating_distribution=dist,
             monthly_counts=prune_monthly(doc.get("monthly_counts", {})), hwm=doc.get("hwm", 0),
             updated_at=doc.get("updated_at"))
 
 
 def _affinity(doc) -> AffinityState:
     return AffinityState(id=doc["_id"], user_id=doc["user_id"], type=doc["type"], name=doc["name"],
-                         name_key=doc["name_key"], count=doc.get("count", 0), sum_ratings=doc.get("sum_ratings", 0),
-                         hwm=doc.get("hwm", 0), updated_at=doc.get("updated_at"))
+                         name_key=doc["name_key"], count=doc.get("count", 0), rated_count=doc.get("rated_count", 0),
+                         sum_ratings=exact_sum(doc.get("sum_ratings", 0)), hwm=doc.get("hwm", 0),
+                         updated_at=doc.get("updated_at"))
 
 
 class MongoAffinityStore(AffinityStore):
@@ -441,11 +450,12 @@ class MongoAffinityStore(AffinityStore):
     async def apply(self, writes: Sequence[AffinityWrite]) -> None:
         ops, new = [], []
         for w in writes:
-            update = {"$inc": {"count": w.count, "sum_ratings": w.sum_ratings},
+            update = {"$inc": {"count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings},
                       "$set": {"hwm": w.new_hwm, "name": w.name, "updated_at": w.updated_at}}
             if w.expected_hwm == 0:
                 doc = {"_id": w.id, "user_id": w.user_id, "type": w.type, "name_key": w.name_key, "name": w.name,
-                       "count": w.count, "sum_ratings": w.sum_ratings, "hwm": w.new_hwm, "updated_at": w.updated_at}
+                       "count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings, "hwm": w.new_hwm,
+                       "updated_at": w.updated_at}
                 new.append((doc, UpdateOne({"_id": w.id, "hwm": 0}, update)))
             else:
                 ops.append(UpdateOne({"_id": w.id, "hwm": w.expected_hwm}, update))
@@ -456,7 +466,7 @@ class MongoAffinityStore(AffinityStore):
         # Documents stored above `hwm` are newer than the recompute (the stream moved them
         # after the diary was read) and are left alone by both steps.
         await self.col.update_many({"user_id": user_id, "hwm": {"$lte": hwm}},
-                                   {"$set": {"count": 0, "sum_ratings": 0, "hwm": hwm}})
+                                   {"$set": {"count": 0, "rated_count": 0, "sum_ratings": 0, "hwm": hwm}})
         new = []
         for d in docs:
             doc = {**msgspec.to_builtins(d), "_id": d.id, "hwm": hwm}
@@ -559,3 +569,41 @@ class MongoDeadLetterStore(DeadLetterStore):
         return [DeadLetter(payload=d["payload"], reason=d["reason"], partition=d["partition"],
                            position=d["position"], at=d["at"])
                 async for d in self.mongo.db.dead_letters.find({}).sort([("partition", 1), ("position", 1)])]
+
+
+class MongoItemStore(ItemStore):
+    """One document per item in the collection named by the kind, `_id` = user and item id."""
+
+    def __init__(self, mongo: Mongo, kind: str, type_: type) -> None:
+        self.mongo, self.kind, self.type = mongo, kind, type_
+
+    @property
+    def col(self):
+        return self.mongo.db[self.kind]
+
+    async def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
+        written = 0
+        for chunk in _chunks(list(items)):
+            docs = [{**msgspec.to_builtins(i), "_id": fact_id(user_id, i.id), "user_id": user_id} for i in chunk]  # type: ignore[attr-defined]
+            if only_new:
+                try:
+                    written += len((await self.col.insert_many(docs, ordered=False)).inserted_ids)
+                except BulkWriteError as exc:
+                    written += exc.details.get("nInserted", 0)
+            else:
+                ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs]
+                await self.col.bulk_write(ops, ordered=False)
+                written += len(ops)
+        return written
+
+    async def all(self, user_id: str) -> list:
+        docs = [d async for d in self.col.find({"user_id": user_id})]
+        fields = set(self.type.__struct_fields__)
+        return [msgspec.convert({k: v for k, v in d.items() if k in fields}, self.type) for d in docs]
+
+    async def remove(self, user_id: str, ids: Sequence[str]) -> int:
+        keys = [fact_id(user_id, i) for i in set(ids)]
+        return (await self.col.delete_many({"_id": {"$in": keys}})).deleted_count if keys else 0
+
+    async def remove_user(self, user_id: str) -> None:
+        await self.col.delete_many({"user_id": user_id})

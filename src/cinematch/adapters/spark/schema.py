@@ -9,18 +9,19 @@ from __future__ import annotations
 
 
 def event_schema():
-    from pyspark.sql.types import (ArrayType, IntegerType, LongType, StringType, StructField,
-                                   StructType)
+    from pyspark.sql.types import (ArrayType, BooleanType, DoubleType, IntegerType, LongType, StringType,
+                                   StructField, StructType)
 
     def movie():
         return StructType([
             StructField("name", StringType()), StructField("year", IntegerType()),
-            StructField("rating", IntegerType()), StructField("imdb_id", StringType()),
+            StructField("rating", DoubleType()), StructField("imdb_id", StringType()),
             StructField("genres", ArrayType(StringType())), StructField("duration", IntegerType()),
             StructField("director", StringType()), StructField("actors", StringType()),
-            StructField("date", StringType()), StructField("old_rating", IntegerType()),
-            StructField("new_rating", IntegerType()), StructField("title", StringType()),
+            StructField("date", StringType()), StructField("old_rating", DoubleType()),
+            StructField("new_rating", DoubleType()), StructField("title", StringType()),
             StructField("added_at", StringType()), StructField("catalog_id", StringType()),
+            StructField("rewatch", BooleanType()), StructField("tags", ArrayType(StringType())),
         ])
 
     return StructType([

@@ -29,18 +29,20 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
-from ...domain.exports import backup, letterboxd_csv
+from ...domain.exports import BackupWatch, backup, letterboxd_csv
 from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts, session_mark, session_user
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .background import ThreadedRunner
-from .pages import PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_GLOBALS, page_not_signed_in, require_admin
+from .pages import (
+    PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_FILTERS, TEMPLATE_GLOBALS, page_not_signed_in, require_admin,
+)
 from .hardening import add_headers, any_error, error_response, strict_body
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, PasswordChange, Registered,
-    TokenOut, Upserted,
+    TokenOut, Upserted, WatchIn,
 )
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ log = logging.getLogger(__name__)
 def entry_out(e: DiaryEntry) -> EntryOut:
     return EntryOut(id=e.id, name=e.name, title=e.title or e.name, year=e.year, rating=e.rating, date=e.date,
                     genres=list(e.genres), director=e.director, actors=e.actors, duration=e.duration,
-                    catalog_id=e.catalog_id)
+                    catalog_id=e.catalog_id, rewatch=e.rewatch, tags=list(e.tags))
 
 
 # Bounds on integers that reach the database: SQLite integers are 64-bit, and an
@@ -109,14 +111,23 @@ async def delete_movie(entry_id: str, request: Request[User, Token, Any], diary:
 
 
 MAX_JSON_BYTES = 1024 * 1024  # any JSON body (the entry bounds fit in far less); uploads have their own
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+def import_out(report) -> ImportOut:
+    return ImportOut(batch_id=report.batch_id, format=report.format, imported=report.imported,
+                     duplicates=report.duplicates, skipped=report.skipped, watchlist=report.watchlist,
+                     dry_run=report.dry_run, errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors],
+                     notes=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.notes[:1000]])
 
 
 @post("/api/movies/import", status_code=200, tags=["diary"], request_max_body_size=MAX_IMPORT_BYTES,
-      description="CSV body (text/csv) or multipart field `file`: Letterboxd diary.csv/ratings.csv, "
-                  "IMDb ratings.csv, or name,year,rating,date. Bad rows are reported per line; "
-                  "the good rows still import.")
-async def import_movies(request: Request[User, Token, Any], diary: DiaryService) -> ImportOut:
+      description="The body (text/csv, application/zip, application/json) or multipart field `file`: a "
+                  "Letterboxd export ZIP or one of its CSVs, IMDb ratings.csv, a Trakt export ZIP, the CineMatch "
+                  "backup, or name,year,rating,date. Bad rows are reported per line; the good rows still import. "
+                  "The same file again imports nothing twice; `dry_run=true` reports and writes nothing.")
+async def import_movies(request: Request[User, Token, Any], diary: DiaryService,
+                        dry_run: bool = Parameter(default=False)) -> ImportOut:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -126,9 +137,42 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService)
         raw = await upload.read()
     else:
         raw = await request.body()
-    report = await diary.import_file(request.user.id, raw)
-    return ImportOut(format=report.format, imported=report.imported, duplicates=report.duplicates,
-                     skipped=report.skipped, errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors])
+    return import_out(await diary.import_file(request.user.id, raw, dry_run=dry_run))
+
+
+@get("/api/me/imports", tags=["diary"])
+async def my_imports(request: Request[User, Token, Any], diary: DiaryService) -> dict:
+    return {"items": [{"batch_id": b.id, "format": b.format, "at": b.at, "imported": b.imported}
+                      for b in await diary.import_batches(request.user.id)]}
+
+
+@delete("/api/me/imports/{batch_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"],
+        description="Undo an import: the entries it created are removed from the diary.")
+async def undo_import(batch_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
+    if not await diary.undo_import(request.user.id, batch_id[:100]):
+        raise HTTPException(status_code=404, detail="no such import")
+
+
+def watch_out(item) -> dict:
+    return {"id": item.id, "name": item.name, "title": item.title or item.name, "year": item.year,
+            "catalog_id": item.catalog_id, "added": item.added}
+
+
+@get("/api/me/watchlist", tags=["watchlist"])
+async def my_watchlist(request: Request[User, Token, Any], diary: DiaryService) -> dict:
+    return {"items": [watch_out(i) for i in await diary.watchlist_of(request.user.id)]}
+
+
+@post("/api/me/watchlist", status_code=HTTP_201_CREATED, tags=["watchlist"], before_request=strict_body(WatchIn),
+      description="Put a film on the watchlist (the same film twice is one item); logging it takes it off.")
+async def add_to_watchlist(data: WatchIn, request: Request[User, Token, Any], diary: DiaryService) -> dict:
+    return watch_out(await diary.watch(request.user.id, data.name, data.year, data.catalog_id))
+
+
+@delete("/api/me/watchlist/{item_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["watchlist"])
+async def remove_from_watchlist(item_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
+    if not await diary.unwatch(request.user.id, item_id[:100]):
+        raise HTTPException(status_code=404, detail="not on the watchlist")
 
 
 @post("/api/me/password", status_code=HTTP_204_NO_CONTENT, tags=["auth"], before_request=strict_body(PasswordChange),
@@ -143,7 +187,7 @@ async def change_password(data: PasswordChange, request: Request[User, Token, An
 @get("/api/me/export", tags=["diary"], description="The whole account: `json` (the CineMatch backup, which "
      "POST /api/movies/import reads back) or `letterboxd` (a CSV Letterboxd's importer accepts).",
      responses={200: ResponseSpec(None, description="the backup (application/json) or the CSV (text/csv)")})
-async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any,
+async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any, diary: DiaryService,
                        format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002
                        ) -> Response:
     entries, _ = await diary_store.snapshot(request.user.id)
@@ -152,7 +196,9 @@ async def export_diary(request: Request[User, Token, Any], diary_store: Any, clo
         body = await asyncio.to_thread(letterboxd_csv, entries)
         return Response(body, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="cinematch-letterboxd-{day}.csv"'})
-    body = await asyncio.to_thread(backup, request.user.username, entries, clock.now().isoformat())
+    watchlist = [BackupWatch(name=i.name, year=i.year, imdb_id=i.imdb_id, catalog_id=i.catalog_id, added=i.added or None)
+                 for i in await diary.watchlist_of(request.user.id)]
+    body = await asyncio.to_thread(backup, request.user.username, entries, clock.now().isoformat(), watchlist)
     return Response(body, media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="cinematch-backup-{day}.json"'})
 
@@ -299,6 +345,11 @@ WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
 
 
+def _template_setup(engine: JinjaTemplateEngine) -> None:
+    engine.engine.globals.update(TEMPLATE_GLOBALS)
+    engine.engine.filters.update(TEMPLATE_FILTERS)
+
+
 def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     """Build the app for a wired container.
 
@@ -372,7 +423,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        register, token, change_password, add_movie, export_diary, import_movies, list_movies, update_movie, delete_movie, recalculate, my_stats,
+                        register, token, change_password, add_movie, export_diary, import_movies, my_imports, undo_import,
+                        my_watchlist, add_to_watchlist, remove_from_watchlist, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
                         my_recommendations, recommendation_status, recommendation_evaluation,
                         recommendation_clustering, admin_train, admin_k_optimization],
@@ -399,7 +451,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             Exception: any_error,
         },
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine,
-                                       engine_callback=lambda engine: engine.engine.globals.update(TEMPLATE_GLOBALS)),
+                                       engine_callback=_template_setup),
         # Forms and htmx requests of the pages; the API answers bearer tokens and is left out.
         csrf_config=CSRFConfig(secret=hashlib.sha256(b"csrf:" + settings.jwt_secret().encode()).hexdigest(),
                                cookie_name="cinematch_csrf", cookie_samesite="lax", exclude=["/api/"]),

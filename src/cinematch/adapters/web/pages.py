@@ -17,6 +17,7 @@ from litestar.response import Redirect, ServerSentEvent, Template
 
 from ...domain.imports import parse_year
 from ...domain.ports import Conflict
+from ...domain.ratings import Rating, display, normalize, rating_problem
 from ...domain.stats import THRESHOLDS
 from ...services.accounts import AccountError, session_mark, session_user
 from ...services.diary import DiaryError, EntryPatch, NewEntry
@@ -139,7 +140,8 @@ async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
     form = await _form(request)
     try:
         new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
-                       date=form.get("date") or None, year=parse_year(form.get("year", "")))
+                       date=form.get("date") or None, year=parse_year(form.get("year", "")),
+                       rewatch=bool(form.get("rewatch")), tags=_tags(form.get("tags", "")))
         if not new.name:
             raise DiaryError("title must not be empty")
         await diary.add(request.user.id, new)
@@ -170,7 +172,8 @@ async def save_row(entry_id: str, request: Request, diary: Any) -> Response:
     form = await _form(request)
     try:
         patch = EntryPatch(rating=_rating(form.get("rating", "")), date=form.get("date") or None,
-                           name=(form.get("title") or "").strip() or None)
+                           name=(form.get("title") or "").strip() or None, rewatch=bool(form.get("rewatch")),
+                           tags=_tags(form.get("tags", "")))
         entry = await diary.update(request.user.id, entry_id, patch)
     except (DiaryError, ValueError) as exc:
         return Template("_edit_row.html", context={"e": await diary.diary.get(request.user.id, entry_id),
@@ -191,14 +194,21 @@ async def delete_row(entry_id: str, request: Request, diary: Any) -> Response:
     return Response("", media_type="text/html")
 
 
-def _rating(raw: str) -> int:
+def _rating(raw: str) -> Rating | None:
+    """The rating a form chose: half stars, or "" for not rated."""
+    if not raw.strip():
+        return None
     try:
-        value = int(raw)
+        value = float(raw)
     except ValueError:
-        raise DiaryError("choose a rating from 1 to 5 stars") from None
-    if not 1 <= value <= 5:
-        raise DiaryError("choose a rating from 1 to 5 stars")
-    return value
+        value = -1
+    if rating_problem(value):
+        raise DiaryError("choose a rating from 0.5 to 5 stars, or Not rated")
+    return normalize(value)
+
+
+def _tags(raw: str) -> list[str]:
+    return [t for t in (part.strip() for part in raw.split(",")) if t]
 
 
 # --- statistics ---------------------------------------------------------------------
@@ -222,7 +232,7 @@ def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
     threshold = str(min_count if min_count in THRESHOLDS else 1)
     return {"s": stats, "years": years, "year": chosen,
             "month_rows": scaled([(f"{m:02d}", months.get(f"{m:02d}", 0)) for m in range(1, 13)]),
-            "dist_rows": scaled([("★" * int(k), n) for k, n in dist.items()]),
+            "dist_rows": scaled([(display(float(k)), n) for k, n in dist.items()]),
             "genre_rows": [(g["name"], g["percentage"], f"{g['percentage']}%") for g in stats["genres"]],
             "thresholds": THRESHOLDS, "threshold": int(threshold),
             "best_directors": stats["best_rated_directors"][threshold],
@@ -408,5 +418,6 @@ PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_fi
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
 TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}
+TEMPLATE_FILTERS = {"stars": display}
 
-__all__ = ["PAGES", "TEMPLATE_GLOBALS", "PUBLIC_PAGES", "SESSION_COOKIE", "page_not_signed_in"]
+__all__ = ["PAGES", "TEMPLATE_FILTERS", "TEMPLATE_GLOBALS", "PUBLIC_PAGES", "SESSION_COOKIE", "page_not_signed_in"]

@@ -1,0 +1,56 @@
+"""Imports (CONTRACT §3 `POST /api/movies/import`): what an uploaded file says, as rows.
+
+`parse_import` tells the formats apart: a ZIP (Letterboxd's or Trakt's export, `archives`),
+the CineMatch JSON backup, or a CSV (`rows`). Writing the rows is the diary service's job.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ..exports import BACKUP_FORMAT, Backup
+from .archives import is_zip, parse_archive
+from .rows import (
+    MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year,
+)
+
+
+def parse_backup(data: str | bytes) -> ParsedImport:
+    """The CineMatch JSON backup (`domain.exports`); an entry's "line" is its place in the list.
+    Version 1 backups (whole-star ratings, no rewatch or tags) read the same way."""
+    try:
+        backup = msgspec.json.decode(data, type=Backup)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise UnreadableImport(f"unreadable CineMatch backup: {exc}") from None
+    if backup.format != BACKUP_FORMAT or backup.version not in (1, 2):
+        raise UnreadableImport(f"not a CineMatch backup this version reads ({backup.format!r} v{backup.version})")
+    if len(backup.diary) > MAX_ROWS:
+        raise UnreadableImport(f"more than {MAX_ROWS} diary entries in one backup")
+    rows = [ImportRow(line=i, name=e.name, rating=e.rating, date=e.date, year=e.year, imdb_id=e.imdb_id,
+                      genres=e.genres, director=e.director, actors=e.actors, duration=e.duration,
+                      rewatch=e.rewatch, tags=e.tags or None, source=str(i))
+            for i, e in enumerate(backup.diary, start=1)]
+    watchlist = [WatchlistRow(line=i, name=w.name, year=w.year, imdb_id=w.imdb_id, added=w.added)
+                 for i, w in enumerate(backup.watchlist, start=1)]
+    return ParsedImport(format="cinematch-backup", rows=rows, errors=[], skipped=0, watchlist=watchlist, notes=[])
+
+
+def parse_import(data: bytes | str, tz: str = "Europe/Rome") -> ParsedImport:
+    """Parse a whole upload; rows that cannot be read are reported with their line number.
+    `tz` gives the watched day of an export that records instants (Trakt)."""
+    if isinstance(data, bytes):
+        if is_zip(data):
+            return parse_archive(data, tz)
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UnreadableImport("the file is not UTF-8 text") from None
+    if "\x00" in data:
+        raise UnreadableImport("the file is not text (it contains NUL bytes)")
+    if data.lstrip().startswith("{"):
+        return parse_backup(data)
+    return parse_csv(data)
+
+
+__all__ = ["ImportError_", "ImportRow", "ParsedImport", "UnreadableImport", "WatchlistRow", "parse_import",
+           "parse_year"]

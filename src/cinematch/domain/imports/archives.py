@@ -1,0 +1,253 @@
+"""Whole exports as downloaded: Letterboxd's ZIP and Trakt's ZIP.
+
+A Letterboxd export says the same watch more than once: a reviewed diary entry is in
+diary.csv and reviews.csv, a rated film in ratings.csv, a watched one in watched.csv.
+`merge_letterboxd` keeps one watch each (Movary and Yamtrack merge the same way):
+- every diary.csv row is a watch; a reviews.csv row is one too unless the same film on the
+  same watched date is in the diary;
+- a ratings.csv film that has watches is not one more (its rating goes to its latest watch
+  when none of them is rated); otherwise it is one rated watch on the day it was rated;
+- a watched.csv film with no watch and no rating is one unrated watch;
+- watchlist.csv is the watchlist.
+Trakt: each movie play of watched-history*.json is a watch; ratings-movies.json gives a film's
+rating to its latest play (or is a watch of its own, like Letterboxd's ratings); episodes and
+shows are skipped with their reason; lists-watchlist.json is the watchlist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import zipfile
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ..text import normalize_title
+from .rows import (
+    MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv,
+    rating,
+)
+
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file of an archive, uncompressed
+MAX_ARCHIVE_BYTES = 128 * 1024 * 1024  # every file read from one archive
+LETTERBOXD_FILES = ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv", "watchlist.csv")
+IGNORED_FOLDERS = {"deleted", "orphaned", "lists", "likes"}  # Letterboxd keeps other things there
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+def read_members(data: bytes, wanted) -> dict[str, bytes]:
+    """{base name: bytes} of the members whose base name `wanted` accepts, outside the
+    ignored folders; sizes are capped (a small archive may unpack to gigabytes)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise UnreadableImport(f"unreadable ZIP archive: {exc}") from None
+    out: dict[str, bytes] = {}
+    total = 0
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            parts = posixpath.normpath(info.filename).split("/")
+            base = parts[-1].lower()
+            if any(p.lower() in IGNORED_FOLDERS for p in parts[:-1]) or not wanted(base) or base in out:
+                continue
+            if info.file_size > MAX_MEMBER_BYTES or total + info.file_size > MAX_ARCHIVE_BYTES:
+                raise UnreadableImport(f"{base} is larger than this server reads from one archive")
+            try:
+                with archive.open(info) as member:
+                    content = member.read(MAX_MEMBER_BYTES + 1)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+                raise UnreadableImport(f"unreadable {base} in the archive: {exc}") from None
+            if len(content) > MAX_MEMBER_BYTES:
+                raise UnreadableImport(f"{base} is larger than this server reads from one archive")
+            total += len(content)
+            out[base] = content
+    return out
+
+
+def _text(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableImport(f"{name} is not UTF-8 text") from None
+
+
+def film_key(name: str, year: int | None) -> tuple[str, int | None]:
+    return normalize_title(name), year
+
+
+def _errors(parsed: ParsedImport, filename: str) -> list[ImportError_]:
+    return [ImportError_(e.line, f"{filename}: {e.reason}") for e in parsed.errors]
+
+
+def parse_archive(data: bytes, tz: str) -> ParsedImport:
+    members = read_members(data, lambda b: b in LETTERBOXD_FILES or b.startswith("watched-history")
+                           or b in ("ratings-movies.json", "lists-watchlist.json"))
+    if any(b.endswith(".csv") for b in members):
+        return merge_letterboxd({b: _text(v, b) for b, v in members.items()})
+    if members:
+        return merge_trakt({b: v for b, v in members.items()}, tz)
+    raise UnreadableImport("the archive is neither a Letterboxd nor a Trakt export (no diary.csv, "
+                           "watched.csv, ratings.csv or watched-history.json in it)")
+
+
+def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
+    parsed = {name: parse_csv(text, name) for name, text in files.items()}
+    out = ParsedImport(format="letterboxd-export", rows=[], errors=[], watchlist=[], notes=[])
+    for name, p in parsed.items():
+        expected = "letterboxd-" + name.removesuffix(".csv")
+        if p.format != expected:
+            raise UnreadableImport(f"{name} does not have the columns of Letterboxd's {name}")
+        out.errors += _errors(p, name)
+        out.notes += [ImportError_(n.line, f"{name}: {n.reason}") for n in p.notes]
+        out.skipped += p.skipped
+    watches: dict[tuple, list[ImportRow]] = {}
+
+    def watch(row: ImportRow) -> None:
+        out.rows.append(row)
+        watches.setdefault(film_key(row.name, row.year), []).append(row)
+
+    def merged(row, why: str, file: str) -> None:
+        out.skipped += 1
+        out.notes.append(ImportError_(row.line, f"{file}: {why}"))
+
+    for row in parsed.get("diary.csv", ParsedImport("", [], [])).rows:
+        watch(row)
+    logged = {(film_key(r.name, r.year), r.date) for r in out.rows}
+    for row in parsed.get("reviews.csv", ParsedImport("", [], [])).rows:
+        if (film_key(row.name, row.year), row.date) in logged:
+            merged(row, "the review of a diary entry (one watch)", "reviews.csv")
+        else:
+            watch(row)
+    rated: set[tuple] = set()
+    for row in parsed.get("ratings.csv", ParsedImport("", [], [])).rows:
+        key = film_key(row.name, row.year)
+        rated.add(key)
+        seen = watches.get(key)
+        if seen:
+            if all(r.rating is None for r in seen) and row.rating is not None:
+                max(seen, key=lambda r: r.date or "").rating = row.rating
+            merged(row, "the rating of a film in the diary (one watch)", "ratings.csv")
+        else:
+            watch(row)
+    for row in parsed.get("watched.csv", ParsedImport("", [], [])).rows:
+        key = film_key(row.name, row.year)
+        if key in watches or key in rated:
+            merged(row, "a film already logged or rated (one watch)", "watched.csv")
+        else:
+            watch(row)
+    out.watchlist = parsed.get("watchlist.csv", ParsedImport("", [], [])).watchlist or []
+    if len(out.rows) > MAX_ROWS:
+        raise UnreadableImport(f"more than {MAX_ROWS} watches in one import")
+    return out
+
+
+# --- Trakt ------------------------------------------------------------------------------
+
+
+class TraktIds(msgspec.Struct):
+    imdb: str | None = None
+
+
+class TraktMovie(msgspec.Struct):
+    title: str | None = None
+    year: int | None = None
+    ids: TraktIds = msgspec.field(default_factory=TraktIds)
+
+
+class TraktItem(msgspec.Struct):
+    type: str = ""
+    movie: TraktMovie | None = None
+    watched_at: str | None = None
+    rated_at: str | None = None
+    listed_at: str | None = None
+    rating: int | None = None
+
+
+def _trakt_items(raw: bytes, name: str) -> list[TraktItem]:
+    try:
+        return msgspec.json.decode(raw, type=list[TraktItem])
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
+        raise UnreadableImport(f"{name} is not a Trakt export file: {exc}") from None
+
+
+def _local_date(instant: str | None, zone: ZoneInfo) -> str | None:
+    if not instant:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"time {instant[:40]!r} is not ISO-8601") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(zone).date().isoformat()
+
+
+def _trakt_film(item: TraktItem, line: int, file: str) -> tuple[str, int | None, str | None]:
+    movie = item.movie
+    if item.type != "movie" or movie is None:
+        raise LookupError(f"{file}: not a film ({item.type or 'no type'})")
+    return check_name((movie.title or "").strip()), movie.year, movie.ids.imdb
+
+
+def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
+    zone = ZoneInfo(tz)
+    out = ParsedImport(format="trakt-export", rows=[], errors=[], watchlist=[], notes=[])
+
+    def each(file: str) -> Iterable[tuple[int, TraktItem, tuple]]:
+        for i, item in enumerate(_trakt_items(files[file], file), start=1):
+            try:
+                yield i, item, _trakt_film(item, i, file)
+            except LookupError as exc:
+                out.skipped += 1
+                out.notes.append(ImportError_(i, str(exc)))
+            except ValueError as exc:
+                out.errors.append(ImportError_(i, f"{file}: {exc}"))
+
+    watches: dict[tuple, list[ImportRow]] = {}
+    for file in sorted(f for f in files if f.startswith("watched-history")):
+        for i, item, (name, year, imdb) in each(file):
+            try:
+                row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, date=_local_date(item.watched_at, zone),
+                                source=f"{file}:{i}")
+            except ValueError as exc:
+                out.errors.append(ImportError_(i, f"{file}: {exc}"))
+                continue
+            out.rows.append(row)
+            watches.setdefault(film_key(name, year), []).append(row)
+    if "ratings-movies.json" in files:
+        for i, item, (name, year, imdb) in each("ratings-movies.json"):
+            try:
+                stars = rating(str(item.rating or ""), 10)
+                when = _local_date(item.rated_at, zone)
+            except ValueError as exc:
+                out.errors.append(ImportError_(i, f"ratings-movies.json: {exc}"))
+                continue
+            seen = watches.get(film_key(name, year))
+            if seen:
+                max(seen, key=lambda r: r.date or "").rating = stars
+                out.skipped += 1
+                out.notes.append(ImportError_(i, "ratings-movies.json: the rating of a film in the history "
+                                                 "(one watch)"))
+            else:
+                row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, rating=stars, date=when,
+                                source=f"ratings-movies.json:{i}")
+                out.rows.append(row)
+                watches[film_key(name, year)] = [row]
+    if "lists-watchlist.json" in files:
+        for i, item, (name, year, imdb) in each("lists-watchlist.json"):
+            try:
+                out.watchlist.append(WatchlistRow(line=i, name=name, year=year, imdb_id=imdb,
+                                                  added=_local_date(item.listed_at, zone)))
+            except ValueError as exc:
+                out.errors.append(ImportError_(i, f"lists-watchlist.json: {exc}"))
+    if len(out.rows) > MAX_ROWS:
+        raise UnreadableImport(f"more than {MAX_ROWS} watches in one import")
+    return out

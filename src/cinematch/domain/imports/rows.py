@@ -1,0 +1,229 @@
+"""One export file to rows: Letterboxd's CSVs, IMDb's ratings.csv, `name,year,rating,date`.
+
+Parsing only: every row becomes an `ImportRow` (a watch), a `WatchlistRow`, a skipped row
+with its reason, or an error with its reason. Rules (CONTRACT §3): ratings keep their half
+stars; IMDb's 1-10 become r/2; Letterboxd's "Watched Date" wins over "Date"; a row without a
+rating is an unrated watch.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
+
+import msgspec
+
+from ..ratings import Rating, from_halves
+
+MAX_FIELD = 10_000
+MAX_ROWS = 200_000  # rows of one import, every file of an archive together
+
+
+class ImportRow(msgspec.Struct, omit_defaults=True):
+    """One watch to log. `source` names it within the upload (file and line): the entry it
+    becomes has an id derived from the upload and this, so the same upload gives the same ids."""
+    line: int
+    name: str
+    rating: Rating | None = None
+    date: str | None = None
+    year: int | None = None
+    imdb_id: str | None = None
+    genres: list[str] | None = None
+    director: str | None = None
+    actors: str | None = None
+    duration: int | None = None
+    rewatch: bool = False
+    tags: list[str] | None = None
+    source: str = ""
+
+
+class WatchlistRow(msgspec.Struct, omit_defaults=True):
+    line: int
+    name: str
+    year: int | None = None
+    imdb_id: str | None = None
+    added: str | None = None
+
+
+class ImportError_(msgspec.Struct):
+    line: int
+    reason: str
+
+
+class ParsedImport(msgspec.Struct):
+    format: str
+    rows: list[ImportRow]
+    errors: list[ImportError_]
+    skipped: int = 0  # rows that are not watches of a film (episodes, series), or merged into another
+    watchlist: list[WatchlistRow] = []
+    notes: list[ImportError_] = []  # why rows were skipped
+
+
+class UnreadableImport(ValueError):
+    """The file as a whole cannot be read (no header, unknown columns, not text)."""
+
+
+def rating(raw: str, scale: int) -> Rating | None:
+    """Stars (0.5-5 in half stars, `scale` 5) or points (1-10, `scale` 10: r/2); None when empty."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"rating {raw[:20]!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"rating {raw[:20]!r} is not a number")
+    low, high = (Decimal("0.5"), Decimal(5)) if scale == 5 else (Decimal(1), Decimal(10))
+    if not low <= value <= high:
+        raise ValueError(f"rating {raw[:20]} is outside {low}-{high}")
+    halves = value * 2 if scale == 5 else value
+    if halves != halves.to_integral_value():
+        raise ValueError(f"rating {raw[:20]} is not a whole {'half star' if scale == 5 else 'point'}")
+    return from_halves(int(halves))
+
+
+def date(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise ValueError(f"date {raw[:40]!r} is not a real date YYYY-MM-DD") from None
+
+
+def parse_year(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1870 <= int(raw) <= 2200:
+        raise ValueError(f"year {raw[:20]!r} is not a year")
+    return int(raw)
+
+
+def whole(raw: str, what: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValueError(f"{what} {raw[:20]!r} is not a whole number")
+    return int(raw)
+
+
+def tags(raw: str) -> list[str] | None:
+    out = [t.strip() for t in raw.split(",") if t.strip()]
+    return out or None
+
+
+def check_name(name: str) -> str:
+    if not name:
+        raise ValueError("name is empty")
+    if len(name) > MAX_FIELD:
+        raise ValueError(f"name is longer than {MAX_FIELD} characters")
+    return name
+
+
+# The columns each CSV format is recognised by (compared case-insensitively), most specific first.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "imdb": ("const", "your rating", "title"),
+    "letterboxd-reviews": ("name", "letterboxd uri", "review", "watched date"),
+    "letterboxd-diary": ("name", "letterboxd uri", "watched date"),
+    "letterboxd-ratings": ("name", "rating", "letterboxd uri"),
+    "letterboxd-watched": ("date", "name", "letterboxd uri"),  # also watchlist.csv: which one, the file says
+    "generic": ("name",),
+}
+# IMDb's "Title Type" of the rows that are films (others are series, episodes, games…).
+IMDB_FILMS = {"movie", "tv movie", "tvmovie", "short", "video"}
+TRUE = {"yes", "true", "1", "y"}
+
+
+def detect_format(header: list[str], filename: str = "") -> str:
+    cols = {h.strip().lower() for h in header}
+    for name, needed in FORMATS.items():
+        if all(c in cols for c in needed):
+            if name == "letterboxd-watched" and filename.lower().endswith("watchlist.csv"):
+                return "letterboxd-watchlist"
+            return name
+    raise UnreadableImport(
+        "unrecognised CSV header: expected a Letterboxd export file (diary, ratings, watched, reviews, "
+        "watchlist), IMDb ratings.csv or the columns name,year,rating,date"
+    )
+
+
+def _row(fmt: str, get, line: int) -> ImportRow | WatchlistRow | str:
+    """The row, or the reason it is skipped (a string); raises ValueError for a bad one."""
+    if fmt == "imdb":
+        kind = get("title type").strip()
+        if kind and kind.lower() not in IMDB_FILMS:
+            return f"not a film ({kind[:40]})"
+        rated = get("date rated").strip()
+        genres = [g.strip() for g in get("genres").split(",") if g.strip()] or None
+        return ImportRow(line=line, name=check_name(get("title").strip() or get("original title").strip()),
+                         rating=rating(get("your rating"), 10), date=date(rated) if rated else None,
+                         year=parse_year(get("year")), imdb_id=get("const").strip() or None, genres=genres,
+                         director=get("directors").strip() or None, duration=whole(get("runtime (mins)"), "runtime"))
+    name = check_name(get("name").strip())
+    year = parse_year(get("year"))
+    if fmt == "letterboxd-watchlist":
+        return WatchlistRow(line=line, name=name, year=year, added=date(get("date")))
+    when = get("watched date").strip() or get("date").strip()  # Letterboxd: watched date wins
+    return ImportRow(line=line, name=name, year=year, rating=rating(get("rating"), 5),
+                     date=date(when) if when else None,
+                     rewatch=get("rewatch").strip().lower() in TRUE, tags=tags(get("tags")))
+
+
+def parse_csv(data: str, filename: str = "") -> ParsedImport:
+    """One CSV file; rows that cannot be read are reported with their line number."""
+    reader = csv.reader(io.StringIO(data, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise UnreadableImport(f"{filename or 'the file'} is empty") from None
+    except csv.Error as exc:
+        raise UnreadableImport(f"unreadable CSV header: {exc}") from None
+    fmt = detect_format(header, filename)
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    out = ParsedImport(format=fmt, rows=[], errors=[], watchlist=[], notes=[])
+    read = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.errors.append(ImportError_(line, f"unreadable CSV row: {exc}"))
+            continue
+        if not any(v.strip() for v in values):
+            continue  # blank line
+        read += 1
+        if read > MAX_ROWS:
+            out.errors.append(ImportError_(line, f"more than {MAX_ROWS} rows; the rest was not read"))
+            break
+        if len(values) > len(header):
+            out.errors.append(ImportError_(line, f"{len(values)} fields where the header has {len(header)}"))
+            continue
+
+        def get(col: str, values=values) -> str:
+            i = index.get(col)
+            return values[i] if i is not None and i < len(values) else ""
+
+        try:
+            row = _row(fmt, get, line)
+        except ValueError as exc:
+            out.errors.append(ImportError_(line, str(exc)))
+            continue
+        if isinstance(row, str):
+            out.skipped += 1
+            out.notes.append(ImportError_(line, row))
+        elif isinstance(row, WatchlistRow):
+            out.watchlist.append(row)
+        else:
+            row.source = f"{filename}:{line}" if filename else str(line)
+            out.rows.append(row)
+    return out
