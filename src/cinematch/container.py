@@ -28,6 +28,7 @@ from .adapters.mongo.stores import clear_shadow
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.projection import Projector
+from .services.purge import AccountPurge
 from .services.queries import StatsQueries
 from .services.reconcile import Reconciler, Shadow
 from .services.runner import ProjectionRunner
@@ -146,19 +147,23 @@ class Services(containers.DeclarativeContainer):
     clock = providers.Dependency()
 
     accounts = providers.Singleton(Accounts, users=storage.users)
+    purge = providers.Singleton(
+        AccountPurge, users=storage.users, clock=clock,
+        stores=providers.List(storage.diary, storage.stats, storage.affinities, storage.trends, storage.imports,
+                              storage.watchlist))
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
                                 imports=storage.imports, watchlist=storage.watchlist, tz=config.timezone)
     projector = providers.Singleton(
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
-        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     # The Spark runtime's two streaming queries own one part each: statistics and
     # affinities (trigger 1 s), trends (its own trigger and event-time watermark).
     stats_projector = providers.Singleton(
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=None,
-        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     trends_projector = providers.Singleton(
         Projector, diary=storage.diary, stats=None, affinities=None, trends=storage.trends,
-        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone)
+        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     reconciler = providers.Singleton(
         Reconciler, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         shadow=providers.Factory(Shadow, storage.shadow_stats, storage.shadow_affinities, storage.shadow_trends),
@@ -175,7 +180,7 @@ class Services(containers.DeclarativeContainer):
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         catalog=storage.catalog, clock=clock, window_days=config.trends_window_days,
-        min_users=config.trends_min_users)
+        min_users=config.trends_min_users, tz=config.timezone)
 
 
 class Application(containers.DeclarativeContainer):

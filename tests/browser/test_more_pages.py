@@ -59,7 +59,7 @@ def sign_in(page, base, name, password=PASSWORD, new=False):
     expect(page).to_have_url(f"{base}/diary")
 
 
-def test_a_letterboxd_import_and_its_report(platform, page, tmp_path):
+def test_a_letterboxd_import_previewed_imported_repeated_and_undone(platform, page, tmp_path):
     base, films = platform
     sign_in(page, base, "importer", new=True)
     csv = tmp_path / "diary.csv"
@@ -67,21 +67,58 @@ def test_a_letterboxd_import_and_its_report(platform, page, tmp_path):
                    .replace("Film 2", films[1].title), newline="")
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("File to import").set_input_files(str(csv))
-    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#report-title")).to_have_text("Preview: nothing was written yet")
+    expect(page.locator("#import-imported")).to_have_text("3")
+    assert page.context.request.get(f"{base}/api/movies").json()["total"] == 0  # the preview wrote nothing
+    page.get_by_role("button", name="Import", exact=True).click()  # the file is still chosen
+    expect(page.locator("#report-title")).to_have_text("Import report")
     expect(page.locator("#import-format")).to_have_text("letterboxd-diary")
-    expect(page.locator("#import-imported")).to_have_text("2")
-    expect(page.locator("#import-skipped")).to_have_text("1")
+    expect(page.locator("#import-imported")).to_have_text("3")  # the unrated watch too
+    expect(page.locator("#import-skipped")).to_have_text("0")
     expect(page.locator("#import-errors")).to_contain_text("4")  # the line of the broken rating
     shoot(page, "import-desktop")
     page.get_by_label("File to import").set_input_files(str(csv))  # the same file again: nothing twice
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#import-imported")).to_have_text("0")
-    expect(page.locator("#import-duplicates")).to_have_text("2")
+    expect(page.locator("#import-duplicates")).to_have_text("3")
     with page.expect_download() as download:  # and take it away again
         page.get_by_role("link", name="Download the CineMatch backup (JSON)").click()
     saved = tmp_path / "backup.json"
     download.value.save_as(saved)
-    assert [e["name"] for e in json.loads(saved.read_text())["diary"]] == [films[1].title, films[0].title]
+    backup = json.loads(saved.read_text())["diary"]
+    assert [(e["name"], e.get("rating")) for e in backup] == [("Unrated", None), (films[1].title, 3.5),
+                                                              (films[0].title, 4)]
+    page.goto(f"{base}/diary")
+    expect(page.locator("#entries tr")).to_have_count(3)
+    expect(page.locator("#entries")).to_contain_text("not rated")
+    expect(page.locator("#entries")).to_contain_text("★★★½")
+    page.goto(f"{base}/import")
+    page.get_by_role("button", name=re.compile(r"^Undo the letterboxd-diary import")).click()
+    expect(page.get_by_role("status")).to_contain_text("The import was undone")
+    page.goto(f"{base}/diary")
+    expect(page.locator("#entries tr")).to_have_count(0)
+
+
+def test_the_watchlist_and_a_half_star_rating(platform, browser):
+    base, films = platform
+    page = browser.new_context(viewport={"width": 1280, "height": 860}, bypass_csp=True).new_page()  # to inject axe
+    page.set_default_timeout(10_000)
+    sign_in(page, base, "watcher", new=True)
+    page.get_by_role("link", name="Watchlist").click()
+    page.get_by_label("Film title").fill(films[2].title)
+    page.get_by_role("button", name="Add to watchlist").click()
+    expect(page.locator("#watchlist li")).to_have_count(1)
+    expect(page.locator("#watchlist")).to_contain_text(str(films[2].year))  # matched to the catalog
+    assert serious_violations(page) == []
+    shoot(page, "watchlist-desktop")
+    page.get_by_label("Rating").select_option("4.5")
+    page.get_by_role("button", name=f"Watched it: {films[2].title}").click()
+    expect(page).to_have_url(f"{base}/diary")
+    expect(page.locator("#entries")).to_contain_text("★★★★½")
+    page.get_by_role("link", name="Watchlist").click()
+    expect(page.locator("#watchlist li")).to_have_count(0)  # logging it took it off
+    page.context.close()
 
 
 def test_recommendations_and_the_ml_dashboard(platform, browser):

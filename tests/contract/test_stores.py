@@ -306,3 +306,40 @@ async def test_a_replayed_dead_letter_is_stored_once(storage):
     await dl.add([letter, DeadLetter(payload="x", reason="r", partition=0, position=7, at="t")])
     await dl.add([letter, DeadLetter(payload="y", reason="r", partition=1, position=8, at="t2")])  # batch replayed
     assert [(d.partition, d.position) for d in await dl.all()] == [(0, 7), (1, 7), (1, 8)]
+
+
+# --- ItemStore (import batches, the watchlist) -----------------------------------------
+
+async def test_items_are_kept_per_user_and_kind(storage):
+    from cinematch.domain.library import ImportBatch, WatchItem
+    imports, watchlist = storage.imports(), storage.watchlist()
+    a = WatchItem(id="w1", name="Heat", year=1995, catalog_id="heat|1995", added="2025-01-01")
+    b = WatchItem(id="w2", name="Alien")
+    assert await watchlist.put("u", [a, b], only_new=True) == 2
+    assert await watchlist.put("u", [WatchItem(id="w1", name="changed")], only_new=True) == 0  # kept as it was
+    assert sorted(await watchlist.all("u"), key=lambda i: i.id) == [a, b]
+    await imports.put("u", [ImportBatch(id="w1", format="imdb", at="2025-01-01T00:00:00+00:00")])
+    await imports.put("u", [ImportBatch(id="w1", format="imdb", at="2025-01-01T00:00:00+00:00", imported=7)])
+    assert [(x.id, x.imported) for x in await imports.all("u")] == [("w1", 7)]  # replaced; another kind apart
+    assert await watchlist.all("v") == [] and await imports.all("v") == []
+    assert await watchlist.remove("u", ["w1", "w1", "nope"]) == 1
+    assert [i.id for i in await watchlist.all("u")] == ["w2"]
+    await watchlist.put("v", [a])
+    await watchlist.remove_user("u")
+    assert await watchlist.all("u") == [] and [i.id for i in await watchlist.all("v")] == ["w1"]
+    assert [x.id for x in await imports.all("u")] == ["w1"]
+
+
+async def test_diary_reads_one_year_and_forgets_a_removed_user(storage):
+    diary = storage.diary()
+    dates = ["2023-12-31", "2024-01-01", "2024-12-31", "2025-01-01"]
+    for i, date in enumerate(dates):
+        await diary.write("u", [DiaryChange(event=Event(event_type="ADD", user_id="u", entry_id=f"e{i}"),
+                                            put=entry(i, date=date))])
+    await diary.write("v", [DiaryChange(event=Event(event_type="ADD", user_id="v", entry_id="e9"),
+                                        put=entry(9, user="v", date="2024-05-05"))])
+    assert sorted(e.date for e in await diary.watched_in("u", 2024)) == ["2024-01-01", "2024-12-31"]
+    assert await diary.watched_in("u", 1999) == []
+    await diary.remove_user("u")
+    assert await diary.snapshot("u") == ([], 0) and await diary.watched_in("u", 2024) == []
+    assert [e.id for e in await diary.watched_in("v", 2024)] == ["e9"]

@@ -245,3 +245,40 @@ def test_half_stars_unrated_watches_rewatches_and_tags(client):
     ridley = client.get("/api/me/affinities?type=director", headers=h).json()["items"]
     assert {d["name"]: (d["count"], d["rated_count"], d["sum_ratings"]) for d in ridley} == {
         "Michael Mann": (2, 1, 0.5), "Ridley Scott": (1, 1, 3.5)}
+
+
+def test_delete_account_takes_everything_and_needs_the_password(client):
+    h = login(client, "leaving")
+    other = login(client, "staying")
+    client.post("/api/movies", json={"name": "Heat", "rating": 4}, headers=h)
+    client.post("/api/movies", json={"name": "Heat", "rating": 4}, headers=other)
+    wait_synced(client, h)
+    assert client.request("DELETE", "/api/me", json={"password": "wrong-password-1"}, headers=h).status_code == 400
+    assert client.request("DELETE", "/api/me", json={}, headers=h).status_code == 400
+    assert client.request("DELETE", "/api/me", json={"password": "correct-horse-42"}).status_code == 401
+    assert client.request("DELETE", "/api/me", json={"password": "correct-horse-42"}, headers=h).status_code == 204
+    assert client.get("/api/movies", headers=h).status_code == 401  # its tokens end with it
+    assert client.post("/api/auth/token", json={"username": "leaving", "password": "correct-horse-42"}).status_code == 401
+    assert wait_synced(client, other)["total_watched"] == 1
+
+
+def test_the_year_in_review(client):
+    h = login(client, "yearly")
+    for name, rating, date, duration in (("Heat", 4.5, "2024-03-01", 170), ("Alien", None, "2024-11-30", 117),
+                                         ("Brazil", 2, "2025-01-01", 132), ("Fargo", 5, "2023-12-31", 98)):
+        client.post("/api/movies", json={"name": name, "rating": rating, "date": date, "duration": duration,
+                                         "director": f"{name} Director", "genres": ["Drama"]}, headers=h)
+    year = client.get("/api/me/stats?year=2024", headers=h).json()
+    assert (year["year"], year["total_watched"], year["rated_count"], year["sum_ratings"]) == (2024, 2, 1, 4.5)
+    assert year["monthly_counts"] == {"2024": {"03": 1, "11": 1}} and year["watch_time_minutes"] == 287
+    assert [m["name"] for m in year["recent_movies"]] == ["Alien", "Heat"]
+    assert [d["name"] for d in year["most_watched_directors"]] == ["Alien Director", "Heat Director"]
+    assert year["sync"]["status"] == "synced"
+    everything = wait_synced(client, h)
+    assert everything["total_watched"] == 4 and "year" not in everything
+    assert client.get("/api/me/stats?year=1999", headers=h).json()["total_watched"] == 0
+    for bad in ("1800", "abc", "20245"):
+        assert client.get(f"/api/me/stats?year={bad}", headers=h).status_code == 400
+    client.patch(f"/api/movies/{client.get('/api/movies', headers=h).json()['items'][0]['id']}",
+                 json={"date": "2024-06-01"}, headers=h)  # Brazil moves into 2024: the review follows at once
+    assert client.get("/api/me/stats?year=2024", headers=h).json()["total_watched"] == 3

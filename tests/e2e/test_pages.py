@@ -95,3 +95,42 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_host(pages):
                         follow_redirects=False)
         assert r.headers["location"] == landed, asked
         client.post("/signout", data={"_csrf_token": csrf(client.get("/diary").text)})
+
+
+def test_deleting_the_account_from_settings(pages):
+    container, client = pages
+    sign_up(client, "gone")
+    token = csrf(client.get("/settings").text)
+    client.post("/diary", data={"title": "Heat", "rating": "4.5", "_csrf_token": token})
+    r = client.post("/settings/delete", data={"current": PASSWORD, "_csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and "confirm" in r.headers["location"]  # the box was not ticked
+    r = client.post("/settings/delete", data={"current": "wrong-password-1", "confirm": "delete",
+                                              "_csrf_token": token}, follow_redirects=False)
+    assert "error=" in r.headers["location"]
+    r = client.post("/settings/delete", data={"current": PASSWORD, "confirm": "delete", "_csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/?")
+    assert "were deleted" in client.get(r.headers["location"]).text
+    assert client.get("/diary", follow_redirects=False).status_code in (302, 303, 401)
+    assert diary_users(container) == []
+
+
+def diary_users(container):
+    import asyncio
+    return asyncio.run(container.storage.diary().user_ids())
+
+
+def test_the_year_in_review_page(pages):
+    container, client = pages
+    sign_up(client, "reviewer")
+    token = csrf(client.get("/diary").text)
+    for title, date in (("Heat", "2024-03-01"), ("Alien", "2025-02-02")):
+        client.post("/diary", data={"title": title, "rating": "4.5", "date": date, "_csrf_token": token})
+    import asyncio
+    asyncio.run(container.services.runner().drain())
+    page = client.get("/stats").text
+    assert 'href="/stats/2024"' in page and 'href="/stats/2025"' in page
+    review = client.get("/stats/2024").text
+    assert "Your 2024 in review" in review and 'id="total-films">1<' in review and "★★★★½" in review
+    assert 'id="total-films">1<' in client.get("/stats/figures?review=2025").text
+    assert client.get("/stats/1500").status_code == 404

@@ -133,6 +133,23 @@ class UserStore(abc.ABC):
         """Replace the user's password hash (every session signed with the old one ends)."""
 
 
+    @abc.abstractmethod
+    async def purge(self, user_id: str, at: str) -> None:
+        """Delete the account and record its id as purged (before its data is deleted:
+        a projection that meets the id afterwards removes what it wrote)."""
+
+    @abc.abstractmethod
+    async def purged(self, user_ids: Sequence[str]) -> set[str]:
+        """Those of these ids whose accounts were deleted."""
+
+    @abc.abstractmethod
+    async def pending_purges(self) -> list[str]:
+        """Deleted accounts whose data may not all be gone yet (a crash part-way)."""
+
+    @abc.abstractmethod
+    async def purge_done(self, user_id: str) -> None: ...
+
+
 class DiaryStore(abc.ABC):
     """Diary entries plus their outgoing events, written atomically (outbox)."""
 
@@ -158,6 +175,10 @@ class DiaryStore(abc.ABC):
         """All entries and the diary version (last seq) they correspond to."""
 
     @abc.abstractmethod
+    async def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
+        """The entries watched in that calendar year (by their watched date)."""
+
+    @abc.abstractmethod
     async def version(self, user_id: str) -> int:
         """The last seq handed out for this user (0 for none)."""
 
@@ -165,6 +186,11 @@ class DiaryStore(abc.ABC):
     async def user_ids(self) -> list[str]:
         """Every user who ever wrote to a diary, by id, including those who since emptied it
         (reconcile checks that their statistics went back to zero)."""
+
+
+    @abc.abstractmethod
+    async def remove_user(self, user_id: str) -> None:
+        """Every entry of the user, their version and (where the store keeps it) their event log."""
 
 
 class EventPublisher(abc.ABC):
@@ -242,6 +268,10 @@ class StatsStore(abc.ABC):
     async def get(self, user_id: str) -> StatsState | None: ...
 
 
+    @abc.abstractmethod
+    async def remove_user(self, user_id: str) -> None: ...
+
+
 class AffinityStore(abc.ABC):
     @abc.abstractmethod
     async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
@@ -267,6 +297,10 @@ class AffinityStore(abc.ABC):
         'avg_rating' (avg desc, count desc, name asc)."""
 
 
+    @abc.abstractmethod
+    async def remove_user(self, user_id: str) -> None: ...
+
+
 class TrendStore(abc.ABC):
     @abc.abstractmethod
     async def apply(self, facts: Sequence[TrendFact]) -> None:
@@ -288,6 +322,10 @@ class TrendStore(abc.ABC):
     @abc.abstractmethod
     async def prune(self, before_day: str) -> int:
         """Forget facts older than the window; returns how many."""
+
+
+    @abc.abstractmethod
+    async def remove_user(self, user_id: str) -> None: ...
 
 
 class ItemStore(abc.ABC):

@@ -111,15 +111,19 @@ class Accounts:
         self.throttle.succeeded(keys)
         return user
 
-    async def change_password(self, user: User, current: str, new: str | None, client: str = "") -> None:
-        """Set a new password (or, with `new` None, the same one hashed anew): either way every
-        session signed before ends (`session_mark`). The current password is checked, throttled
-        like a sign-in."""
+    async def check_password(self, user: User, current: str, client: str = "") -> None:
+        """Raise AccountError unless `current` is the user's password; throttled like a sign-in."""
         keys = self.throttle.keys(username_key(user.username), client)
         self.throttle.check(keys)
         if not await self._off_loop(self._verify, user.password_hash, current or ""):
             self.throttle.failed(keys)
             raise AccountError("the current password is not right")
+
+    async def change_password(self, user: User, current: str, new: str | None, client: str = "") -> None:
+        """Set a new password (or, with `new` None, the same one hashed anew): either way every
+        session signed before ends (`session_mark`). The current password is checked, throttled
+        like a sign-in."""
+        await self.check_password(user, current, client)
         if new is not None:
             problem = password_problem(new, user.username)
             if problem:

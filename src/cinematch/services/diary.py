@@ -98,18 +98,31 @@ class DiaryService:
         self.tz = tz
 
     def _event(self, kind: str, user_id: str, entry_id: str | None, movie: Movie | None,
-               previous: Movie | None = None) -> Event:
+               previous: Movie | None = None, at: str | None = None) -> Event:
         return Event(event_type=kind, user_id=user_id, entry_id=entry_id, movie=movie, previous=previous,  # type: ignore[arg-type]
-                     event_id=str(uuid.uuid4()), schema_version=SCHEMA_VERSION, timestamp=self.clock.now().isoformat())
+                     event_id=str(uuid.uuid4()), schema_version=SCHEMA_VERSION,
+                     timestamp=at or self.clock.now().isoformat())
 
     async def _build(self, user_id: str, new: NewEntry, now: str,
                      candidates: dict[str, list[CatalogMovie]] | None = None) -> DiaryEntry:
+        name = new.name.strip()
+        if new.catalog_id is not None:
+            found = [await self._catalog_film(new.catalog_id)]
+        else:
+            found = (candidates[name] if candidates is not None and name in candidates
+                     else await self.catalog.candidates(name))
+        return self._built(user_id, new, now, found, self.clock.now().date())
+
+    def _built(self, user_id: str, new: NewEntry, now: str, found: list[CatalogMovie], today: dt.date,
+               entry_id: str | None = None) -> DiaryEntry:
+        """The entry `new` becomes, given its catalog candidates (pure: no I/O, any thread).
+        Raises DiaryError for a broken rule or bound."""
         name = new.name.strip()
         genres = [g.strip() for g in new.genres if g.strip()] if new.genres is not None else None
         directors = split_people(new.director) if new.director is not None else None
         actors = split_people(new.actors) if new.actors is not None else None
         tags = clean_tags(new.tags)
-        check_entry(name, new.rating, new.date, self.clock.now().date(), year=new.year, genres=genres,
+        check_entry(name, new.rating, new.date, today, year=new.year, genres=genres,
                     directors=directors, actors=actors, duration=new.duration, tags=tags)
         supplied: dict[str, object] = {}
         if genres is not None:
@@ -120,20 +133,15 @@ class DiaryService:
             supplied["actors"] = ", ".join(actors)
         if new.duration is not None:
             supplied["duration"] = new.duration
-        if new.catalog_id is not None:
-            match = await self._catalog_film(new.catalog_id)
-        else:
-            found = (candidates[name] if candidates is not None and name in candidates
-                     else await self.catalog.candidates(name))
-            match = match_movie(name, new.year, found)
+        match = found[0] if new.catalog_id is not None else match_movie(name, new.year, found)
         entry = enrich(
-            entry_id=uuid.uuid4().hex, user_id=user_id, name=name, rating=normalize(new.rating),
-            date=new.date or self.clock.now().date().isoformat(), added_at=now,
+            entry_id=entry_id or uuid.uuid4().hex, user_id=user_id, name=name, rating=normalize(new.rating),
+            date=new.date or today.isoformat(), added_at=now,
             year=new.year, imdb_id=new.imdb_id, supplied=supplied, match=match,
             rewatch=new.rewatch, tags=tags or (),
         )
         if match is not None:  # what the catalog added is held to the bounds too (its event must decode)
-            check_entry(None, None, None, self.clock.now().date(), year=entry.year, genres=entry.genres,
+            check_entry(None, None, None, today, year=entry.year, genres=entry.genres,
                         directors=split_people(entry.director), actors=split_people(entry.actors),
                         duration=entry.duration)
         return entry
@@ -237,40 +245,21 @@ class DiaryService:
         errors: list[ImportError_] = []
         imported = duplicates = 0
         existing, _ = await self.diary.snapshot(user_id)
-        by_id = {e.id: e for e in existing}
-        ids = [import_entry_id(user_id, batch, row.source or str(row.line)) if batch else "" for row in rows]
-        film_days = Counter((film_of(e), e.date) for e in existing)
-        for i in ids:
-            if i in by_id:  # this upload's own row, already imported: its day is taken by itself
-                film_days[(film_of(by_id[i]), by_id[i].date)] -= 1
+        by_id, ids, film_days = await asyncio.to_thread(_import_plan, user_id, batch, rows, existing)
         for start in range(0, len(rows), chunk):
-            if start:
-                await asyncio.sleep(0)
-            entries: list[DiaryEntry] = []
             part = [(row, ids[start + k]) for k, row in enumerate(rows[start:start + chunk])]
             fresh = [(row, i) for row, i in part if i not in by_id]
             duplicates += len(part) - len(fresh)
             if not fresh:
                 continue
             candidates = await self.catalog.candidates_many([row.name.strip() for row, _ in fresh])  # one look-up
-            for row, entry_id in fresh:
-                new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
-                               genres=row.genres, director=row.director, actors=row.actors, duration=row.duration,
-                               rewatch=row.rewatch, tags=row.tags)
-                try:
-                    entry = await self._build(user_id, new, now, candidates)
-                except DiaryError as exc:
-                    errors.append(ImportError_(row.line, str(exc)))
-                    continue
-                day = (film_of(entry), entry.date)
-                if film_days[day] > 0:
-                    film_days[day] -= 1
-                    duplicates += 1
-                    continue
-                entries.append(msgspec.structs.replace(entry, id=entry_id, batch=batch) if batch else entry)
+            # Building a chunk is CPU work: in a thread, so the event loop keeps serving requests.
+            entries, failed, same_day = await asyncio.to_thread(
+                self._import_chunk, user_id, fresh, candidates, now, batch, film_days)
+            errors += failed
+            duplicates += same_day
             if entries and not dry_run:
-                changes = [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e)), put=e,
-                                       create_only=bool(batch)) for e in entries]
+                changes = await asyncio.to_thread(self._import_changes, user_id, entries, bool(batch))
                 written = await self.diary.write(user_id, changes)  # one atomic write per chunk
                 imported += len(written)
                 duplicates += len(entries) - len(written)
@@ -278,6 +267,35 @@ class DiaryService:
             elif entries:
                 imported += len(entries)
         return imported, duplicates, errors
+
+    def _import_chunk(self, user_id: str, rows: Sequence[tuple[ImportRow, str]],
+                      candidates: dict[str, list[CatalogMovie]], now: str, batch: str,
+                      film_days: Counter) -> tuple[list[DiaryEntry], list[ImportError_], int]:
+        """(entries to write, rows that failed, rows whose film the diary has on that day)."""
+        today = self.clock.now().date()
+        entries, errors, same_day = [], [], 0
+        for row, entry_id in rows:
+            new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
+                           genres=row.genres, director=row.director, actors=row.actors, duration=row.duration,
+                           rewatch=row.rewatch, tags=row.tags)
+            try:
+                entry = self._built(user_id, new, now, candidates.get(row.name.strip(), []), today, entry_id or None)
+            except DiaryError as exc:
+                errors.append(ImportError_(row.line, str(exc)))
+                continue
+            if film_days:
+                day = (film_of(entry), entry.date)
+                if film_days[day] > 0:
+                    film_days[day] -= 1
+                    same_day += 1
+                    continue
+            entries.append(msgspec.structs.replace(entry, batch=batch) if batch else entry)
+        return entries, errors, same_day
+
+    def _import_changes(self, user_id: str, entries: Sequence[DiaryEntry], create_only: bool) -> list[DiaryChange]:
+        at = self.clock.now().isoformat()
+        return [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e), at=at), put=e,
+                            create_only=create_only) for e in entries]
 
     async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False) -> ImportReport:
         """Parse an uploaded file (in a worker thread: parsing is CPU work) and import it as a
@@ -387,6 +405,19 @@ class DiaryService:
 
     async def recalculate(self, user_id: str) -> None:
         await self.diary.write(user_id, [DiaryChange(event=self._event("RECALCULATE", user_id, None, None))])
+
+
+def _import_plan(user_id: str, batch: str, rows: Sequence[ImportRow], existing: Sequence[DiaryEntry],
+                 ) -> tuple[dict[str, DiaryEntry], list[str], Counter]:
+    """(the diary by entry id, each row's entry id, the (film, day) pairs of the diary that
+    another row may still be a duplicate of)."""
+    by_id = {e.id: e for e in existing}
+    ids = [import_entry_id(user_id, batch, row.source or str(row.line)) if batch else "" for row in rows]
+    film_days = Counter((film_of(e), e.date) for e in existing)
+    for i in ids:
+        if i in by_id:  # this upload's own row, already imported: its day is taken by itself
+            film_days[(film_of(by_id[i]), by_id[i].date)] -= 1
+    return by_id, ids, +film_days  # only the days still free to match
 
 
 def import_entry_id(user_id: str, batch: str, source: str) -> str:

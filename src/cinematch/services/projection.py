@@ -23,7 +23,7 @@ from ..domain.events import Event, InvalidEvent
 from ..domain.ratings import stars
 from ..domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record,
-    StatsStore, StatsWrite, TrendStore,
+    StatsStore, StatsWrite, TrendStore, UserStore,
 )
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
 from . import caches
@@ -154,7 +154,9 @@ class Projector:
     def __init__(
         self, *, diary: DiaryStore, stats: StatsStore | None, affinities: AffinityStore | None,
         trends: TrendStore | None, dead_letters: DeadLetterStore, clock: Clock, tz: str = DEFAULT_TZ,
+        users: UserStore | None = None,
     ) -> None:
+        self.users = users  # to find deleted accounts (`forget_purged`)
         self.diary = diary
         self.stats = stats
         self.affinities = affinities
@@ -176,6 +178,21 @@ class Projector:
         return report
 
     async def apply_events(self, events: Sequence[Event]) -> Report:
+        report = await self._apply_events(events)
+        if events and self.users is not None:
+            await self.forget_purged({e.user_id for e in events})
+        return report
+
+    async def forget_purged(self, user_ids: set[str]) -> None:
+        """Remove what this batch wrote for accounts deleted meanwhile (their events were
+        still on the way): checked after the writes, so a deletion that ran during the
+        batch is seen too (services/purge.py)."""
+        for user_id in await self.users.purged(sorted(user_ids)):  # type: ignore[union-attr]
+            for store in (self.stats, self.affinities, self.trends):
+                if store is not None:
+                    await store.remove_user(user_id)
+
+    async def _apply_events(self, events: Sequence[Event]) -> Report:
         now = self.clock.now().isoformat()
         if "RECALCULATE" not in map(_event_type, events):
             batch = self._fold(events)

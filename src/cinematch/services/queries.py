@@ -7,7 +7,7 @@ import collections
 import time
 
 from ..domain.ports import AffinityStore, CatalogStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import StatsState, affinity_item, recent, stats_view, top_rated
+from ..domain.stats import StatsState, affinity_item, compute_user_stats, recent, stats_view, top_rated
 from ..domain.trends import global_trends, window_start
 
 AFFINITY_TYPES = ("director", "actor", "genre")
@@ -17,7 +17,10 @@ AFFINITY_SORTS = ("count", "avg_rating")
 class StatsQueries:
     def __init__(self, *, diary: DiaryStore, stats: StatsStore, affinities: AffinityStore, trends: TrendStore,
                  catalog: CatalogStore, clock: Clock, window_days: int = 30, trends_ttl: float = 0.25,
-                 min_users: int = 3, view_wait: float = 0.05, max_views: int = 2000) -> None:
+                 min_users: int = 3, view_wait: float = 0.05, max_views: int = 2000, tz: str = "Europe/Rome") -> None:
+        self.tz = tz
+        # (user, year) -> (the diary's version, the year in review at it)
+        self._years: collections.OrderedDict[tuple[str, int], tuple[int, dict]] = collections.OrderedDict()
         self.diary = diary
         self.stats = stats
         self.affinities = affinities
@@ -75,6 +78,28 @@ class StatsQueries:
             self._views.move_to_end(user_id)  # recently read: kept longest
         hwm, view = cached
         return {**view, "sync": self._sync(version, hwm)}
+
+    def forget(self, user_id: str) -> None:
+        """Drop a user's kept views (their account was deleted)."""
+        self._views.pop(user_id, None)
+        for key in [k for k in self._years if k[0] == user_id]:
+            del self._years[key]
+
+    async def year_stats(self, user_id: str, year: int) -> dict:
+        """The year in review: the statistics of the entries watched in `year`, recomputed from
+        those entries alone (a read of one year, by the diary's date index: its cost is the
+        year's, not the diary's), exact at the diary version it names, kept until that moves."""
+        version = await self.diary.version(user_id)
+        cached = self._years.get((user_id, year))
+        if cached is None or cached[0] != version:
+            entries = await self.diary.watched_in(user_id, year)
+            async with self._view_slots:
+                view = await asyncio.to_thread(compute_user_stats, user_id, entries, self.tz)
+            cached = self._years[(user_id, year)] = (version, {**view, "year": year})
+            while len(self._years) > self.max_views:
+                self._years.popitem(last=False)
+        self._years.move_to_end((user_id, year))
+        return {**cached[1], "sync": self._sync(version, version)}
 
     async def _build_view(self, user_id: str) -> tuple[int, dict]:
         async with self._view_slots:

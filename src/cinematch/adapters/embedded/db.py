@@ -86,9 +86,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SELECT user_id, CAST(json_object('event_type', 'RECALCULATE', 'user_id', user_id) AS BLOB) FROM user_stats;
     """),
     # A user's small records: import batches (to list and undo them), the watchlist.
-    (7, "import batches and the watchlist", """
+    # A deleted account's id stays here: a projection that meets its events removes what it wrote.
+    (7, "import batches, the watchlist, deleted accounts", """
     CREATE TABLE user_items (kind TEXT NOT NULL, user_id TEXT NOT NULL, id TEXT NOT NULL, doc BLOB NOT NULL,
                              PRIMARY KEY (kind, user_id, id));
+    CREATE TABLE purged_users (user_id TEXT PRIMARY KEY, at TEXT NOT NULL, done INTEGER NOT NULL);
     """),
 ]
 

@@ -83,6 +83,29 @@ class SqliteUserStore(UserStore):
         with self.db.tx() as c:
             c.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
+    @in_thread
+    def purge(self, user_id: str, at: str) -> None:
+        with self.db.tx() as c:
+            c.execute("INSERT OR IGNORE INTO purged_users VALUES (?, ?, 0)", (user_id, at))
+            c.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+    @in_thread
+    def purged(self, user_ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(user_ids))):
+            out.update(r[0] for r in self.db.query(
+                f"SELECT user_id FROM purged_users WHERE user_id IN ({_in(len(chunk))})", chunk))
+        return out
+
+    @in_thread
+    def pending_purges(self) -> list[str]:
+        return [r[0] for r in self.db.query("SELECT user_id FROM purged_users WHERE done = 0 ORDER BY user_id")]
+
+    @in_thread
+    def purge_done(self, user_id: str) -> None:
+        with self.db.tx() as c:
+            c.execute("UPDATE purged_users SET done = 1 WHERE user_id = ?", (user_id,))
+
 
 class SqliteDiaryStore(DiaryStore):
     def __init__(self, db: Database) -> None:
@@ -139,6 +162,13 @@ class SqliteDiaryStore(DiaryStore):
         return [_entry.decode(r[0]) for r in rows], (v[0] if v else 0)
 
     @in_thread
+    def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
+        # a range of the (user_id, date) index: the year's rows only
+        rows = self.db.query("SELECT doc FROM diary WHERE user_id = ? AND date BETWEEN ? AND ?",
+                             (user_id, f"{year:04d}-01-01", f"{year:04d}-12-31"))
+        return [_entry.decode(r[0]) for r in rows]
+
+    @in_thread
     def version(self, user_id: str) -> int:
         rows = self.db.query("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,))
         return rows[0][0] if rows else 0
@@ -146,6 +176,12 @@ class SqliteDiaryStore(DiaryStore):
     @in_thread
     def user_ids(self) -> list[str]:
         return [r[0] for r in self.db.query("SELECT user_id FROM user_seq WHERE seq > 0 ORDER BY user_id")]
+
+    @in_thread
+    def remove_user(self, user_id: str) -> None:
+        with self.db.tx() as c:  # the log's rows too: they carry the entries (the projection skips the rest)
+            for table in ("diary", "user_seq", "events"):
+                c.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
 
 
 class SqliteEventSource(EventSource):
@@ -305,6 +341,11 @@ class SqliteStatsStore(StatsStore):
         rows = self.db.query("SELECT doc FROM user_stats WHERE user_id = ?", (user_id,))
         return _stats.decode(rows[0][0]) if rows else None
 
+    @in_thread
+    def remove_user(self, user_id: str) -> None:
+        with self.db.tx() as c:
+            c.execute("DELETE FROM user_stats WHERE user_id = ?", (user_id,))
+
 
 _AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at, rated_count"  # AffinityState's order
 
@@ -357,6 +398,11 @@ class SqliteAffinityStore(AffinityStore):
                           "WHERE user_affinities.hwm <= excluded.hwm",
                           [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at,
                             d.rated_count) for d in docs])
+
+    @in_thread
+    def remove_user(self, user_id: str) -> None:
+        with self.db.tx() as c:
+            c.execute("DELETE FROM user_affinities WHERE user_id = ?", (user_id,))
 
     @in_thread
     def for_user(self, user_id: str) -> list[AffinityState]:
@@ -417,6 +463,11 @@ class SqliteTrendStore(TrendStore):
             return [_fact(r) for r in self.db.query(f"SELECT {_FACT_COLS} FROM trend_facts")]
         return [_fact(r) for r in self.db.query(f"SELECT {_FACT_COLS} FROM trend_facts WHERE user_id = ?",
                                                 (user_id,))]
+
+    @in_thread
+    def remove_user(self, user_id: str) -> None:
+        with self.db.tx() as c:
+            c.execute("DELETE FROM trend_facts WHERE user_id = ?", (user_id,))
 
     @in_thread
     def prune(self, before_day: str) -> int:

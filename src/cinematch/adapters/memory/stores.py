@@ -25,6 +25,7 @@ from .bus import MemoryEventLog
 class MemoryUserStore(UserStore):
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
+        self.purges: dict[str, bool] = {}  # purged user -> its data is all gone
 
     async def create(self, user: User) -> None:
         if any(u.username.lower() == user.username.lower() for u in self.users.values()):
@@ -41,6 +42,19 @@ class MemoryUserStore(UserStore):
         if user_id in self.users:
             self.users[user_id] = msgspec.structs.replace(self.users[user_id], password_hash=password_hash)
 
+    async def purge(self, user_id: str, at: str) -> None:
+        self.users.pop(user_id, None)
+        self.purges.setdefault(user_id, False)
+
+    async def purged(self, user_ids: Sequence[str]) -> set[str]:
+        return {u for u in user_ids if u in self.purges}
+
+    async def pending_purges(self) -> list[str]:
+        return sorted(u for u, done in self.purges.items() if not done)
+
+    async def purge_done(self, user_id: str) -> None:
+        self.purges[user_id] = True
+
 
 def newest_first(entries: list[DiaryEntry]) -> list[DiaryEntry]:
     return sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)
@@ -51,6 +65,14 @@ class MemoryDiaryStore(DiaryStore):
         self.log = log
         self.entries: dict[str, dict[str, DiaryEntry]] = {}
         self.seqs: dict[str, int] = {}
+
+    async def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
+        return [e for e in self.entries.get(user_id, {}).values() if e.date[:4] == f"{year:04d}"]
+
+    async def remove_user(self, user_id: str) -> None:
+        # The in-memory log keeps its records (a bus): the projection skips a purged user's events.
+        self.entries.pop(user_id, None)
+        self.seqs.pop(user_id, None)
 
     async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
         seq = self.seqs.get(user_id, 0)
@@ -154,6 +176,9 @@ class MemoryStatsStore(StatsStore):
     async def get(self, user_id: str) -> StatsState | None:
         return self.docs.get(user_id)
 
+    async def remove_user(self, user_id: str) -> None:
+        self.docs.pop(user_id, None)
+
 
 class MemoryAffinityStore(AffinityStore):
     def __init__(self) -> None:
@@ -177,6 +202,10 @@ class MemoryAffinityStore(AffinityStore):
 
     async def for_user(self, user_id: str) -> list[AffinityState]:
         return [d for d in self.docs.values() if d.user_id == user_id and d.count > 0]
+
+    async def remove_user(self, user_id: str) -> None:
+        for doc_id in [i for i, d in self.docs.items() if d.user_id == user_id]:
+            del self.docs[doc_id]
 
     async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
         docs = [d for d in self.docs.values()
@@ -210,6 +239,10 @@ class MemoryTrendStore(TrendStore):
 
     async def facts(self, user_id: str | None = None) -> list[TrendFact]:
         return [f for f in self.docs.values() if user_id is None or f.user_id == user_id]
+
+    async def remove_user(self, user_id: str) -> None:
+        for key in [k for k in self.docs if k[0] == user_id]:
+            del self.docs[key]
 
     async def prune(self, before_day: str) -> int:
         old = [k for k, f in self.docs.items() if f.day < before_day]

@@ -85,6 +85,26 @@ class MongoUserStore(UserStore):
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         await self.mongo.db.users.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
 
+    async def purge(self, user_id: str, at: str) -> None:
+        try:
+            await self.mongo.db.purged_users.insert_one({"_id": user_id, "at": at, "done": False})
+        except DuplicateKeyError:
+            pass  # purged before (a retry)
+        await self.mongo.db.users.delete_one({"_id": user_id})
+
+    async def purged(self, user_ids: Sequence[str]) -> set[str]:
+        ids = list(dict.fromkeys(user_ids))
+        out: set[str] = set()
+        for chunk in _chunks(ids):
+            out.update([d["_id"] async for d in self.mongo.db.purged_users.find({"_id": {"$in": chunk}}, {"_id": 1})])
+        return out
+
+    async def pending_purges(self) -> list[str]:
+        return sorted([d["_id"] async for d in self.mongo.db.purged_users.find({"done": False}, {"_id": 1})])
+
+    async def purge_done(self, user_id: str) -> None:
+        await self.mongo.db.purged_users.update_one({"_id": user_id}, {"$set": {"done": True}})
+
 
 class MongoDiaryStore(DiaryStore):
     """One document per user: `{_id: user, seq, n, entries: {e<hex>: entry}, outbox: [...]}`.
@@ -211,8 +231,19 @@ class MongoDiaryStore(DiaryStore):
     async def version(self, user_id: str) -> int:
         return (await self._doc(user_id, {"seq": 1})).get("seq", 0)
 
+    async def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
+        # One document holds the diary: it is read whole (one read, decoded in C), then filtered.
+        prefix = f"{year:04d}"
+        return [e for e in self._entries(await self._doc(user_id, {"entries": 1})) if e.date[:4] == prefix]
+
     async def user_ids(self) -> list[str]:
         return sorted([d["_id"] async for d in self.col.find({"seq": {"$gt": 0}}, {"_id": 1})])
+
+    async def remove_user(self, user_id: str) -> None:
+        # Events the relay already sent stay in Kafka until its retention; the projection skips them.
+        await self.col.delete_one({"_id": user_id})
+        await self.mongo.db.outbox_progress.delete_one({"_id": user_id})
+        await self.mongo.db.outbox_signals.delete_many({"user": user_id})
 
     # --- the outbox side, used by the relay (which never writes `diaries`) ---------
     async def signals(self, limit: int) -> list[dict]:
@@ -410,6 +441,9 @@ class MongoStatsStore(StatsStore):
         except DuplicateKeyError:
             pass  # stored at a higher hwm: newer than this recompute, kept
 
+    async def remove_user(self, user_id: str) -> None:
+        await self.col.delete_one({"_id": user_id})
+
     async def get(self, user_id: str) -> StatsState | None:
         doc = await self.col.find_one({"_id": user_id})
         if doc is None:
@@ -477,6 +511,9 @@ class MongoAffinityStore(AffinityStore):
     async def for_user(self, user_id: str) -> list[AffinityState]:
         return [_affinity(d) async for d in self.col.find({"user_id": user_id, "count": {"$gt": 0}})]
 
+    async def remove_user(self, user_id: str) -> None:
+        await self.col.delete_many({"user_id": user_id})
+
     async def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
         docs = [_affinity(d) async for d in self.col.find(
             {"user_id": user_id, "type": kind, "count": {"$gte": max(min_count, 1)}})]
@@ -537,6 +574,9 @@ class MongoTrendStore(TrendStore):
     async def facts(self, user_id: str | None = None) -> list[TrendFact]:
         q = {} if user_id is None else {"user_id": user_id}
         return [_fact(d) async for d in self.col.find({**q, "seq": {"$gte": 0}})]
+
+    async def remove_user(self, user_id: str) -> None:
+        await self.col.delete_many({"user_id": user_id})
 
     async def prune(self, before_day: str) -> int:
         return (await self.col.delete_many({"day": {"$lt": before_day}})).deleted_count

@@ -42,7 +42,7 @@ from .pages import (
 from .hardening import add_headers, any_error, error_response, strict_body
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, PasswordChange, Registered,
-    TokenOut, Upserted, WatchIn,
+    TokenOut, Upserted, WatchIn, AccountDeletion,
 )
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,18 @@ async def change_password(data: PasswordChange, request: Request[User, Token, An
     await accounts.change_password(request.user, data.password, data.new_password, client)
 
 
+@delete("/api/me", status_code=HTTP_204_NO_CONTENT, tags=["auth"], before_request=strict_body(AccountDeletion),
+        description="Delete the account and everything it owns (diary, statistics, affinities, trend facts, "
+                    "imports, watchlist), on every backend. The body repeats the password.",
+        responses={429: ResponseSpec(None, description="too many wrong passwords; see Retry-After")})
+async def delete_account(data: AccountDeletion, request: Request[User, Token, Any], accounts: Accounts,
+                         purge: Any, queries: StatsQueries) -> None:
+    client = request.client.host if request.client else ""
+    await accounts.check_password(request.user, data.password, client)
+    await purge.purge(request.user.id)
+    queries.forget(request.user.id)
+
+
 @get("/api/me/export", tags=["diary"], description="The whole account: `json` (the CineMatch backup, which "
      "POST /api/movies/import reads back) or `letterboxd` (a CSV Letterboxd's importer accepts).",
      responses={200: ResponseSpec(None, description="the backup (application/json) or the CSV (text/csv)")})
@@ -209,8 +221,12 @@ async def recalculate(request: Request[User, Token, Any], diary: DiaryService) -
     return {"status": "accepted"}
 
 
-@get("/api/me/stats", tags=["stats"])
-async def my_stats(request: Request[User, Token, Any], queries: StatsQueries) -> dict:
+@get("/api/me/stats", tags=["stats"], description="All time, or with `year` the year in review: the same "
+     "figures over the entries watched in that year.")
+async def my_stats(request: Request[User, Token, Any], queries: StatsQueries,
+                   year: int | None = Parameter(default=None, ge=1870, le=2100)) -> dict:
+    if year is not None:
+        return await queries.year_stats(request.user.id, year)
     return await queries.user_stats(request.user.id)
 
 
@@ -383,6 +399,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             from ..mongo import migrate
             await migrate(container.storage.mongo())
         await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
+        tasks.append(asyncio.create_task(finish_purges()))
         if threaded is not None:
             threaded.start()
         elif runner is not None:
@@ -391,6 +408,14 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             tasks.append(asyncio.create_task(first_model()))
         if settings.bus() == "kafka" and settings.storage() == "mongo" and settings.relay_in_serve():
             tasks.append(asyncio.create_task(container.bus.relay().run_forever(stop)))
+
+    async def finish_purges() -> None:
+        """Account deletions a crash cut short are finished (in the background: a store that
+        cannot answer now is reported by /ready, and the next start tries again)."""
+        try:
+            await container.services.purge().finish_pending()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("unfinished account deletions not finished now: %s", exc)
 
     async def first_model() -> None:
         """A first model in the background when none exists, so users get the hybrid soon."""
@@ -423,13 +448,14 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        register, token, change_password, add_movie, export_diary, import_movies, my_imports, undo_import,
+                        register, token, change_password, delete_account, add_movie, export_diary, import_movies, my_imports, undo_import,
                         my_watchlist, add_to_watchlist, remove_from_watchlist, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
                         my_recommendations, recommendation_status, recommendation_evaluation,
                         recommendation_clustering, admin_train, admin_k_optimization],
         dependencies={
             "accounts": singleton(container.services.accounts),
+            "purge": singleton(container.services.purge),
             "diary": singleton(container.services.diary),
             "queries": singleton(container.services.queries),
             "diary_store": singleton(container.storage.diary),

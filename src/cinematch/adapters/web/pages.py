@@ -239,18 +239,39 @@ def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
             "best_actors": stats["best_rated_actors"][threshold]}
 
 
+async def _stats_of(request: Request, queries: Any, review: int | None) -> dict:
+    if review is None:
+        return await queries.user_stats(request.user.id)
+    return await queries.year_stats(request.user.id, review)
+
+
 @get("/stats", include_in_schema=False)
 async def stats_page(request: Request, queries: Any, year: str = Parameter(default="", max_length=4),
                      min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
     stats = await queries.user_stats(request.user.id)
-    return Template("stats.html", context={"me": request.user, "page": "stats",
+    return Template("stats.html", context={"me": request.user, "page": "stats", "review": None,
+                                           "review_years": sorted(stats["monthly_counts"], reverse=True),
                                            **_figures_context(stats, year or None, min_count)})
+
+
+@get("/stats/{review:int}", include_in_schema=False)
+async def year_in_review_page(review: int, request: Request, queries: Any,
+                              min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
+    """The year in review: the statistics of the films watched that year."""
+    if not 1870 <= review <= 2100:
+        raise HTTPException(status_code=404, detail="no such year")
+    everything = await queries.user_stats(request.user.id)
+    stats = await queries.year_stats(request.user.id, review)
+    return Template("stats.html", context={"me": request.user, "page": "stats", "review": review,
+                                           "review_years": sorted(everything["monthly_counts"], reverse=True),
+                                           **_figures_context(stats, str(review), min_count)})
 
 
 @get("/stats/figures", include_in_schema=False)
 async def stats_figures(request: Request, queries: Any, year: str = Parameter(default="", max_length=4),
-                        min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
-    stats = await queries.user_stats(request.user.id)
+                        min_count: int = Parameter(default=1, ge=1, le=1000),
+                        review: int | None = Parameter(default=None, ge=1870, le=2100)) -> Template:
+    stats = await _stats_of(request, queries, review)
     return Template("_figures.html", context=_figures_context(stats, year or None, min_count))
 
 
@@ -288,13 +309,20 @@ async def recommendations_page(request: Request, recommendations: Any, catalog: 
         "today": clock.now().date().isoformat()})
 
 
+async def _import_context(request: Request, diary: Any, **extra: Any) -> dict:
+    return {"me": request.user, "page": "import", "report": None, "error": "", "done": "",
+            "batches": await diary.import_batches(request.user.id), **extra}
+
+
 @get("/import", include_in_schema=False)
-async def import_page(request: Request) -> Template:
-    return Template("import.html", context={"me": request.user, "page": "import", "report": None})
+async def import_page(request: Request, diary: Any, done: str = Parameter(default="", max_length=40)) -> Template:
+    return Template("import.html", context=await _import_context(request, diary, done=done))
 
 
-@post("/import", include_in_schema=False, status_code=200, request_max_body_size=20 * 1024 * 1024)
+@post("/import", include_in_schema=False, status_code=200, request_max_body_size=32 * 1024 * 1024)
 async def import_upload(request: Request, diary: Any) -> Template:
+    """Preview (a dry run: the same report, nothing written) or import. The pages send the form
+    with htmx and swap in the report only, so the chosen file stays chosen between the two."""
     form = await request.form()
     upload = form.get("file")
     report, error = None, ""
@@ -302,10 +330,47 @@ async def import_upload(request: Request, diary: Any) -> Template:
         error = "choose a file to import"
     else:
         try:
-            report = await diary.import_file(request.user.id, await upload.read())
+            report = await diary.import_file(request.user.id, await upload.read(),
+                                             dry_run=form.get("mode") == "preview")
         except DiaryError as exc:
             error = str(exc)
-    return Template("import.html", context={"me": request.user, "page": "import", "report": report, "error": error})
+    return Template("import.html", context=await _import_context(request, diary, report=report, error=error))
+
+
+@post("/import/{batch_id:str}/undo", include_in_schema=False, status_code=303)
+async def undo_import_page(batch_id: str, request: Request, diary: Any) -> Response:
+    if not await diary.undo_import(request.user.id, batch_id[:100]):
+        raise HTTPException(status_code=404, detail="no such import")
+    return Redirect("/import?done=undone", status_code=303)
+
+
+# --- the watchlist ---------------------------------------------------------------------
+
+
+@get("/watchlist", include_in_schema=False)
+async def watchlist_page(request: Request, diary: Any, clock: Any, error: str = "") -> Template:
+    return Template("watchlist.html", context={"me": request.user, "page": "watchlist", "error": error[:300],
+                                               "items": await diary.watchlist_of(request.user.id),
+                                               "today": clock.now().date().isoformat()})
+
+
+@post("/watchlist", include_in_schema=False, status_code=303)
+async def watchlist_add(request: Request, diary: Any) -> Response:
+    form = await _form(request)
+    try:
+        name = form.get("title", "").strip()
+        if not name:
+            raise DiaryError("title must not be empty")
+        await diary.watch(request.user.id, name, parse_year(form.get("year", "")))
+    except (DiaryError, ValueError) as exc:
+        return Redirect(f"/watchlist?{_query(error=_form_error(exc))}", status_code=303)
+    return Redirect("/watchlist", status_code=303)
+
+
+@post("/watchlist/{item_id:str}/remove", include_in_schema=False, status_code=303)
+async def watchlist_remove(item_id: str, request: Request, diary: Any) -> Response:
+    await diary.unwatch(request.user.id, item_id[:100])
+    return Redirect("/watchlist", status_code=303)
 
 
 @get("/settings", include_in_schema=False)
@@ -328,6 +393,23 @@ async def change_password(request: Request, accounts: Any, jwt_auth: Any, ttl: i
     # Every other session ended with the old hash; this browser stays signed in with a new one.
     user = await users.by_id(request.user.id)
     return _signed_in(request, jwt_auth, ttl, user, to=f"/settings?done={'everywhere' if everywhere else 'password'}")
+
+
+@post("/settings/delete", include_in_schema=False, status_code=303)
+async def delete_account_page(request: Request, accounts: Any, purge: Any, queries: Any) -> Response:
+    form = await _form(request)
+    client = request.client.host if request.client else ""
+    try:
+        if form.get("confirm") != "delete":
+            raise AccountError("tick the box to confirm that everything will be deleted")
+        await accounts.check_password(request.user, form.get("current", ""), client)
+    except (AccountError, RateLimited) as exc:
+        return Redirect(f"/settings?{_query(error=_form_error(exc))}", status_code=303)
+    await purge.purge(request.user.id)
+    queries.forget(request.user.id)
+    response = Redirect(f"/?{_query(error='Your account and everything in it were deleted.')}", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 # --- the ML dashboard (admins) -------------------------------------------------------
@@ -413,8 +495,8 @@ def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Respons
 
 
 PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_film, edit_row, show_row, save_row,
-         delete_row, stats_page, stats_figures, stats_events, recommendations_page, import_page, import_upload,
-         settings_page, change_password, ml_dashboard, ml_status, ml_train]
+         delete_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page, import_page, import_upload,
+         undo_import_page, watchlist_page, watchlist_add, watchlist_remove, settings_page, delete_account_page, change_password, ml_dashboard, ml_status, ml_train]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
 TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}

@@ -31,6 +31,10 @@ class PasswordChange(msgspec.Struct):
     new_password: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
+class AccountDeletion(msgspec.Struct):
+    password: Annotated[str, msgspec.Meta(max_length=1000)]
+
+
 class Registered(msgspec.Struct):
     user_id: str
     username: str

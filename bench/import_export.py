@@ -1,0 +1,100 @@
+"""Import and export at scale against a real `cinematch serve` (embedded profile): a
+100,000-row Letterboxd diary.csv imported in one upload, then the JSON backup of that diary
+exported; rows per second of each, the server's resident memory (now and peak) before and
+after, and /health latency while each runs. Goals (#19): import >= 20,000 rows/s, memory
+flat (the peak grows with the upload, not beyond), /health p99 <= 50 ms.
+
+    python bench/import_export.py [--rows 100000]
+
+Talks only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from cinematch.testing import serving
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from abuse import during, sign_in  # noqa: E402
+from probes import pct_ms as pct  # noqa: E402
+
+
+def letterboxd_diary(rows: int, seed: int = 7) -> bytes:
+    """A diary.csv shaped like Letterboxd's: CRLF, its header, half stars, unrated rows, rewatches, tags."""
+    rnd = random.Random(seed)
+    lines = ["Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date"]
+    for i in range(rows):
+        day = f"{rnd.randint(2005, 2025)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+        rating = rnd.choice(["", "0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"])
+        lines.append(f"{day},Film {i % 20000},{1950 + i % 70},https://boxd.it/{i:x},{rating},"
+                     f"{'Yes' if i % 9 == 0 else ''},{'cinema' if i % 4 == 0 else ''},{day}")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def server_memory(port: int) -> tuple[float, float]:
+    """(resident, peak resident) MB of the `cinematch serve` listening on `port` (from /proc)."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in cmd and str(port).encode() in cmd:
+            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                          if ":" in line)
+            return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+    raise RuntimeError(f"no cinematch serve on port {port}")
+
+
+async def main(rows: int) -> None:
+    body = letterboxd_diary(rows)
+    with tempfile.TemporaryDirectory() as data, serving(data) as base:
+        port = int(base.rsplit(":", 1)[1])
+        async with httpx.AsyncClient(base_url=base, timeout=600) as http:
+            h = await sign_in(http, "bench")
+            idle, idle_peak = server_memory(port)
+            timing: dict[str, float] = {}
+
+            async def imported(stop: asyncio.Event) -> None:
+                t0 = time.perf_counter()
+                r = await http.post("/api/movies/import", content=body, headers={**h, "content-type": "text/csv"})
+                timing["import"] = time.perf_counter() - t0
+                report = r.json()
+                assert r.status_code == 200 and report["imported"] == rows, report
+
+            health_import = await during(http, imported, 300)
+            after_import, peak_import = server_memory(port)
+
+            async def exported(stop: asyncio.Event) -> None:
+                t0 = time.perf_counter()
+                r = await http.get("/api/me/export?format=json", headers=h)
+                timing["export"] = time.perf_counter() - t0
+                timing["export_bytes"] = len(r.content)
+                assert r.status_code == 200
+
+            health_export = await during(http, exported, 300)
+            after_export, peak_export = server_memory(port)
+    print(f"upload: {rows:,} rows, {len(body) / 1e6:.1f} MB")
+    print(f"import: {rows / timing['import']:,.0f} rows/s ({timing['import']:.1f} s); "
+          f"/health p50 {pct(health_import, 0.5):.1f} ms, p99 {pct(health_import, 0.99):.1f} ms "
+          f"({len(health_import)} probes)")
+    print(f"export (JSON backup, {timing['export_bytes'] / 1e6:.1f} MB): {rows / timing['export']:,.0f} rows/s "
+          f"({timing['export']:.2f} s); /health p50 {pct(health_export, 0.5):.1f} ms, "
+          f"p99 {pct(health_export, 0.99):.1f} ms ({len(health_export)} probes)")
+    print(f"server memory MB (resident / peak): idle {idle:.0f} / {idle_peak:.0f}, after the import "
+          f"{after_import:.0f} / {peak_import:.0f}, after the export {after_export:.0f} / {peak_export:.0f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    asyncio.run(main(parser.parse_args().rows))
