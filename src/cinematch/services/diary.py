@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import os
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -96,6 +97,7 @@ class DiaryService:
         self.imports = imports
         self.watchlist = watchlist
         self.tz = tz
+        self._held: dict[tuple[str, str], int] = {}  # (user, batch) -> its entries when the import began
 
     def _event(self, kind: str, user_id: str, entry_id: str | None, movie: Movie | None,
                previous: Movie | None = None, at: str | None = None) -> Event:
@@ -231,7 +233,7 @@ class DiaryService:
             return True
         raise Conflict("the entry keeps changing; try again")
 
-    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 500, batch: str = "",
+    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 2000, batch: str = "",
                           dry_run: bool = False) -> tuple[int, int, list[ImportError_]]:
         """Add parsed rows as BULK_IMPORT entries: (imported, duplicates, errors).
 
@@ -246,6 +248,8 @@ class DiaryService:
         imported = duplicates = 0
         existing, _ = await self.diary.snapshot(user_id)
         by_id, ids, film_days = await asyncio.to_thread(_import_plan, user_id, batch, rows, existing)
+        if batch:
+            self._held[(user_id, batch)] = sum(1 for e in existing if e.batch == batch)
         for start in range(0, len(rows), chunk):
             part = [(row, ids[start + k]) for k, row in enumerate(rows[start:start + chunk])]
             fresh = [(row, i) for row, i in part if i not in by_id]
@@ -294,8 +298,9 @@ class DiaryService:
 
     def _import_changes(self, user_id: str, entries: Sequence[DiaryEntry], create_only: bool) -> list[DiaryChange]:
         at = self.clock.now().isoformat()
-        return [DiaryChange(event=self._event("BULK_IMPORT", user_id, e.id, to_movie(e), at=at), put=e,
-                            create_only=create_only) for e in entries]
+        return [DiaryChange(event=Event(event_type="BULK_IMPORT", user_id=user_id, entry_id=e.id, movie=to_movie(e),
+                                        event_id=event_id, schema_version=SCHEMA_VERSION, timestamp=at),
+                            put=e, create_only=create_only) for e, event_id in zip(entries, uuid4_strings(len(entries)))]
 
     async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False) -> ImportReport:
         """Parse an uploaded file (in a worker thread: parsing is CPU work) and import it as a
@@ -318,8 +323,7 @@ class DiaryService:
         imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch, dry_run=dry_run)
         listed = await self._add_to_watchlist(user_id, parsed.watchlist, parsed.rows, dry_run)
         if self.imports is not None and not dry_run:
-            entries, _ = await self.diary.snapshot(user_id)
-            held = sum(1 for e in entries if e.batch == batch)
+            held = self._held.pop((user_id, batch), 0) + imported  # this batch's entries, before and now
             await self.imports.put(user_id, [msgspec.structs.replace(record, imported=held, duplicates=duplicates)])
         return ImportReport(batch_id=batch, format=parsed.format, imported=imported, duplicates=duplicates,
                             skipped=parsed.skipped, watchlist=listed, dry_run=dry_run,
@@ -418,6 +422,18 @@ def _import_plan(user_id: str, batch: str, rows: Sequence[ImportRow], existing: 
         if i in by_id:  # this upload's own row, already imported: its day is taken by itself
             film_days[(film_of(by_id[i]), by_id[i].date)] -= 1
     return by_id, ids, +film_days  # only the days still free to match
+
+
+def uuid4_strings(n: int) -> list[str]:
+    """n random (version 4) UUIDs as strings, from one read of the system's randomness:
+    `uuid.uuid4()` costs more per call than an imported row's whole event otherwise."""
+    raw = bytearray(os.urandom(16 * n))
+    for i in range(n):
+        raw[16 * i + 6] = (raw[16 * i + 6] & 0x0F) | 0x40  # version 4
+        raw[16 * i + 8] = (raw[16 * i + 8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return [f"{h[k:k + 8]}-{h[k + 8:k + 12]}-{h[k + 12:k + 16]}-{h[k + 16:k + 20]}-{h[k + 20:k + 32]}"
+            for k in range(0, 32 * n, 32)]
 
 
 def import_entry_id(user_id: str, batch: str, source: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 from collections.abc import Sequence
 
@@ -116,30 +117,48 @@ class SqliteDiaryStore(DiaryStore):
         with self.db.tx() as c:
             row = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
             seq = row[0] if row else 0
+            present = self._present(c, user_id, [ch.put.id for ch in changes if ch.create_only and ch.put is not None])
             events = []
+            # In change order: a put and a delete of one id in one write keep their order.
+            ops: list[tuple[str, tuple]] = []
             for change in changes:
                 if change.expected_seq is not None:
                     target = change.delete_id or (change.put.id if change.put else None)
                     cur = c.execute("SELECT seq FROM diary WHERE user_id = ? AND id = ?", (user_id, target)).fetchone()
                     if cur is None or cur[0] != change.expected_seq:
                         raise Conflict(f"entry {target!r} changed concurrently")  # rolls back
-                if change.create_only and change.put is not None and c.execute(
-                        "SELECT 1 FROM diary WHERE user_id = ? AND id = ?", (user_id, change.put.id)).fetchone():
-                    continue  # already there: a retried import chunk
+                if change.create_only and change.put is not None:
+                    if change.put.id in present:
+                        continue  # already there: a retried import chunk
+                    present.add(change.put.id)
                 seq += 1
                 event = msgspec.structs.replace(change.event, seq=seq)
                 events.append(event)
                 if change.put is not None:
                     e = msgspec.structs.replace(change.put, seq=seq)
-                    c.execute("INSERT OR REPLACE INTO diary VALUES (?, ?, ?, ?, ?, ?)",
-                              (user_id, e.id, e.date, e.added_at, seq, _enc.encode(e)))
+                    ops.append(("put", (user_id, e.id, e.date, e.added_at, seq, _enc.encode(e))))
                 if change.delete_id is not None:
-                    c.execute("DELETE FROM diary WHERE user_id = ? AND id = ?", (user_id, change.delete_id))
-                c.execute("INSERT INTO events (user_id, payload) VALUES (?, ?)", (user_id, encode_event(event)))
+                    ops.append(("delete", (user_id, change.delete_id)))
+            # Runs of the same statement go to executemany: one call per run, not per row.
+            for kind, run in itertools.groupby(ops, key=lambda op: op[0]):
+                sql = ("INSERT OR REPLACE INTO diary VALUES (?, ?, ?, ?, ?, ?)" if kind == "put"
+                       else "DELETE FROM diary WHERE user_id = ? AND id = ?")
+                c.executemany(sql, [args for _, args in run])
+            c.executemany("INSERT INTO events (user_id, payload) VALUES (?, ?)",
+                          [(user_id, encode_event(e)) for e in events])
             c.execute("INSERT INTO user_seq VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET seq = excluded.seq",
                       (user_id, seq))
         self.db.notify()
         return events
+
+    @staticmethod
+    def _present(c, user_id: str, ids: list[str]) -> set[str]:
+        """Which of these entry ids the diary has (one query per 500)."""
+        out: set[str] = set()
+        for chunk in _chunks(ids):
+            out.update(r[0] for r in c.execute(
+                f"SELECT id FROM diary WHERE user_id = ? AND id IN ({_in(len(chunk))})", (user_id, *chunk)))
+        return out
 
     @in_thread
     def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
