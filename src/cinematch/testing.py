@@ -258,6 +258,19 @@ def serving(data_dir: str | Path, **env: str) -> Iterator[str]:
             proc.kill()
 
 
+def server_pid(base: str) -> int:
+    """The pid of the `cinematch serve` answering at `base` (from /proc: its command line names the port)."""
+    port = base.rsplit(":", 1)[1].encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in cmd and port in cmd:
+            return int(pid)
+    raise RuntimeError(f"no cinematch serve at {base}")
+
+
 def wait_synced(client, headers: dict, timeout: float = 10.0) -> dict:
     """Poll GET /api/me/stats (an HTTP client: httpx's or Litestar's test client) until it
     says synced; the statistics then."""

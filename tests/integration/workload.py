@@ -16,7 +16,8 @@ GENRES = ["Drama", "Comedy", "Sci-Fi", "Noir", "War"]
 
 
 def new_entry(rnd: random.Random, i: int) -> NewEntry:
-    return NewEntry(name=f"Film {rnd.randint(1, 80)}", rating=rnd.randint(1, 5),
+    # whole stars, half stars and unrated watches (schema_version 2) all travel the runtimes
+    return NewEntry(name=f"Film {rnd.randint(1, 80)}", rating=rnd.choice([None, rnd.randint(1, 5), rnd.randint(1, 10) / 2]),
                     date=f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
                     genres=rnd.sample(GENRES, rnd.randint(1, 2)), director=rnd.choice(PEOPLE),
                     actors=rnd.sample(ACTORS, 2), duration=rnd.choice([90, 120]))
@@ -30,7 +31,7 @@ async def change_one(container, user: str, rnd: random.Random, renames: float = 
     target = rnd.choice(entries)
     roll = rnd.random()
     if roll < 0.4:
-        await diary.update(user, target.id, EntryPatch(rating=rnd.randint(1, 5)))
+        await diary.update(user, target.id, EntryPatch(rating=rnd.choice([None, rnd.randint(1, 5), rnd.randint(1, 10) / 2])))
     elif roll < 0.6 - renames / 2:
         await diary.update(user, target.id, EntryPatch(date=f"2024-{rnd.randint(1, 12):02d}-01"))
     elif roll < 0.6 + renames / 2:

@@ -14,7 +14,7 @@ def old_database(path, monkeypatch):
     monkeypatch.setattr(dbmod, "MIGRATIONS", dbmod.MIGRATIONS[:2])
     db = dbmod.Database(path).open()
     entries = [DiaryEntry(id="e1", user_id="u", name="Heat", rating=4, date="2024-01-01", added_at="2025-12-30T10:00:00+01:00",
-                          title="Heat", director="J.J. Abrams", catalog_id="heat|1995", seq=1),
+                          title="Heat", director="J.J. Abrams", catalog_id="heat|1995", duration=170, seq=1),
                DiaryEntry(id="e2", user_id="u", name="Other", rating=2, date="2024-01-02", added_at="2025-12-30T10:00:00+01:00",
                           director="J_J_ Abrams", seq=2)]
     with db.tx() as c:
@@ -26,7 +26,8 @@ def old_database(path, monkeypatch):
         c.execute("INSERT INTO user_affinities VALUES ('u_director_J_J__Abrams', 'u', 'director', 'J.J. Abrams', "
                   "'J_J__Abrams', 2, 6, 2, NULL)")
         c.execute("INSERT INTO user_stats VALUES ('u', 2, ?)", (msgspec.json.encode(
-            {"user_id": "u", "total_watched": 2, "sum_ratings": 6, "rating_distribution": {"2": 1, "4": 1}, "hwm": 2}),))
+            {"user_id": "u", "total_watched": 2, "sum_ratings": 6, "watch_time_minutes": 170,
+             "rating_distribution": {"2": 1, "4": 1}, "hwm": 2}),))
         for e in entries:
             c.execute("INSERT INTO trend_facts VALUES ('u', ?, '2025-12-30', ?, '[]', 1, ?)", (e.id, e.name, e.seq))
     db.close()
@@ -44,4 +45,9 @@ async def test_an_old_database_is_migrated_and_recomputed_under_the_new_keys(tmp
     assert live == {"J.J. Abrams": 1, "J_J_ Abrams": 1}  # two names, two documents again
     assert affinity_id("u", "director", "J%2EJ%2E_Abrams") in {a.id for a in await app.storage.affinities().for_user("u")}
     assert await recompute_matches(app, ["u"]) == []
+    # half stars (migration 6): ratings counted apart, the mean duration over known durations only
+    stats = await app.services.queries().user_stats("u")
+    assert (stats["rated_count"], stats["avg_duration"], stats["rating_distribution"]["4.5"]) == (2, 170.0, 0)
+    assert {a.name: a.rated_count for a in await app.storage.affinities().for_user("u")} == {
+        "J.J. Abrams": 1, "J_J_ Abrams": 1}
     db.close()

@@ -1,0 +1,37 @@
+"""The MongoDB data migrations on documents an older version wrote (FerretDB)."""
+
+import pytest
+
+from cinematch.adapters.mongo import migrate
+from cinematch.adapters.mongo.migrations import MIGRATIONS
+from cinematch.services.diary import NewEntry
+from cinematch.testing import drop_database, require_service, wired_services
+
+
+@pytest.fixture
+async def mongo_profile(tmp_path):
+    require_service("mongo")
+    c = wired_services(tmp_path)
+    yield c
+    await drop_database(c)
+
+
+async def test_half_stars_migration_counts_ratings_apart_and_recomputes_every_user(mongo_profile):
+    c = mongo_profile
+    db = c.storage.mongo().db
+    await migrate(c.storage.mongo())
+    await db.schema_migrations.delete_many({"_id": {"$gte": 6}})  # as a version before half stars left it
+    await c.services.diary().add_many("u", [NewEntry(name="Heat", rating=4, duration=170, director="Michael Mann")])
+    await db.user_stats.insert_one({"_id": "u", "user_id": "u", "total_watched": 1, "sum_ratings": 4,
+                                    "watch_time_minutes": 170, "rating_distribution": {"4": 1}, "hwm": 1})
+    await db.user_affinities.insert_one({"_id": "u_director_Michael_Mann", "user_id": "u", "type": "director",
+                                         "name": "Michael Mann", "name_key": "Michael_Mann", "count": 1,
+                                         "sum_ratings": 4, "hwm": 1})
+    version = await c.storage.diary().version("u")
+    assert await migrate(c.storage.mongo()) == [v for v, *_ in MIGRATIONS if v >= 6]
+    [aff] = await c.storage.affinities().for_user("u")
+    assert (aff.count, aff.rated_count, aff.sum_ratings) == (1, 1, 4)
+    assert await c.storage.diary().version("u") == version + 1  # a RECALCULATE, in the diary's outbox
+    outbox = (await db.diaries.find_one({"_id": "u"}))["outbox"]
+    assert b'"RECALCULATE"' in bytes(outbox[-1]["payload"])
+    assert await migrate(c.storage.mongo()) == []  # applied once
