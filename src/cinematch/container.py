@@ -176,7 +176,8 @@ class Services(containers.DeclarativeContainer):
         ProjectionRunner, source=bus.events, projector=projector, batch_size=config.projection_batch_size,
         poll_timeout=0.5, retention=trend_retention)
     recommendations = providers.Singleton(
-        _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens)
+        _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens,
+        watchlist=storage.watchlist)
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         catalog=storage.catalog, clock=clock, window_days=config.trends_window_days,

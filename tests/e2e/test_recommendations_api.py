@@ -114,6 +114,19 @@ def test_rating_a_recommended_film_invalidates_the_cached_list(platform):
     assert top["title"] not in {i["title"] for i in after}
 
 
+def test_a_recommended_film_on_the_watchlist_says_so(platform):
+    cl, _, users, _ = platform
+    h = list(users.values())[4]
+    first = cl.get("/api/recommendations/me", headers=h).json()["items"]
+    pick = first[1]
+    assert "watchlist" not in pick["explanation"]
+    assert cl.post("/api/me/watchlist", json={"name": pick["title"], "year": pick["year"]}, headers=h).status_code == 201
+    again = cl.get("/api/recommendations/me", headers=h).json()["items"]
+    assert [i["title"] for i in again] == [i["title"] for i in first]  # the same list (cached) ...
+    assert again[1]["explanation"].endswith("on your watchlist")  # ... that says it
+    assert not any("watchlist" in i["explanation"] for k, i in enumerate(again) if k != 1)
+
+
 def test_bad_parameters_are_400(platform):
     cl, _, users, _ = platform
     h = next(iter(users.values()))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..data.movielens import dataset_dir, is_present
 from ..domain.diary import DiaryEntry
-from ..domain.ports import DiaryStore
+from ..domain.ports import DiaryStore, ItemStore
 from ..domain.text import normalize_title
 from ..ml.artifacts import ModelStore
 from ..ml.content import item_features
@@ -42,8 +42,10 @@ _key = functools.lru_cache(maxsize=200_000)(item_key)
 
 class Recommendations:
     def __init__(self, *, diary: DiaryStore, data_dir: str, use_movielens: bool = True,
-                 train_limit: RateLimit | None = None, koptim_limit: RateLimit | None = None) -> None:
+                 train_limit: RateLimit | None = None, koptim_limit: RateLimit | None = None,
+                 watchlist: ItemStore | None = None) -> None:
         self.diary = diary
+        self.watchlist = watchlist
         self.store = ModelStore(Path(data_dir) / "models")
         self.data_dir = data_dir
         self.use_movielens = use_movielens
@@ -86,15 +88,30 @@ class Recommendations:
         hit = self._cache.get(user_id)
         if hit and hit[0] == key:
             self._cache.move_to_end(user_id)
-            return hit[1]
+            return await self._mark_watchlist(user_id, hit[1])
         if served is None:
             answer = await self._popular(entries, top_n)
         else:
             answer = self._recommend(served, entries, top_n, genres)
         self._cache[user_id] = (key, answer)
+        answer = await self._mark_watchlist(user_id, answer)
         if len(self._cache) > CACHE_USERS:
             self._cache.popitem(last=False)
         return answer
+
+    async def _mark_watchlist(self, user_id: str, answer: dict) -> dict:
+        """The items the user put on their watchlist say so (read each time: the list changes
+        without the diary's version moving)."""
+        items = await self.watchlist.all(user_id) if self.watchlist is not None else []
+        if not items:
+            return answer
+        wanted = {(normalize_title(i.title or i.name), i.year) for i in items}
+        marked = []
+        for item in answer["items"]:
+            if (normalize_title(item["title"]), item["year"]) in wanted:
+                item = {**item, "explanation": f"{item['explanation']} · on your watchlist"}
+            marked.append(item)
+        return {**answer, "items": marked}
 
     def _recommend(self, served, entries: list[DiaryEntry], top_n: int, genres: tuple[str, ...]) -> dict:
         version, model, _, keys = served
