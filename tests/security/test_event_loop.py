@@ -58,10 +58,10 @@ async def test_a_slow_rebuild_serves_the_previous_view_marked_syncing(tmp_path):
     async def slow(user_id):
         await gate.wait()
         return await snapshot(user_id)
-    queries.diary = Counting(queries.diary)
-    queries.diary.inner.snapshot = slow
-    await diary.import_rows("u", rows[:1])
+    await diary.import_rows("u", [ImportRow(line=2, name="Film 10", rating=3, date="2024-05-02")])
     await app.services.runner().drain()
+    queries.diary = Counting(queries.diary)
+    queries.diary.inner.snapshot = slow  # the view's rebuild waits at its diary read
     queries.view_wait = 0.01
     stale = await queries.user_stats("u")
     assert stale["total_watched"] == 10 and stale["sync"] == {"status": "syncing", "pending_events": 1}
@@ -86,7 +86,7 @@ async def test_an_import_lets_other_requests_run_between_chunks(tmp_path):
     done = asyncio.Event()
     other = asyncio.create_task(other_request())
     await asyncio.sleep(0)
-    imported, _, _ = await app.services.diary().import_rows("u", rows)
+    imported, _, _ = await app.services.diary().import_rows("u", rows, chunk=200)
     done.set()
     await other
     assert imported == 2000 and len(ticks) >= 2000 // 200  # the loop came back at least once per chunk

@@ -308,10 +308,9 @@ class DiaryService:
         Raises DiaryError when the file cannot be read."""
         try:
             async with _IMPORT_SLOTS:
-                parsed = await asyncio.to_thread(parse_import, raw, self.tz)
+                parsed, batch = await asyncio.to_thread(_parse_upload, raw, self.tz)
         except UnreadableImport as exc:
             raise DiaryError(str(exc)) from None
-        batch = hashlib.sha256(raw).hexdigest()[:24]
         return await self.import_parsed(user_id, parsed, batch, dry_run=dry_run)
 
     async def import_parsed(self, user_id: str, parsed: ParsedImport, batch: str, *,
@@ -409,6 +408,11 @@ class DiaryService:
 
     async def recalculate(self, user_id: str) -> None:
         await self.diary.write(user_id, [DiaryChange(event=self._event("RECALCULATE", user_id, None, None))])
+
+
+def _parse_upload(raw: bytes, tz: str) -> tuple[ParsedImport, str]:
+    """The upload's rows and its batch id (a digest of its bytes: the same upload, the same batch)."""
+    return parse_import(raw, tz), hashlib.sha256(raw).hexdigest()[:24]
 
 
 def _import_plan(user_id: str, batch: str, rows: Sequence[ImportRow], existing: Sequence[DiaryEntry],
