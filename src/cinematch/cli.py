@@ -169,6 +169,23 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_import_imdb(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .data.imdb import Progress, import_catalog
+    if not Path(args.dir).is_dir():
+        raise ValueError(f"{args.dir} is not a folder")
+    container = _container()
+
+    async def run() -> int:
+        if container.config.storage() == "mongo" and container.config.migrate_on_start():
+            from .adapters.mongo import migrate
+            await migrate(container.storage.mongo())
+        return await import_catalog(args.dir, container.storage.catalog().upsert, progress=Progress())
+    print(json.dumps({"upserted": asyncio.run(run())}))
+    return 0
+
+
 def _fetch_ml100k():
     """MovieLens-100k's folder, or None after saying on stderr why it could not be fetched."""
     from .data.movielens import DatasetUnavailable, fetch_ml100k
@@ -270,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = cat_sub.add_parser("import", help="import a JSON array of catalog movies")
     p.add_argument("file")
     p.set_defaults(func=cmd_catalog_import)
+    p = cat_sub.add_parser("import-imdb", help="build the catalog from IMDb's dataset files in DIR (title.basics, "
+                           "title.crew, title.principals, name.basics; title.akas and title.ratings if there), "
+                           "gzipped or not; a re-run updates the same films")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_catalog_import_imdb)
 
     p = sub.add_parser("demo", help="load the demo catalog (MovieLens-100k + credits) and demo users")
     p.add_argument("--users", type=int, default=20, help="demo users to create (default 20)")

@@ -282,3 +282,20 @@ def test_the_year_in_review(client):
     client.patch(f"/api/movies/{client.get('/api/movies', headers=h).json()['items'][0]['id']}",
                  json={"date": "2024-06-01"}, headers=h)  # Brazil moves into 2024: the review follows at once
     assert client.get("/api/me/stats?year=2024", headers=h).json()["total_watched"] == 3
+
+
+def test_a_film_picked_from_search_is_logged_exactly(client):
+    admin = login(client, "admin", "adminpass1")
+    client.post("/api/admin/catalog", json=[{"title": "Heat", "year": 1995, "director": "Michael Mann", "votes": 700000},
+                                            {"title": "Heat", "year": 1986, "director": "Dick Richards", "votes": 9000},
+                                            {"title": "Godfather, The", "year": 1972}], headers=admin)
+    h = login(client, "picker")
+    found = client.get("/api/catalog/search?q=heat").json()["items"]
+    old = next(m for m in found if m["year"] == 1986)
+    entry = client.post("/api/movies", json={"name": "Heat", "catalog_id": old["id"], "rating": 3}, headers=h).json()
+    assert (entry["catalog_id"], entry["year"], entry["director"]) == (old["id"], 1986, "Dick Richards")
+    guessed = client.post("/api/movies", json={"name": "Heat", "rating": 3}, headers=h).json()
+    assert guessed["year"] == 1995  # no year, no pick: the most voted
+    assert client.post("/api/movies", json={"name": "The Godfather", "rating": 5}, headers=h).json()["catalog_id"]
+    r = client.post("/api/movies", json={"name": "Heat", "catalog_id": "no such film", "rating": 3}, headers=h)
+    assert r.status_code == 400 and "catalog" in r.json()["detail"]

@@ -18,10 +18,44 @@ def test_exact_title_then_original_then_normalized():
     assert match_movie("citta d ombra", None, movies()).id == "d"
 
 
-def test_year_breaks_ties():
+def test_a_given_year_admits_films_within_a_year_of_it():
     assert match_movie("Solaris", 2002, movies()).id == "c"
     assert match_movie("Solaris", 1972, movies()).id == "b"
-    assert match_movie("Solaris", 2000, movies()).id == "c"  # nearest year
+    assert match_movie("Solaris", 2003, movies()).id == "c"  # a year off: the same film
+    assert match_movie("Solaris", 1990, movies()) is None  # no Solaris of 1989-1991: nothing is linked
+    assert match_movie("Solaris", None, movies()).id == "b"  # no year: the first by votes, then id
+
+
+HEATS = [catalog_movie(id="tt0113277", title="Heat", year=1995, votes=700_000),
+         catalog_movie(id="tt0091209", title="Heat", year=1986, votes=9_000)]
+
+
+def test_heat_of_1986_is_not_heat_of_1995_and_votes_break_ties():
+    assert match_movie("Heat", 1986, HEATS).id == "tt0091209"
+    assert match_movie("Heat", 1995, HEATS).id == "tt0113277"
+    assert match_movie("Heat", None, HEATS).id == "tt0113277"  # the more popular one
+
+
+def test_titles_are_found_under_their_other_forms():
+    catalog = [catalog_movie(id="g", title="Godfather, The", year=1972),
+               catalog_movie(id="s", title="Seven (Se7en)", year=1995),
+               catalog_movie(id="p", title="Gisaengchung", year=2019, akas=["Parasite", "Parasit", "Parásitos"]),
+               catalog_movie(id="m", title="The Matrix", year=1999),
+               catalog_movie(id="l", title="City of Lost Children, The (Cité des enfants perdus, La)", year=1995)]
+    assert match_movie("The Godfather", 1972, catalog).id == "g"
+    assert match_movie("Godfather", None, catalog).id == "g"  # a leading article ignored
+    assert match_movie("Se7en", 1995, catalog).id == "s" and match_movie("Seven", None, catalog).id == "s"
+    assert match_movie("Parasite", 2019, catalog).id == "p" and match_movie("parasitos", None, catalog).id == "p"
+    assert match_movie("Matrix", 1999, catalog).id == "m"
+    assert match_movie("La Cité des enfants perdus", None, catalog).id == "l"
+    assert match_movie("The City of Lost Children", 1995, catalog).id == "l"
+    assert match_movie("Parasite", 2005, catalog) is None
+
+
+def test_an_exact_title_wins_over_another_form():
+    catalog = [catalog_movie(id="x", title="Heat Wave", akas=["Heat"], year=1995, votes=10**6),
+               catalog_movie(id="h", title="Heat", year=1995, votes=1)]
+    assert match_movie("Heat", 1995, catalog).id == "h"
 
 
 def test_no_match():

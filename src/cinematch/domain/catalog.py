@@ -1,12 +1,18 @@
-"""Catalog movies and the matching rule of CONTRACT §2 (enrichment)."""
+"""Catalog movies and the matching rule of CONTRACT §2 (enrichment).
+
+A film is found under any of its *title keys*: its normalized title and original title, the
+same without a leading article ("The Godfather" and "Godfather, The" both give "godfather"),
+each part of a title with an alternative in parentheses ("Seven (Se7en)" gives "seven" and
+"se7en"), and the same of every alternative title (IMDb's akas).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import Annotated
 
 import msgspec
-
-from typing import Annotated
 
 from .bounds import MAX_NAME, MAX_PEOPLE, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year
 from .text import normalize_title, people_string, split_people
@@ -25,6 +31,9 @@ class CatalogMovie(msgspec.Struct, omit_defaults=True):
     imdb_id: str | None = None
     normalized_title: str = ""
     normalized_original_title: str = ""
+    akas: list[str] = []  # alternative titles (other languages, other forms)
+    votes: int = 0  # popularity (IMDb votes): breaks ties between equal matches
+    keys: list[str] = []  # every title key (`movie_keys`); empty in documents older than them
 
 
 class CatalogRecord(msgspec.Struct):
@@ -40,6 +49,54 @@ class CatalogRecord(msgspec.Struct):
     duration: Duration | None = None
     poster_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     imdb_id: ImdbId | None = None
+    akas: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]],
+                    msgspec.Meta(max_length=MAX_AKAS)] | None = None
+    votes: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+MAX_AKAS = 200
+
+# Leading articles a title key drops (English, French, Italian, Spanish, German).
+ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "il", "lo", "gli", "el", "los", "las",
+                      "der", "die", "das", "un", "une", "uno", "una"})
+_TRAILING_ARTICLE = re.compile(r"^(?P<body>.+?),\s*(?P<article>the|a|an|le|la|les|l'|il|lo|gli|el|los|las|der|die|das)$",
+                               re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"^(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)\s*$")
+
+
+def title_keys(text: str | None) -> list[str]:
+    """The keys a title is found under (see the module's doc), most literal first."""
+    if not text:
+        return []
+    keys: list[str] = []
+    forms = [text.strip()]
+    alt = _ALTERNATIVE.match(forms[0])
+    if alt:  # "(1995)" is a year, not another title
+        forms += [alt.group("outer")] if alt.group("inner").strip().isdigit() else [alt.group("outer"), alt.group("inner")]
+    for form in forms:
+        trailing = _TRAILING_ARTICLE.match(form.strip())
+        if trailing:  # "Godfather, The" -> "The Godfather"
+            form = f"{trailing.group('article')} {trailing.group('body')}"
+        norm = normalize_title(form)
+        if not norm:
+            continue
+        keys.append(norm)
+        first, _, rest = norm.partition(" ")
+        if rest and first in ARTICLES:
+            keys.append(rest)
+    return list(dict.fromkeys(keys))
+
+
+def movie_keys(title: str, original_title: str | None = None, akas: Iterable[str] = ()) -> list[str]:
+    """Every key of a film: its title's, its original title's, its alternative titles'."""
+    keys: dict[str, None] = {}
+    for text in (title, original_title, *akas):
+        keys.update(dict.fromkeys(title_keys(text)))
+    return list(keys)
+
+
+def keys_of(movie: CatalogMovie) -> list[str]:
+    return movie.keys or movie_keys(movie.title, movie.original_title, movie.akas)
 
 
 def catalog_movie(
@@ -54,8 +111,11 @@ def catalog_movie(
     duration: int | None = None,
     poster_url: str | None = None,
     imdb_id: str | None = None,
+    akas: Iterable[str] | None = None,
+    votes: int | None = None,
 ) -> CatalogMovie:
-    """Build a catalog movie with its normalized fields filled in."""
+    """Build a catalog movie with its normalized fields and title keys filled in."""
+    akas = list(dict.fromkeys(a.strip() for a in (akas or ()) if a and a.strip() and a.strip() != title))
     return CatalogMovie(
         id=id,
         title=title,
@@ -70,6 +130,9 @@ def catalog_movie(
         imdb_id=imdb_id,
         normalized_title=normalize_title(title),
         normalized_original_title=normalize_title(original_title),
+        akas=akas[:MAX_AKAS],
+        votes=votes or 0,
+        keys=movie_keys(title, original_title, akas[:MAX_AKAS]),
     )
 
 
@@ -80,52 +143,55 @@ def catalog_id_for(title: str, year: int | None) -> str:
 
 def group_candidates(names: Iterable[str], movies: Iterable[CatalogMovie]) -> dict[str, list[CatalogMovie]]:
     """Each name's candidates among `movies` (`CatalogStore.candidates`): the movies whose
-    exact title or original title is the name, or whose normalized title or normalized
-    original title is the normalized name."""
+    exact title or original title is the name, or that share a title key with it."""
     out: dict[str, list[CatalogMovie]] = {}
     exact: dict[str, list[str]] = {}
-    normalized: dict[str, list[str]] = {}
+    by_key: dict[str, list[str]] = {}
     for name in names:
         out[name] = []
         exact.setdefault(name, []).append(name)
-        norm = normalize_title(name)
-        if norm:
-            normalized.setdefault(norm, []).append(name)
+        for key in title_keys(name):
+            by_key.setdefault(key, []).append(name)
     for m in movies:
-        hit = {*exact.get(m.title, ()), *(exact.get(m.original_title, ()) if m.original_title else ()),
-               *normalized.get(m.normalized_title, ()), *normalized.get(m.normalized_original_title, ())}
+        hit = {*exact.get(m.title, ()), *(exact.get(m.original_title, ()) if m.original_title else ())}
+        for key in keys_of(m):
+            hit.update(by_key.get(key, ()))
         for name in hit:
             out[name].append(m)
     return out
 
 
+YEAR_SLACK = 1  # a year given with a name matches films of that year, one before or one after
+
+
 def match_movie(name: str, year: int | None, candidates: Iterable[CatalogMovie]) -> CatalogMovie | None:
     """The catalog entry a diary name refers to, or None.
 
-    Tried in order: exact title, exact original title, normalized title,
-    normalized original title. Within the first tier that matches, the
-    candidate with the requested year wins; then the nearest year, then the id.
+    Tried in order: exact title, exact original title, normalized title, normalized original
+    title, any other title key (leading article dropped, a title's alternative in parentheses,
+    alternative titles). A given year admits only films within a year of it (none of them:
+    nothing is linked); among the first tier's admitted films the nearest year wins, then
+    the most votes, then the id.
     """
-    candidates = list(candidates)
+    candidates = [c for c in candidates if year is None or (c.year is not None and abs(c.year - year) <= YEAR_SLACK)]
     if not candidates:
         return None
     norm = normalize_title(name)
+    keys = set(title_keys(name))
     tiers = (
         lambda c: c.title == name,
         lambda c: c.original_title is not None and c.original_title == name,
         lambda c: bool(norm) and c.normalized_title == norm,
         lambda c: bool(norm) and c.normalized_original_title == norm,
+        lambda c: not keys.isdisjoint(keys_of(c)),
     )
     for hit in tiers:
         found = [c for c in candidates if hit(c)]
         if found:
-            return min(found, key=lambda c: _year_rank(c, year))
+            return min(found, key=lambda c: _rank(c, year))
     return None
 
 
-def _year_rank(movie: CatalogMovie, year: int | None) -> tuple:
-    if year is None:
-        return (0, 0, movie.id)
-    if movie.year is None:
-        return (2, 0, movie.id)
-    return (0 if movie.year == year else 1, abs(movie.year - year), movie.id)
+def _rank(movie: CatalogMovie, year: int | None) -> tuple:
+    distance = abs(movie.year - year) if year is not None and movie.year is not None else 0
+    return (distance, -movie.votes, movie.id)

@@ -8,12 +8,13 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 from ...domain.ports import StoreUnavailable
 
 # Versioned, append-only. Each step runs once and is recorded in schema_migrations.
-MIGRATIONS: list[tuple[int, str, str]] = [
+MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the connection
     (1, "initial schema", """
     CREATE TABLE users (
         id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -92,7 +93,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
                              PRIMARY KEY (kind, user_id, id));
     CREATE TABLE purged_users (user_id TEXT PRIMARY KEY, at TEXT NOT NULL, done INTEGER NOT NULL);
     """),
+    # A film is found under every title key (domain.catalog): one row per (key, film), filled
+    # in for the films stored before (a Python step: the keys are the domain's rule).
+    (8, "catalog title keys", lambda c: _title_keys(c)),
 ]
+
+
+def _title_keys(c: sqlite3.Connection) -> None:
+    import msgspec
+
+    from ...domain.catalog import CatalogMovie
+    from .stores import write_title_keys
+    c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
+    c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
+    decode = msgspec.json.Decoder(CatalogMovie).decode
+    rows = c.execute("SELECT doc FROM catalog").fetchall()
+    for start in range(0, len(rows), 5000):
+        write_title_keys(c, [decode(r[0]) for r in rows[start:start + 5000]])
 
 
 def private_dir(path: Path) -> None:
@@ -228,8 +245,11 @@ class Database:
             if version in done:
                 continue
             with self.tx() as c:
-                for statement in filter(str.strip, sql.split(";")):
-                    c.execute(statement)
+                if callable(sql):
+                    sql(c)
+                else:
+                    for statement in filter(str.strip, sql.split(";")):
+                        c.execute(statement)
                 c.execute("INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name))
             applied.append(version)
         return applied

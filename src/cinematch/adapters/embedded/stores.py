@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates
+from ...domain.catalog import CatalogMovie, group_candidates, keys_of, title_keys
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -257,6 +257,12 @@ class SqliteEventSource(EventSource):
         return n
 
 
+def write_title_keys(c, movies: Sequence[CatalogMovie]) -> None:
+    """A film's rows of `catalog_keys` (what `candidates` looks names up by), replaced."""
+    c.executemany("DELETE FROM catalog_keys WHERE id = ?", [(m.id,) for m in movies])
+    c.executemany("INSERT OR IGNORE INTO catalog_keys VALUES (?, ?)", [(k, m.id) for m in movies for k in keys_of(m)])
+
+
 def _catalog_row(m: CatalogMovie) -> tuple:
     return (m.id, m.title, m.original_title, m.normalized_title, m.normalized_original_title, _enc.encode(m))
 
@@ -269,27 +275,22 @@ class SqliteCatalogStore(CatalogStore):
     def upsert(self, movies: Sequence[CatalogMovie]) -> int:
         with self.db.tx() as c:
             c.executemany("INSERT OR REPLACE INTO catalog VALUES (?, ?, ?, ?, ?, ?)", [_catalog_row(m) for m in movies])
+            write_title_keys(c, movies)
         return len(movies)
 
-    @in_thread
-    def candidates(self, name: str) -> list[CatalogMovie]:
-        norm = normalize_title(name) or "\x00"
-        rows = self.db.query(
-            "SELECT doc FROM catalog WHERE title = ? OR original_title = ? OR normalized_title = ? "
-            "OR normalized_original_title = ?", (name, name, norm, norm))
-        return [_movie.decode(r[0]) for r in rows]
+    async def candidates(self, name: str) -> list[CatalogMovie]:
+        return (await self.candidates_many([name]))[name]
 
     @in_thread
     def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
         wanted = list(dict.fromkeys(names))
-        norms = {name: normalize_title(name) or "\x00" for name in wanted}
         found: dict[str, CatalogMovie] = {}
         for chunk in _chunks(wanted, 200):
-            keys = chunk + [norms[n] for n in chunk]
-            marks = _in(len(keys))
+            keys = list(dict.fromkeys(k for n in chunk for k in title_keys(n))) or ["\x00"]
+            names_in, keys_in = _in(len(chunk)), _in(len(keys))
             for movie_id, doc in self.db.query(
-                    f"SELECT id, doc FROM catalog WHERE title IN ({marks}) OR original_title IN ({marks}) "
-                    f"OR normalized_title IN ({marks}) OR normalized_original_title IN ({marks})", keys * 4):
+                    f"SELECT id, doc FROM catalog WHERE title IN ({names_in}) OR original_title IN ({names_in}) "
+                    f"OR id IN (SELECT id FROM catalog_keys WHERE key IN ({keys_in}))", [*chunk, *chunk, *keys]):
                 if movie_id not in found:
                     found[movie_id] = _movie.decode(doc)
         return group_candidates(wanted, found.values())

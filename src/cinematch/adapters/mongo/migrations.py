@@ -41,6 +41,9 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
         "imports": [IndexModel([("user_id", ASCENDING)], name="user")],
         "watchlist": [IndexModel([("user_id", ASCENDING)], name="user")],
     }, {}),
+    (8, "catalog title keys (data step: `_title_keys`)", {
+        "catalog": [IndexModel([("keys", ASCENDING)], name="keys")],
+    }, {}),
 ]
 
 
@@ -92,7 +95,19 @@ async def _half_stars(mongo: Mongo) -> None:
     await _recalculate(mongo, {d["_id"] async for d in mongo.db.user_stats.find({}, {"_id": 1})})
 
 
-DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars}
+async def _title_keys(mongo: Mongo) -> None:
+    """Each catalog film gets its title keys (a re-run sets the same ones)."""
+    from pymongo import UpdateOne
+
+    from ...domain.catalog import movie_keys
+    ops = [UpdateOne({"_id": d["_id"]}, {"$set": {"keys": movie_keys(d.get("title", ""), d.get("original_title"),
+                                                                       d.get("akas") or ())}})
+           async for d in mongo.db.catalog.find({}, {"title": 1, "original_title": 1, "akas": 1})]
+    for start in range(0, len(ops), 1000):
+        await mongo.db.catalog.bulk_write(ops[start:start + 1000], ordered=False)
+
+
+DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys}
 
 
 async def migrate(mongo: Mongo) -> list[int]:

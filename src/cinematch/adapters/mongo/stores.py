@@ -22,7 +22,7 @@ import msgspec
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...domain.catalog import CatalogMovie, group_candidates
+from ...domain.catalog import CatalogMovie, group_candidates, title_keys
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -295,18 +295,17 @@ class MongoCatalogStore(CatalogStore):
         return msgspec.convert(doc, CatalogMovie)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
-        norm = normalize_title(name) or "\x00"
-        q = {"$or": [{"title": name}, {"original_title": name}, {"normalized_title": norm},
-                     {"normalized_original_title": norm}]}
-        return [self._movie(d) async for d in self.mongo.db.catalog.find(q)]
+        return (await self.candidates_many([name]))[name]
 
     async def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
         wanted = list(dict.fromkeys(names))
         found: dict[str, CatalogMovie] = {}
         for chunk in _chunks(wanted, 200):
-            norms = [n for n in map(normalize_title, chunk) if n]
-            q = {"$or": [{"title": {"$in": chunk}}, {"original_title": {"$in": chunk}},
-                         {"normalized_title": {"$in": norms}}, {"normalized_original_title": {"$in": norms}}]}
+            keys = list(dict.fromkeys(k for n in chunk for k in title_keys(n)))
+            # `keys` (a multikey index) holds every title key; the normalized titles are for
+            # documents written before it (migration 8 fills it in)
+            q = {"$or": [{"title": {"$in": chunk}}, {"original_title": {"$in": chunk}}, {"keys": {"$in": keys}},
+                         {"normalized_title": {"$in": keys}}, {"normalized_original_title": {"$in": keys}}]}
             async for d in self.mongo.db.catalog.find(q):
                 found.setdefault(d["_id"], self._movie(d))
         return group_candidates(wanted, found.values())

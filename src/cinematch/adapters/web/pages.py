@@ -141,7 +141,8 @@ async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
     try:
         new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
                        date=form.get("date") or None, year=parse_year(form.get("year", "")),
-                       rewatch=bool(form.get("rewatch")), tags=_tags(form.get("tags", "")))
+                       rewatch=bool(form.get("rewatch")), tags=_tags(form.get("tags", "")),
+                       catalog_id=form.get("catalog_id", "").strip()[:600] or None)
         if not new.name:
             raise DiaryError("title must not be empty")
         await diary.add(request.user.id, new)

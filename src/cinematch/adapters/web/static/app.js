@@ -6,6 +6,7 @@ document.addEventListener("click", (event) => {
   const title = document.getElementById("title");
   title.value = pick.dataset.title;
   document.getElementById("year").value = pick.dataset.year || "";
+  document.getElementById("catalog-id").value = pick.dataset.id || "";  // the film picked, exactly
   document.getElementById("suggestions").innerHTML = "";
   title.setAttribute("aria-expanded", "false");
   document.getElementById("rating").focus();
@@ -17,7 +18,10 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 document.addEventListener("input", (event) => {
-  if (event.target.id === "title") document.getElementById("year").value = "";
+  if (event.target.id === "title") {
+    document.getElementById("year").value = "";
+    document.getElementById("catalog-id").value = "";
+  }
 });
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && document.getElementById("suggestions")) {

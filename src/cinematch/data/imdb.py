@@ -1,0 +1,194 @@
+"""The catalog from IMDb's non-commercial datasets (https://datasets.imdbws.com/, CONTRACT §4).
+
+The files are tab-separated, gzipped or not, with a header line; `\\N` is null. They are read
+as streams, one line at a time, in the order that keeps memory to what the films need:
+`title.basics` picks the films (`movie`, `tvMovie`, not adult) and is the only file held for
+every row kept; `title.ratings` adds votes, `title.crew` directors, `title.principals` the first
+billed actors (by `ordering`), `title.akas` alternative titles, and `name.basics` is read last,
+for the names of the people kept only. A film's catalog id is its IMDb id (`tt…`), so a second
+run updates the same films in place.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..domain.catalog import MAX_AKAS, CatalogMovie, catalog_movie
+
+FILMS = frozenset({"movie", "tvMovie"})
+ACTING = frozenset({"actor", "actress"})
+MAX_ACTORS_KEPT = 5  # only the first five billed actors count (CONTRACT §2)
+MAX_DIRECTORS_KEPT = 2
+MAX_AKAS_KEPT = 20
+NULL = "\\N"
+FILES = ("title.basics", "title.ratings", "title.crew", "title.principals", "title.akas", "name.basics")
+REQUIRED = ("title.basics", "title.crew", "title.principals", "name.basics")
+
+
+class MissingFile(ValueError):
+    """A dataset file the import needs is not in the folder."""
+
+
+def find(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / f"{name}.tsv.gz", folder / f"{name}.tsv"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def rows(path: Path) -> Iterator[list[str]]:
+    """The rows of one TSV file (gzipped or not) after its header, split on tabs; no quoting
+    (IMDb's files have none, and a quote character is data)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", errors="replace")
+        next(text, None)  # the header
+        for line in text:
+            yield line.rstrip("\n").split("\t")
+
+
+class Progress:
+    """A line on stderr per file when it is a terminal (`cinematch` commands are quiet otherwise)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.monotonic()
+
+    def __call__(self, what: str, n: int) -> None:
+        if self.enabled:
+            print(f"\r{what}: {n:,} ({time.monotonic() - self.start:.0f} s)", end="", file=sys.stderr, flush=True)
+
+    def done(self, what: str, n: int) -> None:
+        if self.enabled:
+            print(f"\r{what}: {n:,} ({time.monotonic() - self.start:.0f} s)", file=sys.stderr, flush=True)
+
+
+def _films(path: Path, progress: Progress) -> dict[str, list]:
+    """tconst -> [title, original title, year, runtime, genres] of the films."""
+    films: dict[str, list] = {}
+    n = 0
+    for n, row in enumerate(rows(path), start=1):
+        if len(row) < 9 or row[1] not in FILMS or row[4] == "1":
+            continue
+        tconst, _, title, original, _, year, _, runtime, genres = row[:9]
+        films[tconst] = [title, None if original in (NULL, title) else original,
+                         int(year) if year.isdigit() else None, int(runtime) if runtime.isdigit() else None,
+                         [] if genres == NULL else genres.split(",")]
+        if n % 500_000 == 0:
+            progress("title.basics rows", n)
+    progress.done("title.basics rows", n)
+    return films
+
+
+def _votes(path: Path | None, films: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if path is None:
+        return out
+    for row in rows(path):
+        if len(row) >= 3 and row[0] in films and row[2].isdigit():
+            out[row[0]] = int(row[2])
+    return out
+
+
+def _directors(path: Path, films: dict) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in rows(path):
+        if len(row) >= 2 and row[1] != NULL and row[0] in films:
+            out[row[0]] = row[1].split(",")[:MAX_DIRECTORS_KEPT]
+    return out
+
+
+def _actors(path: Path, films: dict, progress: Progress) -> dict[str, list[tuple[int, str]]]:
+    """tconst -> the first billed actors as (ordering, nconst). The file is the largest by far
+    (about 90 million rows): each line is split only as far as the category."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    n = 0
+    for n, line in enumerate(_lines(path), start=1):
+        parts = line.split("\t", 4)
+        if len(parts) < 4 or parts[3] not in ACTING or parts[0] not in films:
+            continue
+        cast = out.setdefault(parts[0], [])
+        cast.append((int(parts[1]) if parts[1].isdigit() else 10**6, parts[2]))
+        if len(cast) > MAX_ACTORS_KEPT:  # keep the five lowest orderings (files list them in order)
+            cast.sort()
+            del cast[MAX_ACTORS_KEPT:]
+        if n % 2_000_000 == 0:
+            progress("title.principals rows", n)
+    progress.done("title.principals rows", n)
+    return out
+
+
+def _lines(path: Path) -> Iterator[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", errors="replace")
+        next(text, None)
+        yield from text
+
+
+def _akas(path: Path | None, films: dict) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if path is None:
+        return out
+    for row in rows(path):
+        if len(row) >= 3 and row[0] in films and row[2] != NULL:
+            titles = out.setdefault(row[0], [])
+            if len(titles) < MAX_AKAS_KEPT and row[2] not in titles:
+                titles.append(row[2])
+    return out
+
+
+def _names(path: Path, wanted: set[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for row in rows(path):
+        if len(row) >= 2 and row[0] in wanted:
+            out[row[0]] = row[1]
+    return out
+
+
+def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterator[CatalogMovie]:
+    """The films of the dataset folder, as catalog movies (in `title.basics` order)."""
+    folder = Path(folder)
+    progress = progress or Progress(False)
+    paths = {name: find(folder, name) for name in FILES}
+    missing = [name for name in REQUIRED if paths[name] is None]
+    if missing:
+        raise MissingFile(f"{folder} lacks {', '.join(f'{m}.tsv.gz' for m in missing)} (IMDb's dataset files)")
+    films = _films(paths["title.basics"], progress)
+    votes = _votes(paths["title.ratings"], films)
+    directors = _directors(paths["title.crew"], films)
+    actors = _actors(paths["title.principals"], films, progress)
+    akas = _akas(paths["title.akas"], films)
+    wanted = {p for ds in directors.values() for p in ds} | {p for cast in actors.values() for _, p in cast}
+    names = _names(paths["name.basics"], wanted)
+    del wanted
+    for tconst, (title, original, year, runtime, genres) in films.items():
+        yield catalog_movie(
+            id=tconst, title=title, original_title=original, year=year, genres=genres,
+            director=[names[p] for p in directors.get(tconst, ()) if p in names],
+            actors=[names[p] for _, p in sorted(actors.get(tconst, ())) if p in names],
+            duration=runtime if runtime is not None and runtime <= 100_000 else None, imdb_id=tconst,
+            akas=akas.get(tconst, [])[:MAX_AKAS], votes=votes.get(tconst, 0))
+
+
+async def import_catalog(folder: str | Path, upsert: Callable, chunk: int = 5000,
+                         progress: Progress | None = None) -> int:
+    """Stream the folder's films into the catalog store (`upsert`, a chunk at a time)."""
+    progress = progress or Progress(False)
+    batch: list[CatalogMovie] = []
+    total = 0
+    for movie in read_catalog(folder, progress):
+        batch.append(movie)
+        if len(batch) == chunk:
+            total += await upsert(batch)
+            batch = []
+            progress("films written", total)
+    if batch:
+        total += await upsert(batch)
+    progress.done("films written", total)
+    return total
