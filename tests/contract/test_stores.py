@@ -343,3 +343,20 @@ async def test_diary_reads_one_year_and_forgets_a_removed_user(storage):
     await diary.remove_user("u")
     assert await diary.snapshot("u") == ([], 0) and await diary.watched_in("u", 2024) == []
     assert [e.id for e in await diary.watched_in("v", 2024)] == ["e9"]
+
+
+async def test_catalog_search_ranks_keys_prefixes_substrings_typos_then_votes(storage):
+    cat = storage.catalog()
+    await cat.upsert([catalog_movie(id="m1", title="The Matrix", year=1999, votes=2_000_000),
+                      catalog_movie(id="m2", title="The Matrix Reloaded", year=2003, votes=600_000),
+                      catalog_movie(id="m3", title="Matrix of Leadership", year=2015, votes=12),
+                      catalog_movie(id="m4", title="The Animatrix", year=2003, votes=100_000),
+                      catalog_movie(id="g", title="Godfather, The", year=1972, votes=2_000_000),
+                      catalog_movie(id="p", title="Gisaengchung", year=2019, akas=["Parasite"], votes=900_000),
+                      catalog_movie(id="x", title="Heat", year=1995)])
+    assert [m.id for m in await cat.search("matrix", 10)] == ["m1", "m2", "m3", "m4"]  # key, prefixes by votes, inside
+    assert [m.id for m in await cat.search("matrx", 10)][:2] == ["m1", "m2"]  # a typo still finds it
+    assert [m.id for m in await cat.search("godfather", 10)] == ["g"]
+    assert [m.id for m in await cat.search("The Godfather", 10)] == ["g"]
+    assert [m.id for m in await cat.search("parasite", 10)] == ["p"]
+    assert [m.id for m in await cat.search("zzzzqqq", 10)] == []

@@ -161,6 +161,35 @@ def group_candidates(names: Iterable[str], movies: Iterable[CatalogMovie]) -> di
     return out
 
 
+def trigrams(text: str) -> set[str]:
+    """The three-letter pieces of a normalized text, padded at its ends (typo tolerance)."""
+    padded = f"  {text} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+TYPO_SIMILARITY = 0.5  # share of the query's trigrams a title must have to be a typo match
+
+
+def search_rank(movie: CatalogMovie, q: str, q_grams: set[str] | None = None) -> tuple | None:
+    """Where a film ranks for the normalized query `q`, or None when it does not match: a title
+    key equal to the query, then one starting with it, then one containing it, then one
+    sharing most of its trigrams (a typo: "matrx"); within each, the most voted first."""
+    keys = keys_of(movie)
+    if q in keys:
+        tier, similarity = 0, 1.0
+    elif any(k.startswith(q) for k in keys):
+        tier, similarity = 1, 1.0
+    elif any(q in k for k in keys):
+        tier, similarity = 2, 1.0
+    else:
+        grams = q_grams if q_grams is not None else trigrams(q)
+        similarity = max((len(grams & trigrams(k)) / len(grams) for k in keys), default=0.0) if grams else 0.0
+        if similarity < TYPO_SIMILARITY:
+            return None
+        tier = 3
+    return (tier, -round(similarity, 3), -movie.votes, movie.title, movie.year or 0, movie.id)
+
+
 YEAR_SLACK = 1  # a year given with a name matches films of that year, one before or one after
 
 

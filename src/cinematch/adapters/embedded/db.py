@@ -93,9 +93,11 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
                              PRIMARY KEY (kind, user_id, id));
     CREATE TABLE purged_users (user_id TEXT PRIMARY KEY, at TEXT NOT NULL, done INTEGER NOT NULL);
     """),
-    # A film is found under every title key (domain.catalog): one row per (key, film), filled
-    # in for the films stored before (a Python step: the keys are the domain's rule).
-    (8, "catalog title keys", lambda c: _title_keys(c)),
+    # A film is found under every title key (domain.catalog): one row per (key, film) for
+    # lookups and prefixes, its keys in a trigram full-text index for substrings and typos, its
+    # votes for ranking; filled in for the films stored before (a Python step: the keys are
+    # the domain's rule).
+    (8, "catalog title keys and search", lambda c: _title_keys(c)),
 ]
 
 
@@ -106,6 +108,10 @@ def _title_keys(c: sqlite3.Connection) -> None:
     from .stores import write_title_keys
     c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
+    c.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(keys, tokenize='trigram')")
+    c.execute("CREATE VIRTUAL TABLE catalog_fts_vocab USING fts5vocab(catalog_fts, 'row')")
+    c.execute("ALTER TABLE catalog ADD COLUMN votes INTEGER NOT NULL DEFAULT 0")
+    c.execute("CREATE INDEX catalog_votes ON catalog (votes DESC)")
     decode = msgspec.json.Decoder(CatalogMovie).decode
     rows = c.execute("SELECT doc FROM catalog").fetchall()
     for start in range(0, len(rows), 5000):

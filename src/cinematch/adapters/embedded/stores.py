@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates, keys_of, title_keys
+from ...domain.catalog import CatalogMovie, group_candidates, keys_of, search_rank, title_keys, trigrams
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -257,10 +257,30 @@ class SqliteEventSource(EventSource):
         return n
 
 
+def _fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase (quotes doubled): never read as query syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def write_title_keys(c, movies: Sequence[CatalogMovie]) -> None:
-    """A film's rows of `catalog_keys` (what `candidates` looks names up by), replaced."""
+    """A film's rows of `catalog_keys` (what `candidates` looks names up by) and of the search
+    index (by the catalog row's rowid, which an upsert keeps), replaced; and its votes."""
     c.executemany("DELETE FROM catalog_keys WHERE id = ?", [(m.id,) for m in movies])
     c.executemany("INSERT OR IGNORE INTO catalog_keys VALUES (?, ?)", [(k, m.id) for m in movies for k in keys_of(m)])
+    rowids = {}
+    for chunk in _chunks([m.id for m in movies]):
+        rowids.update(c.execute(f"SELECT id, rowid FROM catalog WHERE id IN ({_in(len(chunk))})", chunk).fetchall())
+    c.executemany("DELETE FROM catalog_fts WHERE rowid = ?", [(rowids[m.id],) for m in movies])
+    c.executemany("INSERT INTO catalog_fts (rowid, keys) VALUES (?, ?)",
+                  [(rowids[m.id], " | ".join(keys_of(m))) for m in movies])
+    c.executemany("UPDATE catalog SET votes = ? WHERE id = ?", [(m.votes, m.id) for m in movies])
+
+
+_CATALOG_UPSERT = ("INSERT INTO catalog (id, title, original_title, normalized_title, normalized_original_title, doc) "
+                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
+                   "original_title = excluded.original_title, normalized_title = excluded.normalized_title, "
+                   "normalized_original_title = excluded.normalized_original_title, doc = excluded.doc")
+SEARCH_CANDIDATES = 300  # films read per tier of a search before the domain's ranking
 
 
 def _catalog_row(m: CatalogMovie) -> tuple:
@@ -274,7 +294,7 @@ class SqliteCatalogStore(CatalogStore):
     @in_thread
     def upsert(self, movies: Sequence[CatalogMovie]) -> int:
         with self.db.tx() as c:
-            c.executemany("INSERT OR REPLACE INTO catalog VALUES (?, ?, ?, ?, ?, ?)", [_catalog_row(m) for m in movies])
+            c.executemany(_CATALOG_UPSERT, [_catalog_row(m) for m in movies])
             write_title_keys(c, movies)
         return len(movies)
 
@@ -297,18 +317,43 @@ class SqliteCatalogStore(CatalogStore):
 
     @in_thread
     def search(self, query: str, limit: int) -> list[CatalogMovie]:
+        """Candidates from the indexes, tier by tier, each the most voted first; ranked by the
+        domain's rule (`domain.catalog.search_rank`): the title key itself, a key starting with
+        the query, one containing it (the trigram index), then one with most of its trigrams."""
         q = normalize_title(query)
         if not q:
             return []
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        prefix = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = self.db.query(
-            """SELECT doc, CASE WHEN normalized_title = ?1 OR normalized_original_title = ?1 THEN 0
-                                WHEN normalized_title LIKE ?2 ESCAPE '\\' OR normalized_original_title LIKE ?2 ESCAPE '\\' THEN 1
-                                ELSE 2 END AS rank
-               FROM catalog WHERE normalized_title LIKE ?3 ESCAPE '\\' OR normalized_original_title LIKE ?3 ESCAPE '\\'
-               ORDER BY rank, title, id LIMIT ?4""", (q, prefix, like, limit))
-        return [_movie.decode(r[0]) for r in rows]
+        found: dict[str, bytes] = {}
+        upper = q[:-1] + chr(ord(q[-1]) + 1)  # the keys starting with q are those in [q, upper)
+        found.update(self.db.query(
+            "SELECT c.id, c.doc FROM catalog c WHERE c.id IN (SELECT id FROM catalog_keys WHERE key >= ? AND key < ?) "
+            "ORDER BY c.votes DESC LIMIT ?", (q, upper, SEARCH_CANDIDATES)))
+        if len(q) >= 3 and len(found) < limit:
+            found.update(self.db.query(
+                "SELECT c.id, c.doc FROM catalog c WHERE c.rowid IN (SELECT rowid FROM catalog_fts WHERE catalog_fts "
+                "MATCH ?) ORDER BY c.votes DESC LIMIT ?", (_fts_phrase(q), SEARCH_CANDIDATES)))
+        if len(q) >= 4 and len(found) < limit:
+            rare = self._rare_trigrams(q)
+            if rare:
+                found.update(self.db.query(
+                    "SELECT c.id, c.doc FROM catalog c JOIN (SELECT rowid, rank FROM catalog_fts WHERE catalog_fts "
+                    "MATCH ? ORDER BY rank LIMIT ?) f ON f.rowid = c.rowid", (" OR ".join(map(_fts_phrase, rare)),
+                                                                            SEARCH_CANDIDATES)))
+        grams = trigrams(q)
+        ranked = sorted((r, m) for m in map(_movie.decode, found.values())
+                        if (r := search_rank(m, q, grams)) is not None)
+        return [m for _, m in ranked[:limit]]
+
+    def _rare_trigrams(self, q: str, keep: int = 6) -> list[str]:
+        """The query's trigrams that index the fewest films (a typo spoils a few of them; the
+        common ones would make the query read half the index)."""
+        grams = sorted({q[i:i + 3] for i in range(len(q) - 2)} - {"   "})
+        if not grams:
+            return []
+        counts = dict(self.db.query(
+            f"SELECT term, doc FROM catalog_fts_vocab WHERE term IN ({_in(len(grams))})", grams))
+        present = [g for g in grams if counts.get(g)]
+        return sorted(present, key=lambda g: counts[g])[:keep]
 
     @in_thread
     def genres(self) -> list[tuple[str, int]]:

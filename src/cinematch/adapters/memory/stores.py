@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates
+from ...domain.catalog import CatalogMovie, group_candidates, search_rank, trigrams
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event
@@ -114,18 +114,6 @@ class MemoryDiaryStore(DiaryStore):
         return sorted(u for u, seq in self.seqs.items() if seq)
 
 
-def search_rank(movie: CatalogMovie, q: str) -> int | None:
-    """0 exact, 1 prefix, 2 contains (on either normalized title); None no match."""
-    best = None
-    for t in (movie.normalized_title, movie.normalized_original_title):
-        if not t:
-            continue
-        rank = 0 if t == q else 1 if t.startswith(q) else 2 if q in t else None
-        if rank is not None and (best is None or rank < best):
-            best = rank
-    return best
-
-
 class MemoryCatalogStore(CatalogStore):
     def __init__(self) -> None:
         self.movies: dict[str, CatalogMovie] = {}
@@ -142,8 +130,9 @@ class MemoryCatalogStore(CatalogStore):
         q = normalize_title(query)
         if not q:
             return []
-        hits = [(r, m) for m in self.movies.values() if (r := search_rank(m, q)) is not None]
-        hits.sort(key=lambda rm: (rm[0], rm[1].title, rm[1].year or 0, rm[1].id))
+        grams = trigrams(q)
+        hits = [(r, m) for m in self.movies.values() if (r := search_rank(m, q, grams)) is not None]
+        hits.sort(key=lambda rm: rm[0])
         return [m for _, m in hits[:limit]]
 
     async def genres(self) -> list[tuple[str, int]]:

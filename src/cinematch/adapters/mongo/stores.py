@@ -22,7 +22,7 @@ import msgspec
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...domain.catalog import CatalogMovie, group_candidates, title_keys
+from ...domain.catalog import CatalogMovie, group_candidates, search_rank, title_keys, trigrams
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -278,6 +278,9 @@ class MongoDiaryStore(DiaryStore):
                        if d.get("seq", 0) > sent.get(d["_id"], 0)])
 
 
+SEARCH_CANDIDATES = 300  # films read per tier of a search before the domain's ranking
+
+
 class MongoCatalogStore(CatalogStore):
     def __init__(self, mongo: Mongo) -> None:
         self.mongo = mongo
@@ -311,18 +314,26 @@ class MongoCatalogStore(CatalogStore):
         return group_candidates(wanted, found.values())
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
+        """Candidates by the `keys` index (a prefix regex is an index range), then by substring
+        and by the query's rarer pieces, each tier the most voted first; ranked by the domain's
+        rule (`domain.catalog.search_rank`)."""
         q = normalize_title(query)
         if not q:
             return []
-        pattern = {"$regex": re.escape(q)}
-        docs = [self._movie(d) async for d in self.mongo.db.catalog.find(
-            {"$or": [{"normalized_title": pattern}, {"normalized_original_title": pattern}]})]
-
-        def rank(m: CatalogMovie) -> tuple:
-            names = (m.normalized_title, m.normalized_original_title)
-            return (0 if q in names else 1 if any(n.startswith(q) for n in names) else 2, m.title, m.id)
-
-        return sorted(docs, key=rank)[:limit]
+        col, found = self.mongo.db.catalog, {}
+        tiers = [{"keys": {"$regex": "^" + re.escape(q)}}]
+        if len(q) >= 3:
+            tiers.append({"keys": {"$regex": re.escape(q)}})
+        if len(q) >= 4:  # a typo: any of its four-letter pieces
+            tiers.append({"$or": [{"keys": {"$regex": re.escape(q[i:i + 4])}} for i in range(0, len(q) - 3, 2)]})
+        for where in tiers:
+            if len(found) >= limit:
+                break
+            async for d in col.find(where).sort("votes", -1).limit(SEARCH_CANDIDATES):
+                found.setdefault(d["_id"], self._movie(d))
+        grams = trigrams(q)
+        ranked = sorted((r, m) for m in found.values() if (r := search_rank(m, q, grams)) is not None)
+        return [m for _, m in ranked[:limit]]
 
     async def genres(self) -> list[tuple[str, int]]:
         cursor = await self.mongo.db.catalog.aggregate(
