@@ -109,7 +109,6 @@ def _title_keys(c: sqlite3.Connection) -> None:
     c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
     c.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(keys, tokenize='trigram')")
-    c.execute("CREATE VIRTUAL TABLE catalog_fts_vocab USING fts5vocab(catalog_fts, 'row')")
     c.execute("ALTER TABLE catalog ADD COLUMN votes INTEGER NOT NULL DEFAULT 0")
     c.execute("CREATE INDEX catalog_votes ON catalog (votes DESC)")
     decode = msgspec.json.Decoder(CatalogMovie).decode

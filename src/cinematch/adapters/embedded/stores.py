@@ -281,6 +281,7 @@ _CATALOG_UPSERT = ("INSERT INTO catalog (id, title, original_title, normalized_t
                    "original_title = excluded.original_title, normalized_title = excluded.normalized_title, "
                    "normalized_original_title = excluded.normalized_original_title, doc = excluded.doc")
 SEARCH_CANDIDATES = 300  # films read per tier of a search before the domain's ranking
+SEARCH_SCAN = 3000  # index entries a tier reads at most (a two-letter prefix matches a good part of the catalog)
 
 
 def _catalog_row(m: CatalogMovie) -> tuple:
@@ -319,41 +320,37 @@ class SqliteCatalogStore(CatalogStore):
     def search(self, query: str, limit: int) -> list[CatalogMovie]:
         """Candidates from the indexes, tier by tier, each the most voted first; ranked by the
         domain's rule (`domain.catalog.search_rank`): the title key itself, a key starting with
-        the query, one containing it (the trigram index), then one with most of its trigrams."""
+        the query, one containing it (the trigram index), and, when none does, one with most of
+        its trigrams (a typo)."""
         q = normalize_title(query)
         if not q:
             return []
         found: dict[str, bytes] = {}
         upper = q[:-1] + chr(ord(q[-1]) + 1)  # the keys starting with q are those in [q, upper)
+        # Each tier reads at most SEARCH_SCAN index entries, then keeps the most voted (CROSS JOIN:
+        # the index first, never a walk of the whole catalog in votes order).
         found.update(self.db.query(
-            "SELECT c.id, c.doc FROM catalog c WHERE c.id IN (SELECT id FROM catalog_keys WHERE key >= ? AND key < ?) "
-            "ORDER BY c.votes DESC LIMIT ?", (q, upper, SEARCH_CANDIDATES)))
+            "SELECT c.id, c.doc FROM (SELECT DISTINCT id FROM catalog_keys WHERE key >= ? AND key < ? LIMIT ?) k "
+            "CROSS JOIN catalog c ON c.id = k.id ORDER BY c.votes DESC LIMIT ?",
+            (q, upper, SEARCH_SCAN, SEARCH_CANDIDATES)))
         if len(q) >= 3 and len(found) < limit:
-            found.update(self.db.query(
-                "SELECT c.id, c.doc FROM catalog c WHERE c.rowid IN (SELECT rowid FROM catalog_fts WHERE catalog_fts "
-                "MATCH ?) ORDER BY c.votes DESC LIMIT ?", (_fts_phrase(q), SEARCH_CANDIDATES)))
-        if len(q) >= 4 and len(found) < limit:
-            rare = self._rare_trigrams(q)
-            if rare:
-                found.update(self.db.query(
-                    "SELECT c.id, c.doc FROM catalog c JOIN (SELECT rowid, rank FROM catalog_fts WHERE catalog_fts "
-                    "MATCH ? ORDER BY rank LIMIT ?) f ON f.rowid = c.rowid", (" OR ".join(map(_fts_phrase, rare)),
-                                                                            SEARCH_CANDIDATES)))
+            found.update(self._containing(q))
+        if len(q) >= 4 and not found:  # nothing has the query in it: perhaps a typo, in one half of it
+            half = len(q) // 2
+            for part in {q[:half + 1], q[half:]}:
+                if len(part.strip()) >= 3:
+                    found.update(self._containing(part))
         grams = trigrams(q)
         ranked = sorted((r, m) for m in map(_movie.decode, found.values())
                         if (r := search_rank(m, q, grams)) is not None)
         return [m for _, m in ranked[:limit]]
 
-    def _rare_trigrams(self, q: str, keep: int = 6) -> list[str]:
-        """The query's trigrams that index the fewest films (a typo spoils a few of them; the
-        common ones would make the query read half the index)."""
-        grams = sorted({q[i:i + 3] for i in range(len(q) - 2)} - {"   "})
-        if not grams:
-            return []
-        counts = dict(self.db.query(
-            f"SELECT term, doc FROM catalog_fts_vocab WHERE term IN ({_in(len(grams))})", grams))
-        present = [g for g in grams if counts.get(g)]
-        return sorted(present, key=lambda g: counts[g])[:keep]
+    def _containing(self, text: str) -> list[tuple[str, bytes]]:
+        """The most voted films with a title key containing `text` (the trigram index)."""
+        return self.db.query(
+            "SELECT c.id, c.doc FROM (SELECT rowid FROM catalog_fts WHERE catalog_fts MATCH ? LIMIT ?) f "
+            "CROSS JOIN catalog c ON c.rowid = f.rowid ORDER BY c.votes DESC LIMIT ?",
+            (_fts_phrase(text), SEARCH_SCAN, SEARCH_CANDIDATES))
 
     @in_thread
     def genres(self) -> list[tuple[str, int]]:

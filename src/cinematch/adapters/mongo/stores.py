@@ -326,8 +326,8 @@ class MongoCatalogStore(CatalogStore):
             tiers.append({"keys": {"$regex": re.escape(q)}})
         if len(q) >= 4:  # a typo: any of its four-letter pieces
             tiers.append({"$or": [{"keys": {"$regex": re.escape(q[i:i + 4])}} for i in range(0, len(q) - 3, 2)]})
-        for where in tiers:
-            if len(found) >= limit:
+        for k, where in enumerate(tiers):
+            if len(found) >= limit or (k == 2 and found):  # the typo tier only when nothing has the query
                 break
             async for d in col.find(where).sort("votes", -1).limit(SEARCH_CANDIDATES):
                 found.setdefault(d["_id"], self._movie(d))
