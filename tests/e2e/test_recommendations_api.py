@@ -114,6 +114,16 @@ def test_rating_a_recommended_film_invalidates_the_cached_list(platform):
     assert top["title"] not in {i["title"] for i in after}
 
 
+def test_a_film_logged_under_another_of_its_titles_is_not_recommended(platform):
+    cl, _, users, _ = platform
+    h = list(users.values())[5]
+    top = cl.get("/api/recommendations/me", headers=h).json()["items"][0]
+    other_form = f"{top['title']}, The" if not top["title"].startswith("The ") else top["title"][4:]
+    assert cl.post("/api/movies", json={"name": other_form, "rating": 4}, headers=h).status_code == 201
+    after = cl.get("/api/recommendations/me", headers=h).json()["items"]
+    assert top["title"] not in {i["title"] for i in after}
+
+
 def test_a_recommended_film_on_the_watchlist_says_so(platform):
     cl, _, users, _ = platform
     h = list(users.values())[4]

@@ -22,6 +22,7 @@ import numpy as np
 from ..data.movielens import dataset_dir, is_present
 from ..domain.diary import DiaryEntry
 from ..domain.ports import DiaryStore, ItemStore
+from ..domain.catalog import title_keys
 from ..domain.text import normalize_title
 from ..ml.artifacts import ModelStore
 from ..ml.content import item_features
@@ -36,7 +37,7 @@ POPULAR_TTL = 60.0  # seconds the no-model popularity list is reused
 
 
 # Diaries repeat the same titles across requests: normalise each once.
-_norm_title = functools.lru_cache(maxsize=200_000)(normalize_title)
+_title_keys = functools.lru_cache(maxsize=200_000)(lambda title: tuple(title_keys(title)))
 _key = functools.lru_cache(maxsize=200_000)(item_key)
 
 
@@ -70,12 +71,14 @@ class Recommendations:
             self._served = (version, model, meta, keys)  # one assignment: the swap is atomic
         return self._served
 
-    def _index(self, keys: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
-        """The served model's item of each key, and the items of each title (any year)."""
+    def _index(self, keys: list[str], titles: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
+        """The served model's item of each key, and the items of each title key (any year):
+        "Seven (Se7en)" is found as "se7en" too."""
         if self._keys_index is None or self._keys_index[0] is not keys:
             by_title: dict[str, list[int]] = {}
-            for i, k in enumerate(keys):
-                by_title.setdefault(k.rsplit("|", 1)[0], []).append(i)
+            for i, (k, title) in enumerate(zip(keys, titles)):
+                for t in {k.rsplit("|", 1)[0], *_title_keys(title)}:
+                    by_title.setdefault(t, []).append(i)
             self._keys_index = (keys, ({k: i for i, k in enumerate(keys)}, by_title))
         return self._keys_index[1]
 
@@ -115,7 +118,7 @@ class Recommendations:
 
     def _recommend(self, served, entries: list[DiaryEntry], top_n: int, genres: tuple[str, ...]) -> dict:
         version, model, _, keys = served
-        index, by_title = self._index(keys)
+        index, by_title = self._index(keys, model.titles)
         rated = []
         titles = set()
         for e in entries:
@@ -125,9 +128,10 @@ class Recommendations:
             if e.rating is not None:  # an unrated watch is only excluded, not taken as a taste
                 feats = item_features(e.genres, e.director, e.actors, e.year) if i < 0 else ()
                 rated.append(Rated(i, float(e.rating), feats, title))
-            # The same film under another year (or none) is still in the diary: exclude by title too.
-            titles.add(_norm_title(title))
-            titles.add(_norm_title(e.name))
+            # The same film under another year (or none), or under another of its titles, is still
+            # in the diary: exclude by every title key too.
+            titles.update(_title_keys(title))
+            titles.update(_title_keys(e.name))
         exclude = np.array([i for t in titles for i in by_title.get(t, ())], dtype=np.int64)
         strategy, recs = model.recommend(rated, top_n, exclude=exclude, genre_picks=genres)
         return {"items": [{"movie_id": keys[r.item], "title": model.titles[r.item], "year": model.years[r.item],
@@ -150,10 +154,10 @@ class Recommendations:
             ranked = sorted(counts, key=lambda k: (-counts[k][0], -counts[k][1] / counts[k][0], k))
             self._platform = (now, [(k, ts.meta[k], counts[k][0], counts[k][1] / counts[k][0]) for k in ranked])
         mine = {item_key(e.title or e.name, e.year) for e in entries}
-        titles = {normalize_title(e.title or e.name) for e in entries}
+        titles = {t for e in entries for t in (*_title_keys(e.title or e.name), *_title_keys(e.name))}
         items = []
         for key, meta, n, mean in self._platform[1]:
-            if key in mine or key.rsplit("|", 1)[0] in titles:
+            if key in mine or key.rsplit("|", 1)[0] in titles or not titles.isdisjoint(_title_keys(meta.title)):
                 continue
             items.append({"movie_id": key, "title": meta.title, "year": meta.year, "genres": list(meta.genres),
                           "score": float(n), "predicted_rating": round(mean, 2),
