@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import msgspec
 
 from .diary import DiaryEntry
+from .stats import newest_first
 from .ratings import Rating
 
 BACKUP_FORMAT = "cinematch-backup"
@@ -69,13 +70,25 @@ def backup_entry(e: DiaryEntry) -> BackupEntry:
         duration=supplied.get("duration"), rewatch=e.rewatch, tags=list(e.tags))  # type: ignore[arg-type]
 
 
+_encode = msgspec.json.Encoder().encode
+
+
+def backup_chunks(username: str, entries: Iterable[DiaryEntry], exported_at: str,
+                  watchlist: Iterable[BackupWatch] = (), size: int = 1000) -> Iterator[bytes]:
+    """The whole account as JSON (a `Backup`), newest watched first, in pieces of `size`
+    entries: a large diary is sent as it is encoded, and no single encode runs long."""
+    ordered = list(newest_first(list(entries)))
+    yield (b'{"format":' + _encode(BACKUP_FORMAT) + b',"version":' + _encode(BACKUP_VERSION)
+           + b',"exported_at":' + _encode(exported_at) + b',"username":' + _encode(username) + b',"diary":[')
+    for start in range(0, len(ordered), size):
+        yield (b"," if start else b"") + _encode([backup_entry(e) for e in ordered[start:start + size]])[1:-1]
+    yield b'],"watchlist":' + _encode(list(watchlist)) + b"}"
+
+
 def backup(username: str, entries: Iterable[DiaryEntry], exported_at: str,
            watchlist: Iterable[BackupWatch] = ()) -> bytes:
-    """The whole account as JSON, newest watched first."""
-    ordered = sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)
-    return msgspec.json.encode(Backup(format=BACKUP_FORMAT, version=BACKUP_VERSION, exported_at=exported_at,
-                                      username=username, diary=[backup_entry(e) for e in ordered],
-                                      watchlist=list(watchlist)))
+    """The whole account as JSON, in one piece."""
+    return b"".join(backup_chunks(username, entries, exported_at, watchlist))
 
 
 def safe_cell(value: object) -> str:
@@ -84,13 +97,22 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def letterboxd_csv(entries: Iterable[DiaryEntry]) -> str:
-    """`Title,Year,imdbID,Rating,WatchedDate,Rewatch,Tags`, as Letterboxd's importer reads it."""
+def letterboxd_chunks(entries: Iterable[DiaryEntry], size: int = 2000) -> Iterator[str]:
+    """`Title,Year,imdbID,Rating,WatchedDate,Rewatch,Tags`, as Letterboxd's importer reads it,
+    in pieces of `size` rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(LETTERBOXD_COLUMNS)
-    for e in sorted(entries, key=lambda e: (e.date, e.added_at, e.id)):
+    for k, e in enumerate(reversed(list(newest_first(list(entries)))), start=1):
         writer.writerow([safe_cell(e.title or e.name), e.year or "", safe_cell(e.imdb_id or ""),
                          "" if e.rating is None else e.rating, e.date, "Yes" if e.rewatch else "",
                          safe_cell(", ".join(e.tags))])
-    return out.getvalue()
+        if k % size == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def letterboxd_csv(entries: Iterable[DiaryEntry]) -> str:
+    return "".join(letterboxd_chunks(entries))

@@ -6,7 +6,8 @@ diary computed from scratch. Every incremental path must end equal to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
 
 import msgspec
 
@@ -165,16 +166,27 @@ def entry_item(e: DiaryEntry) -> dict:
             "rating": e.rating, "date": e.date, "genres": list(e.genres), "rewatch": e.rewatch, "tags": list(e.tags)}
 
 
+# heapq's nsmallest/nlargest are the sorted lists' first `limit` (ties included), without
+# sorting a whole diary in one call: a sort of 100,000 entries holds the interpreter for
+# about 0.1 s, and the event loop with it.
 def top_rated(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
     """Entries rated 4 stars or more, best first, then most recently watched."""
-    good = [e for e in entries if e.rating is not None and e.rating >= 4]
-    good.sort(key=lambda e: (-e.rating, _neg_date(e.date), e.name, e.id))
-    return good[:limit]
+    good = (e for e in entries if e.rating is not None and e.rating >= 4)
+    return heapq.nsmallest(limit, good, key=lambda e: (-e.rating, _neg_date(e.date), e.name, e.id))
 
 
 def recent(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
     """Most recently watched first (ties: most recently added)."""
-    return sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)[:limit]
+    return heapq.nlargest(limit, entries, key=lambda e: (e.date, e.added_at, e.id))
+
+
+def newest_first(entries: Sequence[DiaryEntry], run: int = 4096) -> Iterator[DiaryEntry]:
+    """Every entry, most recently watched first (ties: most recently added), in the order
+    `recent` gives: sorted a run at a time and merged, so no single call sorts a whole diary."""
+    def key(e: DiaryEntry) -> tuple:
+        return (e.date, e.added_at, e.id)
+    runs = [sorted(entries[i:i + run], key=key, reverse=True) for i in range(0, len(entries), run)]
+    return heapq.merge(*runs, key=key, reverse=True)
 
 
 def _neg_date(date: str) -> tuple:

@@ -11,6 +11,7 @@ in front should still set its own limits (README, "Behind a reverse proxy").
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -63,8 +64,22 @@ class HeaderTimeoutProtocol(H11Protocol):
 STOPPING = threading.Event()
 
 
+def tune_collector() -> None:
+    """Keep the cyclic garbage collector from stalling requests. A full collection walks every
+    tracked object: with the libraries loaded, and 100,000 import rows alive, each one held the
+    GIL for 30-100 ms, several times per import (measured: /health p99 108 ms during a
+    100,000-row import). What is alive once the server is set up is frozen (never walked again;
+    reference counting still frees it), and collections run 70 times less often; reference
+    counting frees nearly everything anyway (the folds and imports make no cycles)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run(app, host: str, port: int, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT) -> None:
     import uvicorn
+
+    tune_collector()
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame) -> None:

@@ -21,7 +21,7 @@ MAX_FIELD = 10_000
 MAX_ROWS = 200_000  # rows of one import, every file of an archive together
 
 
-class ImportRow(msgspec.Struct, omit_defaults=True):
+class ImportRow(msgspec.Struct, omit_defaults=True, gc=False):  # no cycles: the collector never scans 100k rows
     """One watch to log. `source` names it within the upload (file and line): the entry it
     becomes has an id derived from the upload and this, so the same upload gives the same ids."""
     line: int
@@ -39,7 +39,7 @@ class ImportRow(msgspec.Struct, omit_defaults=True):
     source: str = ""
 
 
-class WatchlistRow(msgspec.Struct, omit_defaults=True):
+class WatchlistRow(msgspec.Struct, omit_defaults=True, gc=False):
     line: int
     name: str
     year: int | None = None
