@@ -360,3 +360,18 @@ async def test_catalog_search_ranks_keys_prefixes_substrings_typos_then_votes(st
     assert [m.id for m in await cat.search("The Godfather", 10)] == ["g"]
     assert [m.id for m in await cat.search("parasite", 10)] == ["p"]
     assert [m.id for m in await cat.search("zzzzqqq", 10)] == []
+
+
+async def test_the_imdb_catalog_imports_into_every_store_and_again_in_place(storage):
+    from pathlib import Path
+
+    from cinematch.data.imdb import import_catalog
+    cat = storage.catalog()
+    folder = Path(__file__).parents[1] / "fixtures" / "imdb"
+    assert await import_catalog(folder, cat.upsert, chunk=4) == 9  # several bulk writes
+    assert await import_catalog(folder, cat.upsert, chunk=4) == 9
+    assert await cat.count() == 9  # updated in place
+    found = await cat.candidates_many(["Parasite", "Der Pate", "Heat", "Seven"])
+    assert [m.id for m in found["Parasite"]] == ["tt6751668"] and [m.id for m in found["Der Pate"]] == ["tt0068646"]
+    assert sorted(m.id for m in found["Heat"]) == ["tt0091209", "tt0113277"] and found["Seven"][0].id == "tt0114369"
+    assert [m.id for m in await cat.search("godfathr", 5)] == ["tt0068646"]  # a typo
