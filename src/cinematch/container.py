@@ -133,6 +133,18 @@ class Bus(containers.DeclarativeContainer):
     relay = providers.Singleton(OutboxRelay, diary=storage.diary, publisher=publisher)
 
 
+def _enrichment(*, api_key: str, url: str, rate: float, catalog, diary):
+    """The TMDB enricher, attached to the diary service, when an API key is set; else None."""
+    if not api_key:
+        return None
+    from .adapters.tmdb import TmdbClient
+    from .services.enrichment import CatalogEnrichment
+    enricher = CatalogEnrichment(client=TmdbClient(api_key=api_key, base_url=url, requests_per_second=rate),
+                                 catalog=catalog, diary=diary)
+    diary.enricher = enricher
+    return enricher
+
+
 def _recommendations(**kwargs):
     # Imported when first used: the ML stack (numpy, scipy, scikit-learn) is slow to import
     # and most commands (worker, relay, migrate) never need it.
@@ -153,6 +165,9 @@ class Services(containers.DeclarativeContainer):
                               storage.watchlist))
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
                                 imports=storage.imports, watchlist=storage.watchlist, tz=config.timezone)
+    enrichment = providers.Singleton(
+        _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
+        catalog=storage.catalog, diary=diary)
     projector = providers.Singleton(
         Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)

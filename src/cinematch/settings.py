@@ -43,6 +43,9 @@ class Settings(msgspec.Struct, kw_only=True):
     relay_in_serve: bool = True  # CINEMATCH_RELAY_IN_SERVE: serve runs the outbox relay (kafka profile)
     migrate_on_start: bool = True  # CINEMATCH_MIGRATE_ON_START: serve/worker apply migrations first
     ml_use_movielens: bool = True  # CINEMATCH_ML_USE_MOVIELENS: train on MovieLens too when it was fetched
+    tmdb_api_key: str = ""  # CINEMATCH_TMDB_API_KEY: with it, films the catalog lacks are looked up on TMDB
+    tmdb_url: str = "https://api.themoviedb.org/3"  # CINEMATCH_TMDB_URL
+    tmdb_requests_per_second: float = 10.0  # CINEMATCH_TMDB_REQUESTS_PER_SECOND
     ml_train_on_start: bool = True  # CINEMATCH_ML_TRAIN_ON_START: serve trains a first model when none exists
 
     def __post_init__(self) -> None:

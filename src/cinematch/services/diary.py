@@ -98,6 +98,7 @@ class DiaryService:
         self.watchlist = watchlist
         self.tz = tz
         self._held: dict[tuple[str, str], int] = {}  # (user, batch) -> its entries when the import began
+        self.enricher = None  # services.enrichment.CatalogEnrichment, when TMDB is configured
 
     def _event(self, kind: str, user_id: str, entry_id: str | None, movie: Movie | None,
                previous: Movie | None = None, at: str | None = None) -> Event:
@@ -163,7 +164,37 @@ class DiaryService:
         changes = [DiaryChange(event=self._event(kind, user_id, e.id, to_movie(e)), put=e) for e in entries]
         events = await self.diary.write(user_id, changes)
         await self._watched(user_id, entries)
+        if self.enricher is not None:
+            self.enricher.wants(user_id, entries)
         return [msgspec.structs.replace(e, seq=ev.seq or 0) for e, ev in zip(entries, events)]
+
+    async def relink(self, user_id: str, entry_id: str, catalog_id: str) -> bool:
+        """Link an entry to this catalog film again, with the film's enrichment as it is now (the
+        catalog learnt its details after the entry was written): an UPDATE when anything changed."""
+        for _ in range(MAX_RETRIES):
+            old = await self.diary.get(user_id, entry_id)
+            match = (await self.catalog.by_ids([catalog_id])).get(catalog_id)
+            if old is None or match is None:
+                return False
+            new = enrich(entry_id=old.id, user_id=user_id, name=old.name, rating=old.rating, date=old.date,
+                         added_at=old.added_at, year=old.year, imdb_id=old.imdb_id, supplied=dict(old.supplied),
+                         match=match, rewatch=old.rewatch, tags=old.tags)
+            new = msgspec.structs.replace(new, seq=old.seq, batch=old.batch)
+            if new == old:
+                return False
+            try:
+                check_entry(None, None, None, self.clock.now().date(), year=new.year, genres=new.genres,
+                            directors=split_people(new.director), actors=split_people(new.actors),
+                            duration=new.duration)
+            except DiaryError:
+                return False  # the film's details are outside the entry bounds: left as it was
+            event = self._event("UPDATE", user_id, entry_id, to_movie(new), previous=to_movie(old))
+            try:
+                await self.diary.write(user_id, [DiaryChange(event=event, put=new, expected_seq=old.seq)])
+            except Conflict:
+                continue
+            return True
+        return False
 
     async def _watched(self, user_id: str, entries: Sequence[DiaryEntry]) -> None:
         """Logging a film takes it off the watchlist. (After the diary write: a crash in
@@ -268,6 +299,8 @@ class DiaryService:
                 imported += len(written)
                 duplicates += len(entries) - len(written)
                 await self._watched(user_id, entries)
+                if self.enricher is not None:
+                    self.enricher.wants(user_id, entries)
             elif entries:
                 imported += len(entries)
         return imported, duplicates, errors

@@ -414,6 +414,9 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             await migrate(container.storage.mongo())
         await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
         tasks.append(asyncio.create_task(finish_purges()))
+        enricher = container.services.enrichment()  # None unless CINEMATCH_TMDB_API_KEY is set
+        if enricher is not None:
+            tasks.append(asyncio.create_task(enricher.run_forever(stop)))
         if threaded is not None:
             threaded.start()
         elif runner is not None:
