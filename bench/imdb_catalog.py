@@ -86,6 +86,20 @@ def generate(folder: Path, films: int, other_titles: int, principals: int, seed:
     return queries
 
 
+def film_titles(folder: Path, n: int = 2000) -> list[str]:
+    """Some film titles of a folder generated before (the search queries)."""
+    out = []
+    with open(folder / "title.basics.tsv") as f:
+        next(f)
+        for k, line in enumerate(f):
+            parts = line.split("\t")
+            if parts[1] == "movie" and k % 97 == 0:
+                out.append(parts[2])
+                if len(out) == n:
+                    break
+    return out
+
+
 def typo(rnd: random.Random, text: str) -> str:
     i = rnd.randrange(1, max(2, len(text) - 1))
     return text[:i] + text[i + 1:]
@@ -118,15 +132,19 @@ def main() -> None:
     parser.add_argument("--films", type=int, default=700_000)
     parser.add_argument("--other-titles", type=int, default=10_300_000)
     parser.add_argument("--principals", type=int, default=90_000_000)
+    parser.add_argument("--files", help="a folder generated before (its files are read, not written)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder, data = Path(tmp) / "imdb", Path(tmp) / "data"
-        folder.mkdir()
+        folder, data = Path(args.files or Path(tmp) / "imdb"), Path(tmp) / "data"
         t0 = time.perf_counter()
-        queries = generate(folder, args.films, args.other_titles, args.principals)
+        if args.files:
+            queries = film_titles(folder)
+        else:
+            folder.mkdir()
+            queries = generate(folder, args.films, args.other_titles, args.principals)
         size = sum(p.stat().st_size for p in folder.iterdir())
-        print(f"generated {args.films:,} films among {args.films + args.other_titles:,} titles, "
-              f"{args.principals:,} principals rows: {size / 1e9:.1f} GB in {time.perf_counter() - t0:.0f} s")
+        print(f"files: {size / 1e9:.1f} GB ({'reused' if args.files else 'generated'} in "
+              f"{time.perf_counter() - t0:.0f} s)")
         t0 = time.perf_counter()
         run = subprocess.run([sys.executable, "-m", "cinematch.cli", "catalog", "import-imdb", str(folder)],
                              env={**os.environ, "CINEMATCH_DATA_DIR": str(data)}, capture_output=True, text=True)

@@ -68,57 +68,76 @@ class Progress:
             print(f"\r{what}: {n:,} ({time.monotonic() - self.start:.0f} s)", file=sys.stderr, flush=True)
 
 
-def _films(path: Path, progress: Progress) -> dict[str, list]:
-    """tconst -> [title, original title, year, runtime, genres] of the films."""
-    films: dict[str, list] = {}
+# Memory: the films' other fields are kept in dicts keyed by the *number* of the IMDb id
+# (`tt0113277` -> 113277), and people by theirs (`nm0000520` -> 520): a small int is a
+# quarter of the string, and 700,000 films hold millions of such keys.
+def _num(code: str) -> int:
+    return int(code[2:]) if code[2:].isdigit() else -1
+
+
+def _films(path: Path, progress: Progress) -> dict[int, tuple]:
+    """number -> (IMDb id, title, original title, year, runtime, genres) of the films."""
+    films: dict[int, tuple] = {}
+    genres_seen: dict[str, tuple[str, ...]] = {}  # the same few genre lists, shared
     n = 0
     for n, row in enumerate(rows(path), start=1):
         if len(row) < 9 or row[1] not in FILMS or row[4] == "1":
             continue
         tconst, _, title, original, _, year, _, runtime, genres = row[:9]
-        films[tconst] = [title, None if original in (NULL, title) else original,
-                         int(year) if year.isdigit() else None, int(runtime) if runtime.isdigit() else None,
-                         [] if genres == NULL else genres.split(",")]
+        shared = genres_seen.get(genres)
+        if shared is None:
+            shared = genres_seen[genres] = () if genres == NULL else tuple(genres.split(","))
+        films[_num(tconst)] = (tconst, title, None if original in (NULL, title) else original,
+                               int(year) if year.isdigit() else None, int(runtime) if runtime.isdigit() else None,
+                               shared)
         if n % 500_000 == 0:
             progress("title.basics rows", n)
     progress.done("title.basics rows", n)
     return films
 
 
-def _votes(path: Path | None, films: dict) -> dict[str, int]:
-    out: dict[str, int] = {}
+def _votes(path: Path | None, films: dict) -> dict[int, int]:
+    out: dict[int, int] = {}
     if path is None:
         return out
     for row in rows(path):
-        if len(row) >= 3 and row[0] in films and row[2].isdigit():
-            out[row[0]] = int(row[2])
+        if len(row) >= 3 and row[2].isdigit() and (t := _num(row[0])) in films:
+            out[t] = int(row[2])
     return out
 
 
-def _directors(path: Path, films: dict) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def _directors(path: Path, films: dict) -> dict[int, tuple[int, ...]]:
+    out: dict[int, tuple[int, ...]] = {}
     for row in rows(path):
-        if len(row) >= 2 and row[1] != NULL and row[0] in films:
-            out[row[0]] = row[1].split(",")[:MAX_DIRECTORS_KEPT]
+        if len(row) >= 2 and row[1] != NULL and (t := _num(row[0])) in films:
+            out[t] = tuple(_num(p) for p in row[1].split(",")[:MAX_DIRECTORS_KEPT])
     return out
 
 
-def _actors(path: Path, films: dict, progress: Progress) -> dict[str, list[tuple[int, str]]]:
-    """tconst -> the first billed actors as (ordering, nconst). The file is the largest by far
-    (about 90 million rows): each line is split only as far as the category."""
-    out: dict[str, list[tuple[int, str]]] = {}
+def _actors(path: Path, films: dict, progress: Progress) -> dict[int, tuple[int, ...]]:
+    """number -> the first billed actors (people numbers, by `ordering`). The file is the largest
+    by far (about 90 million rows): a line is split only as far as the category, and a film's
+    rows, which come together, are settled when the next film's begin."""
+    out: dict[int, tuple[int, ...]] = {}
+    current, number, keep, cast = "", -1, False, []
     n = 0
     for n, line in enumerate(_lines(path), start=1):
         parts = line.split("\t", 4)
-        if len(parts) < 4 or parts[3] not in ACTING or parts[0] not in films:
+        if len(parts) < 4 or parts[3] not in ACTING:
             continue
-        cast = out.setdefault(parts[0], [])
-        cast.append((int(parts[1]) if parts[1].isdigit() else 10**6, parts[2]))
-        if len(cast) > MAX_ACTORS_KEPT:  # keep the five lowest orderings (files list them in order)
-            cast.sort()
-            del cast[MAX_ACTORS_KEPT:]
+        if parts[0] != current:
+            if cast:
+                cast.sort()
+                out[number] = tuple(p for _, p in cast[:MAX_ACTORS_KEPT])
+            current, number = parts[0], _num(parts[0])
+            keep, cast = number in films, []
+        if keep:
+            cast.append((int(parts[1]) if parts[1].isdigit() else 10**6, _num(parts[2])))
         if n % 2_000_000 == 0:
             progress("title.principals rows", n)
+    if cast:
+        cast.sort()
+        out[number] = tuple(p for _, p in cast[:MAX_ACTORS_KEPT])
     progress.done("title.principals rows", n)
     return out
 
@@ -131,23 +150,23 @@ def _lines(path: Path) -> Iterator[str]:
         yield from text
 
 
-def _akas(path: Path | None, films: dict) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def _akas(path: Path | None, films: dict) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
     if path is None:
         return out
     for row in rows(path):
-        if len(row) >= 3 and row[0] in films and row[2] != NULL:
-            titles = out.setdefault(row[0], [])
+        if len(row) >= 3 and row[2] != NULL and (t := _num(row[0])) in films:
+            titles = out.setdefault(t, [])
             if len(titles) < MAX_AKAS_KEPT and row[2] not in titles:
                 titles.append(row[2])
     return out
 
 
-def _names(path: Path, wanted: set[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _names(path: Path, wanted: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
     for row in rows(path):
-        if len(row) >= 2 and row[0] in wanted:
-            out[row[0]] = row[1]
+        if len(row) >= 2 and (p := _num(row[0])) in wanted:
+            out[p] = row[1]
     return out
 
 
@@ -164,16 +183,16 @@ def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterat
     directors = _directors(paths["title.crew"], films)
     actors = _actors(paths["title.principals"], films, progress)
     akas = _akas(paths["title.akas"], films)
-    wanted = {p for ds in directors.values() for p in ds} | {p for cast in actors.values() for _, p in cast}
+    wanted = {p for ds in directors.values() for p in ds} | {p for cast in actors.values() for p in cast}
     names = _names(paths["name.basics"], wanted)
     del wanted
-    for tconst, (title, original, year, runtime, genres) in films.items():
+    for number, (tconst, title, original, year, runtime, genres) in films.items():
         yield catalog_movie(
             id=tconst, title=title, original_title=original, year=year, genres=genres,
-            director=[names[p] for p in directors.get(tconst, ()) if p in names],
-            actors=[names[p] for _, p in sorted(actors.get(tconst, ())) if p in names],
+            director=[names[p] for p in directors.get(number, ()) if p in names],
+            actors=[names[p] for p in actors.get(number, ()) if p in names],
             duration=runtime if runtime is not None and runtime <= 100_000 else None, imdb_id=tconst,
-            akas=akas.get(tconst, [])[:MAX_AKAS], votes=votes.get(tconst, 0))
+            akas=akas.get(number, [])[:MAX_AKAS], votes=votes.get(number, 0))
 
 
 async def import_catalog(folder: str | Path, upsert: Callable, chunk: int = 5000,
