@@ -75,3 +75,11 @@ def test_the_command_imports_and_a_second_run_updates_in_place(tmp_path):
     c.storage.db().close()
     bad = subprocess.run([*run[:-1], str(tmp_path / "nowhere")], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_names_are_found_whatever_order_the_file_lists_them_in(tmp_path):
+    from cinematch.data.imdb import _bitmap, _names
+    path = tmp_path / "name.basics.tsv"
+    path.write_text("nconst\tprimaryName\nnm0000030\tZoë\nnm0000010\tÅsa\nnm0000020\tBo\nnm0000040\tNot wanted\n")
+    names = _names(path, _bitmap([10, 20, 30]))
+    assert [names.get(p) for p in (10, 20, 30, 40, 5)] == ["Åsa", "Bo", "Zoë", None, None]

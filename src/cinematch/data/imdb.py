@@ -11,8 +11,10 @@ run updates the same films in place.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import io
+from array import array
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -162,12 +164,52 @@ def _akas(path: Path | None, films: dict) -> dict[int, list[str]]:
     return out
 
 
-def _names(path: Path, wanted: set[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
+class Names:
+    """The names of the people kept, compactly: person numbers in increasing order (name.basics
+    lists them so) in an int array, the names UTF-8 in one buffer with their offsets. Millions
+    of people as Python strings in a dict took most of the import's memory."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.ends = array("q")
+        self.blob = bytearray()
+
+    def add(self, person: int, name: str) -> None:
+        self.blob += name.encode()
+        self.ids.append(person)
+        self.ends.append(len(self.blob))
+
+    def get(self, person: int) -> str | None:
+        i = bisect.bisect_left(self.ids, person)
+        if i == len(self.ids) or self.ids[i] != person:
+            return None
+        return self.blob[self.ends[i - 1] if i else 0:self.ends[i]].decode()
+
+
+def _names(path: Path, wanted: bytearray) -> Names:
+    """`wanted` is a bitmap of person numbers."""
+    out = Names()
+    limit = len(wanted) * 8
     for row in rows(path):
-        if len(row) >= 2 and (p := _num(row[0])) in wanted:
-            out[p] = row[1]
+        if len(row) >= 2:
+            p = _num(row[0])
+            if 0 <= p < limit and wanted[p >> 3] & (1 << (p & 7)):
+                out.add(p, row[1])
+    if any(later < earlier for earlier, later in zip(out.ids, out.ids[1:])):  # a file not in order: sort it
+        starts = [0, *out.ends[:-1]]
+        pairs = sorted(zip(out.ids, (bytes(out.blob[a:b]) for a, b in zip(starts, out.ends))))
+        out = Names()
+        for person, name in pairs:
+            out.add(person, name.decode())
     return out
+
+
+def _bitmap(people) -> bytearray:
+    people = [p for p in people if p >= 0]
+    bits = bytearray((max(people, default=0) >> 3) + 1)
+    for p in people:
+        bits[p >> 3] |= 1 << (p & 7)
+    return bits
 
 
 def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterator[CatalogMovie]:
@@ -183,14 +225,14 @@ def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterat
     directors = _directors(paths["title.crew"], films)
     actors = _actors(paths["title.principals"], films, progress)
     akas = _akas(paths["title.akas"], films)
-    wanted = {p for ds in directors.values() for p in ds} | {p for cast in actors.values() for p in cast}
+    wanted = _bitmap(p for group in (directors, actors) for people in group.values() for p in people)
     names = _names(paths["name.basics"], wanted)
     del wanted
     for number, (tconst, title, original, year, runtime, genres) in films.items():
         yield catalog_movie(
             id=tconst, title=title, original_title=original, year=year, genres=genres,
-            director=[names[p] for p in directors.get(number, ()) if p in names],
-            actors=[names[p] for p in actors.get(number, ()) if p in names],
+            director=[n for p in directors.get(number, ()) if (n := names.get(p))],
+            actors=[n for p in actors.get(number, ()) if (n := names.get(p))],
             duration=runtime if runtime is not None and runtime <= 100_000 else None, imdb_id=tconst,
             akas=akas.get(number, [])[:MAX_AKAS], votes=votes.get(number, 0))
 

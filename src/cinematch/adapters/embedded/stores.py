@@ -280,8 +280,8 @@ _CATALOG_UPSERT = ("INSERT INTO catalog (id, title, original_title, normalized_t
                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
                    "original_title = excluded.original_title, normalized_title = excluded.normalized_title, "
                    "normalized_original_title = excluded.normalized_original_title, doc = excluded.doc")
-SEARCH_CANDIDATES = 300  # films read per tier of a search before the domain's ranking
-SEARCH_SCAN = 3000  # index entries a tier reads at most (a two-letter prefix matches a good part of the catalog)
+SEARCH_CANDIDATES = 100  # films read per tier of a search before the domain's ranking
+SEARCH_SCAN = 1000  # index entries a tier reads at most (a two-letter prefix matches a good part of the catalog)
 
 
 def _catalog_row(m: CatalogMovie) -> tuple:
