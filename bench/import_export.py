@@ -1,6 +1,6 @@
 """Import and export at scale against a real `cinematch serve` (embedded profile): a
 100,000-row Letterboxd diary.csv imported in one upload, then the JSON backup of that diary
-exported; rows per second of each, the server's resident memory (now and peak) before and
+exported; rows per second of each, the statistics read all time and for one year after a change, the server's resident memory (now and peak) before and
 after, and /health latency while each runs. Goals (#19): import >= 20,000 rows/s, memory
 flat (the peak grows with the upload, not beyond), /health p99 <= 50 ms.
 
@@ -83,6 +83,18 @@ async def main(rows: int) -> None:
 
             health_export = await during(http, exported, 300)
             after_export, peak_export = server_memory(port)
+            reads = {}
+            for label, path in (("all time", "/api/me/stats"), ("year in review", "/api/me/stats?year=2015")):
+                lat = []
+                for k in range(60):
+                    if k % 20 == 0:  # a change: the next read rebuilds (the projection first catches up)
+                        await http.post("/api/movies", json={"name": f"Bench {k}", "date": "2015-06-01"}, headers=h)
+                        while (await http.get("/api/me/stats", headers=h)).json()["sync"]["status"] != "synced":
+                            await asyncio.sleep(0.05)
+                    t0 = time.perf_counter()
+                    assert (await http.get(path, headers=h)).status_code == 200
+                    lat.append(time.perf_counter() - t0)
+                reads[label] = lat
     print(f"upload: {rows:,} rows, {len(body) / 1e6:.1f} MB")
     print(f"import: {rows / timing['import']:,.0f} rows/s ({timing['import']:.1f} s); "
           f"/health p50 {pct(health_import, 0.5):.1f} ms, p99 {pct(health_import, 0.99):.1f} ms "
@@ -90,6 +102,9 @@ async def main(rows: int) -> None:
     print(f"export (JSON backup, {timing['export_bytes'] / 1e6:.1f} MB): {rows / timing['export']:,.0f} rows/s "
           f"({timing['export']:.2f} s); /health p50 {pct(health_export, 0.5):.1f} ms, "
           f"p99 {pct(health_export, 0.99):.1f} ms ({len(health_export)} probes)")
+    for label, lat in reads.items():
+        print(f"GET statistics, {label}, {rows:,}-entry diary: p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms "
+              f"(the first read after each of 3 changes included)")
     print(f"server memory MB (resident / peak): idle {idle:.0f} / {idle_peak:.0f}, after the import "
           f"{after_import:.0f} / {peak_import:.0f}, after the export {after_export:.0f} / {peak_export:.0f}")
 
