@@ -335,8 +335,9 @@ class SqliteCatalogStore(CatalogStore):
             (q, upper, SEARCH_SCAN, SEARCH_CANDIDATES)))
         if len(q) >= 3 and len(found) < limit:
             found.update(self._containing(q))
-        if len(q) >= 4 and not found:  # nothing has the query in it: perhaps a typo, away from one of its ends
-            for part in {q[:5], q[-5:]}:
+        if len(q) >= 4 and not found:  # nothing has the query in it: perhaps a typo, outside one of its halves
+            half = len(q) // 2
+            for part in {q[:half + 1][:6], q[half:][-6:]}:  # (six letters at most: a long phrase is slow)
                 if len(part.strip()) >= 3:
                     found.update(self._containing(part))
         grams = trigrams(q)
