@@ -190,6 +190,17 @@ def search_rank(movie: CatalogMovie, q: str, q_grams: set[str] | None = None) ->
     return (tier, -round(similarity, 3), -movie.votes, movie.title, movie.year or 0, movie.id)
 
 
+def rank_search(movies: Iterable[CatalogMovie], q: str, limit: int) -> list[CatalogMovie]:
+    """The search answer among candidate films (`search_rank` for each): when a title key is
+    the query itself, the films named so and those whose title continues it, not every title
+    that merely contains it ("heat" is Heat and Heat Wave, not Wheat)."""
+    grams = trigrams(q)
+    ranked = sorted((r, m) for m in movies if (r := search_rank(m, q, grams)) is not None)
+    if ranked and ranked[0][0][0] == 0:
+        ranked = [(r, m) for r, m in ranked if r[0] <= 1]
+    return [m for _, m in ranked[:limit]]
+
+
 YEAR_SLACK = 1  # a year given with a name matches films of that year, one before or one after
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates, keys_of, search_rank, title_keys, trigrams
+from ...domain.catalog import CatalogMovie, group_candidates, keys_of, rank_search, title_keys
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -333,17 +333,15 @@ class SqliteCatalogStore(CatalogStore):
             "SELECT c.id, c.doc FROM (SELECT DISTINCT id FROM catalog_keys WHERE key >= ? AND key < ? LIMIT ?) k "
             "CROSS JOIN catalog c ON c.id = k.id ORDER BY c.votes DESC LIMIT ?",
             (q, upper, SEARCH_SCAN, SEARCH_CANDIDATES)))
-        if len(q) >= 3 and len(found) < limit:
+        named = any(q in keys_of(m) for m in map(_movie.decode, found.values()))  # a film named by the query
+        if len(q) >= 3 and len(found) < limit and not named:
             found.update(self._containing(q))
         if len(q) >= 4 and not found:  # nothing has the query in it: perhaps a typo, outside one of its halves
             half = len(q) // 2
             for part in {q[:half + 1][:6], q[half:][-6:]}:  # (six letters at most: a long phrase is slow)
                 if len(part.strip()) >= 3:
                     found.update(self._containing(part))
-        grams = trigrams(q)
-        ranked = sorted((r, m) for m in map(_movie.decode, found.values())
-                        if (r := search_rank(m, q, grams)) is not None)
-        return [m for _, m in ranked[:limit]]
+        return rank_search(map(_movie.decode, found.values()), q, limit)
 
     def _containing(self, text: str) -> list[tuple[str, bytes]]:
         """The most voted films with a title key containing `text` (the trigram index)."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates, search_rank, trigrams
+from ...domain.catalog import CatalogMovie, group_candidates, rank_search
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event
@@ -130,10 +130,7 @@ class MemoryCatalogStore(CatalogStore):
         q = normalize_title(query)
         if not q:
             return []
-        grams = trigrams(q)
-        hits = [(r, m) for m in self.movies.values() if (r := search_rank(m, q, grams)) is not None]
-        hits.sort(key=lambda rm: rm[0])
-        return [m for _, m in hits[:limit]]
+        return rank_search(self.movies.values(), q, limit)
 
     async def genres(self) -> list[tuple[str, int]]:
         counts = Counter(g for m in self.movies.values() for g in set(m.genres))

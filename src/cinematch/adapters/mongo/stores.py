@@ -22,7 +22,7 @@ import msgspec
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...domain.catalog import CatalogMovie, group_candidates, search_rank, title_keys, trigrams
+from ...domain.catalog import CatalogMovie, group_candidates, keys_of, rank_search, title_keys
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -327,13 +327,11 @@ class MongoCatalogStore(CatalogStore):
         if len(q) >= 4:  # a typo: any of its four-letter pieces
             tiers.append({"$or": [{"keys": {"$regex": re.escape(q[i:i + 4])}} for i in range(0, len(q) - 3, 2)]})
         for k, where in enumerate(tiers):
-            if len(found) >= limit or (k == 2 and found):  # the typo tier only when nothing has the query
+            if len(found) >= limit or (k == 2 and found) or (k == 1 and any(q in keys_of(m) for m in found.values())):
                 break
             async for d in col.find(where).sort("votes", -1).limit(SEARCH_CANDIDATES):
                 found.setdefault(d["_id"], self._movie(d))
-        grams = trigrams(q)
-        ranked = sorted((r, m) for m in found.values() if (r := search_rank(m, q, grams)) is not None)
-        return [m for _, m in ranked[:limit]]
+        return rank_search(found.values(), q, limit)
 
     async def genres(self) -> list[tuple[str, int]]:
         cursor = await self.mongo.db.catalog.aggregate(
