@@ -35,3 +35,30 @@ async def test_the_year_in_review_is_the_recompute_of_that_years_entries(items):
     want = compute_user_stats("u", [e for e in mine if e.date.startswith("2024")])
     assert {k: v for k, v in got.items() if k not in ("sync", "year")} == want
     assert got["year"] == 2024 and got["sync"] == {"status": "synced", "pending_events": 0}
+
+
+async def test_a_slow_year_recompute_serves_the_previous_review_marked_syncing():
+    import asyncio
+    app = wired("memory")
+    diary, queries = app.services.diary(), app.services.queries()
+    await diary.add_many("u", [NewEntry(name="Heat", rating=4, date="2024-03-01")])
+    assert (await queries.year_stats("u", 2024))["total_watched"] == 1
+    gate = asyncio.Event()
+    store = app.storage.diary()
+    read = store.watched_in
+
+    async def slow(user_id, year):
+        await gate.wait()
+        return await read(user_id, year)
+    store.watched_in = slow
+    await diary.add_many("u", [NewEntry(name="Alien", rating=3, date="2024-04-01")])
+    queries.view_wait = 0.01
+    stale = await queries.year_stats("u", 2024)
+    assert stale["total_watched"] == 1 and stale["sync"] == {"status": "syncing", "pending_events": 1}
+    gate.set()
+    for _ in range(100):
+        fresh = await queries.year_stats("u", 2024)
+        if fresh["sync"]["status"] == "synced":
+            break
+        await asyncio.sleep(0.01)
+    assert fresh["total_watched"] == 2 and fresh["sync"]["status"] == "synced"

@@ -61,12 +61,19 @@ class StatsQueries:
         at the mark it names, and a poller never waits on a rebuild."""
         state = await self.stats.get(user_id) or StatsState(user_id=user_id)
         version = await self.diary.version(user_id)
-        cached = self._views.get(user_id)
-        if cached is None or cached[0] != state.hwm:
-            task = self._building.get(user_id)
+        hwm, view = await self._kept(self._views, user_id, state.hwm, lambda: self._build_view(user_id))
+        return {**view, "sync": self._sync(version, hwm)}
+
+    async def _kept(self, views: collections.OrderedDict, key, mark: int, build) -> tuple[int, dict]:
+        """The view kept under `key` at `mark`, rebuilt (one build at a time per key, off the
+        event loop) when the mark moved; a rebuild slower than `view_wait` leaves the previous
+        view answering meanwhile. `build()` stores its (mark, view) in `views` and returns it."""
+        cached = views.get(key)
+        if cached is None or cached[0] != mark:
+            task = self._building.get(key)
             if task is None or task.get_loop() is not asyncio.get_running_loop():
-                task = self._building[user_id] = asyncio.ensure_future(self._build_view(user_id))
-                task.add_done_callback(lambda _t, u=user_id: self._building.pop(u, None))
+                task = self._building[key] = asyncio.ensure_future(build())
+                task.add_done_callback(lambda _t, k=key: self._building.pop(k, None))
             if cached is None:
                 cached = await asyncio.shield(task)
             else:
@@ -74,10 +81,9 @@ class StatsQueries:
                     cached = await asyncio.wait_for(asyncio.shield(task), self.view_wait)
                 except TimeoutError:
                     pass
-        if user_id in self._views:
-            self._views.move_to_end(user_id)  # recently read: kept longest
-        hwm, view = cached
-        return {**view, "sync": self._sync(version, hwm)}
+        if key in views:
+            views.move_to_end(key)  # recently read: kept longest
+        return cached
 
     def forget(self, user_id: str) -> None:
         """Drop a user's kept views (their account was deleted)."""
@@ -88,18 +94,21 @@ class StatsQueries:
     async def year_stats(self, user_id: str, year: int) -> dict:
         """The year in review: the statistics of the entries watched in `year`, recomputed from
         those entries alone (a read of one year, by the diary's date index: its cost is the
-        year's, not the diary's), exact at the diary version it names, kept until that moves."""
+        year's, not the diary's), exact at the diary version it names, kept until that moves;
+        a recompute slower than `view_wait` leaves the previous one answering, marked syncing."""
         version = await self.diary.version(user_id)
-        cached = self._years.get((user_id, year))
-        if cached is None or cached[0] != version:
+
+        async def build() -> tuple[int, dict]:
+            at = await self.diary.version(user_id)
             entries = await self.diary.watched_in(user_id, year)
             async with self._view_slots:
                 view = await asyncio.to_thread(compute_user_stats, user_id, entries, self.tz)
-            cached = self._years[(user_id, year)] = (version, {**view, "year": year})
+            built = self._years[(user_id, year)] = (at, {**view, "year": year})
             while len(self._years) > self.max_views:
                 self._years.popitem(last=False)
-        self._years.move_to_end((user_id, year))
-        return {**cached[1], "sync": self._sync(version, version)}
+            return built
+        at, view = await self._kept(self._years, (user_id, year), version, build)
+        return {**view, "sync": self._sync(version, at)}
 
     async def _build_view(self, user_id: str) -> tuple[int, dict]:
         async with self._view_slots:
