@@ -376,3 +376,11 @@ async def test_the_imdb_catalog_imports_into_every_store_and_again_in_place(stor
     assert [m.id for m in found["Parasite"]] == ["tt6751668"] and [m.id for m in found["Der Pate"]] == ["tt0068646"]
     assert sorted(m.id for m in found["Heat"]) == ["tt0091209", "tt0113277"] and found["Seven"][0].id == "tt0114369"
     assert [m.id for m in await cat.search("godfathr", 5)] == ["tt0068646"]  # a typo
+
+
+async def test_a_catalog_upsert_may_name_one_film_twice(storage):
+    cat = storage.catalog()
+    await cat.upsert([catalog_movie(id="d", title="Dup", year=2000), catalog_movie(id="d", title="Dup", year=2000,
+                                                                                    genres=["Drama"])])
+    [film] = (await cat.by_ids(["d"])).values()
+    assert film.genres == ["Drama"] and [m.id for m in await cat.search("dup", 5)] == ["d"]

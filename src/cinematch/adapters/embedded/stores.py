@@ -294,9 +294,10 @@ class SqliteCatalogStore(CatalogStore):
 
     @in_thread
     def upsert(self, movies: Sequence[CatalogMovie]) -> int:
+        unique = list({m.id: m for m in movies}.values())  # an id given twice: the last one counts
         with self.db.tx() as c:
-            c.executemany(_CATALOG_UPSERT, [_catalog_row(m) for m in movies])
-            write_title_keys(c, movies)
+            c.executemany(_CATALOG_UPSERT, [_catalog_row(m) for m in unique])
+            write_title_keys(c, unique)
         return len(movies)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
