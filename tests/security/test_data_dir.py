@@ -97,7 +97,8 @@ def corrupt(path) -> None:
 def fill(db_path, n=400):
     db = Database(db_path).open()
     with db.tx() as c:
-        c.executemany("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?)",
+        c.executemany("INSERT INTO catalog (id, title, original_title, normalized_title, normalized_original_title, doc) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
                       [(f"m{i}", f"Film {i}" * 20, None, f"film {i}", "", b"{}") for i in range(n)])
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

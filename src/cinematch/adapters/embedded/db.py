@@ -257,6 +257,8 @@ class Database:
                         c.execute(statement)
                 c.execute("INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name))
             applied.append(version)
+        if applied:  # the migrations' pages go into the database file now: a fresh WAL stays small
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return applied
 
     @contextlib.contextmanager
