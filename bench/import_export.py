@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from cinematch.testing import serving
+from cinematch.testing import server_pid, serving
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from abuse import during, sign_in  # noqa: E402
@@ -41,27 +41,19 @@ def letterboxd_diary(rows: int, seed: int = 7) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def server_memory(port: int) -> tuple[float, float]:
-    """(resident, peak resident) MB of the `cinematch serve` listening on `port` (from /proc)."""
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serve" in cmd and str(port).encode() in cmd:
-            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                          if ":" in line)
-            return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
-    raise RuntimeError(f"no cinematch serve on port {port}")
+def server_memory(base: str) -> tuple[float, float]:
+    """(resident, peak resident) MB of the `cinematch serve` at `base` (from /proc)."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{server_pid(base)}/status").read_text().splitlines()
+                  if ":" in line)
+    return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
 
 
 async def main(rows: int) -> None:
     body = letterboxd_diary(rows)
     with tempfile.TemporaryDirectory() as data, serving(data) as base:
-        port = int(base.rsplit(":", 1)[1])
         async with httpx.AsyncClient(base_url=base, timeout=600) as http:
             h = await sign_in(http, "bench")
-            idle, idle_peak = server_memory(port)
+            idle, idle_peak = server_memory(base)
             timing: dict[str, float] = {}
 
             async def imported(stop: asyncio.Event) -> None:
@@ -72,7 +64,7 @@ async def main(rows: int) -> None:
                 assert r.status_code == 200 and report["imported"] == rows, report
 
             health_import = await during(http, imported, 300)
-            after_import, peak_import = server_memory(port)
+            after_import, peak_import = server_memory(base)
 
             async def exported(stop: asyncio.Event) -> None:
                 t0 = time.perf_counter()
@@ -82,7 +74,7 @@ async def main(rows: int) -> None:
                 assert r.status_code == 200
 
             health_export = await during(http, exported, 300)
-            after_export, peak_export = server_memory(port)
+            after_export, peak_export = server_memory(base)
             reads = {}
             for label, path in (("all time", "/api/me/stats"), ("year in review", "/api/me/stats?year=2015")):
                 lat = []

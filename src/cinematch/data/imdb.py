@@ -43,15 +43,20 @@ def find(folder: Path, name: str) -> Path | None:
     return None
 
 
-def rows(path: Path) -> Iterator[list[str]]:
-    """The rows of one TSV file (gzipped or not) after its header, split on tabs; no quoting
-    (IMDb's files have none, and a quote character is data)."""
+def lines(path: Path) -> Iterator[str]:
+    """The lines of one TSV file (gzipped or not) after its header."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", errors="replace")
         next(text, None)  # the header
-        for line in text:
-            yield line.rstrip("\n").split("\t")
+        yield from text
+
+
+def rows(path: Path) -> Iterator[list[str]]:
+    """The rows of one TSV file split on tabs; no quoting (IMDb's files have none, and a quote
+    character is data)."""
+    for line in lines(path):
+        yield line.rstrip("\n").split("\t")
 
 
 class Progress:
@@ -123,7 +128,7 @@ def _actors(path: Path, films: dict, progress: Progress) -> dict[int, tuple[int,
     out: dict[int, tuple[int, ...]] = {}
     current, number, keep, cast = "", -1, False, []
     n = 0
-    for n, line in enumerate(_lines(path), start=1):
+    for n, line in enumerate(lines(path), start=1):
         parts = line.split("\t", 4)
         if len(parts) < 4 or parts[3] not in ACTING:
             continue
@@ -142,14 +147,6 @@ def _actors(path: Path, films: dict, progress: Progress) -> dict[int, tuple[int,
         out[number] = tuple(p for _, p in cast[:MAX_ACTORS_KEPT])
     progress.done("title.principals rows", n)
     return out
-
-
-def _lines(path: Path) -> Iterator[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", errors="replace")
-        next(text, None)
-        yield from text
 
 
 def _akas(path: Path | None, films: dict) -> dict[int, list[str]]:
