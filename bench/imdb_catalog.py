@@ -1,7 +1,9 @@
 """The IMDb catalog at full size, on synthetic dataset files shaped like IMDb's (the real ones
 cannot be downloaded here): `cinematch catalog import-imdb` into the embedded store (films/s,
 peak RSS of the command, its wall time), then catalog search latency (p50/p99) over the
-imported catalog, for prefixes, whole titles, substrings and typos. Goals (#20): the full
+imported catalog, for prefixes, whole titles, single words and typos (one letter dropped), with
+how often a whole title or a typo finds the film it names among the first 20 (the synthetic
+titles are drawn from 50 words, so many differ by one word: harder than IMDb's). Goals (#20): the full
 dataset (about 700,000 films among 11 million titles, ~90 million principals rows) in
 <= 15 minutes with peak RSS <= 1.5 GB; search p99 <= 20 ms.
 
@@ -93,7 +95,7 @@ def film_titles(folder: Path, n: int = 2000) -> list[str]:
         next(f)
         for k, line in enumerate(f):
             parts = line.split("\t")
-            if parts[1] == "movie" and k % 97 == 0:
+            if parts[1] == "movie" and parts[4] == "0" and k % 97 == 0:  # (adult titles are not imported)
                 out.append(parts[2])
                 if len(out) == n:
                     break
@@ -117,12 +119,13 @@ async def search_latency(data: Path, queries: list[str]) -> dict[str, tuple[floa
              "one word": [rnd.choice(q.split()) for q in queries], "a typo": [typo(rnd, q) for q in queries]}
     out = {}
     for kind, qs in kinds.items():
-        lat = []
-        for q in qs[:500]:
+        lat, found = [], 0
+        for q, meant in zip(qs[:500], queries):
             t0 = time.perf_counter()
-            await catalog.search(q, 20)
+            answer = await catalog.search(q, 20)
             lat.append(time.perf_counter() - t0)
-        out[kind] = (pct_ms(lat, 0.5), pct_ms(lat, 0.99))
+            found += any(m.title == meant for m in answer)
+        out[kind] = (pct_ms(lat, 0.5), pct_ms(lat, 0.99), found / len(lat))
     c.storage.db().close()
     return out
 
@@ -133,9 +136,15 @@ def main() -> None:
     parser.add_argument("--other-titles", type=int, default=10_300_000)
     parser.add_argument("--principals", type=int, default=90_000_000)
     parser.add_argument("--files", help="a folder generated before (its files are read, not written)")
+    parser.add_argument("--data", help="the data directory to import into and keep; when it already holds "
+                                       "the catalog, only the searches run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder, data = Path(args.files or Path(tmp) / "imdb"), Path(tmp) / "data"
+        folder, data = Path(args.files or Path(tmp) / "imdb"), Path(args.data or Path(tmp) / "data")
+        if (data / "cinematch.db").exists():
+            for kind, row in asyncio.run(search_latency(data, film_titles(folder))).items():
+                print_search(kind, *row)
+            return
         t0 = time.perf_counter()
         if args.files:
             queries = film_titles(folder)
@@ -155,8 +164,13 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"import-imdb: {films:,} films in {seconds:.0f} s ({films / seconds:,.0f} films/s), "
               f"peak RSS {peak:,.0f} MB, database {(data / 'cinematch.db').stat().st_size / 1e9:.2f} GB")
-        for kind, (p50, p99) in asyncio.run(search_latency(data, queries)).items():
-            print(f"search, {kind}: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        for kind, row in asyncio.run(search_latency(data, queries)).items():
+            print_search(kind, *row)
+
+
+def print_search(kind: str, p50: float, p99: float, found: float) -> None:
+    meant = f", the film meant among the first 20: {found:.0%}" if kind in ("whole title", "a typo") else ""
+    print(f"search, {kind}: p50 {p50:.1f} ms, p99 {p99:.1f} ms{meant}")
 
 
 if __name__ == "__main__":

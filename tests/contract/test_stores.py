@@ -361,6 +361,11 @@ async def test_catalog_search_ranks_keys_prefixes_substrings_typos_then_votes(st
     assert [m.id for m in await cat.search("The Godfather", 10)] == ["g"]
     assert [m.id for m in await cat.search("parasite", 10)] == ["p"]
     assert [m.id for m in await cat.search("zzzzqqq", 10)] == []
+    assert [m.id for m in await cat.search("reloaded", 10)] == ["m2"]  # a word inside a title
+    assert [m.id for m in await cat.search("of leader", 10)] == ["m3"]  # words inside, the last one begun
+    assert [m.id for m in await cat.search("the matrx reloaded", 10)] == ["m2"]  # a typo inside a longer title
+    assert [m.id for m in await cat.search("th matrix reloaded", 10)] == ["m2"]  # a typo in the first word
+    assert [m.id for m in await cat.search("gisaengchng", 10)] == ["p"]  # a one-word typo
 
 
 async def test_the_imdb_catalog_imports_into_every_store_and_again_in_place(storage):

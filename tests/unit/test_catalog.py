@@ -61,3 +61,21 @@ def test_an_exact_title_wins_over_another_form():
 def test_no_match():
     assert match_movie("Nothing", None, movies()) is None
     assert match_movie("", None, movies()) is None
+
+
+def test_word_starts_are_the_tails_of_each_key_from_a_later_word():
+    from cinematch.domain.catalog import word_starts
+    assert word_starts(["godfather part ii", "il padrino"]) == ["part ii", "ii", "padrino"]
+    assert word_starts(["heat"]) == []
+
+
+def test_a_typo_is_looked_up_by_the_longest_beginnings_titles_have():
+    from cinematch.domain.catalog import find_typo_anchors
+    keys = ["the godfather part ii", "godfather part ii", "part ii", "ii", "the matrix", "matrix"]
+
+    def begins(text):
+        return any(k.startswith(text) for k in keys)
+    # the typo follows the anchor: "godfath" from the start, "part ii" from the third word
+    assert find_typo_anchors("godfathr part ii", begins) == ["godfath", "part ii"]
+    assert find_typo_anchors("th matrix", begins) == ["matrix"]  # "th " begins nothing; "th" is too short
+    assert find_typo_anchors("zz qq", begins) == []

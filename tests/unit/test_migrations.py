@@ -30,6 +30,8 @@ def old_database(path, monkeypatch):
              "rating_distribution": {"2": 1, "4": 1}, "hwm": 2}),))
         for e in entries:
             c.execute("INSERT INTO trend_facts VALUES ('u', ?, '2025-12-30', ?, '[]', 1, ?)", (e.id, e.name, e.seq))
+        c.execute("INSERT INTO catalog VALUES ('gf2', 'The Godfather Part II', NULL, 'the godfather part ii', '', ?)",
+                  (msgspec.json.encode({"id": "gf2", "title": "The Godfather Part II", "year": 1974}),))
     db.close()
     monkeypatch.undo()
 
@@ -50,4 +52,8 @@ async def test_an_old_database_is_migrated_and_recomputed_under_the_new_keys(tmp
     assert (stats["rated_count"], stats["avg_duration"], stats["rating_distribution"]["4.5"]) == (2, 170.0, 0)
     assert {a.name: a.rated_count for a in await app.storage.affinities().for_user("u")} == {
         "J.J. Abrams": 1, "J_J_ Abrams": 1}
+    # title keys (migration 8) and word starts (migration 9) for a film stored before them
+    catalog = app.storage.catalog()
+    for query in ("godfather", "part ii", "godfathr part ii"):
+        assert [m.id for m in await catalog.search(query, 5)] == ["gf2"], query
     db.close()

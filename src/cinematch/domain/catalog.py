@@ -9,7 +9,7 @@ each part of a title with an alternative in parentheses ("Seven (Se7en)" gives "
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from typing import Annotated
 
 import msgspec
@@ -99,6 +99,62 @@ def keys_of(movie: CatalogMovie) -> list[str]:
     return movie.keys or movie_keys(movie.title, movie.original_title, movie.akas)
 
 
+def word_starts(keys: Iterable[str]) -> list[str]:
+    """The tails of title keys that begin at a later word ("godfather part ii" gives "part ii"
+    and "ii"): a query found at a word inside a title is a prefix of one of them, which a
+    store answers from an ordered index (a range), as it answers a title's own prefix."""
+    tails: dict[str, None] = {}
+    for key in keys:
+        words = key.split(" ")
+        tails.update(dict.fromkeys(" ".join(words[i:]) for i in range(1, len(words))))
+    return list(tails)
+
+
+def typo_anchors(q: str) -> Generator[str, bool, list[str]]:
+    """Where to look for the films a query nothing contains (perhaps a typo: "godfathr part ii",
+    "th matrix") was meant to find: for the query and each of its tails from a later word, the
+    longest beginning that some title key or word start begins with (the typo follows it).
+    A store drives this: each yielded text is a prefix to probe, sent back True when some key or
+    word start begins with it; the answer is the anchors of at least three letters, the longest
+    first, whose films are the candidates."""
+    anchors = []
+    starts = [0] + [i + 1 for i, ch in enumerate(q) if ch == " "]
+    for start in starts:
+        tail = q[start:]
+        lo, hi = 0, len(tail)  # tail[:lo] begins some key; tail[:hi + 1] does not (a binary search)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if (yield tail[:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        if len(tail[:lo].strip()) >= 3:
+            anchors.append(tail[:lo])
+    return sorted(set(anchors), key=lambda a: (-len(a), a))
+
+
+def find_typo_anchors(q: str, begins: Callable[[str], bool]) -> list[str]:
+    """`typo_anchors` of `q`, each probe answered by `begins`."""
+    search = typo_anchors(q)
+    try:
+        text = next(search)
+        while True:
+            text = search.send(begins(text))
+    except StopIteration as done:
+        return done.value
+
+
+async def find_typo_anchors_async(q: str, begins: Callable[[str], Awaitable[bool]]) -> list[str]:
+    """`typo_anchors` of `q`, each probe answered by awaiting `begins`."""
+    search = typo_anchors(q)
+    try:
+        text = next(search)
+        while True:
+            text = search.send(await begins(text))
+    except StopIteration as done:
+        return done.value
+
+
 def catalog_movie(
     *,
     id: str,
@@ -183,7 +239,9 @@ def search_rank(movie: CatalogMovie, q: str, q_grams: set[str] | None = None) ->
         tier, similarity = 2, 1.0
     else:
         grams = q_grams if q_grams is not None else trigrams(q)
-        similarity = max((len(grams & trigrams(k)) / len(grams) for k in keys), default=0.0) if grams else 0.0
+        # a query trigram is one of the key's when it occurs in the padded key (cheaper than its set)
+        similarity = max((sum(map(f"  {k} ".__contains__, grams)) for k in keys), default=0) / len(grams) \
+            if grams else 0.0
         if similarity < TYPO_SIMILARITY:
             return None
         tier = 3

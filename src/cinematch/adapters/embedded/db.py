@@ -98,23 +98,40 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
     # votes for ranking; filled in for the films stored before (a Python step: the keys are
     # the domain's rule).
     (8, "catalog title keys and search", lambda c: _title_keys(c)),
+    # The tails of the title keys from each later word (domain.catalog.word_starts): a word
+    # inside a title is found by an index range, as a title's own prefix is; (id, votes) ranks
+    # a range's films without reading their documents.
+    (9, "catalog word starts", lambda c: _word_starts(c)),
 ]
 
 
 def _title_keys(c: sqlite3.Connection) -> None:
-    import msgspec
-
-    from ...domain.catalog import CatalogMovie
     from .stores import write_title_keys
     c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
     c.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(keys, tokenize='trigram')")
     c.execute("ALTER TABLE catalog ADD COLUMN votes INTEGER NOT NULL DEFAULT 0")
     c.execute("CREATE INDEX catalog_votes ON catalog (votes DESC)")
+    _each_film(c, lambda films: write_title_keys(c, films))
+
+
+def _word_starts(c: sqlite3.Connection) -> None:
+    from .stores import write_word_starts
+    c.execute("CREATE TABLE catalog_words (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
+    c.execute("CREATE INDEX catalog_words_id ON catalog_words (id)")
+    c.execute("CREATE INDEX catalog_id_votes ON catalog (id, votes)")
+    _each_film(c, lambda films: write_word_starts(c, films))
+
+
+def _each_film(c: sqlite3.Connection, write) -> None:
+    """`write` called with every catalog film, 5,000 at a time."""
+    import msgspec
+
+    from ...domain.catalog import CatalogMovie
     decode = msgspec.json.Decoder(CatalogMovie).decode
     rows = c.execute("SELECT doc FROM catalog").fetchall()
     for start in range(0, len(rows), 5000):
-        write_title_keys(c, [decode(r[0]) for r in rows[start:start + 5000]])
+        write([decode(r[0]) for r in rows[start:start + 5000]])
 
 
 def private_dir(path: Path) -> None:

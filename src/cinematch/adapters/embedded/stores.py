@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates, keys_of, rank_search, title_keys
+from ...domain.catalog import (CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys,
+                               word_starts)
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -276,12 +277,21 @@ def write_title_keys(c, movies: Sequence[CatalogMovie]) -> None:
     c.executemany("UPDATE catalog SET votes = ? WHERE id = ?", [(m.votes, m.id) for m in movies])
 
 
+def write_word_starts(c, movies: Sequence[CatalogMovie]) -> None:
+    """A film's rows of `catalog_words` (`domain.catalog.word_starts` of its keys), replaced."""
+    c.executemany("DELETE FROM catalog_words WHERE id = ?", [(m.id,) for m in movies])
+    c.executemany("INSERT OR IGNORE INTO catalog_words VALUES (?, ?)",
+                  [(w, m.id) for m in movies for w in word_starts(keys_of(m))])
+
+
 _CATALOG_UPSERT = ("INSERT INTO catalog (id, title, original_title, normalized_title, normalized_original_title, doc) "
                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
                    "original_title = excluded.original_title, normalized_title = excluded.normalized_title, "
                    "normalized_original_title = excluded.normalized_original_title, doc = excluded.doc")
 SEARCH_CANDIDATES = 100  # films read per tier of a search before the domain's ranking
 SEARCH_SCAN = 1000  # index entries a tier reads at most (a two-letter prefix matches a good part of the catalog)
+TYPO_ANCHORS = 2  # anchors of a typo (domain.catalog.typo_anchors) whose films are candidates
+TYPO_CANDIDATES = 50  # films kept per anchor and index (four lookups: fewer each)
 
 
 def _catalog_row(m: CatalogMovie) -> tuple:
@@ -298,6 +308,7 @@ class SqliteCatalogStore(CatalogStore):
         with self.db.tx() as c:
             c.executemany(_CATALOG_UPSERT, [_catalog_row(m) for m in unique])
             write_title_keys(c, unique)
+            write_word_starts(c, unique)
         return len(movies)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
@@ -320,29 +331,49 @@ class SqliteCatalogStore(CatalogStore):
     @in_thread
     def search(self, query: str, limit: int) -> list[CatalogMovie]:
         """Candidates from the indexes, tier by tier, each the most voted first; ranked by the
-        domain's rule (`domain.catalog.search_rank`): the title key itself, a key starting with
-        the query, one containing it (the trigram index), and, when none does, one with most of
-        its trigrams (a typo)."""
+        domain's rule (`domain.catalog.search_rank`). Every tier but the last resort is a range
+        of an ordered index: a title key starting with the query, then a title word starting
+        it (`catalog_words`); a one-word query inside a word comes from the trigram index; and
+        when nothing contains the query (a typo), the candidates are the titles holding the
+        longest run of its words that exist (`domain.catalog.typo_anchor`), or, for a one-word
+        typo, those containing either half of it."""
         q = normalize_title(query)
         if not q:
             return []
-        found: dict[str, bytes] = {}
-        upper = q[:-1] + chr(ord(q[-1]) + 1)  # the keys starting with q are those in [q, upper)
-        # Each tier reads at most SEARCH_SCAN index entries, then keeps the most voted (CROSS JOIN:
-        # the index first, never a walk of the whole catalog in votes order).
-        found.update(self.db.query(
-            "SELECT c.id, c.doc FROM (SELECT DISTINCT id FROM catalog_keys WHERE key >= ? AND key < ? LIMIT ?) k "
-            "CROSS JOIN catalog c ON c.id = k.id ORDER BY c.votes DESC LIMIT ?",
-            (q, upper, SEARCH_SCAN, SEARCH_CANDIDATES)))
+        found: dict[str, bytes] = dict(self._starting("catalog_keys", q))
         named = any(q in keys_of(m) for m in map(_movie.decode, found.values()))  # a film named by the query
-        if len(q) >= 3 and len(found) < limit and not named:
+        if not named and len(found) < limit:
+            found.update(self._starting("catalog_words", q))
+        if not named and len(found) < limit and len(q) >= 3 and " " not in q:
             found.update(self._containing(q))
-        if len(q) >= 4 and not found:  # nothing has the query in it: perhaps a typo, outside one of its halves
-            half = len(q) // 2
-            for part in {q[:half + 1][:6], q[half:][-6:]}:  # (six letters at most: a long phrase is slow)
-                if len(part.strip()) >= 3:
-                    found.update(self._containing(part))
+        if len(q) >= 4 and not found:
+            for anchor in find_typo_anchors(q, self._begins)[:TYPO_ANCHORS]:
+                found.update(self._starting("catalog_keys", anchor, TYPO_CANDIDATES))
+                found.update(self._starting("catalog_words", anchor, TYPO_CANDIDATES))
+            if " " not in q:  # a one-word typo may come early: either half of the word
+                half = len(q) // 2
+                for part in {q[:half + 1][:6], q[half:][-6:]}:  # six letters at most: a long phrase is slow
+                    if len(part) >= 3:
+                        found.update(self._containing(part))
         return rank_search(map(_movie.decode, found.values()), q, limit)
+
+    def _starting(self, table: str, text: str, keep: int = SEARCH_CANDIDATES) -> list[tuple[str, bytes]]:
+        """The most voted films with a row of `table` (catalog_keys, catalog_words) starting with
+        `text`: at most SEARCH_SCAN index entries read, then the most voted kept (CROSS JOIN: the
+        index first, never a walk of the whole catalog in votes order)."""
+        upper = text[:-1] + chr(ord(text[-1]) + 1)  # the keys starting with text are those in [text, upper)
+        # the votes from the (id, votes) index: in the row they follow the document (overflow pages)
+        return self.db.query(
+            "SELECT id, doc FROM catalog WHERE id IN (SELECT c.id FROM "
+            f"(SELECT DISTINCT id FROM {table} WHERE key >= ? AND key < ? LIMIT ?) k "
+            "CROSS JOIN catalog c INDEXED BY catalog_id_votes ON c.id = k.id ORDER BY c.votes DESC LIMIT ?)",
+            (text, upper, SEARCH_SCAN, keep))
+
+    def _begins(self, text: str) -> bool:
+        """Whether some title key or word start begins with `text`."""
+        upper = text[:-1] + chr(ord(text[-1]) + 1)
+        return any(self.db.query(f"SELECT 1 FROM {table} WHERE key >= ? AND key < ? LIMIT 1", (text, upper))
+                   for table in ("catalog_keys", "catalog_words"))
 
     def _containing(self, text: str) -> list[tuple[str, bytes]]:
         """The most voted films with a title key containing `text` (the trigram index)."""

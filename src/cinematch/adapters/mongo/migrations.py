@@ -44,6 +44,9 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     (8, "catalog title keys (data step: `_title_keys`)", {
         "catalog": [IndexModel([("keys", ASCENDING)], name="keys")],
     }, {}),
+    (9, "catalog word starts (data step: `_word_starts`)", {
+        "catalog": [IndexModel([("words", ASCENDING)], name="words")],
+    }, {}),
 ]
 
 
@@ -97,17 +100,28 @@ async def _half_stars(mongo: Mongo) -> None:
 
 async def _title_keys(mongo: Mongo) -> None:
     """Each catalog film gets its title keys (a re-run sets the same ones)."""
-    from pymongo import UpdateOne
-
     from ...domain.catalog import movie_keys
-    ops = [UpdateOne({"_id": d["_id"]}, {"$set": {"keys": movie_keys(d.get("title", ""), d.get("original_title"),
-                                                                       d.get("akas") or ())}})
-           async for d in mongo.db.catalog.find({}, {"title": 1, "original_title": 1, "akas": 1})]
+    await _set_each_film(mongo, lambda d: {"keys": movie_keys(d.get("title", ""), d.get("original_title"),
+                                                              d.get("akas") or ())})
+
+
+async def _word_starts(mongo: Mongo) -> None:
+    """Each catalog film gets the word starts of its keys (a re-run sets the same ones)."""
+    from ...domain.catalog import movie_keys, word_starts
+    await _set_each_film(mongo, lambda d: {"words": word_starts(
+        d.get("keys") or movie_keys(d.get("title", ""), d.get("original_title"), d.get("akas") or ()))})
+
+
+async def _set_each_film(mongo: Mongo, fields) -> None:
+    """Sets `fields(film document)` on every catalog film, in bulk writes of 1,000."""
+    from pymongo import UpdateOne
+    ops = [UpdateOne({"_id": d["_id"]}, {"$set": fields(d)})
+           async for d in mongo.db.catalog.find({}, {"title": 1, "original_title": 1, "akas": 1, "keys": 1})]
     for start in range(0, len(ops), 1000):
         await mongo.db.catalog.bulk_write(ops[start:start + 1000], ordered=False)
 
 
-DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys}
+DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts}
 
 
 async def migrate(mongo: Mongo) -> list[int]:

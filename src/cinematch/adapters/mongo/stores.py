@@ -22,7 +22,8 @@ import msgspec
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...domain.catalog import CatalogMovie, group_candidates, keys_of, rank_search, title_keys
+from ...domain.catalog import (CatalogMovie, find_typo_anchors_async, group_candidates, keys_of, rank_search,
+                               title_keys, word_starts)
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
@@ -278,7 +279,10 @@ class MongoDiaryStore(DiaryStore):
                        if d.get("seq", 0) > sent.get(d["_id"], 0)])
 
 
-SEARCH_CANDIDATES = 300  # films read per tier of a search before the domain's ranking
+SEARCH_CANDIDATES = 100  # films read per tier of a search before the domain's ranking
+SEARCH_SCAN = 1000  # index entries a tier reads at most
+TYPO_ANCHORS = 2  # anchors of a typo (domain.catalog.typo_anchors) whose films are candidates
+TYPO_CANDIDATES = 50  # films kept per anchor and index (four lookups: fewer each)
 
 
 class MongoCatalogStore(CatalogStore):
@@ -288,13 +292,19 @@ class MongoCatalogStore(CatalogStore):
     async def upsert(self, movies: Sequence[CatalogMovie]) -> int:
         for chunk in _chunks(list(movies)):
             await self.mongo.db.catalog.bulk_write(
-                [UpdateOne({"_id": m.id}, {"$set": msgspec.to_builtins(m)}, upsert=True) for m in chunk], ordered=False)
+                [UpdateOne({"_id": m.id}, {"$set": self._doc(m)}, upsert=True) for m in chunk], ordered=False)
         return len(movies)
+
+    @staticmethod
+    def _doc(m: CatalogMovie) -> dict:
+        """A film's document: the film, and the word starts of its keys (`words`, indexed)."""
+        return {**msgspec.to_builtins(m), "words": word_starts(keys_of(m))}
 
     @staticmethod
     def _movie(doc) -> CatalogMovie:
         doc = dict(doc)
         doc.pop("_id", None)
+        doc.pop("words", None)
         return msgspec.convert(doc, CatalogMovie)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
@@ -314,24 +324,46 @@ class MongoCatalogStore(CatalogStore):
         return group_candidates(wanted, found.values())
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
-        """Candidates by the `keys` index (a prefix regex is an index range), then by substring
-        and by the query's rarer pieces, each tier the most voted first; ranked by the domain's
-        rule (`domain.catalog.search_rank`)."""
+        """The same tiers as the embedded store's, each the most voted first, ranked by the
+        domain's rule (`domain.catalog.search_rank`): an anchored regex is a range of the
+        `keys` or `words` index; a one-word query inside a word, and a one-word typo, are
+        unanchored regexes (a scan of the keys index: MongoDB has no trigram index)."""
         q = normalize_title(query)
         if not q:
             return []
-        col, found = self.mongo.db.catalog, {}
-        tiers = [{"keys": {"$regex": "^" + re.escape(q)}}]
-        if len(q) >= 3:
-            tiers.append({"keys": {"$regex": re.escape(q)}})
-        if len(q) >= 4:  # a typo: any of its four-letter pieces
-            tiers.append({"$or": [{"keys": {"$regex": re.escape(q[i:i + 4])}} for i in range(0, len(q) - 3, 2)]})
-        for k, where in enumerate(tiers):
-            if len(found) >= limit or (k == 2 and found) or (k == 1 and any(q in keys_of(m) for m in found.values())):
-                break
-            async for d in col.find(where).sort("votes", -1).limit(SEARCH_CANDIDATES):
-                found.setdefault(d["_id"], self._movie(d))
+        found = await self._starting("keys", q)
+        named = any(q in keys_of(m) for m in found.values())  # a film named by the query
+        if not named and len(found) < limit:
+            found.update(await self._starting("words", q))
+        if not named and len(found) < limit and len(q) >= 3 and " " not in q:
+            found.update(await self._matching({"keys": {"$regex": re.escape(q)}}))
+        if len(q) >= 4 and not found:
+            for anchor in (await find_typo_anchors_async(q, self._begins))[:TYPO_ANCHORS]:
+                found.update(await self._starting("keys", anchor, TYPO_CANDIDATES))
+                found.update(await self._starting("words", anchor, TYPO_CANDIDATES))
+            if " " not in q:  # a one-word typo may come early: either half of the word
+                half = len(q) // 2
+                parts = [p for p in {q[:half + 1][:6], q[half:][-6:]} if len(p) >= 3]
+                if parts:
+                    found.update(await self._matching({"$or": [{"keys": {"$regex": re.escape(p)}} for p in parts]}))
         return rank_search(found.values(), q, limit)
+
+    async def _starting(self, field: str, text: str, keep: int = SEARCH_CANDIDATES) -> dict[str, CatalogMovie]:
+        return await self._matching({field: {"$regex": "^" + re.escape(text)}}, keep)
+
+    async def _matching(self, where: dict, keep: int = SEARCH_CANDIDATES) -> dict[str, CatalogMovie]:
+        """The most voted of the first SEARCH_SCAN films `where` finds (in index order, so a
+        common prefix never sorts the whole catalog by votes)."""
+        col = self.mongo.db.catalog
+        seen = [d async for d in col.find(where, {"votes": 1}).limit(SEARCH_SCAN)]
+        top = [d["_id"] for d in sorted(seen, key=lambda d: -d.get("votes", 0))[:keep]]
+        return {d["_id"]: self._movie(d) async for d in col.find({"_id": {"$in": top}})}
+
+    async def _begins(self, text: str) -> bool:
+        """Whether some title key or word start begins with `text` (an index seek)."""
+        pattern = {"$regex": "^" + re.escape(text)}
+        return (await self.mongo.db.catalog.find_one({"keys": pattern}, {"_id": 1}) is not None
+                or await self.mongo.db.catalog.find_one({"words": pattern}, {"_id": 1}) is not None)
 
     async def genres(self) -> list[tuple[str, int]]:
         cursor = await self.mongo.db.catalog.aggregate(
