@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 
-from .settings import load_settings
+from .settings import Settings, load_settings
 
 
 def _container(**overrides):
@@ -20,10 +20,22 @@ def _profile_default(args_profile: str | None) -> str:
     return args_profile or os.environ.get("CINEMATCH_PROFILE") or "kafka"
 
 
+def _logging(settings) -> None:
+    import logging
+
+    from .adapters.observability import configure_logging
+    configure_logging(settings.log_format)
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from .adapters.web import create_app
     from .adapters.web.server import run
     settings = load_settings()
+    _logging(settings)
+    logging.getLogger().setLevel(args.log_level.upper())
     host = args.host or settings.host
     port = args.port or settings.port
     container = _container()
@@ -63,12 +75,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_until_signalled(make_loop) -> int:
-    """Run `make_loop(stop)` until SIGTERM/SIGINT; a crash of the loop is retried
-    after a pause (broker or database down), never a reason to exit."""
+def _run_until_signalled(make_loop, settings, samplers=()) -> int:
+    """Run `make_loop(stop)` until SIGTERM/SIGINT (the loop finishes its batch and commits what
+    it did, then returns); a crash of the loop is retried after a pause (broker or database
+    down), never a reason to exit. With `metrics_port` set, /metrics is served meanwhile."""
     import logging
     import signal
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging(settings)
     log = logging.getLogger("cinematch")
 
     async def main() -> None:
@@ -76,6 +89,14 @@ def _run_until_signalled(make_loop) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        refresh = None
+        if settings.metrics_port:
+            from .adapters.observability import Metrics
+            metrics = Metrics()
+            for sampler in samplers:
+                metrics.add_sampler(sampler)
+            metrics.serve(settings.metrics_port)
+            refresh = asyncio.create_task(metrics.refresh_forever(stop))
         while not stop.is_set():
             try:
                 await make_loop(stop)
@@ -85,6 +106,9 @@ def _run_until_signalled(make_loop) -> int:
                     await asyncio.wait_for(stop.wait(), 1)
                 except TimeoutError:
                     pass
+        if refresh is not None:
+            await refresh
+        log.info("stopped")
     asyncio.run(main())
     return 0
 
@@ -92,20 +116,26 @@ def _run_until_signalled(make_loop) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """The stream projector as its own process: a Kafka consumer-group member, or (embedded
     profile, with serve's own projection off) the fold over the SQLite diary log."""
-    container = _container(profile=_profile_default(args.profile))
+    from .adapters.observability import consumer_sampler, dead_letter_sampler, projection_sampler
+    settings = load_settings(profile=_profile_default(args.profile))
+    container = _container(profile=settings.profile)
+    runner = container.services.runner()
 
     async def loop(stop: asyncio.Event) -> None:
         if container.config.storage() == "mongo" and container.config.migrate_on_start():
             from .adapters.mongo import migrate
             await migrate(container.storage.mongo())
-        await container.services.runner().run_forever(stop)
-    return _run_until_signalled(loop)
+        await runner.run_forever(stop)
+    samplers = [projection_sampler(runner), dead_letter_sampler(container.storage.dead_letters())]
+    if container.config.bus() == "kafka":
+        samplers.append(consumer_sampler(runner.source))
+    return _run_until_signalled(loop, settings, samplers)
 
 
 def cmd_relay(args: argparse.Namespace) -> int:
     """The outbox relay as its own process (serve also runs one unless relay_in_serve is off)."""
-    container = _container(profile=_profile_default(args.profile))
-    return _run_until_signalled(container.bus.relay().run_forever)
+    settings = load_settings(profile=_profile_default(args.profile))
+    return _run_until_signalled(_container(profile=settings.profile).bus.relay().run_forever, settings)
 
 
 def _spark_settings(args: argparse.Namespace):
@@ -135,9 +165,9 @@ def cmd_spark_stream(args: argparse.Namespace) -> int:
     import threading
 
     from .adapters.spark.jobs import StreamJob
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("py4j").setLevel(logging.WARNING)
-    job = StreamJob(_spark_settings(args), master=args.master, once=args.once, conf=_spark_conf(args.conf))
+    settings = _spark_settings(args)
+    _logging(settings)
+    job = StreamJob(settings, master=args.master, once=args.once, conf=_spark_conf(args.conf))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -183,6 +213,32 @@ def cmd_catalog_import_imdb(args: argparse.Namespace) -> int:
             await migrate(container.storage.mongo())
         return await import_catalog(args.dir, container.storage.catalog().upsert, progress=Progress())
     print(json.dumps({"upserted": asyncio.run(run())}))
+    return 0
+
+
+def _embedded_only(what: str) -> Settings:
+    settings = load_settings()
+    if settings.storage != "sqlite":
+        raise ValueError(f"{what} is for the embedded store (CINEMATCH_STORAGE=sqlite); on MongoDB use mongodump "
+                         "and mongorestore (docs/operations.md)")
+    return settings
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .adapters.embedded.backup import backup
+    settings = _embedded_only("backup")
+    print(json.dumps(backup(settings.db_path, Path(args.file))))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .adapters.embedded.backup import restore
+    settings = _embedded_only("restore")
+    print(json.dumps(restore(settings.db_path, Path(args.file))))
     return 0
 
 
@@ -281,6 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="apply the database migrations")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("backup", help="copy the embedded store to FILE (safe while serving; MongoDB: mongodump)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="replace the embedded store with a backup FILE (refused while any cinematch "
+                                       "process has the store open; the replaced database is kept beside it)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
 
     cat = sub.add_parser("catalog", help="catalog administration")
     cat_sub = cat.add_subparsers(dest="catalog_command", required=True)

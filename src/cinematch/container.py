@@ -17,8 +17,9 @@ from .adapters.embedded import (
     Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
     SqliteItemStore, SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )
-from .adapters.kafka import KafkaEventPublisher, KafkaEventSource
+from .adapters.kafka import KafkaEventPublisher, KafkaEventSource, KafkaGroupLag
 from .adapters.memory.stores import clear_stores
+from .adapters.observability import Metrics
 from .adapters.mongo import (
     Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore,
     MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
@@ -131,6 +132,9 @@ class Bus(containers.DeclarativeContainer):
                                     topic=config.kafka_topic, partitions=config.kafka_partitions)
     # The outbox relay (kafka bus on MongoDB storage).
     relay = providers.Singleton(OutboxRelay, diary=storage.diary, publisher=publisher)
+    # The worker group's lag as serve sees it (kafka bus): for serve's /metrics.
+    group_lag = providers.Singleton(KafkaGroupLag, bootstrap=config.kafka_bootstrap_servers, topic=config.kafka_topic,
+                                    group=config.kafka_group)
 
 
 def _enrichment(*, api_key: str, url: str, rate: float, catalog, diary):
@@ -202,6 +206,7 @@ class Services(containers.DeclarativeContainer):
 class Application(containers.DeclarativeContainer):
     config = providers.Configuration()
     clock = providers.Singleton(memory.SystemClock, tz=config.timezone)
+    metrics = providers.Singleton(Metrics)  # this process's Prometheus registry (adapters/observability.py)
     storage = providers.Container(Storage, config=config, clock=clock)
     bus = providers.Container(Bus, config=config, storage=storage)
     services = providers.Container(Services, config=config, storage=storage, bus=bus, clock=clock)

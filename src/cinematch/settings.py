@@ -47,6 +47,8 @@ class Settings(msgspec.Struct, kw_only=True):
     tmdb_url: str = "https://api.themoviedb.org/3"  # CINEMATCH_TMDB_URL
     tmdb_requests_per_second: float = 10.0  # CINEMATCH_TMDB_REQUESTS_PER_SECOND
     ml_train_on_start: bool = True  # CINEMATCH_ML_TRAIN_ON_START: serve trains a first model when none exists
+    log_format: str = "text"  # CINEMATCH_LOG_FORMAT: text | json (one object per line, with the request id)
+    metrics_port: int = 0  # CINEMATCH_METRICS_PORT: worker and Spark driver serve /metrics here (0: not at all); serve has its own /metrics
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -61,6 +63,8 @@ class Settings(msgspec.Struct, kw_only=True):
             raise ValueError(f"CINEMATCH_STORAGE must be memory, sqlite or mongo, got {self.storage!r}")
         if self.trends_window_days < 1:
             raise ValueError("trends_window_days must be at least 1")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"CINEMATCH_LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.trends_min_users < 1:
             raise ValueError("CINEMATCH_TRENDS_MIN_USERS must be at least 1")
 

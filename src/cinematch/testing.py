@@ -228,15 +228,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(data_dir: str | Path, **env: str) -> Iterator[str]:
-    """A real `cinematch serve` process on a free loopback port, its data in `data_dir`;
-    yields its base URL, and stops it (SIGTERM, then SIGKILL) on the way out."""
+def serving(data_dir: str | Path, log: Path | None = None, log_level: str = "warning", **env: str) -> Iterator[str]:
+    """A real `cinematch serve` process on a free loopback port, its data in `data_dir` (its
+    output in `log` when given); yields its base URL, and stops it (SIGTERM, then SIGKILL) on
+    the way out."""
     import httpx
     port = free_port()
+    out = open(log, "ab") if log is not None else None
     proc = subprocess.Popen([sys.executable, "-m", "cinematch.cli", "serve", "--port", str(port),
-                             "--log-level", "warning"],
+                             "--log-level", log_level],
                             env={**os.environ, "CINEMATCH_DATA_DIR": str(data_dir), "CINEMATCH_ML_TRAIN_ON_START": "0",
-                                 **env})
+                                 **env}, stdout=out, stderr=subprocess.STDOUT if out else None)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(400):
@@ -256,6 +258,8 @@ def serving(data_dir: str | Path, **env: str) -> Iterator[str]:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if out is not None:
+            out.close()
 
 
 def server_pid(base: str) -> int:

@@ -18,16 +18,18 @@ import subprocess
 import sys
 import time
 
+import httpx
 import msgspec
 import pytest
 
 from cinematch.adapters.kafka import KafkaEventPublisher
 from cinematch.adapters.memory import SystemClock
 from cinematch.adapters.mongo import migrate
+from cinematch.adapters.spark.jobs import STATS_QUERY, TRENDS_QUERY
 from cinematch.domain import catalog_movie
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
-from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, projection_snapshot, recompute_matches,
+from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, free_port, projection_snapshot, recompute_matches,
                                require_service, require_spark, spark_env, unique_name, wired, wired_services)
 
 from .workload import change_one, converged, new_entry, write_load
@@ -135,7 +137,9 @@ async def test_spark_driver_sigkill_loses_nothing_doubles_nothing_and_reconcile(
     container = spark_profile
     rnd = random.Random(int(os.environ.get("CINEMATCH_FAULT_SEED", "5")))
     users = [f"user{i}" for i in range(40)]
-    env = spark_env(container, tmp_path / "ckpt", CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER="1000")
+    metrics_port = free_port()
+    env = spark_env(container, tmp_path / "ckpt", CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER="1000",
+                    CINEMATCH_METRICS_PORT=str(metrics_port))
     job = Proc(["spark", "stream", "--trigger", "0.5", "--trends-trigger", "2"], env, tmp_path / "spark.log")
     relay = container.bus.relay()
     await relay.publisher.start()
@@ -176,6 +180,14 @@ async def test_spark_driver_sigkill_loses_nothing_doubles_nothing_and_reconcile(
         end = time.monotonic() + 120  # the trends query runs on its own, slower trigger
         while (problems := await recompute_matches(container, users)) and time.monotonic() < end:
             await asyncio.sleep(1)
+        # the driver's /metrics: batch durations per query, and no lag once caught up
+        metrics = {k: float(v) for k, v in (line.rsplit(" ", 1) for line in httpx.get(
+            f"http://127.0.0.1:{metrics_port}/metrics").text.splitlines() if line and line[0] != "#")}
+        assert metrics[f'cinematch_spark_batch_duration_seconds_count{{query="{STATS_QUERY}"}}'] >= 1
+        assert metrics[f'cinematch_spark_batch_duration_seconds_count{{query="{TRENDS_QUERY}"}}'] >= 1
+        assert sum(v for k, v in metrics.items() if k.startswith("cinematch_spark_lag_offsets{")) == 0
+        job.p.terminate()  # SIGTERM: a batch in flight finishes, the queries stop, the driver exits 0
+        assert job.p.wait(90) == 0, job.log()[-3000:]
     finally:
         job.stop()
         await relay.publisher.stop()

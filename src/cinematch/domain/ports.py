@@ -220,6 +220,10 @@ class EventSource(abc.ABC):
     async def rewind(self) -> None:
         """Go back to the last commit, so a failed batch is polled again."""
 
+    async def lag(self) -> dict[int, int]:
+        """Records not yet committed, per partition (what the projection still has to do)."""
+        return {}
+
 
 class CatalogStore(abc.ABC):
     @abc.abstractmethod
@@ -356,3 +360,6 @@ class DeadLetterStore(abc.ABC):
     @abc.abstractmethod
     async def all(self) -> list[DeadLetter]:
         """Every letter, by partition then position."""
+
+    async def count(self) -> int:
+        return len(await self.all())

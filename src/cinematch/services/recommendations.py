@@ -170,10 +170,11 @@ class Recommendations:
     async def status(self) -> dict:
         served = await self._model()
         if served is None:
-            return {"is_trained": False, "model_version": None, "trained_at": None, "k_svd": None,
+            return {"is_trained": False, "model_version": None, "trained_at": None, "training_seconds": None, "k_svd": None,
                     "k_cluster": None, "explained_variance": None, "training_source": None, "metrics": None}
         version, _, meta, _ = served
         return {"is_trained": True, "model_version": version, "trained_at": meta["trained_at"],
+                "training_seconds": meta.get("seconds"),
                 "k_svd": meta["k_svd"], "k_cluster": meta["k_cluster"],
                 "explained_variance": meta["explained_variance"], "training_source": meta["training_source"],
                 "metrics": {"rmse": meta["metrics"].get("rmse"), "mae": meta["metrics"].get("mae")}}

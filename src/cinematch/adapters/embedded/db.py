@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
@@ -180,8 +181,10 @@ class Database:
     is raised as `StoreUnavailable` with its reason; a corrupt file is remembered.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, shared_lock: bool = True) -> None:
         self.path = str(path)
+        self.shared_lock = shared_lock
+        self._lock_file = None  # the shared lock on <db>.lock while open (see backup.py: restore)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
@@ -203,6 +206,8 @@ class Database:
             for side in (Path(self.path + "-wal"), Path(self.path + "-shm")):  # left by an older version
                 if side.exists() and side.stat().st_mode & 0o077:
                     side.chmod(0o600)
+            if self.shared_lock:
+                self._hold()
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -246,10 +251,32 @@ class Database:
         with self.tx() as c:
             c.execute("INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, datetime('now'))")
 
+    @staticmethod
+    def lock_path(path: str | Path) -> str:
+        return str(path) + ".lock"
+
+    def _hold(self) -> None:
+        """A shared lock for as long as this process has the store open: a restore takes it
+        exclusively, so it never replaces a database a running process still writes."""
+        if self._lock_file is not None:
+            return
+        fd = os.open(self.lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
+        lock = os.fdopen(fd, "r+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise StoreUnavailable(f"{Path(self.path).parent} is being restored (cinematch restore); "
+                                   "start again once it is done") from None
+        self._lock_file = lock
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     @property
     def conn(self) -> sqlite3.Connection:

@@ -257,6 +257,9 @@ class SqliteEventSource(EventSource):
         (n,) = self.db.query("SELECT count(*) FROM events WHERE position >= ?", (self.committed(),))[0]
         return n
 
+    async def lag(self) -> dict[int, int]:
+        return {0: await asyncio.to_thread(self.pending)}
+
 
 def _fts_phrase(text: str) -> str:
     """`text` as one FTS5 phrase (quotes doubled): never read as query syntax."""
@@ -583,6 +586,10 @@ class SqliteDeadLetterStore(DeadLetterStore):
         return [DeadLetter(payload=p, reason=r, partition=pa, position=po, at=a) for p, r, pa, po, a in
                 self.db.query("SELECT payload, reason, partition, position, at FROM dead_letters "
                               "ORDER BY partition, position")]
+
+    @in_thread
+    def count(self) -> int:
+        return self.db.query("SELECT count(*) FROM dead_letters")[0][0]
 
 
 

@@ -117,6 +117,18 @@ class KafkaEventSource(EventSource):
             offsets[tp] = max(offsets.get(tp, 0), r.position + 1)
         await self._consumer.commit(offsets)
 
+    async def lag(self) -> dict[int, int]:
+        """Per assigned partition: the partition's end (as of the last fetch) minus this
+        consumer's position; a partition not fetched from yet is left out."""
+        if self._consumer is None:
+            return {}
+        out = {}
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is not None:
+                out[tp.partition] = max(0, end - await self._consumer.position(tp))
+        return out
+
     async def rewind(self) -> None:
         """Go back to the last committed offsets (after a failed batch)."""
         if self._consumer is None:
@@ -127,3 +139,39 @@ class KafkaEventSource(EventSource):
                 await self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(tp, committed)
+
+
+class KafkaGroupLag:
+    """How far a consumer group is behind, seen from outside it (serve on the kafka profile,
+    where the worker group projects): per partition, the topic's end minus the group's
+    committed offset. Connects in `start` (an admin client and a group-less consumer)."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str) -> None:
+        self.bootstrap, self.topic, self.group = bootstrap, topic, group
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await self._admin.start()
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        admin, consumer, self._admin, self._consumer = self._admin, self._consumer, None, None
+        if consumer is not None:
+            await consumer.stop()
+        if admin is not None:
+            await admin.close()
+
+    async def lag(self) -> dict[int, int]:
+        if self._admin is None or self._consumer is None:
+            await self.start()
+        assert self._admin is not None and self._consumer is not None
+        await self._consumer.topics()  # fresh metadata: the topic may have been made since start
+        partitions = self._consumer.partitions_for_topic(self.topic) or set()
+        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        ends = await self._consumer.end_offsets(tps) if tps else {}
+        committed = await self._admin.list_consumer_group_offsets(self.group, partitions=tps) if tps else {}
+        return {tp.partition: max(0, ends[tp] - (committed[tp].offset if tp in committed and
+                                                 committed[tp].offset >= 0 else 0)) for tp in tps}

@@ -49,6 +49,9 @@ class MemoryEventSource(EventSource):
         if self._wake in self.log._waiters:
             self.log._waiters.remove(self._wake)
 
+    async def lag(self) -> dict[int, int]:
+        return {0: self.log.pending(self.group)}
+
     @property
     def cursor(self) -> int:
         if self._cursor is None:

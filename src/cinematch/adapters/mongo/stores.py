@@ -650,6 +650,9 @@ class MongoDeadLetterStore(DeadLetterStore):
                            position=d["position"], at=d["at"])
                 async for d in self.mongo.db.dead_letters.find({}).sort([("partition", 1), ("position", 1)])]
 
+    async def count(self) -> int:
+        return await self.mongo.db.dead_letters.count_documents({})
+
 
 class MongoItemStore(ItemStore):
     """One document per item in the collection named by the kind, `_id` = user and item id."""

@@ -153,6 +153,8 @@ class StreamJob:
         self.max_failures = max_failures if max_failures is not None else (5 if once else None)
         self.spark = None
         self._next_prune = 0.0
+        self.metrics = None  # with CINEMATCH_METRICS_PORT: batch durations and lag on /metrics
+        self._seen_batches: dict[str, int] = {}
 
     def prune_trends_if_due(self) -> int:
         """After a trends batch, on the driver: delete the facts that left the window,
@@ -245,15 +247,22 @@ class StreamJob:
         was already written."""
         self._prepare()
         self.spark = build_session(self.settings, "CineMatch-StatsProcessor", self.master, self.conf)
+        if self.settings.metrics_port:
+            from ..observability import Metrics
+            self.metrics = Metrics()
+            self.metrics.serve(self.settings.metrics_port)
         failures = 0
         try:
             while not stop.is_set():
                 queries = self.start_queries()
                 while not stop.is_set():
                     stop.wait(0.5)
+                    self.observe(queries)
                     failed = [q for q in queries if not q.isActive and q.exception() is not None]
                     if failed or all(not q.isActive for q in queries):
                         break
+                if stop.is_set():
+                    self.finish_batches(queries)
                 for q in queries:
                     if q.isActive:
                         q.stop()
@@ -270,6 +279,51 @@ class StreamJob:
             return 0
         finally:
             self.spark.stop()
+
+
+    def finish_batches(self, queries, wait: float = 30.0) -> None:
+        """On SIGTERM: let a batch in flight finish (its writes and its checkpoint commit) before
+        the queries stop, for at most `wait` seconds; one cut short is replayed at the next start."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(q.isActive and q.status.get("isTriggerActive") for q in queries):
+            time.sleep(0.2)
+
+    def observe(self, queries) -> None:
+        """Each query's newest finished batch into the metrics (once), and its lag per partition."""
+        if self.metrics is None:
+            return
+        from prometheus_client.core import GaugeMetricFamily
+        lag = GaugeMetricFamily("cinematch_spark_lag_offsets", "offsets between the topic's end and the query's "
+                                "last batch", labels=["query", "partition"])
+        for q in queries:
+            progress = q.lastProgress
+            if not progress:
+                continue
+            name = progress.get("name") or q.name
+            if self._seen_batches.get(name) != progress["batchId"]:
+                self._seen_batches[name] = progress["batchId"]
+                self.metrics.spark_batches.labels(name).observe(progress["durationMs"].get("triggerExecution", 0) / 1000)
+                self.metrics.spark_batch_rows.labels(name).inc(progress.get("numInputRows", 0))
+            for source in progress.get("sources", []):
+                for partition, end in _offsets(source.get("latestOffset")).items():
+                    done = _offsets(source.get("endOffset")).get(partition, 0)
+                    lag.add_metric([name, partition], max(0, end - done))
+        self.metrics.set_sampled([lag])
+
+
+def _offsets(value) -> dict[str, int]:
+    """A Kafka source's offsets in a query's progress ({"topic": {"0": 12, ...}}, maybe as JSON text)."""
+    import json
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    out: dict[str, int] = {}
+    for partitions in (value or {}).values():
+        if isinstance(partitions, dict):
+            out.update({str(p): int(n) for p, n in partitions.items()})
+    return out
 
 
 class ReconcileJob:

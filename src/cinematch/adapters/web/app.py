@@ -42,6 +42,8 @@ from .pages import (
     PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_FILTERS, TEMPLATE_GLOBALS, page_not_signed_in, require_admin,
 )
 from .hardening import add_headers, any_error, error_response, strict_body
+from .observe import count_unrouted, metrics_endpoint, observe_requests
+from ..observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
 from .schemas import (
     CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, PasswordChange, Registered,
     TokenOut, Upserted, WatchIn, AccountDeletion,
@@ -369,7 +371,8 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 
 # --- the factory ------------------------------------------------------------------
 
-PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/schema",
+PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/metrics",
+          "^/schema",
           *PUBLIC_PAGES]
 WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
@@ -378,6 +381,13 @@ SWAGGER = "/static/vendor/swagger"
 def _template_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(TEMPLATE_GLOBALS)
     engine.engine.filters.update(TEMPLATE_FILTERS)
+
+
+def _outermost(middleware):
+    def on_app_init(app_config):
+        app_config.middleware.insert(0, middleware)
+        return app_config
+    return on_app_init
 
 
 def create_app(container, *, run_projections: bool | None = None) -> Litestar:
@@ -407,6 +417,15 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     # On SQLite the projection folds in a thread of its own (adapters/web/background.py);
     # the memory store is not shared across threads, so there it stays on this loop.
     threaded = ThreadedRunner(runner) if runner is not None and settings.storage() == "sqlite" else None
+    metrics = container.metrics()
+    group_lag = None
+    if runner is not None:
+        metrics.add_sampler(projection_sampler(runner))
+    elif settings.bus() == "kafka" and settings.profile() == "kafka":  # the worker group's lag (Spark keeps no group)
+        group_lag = container.bus.group_lag()
+        metrics.add_sampler(group_lag_sampler(group_lag.lag))
+    metrics.add_sampler(dead_letter_sampler(container.storage.dead_letters()))
+    metrics.add_sampler(model_sampler(container.services.recommendations()))
 
     async def startup() -> None:
         if settings.storage() == "mongo" and settings.migrate_on_start():
@@ -449,6 +468,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         stop.set()
         if threaded is not None:
             await threaded.stop()
+        if group_lag is not None:
+            await group_lag.stop()
         for task in tasks:
             if task.done():  # e.g. the first training; a finished task may belong to another loop
                 continue
@@ -469,7 +490,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
                         my_watchlist, add_to_watchlist, remove_from_watchlist, list_movies, update_movie, delete_movie, recalculate, my_stats,
                         my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
                         my_recommendations, recommendation_status, recommendation_evaluation,
-                        recommendation_clustering, admin_train, admin_k_optimization],
+                        recommendation_clustering, admin_train, admin_k_optimization, metrics_endpoint],
         dependencies={
             "accounts": singleton(container.services.accounts),
             "purge": singleton(container.services.purge),
@@ -484,8 +505,10 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             "runner": Provide(lambda: runner, sync_to_thread=False),
             "jwt_auth": Provide(lambda: jwt_auth, sync_to_thread=False),
             "ttl": Provide(lambda: ttl, sync_to_thread=False),
+            "metrics": Provide(lambda: metrics, sync_to_thread=False),
         },
-        on_app_init=[jwt_auth.on_app_init],
+        # the request observer outermost (before the auth middleware), so a 401 is counted and logged too
+        on_app_init=[jwt_auth.on_app_init, _outermost(observe_requests(metrics))],
         on_startup=[startup],
         on_shutdown=[shutdown],
         exception_handlers={
@@ -498,7 +521,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         # Forms and htmx requests of the pages; the API answers bearer tokens and is left out.
         csrf_config=CSRFConfig(secret=hashlib.sha256(b"csrf:" + settings.jwt_secret().encode()).hexdigest(),
                                cookie_name="cinematch_csrf", cookie_samesite="lax", exclude=["/api/"]),
-        before_send=[add_headers],
+        before_send=[add_headers, count_unrouted(metrics)],
+        logging_config=None,  # the process's logging is the entrypoint's (text or JSON lines, observability.py)
         request_max_body_size=MAX_JSON_BYTES,
         # The docs UI's assets are the app's own (static/vendor/swagger, from npm): /schema works offline.
         openapi_config=OpenAPIConfig(title="CineMatch", version="0.1.0", path="/schema", render_plugins=[

@@ -89,4 +89,7 @@ def run(app, host: str, port: int, log_level: str = "info", header_timeout: floa
     protocol = type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {"header_timeout": header_timeout})
     Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol,
                           timeout_keep_alive=KEEP_ALIVE, limit_concurrency=MAX_CONNECTIONS,
-                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, server_header=False)).run()
+                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN, server_header=False,
+                          # the app logs each request itself, with its request id (web/observe.py), and
+                          # uvicorn's own lines go through the process's handler (text or JSON)
+                          access_log=False, log_config=None)).run()
