@@ -55,7 +55,8 @@ def main() -> None:
         model_times.append(time.perf_counter() - t)
         assert len(recs) == 10
 
-    service = Recommendations(diary=None, data_dir=args.data_dir)
+    from cinematch.adapters.memory import MemoryLimitStore
+    service = Recommendations(diary=None, data_dir=args.data_dir, limits=MemoryLimitStore())
     served = ("bench", model, trained.meta, keys)
     service_times = []
     for n, p in enumerate(picks):

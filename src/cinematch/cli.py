@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 
+from .progress import Progress
 from .settings import Settings, load_settings
 
 
@@ -160,7 +161,6 @@ def _spark_conf(pairs: list[str]) -> dict[str, str]:
 
 def cmd_spark_stream(args: argparse.Namespace) -> int:
     """The Spark Structured Streaming job: topic -> statistics, affinities, trends."""
-    import logging
     import signal
     import threading
 
@@ -189,12 +189,22 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 
     from .domain.catalog import CatalogRecord, catalog_id_for, catalog_movie
     with open(args.file, "rb") as fh:
-        try:
-            rows = msgspec.json.decode(fh.read(), type=list[CatalogRecord])
-        except msgspec.MsgspecError as exc:
-            raise ValueError(f"{args.file}: {exc}") from None
+        raw = fh.read()
+    try:
+        rows = msgspec.json.decode(raw, type=list[CatalogRecord])
+    except msgspec.MsgspecError as exc:
+        raise ValueError(json_problem(args.file, raw, exc)) from None
     movies = [catalog_movie(id=catalog_id_for(r.title, r.year), **msgspec.structs.asdict(r)) for r in rows]
-    n = asyncio.run(_container().storage.catalog().upsert(movies))
+    catalog, progress = _container().storage.catalog(), Progress()
+
+    async def run() -> int:
+        n = 0
+        for start in range(0, len(movies), 2000):
+            n += await catalog.upsert(movies[start:start + 2000])
+            progress("films written", n, len(movies))
+        return n
+    n = asyncio.run(run())
+    progress.close()
     print(json.dumps({"upserted": n}))
     return 0
 
@@ -202,7 +212,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 def cmd_catalog_import_imdb(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .data.imdb import Progress, import_catalog
+    from .data.imdb import import_catalog
     if not Path(args.dir).is_dir():
         raise ValueError(f"{args.dir} is not a folder")
     container = _container()
@@ -242,14 +252,71 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The password from standard input (`--password-stdin`: its first line) or a prompt asked twice."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ValueError("--password-stdin: standard input held no password")
+        return password
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask the password on: pass it with --password-stdin")
+    import getpass
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password
+
+
+def _accounts_run(work) -> dict:
+    """`work(accounts)` against the configured store (its migrations first, as serve would)."""
+    container = _container()
+
+    async def run() -> dict:
+        if container.config.storage() == "mongo":
+            from .adapters.mongo import migrate
+            if container.config.migrate_on_start():
+                await migrate(container.storage.mongo())
+            try:
+                return await work(container.services.accounts())
+            finally:
+                await container.storage.mongo().close()
+        return await work(container.services.accounts())
+    return asyncio.run(run())
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+
+    async def work(accounts) -> dict:
+        user = await accounts.register(args.name, password, is_admin=args.admin)
+        return {"user_id": user.id, "username": user.username, "is_admin": user.is_admin}
+    print(json.dumps(_accounts_run(work)))
+    return 0
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+
+    async def work(accounts) -> dict:
+        user = await accounts.reset_password(args.name, password)
+        return {"user_id": user.id, "username": user.username, "signed_out": True}
+    print(json.dumps(_accounts_run(work)))
+    return 0
+
+
 def _fetch_ml100k():
     """MovieLens-100k's folder, or None after saying on stderr why it could not be fetched."""
     from .data.movielens import DatasetUnavailable, fetch_ml100k
+    progress = Progress()
     try:
-        return fetch_ml100k(load_settings().data_dir)
+        return fetch_ml100k(load_settings().data_dir, progress=progress)
     except DatasetUnavailable as exc:
+        progress.close()
         print(f"cinematch: {exc}", file=sys.stderr)
         return None
+    finally:
+        progress.close()
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:
@@ -265,8 +332,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = _fetch_ml100k()
     if path is None:
         return 1
-    container = _container()
-    report = asyncio.run(load_demo(container, path, users=args.users, entries=args.entries))
+    container, progress = _container(), Progress()
+    report = asyncio.run(load_demo(container, path, users=args.users, entries=args.entries, progress=progress))
+    progress.close()
     print(json.dumps(report))
     return 0
 
@@ -281,19 +349,26 @@ def cmd_ml_evaluate(args: argparse.Namespace) -> int:
         path = _fetch_ml100k()
         if path is None:
             return 1
-    return evaluate(args, path)
+    progress = Progress()
+    try:
+        return evaluate(args, path, progress)
+    finally:
+        progress.close()
 
 
 def cmd_ml_train(args: argparse.Namespace) -> int:
     """Train the served model now (no rate limit: an operator's command) and swap it in;
     running `serve` processes pick the new version up on their next request."""
     from .services.limits import NotTrained
-    recommendations = _container().services.recommendations()
+    recommendations, progress = _container().services.recommendations(), Progress()
     try:
-        print(json.dumps(asyncio.run(recommendations.train(limited=False)), default=float))
+        result = asyncio.run(recommendations.train(limited=False, progress=progress))
     except NotTrained as exc:
+        progress.close()
         print(f"cinematch: {exc}", file=sys.stderr)
         return 1
+    progress.close()
+    print(json.dumps(result, default=float))
     return 0
 
 
@@ -337,6 +412,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="apply the database migrations")
     p.set_defaults(func=cmd_migrate)
+
+    user = sub.add_parser("user", help="accounts, for an operator")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    p = user_sub.add_parser("create", help="create an account (the password from a prompt, or --password-stdin)")
+    p.add_argument("name")
+    p.add_argument("--admin", action="store_true", help="an administrator (the ML dashboard, catalog uploads)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_user_create)
+    p = user_sub.add_parser("reset-password", help="set a new password without the old one; every session of "
+                                                   "the account ends")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_user_reset_password)
 
     p = sub.add_parser("backup", help="copy the embedded store to FILE (safe while serving; MongoDB: mongodump)")
     p.add_argument("file")
@@ -398,8 +486,23 @@ def one_line(exc: BaseException) -> str:
 
 def _is_bad_input(exc: BaseException) -> bool:
     import msgspec
+
+    from .domain.ports import Conflict
     return isinstance(exc, (ValueError, KeyError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
-                            msgspec.MsgspecError))
+                            msgspec.MsgspecError, Conflict))
+
+
+def json_problem(path: str, raw: bytes, exc: Exception) -> str:
+    """A JSON file's decoding error, with the line and column msgspec's byte offset points at."""
+    import re
+    text = str(exc)
+    found = re.search(r"\(byte (\d+)\)", text)
+    if found:
+        offset = int(found.group(1))
+        before = raw[:offset]
+        line, column = before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1
+        return f"{path}, line {line}, column {column}: {text[:found.start()].strip()}"
+    return f"{path}: {text}"
 
 
 def main(argv: list[str] | None = None) -> int:

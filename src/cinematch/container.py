@@ -22,11 +22,12 @@ from .adapters.memory.stores import clear_stores
 from .adapters.observability import Metrics
 from .adapters.mongo import (
     Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore,
-    MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
+    MongoLimitStore, MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
 )
 from .domain.library import ImportBatch, WatchItem
 from .adapters.mongo.stores import clear_shadow
 from .services.accounts import Accounts
+from .services.limits import LoginThrottle
 from .services.diary import DiaryService
 from .services.projection import Projector
 from .services.purge import AccountPurge
@@ -111,6 +112,11 @@ class Storage(containers.DeclarativeContainer):
         config.storage, memory=providers.Singleton(memory.MemoryItemStore, "watchlist", WatchItem),
         sqlite=providers.Singleton(SqliteItemStore, db, "watchlist", WatchItem),
         mongo=providers.Singleton(MongoItemStore, mongo, "watchlist", WatchItem))
+    # Rate limits and the sign-in throttle: per process on the embedded profile (one process
+    # serves), in MongoDB where several app processes serve one address.
+    limits = providers.Selector(
+        config.storage, memory=providers.Singleton(memory.MemoryLimitStore),
+        sqlite=providers.Singleton(memory.MemoryLimitStore), mongo=providers.Singleton(MongoLimitStore, mongo))
     dead_letters = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
         sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
@@ -162,7 +168,8 @@ class Services(containers.DeclarativeContainer):
     bus = providers.DependenciesContainer()
     clock = providers.Dependency()
 
-    accounts = providers.Singleton(Accounts, users=storage.users)
+    accounts = providers.Singleton(Accounts, users=storage.users,
+                                   throttle=providers.Singleton(LoginThrottle, storage.limits))
     purge = providers.Singleton(
         AccountPurge, users=storage.users, clock=clock,
         stores=providers.List(storage.diary, storage.stats, storage.affinities, storage.trends, storage.imports,
@@ -196,7 +203,7 @@ class Services(containers.DeclarativeContainer):
         poll_timeout=0.5, retention=trend_retention)
     recommendations = providers.Singleton(
         _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens,
-        watchlist=storage.watchlist)
+        watchlist=storage.watchlist, limits=storage.limits)
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         catalog=storage.catalog, clock=clock, window_days=config.trends_window_days,

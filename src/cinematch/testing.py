@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 from .adapters.memory import FixedClock
@@ -119,6 +119,21 @@ def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
     return wired("mongo", data_dir=data_dir, clock=clock, profile="kafka",
                  mongodb_url=f"{MONGO_URL}/{unique_name('t')}", kafka_bootstrap_servers=KAFKA,
                  kafka_topic=unique_name("events"), kafka_group=unique_name("group"), **settings)
+
+
+@contextlib.asynccontextmanager
+async def kafka_wiring(data_dir: str | Path, **settings) -> AsyncIterator[Application]:
+    """`wired_services` with its MongoDB migrated, dropped on the way out; skips (fails in CI)
+    without the services."""
+    from .adapters.mongo import migrate
+    require_service("mongo")
+    require_service("kafka")
+    container = wired_services(data_dir, **settings)
+    await migrate(container.storage.mongo())
+    try:
+        yield container
+    finally:
+        await drop_database(container)
 
 
 def process_env(container: Application, **extra: str) -> dict[str, str]:

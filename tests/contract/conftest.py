@@ -7,8 +7,7 @@ topic and consumer group per test.
 
 import pytest
 
-from cinematch.adapters.mongo import migrate
-from cinematch.testing import drop_database, require_service, wired, wired_services
+from cinematch.testing import kafka_wiring, wired
 
 BACKENDS = ["memory", "sqlite", "mongo"]
 
@@ -16,12 +15,8 @@ BACKENDS = ["memory", "sqlite", "mongo"]
 @pytest.fixture(params=BACKENDS)
 async def container(request, tmp_path):
     if request.param == "mongo":
-        require_service("mongo")
-        require_service("kafka")
-        c = wired_services(tmp_path)
-        await migrate(c.storage.mongo())
-        yield c
-        await drop_database(c)
+        async with kafka_wiring(tmp_path) as c:
+            yield c
         return
     c = wired(request.param, data_dir=tmp_path)
     yield c

@@ -1,6 +1,5 @@
 """The HTTP API of CONTRACT §3 through Litestar's test client, on the embedded (SQLite) profile."""
 
-import time
 
 import pytest
 from litestar.testing import TestClient

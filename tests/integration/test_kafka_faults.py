@@ -19,9 +19,7 @@ import msgspec
 import pytest
 
 from cinematch.adapters.kafka import KafkaEventPublisher
-from cinematch.adapters.mongo import migrate
-from cinematch.testing import (Proc, drop_database, process_env, recompute_matches, require_service,
-                               wired_services)
+from cinematch.testing import Proc, kafka_wiring, process_env, recompute_matches
 
 from .workload import converged, new_entry, write_load
 
@@ -30,12 +28,8 @@ pytestmark = [pytest.mark.service("kafka"), pytest.mark.slow]
 
 @pytest.fixture
 async def kafka_profile(tmp_path):
-    require_service("mongo")
-    require_service("kafka")
-    c = wired_services(tmp_path, projection_batch_size=2000)
-    await migrate(c.storage.mongo())
-    yield c
-    await drop_database(c)
+    async with kafka_wiring(tmp_path, projection_batch_size=2000) as c:
+        yield c
 
 
 async def test_sigkill_worker_and_relay_lose_nothing_double_nothing(kafka_profile, tmp_path):

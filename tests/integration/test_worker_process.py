@@ -10,21 +10,10 @@ import httpx
 import pytest
 
 from cinematch.adapters.kafka import KafkaGroupLag
-from cinematch.adapters.mongo import migrate
 from cinematch.services.diary import NewEntry
-from cinematch.testing import Proc, drop_database, free_port, process_env, require_service, wired_services
+from cinematch.testing import Proc, free_port, process_env
 
 pytestmark = [pytest.mark.service("kafka")]
-
-
-@pytest.fixture
-async def kafka_profile(tmp_path):
-    require_service("mongo")
-    require_service("kafka")
-    c = wired_services(tmp_path)
-    await migrate(c.storage.mongo())
-    yield c
-    await drop_database(c)
 
 
 def scrape(port: int) -> dict[str, float]:

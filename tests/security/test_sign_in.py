@@ -4,6 +4,7 @@ usernames are one account, and common passwords are refused."""
 
 import pytest
 
+from cinematch.adapters.memory import MemoryLimitStore
 from cinematch.domain.users import canonical_username
 from cinematch.services.accounts import password_problem
 from cinematch.services.limits import LoginThrottle, RateLimited
@@ -17,7 +18,7 @@ def token(client, name, password, client_ip=None):
 
 def frozen(container):
     """The throttle's clock stopped: a slow machine cannot let a block run out mid-test."""
-    container.services.accounts().throttle.clock = lambda: 1000.0
+    container.services.accounts().throttle.clock = lambda: 1_800_000_000.0
 
 
 def test_repeated_failures_for_one_account_get_429_with_retry_after(app_client):
@@ -38,29 +39,30 @@ def test_a_client_address_spraying_many_accounts_is_limited_too(app_client):
     assert codes[0] == 401 and 429 in codes
 
 
-def test_backoff_grows_and_a_success_clears_the_account():
+async def test_backoff_grows_and_a_success_clears_the_account():
     now = [0.0]
-    throttle = LoginThrottle(free_account=2, free_client=100, base=1, clock=lambda: now[0])
+    throttle = LoginThrottle(MemoryLimitStore(), free_account=2, free_client=100, base=1, clock=lambda: now[0])
     keys = throttle.keys("a", "1.2.3.4")
     waits = []
     for _ in range(5):
-        throttle.failed(keys)
+        await throttle.failed(keys)
         try:
-            throttle.check(keys)
+            await throttle.check(keys)
             waits.append(0)
         except RateLimited as exc:
             waits.append(exc.retry_after)
             now[0] += exc.retry_after
     assert waits[:2] == [0, 0] and waits[2] < waits[3] < waits[4]  # 1 s, 2 s, 4 s, …
-    throttle.succeeded(keys)
-    throttle.check(keys)  # the account is free again
+    await throttle.succeeded(keys)
+    await throttle.check(keys)  # the account is free again
 
 
-def test_the_throttle_keeps_a_bounded_number_of_keys():
-    throttle = LoginThrottle(max_keys=100)
+async def test_the_throttle_keeps_a_bounded_number_of_keys():
+    store = MemoryLimitStore(max_keys=100)
+    throttle = LoginThrottle(store)
     for i in range(1000):
-        throttle.failed(throttle.keys(f"name{i}", f"10.0.{i // 256}.{i % 256}"))
-    assert len(throttle._state) <= 100
+        await throttle.failed(throttle.keys(f"name{i}", f"10.0.{i // 256}.{i % 256}"))
+    assert len(store) <= 100
 
 
 async def test_an_unknown_user_is_verified_against_a_dummy_hash(app_client, monkeypatch):
@@ -127,3 +129,11 @@ def test_common_or_personal_passwords_are_refused(app_client, password):
 def test_good_passwords_pass():
     for password in (PASSWORD, "Tr0ub4dor&3-x", "correct horse battery staple", "my cat eats 4 olives"):
         assert password_problem(password, "someone") is None, password
+
+
+def test_a_password_longer_than_zxcvbn_reads_is_judged_not_a_server_error(app_client):
+    _, client = app_client
+    long_one = "a sentence long enough to pass every strength rule, well past seventy two characters!"
+    assert len(long_one) > 72
+    assert client.post("/api/auth/register", json={"username": "longpass", "password": long_one}).status_code == 201
+    assert client.post("/api/auth/token", json={"username": "longpass", "password": long_one}).status_code == 200

@@ -4,7 +4,6 @@ the incrementally maintained state equals the full recompute of the final diary.
 import asyncio
 import tempfile
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -57,7 +57,7 @@ def demo_catalog(items: dict[str, Item]) -> list[CatalogMovie]:
 
 
 async def load_demo(container, dataset: Path, *, users: int = 20, entries: int = 40,
-                    today: dt.date | None = None) -> dict:
+                    today: dt.date | None = None, progress=None) -> dict:
     """Upsert the catalog and create `users` demo users (the most active MovieLens
     raters), each with their `entries` latest ratings as a diary, dates shifted so the
     newest rating is today."""
@@ -73,7 +73,9 @@ async def load_demo(container, dataset: Path, *, users: int = 20, entries: int =
     uids, counts = np.unique(ratings.users, return_counts=True)
     chosen = uids[np.argsort(-counts, kind="stable")][:users]
     created, diary_entries = [], 0
-    for uid in chosen.tolist():
+    for done, uid in enumerate(chosen.tolist()):
+        if progress:
+            progress("demo users", done, len(chosen))
         username = f"demo_{uid}"
         try:
             user = await accounts.register(username, DEMO_PASSWORD)
@@ -92,5 +94,7 @@ async def load_demo(container, dataset: Path, *, users: int = 20, entries: int =
         await diary.add_many(user.id, new)
         created.append(username)
         diary_entries += len(new)
+    if progress:
+        progress("demo users", len(chosen), len(chosen))
     return {"catalog_movies": upserted, "users_created": created, "diary_entries": diary_entries,
             "password": DEMO_PASSWORD}

@@ -15,12 +15,11 @@ import bisect
 import gzip
 import io
 from array import array
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..domain.catalog import MAX_AKAS, CatalogMovie, catalog_movie
+from ..progress import Progress
 
 FILMS = frozenset({"movie", "tvMovie"})
 ACTING = frozenset({"actor", "actress"})
@@ -57,22 +56,6 @@ def rows(path: Path) -> Iterator[list[str]]:
     character is data)."""
     for line in lines(path):
         yield line.rstrip("\n").split("\t")
-
-
-class Progress:
-    """A line on stderr per file when it is a terminal (`cinematch` commands are quiet otherwise)."""
-
-    def __init__(self, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.start = time.monotonic()
-
-    def __call__(self, what: str, n: int) -> None:
-        if self.enabled:
-            print(f"\r{what}: {n:,} ({time.monotonic() - self.start:.0f} s)", end="", file=sys.stderr, flush=True)
-
-    def done(self, what: str, n: int) -> None:
-        if self.enabled:
-            print(f"\r{what}: {n:,} ({time.monotonic() - self.start:.0f} s)", file=sys.stderr, flush=True)
 
 
 # Memory: the films' other fields are kept in dicts keyed by the *number* of the IMDb id

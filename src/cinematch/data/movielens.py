@@ -65,15 +65,23 @@ def is_present(path: Path) -> bool:
 
 
 def fetch_ml100k(data_dir: str | os.PathLike, *, grouplens_url: str = GROUPLENS_URL, timeout: float = 20,
-                 use_recbole: bool = True) -> Path:
-    """Put MovieLens-100k under `<data_dir>/datasets/ml-100k` (idempotent); returns the folder."""
+                 use_recbole: bool = True, progress=None) -> Path:
+    """Put MovieLens-100k under `<data_dir>/datasets/ml-100k` (idempotent); returns the folder.
+    `progress(step, done, total)` hears the download's bytes."""
     target = dataset_dir(data_dir)
     if is_present(target):
         return target
     tried = []
     try:
         with urllib.request.urlopen(grouplens_url, timeout=timeout) as resp:  # noqa: S310 - fixed https URL
-            blob = resp.read()
+            size = int(resp.headers.get("Content-Length") or 0) or None
+            parts, got = [], 0
+            while chunk := resp.read(1 << 16):
+                parts.append(chunk)
+                got += len(chunk)
+                if progress:
+                    progress("ml-100k bytes", got, size)
+            blob = b"".join(parts)
         _unpack_grouplens(blob, target)
         return target
     except Exception as exc:  # noqa: BLE001 - any failure means: try the next source
@@ -150,14 +158,29 @@ def load_ratings(path: str | os.PathLike) -> Ratings:
 def load_csv_ratings(path: str | os.PathLike) -> Ratings:
     """Any `user_id,item_id,rating[,timestamp]` CSV (a header line is skipped when present)."""
     import csv
+    rows: list[list[str]] = []
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.reader(fh) if r]
-    if rows and any("rating" in c.lower() for c in rows[0]):
-        rows = rows[1:]  # header line
-    for i, r in enumerate(rows, start=2):
-        if len(r) < 3 or not _is_number(r[2]):
-            raise ValueError(f"line {i}: expected user_id,item_id,rating[,timestamp]")
-    return _ratings([[r[0], r[1], r[2], r[3] if len(r) > 3 else "0"] for r in rows])
+        reader = csv.reader(fh)
+        try:
+            for r in reader:
+                if not r:
+                    continue
+                where = f"{path}, line {reader.line_num}"
+                if not rows and any("rating" in c.lower() for c in r):
+                    continue  # the header line
+                if len(r) < 3:
+                    raise ValueError(f"{where}: {len(r)} column(s); expected user_id,item_id,rating[,timestamp]")
+                for column, name in ((3, "rating"), (4, "timestamp")):
+                    if len(r) >= column and r[column - 1].strip() and not _is_number(r[column - 1]):
+                        raise ValueError(f"{where}, column {column} ({name}): {r[column - 1][:60]!r} is not a number")
+                if not r[2].strip():
+                    raise ValueError(f"{where}, column 3 (rating): empty")
+                rows.append([r[0], r[1], r[2], r[3] if len(r) > 3 else "0"])
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not UTF-8 text (line {reader.line_num + 1})") from None
+        except csv.Error as exc:
+            raise ValueError(f"{path}, line {reader.line_num}: {exc}") from None
+    return _ratings(rows)
 
 
 def _is_number(s: str) -> bool:

@@ -332,6 +332,33 @@ class TrendStore(abc.ABC):
     async def remove_user(self, user_id: str) -> None: ...
 
 
+class LimitStore(abc.ABC):
+    """What the rate limits and the sign-in throttle remember (services/limits.py holds the
+    rules): in the process on the embedded profile, in the shared database where several app
+    processes serve one address. Times are seconds of the wall clock (all processes agree)."""
+
+    @abc.abstractmethod
+    async def use(self, what: str, limit: int, per_seconds: float, now: float) -> float:
+        """Record one use of `what` unless `limit` uses fall within the last `per_seconds`:
+        0.0 when recorded, else the seconds until the oldest of them leaves the window."""
+
+    @abc.abstractmethod
+    async def blocked_until(self, keys: Sequence[str]) -> float:
+        """The latest time any of `keys` is blocked until (0.0: none is)."""
+
+    @abc.abstractmethod
+    async def failure(self, key: str, now: float, forget: float) -> int:
+        """Count a failure of `key` (a count whose last failure is over `forget` seconds old
+        starts again); the failures counted now."""
+
+    @abc.abstractmethod
+    async def block(self, key: str, until: float) -> None:
+        """`key` refused until `until` (a later block already set stays)."""
+
+    @abc.abstractmethod
+    async def clear(self, key: str) -> None: ...
+
+
 class ItemStore(abc.ABC):
     """A user's small records of one kind (their import batches, their watchlist), each a
     msgspec Struct with an `id` field; the kind and the Struct type are given at construction."""

@@ -31,17 +31,30 @@ def genre_matrix(data: Interactions, dataset: Path) -> np.ndarray:
     return out
 
 
-def evaluate(args: argparse.Namespace, dataset: Path | None) -> int:
+def evaluate(args: argparse.Namespace, dataset: Path | None, progress=None) -> int:
+    """`progress(step, done, total)` hears each fold (kfold5) or the one run (topn, train/test)."""
+    def step(name: str, done: int, total: int) -> None:
+        if progress:
+            progress(name, done, total)
     if dataset is None:
         train = Interactions.from_ratings(load_csv_ratings(args.train))
         test = load_csv_ratings(args.test)
         users, items = train.encode(test)
+        step("evaluation", 0, 1)
         _print(args, evaluate_train_test(train, users, items, test.ratings))
+        step("evaluation", 1, 1)
         return 0
     data = Interactions.from_ratings(load_ratings(dataset))
     if args.protocol == "kfold5":
-        result = evaluate_kfold(data, on_fold=lambda r: _print(args, r))
+        step("folds", 0, 5)
+
+        def on_fold(record: dict) -> None:
+            _print(args, record)
+            step("folds", record["fold"] + 1, 5)
+        result = evaluate_kfold(data, on_fold=on_fold)
     else:
+        step("evaluation", 0, 1)
         result = evaluate_topn(data, item_features=genre_matrix(data, dataset))
+        step("evaluation", 1, 1)
     _print(args, result)
     return 0

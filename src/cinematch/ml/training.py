@@ -133,16 +133,24 @@ class Trained:
 
 
 def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weights | None = None,
-          random_state: int = 0, evaluate: bool = True) -> Trained:
+          random_state: int = 0, evaluate: bool = True, progress=None) -> Trained:
+    """The served model; `progress(step, done, total)` hears its phases (held-out evaluation,
+    the models on all data, the segments' description)."""
     if len(ts) == 0:
         raise ValueError("nothing to train on: no MovieLens data and no diary entries")
+    def phase(done: int) -> None:
+        if progress:
+            progress("training phases", done, 3)
     t0 = time.perf_counter()
     data = ts.interactions()
     keys = [str(k) for k in data.item_ids]
     metas = [ts.meta[k] for k in keys]
     weights = weights or Weights()
+    phase(0)
     report = evaluate_holdout(data, metas, k_svd, k_cluster, weights, random_state) if evaluate else {}
+    phase(1)
     model, mf, segments = _build(data, metas, k_svd, k_cluster, weights, random_state)
+    phase(2)
     clusters = segments.describe(data.X, data.y, [m.genres for m in metas]) if segments else []
     rng = np.random.default_rng(random_state)
     shown = rng.choice(data.n_users, min(MAX_POINTS, data.n_users), replace=False) if segments else []
@@ -160,6 +168,7 @@ def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weig
                         "cluster": int(segments.labels_[u])} for u in shown]},
     }
     meta["seconds"] = time.perf_counter() - t0
+    phase(3)
     return Trained(model, keys, meta)
 
 

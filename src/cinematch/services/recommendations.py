@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..data.movielens import dataset_dir, is_present
 from ..domain.diary import DiaryEntry
-from ..domain.ports import DiaryStore, ItemStore
+from ..domain.ports import DiaryStore, ItemStore, LimitStore
 from ..domain.catalog import title_keys
 from ..domain.text import normalize_title
 from ..ml.artifacts import ModelStore
@@ -42,16 +43,16 @@ _key = functools.lru_cache(maxsize=200_000)(item_key)
 
 
 class Recommendations:
-    def __init__(self, *, diary: DiaryStore, data_dir: str, use_movielens: bool = True,
-                 train_limit: RateLimit | None = None, koptim_limit: RateLimit | None = None,
+    def __init__(self, *, diary: DiaryStore, data_dir: str, limits: LimitStore, use_movielens: bool = True,
                  watchlist: ItemStore | None = None) -> None:
         self.diary = diary
         self.watchlist = watchlist
         self.store = ModelStore(Path(data_dir) / "models")
         self.data_dir = data_dir
         self.use_movielens = use_movielens
-        self.train_limit = train_limit or RateLimit("training", 1, 60)
-        self.koptim_limit = koptim_limit or RateLimit("K-optimization", 3, 3600)
+        # shared by every app process on the store (limits: the container's LimitStore)
+        self.train_limit = RateLimit("training", 1, 60, limits)
+        self.koptim_limit = RateLimit("K-optimization", 3, 3600, limits)
         self._served: tuple[str, Model, dict, list[str]] | None = None
         self._cache: collections.OrderedDict[str, tuple[tuple, dict]] = collections.OrderedDict()
         self._training = threading.Lock()
@@ -209,27 +210,28 @@ class Recommendations:
         """Every platform user's diary entries (training, and the no-model popularity list)."""
         return [(u, (await self.diary.snapshot(u))[0]) for u in await self.diary.user_ids()]
 
-    async def train(self, *, limited: bool = True) -> dict:
+    async def train(self, *, limited: bool = True, progress=None) -> dict:
         if limited:
-            self.train_limit.take()
+            await self.train_limit.take()
         ts = await self.training_set()
         if len(ts) == 0:
             raise NotTrained("nothing to train on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
-        return await asyncio.to_thread(self._train_and_swap, ts)
+        return await asyncio.to_thread(self._train_and_swap, ts, progress)
 
-    def _train_and_swap(self, ts: TrainingSet) -> dict:
+    def _train_and_swap(self, ts: TrainingSet, progress=None) -> dict:
         choice = self.store.k_choice() or {}
         with self._training:  # one training at a time in this process
-            trained = train(ts, k_svd=choice.get("k_svd", 10), k_cluster=choice.get("k_cluster", 4))
+            trained = train(ts, k_svd=choice.get("k_svd", 10), k_cluster=choice.get("k_cluster", 4), progress=progress)
             version = self.store.save(trained.model, trained.item_keys, trained.meta)
         meta = trained.meta
         return {"model_version": version, "k_svd": meta["k_svd"], "k_cluster": meta["k_cluster"],
-                "metrics": meta["metrics"], "seconds": round(meta["seconds"], 3)}
+                "metrics": json.loads(json.dumps(meta["metrics"], default=float)),  # numpy numbers as plain ones
+                "seconds": round(meta["seconds"], 3)}
 
     async def k_optimization(self) -> AsyncIterator[dict]:
         """Start a K sweep (rate-limited, checked before anything streams): returns the
         seed-004 events; the chosen K is used by the next training."""
-        self.koptim_limit.take()
+        await self.koptim_limit.take()
         ts = await self.training_set()
         if len(ts) == 0:
             raise NotTrained("nothing to optimise on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")

@@ -10,9 +10,10 @@ from .stores import (
     MemoryStatsStore, MemoryTrendStore, MemoryUserStore,
 )
 from .clock import FixedClock, SystemClock
+from .limits import MemoryLimitStore
 
 __all__ = [
-    "FixedClock", "MemoryAffinityStore", "MemoryCatalogStore", "MemoryDeadLetterStore",
+    "FixedClock", "MemoryAffinityStore", "MemoryCatalogStore", "MemoryDeadLetterStore", "MemoryLimitStore",
     "MemoryDiaryStore", "MemoryEventLog", "MemoryItemStore", "MemoryEventSource", "MemoryStatsStore",
     "MemoryTrendStore", "MemoryUserStore", "SystemClock",
 ]

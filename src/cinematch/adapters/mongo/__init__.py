@@ -4,9 +4,9 @@ from .client import Mongo
 from .migrations import migrate
 from .relay import OutboxRelay
 from .stores import (
-    MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoStatsStore, MongoTrendStore,
-    MongoItemStore, MongoUserStore,
+    MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore, MongoLimitStore,
+    MongoStatsStore, MongoTrendStore, MongoUserStore,
 )
 
-__all__ = ["Mongo", "MongoItemStore", "MongoAffinityStore", "MongoCatalogStore", "MongoDeadLetterStore", "MongoDiaryStore",
+__all__ = ["Mongo", "MongoItemStore", "MongoLimitStore", "MongoAffinityStore", "MongoCatalogStore", "MongoDeadLetterStore", "MongoDiaryStore",
            "MongoStatsStore", "MongoTrendStore", "MongoUserStore", "OutboxRelay", "migrate"]

@@ -47,6 +47,12 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     (9, "catalog word starts (data step: `_word_starts`)", {
         "catalog": [IndexModel([("words", ASCENDING)], name="words")],
     }, {}),
+    # Rate limits and the sign-in throttle, shared by the app processes (MongoLimitStore).
+    (10, "shared limits", {
+        "rate_uses": [IndexModel([("what", ASCENDING), ("n", DESCENDING)], name="what_n")],
+        "login_failures": [IndexModel([("key", ASCENDING), ("at", ASCENDING)], name="key_at")],
+        "login_blocks": [IndexModel([("key", ASCENDING), ("until", DESCENDING)], name="key_until")],
+    }, {}),
 ]
 
 

@@ -29,7 +29,7 @@ from ...domain.diary import DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
-    ItemStore, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    ItemStore, LimitStore, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
 from ...domain.ratings import RATING_KEYS, exact_sum
 from ...domain.stats import AffinityState, StatsState, prune_monthly
@@ -690,3 +690,66 @@ class MongoItemStore(ItemStore):
 
     async def remove_user(self, user_id: str) -> None:
         await self.col.delete_many({"user_id": user_id})
+
+
+class MongoLimitStore(LimitStore):
+    """Shared by every app process on the database, and written only by inserts (and deletes),
+    whose unique `_id` makes each one atomic on any MongoDB-wire server (FerretDB loses
+    concurrent `$inc`s; inserts it keeps):
+
+    - `rate_uses` {_id: "what|n", what, n, at}: the n-th use of `what`. Use n + 1 is allowed
+      when use n + 1 - limit is outside the window; two processes claiming the same n collide
+      on the `_id`, and the loser tries the next number.
+    - `login_failures` {key, at} and `login_blocks` {key, until}: one document per failure and
+      per block; a key's failures are those of the last `forget` seconds.
+    """
+
+    PRUNE_EVERY = 60.0  # seconds between deletions of what left every window
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+        self._next_prune = 0.0
+
+    async def use(self, what: str, limit: int, per_seconds: float, now: float) -> float:
+        col = self.mongo.db.rate_uses
+        while True:
+            last = await col.find_one({"what": what}, sort=[("n", -1)])
+            n = (last["n"] if last else 0) + 1
+            if n > limit:
+                bound = await col.find_one({"_id": f"{what}|{n - limit}"})
+                if bound is not None and now - bound["at"] < per_seconds:
+                    return per_seconds - (now - bound["at"])
+            try:
+                await col.insert_one({"_id": f"{what}|{n}", "what": what, "n": n, "at": now})
+            except DuplicateKeyError:
+                continue  # another process took this use: look again
+            await self._prune(now, per_seconds, what, n - limit)
+            return 0.0
+
+    async def blocked_until(self, keys: Sequence[str]) -> float:
+        doc = await self.mongo.db.login_blocks.find_one({"key": {"$in": list(keys)}}, sort=[("until", -1)])
+        return doc["until"] if doc else 0.0
+
+    async def failure(self, key: str, now: float, forget: float) -> int:
+        db = self.mongo.db
+        await db.login_failures.insert_one({"key": key, "at": now})
+        failures = await db.login_failures.count_documents({"key": key, "at": {"$gt": now - forget}})
+        if failures == 1:  # the earlier ones were forgotten: so are their blocks
+            await db.login_blocks.delete_many({"key": key})
+        await self._prune(now, forget)
+        return failures
+
+    async def block(self, key: str, until: float) -> None:
+        await self.mongo.db.login_blocks.insert_one({"key": key, "until": until})
+
+    async def clear(self, key: str) -> None:
+        await self.mongo.db.login_failures.delete_many({"key": key})
+        await self.mongo.db.login_blocks.delete_many({"key": key})
+
+    async def _prune(self, now: float, window: float, what: str | None = None, below: int = 0) -> None:
+        if what is not None and below > 1:
+            await self.mongo.db.rate_uses.delete_many({"what": what, "n": {"$lt": below}})  # never consulted again
+        if now >= self._next_prune:
+            self._next_prune = now + self.PRUNE_EVERY
+            await self.mongo.db.login_failures.delete_many({"at": {"$lt": now - 86_400}})
+            await self.mongo.db.login_blocks.delete_many({"until": {"$lt": now}})

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Litestar, Request, Response, delete, get, patch, post
+from litestar import Litestar, Request, Response, Router, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    Components, Example, OpenAPIMediaType, Operation, RequestBody, Schema, SecurityScheme,
+)
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.params import Parameter
+from litestar.params import Body, Parameter
 from litestar.response import ServerSentEvent, Stream
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -45,8 +49,10 @@ from .hardening import add_headers, any_error, error_response, strict_body
 from .observe import count_unrouted, metrics_endpoint, observe_requests
 from ..observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
 from .schemas import (
-    CatalogIn, Credentials, EntryOut, EntryPage, ImportErrorOut, ImportOut, MovieIn, MoviePatch, PasswordChange, Registered,
-    TokenOut, Upserted, WatchIn, AccountDeletion,
+    Accepted, AccountDeletion, Affinities, CatalogIn, CatalogResults, Clustering, Credentials, EntryOut, EntryPage,
+    ErrorOut, Evaluation, Genres, Health, ImportBatches, ImportErrorOut, ImportOut, ModelStatus, MovieIn, MoviePatch,
+    PasswordChange, Ready, RecommendationsOut, Registered, StatsOut, TokenOut, TrainedOut, Trends, Upserted, WatchIn,
+    Watchlist, WatchOut,
 )
 
 log = logging.getLogger(__name__)
@@ -63,17 +69,62 @@ def entry_out(e: DiaryEntry) -> EntryOut:
 MAX_OFFSET = 1_000_000_000
 
 
+# --- what the API document says of errors and uploads -------------------------------
+
+ERRORS = {
+    400: "the request is not valid; `detail` says why",
+    401: "no valid bearer token (sign in at POST /api/auth/token), or it was made before a password change",
+    403: "only an administrator may do this",
+    404: "no such item among the caller's",
+    409: "the state does not allow it now; `detail` says why",
+    413: "the body is larger than this operation takes",
+    429: "too many attempts; the Retry-After header says when to try again",
+    503: "a dependency (the store, the broker) does not answer; Retry-After says when to try again",
+}
+SIGNED_IN = (400, 401, 503)  # what any operation behind the bearer token may answer besides its own
+
+
+def errors(*codes: int, **why: str) -> dict[int, ResponseSpec]:
+    """The error answers of an operation, each an `ErrorOut`: the `codes`, and those `why` names
+    with this operation's own description (e409="…")."""
+    every = set(codes) | {int(k[1:]) for k in why}
+    return {c: ResponseSpec(ErrorOut, description=why.get(f"e{c}", ERRORS[c])) for c in sorted(every)}
+
+
+@dataclasses.dataclass
+class UploadOperation(Operation):
+    """The import's body, which the handler reads itself (any of these media types)."""
+
+    def __post_init__(self) -> None:
+        binary = Schema(type="string", format="binary")  # type: ignore[arg-type]
+        self.request_body = RequestBody(required=True, description="the export file, as the body or as the "
+                                        "multipart field `file`", content={
+            "text/csv": OpenAPIMediaType(schema=Schema(type="string")),  # type: ignore[arg-type]
+            "application/zip": OpenAPIMediaType(schema=binary),
+            "application/json": OpenAPIMediaType(schema=Schema(type="object", description="a CineMatch backup")),  # type: ignore[arg-type]
+            "multipart/form-data": OpenAPIMediaType(schema=Schema(
+                type="object", properties={"file": binary}, required=["file"])),  # type: ignore[arg-type]
+        })
+
+
 # --- handlers --------------------------------------------------------------------
 
-@post("/api/auth/register", status_code=HTTP_201_CREATED, tags=["auth"], before_request=strict_body(Credentials))
-async def register(data: Credentials, accounts: Accounts) -> Registered:
+@post("/api/auth/register", status_code=HTTP_201_CREATED, tags=["auth"], before_request=strict_body(Credentials),
+      description="Create an account: a username of 3-32 letters, digits, `_`, `.` or `-` (unique ignoring case), "
+                  "a password of at least 10 characters that is not a common one.",
+      responses=errors(400, 503, e409="the username is taken"))
+async def register(data: Annotated[Credentials, Body(examples=[Example(
+        summary="a new account", value={"username": "ada_l", "password": "a long passphrase 42"})])],
+        accounts: Accounts) -> Registered:
     user = await accounts.register(data.username, data.password)
     return Registered(user_id=user.id, username=user.username)
 
 
 @post("/api/auth/token", status_code=200, tags=["auth"], before_request=strict_body(Credentials),
-      responses={429: ResponseSpec(None, description="too many failed sign-ins for this account or address; "
-                                                      "the Retry-After header says when to try again")})
+      description="Sign in: a bearer token for `Authorization: Bearer …` on the other operations.",
+      responses=errors(400, 503, e401="wrong username or password",
+                       e429="too many failed sign-ins for this account or address; the Retry-After header says "
+                            "when to try again"))
 async def token(data: Credentials, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int) -> Response[TokenOut]:
     client = request.client.host if request.client else ""
     user = await accounts.authenticate(data.username, data.password, client)
@@ -84,13 +135,20 @@ async def token(data: Credentials, request: Request, accounts: Accounts, jwt_aut
     return Response(TokenOut(access_token=encoded, expires_in=ttl), headers={"Cache-Control": "no-store"})
 
 
-@post("/api/movies", status_code=HTTP_201_CREATED, tags=["diary"], before_request=strict_body(MovieIn))
-async def add_movie(data: MovieIn, request: Request[User, Token, Any], diary: DiaryService) -> EntryOut:
+@post("/api/movies", status_code=HTTP_201_CREATED, tags=["diary"], before_request=strict_body(MovieIn),
+      description="Log a watch. `rating` in half stars (absent or null: unrated); `date` defaults to today; a "
+                  "`catalog_id` from the catalog search links that film exactly, else the name is matched.",
+      responses=errors(*SIGNED_IN))
+async def add_movie(data: Annotated[MovieIn, Body(examples=[
+        Example(summary="a watch, rated", value={"name": "Heat", "year": 1995, "rating": 4.5, "date": "2026-11-30"}),
+        Example(summary="a film picked from the catalog search, unrated, a rewatch",
+                value={"name": "Heat", "catalog_id": "tt0113277", "rewatch": True, "tags": ["cinema"]})])],
+        request: Request[User, Token, Any], diary: DiaryService) -> EntryOut:
     entry = await diary.add(request.user.id, msgspec.convert(msgspec.to_builtins(data), NewEntry))
     return entry_out(entry)
 
 
-@get("/api/movies", tags=["diary"])
+@get("/api/movies", tags=["diary"], description="The diary, newest watched first.", responses=errors(*SIGNED_IN))
 async def list_movies(
     request: Request[User, Token, Any], diary_store: Any,
     limit: int = Parameter(default=50, ge=1, le=1000), offset: int = Parameter(default=0, ge=0, le=MAX_OFFSET),
@@ -99,7 +157,8 @@ async def list_movies(
     return EntryPage(items=[entry_out(e) for e in items], total=total)
 
 
-@patch("/api/movies/{entry_id:str}", tags=["diary"], before_request=strict_body(MoviePatch))
+@patch("/api/movies/{entry_id:str}", tags=["diary"], before_request=strict_body(MoviePatch),
+       description="Change an entry (`rating`: null makes it unrated).", responses=errors(*SIGNED_IN, 404))
 async def update_movie(entry_id: str, data: MoviePatch, request: Request[User, Token, Any],
                        diary: DiaryService) -> EntryOut:
     entry = await diary.update(request.user.id, entry_id, msgspec.convert(msgspec.to_builtins(data), EntryPatch))
@@ -108,7 +167,8 @@ async def update_movie(entry_id: str, data: MoviePatch, request: Request[User, T
     return entry_out(entry)
 
 
-@delete("/api/movies/{entry_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"])
+@delete("/api/movies/{entry_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"],
+        responses=errors(*SIGNED_IN, 404))
 async def delete_movie(entry_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
     if not await diary.delete(request.user.id, entry_id):
         raise HTTPException(status_code=404, detail="no such diary entry")
@@ -129,7 +189,8 @@ def import_out(report) -> ImportOut:
       description="The body (text/csv, application/zip, application/json) or multipart field `file`: a "
                   "Letterboxd export ZIP or one of its CSVs, IMDb ratings.csv, a Trakt export ZIP, the CineMatch "
                   "backup, or name,year,rating,date. Bad rows are reported per line; the good rows still import. "
-                  "The same file again imports nothing twice; `dry_run=true` reports and writes nothing.")
+                  "The same file again imports nothing twice; `dry_run=true` reports and writes nothing.",
+      operation_class=UploadOperation, responses=errors(*SIGNED_IN, 413, e413="the file is over 32 MB"))
 async def import_movies(request: Request[User, Token, Any], diary: DiaryService,
                         dry_run: bool = Parameter(default=False)) -> ImportOut:
     content_type = request.headers.get("content-type", "").lower()
@@ -144,36 +205,39 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService,
     return import_out(await diary.import_file(request.user.id, raw, dry_run=dry_run))
 
 
-@get("/api/me/imports", tags=["diary"])
-async def my_imports(request: Request[User, Token, Any], diary: DiaryService) -> dict:
-    return {"items": [{"batch_id": b.id, "format": b.format, "at": b.at, "imported": b.imported}
-                      for b in await diary.import_batches(request.user.id)]}
+@get("/api/me/imports", tags=["diary"], description="The imports, each undoable.", responses=errors(*SIGNED_IN))
+async def my_imports(request: Request[User, Token, Any], diary: DiaryService) -> ImportBatches:
+    return msgspec.convert({"items": [{"batch_id": b.id, "format": b.format, "at": b.at, "imported": b.imported}
+                                      for b in await diary.import_batches(request.user.id)]}, ImportBatches)
 
 
 @delete("/api/me/imports/{batch_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"],
-        description="Undo an import: the entries it created are removed from the diary.")
+        description="Undo an import: the entries it created are removed from the diary.",
+        responses=errors(*SIGNED_IN, 404))
 async def undo_import(batch_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
     if not await diary.undo_import(request.user.id, batch_id[:100]):
         raise HTTPException(status_code=404, detail="no such import")
 
 
-def watch_out(item) -> dict:
-    return {"id": item.id, "name": item.name, "title": item.title or item.name, "year": item.year,
-            "catalog_id": item.catalog_id, "added": item.added}
+def watch_out(item) -> WatchOut:
+    return WatchOut(id=item.id, name=item.name, title=item.title or item.name, year=item.year,
+                    catalog_id=item.catalog_id, added=item.added)
 
 
-@get("/api/me/watchlist", tags=["watchlist"])
-async def my_watchlist(request: Request[User, Token, Any], diary: DiaryService) -> dict:
-    return {"items": [watch_out(i) for i in await diary.watchlist_of(request.user.id)]}
+@get("/api/me/watchlist", tags=["watchlist"], responses=errors(*SIGNED_IN))
+async def my_watchlist(request: Request[User, Token, Any], diary: DiaryService) -> Watchlist:
+    return Watchlist(items=[watch_out(i) for i in await diary.watchlist_of(request.user.id)])
 
 
 @post("/api/me/watchlist", status_code=HTTP_201_CREATED, tags=["watchlist"], before_request=strict_body(WatchIn),
-      description="Put a film on the watchlist (the same film twice is one item); logging it takes it off.")
-async def add_to_watchlist(data: WatchIn, request: Request[User, Token, Any], diary: DiaryService) -> dict:
+      description="Put a film on the watchlist (the same film twice is one item); logging it takes it off.",
+      responses=errors(*SIGNED_IN))
+async def add_to_watchlist(data: WatchIn, request: Request[User, Token, Any], diary: DiaryService) -> WatchOut:
     return watch_out(await diary.watch(request.user.id, data.name, data.year, data.catalog_id))
 
 
-@delete("/api/me/watchlist/{item_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["watchlist"])
+@delete("/api/me/watchlist/{item_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["watchlist"],
+        responses=errors(*SIGNED_IN, 404))
 async def remove_from_watchlist(item_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
     if not await diary.unwatch(request.user.id, item_id[:100]):
         raise HTTPException(status_code=404, detail="not on the watchlist")
@@ -182,7 +246,7 @@ async def remove_from_watchlist(item_id: str, request: Request[User, Token, Any]
 @post("/api/me/password", status_code=HTTP_204_NO_CONTENT, tags=["auth"], before_request=strict_body(PasswordChange),
       description="With `new_password`, change the password; without, hash the same one anew. Either way every "
                   "token made before stops working (sign out everywhere); sign in again for a new one.",
-      responses={429: ResponseSpec(None, description="too many wrong current passwords; see Retry-After")})
+      responses=errors(*SIGNED_IN, e429="too many wrong current passwords; see Retry-After"))
 async def change_password(data: PasswordChange, request: Request[User, Token, Any], accounts: Accounts) -> None:
     client = request.client.host if request.client else ""
     await accounts.change_password(request.user, data.password, data.new_password, client)
@@ -191,7 +255,7 @@ async def change_password(data: PasswordChange, request: Request[User, Token, An
 @delete("/api/me", status_code=HTTP_204_NO_CONTENT, tags=["auth"], before_request=strict_body(AccountDeletion),
         description="Delete the account and everything it owns (diary, statistics, affinities, trend facts, "
                     "imports, watchlist), on every backend. The body repeats the password.",
-        responses={429: ResponseSpec(None, description="too many wrong passwords; see Retry-After")})
+        responses=errors(*SIGNED_IN, e429="too many wrong passwords; see Retry-After"))
 async def delete_account(data: AccountDeletion, request: Request[User, Token, Any], accounts: Accounts,
                          purge: Any, queries: StatsQueries) -> None:
     client = request.client.host if request.client else ""
@@ -202,7 +266,9 @@ async def delete_account(data: AccountDeletion, request: Request[User, Token, An
 
 @get("/api/me/export", tags=["diary"], description="The whole account: `json` (the CineMatch backup, which "
      "POST /api/movies/import reads back) or `letterboxd` (a CSV Letterboxd's importer accepts).",
-     responses={200: ResponseSpec(None, description="the backup (application/json) or the CSV (text/csv)")})
+     responses={200: ResponseSpec(str, description="the backup (application/json) or the CSV (text/csv), "
+                                                   "as an attachment", media_type="application/json"),
+                **errors(*SIGNED_IN)})
 async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any, diary: DiaryService,
                        format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002
                        ) -> Response:
@@ -231,51 +297,61 @@ async def _pieces(pieces) -> AsyncIterator[bytes]:
         yield piece.encode() if isinstance(piece, str) else piece
 
 
-@post("/api/me/stats/recalculate", status_code=HTTP_202_ACCEPTED, tags=["stats"])
-async def recalculate(request: Request[User, Token, Any], diary: DiaryService) -> dict:
+@post("/api/me/stats/recalculate", status_code=HTTP_202_ACCEPTED, tags=["stats"],
+      description="Recompute the caller's statistics from the diary (in the background).",
+      responses=errors(*SIGNED_IN))
+async def recalculate(request: Request[User, Token, Any], diary: DiaryService) -> Accepted:
     await diary.recalculate(request.user.id)
-    return {"status": "accepted"}
+    return Accepted()
 
 
 @get("/api/me/stats", tags=["stats"], description="All time, or with `year` the year in review: the same "
-     "figures over the entries watched in that year.")
+     "figures over the entries watched in that year.", responses=errors(*SIGNED_IN))
 async def my_stats(request: Request[User, Token, Any], queries: StatsQueries,
-                   year: int | None = Parameter(default=None, ge=1870, le=2100)) -> dict:
+                   year: int | None = Parameter(default=None, ge=1870, le=2100)) -> StatsOut:
     if year is not None:
-        return await queries.year_stats(request.user.id, year)
-    return await queries.user_stats(request.user.id)
+        return msgspec.convert(await queries.year_stats(request.user.id, year), StatsOut)
+    return msgspec.convert(await queries.user_stats(request.user.id), StatsOut)
 
 
-@get("/api/me/affinities", tags=["stats"])
+@get("/api/me/affinities", tags=["stats"], description="Directors, actors or genres by count (or mean rating).",
+     responses=errors(*SIGNED_IN))
 async def my_affinities(
     request: Request[User, Token, Any], queries: StatsQueries,
     type: str = Parameter(default="director"), sort: str = Parameter(default="count"),  # noqa: A002
     limit: int = Parameter(default=10, ge=1, le=1000), min_count: int = Parameter(default=1, ge=1, le=MAX_OFFSET),
-) -> dict:
+) -> Affinities:
     if type not in AFFINITY_TYPES:
         raise HTTPException(status_code=400, detail=f"type must be one of {', '.join(AFFINITY_TYPES)}")
     if sort not in AFFINITY_SORTS:
         raise HTTPException(status_code=400, detail=f"sort must be one of {', '.join(AFFINITY_SORTS)}")
-    return {"items": await queries.affinities_of(request.user.id, type, sort, limit, min_count)}
+    return msgspec.convert({"items": await queries.affinities_of(request.user.id, type, sort, limit, min_count)},
+                           Affinities)
 
 
-@get("/api/trends/global", tags=["trends"])
-async def global_trends(queries: StatsQueries) -> dict:
-    return await queries.global_trends()
+@get("/api/trends/global", tags=["trends"], description="Public: the catalog films most logged in the window "
+     "(each by at least CINEMATCH_TRENDS_MIN_USERS people) and the genres of the window's entries.",
+     responses=errors(503))
+async def global_trends(queries: StatsQueries) -> Trends:
+    return msgspec.convert(await queries.global_trends(), Trends)
 
 
-@get("/api/catalog/search", tags=["catalog"])
+@get("/api/catalog/search", tags=["catalog"], description="Public: films by title, alternative title, a word of "
+     "a title or a typo of one; the title itself first, then titles starting with it, then the rest, each the most "
+     "voted first. An item's `id` is the `catalog_id` POST /api/movies takes.", responses=errors(400, 503))
 async def catalog_search(catalog: Any, q: str = Parameter(default="", max_length=500),
-                         limit: int = Parameter(default=20, ge=1, le=200)) -> dict:
-    return {"items": [msgspec.to_builtins(m) for m in await catalog.search(q, limit)]}
+                         limit: int = Parameter(default=20, ge=1, le=200)) -> CatalogResults:
+    return CatalogResults(items=await catalog.search(q, limit))
 
 
-@get("/api/genres", tags=["catalog"])
-async def genres(catalog: Any) -> dict:
-    return {"items": [{"genre": g, "movies": n} for g, n in await catalog.genres()]}
+@get("/api/genres", tags=["catalog"], description="Public: the catalog's genres, most films first.",
+     responses=errors(503))
+async def genres(catalog: Any) -> Genres:
+    return msgspec.convert({"items": [{"genre": g, "movies": n} for g, n in await catalog.genres()]}, Genres)
 
 
-@post("/api/admin/catalog", status_code=200, tags=["admin"], before_request=strict_body(list[CatalogIn]))
+@post("/api/admin/catalog", status_code=200, tags=["admin"], before_request=strict_body(list[CatalogIn]),
+      description="Add or update catalog films (an id per title and year).", responses=errors(*SIGNED_IN, 403))
 async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any], catalog: Any) -> Upserted:
     require_admin(request)
     movies = [catalog_movie(id=catalog_id_for(m.title, m.year), **msgspec.to_builtins(m)) for m in data]
@@ -286,39 +362,50 @@ async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any
 
 
 
-@get("/api/recommendations/me", tags=["recommendations"])
+@get("/api/recommendations/me", tags=["recommendations"], description="Films for the caller, each with why; "
+     "`genres` seeds a new account's picks (cold start).", responses=errors(*SIGNED_IN))
 async def my_recommendations(
     request: Request[User, Token, Any], recommendations: Any,
     top_n: int = Parameter(default=10, ge=1, le=100),
     genres: str = Parameter(default="", max_length=1000,
                             description="cold start: comma-separated genre picks, e.g. Drama,Comedy"),
-) -> dict:
+) -> RecommendationsOut:
     picks = tuple(g.strip() for g in genres.split(",") if g.strip())[:20]
-    return await recommendations.for_user(request.user.id, top_n, picks)
+    return msgspec.convert(await recommendations.for_user(request.user.id, top_n, picks), RecommendationsOut)
 
 
-@get("/api/recommendations/status", tags=["recommendations"])
-async def recommendation_status(recommendations: Any) -> dict:
-    return await recommendations.status()
+NO_MODEL = "no model trained yet"
 
 
-@get("/api/recommendations/evaluation", tags=["recommendations"])
-async def recommendation_evaluation(recommendations: Any) -> dict:
-    return await recommendations.evaluation()
+@get("/api/recommendations/status", tags=["recommendations"], responses=errors(401, 503))
+async def recommendation_status(recommendations: Any) -> ModelStatus:
+    return msgspec.convert(await recommendations.status(), ModelStatus)
 
 
-@get("/api/recommendations/clustering", tags=["recommendations"])
-async def recommendation_clustering(recommendations: Any) -> dict:
-    return await recommendations.clustering()
+@get("/api/recommendations/evaluation", tags=["recommendations"], description="The served model's held-out "
+     "evaluation (CONTRACT §5).", responses=errors(401, 503, e409=NO_MODEL))
+async def recommendation_evaluation(recommendations: Any) -> Evaluation:
+    return msgspec.convert(await recommendations.evaluation(), Evaluation)
 
 
-@post("/api/admin/ml/train", status_code=200, tags=["admin"])
-async def admin_train(request: Request[User, Token, Any], recommendations: Any) -> dict:
+@get("/api/recommendations/clustering", tags=["recommendations"], description="The served model's user segments.",
+     responses=errors(401, 503, e409=NO_MODEL))
+async def recommendation_clustering(recommendations: Any) -> Clustering:
+    return msgspec.convert(await recommendations.clustering(), Clustering)
+
+
+@post("/api/admin/ml/train", status_code=200, tags=["admin"], description="Train and serve a new model.",
+      responses=errors(401, 403, 503, e409="nothing to train on yet", e429="a training ran a moment ago; see "
+                                                                          "Retry-After"))
+async def admin_train(request: Request[User, Token, Any], recommendations: Any) -> TrainedOut:
     require_admin(request)
-    return await recommendations.train()
+    return msgspec.convert(await recommendations.train(), TrainedOut)
 
 
-@get("/api/admin/ml/k-optimization/stream", tags=["admin"])
+@get("/api/admin/ml/k-optimization/stream", tags=["admin"], description="Server-sent events of a K sweep "
+     "(`status`, `matrix_info`, `phase`, `progress`, …, `complete`); the chosen K serves the next training.",
+     responses={200: ResponseSpec(str, media_type="text/event-stream", description="one JSON object per event"),
+                **errors(401, 403, 503, e409="nothing to optimise on yet", e429="a sweep ran a moment ago")})
 async def admin_k_optimization(request: Request[User, Token, Any], recommendations: Any) -> ServerSentEvent:
     require_admin(request)
     events = await recommendations.k_optimization()  # rate limit and data checked before streaming
@@ -330,24 +417,24 @@ async def admin_k_optimization(request: Request[User, Token, Any], recommendatio
     return ServerSentEvent(lines())
 
 
-@get("/health", tags=["ops"])
-async def health() -> dict:
-    return {"status": "ok"}
+@get("/health", tags=["ops"], description="200 while the process is up.")
+async def health() -> Health:
+    return Health(status="ok")
 
 
-@get("/ready", tags=["ops"], responses={503: ResponseSpec(None, description="a dependency is down, the store cannot "
-                                                                           "take writes, or the projection is stuck")})
-async def ready(store_check: Any, runner: Any) -> Response:
+@get("/ready", tags=["ops"], description="200 when every dependency answers and the store takes writes.",
+     responses={503: ResponseSpec(Ready, description="a dependency is down, the store cannot take writes, or the "
+                                                     "projection is stuck; `detail` says which")})
+async def ready(store_check: Any, runner: Any) -> Response[Ready]:
     try:
         await store_check()
     except StoreUnavailable as exc:
-        return Response({"status": "unavailable", "detail": exc.reason}, status_code=503)
+        return Response(Ready("unavailable", exc.reason), status_code=503)
     except Exception as exc:  # noqa: BLE001 - a dependency that does not answer
-        return Response({"status": "unavailable", "detail": str(exc)[:200] or type(exc).__name__}, status_code=503)
+        return Response(Ready("unavailable", str(exc)[:200] or type(exc).__name__), status_code=503)
     if runner is not None and runner.problem and runner.failures >= 3:
-        return Response({"status": "unavailable", "detail": f"the projection cannot make progress: {runner.problem}"},
-                        status_code=503)
-    return Response({"status": "ready"}, status_code=200)
+        return Response(Ready("unavailable", f"the projection cannot make progress: {runner.problem}"), status_code=503)
+    return Response(Ready("ready"), status_code=200)
 
 
 # --- errors: always a 4xx with a reason --------------------------------------------
@@ -381,6 +468,21 @@ SWAGGER = "/static/vendor/swagger"
 def _template_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(TEMPLATE_GLOBALS)
     engine.engine.filters.update(TEMPLATE_FILTERS)
+
+
+BEARER = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT", description=(
+    "`Authorization: Bearer <access_token>` from POST /api/auth/token (the pages carry the same token in their "
+    "session cookie)."))
+
+
+def _bearer_only_where_needed(app_config):
+    """The JWT plugin puts its requirement on every operation and describes a cookie; the API
+    document instead names the bearer header, and only on the operations that need it (the
+    protected router says so)."""
+    if app_config.openapi_config is not None:
+        app_config.openapi_config.security = None
+        app_config.openapi_config.components = Components(security_schemes={"BearerToken": BEARER})
+    return app_config
 
 
 def _outermost(middleware):
@@ -486,11 +588,14 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        register, token, change_password, delete_account, add_movie, export_diary, import_movies, my_imports, undo_import,
-                        my_watchlist, add_to_watchlist, remove_from_watchlist, list_movies, update_movie, delete_movie, recalculate, my_stats,
-                        my_affinities, global_trends, catalog_search, genres, admin_catalog, health, ready,
-                        my_recommendations, recommendation_status, recommendation_evaluation,
-                        recommendation_clustering, admin_train, admin_k_optimization, metrics_endpoint],
+                        register, token, global_trends, catalog_search, genres, health, ready, metrics_endpoint,
+                        # the operations behind the bearer token (the API document says so of each)
+                        Router(path="/", security=[{"BearerToken": []}], route_handlers=[
+                            change_password, delete_account, add_movie, export_diary, import_movies, my_imports,
+                            undo_import, my_watchlist, add_to_watchlist, remove_from_watchlist, list_movies,
+                            update_movie, delete_movie, recalculate, my_stats, my_affinities, admin_catalog,
+                            my_recommendations, recommendation_status, recommendation_evaluation,
+                            recommendation_clustering, admin_train, admin_k_optimization])],
         dependencies={
             "accounts": singleton(container.services.accounts),
             "purge": singleton(container.services.purge),
@@ -508,7 +613,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             "metrics": Provide(lambda: metrics, sync_to_thread=False),
         },
         # the request observer outermost (before the auth middleware), so a 401 is counted and logged too
-        on_app_init=[jwt_auth.on_app_init, _outermost(observe_requests(metrics))],
+        on_app_init=[jwt_auth.on_app_init, _outermost(observe_requests(metrics)), _bearer_only_where_needed],
         on_startup=[startup],
         on_shutdown=[shutdown],
         exception_handlers={

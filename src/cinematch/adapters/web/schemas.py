@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from ...domain.catalog import CatalogRecord
+from ...domain.catalog import CatalogMovie, CatalogRecord
 from ...domain.bounds import (
     MAX_NAME, MAX_TAG, MAX_TAGS, DateText as Date, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year,
 )
@@ -71,7 +71,8 @@ class MoviePatch(msgspec.Struct):
     catalog_id: CatalogId | None = None
 
 
-class EntryOut(msgspec.Struct):
+class EntrySummary(msgspec.Struct):
+    """An entry as the statistics list it (top rated, recent)."""
     id: str
     name: str
     title: str
@@ -79,12 +80,15 @@ class EntryOut(msgspec.Struct):
     rating: Stars | None
     date: str
     genres: list[str]
+    rewatch: bool
+    tags: list[str]
+
+
+class EntryOut(EntrySummary):
     director: str
     actors: str
     duration: int
     catalog_id: str | None
-    rewatch: bool
-    tags: list[str]
 
 
 class EntryPage(msgspec.Struct):
@@ -120,3 +124,200 @@ class WatchIn(msgspec.Struct):
     name: Name
     year: Year | None = None
     catalog_id: CatalogId | None = None
+
+
+# --- responses (every operation's answer is one of these: the API document describes them) ---
+
+class ErrorOut(msgspec.Struct):
+    """Every error: a 4xx (or a 503 while a dependency is down) with the reason."""
+    status_code: int
+    detail: str
+
+
+class ImportBatchOut(msgspec.Struct):
+    batch_id: str
+    format: str
+    at: str
+    imported: int
+
+
+class ImportBatches(msgspec.Struct):
+    items: list[ImportBatchOut]
+
+
+class WatchOut(msgspec.Struct):
+    id: str
+    name: str
+    title: str
+    year: int | None
+    catalog_id: str | None
+    added: str
+
+
+class Watchlist(msgspec.Struct):
+    items: list[WatchOut]
+
+
+class Accepted(msgspec.Struct):
+    status: str = "accepted"
+
+
+class AffinityOut(msgspec.Struct):
+    name: str
+    count: int
+    rated_count: int
+    sum_ratings: float
+    avg_rating: float
+
+
+class GenreShare(AffinityOut):
+    percentage: float  # of the diary's entries
+
+
+class SyncOut(msgspec.Struct):
+    status: str  # "synced", or "syncing" while events wait to be folded in
+    pending_events: int
+
+
+class StatsOut(msgspec.Struct, omit_defaults=True):
+    """CONTRACT §2's statistics of the caller (`year`: only in the year in review)."""
+    total_watched: int
+    rated_count: int
+    sum_ratings: float
+    avg_rating: float
+    watch_time_minutes: int
+    watch_time_hours: float
+    avg_duration: float
+    rating_distribution: dict[str, int]  # "0.5" … "5"
+    monthly_counts: dict[str, dict[str, int]]  # year -> month ("01") -> entries
+    favorite_genre: str | None
+    genres: list[GenreShare]
+    top_rated_movies: list[EntrySummary]
+    recent_movies: list[EntrySummary]
+    updated_at: str | None
+    most_watched_directors: list[AffinityOut]
+    best_rated_directors: dict[str, list[AffinityOut]]  # by the minimum count: "1", "2", "3", "5"
+    most_watched_actors: list[AffinityOut]
+    best_rated_actors: dict[str, list[AffinityOut]]
+    sync: SyncOut
+    year: int | None = None
+
+
+class Affinities(msgspec.Struct):
+    items: list[AffinityOut]
+
+
+class TopMovie(msgspec.Struct):
+    title: str
+    year: int | None
+    catalog_id: str
+    poster_path: str | None
+    count: int  # distinct users in the window
+
+
+class TrendingGenre(msgspec.Struct):
+    genre: str
+    count: int
+    percentage: float
+
+
+class Trends(msgspec.Struct):
+    top_movies: list[TopMovie]
+    trending_genres: list[TrendingGenre]
+    window_days: int
+    updated_at: str
+
+
+class CatalogResults(msgspec.Struct):
+    items: list[CatalogMovie]
+
+
+class GenreCount(msgspec.Struct):
+    genre: str
+    movies: int
+
+
+class Genres(msgspec.Struct):
+    items: list[GenreCount]
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Ready(msgspec.Struct, omit_defaults=True):
+    status: str  # "ready" or "unavailable"
+    detail: str | None = None
+
+
+class RecommendationOut(msgspec.Struct):
+    movie_id: str
+    title: str
+    year: int | None
+    genres: list[str]
+    score: float
+    predicted_rating: float | None
+    explanation: str
+
+
+class RecommendationsOut(msgspec.Struct):
+    items: list[RecommendationOut]
+    strategy: str  # "hybrid", "cold_start", "popularity", …
+    model_version: str | None
+
+
+class ModelMetrics(msgspec.Struct):
+    rmse: float | None
+    mae: float | None
+
+
+class ModelStatus(msgspec.Struct):
+    is_trained: bool
+    model_version: str | None
+    trained_at: str | None
+    training_seconds: float | None
+    k_svd: int | None
+    k_cluster: int | None
+    explained_variance: float | None
+    training_source: str | None
+    metrics: ModelMetrics | None
+
+
+class Evaluation(msgspec.Struct):
+    protocol: str | None
+    rmse: float | None
+    mae: float | None
+    ndcg_at_10: float | None
+    precision_at_10: float | None
+    recall_at_10: float | None
+    coverage: float | None
+    diversity: float | None
+    novelty: float | None
+
+
+class Segment(msgspec.Struct):
+    id: int
+    size: int
+    top_genres: list[str]
+    label: str
+
+
+class SegmentPoint(msgspec.Struct):
+    x: float
+    y: float
+    cluster: int
+
+
+class Clustering(msgspec.Struct):
+    n_clusters: int
+    silhouette: float
+    clusters: list[Segment]
+    points: list[SegmentPoint]
+
+
+class TrainedOut(msgspec.Struct):
+    model_version: str
+    k_svd: int
+    k_cluster: int
+    metrics: dict[str, float | str | None]  # the held-out evaluation (Evaluation's fields)
+    seconds: float
