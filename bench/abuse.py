@@ -111,7 +111,8 @@ async def run(base: str, rows: int, seconds: float) -> None:
         flooding = await during(probe_http, flood, seconds)
 
     print(f"import: {report.get('imported')} rows in {report['seconds']:.1f} s "
-          f"({report.get('imported', 0) / report['seconds']:,.0f} rows/s), statistics synced {synced_after:.1f} s later")
+          f"({report.get('imported', 0) / report['seconds']:,.0f} rows/s), "
+          f"statistics synced {synced_after:.1f} s later")
     print(f"{'/health while':<32} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, lat in (("idle", idle), (f"(a) importing {rows:,} rows", importing),
                       (f"(b) polling a {rows:,}-entry diary", polling), ("(c) 4 clients signing in", flooding)):

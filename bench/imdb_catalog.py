@@ -32,6 +32,7 @@ WORDS = ("night dark star love city last house dead man woman blood war king que
          "shadow light storm island moon sun garden empire ghost devil angel song dance silent wild").split()
 GENRES = ["Action", "Adventure", "Comedy", "Crime", "Drama", "Horror", "Romance", "Sci-Fi", "Thriller", "Documentary"]
 N = "\\N"
+OTHER_KINDS = ["tvEpisode", "tvEpisode", "tvEpisode", "short", "tvSeries"]
 
 
 def title(rnd: random.Random, i: int) -> str:
@@ -57,7 +58,7 @@ def generate(folder: Path, films: int, other_titles: int, principals: int, seed:
         for i in range(total):
             t = f"tt{i:08d}"
             name = title(rnd, i)
-            kind = "movie" if i in film_ids else rnd.choice(["tvEpisode", "tvEpisode", "tvEpisode", "short", "tvSeries"])
+            kind = "movie" if i in film_ids else rnd.choice(OTHER_KINDS)
             if kind == "movie" and rnd.random() < 0.05:
                 kind = "tvMovie"
             basics.write(f"{t}\t{kind}\t{name}\t{name}\t{int(rnd.random() < 0.01)}\t{rnd.randint(1920, 2025)}\t{N}\t"

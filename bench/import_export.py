@@ -1,8 +1,9 @@
 """Import and export at scale against a real `cinematch serve` (embedded profile): a
 100,000-row Letterboxd diary.csv imported in one upload, then the JSON backup of that diary
-exported; rows per second of each, the statistics read all time and for one year after a change, the server's resident memory (now and peak) before and
-after, and /health latency while each runs. Goals (#19): import >= 20,000 rows/s, memory
-flat (the peak grows with the upload, not beyond), /health p99 <= 50 ms.
+exported; rows per second of each, the statistics read all time and for one year after a
+change, the server's resident memory (now and peak) before and after, and /health latency
+while each runs. Goals (#19): import >= 20,000 rows/s, memory flat (the peak grows with the
+upload, not beyond), /health p99 <= 50 ms.
 
     python bench/import_export.py [--rows 100000]
 

@@ -47,7 +47,8 @@ def events(n_events: int, n_users: int = 20_000, films: list[dict] | None = None
             mine[idx] = (eid, film, r, date)
             kind, extra = "UPDATE_RATING", {"old_rating": old, "new_rating": r}
         else:
-            eid, film, r, date = f"e{i}", f, rnd.randint(1, 5), f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+            date = f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+            eid, film, r = f"e{i}", f, rnd.randint(1, 5)
             mine.append((eid, film, r, date))
             kind, extra = "ADD", {}
         movie = Movie(name=film["title"], title=film["title"], year=film["year"], rating=r, genres=film["genres"],

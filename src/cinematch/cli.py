@@ -1,4 +1,4 @@
-"""The `cinematch` command line (CONTRACT §4)."""
+"""The `cinematch` command line (docs/contract.md §4)."""
 
 from __future__ import annotations
 
@@ -120,7 +120,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .adapters.observability import consumer_sampler, dead_letter_sampler, projection_sampler
     settings = load_settings(profile=_profile_default(args.profile))
     container = _container(profile=settings.profile)
-    runner = container.services.runner()
+    runner = {"all": container.services.runner, "stats": container.services.stats_runner,
+              "trends": container.services.trends_runner}[args.part]()
 
     async def loop(stop: asyncio.Event) -> None:
         if container.config.storage() == "mongo" and container.config.migrate_on_start():
@@ -373,7 +374,8 @@ def cmd_ml_train(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cinematch", description="CineMatch: movie diary, statistics, recommendations")
+    parser = argparse.ArgumentParser(prog="cinematch",
+                                     description="CineMatch: movie diary, statistics, recommendations")
     parser.add_argument("--debug", action="store_true", help="show a traceback when a command fails")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -386,6 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="the stream projector: a Kafka consumer-group member (kafka profile), "
                        "or the embedded fold when CINEMATCH_PROJECT_IN_SERVE=0")
     p.add_argument("--profile", default=None, help="default: CINEMATCH_PROFILE, else kafka")
+    p.add_argument("--part", choices=["all", "stats", "trends"], default="all",
+                   help="all: statistics, affinities and trends in one consumer group; stats or trends: that "
+                        "part alone, trends in a group of its own (CINEMATCH_KAFKA_TRENDS_GROUP), so a slow "
+                        "trends write never holds back the statistics: run one worker of each")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("relay", help="the outbox relay: MongoDB outbox -> Kafka (kafka profile)")
@@ -458,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ml = sub.add_parser("ml", help="recommendation models")
     ml_sub = ml.add_subparsers(dest="ml_command", required=True)
-    p = ml_sub.add_parser("evaluate", help="evaluate the models (CONTRACT §5 protocols)")
+    p = ml_sub.add_parser("evaluate", help="evaluate the models (docs/contract.md §5 protocols)")
     p.add_argument("--dataset", choices=["ml-100k"], default="ml-100k")
     p.add_argument("--protocol", choices=["kfold5", "topn"], default="kfold5")
     p.add_argument("--train", help="ratings CSV to train on (user_id,item_id,rating[,timestamp])")

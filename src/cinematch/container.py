@@ -64,7 +64,8 @@ class Storage(containers.DeclarativeContainer):
     mongo = providers.Singleton(Mongo, url=config.mongodb_url)
 
     users = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryUserStore), sqlite=providers.Singleton(SqliteUserStore, db),
+        config.storage, memory=providers.Singleton(memory.MemoryUserStore),
+        sqlite=providers.Singleton(SqliteUserStore, db),
         mongo=providers.Singleton(MongoUserStore, mongo))
     diary = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDiaryStore, log),
@@ -73,13 +74,15 @@ class Storage(containers.DeclarativeContainer):
         config.storage, memory=providers.Singleton(memory.MemoryCatalogStore),
         sqlite=providers.Singleton(SqliteCatalogStore, db), mongo=providers.Singleton(MongoCatalogStore, mongo))
     stats = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryStatsStore), sqlite=providers.Singleton(SqliteStatsStore, db),
+        config.storage, memory=providers.Singleton(memory.MemoryStatsStore),
+        sqlite=providers.Singleton(SqliteStatsStore, db),
         mongo=providers.Singleton(MongoStatsStore, mongo))
     affinities = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryAffinityStore),
         sqlite=providers.Singleton(SqliteAffinityStore, db), mongo=providers.Singleton(MongoAffinityStore, mongo))
     trends = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryTrendStore), sqlite=providers.Singleton(SqliteTrendStore, db),
+        config.storage, memory=providers.Singleton(memory.MemoryTrendStore),
+        sqlite=providers.Singleton(SqliteTrendStore, db),
         mongo=providers.Singleton(MongoTrendStore, mongo))
     # Reconcile's shadow stores: the recompute goes here, beside the live projections
     # (mongo: collections `*_shadow`; sqlite: a database file of its own; memory: new stores).
@@ -134,6 +137,13 @@ class Bus(containers.DeclarativeContainer):
         sqlite=providers.Singleton(SqliteEventSource, storage.db, "projections"),
         kafka=providers.Singleton(KafkaEventSource, bootstrap=config.kafka_bootstrap_servers, topic=config.kafka_topic,
                                   group=config.kafka_group, partitions=config.kafka_partitions))
+    # `cinematch worker --part trends`: the trends on a subscription of their own, so that a slow
+    # trends write never holds back the statistics (`--part stats` folds those on `events`).
+    trends_events = providers.Selector(
+        config.bus, memory=providers.Singleton(lambda log: log.subscribe("projections-trends"), storage.log),
+        sqlite=providers.Singleton(SqliteEventSource, storage.db, "projections-trends"),
+        kafka=providers.Singleton(KafkaEventSource, bootstrap=config.kafka_bootstrap_servers, topic=config.kafka_topic,
+                                  group=config.kafka_trends_group, partitions=config.kafka_partitions))
     publisher = providers.Singleton(KafkaEventPublisher, bootstrap=config.kafka_bootstrap_servers,
                                     topic=config.kafka_topic, partitions=config.kafka_partitions)
     # The outbox relay (kafka bus on MongoDB storage).
@@ -201,6 +211,13 @@ class Services(containers.DeclarativeContainer):
     runner = providers.Singleton(
         ProjectionRunner, source=bus.events, projector=projector, batch_size=config.projection_batch_size,
         poll_timeout=0.5, retention=trend_retention)
+    # The worker in two parts (`cinematch worker --part stats|trends`), each its own subscription.
+    stats_runner = providers.Singleton(
+        ProjectionRunner, source=bus.events, projector=stats_projector, batch_size=config.projection_batch_size,
+        poll_timeout=0.5)
+    trends_runner = providers.Singleton(
+        ProjectionRunner, source=bus.trends_events, projector=trends_projector,
+        batch_size=config.projection_batch_size, poll_timeout=0.5, retention=trend_retention)
     recommendations = providers.Singleton(
         _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens,
         watchlist=storage.watchlist, limits=storage.limits)

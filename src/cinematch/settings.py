@@ -25,7 +25,8 @@ class Settings(msgspec.Struct, kw_only=True):
     admin_password: str = ""  # CINEMATCH_ADMIN_PASSWORD
     host: str = "127.0.0.1"  # CINEMATCH_HOST
     port: int = 8000  # CINEMATCH_PORT
-    http_header_timeout_seconds: float = 10.0  # CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS: a request's headers must arrive in this time
+    # CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS: a request's headers must arrive in this time
+    http_header_timeout_seconds: float = 10.0
     projection_batch_size: int = 5000  # CINEMATCH_PROJECTION_BATCH_SIZE
     kafka_bootstrap_servers: str = "localhost:9092"  # KAFKA_BOOTSTRAP_SERVERS
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
@@ -36,10 +37,14 @@ class Settings(msgspec.Struct, kw_only=True):
     spark_trigger_seconds: float = 1.0  # CINEMATCH_SPARK_TRIGGER_SECONDS: statistics + affinities query
     spark_trends_trigger_seconds: float = 30.0  # CINEMATCH_SPARK_TRENDS_TRIGGER_SECONDS: trends query
     spark_max_offsets_per_trigger: int = 200_000  # CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER: batch size cap
+    # CINEMATCH_SPARK_TRENDS_PARALLELISM: trends sink tasks at once (0: the slots but one)
+    spark_trends_parallelism: int = 0
     bus: str = ""  # CINEMATCH_BUS: memory | sqlite | kafka (default: kafka for kafka/spark, else the storage's own log)
     kafka_partitions: int = 4  # CINEMATCH_KAFKA_PARTITIONS: partitions when the topic is created
     kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group
-    project_in_serve: bool = True  # CINEMATCH_PROJECT_IN_SERVE: serve folds events itself (embedded); off: `cinematch worker --profile embedded` does
+    kafka_trends_group: str = "cinematch-projections-trends"  # CINEMATCH_KAFKA_TRENDS_GROUP: `worker --part trends`
+    # CINEMATCH_PROJECT_IN_SERVE: serve folds events itself (embedded); off: `cinematch worker --profile embedded` does
+    project_in_serve: bool = True
     relay_in_serve: bool = True  # CINEMATCH_RELAY_IN_SERVE: serve runs the outbox relay (kafka profile)
     migrate_on_start: bool = True  # CINEMATCH_MIGRATE_ON_START: serve/worker apply migrations first
     ml_use_movielens: bool = True  # CINEMATCH_ML_USE_MOVIELENS: train on MovieLens too when it was fetched
@@ -48,7 +53,8 @@ class Settings(msgspec.Struct, kw_only=True):
     tmdb_requests_per_second: float = 10.0  # CINEMATCH_TMDB_REQUESTS_PER_SECOND
     ml_train_on_start: bool = True  # CINEMATCH_ML_TRAIN_ON_START: serve trains a first model when none exists
     log_format: str = "text"  # CINEMATCH_LOG_FORMAT: text | json (one object per line, with the request id)
-    metrics_port: int = 0  # CINEMATCH_METRICS_PORT: worker and Spark driver serve /metrics here (0: not at all); serve has its own /metrics
+    # CINEMATCH_METRICS_PORT: worker and Spark driver serve /metrics here (0: none); serve has its own /metrics
+    metrics_port: int = 0
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

@@ -118,7 +118,8 @@ def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
     """The kafka profile's wiring on a fresh database, topic and consumer group."""
     return wired("mongo", data_dir=data_dir, clock=clock, profile="kafka",
                  mongodb_url=f"{MONGO_URL}/{unique_name('t')}", kafka_bootstrap_servers=KAFKA,
-                 kafka_topic=unique_name("events"), kafka_group=unique_name("group"), **settings)
+                 kafka_topic=unique_name("events"), kafka_group=unique_name("group"),
+                 kafka_trends_group=unique_name("trends"), **settings)
 
 
 @contextlib.asynccontextmanager
@@ -145,7 +146,8 @@ def process_env(container: Application, **extra: str) -> dict[str, str]:
     cfg = container.config
     return {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
             "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
-            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_DATA_DIR": cfg.data_dir(),
+            "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_KAFKA_TRENDS_GROUP": cfg.kafka_trends_group(),
+            "CINEMATCH_DATA_DIR": cfg.data_dir(),
             "CINEMATCH_TRENDS_PRUNE_EVERY_SECONDS": "0", **extra}
 
 

@@ -1,4 +1,4 @@
-"""The HTTP API of CONTRACT §3 through Litestar's test client, on the embedded (SQLite) profile."""
+"""The HTTP API of docs/contract.md §3 through Litestar's test client, on the embedded (SQLite) profile."""
 
 
 import pytest

@@ -1,4 +1,4 @@
-"""`cinematch ml evaluate` on MovieLens-100k (CONTRACT §5), through the real command line.
+"""`cinematch ml evaluate` on MovieLens-100k (docs/contract.md §5), through the real command line.
 
 The figures the issue asks for are asserted here: kfold5 RMSE ≤ 0.910 (Surprise SVD 0.934,
 SVD++ 0.919) and topn NDCG@10 ≥ 0.42 (Microsoft Recommenders BPR 0.442)."""

@@ -1,4 +1,4 @@
-"""The recommendation endpoints of CONTRACT §5, end to end on the embedded profile: a
+"""The recommendation endpoints of docs/contract.md §5, end to end on the embedded profile: a
 platform of synthetic users (seed 004's generator) logs films through the API, the admin
 trains, users get lists that never repeat their diary, the K sweep streams."""
 

@@ -19,7 +19,7 @@ from cinematch.cli import build_parser
 from cinematch.settings import Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
-CINEMATCH_SERVICES = ("migrate", "app", "worker", "spark")
+CINEMATCH_SERVICES = ("migrate", "app", "worker", "worker-trends", "spark")
 
 
 def compose(*args: str, secret: str | None = "s" * 32) -> subprocess.CompletedProcess:
@@ -55,7 +55,8 @@ def test_compose_validates_and_names_the_whole_stack(stack):
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["command"] == ["migrate"]
     assert {"mongo-data", "kafka-data", "cinematch-data", "spark-checkpoints"} <= set(stack["volumes"])
-    assert "ports" not in services["worker"]  # `--scale worker=N` must not collide on a host port
+    assert "ports" not in services["worker"] and "ports" not in services["worker-trends"]  # `--scale` them
+    assert services["worker"]["command"][-1] == "stats" and services["worker-trends"]["command"][-1] == "trends"
     assert services["app"]["environment"]["CINEMATCH_PROFILE"] == "kafka"
     assert services["spark"]["build"]["target"] == "spark" and services["app"]["build"]["target"] == "app"
 

@@ -29,8 +29,9 @@ from cinematch.adapters.spark.jobs import STATS_QUERY, TRENDS_QUERY
 from cinematch.domain import catalog_movie
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
-from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, free_port, projection_snapshot, recompute_matches,
-                               require_service, require_spark, spark_env, unique_name, wired, wired_services)
+from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, free_port, kafka_wiring, projection_snapshot,
+                               recompute_matches, require_service, require_spark, spark_env, unique_name, wired,
+                               wired_services)
 
 from .workload import change_one, converged, new_entry, write_load
 
@@ -39,13 +40,9 @@ pytestmark = [pytest.mark.service("spark"), pytest.mark.slow]
 
 @pytest.fixture
 async def spark_profile(tmp_path):
-    require_service("mongo")
-    require_service("kafka")
     require_spark()
-    c = wired_services(tmp_path, clock=SystemClock())
-    await migrate(c.storage.mongo())
-    yield c
-    await drop_database(c)
+    async with kafka_wiring(tmp_path, clock=SystemClock()) as c:
+        yield c
 
 
 def spark(args: list[str], env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -242,3 +239,46 @@ async def test_first_start_bootstraps_the_trends_from_the_diaries(spark_profile,
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert (report["behind"], report["repaired"]) == (6, 6)
     assert await recompute_matches(container, users) == []
+
+
+async def test_a_slow_trends_batch_never_holds_back_the_statistics(spark_profile, tmp_path):
+    """Each trends task waits 20 s before its writes (a slow sink, on purpose). The statistics
+    query, in its own scheduler pool and with a task slot the trends sink never takes, still
+    shows each write within a few seconds meanwhile."""
+    container = spark_profile
+    env = spark_env(container, tmp_path / "ckpt")
+    job = Proc(["spark", "stream", "--trigger", "0.5", "--trends-trigger", "1",
+                "--conf", "spark.cinematch.trendsTaskDelaySeconds=20"], env, tmp_path / "spark.log")
+    relay = container.bus.relay()
+    await relay.publisher.start()
+    diary, stats = container.services.diary(), container.storage.stats()
+
+    async def visible(user: str, timeout: float = 120) -> float:
+        t0, version = time.monotonic(), await container.storage.diary().version(user)
+        while (await stats.hwms([user])).get(user, 0) < version:
+            await relay.run_once()
+            assert time.monotonic() - t0 < timeout, job.log()[-3000:]
+            await asyncio.sleep(0.05)
+        return time.monotonic() - t0
+
+    try:
+        job.start()
+        end = time.monotonic() + 180
+        while "queries started" not in job.log():  # (a warm-up write would start a slow trends batch of its own)
+            assert job.alive() and time.monotonic() < end, job.log()[-3000:]
+            await asyncio.sleep(0.2)
+        crowd = [f"crowd{i}" for i in range(12)]  # users enough to fill every trends partition
+        for user in crowd:
+            await diary.add_many(user, [new_entry(random.Random(user), k) for k in range(3)])
+        await relay.run_once()
+        await asyncio.sleep(3)  # the trends batch of the crowd is under way, its tasks waiting
+        waits = []
+        for k in range(5):
+            await diary.add_many("me", [new_entry(random.Random(k), k)])
+            waits.append(await visible("me"))
+        facts = sum([len(await container.storage.trends().facts(u)) for u in crowd])
+        assert max(waits) < 8, waits  # blocked behind it, a write would wait its 20 s
+        assert facts == 0, "the slow trends batch was meant to be still running meanwhile"
+    finally:
+        job.stop()
+        await relay.publisher.stop()

@@ -71,3 +71,30 @@ async def test_worker_metrics_and_sigterm_commit_what_it_projected(kafka_profile
         worker.stop()
         relay.stop()
         await group_lag.stop()
+
+
+async def test_the_worker_in_two_parts_projects_everything_once(kafka_profile, tmp_path):
+    """`worker --part stats` and `worker --part trends`, each its own consumer group: together
+    they give what one worker gives (statistics, affinities and trend facts equal the recompute)."""
+    from cinematch.testing import recompute_matches
+    c = kafka_profile
+    env = process_env(c)
+    procs = [Proc(["relay"], env, tmp_path / "relay.log"),
+             Proc(["worker", "--part", "stats"], env, tmp_path / "stats.log"),
+             Proc(["worker", "--part", "trends"], env, tmp_path / "trends.log")]
+    for p in procs:
+        p.start()
+    try:
+        await add(c, 10)
+        users = [f"user{u}" for u in range(3)]
+
+        async def done() -> bool:
+            return not await recompute_matches(c, users)
+        end = time.monotonic() + 90
+        while not await done():
+            assert time.monotonic() < end, (await recompute_matches(c, users))[:3]
+            await asyncio.sleep(0.5)
+    finally:
+        for p in procs:
+            p.stop()
+    assert c.config.kafka_trends_group() in procs[2].log()  # the trends part joined a group of its own

@@ -140,7 +140,7 @@ async def test_malformed_events_are_dead_lettered_and_the_rest_applied(app):
     await diary.add("u1", NewEntry(name="Amélie", rating=5))
     await runner.drain()
     letters = await app.storage.dead_letters().all()
-    assert [l.position for l in letters] == [1, 2]
+    assert [letter.position for letter in letters] == [1, 2]
     assert "undecodable" in letters[0].reason and "0.5 to 5" in letters[1].reason
     assert (await app.storage.stats().get("u1")).total_watched == 2
     assert await app.storage.stats().get("u9") is None  # never half-applied

@@ -1,4 +1,4 @@
-"""What an operator watches: Prometheus metrics and log lines (CONTRACT §3, `GET /metrics`).
+"""What an operator watches: Prometheus metrics and log lines (docs/contract.md §3, `GET /metrics`).
 
 One `Metrics` per process, made by the container, with a registry of its own (nothing
 registers into prometheus_client's global one). Counters that the code keeps anyway (the

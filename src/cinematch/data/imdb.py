@@ -1,4 +1,4 @@
-"""The catalog from IMDb's non-commercial datasets (https://datasets.imdbws.com/, CONTRACT §4).
+"""The catalog from IMDb's non-commercial datasets (https://datasets.imdbws.com/, docs/contract.md §4).
 
 The files are tab-separated, gzipped or not, with a header line; `\\N` is null. They are read
 as streams, one line at a time, in the order that keeps memory to what the films need:
@@ -23,7 +23,7 @@ from ..progress import Progress
 
 FILMS = frozenset({"movie", "tvMovie"})
 ACTING = frozenset({"actor", "actress"})
-MAX_ACTORS_KEPT = 5  # only the first five billed actors count (CONTRACT §2)
+MAX_ACTORS_KEPT = 5  # only the first five billed actors count (docs/contract.md §2)
 MAX_DIRECTORS_KEPT = 2
 MAX_AKAS_KEPT = 20
 NULL = "\\N"

@@ -1,4 +1,4 @@
-"""The bounds every accepted diary entry keeps (CONTRACT §2, §3).
+"""The bounds every accepted diary entry keeps (docs/contract.md §2, §3).
 
 One set, read by every path that accepts an entry: the HTTP API (its request types are
 built from the annotated types below), every importer (`check_entry`), and the event

@@ -1,4 +1,4 @@
-"""Catalog movies and the matching rule of CONTRACT §2 (enrichment).
+"""Catalog movies and the matching rule of docs/contract.md §2 (enrichment).
 
 A film is found under any of its *title keys*: its normalized title and original title, the
 same without a leading article ("The Godfather" and "Godfather, The" both give "godfather"),
@@ -59,7 +59,8 @@ MAX_AKAS = 200
 # Leading articles a title key drops (English, French, Italian, Spanish, German).
 ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "il", "lo", "gli", "el", "los", "las",
                       "der", "die", "das", "un", "une", "uno", "una"})
-_TRAILING_ARTICLE = re.compile(r"^(?P<body>.+?),\s*(?P<article>the|a|an|le|la|les|l'|il|lo|gli|el|los|las|der|die|das)$",
+_TRAILING_ARTICLE = re.compile(r"^(?P<body>.+?),\s*"
+                               r"(?P<article>the|a|an|le|la|les|l'|il|lo|gli|el|los|las|der|die|das)$",
                                re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"^(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)\s*$")
 
@@ -72,7 +73,8 @@ def title_keys(text: str | None) -> list[str]:
     forms = [text.strip()]
     alt = _ALTERNATIVE.match(forms[0])
     if alt:  # "(1995)" is a year, not another title
-        forms += [alt.group("outer")] if alt.group("inner").strip().isdigit() else [alt.group("outer"), alt.group("inner")]
+        inner_is_year = alt.group("inner").strip().isdigit()
+        forms += [alt.group("outer")] if inner_is_year else [alt.group("outer"), alt.group("inner")]
     for form in forms:
         trailing = _TRAILING_ARTICLE.match(form.strip())
         if trailing:  # "Godfather, The" -> "The Godfather"

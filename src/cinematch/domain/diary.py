@@ -77,7 +77,7 @@ def enrich(
 
 
 def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
-    """The event snapshot of an entry (CONTRACT §1 `movie` object)."""
+    """The event snapshot of an entry (docs/contract.md §1 `movie` object)."""
     return Movie(
         name=entry.name,
         year=entry.year,

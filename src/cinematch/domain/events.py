@@ -1,4 +1,4 @@
-"""The diary event of CONTRACT §1: model, validation, wire encoding.
+"""The diary event of docs/contract.md §1: model, validation, wire encoding.
 
 Seed-era events (no `event_id`, `schema_version`, `entry_id` or `seq`) are
 accepted; unknown fields are ignored. A malformed event raises `InvalidEvent`
@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from .bounds import (
-    MAX_PEOPLE, MAX_TAG, MAX_TAGS, DateText, Duration, Genres, ImdbId, Instant, OutOfBounds, PeopleText, Title, Year, check_date,
+    MAX_PEOPLE, MAX_TAG, MAX_TAGS, DateText, Duration, Genres, ImdbId, Instant, OutOfBounds, PeopleText, Title, Year,
+    check_date,
 )
 from .ratings import Rating, rating_problem
 
@@ -54,7 +55,8 @@ class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     old_rating: Rating | None = None
     new_rating: Rating | None = None
     rewatch: bool = False
-    tags: Annotated[tuple[Annotated[str, msgspec.Meta(max_length=MAX_TAG)], ...], msgspec.Meta(max_length=MAX_TAGS)] = ()
+    tags: Annotated[tuple[Annotated[str, msgspec.Meta(max_length=MAX_TAG)], ...],
+                    msgspec.Meta(max_length=MAX_TAGS)] = ()
     # CineMatch additions; seed consumers ignore them.
     title: Title | None = None  # catalog title when the name matched the catalog
     added_at: Instant | None = None  # when the entry was added: the trend window's clock

@@ -1,4 +1,4 @@
-"""Taking a diary away (CONTRACT §3 `GET /api/me/export`): the CineMatch JSON backup, which
+"""Taking a diary away (docs/contract.md §3 `GET /api/me/export`): the CineMatch JSON backup, which
 `POST /api/movies/import` reads back, and a CSV that Letterboxd's importer accepts.
 
 The backup holds what the user gave (name, year, rating, watched date, ids, and the

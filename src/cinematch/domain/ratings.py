@@ -1,4 +1,4 @@
-"""Ratings: half stars from 0.5 to 5, or none (an unrated watch). CONTRACT §2.
+"""Ratings: half stars from 0.5 to 5, or none (an unrated watch). docs/contract.md §2.
 
 Folds count in half stars (integers 1..10, 0 for unrated), so every sum stays an exact
 integer; a stored `sum_ratings` is that count halved, which a float holds exactly.

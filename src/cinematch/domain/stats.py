@@ -20,7 +20,7 @@ THRESHOLDS = (1, 2, 3, 5)
 
 
 class StatsState(msgspec.Struct, omit_defaults=False):
-    """The stored `user_stats` document (CONTRACT §2 counters) plus its guard."""
+    """The stored `user_stats` document (docs/contract.md §2 counters) plus its guard."""
 
     user_id: str
     total_watched: int = 0
@@ -199,7 +199,7 @@ def stats_view(
     top_rated_entries: Sequence[DiaryEntry],
     recent_entries: Sequence[DiaryEntry],
 ) -> dict:
-    """The full statistics of CONTRACT §3 (without `sync`, which the service adds)."""
+    """The full statistics of docs/contract.md §3 (without `sync`, which the service adds)."""
     live = [a for a in affinities if a.count > 0]
     by_type: dict[str, list[AffinityState]] = {"director": [], "actor": [], "genre": []}
     for a in live:

@@ -1,4 +1,4 @@
-"""Title normalization, storage keys and people lists (CONTRACT §2)."""
+"""Title normalization, storage keys and people lists (docs/contract.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Global trends over a sliding window of days (CONTRACT §2).
+"""Global trends over a sliding window of days (docs/contract.md §2).
 
 The window is counted on the day each entry was added, in the configured zone:
 an entry counts while its day is one of the last `window_days` days (today
@@ -35,7 +35,7 @@ def film_users(facts: Iterable[TrendFact], since_day: str) -> dict[str, int]:
 
 def global_trends(film_counts: dict[str, int], films: dict[str, CatalogMovie], min_users: int,
                   limit: int = TOP_N) -> tuple[list[dict], list[dict]]:
-    """(top_movies, trending_genres) of CONTRACT §2 from distinct users per catalog film
+    """(top_movies, trending_genres) of docs/contract.md §2 from distinct users per catalog film
     and the catalog's own records of those films (titles, genres, posters): nothing a
     user typed reaches a public answer. A film is listed only with `min_users` users or
     more; genres count over every (user, film) pair in the window."""

@@ -1,4 +1,4 @@
-"""The username rule (CONTRACT §3): one canonical form, so look-alikes are one name."""
+"""The username rule (docs/contract.md §3): one canonical form, so look-alikes are one name."""
 
 from __future__ import annotations
 

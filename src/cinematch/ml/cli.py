@@ -1,4 +1,4 @@
-"""`cinematch ml evaluate`: runs a CONTRACT §5 protocol and prints the result."""
+"""`cinematch ml evaluate`: runs a docs/contract.md §5 protocol and prints the result."""
 
 from __future__ import annotations
 

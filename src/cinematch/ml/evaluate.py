@@ -1,4 +1,4 @@
-"""The evaluation protocols of CONTRACT §5, shared by `cinematch ml evaluate`, the API and bench/.
+"""The evaluation protocols of docs/contract.md §5, shared by `cinematch ml evaluate`, the API and bench/.
 
 - kfold5: shuffled 5-fold cross-validation (seed 0) of the rating model: RMSE, MAE, fit time.
 - topn: per-user random 75/25 split (seed 42), every test item relevant, candidates = every

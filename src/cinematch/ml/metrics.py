@@ -1,4 +1,4 @@
-"""Evaluation metrics: rating error and top-N ranking quality (CONTRACT §5).
+"""Evaluation metrics: rating error and top-N ranking quality (docs/contract.md §5).
 
 Ranking metrics take, per user, the recommended list (item indices, best first) and the
 set of relevant items; gains are binary with a log2 discount.

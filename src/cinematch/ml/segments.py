@@ -47,7 +47,8 @@ class UserSegments:
         self.silhouette_ = float(silhouette_score(f, km.labels_, sample_size=min(len(f), 2000),
                                                   random_state=self.random_state or 0))
         dims = min(2, f.shape[1])
-        pts = PCA(n_components=dims, random_state=self.random_state or 0).fit_transform(f) if dims else np.zeros((len(f), 0))
+        pts = (PCA(n_components=dims, random_state=self.random_state or 0).fit_transform(f) if dims
+               else np.zeros((len(f), 0)))
         self.points_ = np.hstack([pts, np.zeros((len(f), 2 - dims))])
         return self
 

@@ -129,7 +129,7 @@ def _epoch(date: str) -> int:
 class Trained:
     model: Model
     item_keys: list[str]
-    meta: dict  # status, metrics and clustering of CONTRACT §5
+    meta: dict  # status, metrics and clustering of docs/contract.md §5
 
 
 def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weights | None = None,

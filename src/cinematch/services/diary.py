@@ -333,11 +333,12 @@ class DiaryService:
         at = self.clock.now().isoformat()
         return [DiaryChange(event=Event(event_type="BULK_IMPORT", user_id=user_id, entry_id=e.id, movie=to_movie(e),
                                         event_id=event_id, schema_version=SCHEMA_VERSION, timestamp=at),
-                            put=e, create_only=create_only) for e, event_id in zip(entries, uuid4_strings(len(entries)))]
+                            put=e, create_only=create_only)
+                for e, event_id in zip(entries, uuid4_strings(len(entries)))]
 
     async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False) -> ImportReport:
         """Parse an uploaded file (in a worker thread: parsing is CPU work) and import it as a
-        batch; the report of CONTRACT §3. `dry_run` reports the same and writes nothing.
+        batch; the report of docs/contract.md §3. `dry_run` reports the same and writes nothing.
         Raises DiaryError when the file cannot be read."""
         try:
             async with _IMPORT_SLOTS:

@@ -1,4 +1,4 @@
-"""Recommendations as the API serves them (CONTRACT §5): the trained model, the user's
+"""Recommendations as the API serves them (docs/contract.md §5): the trained model, the user's
 current diary, a cache, training and the K-optimization stream with their rate limits.
 
 The served model is whatever `ModelStore.current()` names; a retrain writes a new version
@@ -171,7 +171,8 @@ class Recommendations:
     async def status(self) -> dict:
         served = await self._model()
         if served is None:
-            return {"is_trained": False, "model_version": None, "trained_at": None, "training_seconds": None, "k_svd": None,
+            return {"is_trained": False, "model_version": None, "trained_at": None, "training_seconds": None,
+                    "k_svd": None,
                     "k_cluster": None, "explained_variance": None, "training_source": None, "metrics": None}
         version, _, meta, _ = served
         return {"is_trained": True, "model_version": version, "trained_at": meta["trained_at"],
@@ -234,7 +235,8 @@ class Recommendations:
         await self.koptim_limit.take()
         ts = await self.training_set()
         if len(ts) == 0:
-            raise NotTrained("nothing to optimise on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
+            raise NotTrained("nothing to optimise on: fetch MovieLens (cinematch data fetch ml-100k) "
+                             "or log films first")
         return self._k_events(optimize(ts.interactions()))
 
     async def _k_events(self, events: Iterator[dict]) -> AsyncIterator[dict]:

@@ -1,6 +1,6 @@
 """Reconciliation: the batch layer that recomputes every projection from the diary.
 
-For each user the recompute (the seeds' `compute_user_stats`, CONTRACT §2) is written to
+For each user the recompute (the seeds' `compute_user_stats`, docs/contract.md §2) is written to
 shadow stores, then compared with the live projections. A user is
 
 - `ok`      when the live documents equal the recompute at the diary's version,

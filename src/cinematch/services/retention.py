@@ -1,7 +1,7 @@
 """Forgetting trend facts that have left the window.
 
 The global trends count an entry while its day is one of the last `window_days`
-days (CONTRACT §2). Counting already ignores older facts; deleting them keeps the
+days (docs/contract.md §2). Counting already ignores older facts; deleting them keeps the
 fact collection (and the window query) the size of the window instead of all
 history: the seeds' trends never expired.
 

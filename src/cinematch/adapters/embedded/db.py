@@ -287,7 +287,8 @@ class Database:
 
     def migrate(self) -> list[int]:
         conn = self.conn
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
         done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
         applied = []
         for version, name, sql in MIGRATIONS:

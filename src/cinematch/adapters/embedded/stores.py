@@ -388,7 +388,8 @@ class SqliteCatalogStore(CatalogStore):
     @in_thread
     def genres(self) -> list[tuple[str, int]]:
         rows = self.db.query(
-            "SELECT g.value, count(DISTINCT catalog.id) FROM catalog, json_each(json_extract(catalog.doc, '$.genres')) g "
+            "SELECT g.value, count(DISTINCT catalog.id) "
+            "FROM catalog, json_each(json_extract(catalog.doc, '$.genres')) g "
             "GROUP BY g.value ORDER BY 2 DESC, 1 ASC")
         return [(g, n) for g, n in rows]
 
@@ -413,7 +414,8 @@ class SqliteStatsStore(StatsStore):
     def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(list(user_ids)):
-            out.update(self.db.query(f"SELECT user_id, hwm FROM user_stats WHERE user_id IN ({_in(len(chunk))})", chunk))
+            out.update(self.db.query(f"SELECT user_id, hwm FROM user_stats WHERE user_id IN ({_in(len(chunk))})",
+                                     chunk))
         return out
 
     @in_thread
@@ -442,7 +444,8 @@ class SqliteStatsStore(StatsStore):
             c.execute("DELETE FROM user_stats WHERE user_id = ?", (user_id,))
 
 
-_AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at, rated_count"  # AffinityState's order
+# AffinityState's order
+_AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at, rated_count"
 
 
 def _aff(row: tuple) -> AffinityState:
@@ -472,7 +475,8 @@ class SqliteAffinityStore(AffinityStore):
         with self.db.tx() as c:
             changed = c.executemany(
                 f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                "name = excluded.name, count = count + excluded.count, rated_count = rated_count + excluded.rated_count, "
+                "name = excluded.name, count = count + excluded.count, "
+                "rated_count = rated_count + excluded.rated_count, "
                 "sum_ratings = sum_ratings + excluded.sum_ratings, "
                 "hwm = excluded.hwm, updated_at = excluded.updated_at WHERE user_affinities.hwm = 0", new).rowcount
             changed += c.executemany(
@@ -488,7 +492,8 @@ class SqliteAffinityStore(AffinityStore):
             c.execute("UPDATE user_affinities SET count = 0, rated_count = 0, sum_ratings = 0, hwm = ? "
                       "WHERE user_id = ? AND hwm <= ?", (hwm, user_id, hwm))
             c.executemany(f"INSERT INTO user_affinities ({_AFF_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
-                          "UPDATE SET name = excluded.name, count = excluded.count, rated_count = excluded.rated_count, "
+                          "UPDATE SET name = excluded.name, count = excluded.count, "
+                          "rated_count = excluded.rated_count, "
                           "sum_ratings = excluded.sum_ratings, hwm = excluded.hwm, updated_at = excluded.updated_at "
                           "WHERE user_affinities.hwm <= excluded.hwm",
                           [(d.id, d.user_id, d.type, d.name, d.name_key, d.count, d.sum_ratings, hwm, d.updated_at,

@@ -8,5 +8,6 @@ from .stores import (
     MongoStatsStore, MongoTrendStore, MongoUserStore,
 )
 
-__all__ = ["Mongo", "MongoItemStore", "MongoLimitStore", "MongoAffinityStore", "MongoCatalogStore", "MongoDeadLetterStore", "MongoDiaryStore",
+__all__ = ["Mongo", "MongoItemStore", "MongoLimitStore", "MongoAffinityStore", "MongoCatalogStore",
+           "MongoDeadLetterStore", "MongoDiaryStore",
            "MongoStatsStore", "MongoTrendStore", "MongoUserStore", "OutboxRelay", "migrate"]

@@ -506,7 +506,7 @@ def _affinity(doc) -> AffinityState:
 
 
 class MongoAffinityStore(AffinityStore):
-    """Flat documents, `_id` = `{user_id}_{type}_{clean_key(name)}` (CONTRACT §2)."""
+    """Flat documents, `_id` = `{user_id}_{type}_{clean_key(name)}` (docs/contract.md §2)."""
 
     def __init__(self, mongo: Mongo, collection: str = "user_affinities") -> None:
         self.mongo = mongo

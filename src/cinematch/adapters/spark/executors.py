@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterable, Iterator
 
 import msgspec
@@ -67,6 +68,8 @@ def project_trends(conf: dict, batches: Iterable) -> Iterator:
     stream 1 records them as dead letters, once."""
     events, _ = decode_records(_records(batches), "")
     if events:
+        if conf.get("trends_task_delay_seconds"):  # fault injection (tests): a slow trends sink
+            time.sleep(float(conf["trends_task_delay_seconds"]))
         yield from _report(_run(conf, lambda c: c.services.trends_projector().apply_events(events)))
 
 

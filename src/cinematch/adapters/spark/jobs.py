@@ -40,6 +40,42 @@ log = logging.getLogger(__name__)
 STATS_QUERY = "user-stats"
 TRENDS_QUERY = "global-trends"
 
+# The two queries share the executors' task slots. Each runs its jobs in a FAIR scheduler pool
+# of its own, and the statistics pool comes first for a free slot (minShare 1, weight 4): a
+# user's own statistics never queue behind the community trends. A task cannot be preempted,
+# so the trends sink also runs on one slot fewer than there are (`trends_parallelism`): a slow
+# trends batch (its fact writes are the slow part) always leaves a slot to the statistics.
+POOLS = {STATS_QUERY: "statistics", TRENDS_QUERY: "trends"}
+FAIR_POOLS = """<?xml version="1.0"?>
+<allocations>
+  <pool name="statistics"><schedulingMode>FIFO</schedulingMode><weight>4</weight><minShare>1</minShare></pool>
+  <pool name="trends"><schedulingMode>FIFO</schedulingMode><weight>1</weight><minShare>0</minShare></pool>
+</allocations>
+"""
+TRENDS_DELAY_CONF = "spark.cinematch.trendsTaskDelaySeconds"  # fault injection: each trends task waits first
+
+
+def fair_pools_file() -> str:
+    """The pools' allocation file (read by the driver only), written once per content."""
+    import hashlib
+    import tempfile
+    path = Path(tempfile.gettempdir()) / f"cinematch-fair-{hashlib.sha1(FAIR_POOLS.encode()).hexdigest()[:10]}.xml"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(FAIR_POOLS)
+        tmp.replace(path)
+    return str(path)
+
+
+def in_pool(spark, query: str) -> None:
+    """This thread's Spark jobs go to `query`'s pool (a foreachBatch callback's thread, or the
+    thread that starts the query, whose stream thread inherits it)."""
+    spark.sparkContext.setLocalProperty("spark.scheduler.pool", POOLS[query])
+
+
+def trends_parallelism(settings: Settings, slots: int) -> int:
+    return settings.spark_trends_parallelism or max(1, slots - 1)
+
 
 def jar_paths(spec: str) -> list[str]:
     """`spec`: a directory of jars or a comma-separated list of jar paths."""
@@ -73,6 +109,8 @@ def build_session(settings: Settings, app_name: str, master: str | None = None, 
         "spark.sql.session.timeZone": settings.timezone,
         "spark.sql.streaming.stateStore.providerClass":
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+        "spark.scheduler.mode": "FAIR",
+        "spark.scheduler.allocation.file": fair_pools_file(),
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": "false",
         "spark.driver.memory": "2g",
@@ -125,13 +163,16 @@ def _project(df, work) -> list[dict]:
 
 
 def _stats_batch(conf: dict, df, batch_id: int) -> None:
+    in_pool(df.sparkSession, STATS_QUERY)
     reports = _project(df, partial(executors.project_stats, conf))
     if reports:
         log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
 
 
 def _trends_batch(conf: dict, partitions: int, after, df, batch_id: int) -> None:
-    # All of a user's facts in one task, in seq order: one write per fact document.
+    in_pool(df.sparkSession, TRENDS_QUERY)
+    # All of a user's facts in one task, in seq order: one write per fact document; at most
+    # `partitions` tasks (trends_parallelism), so a slot stays free for the statistics.
     rows = (df.repartition(partitions, "user_id").sortWithinPartitions("user_id", "seq", "partition", "offset")
             .select("value", "partition", "offset"))
     reports = _project(rows, partial(executors.project_trends, conf))
@@ -209,6 +250,8 @@ class StreamJob:
         from .schema import event_schema
         s = self.settings
         conf = msgspec.to_builtins(s)
+        conf["trends_task_delay_seconds"] = float(self.spark.conf.get(TRENDS_DELAY_CONF, "0"))
+        in_pool(self.spark, STATS_QUERY)
         stats = (self._source().select("value", "partition", "offset").writeStream
                  .queryName(STATS_QUERY)
                  .foreachBatch(partial(_stats_batch, conf))
@@ -216,6 +259,7 @@ class StreamJob:
                  .trigger(**self._trigger(s.spark_trigger_seconds))
                  .start())
 
+        in_pool(self.spark, TRENDS_QUERY)  # the bootstrap and the trends query: the trends pool
         if not self._exists(f"{self.checkpoint}/{TRENDS_QUERY}/offsets"):
             started = time.monotonic()
             n = self.bootstrap_trends()
@@ -231,14 +275,16 @@ class StreamJob:
                           F.col("e.seq").alias("seq"), added.alias("added_at"), event_key.alias("event_key"))
                   .withWatermark("added_at", f"{s.trends_window_days + 1} days")
                   .dropDuplicatesWithinWatermark(["event_key"]))
-        partitions = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
+        partitions = trends_parallelism(s, self.spark.sparkContext.defaultParallelism)
         trends = (events.writeStream
                   .queryName(TRENDS_QUERY)
                   .foreachBatch(partial(_trends_batch, conf, partitions, self.prune_trends_if_due))
                   .option("checkpointLocation", f"{self.checkpoint}/{TRENDS_QUERY}")
                   .trigger(**self._trigger(s.spark_trends_trigger_seconds))
                   .start())
-        log.info("queries started: %s, %s (checkpoints in %s)", STATS_QUERY, TRENDS_QUERY, self.checkpoint)
+        self.spark.sparkContext.setLocalProperty("spark.scheduler.pool", None)
+        log.info("queries started: %s, %s (checkpoints in %s; trends sink on %d task slots)", STATS_QUERY,
+                 TRENDS_QUERY, self.checkpoint, partitions)
         return [stats, trends]
 
     def run(self, stop: threading.Event) -> int:
@@ -302,7 +348,8 @@ class StreamJob:
             name = progress.get("name") or q.name
             if self._seen_batches.get(name) != progress["batchId"]:
                 self._seen_batches[name] = progress["batchId"]
-                self.metrics.spark_batches.labels(name).observe(progress["durationMs"].get("triggerExecution", 0) / 1000)
+                seconds = progress["durationMs"].get("triggerExecution", 0) / 1000
+                self.metrics.spark_batches.labels(name).observe(seconds)
                 self.metrics.spark_batch_rows.labels(name).inc(progress.get("numInputRows", 0))
             for source in progress.get("sources", []):
                 for partition, end in _offsets(source.get("latestOffset")).items():

@@ -1,4 +1,4 @@
-"""The event of CONTRACT §1 as a Spark schema, for `from_json` on the Kafka value.
+"""The event of docs/contract.md §1 as a Spark schema, for `from_json` on the Kafka value.
 
 The driver only needs a few columns to route, order and watermark events (user, seq,
 event id, the entry's added time); the executors decode and validate the whole event

@@ -44,11 +44,13 @@ class FakeTmdb:
             return 200, {"page": 1, "results": hits, "total_pages": 1, "total_results": len(hits)}
         if parts[:2] == ["3", "movie"] and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) in self.films:
             return 200, self.films[int(parts[2])]
-        return 404, {"success": False, "status_code": 34, "status_message": "The resource you requested could not be found."}
+        return 404, {"success": False, "status_code": 34,
+                     "status_message": "The resource you requested could not be found."}
 
     @staticmethod
     def _summary(film: dict) -> dict:
-        return {k: film.get(k) for k in ("id", "title", "original_title", "release_date", "poster_path", "overview")} | {
+        fields = ("id", "title", "original_title", "release_date", "poster_path", "overview")
+        return {k: film.get(k) for k in fields} | {
             "genre_ids": [g["id"] for g in film.get("genres", [])], "adult": False, "popularity": 10.0}
 
     def start(self) -> FakeTmdb:

@@ -181,7 +181,8 @@ MAX_IMPORT_BYTES = 32 * 1024 * 1024
 def import_out(report) -> ImportOut:
     return ImportOut(batch_id=report.batch_id, format=report.format, imported=report.imported,
                      duplicates=report.duplicates, skipped=report.skipped, watchlist=report.watchlist,
-                     dry_run=report.dry_run, errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors],
+                     dry_run=report.dry_run,
+                     errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors],
                      notes=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.notes[:1000]])
 
 
@@ -278,7 +279,8 @@ async def export_diary(request: Request[User, Token, Any], diary_store: Any, clo
     if format == "letterboxd":
         return Stream(_pieces(letterboxd_chunks(entries)), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="cinematch-letterboxd-{day}.csv"'})
-    watchlist = [BackupWatch(name=i.name, year=i.year, imdb_id=i.imdb_id, catalog_id=i.catalog_id, added=i.added or None)
+    watchlist = [BackupWatch(name=i.name, year=i.year, imdb_id=i.imdb_id, catalog_id=i.catalog_id,
+                             added=i.added or None)
                  for i in await diary.watchlist_of(request.user.id)]
     pieces = backup_chunks(request.user.username, entries, clock.now().isoformat(), watchlist)
     return Stream(_pieces(pieces), media_type="application/json", headers={
@@ -358,7 +360,7 @@ async def admin_catalog(data: list[CatalogIn], request: Request[User, Token, Any
     return Upserted(upserted=await catalog.upsert(movies))
 
 
-# --- recommendations (CONTRACT §5) ---------------------------------------------------
+# --- recommendations (docs/contract.md §5) ---------------------------------------------------
 
 
 
@@ -383,7 +385,7 @@ async def recommendation_status(recommendations: Any) -> ModelStatus:
 
 
 @get("/api/recommendations/evaluation", tags=["recommendations"], description="The served model's held-out "
-     "evaluation (CONTRACT §5).", responses=errors(401, 503, e409=NO_MODEL))
+     "evaluation (docs/contract.md §5).", responses=errors(401, 503, e409=NO_MODEL))
 async def recommendation_evaluation(recommendations: Any) -> Evaluation:
     return msgspec.convert(await recommendations.evaluation(), Evaluation)
 

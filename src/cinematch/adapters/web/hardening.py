@@ -24,7 +24,7 @@ _UNREACHABLE = (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelection
 REQUEST_ID = "x-request-id"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-# The pages and the API docs are served from this origin only (CONTRACT §6: no other host).
+# The pages and the API docs are served from this origin only (docs/contract.md §6: no other host).
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 # The API docs UI (Swagger, served from static/vendor) starts with an inline script.

@@ -1,4 +1,4 @@
-"""The pages for people (CONTRACT §6): server-rendered HTML (Jinja) with htmx for the parts
+"""The pages for people (docs/contract.md §6): server-rendered HTML (Jinja) with htmx for the parts
 that change in place. Every page calls the same services as the JSON API; templates only
 show what they are given. Forms post here and redirect (they work without JavaScript);
 a signed-in session is the API's token in an HttpOnly, SameSite cookie."""
@@ -496,8 +496,9 @@ def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Respons
 
 
 PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_film, edit_row, show_row, save_row,
-         delete_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page, import_page, import_upload,
-         undo_import_page, watchlist_page, watchlist_add, watchlist_remove, settings_page, delete_account_page, change_password, ml_dashboard, ml_status, ml_train]
+         delete_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page, import_page,
+         import_upload, undo_import_page, watchlist_page, watchlist_add, watchlist_remove, settings_page,
+         delete_account_page, change_password, ml_dashboard, ml_status, ml_train]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
 TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}

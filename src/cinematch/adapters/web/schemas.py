@@ -1,4 +1,4 @@
-"""Request and response bodies (msgspec), CONTRACT §3."""
+"""Request and response bodies (msgspec), docs/contract.md §3."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ class SyncOut(msgspec.Struct):
 
 
 class StatsOut(msgspec.Struct, omit_defaults=True):
-    """CONTRACT §2's statistics of the caller (`year`: only in the year in review)."""
+    """docs/contract.md §2's statistics of the caller (`year`: only in the year in review)."""
     total_watched: int
     rated_count: int
     sum_ratings: float

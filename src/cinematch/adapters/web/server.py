@@ -5,7 +5,7 @@ limit on how long a client may take to send a request's headers: a client that o
 connections and sends nothing, or a header a byte at a time, holds them for ever. The
 protocol below closes a connection whose request headers are not complete
 `HEADER_TIMEOUT` seconds after it opened (or after the previous answer). A reverse proxy
-in front should still set its own limits (README, "Behind a reverse proxy").
+in front should still set its own limits (docs/security.md, "Behind a reverse proxy").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Imports (CONTRACT §3 `POST /api/movies/import`): what an uploaded file says, as rows.
+"""Imports (docs/contract.md §3 `POST /api/movies/import`): what an uploaded file says, as rows.
 
 `parse_import` tells the formats apart: a ZIP (Letterboxd's or Trakt's export, `archives`),
 the CineMatch JSON backup, or a CSV (`rows`). Writing the rows is the diary service's job.

@@ -1,7 +1,7 @@
 """One export file to rows: Letterboxd's CSVs, IMDb's ratings.csv, `name,year,rating,date`.
 
 Parsing only: every row becomes an `ImportRow` (a watch), a `WatchlistRow`, a skipped row
-with its reason, or an error with its reason. Rules (CONTRACT §3): ratings keep their half
+with its reason, or an error with its reason. Rules (docs/contract.md §3): ratings keep their half
 stars; IMDb's 1-10 become r/2; Letterboxd's "Watched Date" wins over "Date"; a row without a
 rating is an unrated watch.
 """
