@@ -9,7 +9,7 @@ FROM node:20-bookworm-slim AS assets
 WORKDIR /src
 COPY web/package.json web/package-lock.json web/
 COPY scripts/assets scripts/assets
-RUN mkdir -p src/cinematch/adapters/web/static/vendor && bash scripts/assets
+RUN mkdir -p src/cinematch/entrypoints/web/static/vendor && bash scripts/assets
 
 # --- Spark's Kafka connector jars (Maven Central, pinned by services/spark/pom.xml) ----
 FROM maven:3.9-eclipse-temurin-17 AS jars
@@ -25,7 +25,7 @@ COPY requirements/app.lock /tmp/app.lock
 RUN /venv/bin/pip install --require-hashes -r /tmp/app.lock
 COPY pyproject.toml README.md /src/
 COPY src /src/src
-COPY --from=assets /src/src/cinematch/adapters/web/static/vendor /src/src/cinematch/adapters/web/static/vendor
+COPY --from=assets /src/src/cinematch/entrypoints/web/static/vendor /src/src/cinematch/entrypoints/web/static/vendor
 RUN /venv/bin/pip install --no-deps /src
 
 FROM build AS build-spark

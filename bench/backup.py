@@ -81,7 +81,7 @@ def main() -> None:
                 if phase == "before":
                     time.sleep(5)
                 else:
-                    run = subprocess.run([sys.executable, "-m", "cinematch.cli", "backup", str(Path(tmp) / "b.db")],
+                    run = subprocess.run([sys.executable, "-m", "cinematch", "backup", str(Path(tmp) / "b.db")],
                                          env={**os.environ, "CINEMATCH_DATA_DIR": str(data)},
                                          capture_output=True, text=True)
                     seconds = time.perf_counter() - t0

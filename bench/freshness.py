@@ -31,7 +31,7 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "CINEMATCH_DATA_DIR": data}
-        server = subprocess.Popen([sys.executable, "-m", "cinematch.cli", "serve", "--port", str(port),
+        server = subprocess.Popen([sys.executable, "-m", "cinematch", "serve", "--port", str(port),
                                    "--log-level", "warning"], env=env)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -156,7 +156,7 @@ def main() -> None:
         print(f"files: {size / 1e9:.1f} GB ({'reused' if args.files else 'generated'} in "
               f"{time.perf_counter() - t0:.0f} s)")
         t0 = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "cinematch.cli", "catalog", "import-imdb", str(folder)],
+        run = subprocess.run([sys.executable, "-m", "cinematch", "catalog", "import-imdb", str(folder)],
                              env={**os.environ, "CINEMATCH_DATA_DIR": str(data)}, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if run.returncode:

@@ -59,7 +59,7 @@ async def freshness(data_dir: str, writes: int) -> list[float]:
     c = wired_services(data_dir)
     await migrate(c.storage.mongo())
     env = process_env(c)
-    procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", cmd], env=env,
+    procs = [subprocess.Popen([sys.executable, "-m", "cinematch", cmd], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in ("worker", "relay")]
     try:
         return await write_to_visible(c, writes)

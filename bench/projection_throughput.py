@@ -26,16 +26,18 @@ from seed_algorithm import process_partition_incremental  # noqa: E402
 from synthetic import catalog, events  # noqa: E402
 
 from cinematch.domain.ports import Record  # noqa: E402
+from cinematch.services.caches import FoldCache  # noqa: E402
 from cinematch.services.columnar import fold_batch  # noqa: E402
 from cinematch.services.projection import decode_records  # noqa: E402
 
 
-def core(records: list[Record], facts: bool = True) -> int:
+def core(records: list[Record], cache: FoldCache, facts: bool = True) -> int:
     # The projection's fast path: decode + validate (bad events become dead letters),
     # then the vectorised fold to per-document arrays (stats per user, affinity per
-    # (user, key), trend fact per entry unless `facts` is False).
-    events, _dead = decode_records(records, "", entries=facts)
-    return fold_batch(events, facts=facts).documents
+    # (user, key), trend fact per entry unless `facts` is False), with the projector's
+    # cache kept from batch to batch as a running projector keeps it.
+    events, _dead = decode_records(records, "", cache, entries=facts)
+    return fold_batch(events, cache=cache, facts=facts).documents
 
 
 def same_outputs(raw_batch: list[bytes], records: list[Record], catalog_map: dict) -> None:
@@ -45,7 +47,8 @@ def same_outputs(raw_batch: list[bytes], records: list[Record], catalog_map: dic
     are equal adds one to that rating's count (its `{old: -1, new: +1}` dictionary keeps only
     the +1); the core leaves the distribution as it is."""
     seed_stats, seed_aff = process_partition_incremental(raw_batch, catalog_map)
-    batch = fold_batch(decode_records(records, "")[0])
+    cache = FoldCache()
+    batch = fold_batch(decode_records(records, "", cache)[0], cache=cache)
     seed_defect: dict[tuple[str, int], int] = {}
     for event in map(json.loads, raw_batch):
         movie = event["movie"]
@@ -54,15 +57,16 @@ def same_outputs(raw_batch: list[bytes], records: list[Record], catalog_map: dic
             seed_defect[key] = seed_defect.get(key, 0) + 1
     ours_stats, theirs_stats = {}, {}
     for i, (user, monthly) in enumerate(zip(batch.users, batch.monthly_by_user())):
-        fields = {"total_watched": batch.total[i], "sum_ratings": batch.sum_ratings[i],
+        # Ours counts in half stars (slot h - 1 holds rating h / 2); the seed's ratings are whole stars.
+        fields = {"total_watched": batch.total[i], "sum_ratings": batch.halves[i] / 2,
                   "watch_time_minutes": batch.watch_time[i],
-                  **{f"rating_distribution.{r + 1}": n + seed_defect.get((user, r + 1), 0)
-                     for r, n in enumerate(batch.dist[i])},
+                  **{f"rating_distribution.{(h + 1) // 2}": n + seed_defect.get((user, (h + 1) // 2), 0)
+                     for h, n in enumerate(batch.dist[i]) if h % 2 == 1},
                   **{f"monthly_counts.{m[:4]}.{m[5:]}": n for m, n in monthly.items()}}
         ours_stats[user] = {k: int(v) for k, v in fields.items() if v}
     for user, fields in seed_stats.items():
         theirs_stats[user] = {k: v for k, v in fields.items() if v}
-    ours_aff = {i: (c, s) for i, c, s in zip(batch.affinity_ids(), batch.aff[2].tolist(), batch.aff[3].tolist())}
+    ours_aff = {i: (c, s / 2) for i, c, s in zip(batch.affinity_ids(), batch.aff[2].tolist(), batch.aff[4].tolist())}
     theirs_aff = {i: (a["count"], a["sum_voti"]) for i, a in seed_aff.items()}
     if ours_stats != theirs_stats or ours_aff != theirs_aff:
         raise SystemExit("the seed algorithm and the core disagree on the first batch")
@@ -93,6 +97,7 @@ def main() -> None:
     # Batch by batch, the sides in turn: the shared machine's speed drifts by ±15%
     # over a run, and alternating puts every side under the same drift.
     seed_s = core_s = part_s = 0.0
+    caches = {True: FoldCache(), False: FoldCache()}  # one projector's each
     docs_seed = docs_core = docs_part = 0
     # Each side's time includes freeing what the batch left behind (the seed's
     # dictionaries; the core's decoded events and arrays), as a long-running
@@ -106,7 +111,7 @@ def main() -> None:
         # The two core sides take turns going first after the seed's batch.
         for facts in ((True, False) if n % 2 == 0 else (False, True)):
             t = time.perf_counter()
-            docs = core(record_batch, facts)
+            docs = core(record_batch, caches[facts], facts)
             if facts:
                 docs_core, core_s = docs_core + docs, core_s + time.perf_counter() - t
             else:

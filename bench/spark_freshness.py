@@ -1,8 +1,10 @@
 """Write -> visible statistics on the spark profile, at rest and while the trends query works
 through a backlog: the real local stack (Kafka and the MongoDB-wire server of
 scripts/services, `cinematch relay`, `cinematch spark stream` on local[2] with its default
-triggers: statistics 1 s, trends 30 s). While the second set of writes is measured, another
-client keeps importing 5,000-entry diaries, so every trends batch is a large one.
+triggers: statistics 0.5 s, trends 30 s). While the second set of writes is measured, another
+client (a process of its own) keeps importing 5,000-entry diaries, so every trends batch is a
+large one. The bench also says where the time goes: write -> in Kafka (the relay) and in
+Kafka -> visible (the job), from each event's Kafka record time.
 Goal (#23): p99 <= 2 s in both.
 
     scripts/services up kafka mongo spark
@@ -24,15 +26,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from probes import pct_ms, write_to_visible  # noqa: E402
 
-from cinematch.adapters.memory import SystemClock  # noqa: E402
+from cinematch.adapters.clock import SystemClock  # noqa: E402
 from cinematch.services.diary import NewEntry  # noqa: E402
 from cinematch.testing import kafka_wiring, process_env, require_spark, spark_env  # noqa: E402
 
 
-async def importer(container, size: int, stop: asyncio.Event) -> int:
-    """Another client: 5,000-entry imports, one after the other, until `stop`."""
-    diary, n = container.services.diary(), 0
-    while not stop.is_set():
+async def importer(size: int) -> None:
+    """Another client, a process of its own (wired from the environment): 5,000-entry
+    imports one after the other until terminated, a line on stdout after each."""
+    from cinematch.container import build_container
+    from cinematch.settings import load_settings
+    diary, n = build_container(load_settings()).services.diary(), 0
+    while True:
         user = f"importer{n}"
         for start in range(0, size, 1000):
             await diary.add_many(user, [NewEntry(name=f"Film {(start + k) % 3000}", rating=1 + k % 5,
@@ -40,7 +45,7 @@ async def importer(container, size: int, stop: asyncio.Event) -> int:
                                                  director=f"Director {k % 50}", actors=[f"Actor {k % 90}"])
                                         for k in range(start, min(size, start + 1000))])
         n += 1
-    return n
+        print(n, flush=True)
 
 
 async def main(args: argparse.Namespace, data_dir: str) -> None:
@@ -50,40 +55,85 @@ async def main(args: argparse.Namespace, data_dir: str) -> None:
         conf = ["--conf", "spark.scheduler.mode=FIFO"] if args.fifo else []
         env = spark_env(c, Path(data_dir) / "ckpt", **extra)
         log = open(Path(data_dir) / "spark.log", "wb")
-        procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", "spark", "stream", *conf], env=env,
+        procs = [subprocess.Popen([sys.executable, "-m", "cinematch", "spark", "stream", *conf], env=env,
                                   stdout=log, stderr=subprocess.STDOUT),
-                 subprocess.Popen([sys.executable, "-m", "cinematch.cli", "relay"], env=process_env(c),
+                 subprocess.Popen([sys.executable, "-m", "cinematch", "relay"], env=process_env(c),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         try:
             rest = await write_to_visible(c, args.writes, timeout=300)
-            stop = asyncio.Event()
-            imports = asyncio.create_task(importer(c, args.import_size, stop))
+            client = subprocess.Popen([sys.executable, __file__, "--import-client", str(args.import_size)],
+                                      env=process_env(c), stdout=subprocess.PIPE, text=True)
             await asyncio.sleep(5)  # the first import is in and its trends batch under way
             t0 = time.monotonic()
-            busy = await write_to_visible(c, args.writes, warmup=0, timeout=300)
-            stop.set()
-            done = await imports
+            trace: list = []
+            busy = await write_to_visible(c, args.writes, warmup=0, timeout=300, trace=trace)
             seconds = time.monotonic() - t0
+            client.terminate()
+            done = len(client.communicate(timeout=60)[0].split())
         finally:
             for p in procs:
                 p.terminate()
                 p.wait(90)
             log.close()
-        stats_batches = slow_batches((Path(data_dir) / "spark.log").read_text(errors="replace"))
+        spark_log = (Path(data_dir) / "spark.log").read_text(errors="replace")
+        if args.log:
+            Path(args.log).write_text(spark_log)
+        stats_batches = slow_batches(spark_log)
+        sent = await sent_at(c, {user for user, *_ in trace})
     arrangement = "FIFO, trends on every partition" if args.fifo else "FAIR pools, trends on the slots but one"
     print(f"spark stream (local[2]; {arrangement}), write -> visible statistics over {args.writes} writes each:")
     print(f"  at rest: p50 {pct_ms(rest, 0.5):,.0f} ms, p99 {pct_ms(rest, 0.99):,.0f} ms")
     print(f"  while {done} imports of {args.import_size:,} entries ran ({seconds:.0f} s): "
           f"p50 {pct_ms(busy, 0.5):,.0f} ms, p99 {pct_ms(busy, 0.99):,.0f} ms, max {max(busy) * 1000:,.0f} ms")
+    if trace:
+        relay = [sent[(u, seq)] - w for u, seq, w, _ in trace if (u, seq) in sent]
+        spark = [v - sent[(u, seq)] for u, seq, _, v in trace if (u, seq) in sent]
+        print(f"    of which write -> in Kafka (the relay): p50 {pct_ms(relay, 0.5):,.0f} ms, "
+              f"p99 {pct_ms(relay, 0.99):,.0f} ms; in Kafka -> visible (the job): p50 {pct_ms(spark, 0.5):,.0f} ms, "
+              f"p99 {pct_ms(spark, 0.99):,.0f} ms")
+        slowest = sorted(trace, key=lambda t: t[2] - t[3])[:5]
+        print("    the slowest writes (relay, job) ms: " + ", ".join(
+            f"({(sent.get((u, s), w) - w) * 1000:,.0f}, {(v - sent.get((u, s), w)) * 1000:,.0f})"
+            for u, s, w, v in slowest))
     if stats_batches:
-        print(f"  statistics batches over their trigger: {len(stats_batches)}, "
-              f"the longest {max(stats_batches):,.0f} ms")
+        longest = max(ms for ms, _ in stats_batches)
+        phases: dict[str, float] = {}
+        for _, batch in stats_batches:
+            for phase, ms in batch.items():
+                phases[phase] = phases.get(phase, 0) + ms / len(stats_batches)
+        print(f"  statistics batches over their trigger: {len(stats_batches)}, the longest {longest:,.0f} ms; "
+              "their mean phases (ms): " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(phases.items(),
+                                                                                     key=lambda kv: -kv[1])))
 
 
-def slow_batches(log: str) -> list[float]:
-    """The statistics query's batches that took longer than its trigger (Spark warns of each)."""
+async def sent_at(container, users: set[str]) -> dict[tuple[str, int], float]:
+    """When each of `users`' events reached Kafka: its record's CreateTime (the relay's send), wall seconds."""
+    from aiokafka import AIOKafkaConsumer
+
+    from cinematch.domain.events import decode_event
+    cfg = container.config
+    consumer = AIOKafkaConsumer(cfg.kafka_topic(), bootstrap_servers=cfg.kafka_bootstrap_servers(),
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    out: dict[tuple[str, int], float] = {}
+    try:
+        while batch := await consumer.getmany(timeout_ms=2000, max_records=10000):
+            for records in batch.values():
+                for r in records:
+                    if r.key and r.key.decode() in users:
+                        e = decode_event(r.value)
+                        out[(e.user_id, e.seq)] = r.timestamp / 1000
+    finally:
+        await consumer.stop()
+    return out
+
+
+def slow_batches(log: str) -> list[tuple[float, dict[str, float]]]:
+    """The statistics query's batches that outran its trigger, with their phases (the job logs each)."""
+    import ast
     import re
-    return [float(ms) for ms in re.findall(r"trigger interval is 1000 milliseconds, but spent (\d+) milliseconds", log)]
+    return [(float(ms), ast.literal_eval(phases))
+            for ms, phases in re.findall(r"user-stats batch \d+ took (\d+) ms: (\{.*\})", log)]
 
 
 if __name__ == "__main__":
@@ -91,6 +141,12 @@ if __name__ == "__main__":
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--import-size", type=int, default=5000)
     parser.add_argument("--fifo", action="store_true", help="the arrangement before #23, for comparison")
+    parser.add_argument("--log", metavar="FILE", help="keep the Spark job's log there")
+    parser.add_argument("--import-client", type=int, metavar="SIZE", help=argparse.SUPPRESS)  # the other client
+    parsed = parser.parse_args()
+    if parsed.import_client:
+        asyncio.run(importer(parsed.import_client))
+        raise SystemExit(0)
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(main(parser.parse_args(), tmp))
+        asyncio.run(main(parsed, tmp))

@@ -36,7 +36,7 @@ from probes import write_to_visible  # noqa: E402
 from synthetic import catalog, events as synthetic_events  # noqa: E402
 
 from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
-from cinematch.adapters.memory import SystemClock  # noqa: E402
+from cinematch.adapters.clock import SystemClock  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
 from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
 from cinematch.testing import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
@@ -62,7 +62,7 @@ async def throughput(data_dir: str, n_events: int, n_users: int, storage: str) -
     await pub.stop()
     env = spark_env(c, Path(data_dir) / f"ckpt-{time.time()}", CINEMATCH_STORAGE=storage)
     t0 = time.time()
-    done = subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", "stream", "--once"], env=env,
+    done = subprocess.run([sys.executable, "-m", "cinematch", "spark", "stream", "--once"], env=env,
                           capture_output=True, text=True)
     t1 = time.time()
     if done.returncode != 0:
@@ -82,7 +82,7 @@ async def freshness(data_dir: str, writes: int) -> None:
     c = wired_services(data_dir, clock=SystemClock())
     await migrate(c.storage.mongo())
     env = spark_env(c, Path(data_dir) / f"ckpt-fresh-{time.time()}")
-    procs = [subprocess.Popen([sys.executable, "-m", "cinematch.cli", *cmd], env=e, stdout=subprocess.DEVNULL,
+    procs = [subprocess.Popen([sys.executable, "-m", "cinematch", *cmd], env=e, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
              for cmd, e in ((["spark", "stream", "--trigger", "1"], env), (["relay"], process_env(c)))]
     try:
@@ -128,7 +128,7 @@ async def reconcile(data_dir: str, n_entries: int, n_users: int) -> None:
         await diaries.insert_one(doc)
     env = spark_env(c, Path(data_dir) / "ckpt-reconcile")
     t0 = time.time()
-    done = subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", "reconcile"], env=env,
+    done = subprocess.run([sys.executable, "-m", "cinematch", "spark", "reconcile"], env=env,
                           capture_output=True, text=True)
     seconds = time.time() - t0
     await drop_database(c)

@@ -13,6 +13,7 @@ from functools import partial
 from dependency_injector import containers, providers
 
 from .adapters import memory
+from .adapters.clock import SystemClock
 from .adapters.embedded import (
     Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
     SqliteItemStore, SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
@@ -29,6 +30,7 @@ from .adapters.mongo.stores import clear_shadow
 from .services.accounts import Accounts
 from .services.limits import LoginThrottle
 from .services.diary import DiaryService
+from .services.caches import FoldCache
 from .services.projection import Projector
 from .services.purge import AccountPurge
 from .services.queries import StatsQueries
@@ -125,6 +127,11 @@ class Storage(containers.DeclarativeContainer):
         sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
 
 
+def _no_outbox(storage: str):
+    raise ValueError(f"the outbox relay needs MongoDB storage (CINEMATCH_STORAGE=mongo); {storage!r} has no outbox: "
+                     "its events go to the projection directly")
+
+
 class Bus(containers.DeclarativeContainer):
     """Where the diary's events travel: the storage's own log (embedded) or Kafka."""
 
@@ -146,8 +153,11 @@ class Bus(containers.DeclarativeContainer):
                                   group=config.kafka_trends_group, partitions=config.kafka_partitions))
     publisher = providers.Singleton(KafkaEventPublisher, bootstrap=config.kafka_bootstrap_servers,
                                     topic=config.kafka_topic, partitions=config.kafka_partitions)
-    # The outbox relay (kafka bus on MongoDB storage).
-    relay = providers.Singleton(OutboxRelay, diary=storage.diary, publisher=publisher)
+    # The outbox relay: only where the diary keeps an outbox (MongoDB storage; the embedded
+    # stores log their events themselves and have none to relay).
+    relay = providers.Selector(
+        config.storage, mongo=providers.Singleton(OutboxRelay, diary=storage.diary, publisher=publisher),
+        memory=providers.Callable(_no_outbox, config.storage), sqlite=providers.Callable(_no_outbox, config.storage))
     # The worker group's lag as serve sees it (kafka bus): for serve's /metrics.
     group_lag = providers.Singleton(KafkaGroupLag, bootstrap=config.kafka_bootstrap_servers, topic=config.kafka_topic,
                                     group=config.kafka_group)
@@ -189,16 +199,19 @@ class Services(containers.DeclarativeContainer):
     enrichment = providers.Singleton(
         _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
         catalog=storage.catalog, diary=diary)
+    # Each projector owns the fold's memory (one bounded registry each: two projectors in
+    # one process, the worker's two parts, never clear each other's mid-batch).
+    fold_cache = providers.Factory(FoldCache, limit=config.fold_cache_limit)
     projector = providers.Singleton(
-        Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
-        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
+        Projector, cache=fold_cache, diary=storage.diary, stats=storage.stats, affinities=storage.affinities,
+        trends=storage.trends, dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     # The Spark runtime's two streaming queries own one part each: statistics and
-    # affinities (trigger 1 s), trends (its own trigger and event-time watermark).
+    # affinities (trigger 0.5 s), trends (its own trigger and event-time watermark).
     stats_projector = providers.Singleton(
-        Projector, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=None,
-        dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
+        Projector, cache=fold_cache, diary=storage.diary, stats=storage.stats, affinities=storage.affinities,
+        trends=None, dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     trends_projector = providers.Singleton(
-        Projector, diary=storage.diary, stats=None, affinities=None, trends=storage.trends,
+        Projector, cache=fold_cache, diary=storage.diary, stats=None, affinities=None, trends=storage.trends,
         dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     reconciler = providers.Singleton(
         Reconciler, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
@@ -229,7 +242,7 @@ class Services(containers.DeclarativeContainer):
 
 class Application(containers.DeclarativeContainer):
     config = providers.Configuration()
-    clock = providers.Singleton(memory.SystemClock, tz=config.timezone)
+    clock = providers.Singleton(SystemClock, tz=config.timezone)
     metrics = providers.Singleton(Metrics)  # this process's Prometheus registry (adapters/observability.py)
     storage = providers.Container(Storage, config=config, clock=clock)
     bus = providers.Container(Bus, config=config, storage=storage)
@@ -247,3 +260,16 @@ def build_container(settings: Settings, clock=None) -> Application:
     if clock is not None:
         container.clock.override(providers.Object(clock))
     return container
+
+
+async def close_resources(container: Application) -> None:
+    """Close what the container's stores opened: the SQLite files (and their shared lock,
+    which `cinematch restore` waits for) or the MongoDB client. The one place an
+    entrypoint's shutdown goes through (serve, worker, relay, the CLI, the Spark driver);
+    a store opened again after it reopens lazily."""
+    storage = container.config.storage()
+    if storage == "sqlite":
+        container.storage.db().close()
+        container.storage.shadow_db().close()
+    elif storage == "mongo":
+        await container.storage.mongo().close()

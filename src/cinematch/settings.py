@@ -28,17 +28,21 @@ class Settings(msgspec.Struct, kw_only=True):
     # CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS: a request's headers must arrive in this time
     http_header_timeout_seconds: float = 10.0
     projection_batch_size: int = 5000  # CINEMATCH_PROJECTION_BATCH_SIZE
+    # CINEMATCH_FOLD_CACHE_LIMIT: distinct films' credits (and dates) a projector remembers, then starts over
+    fold_cache_limit: int = 200_000
     kafka_bootstrap_servers: str = "localhost:9092"  # KAFKA_BOOTSTRAP_SERVERS
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
     mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL
     spark_checkpoint_dir: str = "/tmp/cinematch-spark-checkpoints"  # CINEMATCH_SPARK_CHECKPOINT_DIR
     spark_master: str = "local[2]"  # CINEMATCH_SPARK_MASTER (`--master`; ignored under spark-submit)
     spark_jars: str = ".services/spark/jars"  # CINEMATCH_SPARK_JARS: the Kafka connector jars (dir or comma list)
-    spark_trigger_seconds: float = 1.0  # CINEMATCH_SPARK_TRIGGER_SECONDS: statistics + affinities query
+    spark_trigger_seconds: float = 0.5  # CINEMATCH_SPARK_TRIGGER_SECONDS: statistics + affinities query
     spark_trends_trigger_seconds: float = 30.0  # CINEMATCH_SPARK_TRENDS_TRIGGER_SECONDS: trends query
     spark_max_offsets_per_trigger: int = 200_000  # CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER: batch size cap
     # CINEMATCH_SPARK_TRENDS_PARALLELISM: trends sink tasks at once (0: the slots but one)
     spark_trends_parallelism: int = 0
+    # CINEMATCH_SPARK_STATS_PARALLELISM: tasks per statistics batch (0: the slots the trends leave)
+    spark_stats_parallelism: int = 0
     bus: str = ""  # CINEMATCH_BUS: memory | sqlite | kafka (default: kafka for kafka/spark, else the storage's own log)
     kafka_partitions: int = 4  # CINEMATCH_KAFKA_PARTITIONS: partitions when the topic is created
     kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group

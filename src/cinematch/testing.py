@@ -194,7 +194,7 @@ class Proc:
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
-        self.p = subprocess.Popen([sys.executable, "-m", "cinematch.cli", *self.args], env=self.env,
+        self.p = subprocess.Popen([sys.executable, "-m", "cinematch", *self.args], env=self.env,
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def alive(self) -> bool:
@@ -252,7 +252,7 @@ def serving(data_dir: str | Path, log: Path | None = None, log_level: str = "war
     import httpx
     port = free_port()
     out = open(log, "ab") if log is not None else None
-    proc = subprocess.Popen([sys.executable, "-m", "cinematch.cli", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "cinematch", "serve", "--port", str(port),
                              "--log-level", log_level],
                             env={**os.environ, "CINEMATCH_DATA_DIR": str(data_dir), "CINEMATCH_ML_TRAIN_ON_START": "0",
                                  **env}, stdout=out, stderr=subprocess.STDOUT if out else None)

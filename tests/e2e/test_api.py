@@ -4,7 +4,7 @@
 import pytest
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
+from cinematch.entrypoints.web import create_app
 from cinematch.testing import wait_synced, wired
 
 

@@ -18,7 +18,7 @@ PASSWORD = "correct-horse-battery-9"
 
 
 def cli(*args: str, data_dir, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cinematch.cli", *args], capture_output=True, text=True, input=stdin,
+    return subprocess.run([sys.executable, "-m", "cinematch", *args], capture_output=True, text=True, input=stdin,
                           timeout=120, env={**os.environ, "CINEMATCH_DATA_DIR": str(data_dir)})
 
 
@@ -83,7 +83,7 @@ def test_user_create_and_reset_password(tmp_path):
 
     from litestar.testing import TestClient
 
-    from cinematch.adapters.web import create_app
+    from cinematch.entrypoints.web import create_app
     from cinematch.testing import wired
     with TestClient(create_app(wired("sqlite", data_dir=data, ml_train_on_start=False))) as client:
         old = client.post("/api/auth/token", json={"username": "ops", "password": PASSWORD})
@@ -108,3 +108,9 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     films.write_text(json.dumps([{"title": f"Film {i}", "year": 2000} for i in range(3000)]))
     run = cli("catalog", "import", str(films), data_dir=tmp_path / "data")  # stderr is a pipe here
     assert run.returncode == 0 and json.loads(run.stdout) == {"upserted": 3000} and run.stderr == ""
+
+
+def test_the_relay_on_a_store_without_an_outbox_says_so(tmp_path):
+    """The relay is wired only where the diary keeps an outbox (MongoDB)."""
+    line = one_line_error(cli("relay", "--profile", "embedded", data_dir=tmp_path))
+    assert "the outbox relay needs MongoDB storage" in line

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
+from cinematch.entrypoints.web import create_app
 from cinematch.testing import wired
 
 EXAMPLES = int(os.environ.get("CINEMATCH_FUZZ_EXAMPLES", "40"))

@@ -21,7 +21,7 @@ DATA_DIR = os.environ.get("CINEMATCH_TEST_DATA_DIR", str(Path.home() / ".cache" 
 
 def run(*args: str) -> dict:
     env = {**os.environ, "CINEMATCH_DATA_DIR": DATA_DIR}
-    out = subprocess.run([sys.executable, "-m", "cinematch.cli", "ml", "evaluate", *args, "--json"],
+    out = subprocess.run([sys.executable, "-m", "cinematch", "ml", "evaluate", *args, "--json"],
                          env=env, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])

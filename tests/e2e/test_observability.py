@@ -10,7 +10,7 @@ import time
 import httpx
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
+from cinematch.entrypoints.web import create_app
 from cinematch.testing import server_pid, serving, wait_synced, wired
 
 PASSWORD = "correct-horse-42"

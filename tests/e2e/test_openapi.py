@@ -9,8 +9,8 @@ import re
 import pytest
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
-from cinematch.adapters.web.app import PUBLIC
+from cinematch.entrypoints.web import create_app
+from cinematch.entrypoints.web.app import PUBLIC
 from cinematch.testing import wired
 
 

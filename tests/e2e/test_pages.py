@@ -5,7 +5,7 @@ import re
 import pytest
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
+from cinematch.entrypoints.web import create_app
 from cinematch.testing import wired
 
 PASSWORD = "correct-horse-42"

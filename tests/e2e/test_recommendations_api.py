@@ -9,7 +9,7 @@ import json
 import pytest
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
+from cinematch.entrypoints.web import create_app
 from cinematch.ml.synthetic import synthetic_catalog, synthetic_ratings
 from cinematch.testing import wired
 

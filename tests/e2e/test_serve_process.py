@@ -17,7 +17,7 @@ def free_port() -> int:
 
 def start(data_dir, port):
     env = {**os.environ, "CINEMATCH_DATA_DIR": str(data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "cinematch.cli", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "cinematch", "serve", "--port", str(port),
                              "--log-level", "warning"], env=env)
     for _ in range(300):
         try:

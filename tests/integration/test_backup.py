@@ -22,7 +22,7 @@ USERS = [f"user{i}" for i in range(8)]
 
 
 def cli(*args: str, data_dir) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cinematch.cli", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "cinematch", *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "CINEMATCH_DATA_DIR": str(data_dir)})
 
 

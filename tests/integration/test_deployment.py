@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cinematch.cli import build_parser
+from cinematch.entrypoints.cli import build_parser
 from cinematch.settings import Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,9 +23,9 @@ import msgspec
 import pytest
 
 from cinematch.adapters.kafka import KafkaEventPublisher
-from cinematch.adapters.memory import SystemClock
+from cinematch.adapters.clock import SystemClock
 from cinematch.adapters.mongo import migrate
-from cinematch.adapters.spark.jobs import STATS_QUERY, TRENDS_QUERY
+from cinematch.entrypoints.spark import STATS_QUERY, TRENDS_QUERY
 from cinematch.domain import catalog_movie
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
@@ -46,7 +46,7 @@ async def spark_profile(tmp_path):
 
 
 def spark(args: list[str], env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cinematch.cli", "spark", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cinematch", "spark", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from litestar.testing import TestClient
 
-from cinematch.adapters.web import create_app
+from cinematch.entrypoints.web import create_app
 from cinematch.testing import serving, wait_synced, wired  # noqa: F401 - the suite's helpers, in one place
 
 PASSWORD = "correct-horse-42"
@@ -35,7 +35,7 @@ def admin(client) -> dict:
 
 
 def cinematch(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cinematch.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cinematch", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=timeout)
 
 

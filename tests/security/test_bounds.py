@@ -12,6 +12,7 @@ from cinematch.domain.bounds import MAX_DURATION, MAX_GENRES, MAX_NAME, MAX_PEOP
 from cinematch.domain.events import Event, Movie
 from cinematch.domain.ports import Record
 from cinematch.services.diary import NewEntry
+from cinematch.services.caches import FoldCache
 from cinematch.services.projection import decode_records
 from cinematch.testing import recompute_matches, wired
 
@@ -93,7 +94,7 @@ OUT_OF_BOUNDS_EVENTS = [
 def test_the_event_decoder_holds_a_producer_outside_the_web_app_to_the_bounds(payload):
     with pytest.raises(InvalidEvent):
         decode_event(payload)
-    events, dead = decode_records([Record(payload=payload, position=0)], "now")  # the projection's own decoder
+    events, dead = decode_records([Record(payload=payload, position=0)], "now", FoldCache())  # the projection's own decoder
     assert len(events) == 0 and len(dead) == 1 and dead[0].reason
 
 

@@ -116,7 +116,7 @@ def test_a_corrupt_database_stops_the_start_with_its_reason(tmp_path):
 def test_a_corrupt_page_met_while_serving_is_a_503_and_ready_says_so(tmp_path):
     from litestar.testing import TestClient
 
-    from cinematch.adapters.web import create_app
+    from cinematch.entrypoints.web import create_app
     data = tmp_path / "data"
     fill(data / "cinematch.db")
     corrupt(data / "cinematch.db")
@@ -132,7 +132,7 @@ def test_a_corrupt_page_met_while_serving_is_a_503_and_ready_says_so(tmp_path):
 def test_a_full_disk_is_a_503_and_writes_come_back_with_the_space(tmp_path):
     from litestar.testing import TestClient
 
-    from cinematch.adapters.web import create_app
+    from cinematch.entrypoints.web import create_app
     with tmpfs(tmp_path / "fs", "3m") as fs:
         container = wired("sqlite", data_dir=fs / "data", ml_train_on_start=False)
         with TestClient(create_app(container)) as client:

@@ -1,16 +1,21 @@
-"""The fold's process-wide caches stay bounded, and clearing them changes no result."""
+"""The fold's memory: one bounded registry per projector, and no cache anywhere else."""
 
-from cinematch.domain.deltas import profile_count
-from cinematch.services import caches
+import ast
+from pathlib import Path
+
+from cinematch.services.caches import FoldCache
 from cinematch.services.diary import NewEntry
-from cinematch.services.wire import credits_count
 from cinematch.testing import recompute_matches, wired
 
+SRC = Path(__file__).resolve().parents[2] / "src" / "cinematch"
 
-async def test_distinct_credits_never_grow_the_caches_past_the_bound(monkeypatch):
-    monkeypatch.setattr(caches, "LIMIT", 40)
-    app = wired("memory")
+
+async def test_distinct_credits_never_grow_the_projectors_cache_past_its_bound():
+    app = wired("memory", fold_cache_limit=40)
     diary, runner = app.services.diary(), app.services.runner()
+    cache = app.services.projector().cache
+    trims, trim = [], cache.trim
+    cache.trim = lambda: trims.append(trim()) or trims[-1]
     await runner.source.start()
     sizes = []
     for batch in range(12):
@@ -19,12 +24,78 @@ async def test_distinct_credits_never_grow_the_caches_past_the_bound(monkeypatch
                                                  director=f"Director {batch}-{i}", actors=f"Actor {batch}-{i}, Shared",
                                                  genres=[f"Genre {i % 4}"]))
         await runner.drain()
-        sizes.append((profile_count(), credits_count()))
-    assert max(p for p, _ in sizes) <= 40 + 25 and max(c for _, c in sizes) <= 40 + 25
-    assert any(p < sizes[i - 1][0] for i, (p, _) in enumerate(sizes) if i)  # it did start over
+        sizes.append(cache.sizes())
+    assert max(s["profiles"] for s in sizes) <= 40 + 25 and max(s["credits"] for s in sizes) <= 40 + 25
+    assert max(s["keys"] for s in sizes) <= 40 + 25 * 4  # a film's keys: its director, two actors, a genre
+    assert any(trims)  # 300 films seen: it did start over
     assert await recompute_matches(app, ["u0", "u1", "u2"]) == []  # and every figure is still exact
 
 
 def test_trim_clears_only_past_the_limit():
-    assert caches.trim(limit=10**9) is False
-    assert caches.trim(limit=-1) is True and profile_count() == 0 and credits_count() == 0
+    cache = FoldCache(limit=1)
+    cache.profiles.lookup("Ann", "Bo", ["Drama"])
+    assert cache.trim() is False
+    cache.profiles.lookup("Cy", None, None)
+    cache.keys.flat()
+    assert cache.trim() is True and max(cache.sizes().values()) == 0
+
+
+def test_each_projector_owns_its_cache():
+    """The worker's two parts run in one process: one's trim must never clear the other's
+    profile ids in the middle of its batch."""
+    app = wired("memory")
+    caches = [app.services.projector().cache, app.services.stats_projector().cache,
+              app.services.trends_projector().cache]
+    assert len({id(c) for c in caches}) == 3
+
+
+def module_level_caches(tree: ast.Module) -> list[str]:
+    """Names bound at module level to an empty dict, list or set, or to an lru_cache, and
+    functions decorated with a cache: state that outlives a call."""
+    found = []
+    for node in tree.body:
+        targets, value = [], None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list:
+                text = ast.unparse(d)
+                if "cache" in text:
+                    found.append(f"{node.name} (@{text})")
+            continue
+        if value is None:
+            continue
+        empty = (isinstance(value, (ast.Dict, ast.List, ast.Set)) and not getattr(value, "keys", None)
+                 and not getattr(value, "elts", None))
+        made = isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] in {
+            "dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque"} and not value.args
+        cached = isinstance(value, ast.Call) and "lru_cache" in ast.unparse(value)
+        if empty or made or cached:
+            found += [ast.unparse(t) for t in targets]
+    return found
+
+
+# The one module state allowed, with its reason.
+ALLOWED = {
+    # A Spark executor's Python worker has no composition root of its own: this maps each
+    # job configuration to the worker's event loop and container, built on first use.
+    "adapters/spark/executors.py": {"_runtimes"},
+}
+
+
+def test_no_module_level_cache_outside_the_registry():
+    offenders = {}
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        names = set(module_level_caches(ast.parse(path.read_text()))) - ALLOWED.get(rel, set())
+        if names:
+            offenders[rel] = sorted(names)
+    assert offenders == {}
+
+
+def test_the_guard_sees_a_cache():
+    tree = ast.parse("import functools\n_seen: set[str] = set()\n_hits = {}\n"
+                     "_key = functools.lru_cache(maxsize=9)(str)\n@functools.cache\ndef f(): ...\nOK = {'a': 1}\n")
+    assert module_level_caches(tree) == ["_seen", "_hits", "_key", "f (@functools.cache)"]

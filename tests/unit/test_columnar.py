@@ -8,6 +8,7 @@ from cinematch.domain import Event, Movie, encode_event
 from cinematch.domain.deltas import fold_events
 from cinematch.domain.ports import Record
 from cinematch.services import columnar
+from cinematch.services.caches import FoldCache
 from cinematch.services.columnar import Columns, fold_batch
 from cinematch.services.projection import decode_records
 
@@ -152,25 +153,27 @@ def test_the_columns_read_while_decoding_fold_like_the_events(seed, monkeypatch)
     is decoded again one by one, its good events still land in the columns, in order."""
     monkeypatch.setattr(Columns, "CHUNK", 7)
     events = [e for e in random_events(seed, 120)]
-    decoded, dead = decode_records(records_of(events, bad_at=(0, 30, 31, 100)), "now")
+    cache = FoldCache()
+    decoded, dead = decode_records(records_of(events, bad_at=(0, 30, 31, 100)), "now", cache)
     assert len(dead) == 4 and all("rating" in d.reason for d in dead)
     assert decoded.columns is not None and len(decoded.columns) == len(events) == len(decoded)
-    assert comparable(fold_batch(decoded).user_deltas()) == comparable(fold_events(events))
+    assert comparable(fold_batch(decoded, cache=cache).user_deltas()) == comparable(fold_events(events))
     assert comparable(fold_batch(list(decoded)).user_deltas()) == comparable(fold_events(events))
 
 
 def test_a_projector_without_trends_decodes_no_entry_keys_and_a_fold_with_facts_reads_them_again():
     events = random_events(4, 60)
-    decoded, _ = decode_records(records_of(events), "now", entries=False)
+    cache = FoldCache()
+    decoded, _ = decode_records(records_of(events), "now", cache, entries=False)
     assert decoded.columns is not None and decoded.columns.entry_keys == []
-    assert comparable(fold_batch(decoded).user_deltas()) == comparable(fold_events(events))
+    assert comparable(fold_batch(decoded, cache=cache).user_deltas()) == comparable(fold_events(events))
 
 
 def test_a_batch_with_a_recalculate_carries_no_columns():
     """The projection folds such a batch user by user (the events after the recompute)."""
     events = random_events(3, 20)
     events.insert(5, Event(event_type="RECALCULATE", user_id="u1", seq=99))
-    decoded, dead = decode_records(records_of(events), "now")
+    decoded, dead = decode_records(records_of(events), "now", FoldCache())
     assert not dead and len(decoded) == len(events) and decoded.columns is None
 
 

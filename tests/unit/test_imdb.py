@@ -60,7 +60,7 @@ def test_a_folder_without_the_files_says_which(tmp_path):
 
 def test_the_command_imports_and_a_second_run_updates_in_place(tmp_path):
     env = {**os.environ, "CINEMATCH_DATA_DIR": str(tmp_path / "data")}
-    run = [sys.executable, "-m", "cinematch.cli", "catalog", "import-imdb", str(FIXTURES)]
+    run = [sys.executable, "-m", "cinematch", "catalog", "import-imdb", str(FIXTURES)]
     first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout.splitlines()[-1]) == {"upserted": 9}

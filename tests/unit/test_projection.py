@@ -170,3 +170,29 @@ async def test_seed_era_events_without_seq_are_applied(app):
     await runner.drain()
     s = await app.storage.stats().get("legacy")
     assert (s.total_watched, s.monthly_counts) == (1, {"2024": {"05": 1}})
+
+
+async def test_a_users_single_write_is_not_held_behind_anothers_import(app):
+    """In one batch, the users with few events are written first: a large import (hundreds
+    of names to update) never holds back the next person's statistics."""
+    diary, runner = app.services.diary(), app.services.runner()
+    await diary.add_many("big", [NewEntry(name=f"Film {k}", rating=1 + k % 5, director=f"Director {k}")
+                                 for k in range(300)])
+    await diary.add("small", NewEntry(name="Inception", rating=4))
+    store = app.storage.affinities()
+    order, real = [], store.apply
+
+    async def recorded(writes):
+        order.append(sorted({w.user_id for w in writes}))
+        await real(writes)
+
+    stats, real_stats = app.storage.stats(), app.storage.stats().apply
+
+    async def recorded_stats(writes):
+        order.append([f"stats:{u}" for u in sorted({w.user_id for w in writes})])
+        await real_stats(writes)
+
+    store.apply, stats.apply = recorded, recorded_stats
+    await runner.drain()
+    assert order == [["small"], ["stats:small"], ["big"], ["stats:big"]]
+    assert await recompute_matches(app, ["big", "small"]) == []

@@ -9,7 +9,7 @@ import msgspec
 import pyarrow as pa
 
 from cinematch.adapters.spark import executors
-from cinematch.adapters.spark.jobs import StreamJob, jar_paths
+from cinematch.entrypoints.spark import StreamJob, jar_paths
 from cinematch.domain import Event, Movie, encode_event
 from cinematch.domain.deltas import TrendFact
 from cinematch.settings import load_settings

@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cinematch.domain import Event, InvalidEvent, Movie, decode_event, encode_event
-from cinematch.domain.deltas import _profiles, movie_profile
+from cinematch.domain.deltas import movie_profile
 from cinematch.domain.ports import Record
 from cinematch.services import wire
+from cinematch.services.caches import FoldCache
 from cinematch.services.projection import decode_records
 from cinematch.services.wire import WireEvent, as_domain, decode_wire, profile_hits
 
@@ -29,8 +30,11 @@ def outcome(decode, payload: bytes):
         return "rejected", exc.reason
 
 
+CACHE = FoldCache()  # shared by the tests below: a key cached by one is a hit in the next
+
+
 def domain_of_wire(payload: bytes):
-    events, _ = decode_wire([payload])
+    events, _ = decode_wire([payload], CACHE)
     return as_domain(events[0])
 
 
@@ -51,7 +55,7 @@ def test_one_bad_credit_makes_one_dead_letter_with_its_path():
     good = (BASE % ',"director":"Ann"').encode()
     bad = (BASE % ',"genres":["Drama",7]').encode()
     decoded, dead = decode_records([Record(payload=p, partition=0, position=i) for i, p in
-                                    enumerate([good, bad, good])], "now")
+                                    enumerate([good, bad, good])], "now", FoldCache())
     assert len(decoded) == 2 and len(decoded.columns) == 2
     assert [(d.position, d.reason) for d in dead] == [
         (1, "invalid event: Expected `str`, got `int` - at `$.movie.genres[1]`")]
@@ -62,21 +66,22 @@ def test_equal_credits_spelled_differently_share_one_profile():
     escaped = msgspec.json.decode((BASE % ',"director":"Ann\\u0020Lee","genres":[ "Drama" ]').encode(),
                                   type=WireEvent)
     domain = Movie(name="A", director="Ann Lee", genres=("Drama",))
-    hits = profile_hits([plain.movie, escaped.movie, domain])
+    hits = profile_hits([plain.movie, escaped.movie, domain], FoldCache())
     assert hits[0] == hits[1] == hits[2]
 
 
 def test_wire_and_domain_movies_mixed_in_one_call():
     w = msgspec.json.decode((BASE % ',"director":"Dee","actors":"Bo"').encode(), type=WireEvent).movie
     d = Movie(name="B", director="Eve", actors="Bo", genres=("Noir",))
-    (pw, _), (pd, genres) = profile_hits([w, d])
+    cache = FoldCache()
+    (pw, _), (pd, genres) = profile_hits([w, d], cache)
     assert pw != pd and genres == ("Noir",)
-    assert profile_hits([d, w]) == profile_hits([d]) + profile_hits([w])
+    assert profile_hits([d, w], cache) == profile_hits([d], cache) + profile_hits([w], cache)
 
 
 def test_a_recalculate_needs_no_movie_but_a_carried_one_is_checked():
     ok = b'{"event_type":"RECALCULATE","user_id":"u","seq":4}'
-    events, hits = decode_wire([ok, (BASE % "").encode()])
+    events, hits = decode_wire([ok, (BASE % "").encode()], FoldCache())
     assert hits[0] is None and hits[1] is not None and events[0].movie is None
     bad = b'{"event_type":"RECALCULATE","user_id":"u","movie":{"name":"A","director":5}}'
     assert outcome(domain_of_wire, bad) == outcome(decode_event, bad)
@@ -96,8 +101,8 @@ def test_any_event_round_trips_through_the_wire_view(movie, kind):
     payload = encode_event(Event(event_type=kind, user_id="u", entry_id="e", movie=movie, seq=3, schema_version=2))
     domain = decode_event(payload)
     assert domain_of_wire(payload) == domain
-    (pid, genres), = profile_hits([msgspec.json.decode(payload, type=WireEvent).movie])
-    assert _profiles[pid] == movie_profile(domain.movie.director, domain.movie.actors, domain.movie.genres)
+    (pid, genres), = profile_hits([msgspec.json.decode(payload, type=WireEvent).movie], CACHE)
+    assert CACHE.profiles[pid] == movie_profile(domain.movie.director, domain.movie.actors, domain.movie.genres)
 
 
 def test_the_wire_view_has_the_domain_fields_and_settings():

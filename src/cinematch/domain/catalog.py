@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Generator, Iterable
-from typing import Annotated
+from typing import Any, Annotated
 
 import msgspec
 
@@ -143,7 +143,8 @@ def find_typo_anchors(q: str, begins: Callable[[str], bool]) -> list[str]:
         while True:
             text = search.send(begins(text))
     except StopIteration as done:
-        return done.value
+        found: list[str] = done.value
+        return found
 
 
 async def find_typo_anchors_async(q: str, begins: Callable[[str], Awaitable[bool]]) -> list[str]:
@@ -154,7 +155,8 @@ async def find_typo_anchors_async(q: str, begins: Callable[[str], Awaitable[bool
         while True:
             text = search.send(await begins(text))
     except StopIteration as done:
-        return done.value
+        found: list[str] = done.value
+        return found
 
 
 def catalog_movie(
@@ -228,7 +230,7 @@ def trigrams(text: str) -> set[str]:
 TYPO_SIMILARITY = 0.5  # share of the query's trigrams a title must have to be a typo match
 
 
-def search_rank(movie: CatalogMovie, q: str, q_grams: set[str] | None = None) -> tuple | None:
+def search_rank(movie: CatalogMovie, q: str, q_grams: set[str] | None = None) -> tuple[Any, ...] | None:
     """Where a film ranks for the normalized query `q`, or None when it does not match: a title
     key equal to the query, then one starting with it, then one containing it, then one
     sharing most of its trigrams (a typo: "matrx"); within each, the most voted first."""
@@ -292,6 +294,6 @@ def match_movie(name: str, year: int | None, candidates: Iterable[CatalogMovie])
     return None
 
 
-def _rank(movie: CatalogMovie, year: int | None) -> tuple:
+def _rank(movie: CatalogMovie, year: int | None) -> tuple[Any, ...]:
     distance = abs(movie.year - year) if year is not None and movie.year is not None else 0
     return (distance, -movie.votes, movie.id)

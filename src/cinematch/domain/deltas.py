@@ -16,8 +16,10 @@ projection (it needs the diary), not here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -105,7 +107,7 @@ class TrendFact(msgspec.Struct, gc=False):
     # count only these, by distinct user, and show the catalog's title and genres.
     film: str = ""
 
-    def as_tuple(self) -> tuple:
+    def as_tuple(self) -> tuple[Any, ...]:
         return (self.user_id, self.entry_key, self.day, self.title, self.genres, self.live, self.film)
 
 
@@ -117,10 +119,11 @@ class UserDelta:
     on first read of `affinities`: the expansion is the only per-key work.
     """
 
-    __slots__ = ("user_id", "stats", "profiles", "extra", "trends", "first_seq", "last_seq", "events", "_aff")
+    __slots__ = ("user_id", "book", "stats", "profiles", "extra", "trends", "first_seq", "last_seq", "events", "_aff")
 
-    def __init__(self, user_id: str) -> None:
+    def __init__(self, user_id: str, book: Profiles | None = None) -> None:
         self.user_id = user_id
+        self.book = Profiles() if book is None else book  # what the profile ids below stand for
         self.stats = StatsDelta()
         self.profiles: dict[int, list[int]] = {}  # profile id -> [count, rated, halves]
         self.extra: dict[AffKey, AffinityDelta] = {}  # per-key deltas (guarded replays)
@@ -135,7 +138,7 @@ class UserDelta:
         if self._aff is None:
             out: dict[AffKey, AffinityDelta] = {}
             for pid, (count, rated, sums) in self.profiles.items():
-                for key, name in _profiles[pid]:
+                for key, name in self.book[pid]:
                     aff = out.get(key)
                     if aff is None:
                         out[key] = AffinityDelta(name, count, rated, sums)
@@ -155,17 +158,21 @@ class UserDelta:
     def merge(self, other: UserDelta) -> UserDelta:
         self._aff = None
         self.stats.merge(other.stats)
-        for pid, (count, rated, sums) in other.profiles.items():
-            _add_profile(self.profiles, pid, count, rated, sums)
-        for key, aff in other.extra.items():
+        if other.book is self.book:
+            for pid, (count, rated, sums) in other.profiles.items():
+                _add_profile(self.profiles, pid, count, rated, sums)
+            extra = other.extra.items()
+        else:  # profile ids of another numbering: merged key by key
+            extra = other.affinities.items()
+        for key, aff in extra:
             mine_aff = self.extra.get(key)
             if mine_aff is None:
                 self.extra[key] = AffinityDelta(aff.name, aff.count, aff.rated, aff.halves)
             else:
                 mine_aff.merge(aff)
-        for key, fact in other.trends.items():
-            if key not in self.trends or fact.seq >= self.trends[key].seq:
-                self.trends[key] = fact
+        for entry, fact in other.trends.items():
+            if entry not in self.trends or fact.seq >= self.trends[entry].seq:
+                self.trends[entry] = fact
         self.first_seq = _min(self.first_seq, other.first_seq)
         self.last_seq = _max(self.last_seq, other.last_seq)
         self.events += other.events
@@ -182,19 +189,44 @@ def _max(a: int | None, b: int | None) -> int | None:
 
 # --- movie profile: which affinity keys one entry contributes to -------------
 
-_profile_cache: dict[tuple, tuple[int, tuple[str, ...]]] = {}
-_profiles: list[Profile] = []  # profile id -> profile; grows with distinct (people, genres) sets
 
+class Profiles:
+    """The affinity profiles of the films seen, numbered: (director, actors, genres) -> profile id.
 
-def profile_count() -> int:
-    return len(_profiles)
+    The same film shows up in many diaries, so a batch folds per profile id and expands
+    each id to its keys once. Whoever folds owns one: the reference fold
+    (`fold_events`) a new one per call, the projector the bounded one its container
+    gives it (`services.caches.FoldCache`), cleared between batches only: profile ids
+    held elsewhere go stale.
+    """
 
+    __slots__ = ("_ids", "items")
 
-def clear_profiles() -> None:
-    """Forget every profile (between batches only: profile ids held elsewhere go stale)."""
-    _profile_cache.clear()
-    _profiles.clear()
-    _day_cache.clear()
+    def __init__(self) -> None:
+        self._ids: dict[tuple[Any, ...], tuple[int, tuple[str, ...]]] = {}
+        self.items: list[Profile] = []  # profile id -> profile
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, pid: int) -> Profile:
+        return self.items[pid]
+
+    def clear(self) -> None:
+        self._ids.clear()
+        self.items.clear()
+
+    def lookup(self, director: str | None, actors: str | None,
+               genres: Iterable[str] | None) -> tuple[int, tuple[str, ...]]:
+        """(profile id, cleaned genres) of one entry's credits."""
+        cache_key = (director, actors, *(genres or ()))
+        hit = self._ids.get(cache_key)
+        if hit is not None:
+            return hit
+        clean_genres = tuple(g.strip() for g in (genres or ()) if g and g.strip())
+        self.items.append(movie_profile(director, actors, clean_genres))
+        hit = self._ids[cache_key] = (len(self.items) - 1, clean_genres)
+        return hit
 
 
 def movie_profile(director: str | None, actors: str | None, genres: Iterable[str] | None) -> Profile:
@@ -202,59 +234,32 @@ def movie_profile(director: str | None, actors: str | None, genres: Iterable[str
 
     A key appears once per entry even if a name is listed twice.
     """
-    return _profiles[_profile(director, actors, genres)[0]]
-
-
-def _profile(director: str | None, actors: str | None, genres: Iterable[str] | None) -> tuple[int, tuple[str, ...]]:
-    """(profile id, cleaned genres), cached: the same film shows up in many diaries."""
-    cache_key = (director, actors, *(genres or ()))
-    hit = _profile_cache.get(cache_key)
-    if hit is not None:
-        return hit
-    clean_genres = tuple(g.strip() for g in (genres or ()) if g and g.strip())
     seen: dict[AffKey, str] = {}
     for kind, names in (
         ("director", split_people(director, MAX_DIRECTORS)),
         ("actor", split_people(actors, MAX_ACTORS)),
-        ("genre", clean_genres),
+        ("genre", tuple(g.strip() for g in (genres or ()) if g and g.strip())),
     ):
         for name in names:
             seen.setdefault((kind, clean_key(name)), name)
-    _profiles.append(tuple(seen.items()))
-    hit = _profile_cache[cache_key] = (len(_profiles) - 1, clean_genres)
-    return hit
+    return tuple(seen.items())
 
 
 # --- trend window clock ------------------------------------------------------
 
-_zones: dict[str, ZoneInfo] = {}
-
 
 def zone(name: str) -> ZoneInfo:
-    z = _zones.get(name)
-    if z is None:
-        z = _zones[name] = ZoneInfo(name)
-    return z
-
-
-_day_cache: dict[tuple[str, str], str] = {}
+    return ZoneInfo(name)  # ZoneInfo keeps its own cache of zones
 
 
 def local_day(instant: str | None, tz: str = DEFAULT_TZ) -> str:
     """The calendar day (YYYY-MM-DD) of an ISO instant in the configured zone."""
     if not instant:
         return ""
-    hit = _day_cache.get((instant, tz))
-    if hit is not None:
-        return hit
     moment = dt.datetime.fromisoformat(instant)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(tz))
-    day = moment.astimezone(zone(tz)).date().isoformat()
-    if len(_day_cache) > 100_000:
-        _day_cache.clear()
-    _day_cache[(instant, tz)] = day
-    return day
+    return moment.astimezone(zone(tz)).date().isoformat()
 
 
 def entry_key(event: Event) -> str:
@@ -290,7 +295,8 @@ def _add_movie(delta: UserDelta, movie: Movie, sign: int, event: Event) -> None:
     if month is not None:
         monthly = stats.monthly
         monthly[month] = monthly.get(month, 0) + sign
-    _add_profile(delta.profiles, _profile(movie.director, movie.actors, movie.genres)[0], sign, rated, sign * h)
+    pid = delta.book.lookup(movie.director, movie.actors, movie.genres)[0]
+    _add_profile(delta.profiles, pid, sign, rated, sign * h)
 
 
 def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, rated: int, sums: int) -> None:
@@ -303,17 +309,19 @@ def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, rated: in
         acc[2] += sums
 
 
-def _trend_fact(event: Event, movie: Movie, added_from: Movie | None, live: bool, seq: int, tz: str) -> TrendFact:
+def _trend_fact(book: Profiles, event: Event, movie: Movie, added_from: Movie | None, live: bool, seq: int,
+                tz: str) -> TrendFact:
     added_at = movie.added_at or (added_from.added_at if added_from else None) or event.timestamp
     return TrendFact(
         event.user_id, entry_key(event), local_day(added_at, tz),
-        movie.title or movie.name, _profile(movie.director, movie.actors, movie.genres)[1], live, seq,
+        movie.title or movie.name, book.lookup(movie.director, movie.actors, movie.genres)[1], live, seq,
         movie.catalog_id or "",
     )
 
 
 def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
-                stats: bool = True, affinity_filter=None, trends: bool = True) -> None:
+                stats: bool = True, affinity_filter: Callable[[AffKey], bool] | None = None,
+                trends: bool = True) -> None:
     """Fold one validated event into `delta`.
 
     `stats`, `affinity_filter` and `trends` restrict which documents receive the
@@ -325,7 +333,7 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
     movie = event.movie
     assert movie is not None
     seq = event.seq if event.seq is not None else 0
-    target = delta if (stats and affinity_filter is None) else UserDelta(delta.user_id)
+    target = delta if (stats and affinity_filter is None) else UserDelta(delta.user_id, delta.book)
 
     if kind == "UPDATE_RATING":
         old, new = halves(movie.old_rating), halves(movie.new_rating)
@@ -337,11 +345,12 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
                 target.stats.dist[old - 1] -= 1
             if new:
                 target.stats.dist[new - 1] += 1
-            _add_profile(target.profiles, _profile(movie.director, movie.actors, movie.genres)[0], 0, rated, diff)
+            _add_profile(target.profiles, target.book.lookup(movie.director, movie.actors, movie.genres)[0],
+                         0, rated, diff)
     elif kind == "DELETE":
         _add_movie(target, movie, -1, event)
         if trends:
-            fact = _trend_fact(event, movie, None, False, seq, tz)
+            fact = _trend_fact(delta.book, event, movie, None, False, seq, tz)
             delta.trends[fact.entry_key] = fact
     elif kind == "UPDATE":
         previous = event.previous
@@ -349,12 +358,12 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
         _add_movie(target, previous, -1, event)
         _add_movie(target, movie, +1, event)
         if trends:
-            fact = _trend_fact(event, movie, previous, True, seq, tz)
+            fact = _trend_fact(delta.book, event, movie, previous, True, seq, tz)
             delta.trends[fact.entry_key] = fact
     else:  # ADD, BULK_IMPORT
         _add_movie(target, movie, +1, event)
         if trends:
-            fact = _trend_fact(event, movie, None, True, seq, tz)
+            fact = _trend_fact(delta.book, event, movie, None, True, seq, tz)
             delta.trends[fact.entry_key] = fact
 
     if target is not delta:  # restricted application: copy only what was allowed
@@ -374,12 +383,14 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
         delta.last_seq = _max(delta.last_seq, event.seq)
 
 
-def fold_events(events: Iterable[Event], tz: str = DEFAULT_TZ) -> dict[str, UserDelta]:
-    """Fold a batch of events (no RECALCULATE) into one delta per user."""
+def fold_events(events: Iterable[Event], tz: str = DEFAULT_TZ, book: Profiles | None = None) -> dict[str, UserDelta]:
+    """Fold a batch of events (no RECALCULATE) into one delta per user: the reference fold,
+    event by event (`services.columnar` is the same, vectorised)."""
+    book = Profiles() if book is None else book
     deltas: dict[str, UserDelta] = {}
     for event in events:
         delta = deltas.get(event.user_id)
         if delta is None:
-            delta = deltas[event.user_id] = UserDelta(event.user_id)
+            delta = deltas[event.user_id] = UserDelta(event.user_id, book)
         apply_event(delta, event, tz)
     return deltas

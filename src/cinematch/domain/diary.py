@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from .catalog import CatalogMovie
@@ -51,7 +53,7 @@ def enrich(
     tags: list[str] | tuple[str, ...] = (),
 ) -> DiaryEntry:
     """Resolve an entry's enrichment: supplied fields, else the catalog's, else empty."""
-    genres = supplied.get("genres", match.genres if match else [])
+    genres: Any = supplied.get("genres", match.genres if match else [])  # supplied: checked by the caller
     director = supplied.get("director", match.director if match else "")
     actors = supplied.get("actors", match.actors if match else "")
     duration = supplied.get("duration", match.duration if match else 0)
@@ -64,7 +66,7 @@ def enrich(
         added_at=added_at,
         title=match.title if match else name,
         year=year if year is not None else (match.year if match else None),
-        genres=[str(g).strip() for g in (genres or []) if str(g).strip()],  # type: ignore[union-attr]
+        genres=[str(g).strip() for g in (genres or []) if str(g).strip()],
         director=people_string(director),  # type: ignore[arg-type]
         actors=people_string(actors),  # type: ignore[arg-type]
         duration=int(duration or 0),  # type: ignore[call-overload]
@@ -83,7 +85,7 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
         year=entry.year,
         rating=entry.rating,
         imdb_id=entry.imdb_id,
-        genres=list(entry.genres),
+        genres=tuple(entry.genres),
         duration=entry.duration,
         director=entry.director,
         actors=entry.actors,

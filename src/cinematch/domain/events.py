@@ -8,8 +8,8 @@ with a reason a person can read, and is never half-applied.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Annotated, Literal
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
@@ -20,7 +20,7 @@ from .bounds import (
 from .ratings import Rating, rating_problem
 
 EventType = Literal["ADD", "UPDATE", "DELETE", "UPDATE_RATING", "BULK_IMPORT", "RECALCULATE"]
-EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 # 2: ratings in half stars, and unrated entries (rating null or absent; UPDATE_RATING may set
 # or remove one). Version 1 events (every seed-era producer) carry an integer rating 1..5.
 SCHEMA_VERSION = 2
@@ -99,7 +99,7 @@ def decode_events(payloads: Iterable[bytes | str]) -> list[Event]:
     return events
 
 
-def decode_all(decoder: msgspec.json.Decoder, payloads: Iterable[bytes | str]) -> list:
+def decode_all(decoder: msgspec.json.Decoder[Any], payloads: Iterable[bytes | str]) -> list[Any]:
     """Decode payloads with `decoder` (of `Event` or a view of it), not yet validated;
     raises InvalidEvent, with msgspec's reason, at the first that fails."""
     try:
@@ -118,49 +118,62 @@ def _check_rating(value: object, field: str, version: int) -> None:
         if version < 2:
             raise InvalidEvent(f"{field} is required (schema_version 1)")
         return
-    if type(value) is int and 1 <= value <= 5:  # type: ignore[operator]
+    if type(value) is int and 1 <= value <= 5:
         return
     problem = rating_problem(value, field)
     if problem:
         raise InvalidEvent(problem)
 
 
-# Dates and instants already parsed once: a batch repeats a few hundred of them
-# thousands of times, and parsing is most of the validation's cost.
-_seen_dates: set[str] = set()
-_seen_instants: set[str] = set()
+class Parsed:
+    """Dates and instants already parsed once: a batch repeats a few hundred of them
+    thousands of times, and parsing is most of the validation's cost. A validation
+    without one starts a new one (nothing is kept between calls); the projector keeps
+    its own in its bounded fold cache (`services.caches.FoldCache`)."""
+
+    __slots__ = ("dates", "instants")
+
+    def __init__(self) -> None:
+        self.dates: set[str] = set()
+        self.instants: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.dates) + len(self.instants)
+
+    def clear(self) -> None:
+        self.dates.clear()
+        self.instants.clear()
 
 
-def _check_once(value: str, field: str, seen: set[str], parse) -> None:
+def _check_once(value: str, field: str, seen: set[str], parse: Callable[[str, str], object]) -> None:
     """Parse `value` (raising InvalidEvent) unless it already parsed once."""
     if value not in seen:
         parse(value, field)
-        if len(seen) > 200_000:
-            seen.clear()
         seen.add(value)
 
 
-def _check_movie(movie: Movie | None, field: str) -> None:
+def _check_movie(movie: Movie | None, field: str, parsed: Parsed) -> None:
     if movie is None:
         raise InvalidEvent(f"{field} is required")
     if not movie.name or movie.name.isspace():
         raise InvalidEvent(f"{field}.name must not be empty")
-    if movie.date is not None and movie.date not in _seen_dates:
-        _check_once(movie.date, f"{field}.date", _seen_dates, _parse_bounded_date)
+    if movie.date is not None and movie.date not in parsed.dates:
+        _check_once(movie.date, f"{field}.date", parsed.dates, _parse_bounded_date)
     if type(movie.director) is str or type(movie.actors) is str:  # a domain Movie (the wire view checks its own)
         check_movie_people(movie.director, movie.actors, field)
-    if movie.added_at is not None and movie.added_at not in _seen_instants:
-        _check_once(movie.added_at, f"{field}.added_at", _seen_instants, parse_timestamp)
+    if movie.added_at is not None and movie.added_at not in parsed.instants:
+        _check_once(movie.added_at, f"{field}.added_at", parsed.instants, parse_timestamp)
 
 
 def validate_event(event: Event) -> None:
     validate_events((event,))
 
 
-def validate_events(events: Iterable[Event]) -> None:
+def validate_events(events: Iterable[Event], parsed: Parsed | None = None) -> None:
     """Raise InvalidEvent, with the reason, at the first event that breaks a rule.
     One loop over the batch: a call per event costs as much as the checks themselves."""
-    instants = _seen_instants
+    parsed = Parsed() if parsed is None else parsed
+    instants = parsed.instants
     for event in events:
         user_id, seq, stamp = event.user_id, event.seq, event.timestamp
         if not user_id or user_id.isspace():
@@ -173,7 +186,8 @@ def validate_events(events: Iterable[Event]) -> None:
         if kind == "RECALCULATE":
             continue
         movie = event.movie
-        _check_movie(movie, "movie")
+        _check_movie(movie, "movie", parsed)
+        assert movie is not None  # _check_movie raised otherwise
         version = event.schema_version
         if kind == "UPDATE_RATING":
             old, new = movie.old_rating, movie.new_rating
@@ -185,8 +199,9 @@ def validate_events(events: Iterable[Event]) -> None:
         if not (type(rating) is int and 1 <= rating <= 5):
             _check_rating(rating, "movie.rating", version)
         if kind == "UPDATE":
-            _check_movie(event.previous, "previous")
-            _check_rating(event.previous.rating, "previous.rating", version)  # type: ignore[union-attr]
+            _check_movie(event.previous, "previous", parsed)
+            assert event.previous is not None  # _check_movie raised otherwise
+            _check_rating(event.previous.rating, "previous.rating", version)
 
 
 def check_movie_people(director: str | None, actors: str | None, field: str) -> None:

@@ -6,9 +6,11 @@ contract tests in tests/contract run one suite per port against every adapter.
 
 from __future__ import annotations
 
+from typing import Any
+
 import abc
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import msgspec
 
@@ -199,6 +201,45 @@ class EventPublisher(abc.ABC):
         """Deliver the events durably, in order; raise if that is not possible."""
 
 
+class EventRelayTarget(EventPublisher):
+    """Where the outbox relay sends stored events: as encoded, keyed by user (the payload
+    is the event exactly as the diary stored it, so a re-send is byte for byte the same)."""
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Connect. Constructors only store configuration."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Disconnect."""
+
+    @abc.abstractmethod
+    async def publish_raw(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Deliver (user id, encoded event) pairs durably, in order per user; raise if that is
+        not possible."""
+
+
+class Outbox(abc.ABC):
+    """The transactional outbox beside the diary: the events a write stored with it, not yet
+    published, and how far the relay got (implemented where a diary write and its events
+    share one document: the MongoDB diary store)."""
+
+    @abc.abstractmethod
+    async def signals(self, limit: int, skip_users: Collection[str] = ()) -> list[dict[str, Any]]:
+        """Up to `limit` signals `{_id, user}`: users that wrote since the relay last looked,
+        but for `skip_users`."""
+
+    @abc.abstractmethod
+    async def outboxes(self, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Each user's `{_id, seq, outbox: [{seq, payload}], sent}`."""
+
+    @abc.abstractmethod
+    async def mark_sent(self, sent: dict[str, int], signal_ids: Sequence[Any]) -> None:
+        """Record the relay's progress per user, then drop the signals it handled."""
+
+    @abc.abstractmethod
+    async def unsent(self) -> list[str]:
+        """Every user whose diary is ahead of the relay's progress (the sweep)."""
+
+
 class EventSource(abc.ABC):
     """A subscription: poll records, commit once their effects are durable."""
 
@@ -369,7 +410,7 @@ class ItemStore(abc.ABC):
         returns how many were written."""
 
     @abc.abstractmethod
-    async def all(self, user_id: str) -> list: ...
+    async def all(self, user_id: str) -> list[Any]: ...
 
     @abc.abstractmethod
     async def remove(self, user_id: str, ids: Sequence[str]) -> int:

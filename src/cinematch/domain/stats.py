@@ -6,6 +6,8 @@ diary computed from scratch. Every incremental path must end equal to it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -87,7 +89,7 @@ def add_halves(sum_ratings: Rating, more_halves: int) -> Rating:
     return stars(halves(sum_ratings) + more_halves)
 
 
-def stats_counters(s: StatsState) -> tuple:
+def stats_counters(s: StatsState) -> tuple[Any, ...]:
     """What a statistics document says (not when, nor up to which event): to compare two."""
     return (s.total_watched, s.rated_count, s.sum_ratings, s.watch_time_minutes, s.timed_count,
             {k: n for k, n in s.rating_distribution.items() if n}, prune_monthly(s.monthly_counts))
@@ -156,12 +158,12 @@ def _rank_avg(items: Sequence[AffinityState]) -> list[AffinityState]:
     return sorted(items, key=lambda a: (-a.avg_rating, -a.count, a.name))
 
 
-def affinity_item(a: AffinityState) -> dict:
+def affinity_item(a: AffinityState) -> dict[str, Any]:
     return {"name": a.name, "count": a.count, "rated_count": a.rated_count, "sum_ratings": a.sum_ratings,
             "avg_rating": a.avg_rating}
 
 
-def entry_item(e: DiaryEntry) -> dict:
+def entry_item(e: DiaryEntry) -> dict[str, Any]:
     return {"id": e.id, "name": e.name, "title": e.title or e.name, "year": e.year,
             "rating": e.rating, "date": e.date, "genres": list(e.genres), "rewatch": e.rewatch, "tags": list(e.tags)}
 
@@ -171,8 +173,9 @@ def entry_item(e: DiaryEntry) -> dict:
 # about 0.1 s, and the event loop with it.
 def top_rated(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
     """Entries rated 4 stars or more, best first, then most recently watched."""
-    good = (e for e in entries if e.rating is not None and e.rating >= 4)
-    return heapq.nsmallest(limit, good, key=lambda e: (-e.rating, _neg_date(e.date), e.name, e.id))
+    good = ((e.rating, e) for e in entries if e.rating is not None and e.rating >= 4)
+    best = heapq.nsmallest(limit, good, key=lambda r: (-r[0], _neg_date(r[1].date), r[1].name, r[1].id))
+    return [e for _, e in best]
 
 
 def recent(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
@@ -183,13 +186,13 @@ def recent(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
 def newest_first(entries: Sequence[DiaryEntry], run: int = 4096) -> Iterator[DiaryEntry]:
     """Every entry, most recently watched first (ties: most recently added), in the order
     `recent` gives: sorted a run at a time and merged, so no single call sorts a whole diary."""
-    def key(e: DiaryEntry) -> tuple:
+    def key(e: DiaryEntry) -> tuple[Any, ...]:
         return (e.date, e.added_at, e.id)
     runs = [sorted(entries[i:i + run], key=key, reverse=True) for i in range(0, len(entries), run)]
     return heapq.merge(*runs, key=key, reverse=True)
 
 
-def _neg_date(date: str) -> tuple:
+def _neg_date(date: str) -> tuple[Any, ...]:
     return tuple(-int(p) for p in date.split("-"))
 
 
@@ -198,7 +201,7 @@ def stats_view(
     affinities: Iterable[AffinityState],
     top_rated_entries: Sequence[DiaryEntry],
     recent_entries: Sequence[DiaryEntry],
-) -> dict:
+) -> dict[str, Any]:
     """The full statistics of docs/contract.md §3 (without `sync`, which the service adds)."""
     live = [a for a in affinities if a.count > 0]
     by_type: dict[str, list[AffinityState]] = {"director": [], "actor": [], "genre": []}
@@ -206,7 +209,7 @@ def stats_view(
         by_type.setdefault(a.type, []).append(a)
     genres = _rank_count(by_type["genre"])
     total, rated, timed = state.total_watched, state.rated_count, state.timed_count
-    view = {
+    view: dict[str, Any] = {
         "total_watched": total,
         "rated_count": rated,
         "sum_ratings": state.sum_ratings,
@@ -235,7 +238,7 @@ def stats_view(
     return view
 
 
-def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DEFAULT_TZ) -> dict:
+def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DEFAULT_TZ) -> dict[str, Any]:
     """The seeds' compute_user_stats: the whole view from the diary alone."""
     state, affs, _ = compute_user_state(user_id, entries, tz)
     docs = [

@@ -8,6 +8,8 @@ only entries matched to the catalog count, each (user, film) pair once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
@@ -34,13 +36,13 @@ def film_users(facts: Iterable[TrendFact], since_day: str) -> dict[str, int]:
 
 
 def global_trends(film_counts: dict[str, int], films: dict[str, CatalogMovie], min_users: int,
-                  limit: int = TOP_N) -> tuple[list[dict], list[dict]]:
+                  limit: int = TOP_N) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(top_movies, trending_genres) of docs/contract.md §2 from distinct users per catalog film
     and the catalog's own records of those films (titles, genres, posters): nothing a
     user typed reaches a public answer. A film is listed only with `min_users` users or
     more; genres count over every (user, film) pair in the window."""
     listed = []
-    genres: Counter = Counter()
+    genres: Counter[str] = Counter()
     for film_id, users in film_counts.items():
         movie = films.get(film_id)
         if movie is None or users <= 0:  # a film since removed from the catalog
@@ -55,7 +57,7 @@ def global_trends(film_counts: dict[str, int], films: dict[str, CatalogMovie], m
     return top, trending_genres(genres, limit)
 
 
-def trending_genres(genre_counts: dict[str, int], limit: int = TOP_N) -> list[dict]:
+def trending_genres(genre_counts: dict[str, int], limit: int = TOP_N) -> list[dict[str, Any]]:
     total = sum(c for c in genre_counts.values() if c > 0)
     ranked = sorted(((g, c) for g, c in genre_counts.items() if c > 0), key=lambda gc: (-gc[1], gc[0]))
     return [

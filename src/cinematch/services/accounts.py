@@ -13,6 +13,8 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000  # argon2 hashes the whole password: its length is bounded by the request schema too
 MIN_STRENGTH = 2  # zxcvbn score (0-4): 0-1 are common or trivially guessed passwords
+
+T = TypeVar("T")
 
 
 class AccountError(ValueError):
@@ -61,7 +65,7 @@ def session_mark(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def session_user(user: User | None, token_extras: dict) -> User | None:
+def session_user(user: User | None, token_extras: dict[str, Any]) -> User | None:
     """The user of a token, if the token's session is still open (same password hash)."""
     return user if user is not None and token_extras.get("pw") == session_mark(user) else None
 
@@ -75,7 +79,7 @@ class Accounts:
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
         self._hash_slots = asyncio.Semaphore(hash_workers)
 
-    async def _off_loop(self, fn, *args):
+    async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
         async with self._hash_slots:
             return await asyncio.to_thread(fn, *args)
 

@@ -1,25 +1,107 @@
-"""The bound on the fold's process-wide caches (profiles, interned affinity keys, credits).
+"""The fold's memory: one bounded registry per projector, the only cache the fold keeps.
 
-Each distinct film credit adds entries to all three; without a bound a long-running
-projector grows for ever. `trim` clears them together, and only at the start of a batch
-(`projection.decode_records`), when no profile id from an earlier batch is still held.
+A long-running projector meets the same films, credits, dates and affinity keys over
+and over; remembering them is what makes the vectorised fold fast. All of it lives in
+one `FoldCache`, made by the container (`Application.fold_cache`), handed to the
+projectors and passed explicitly to every function that reads it. Nothing of it is
+module state: two projectors in one process (the tests, the worker's two parts) keep
+apart, and a fold without one (`fold_batch(events)`, a test) starts from nothing.
+
+Each distinct film credit adds entries to the profiles, the interned keys and the
+credits; without a bound they would grow for ever. `trim` clears everything together,
+and only at the start of a batch (`projection.decode_records`), when no profile id
+from an earlier batch is still held.
 """
 
 from __future__ import annotations
 
-from ..domain.deltas import clear_profiles, profile_count
-from .columnar import clear_keys
-from .wire import clear_credits, credits_count
+import numpy as np
+from scipy import sparse
 
-LIMIT = 200_000  # distinct profiles or credit spellings kept; a cleared cache refills as films recur
+from ..domain.deltas import AffKey, Profiles
+from ..domain.events import Parsed
+from ..domain.stats import affinity_id_suffix
+
+LIMIT = 200_000  # distinct profiles, credit spellings or parsed dates kept; a cleared cache refills as films recur
 
 
-def trim(limit: int | None = None) -> bool:
-    """Clear every cache when one holds more than `limit` entries; True when it did."""
-    limit = LIMIT if limit is None else limit
-    if profile_count() <= limit and credits_count() <= limit:
-        return False
-    clear_credits()
-    clear_keys()
-    clear_profiles()
-    return True
+class KeyIndex:
+    """Affinity keys interned to integers, and the keys of every profile flattened
+    (profile id p owns `flat[offsets[p]:offsets[p + 1]]`), extended as profiles appear."""
+
+    def __init__(self, profiles: Profiles) -> None:
+        self.profiles = profiles
+        self.clear()
+
+    def clear(self) -> None:
+        self.ids: dict[AffKey, int] = {}
+        self.keys: list[AffKey] = []
+        self.names: list[str] = []
+        self._suffixes: list[str] = []  # what follows the user in the affinity document id of each key
+        self._flat: list[int] = []
+        self._offsets: list[int] = [0]
+        self._arrays = (np.empty(0, np.int64), np.zeros(1, np.int64))
+        self._incidence: sparse.csr_matrix | None = None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray]:
+        """(flat key ids, offsets) covering every profile known so far."""
+        items = self.profiles.items
+        if len(self._offsets) <= len(items):
+            for pid in range(len(self._offsets) - 1, len(items)):
+                for key, name in items[pid]:
+                    kid = self.ids.get(key)
+                    if kid is None:
+                        kid = self.ids[key] = len(self.keys)
+                        self.keys.append(key)
+                        self.names.append(name)
+                    self._flat.append(kid)
+                self._offsets.append(len(self._flat))
+            self._arrays = (np.array(self._flat, np.int64), np.array(self._offsets, np.int64))
+        return self._arrays
+
+    def incidence(self) -> sparse.csr_matrix:
+        """The profiles' keys as a sparse 0/1 matrix (rows: profiles, columns: keys); its CSR
+        arrays are the flat keys and their offsets."""
+        flat, offsets = self.flat()
+        shape = (len(offsets) - 1, len(self.keys))
+        if self._incidence is None or self._incidence.shape != shape:
+            self._incidence = sparse.csr_matrix((np.ones(len(flat), np.int64), flat, offsets), shape=shape)
+        return self._incidence
+
+    def suffixes(self) -> list[str]:
+        """Each key's affinity document id after the user (`domain.stats.affinity_id_suffix`)."""
+        if len(self._suffixes) < len(self.keys):
+            self._suffixes.extend(affinity_id_suffix(*key) for key in self.keys[len(self._suffixes):])
+        return self._suffixes
+
+
+class FoldCache:
+    """Everything the fold remembers between batches, bounded by `limit` entries each."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self.profiles = Profiles()
+        self.keys = KeyIndex(self.profiles)
+        # Credits key -> (profile id, cleaned genres): `services.wire.profile_hits`.
+        self.credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
+        self.parsed = Parsed()  # dates and instants that passed validation
+        self.days: dict[tuple[str, str], str] = {}  # (instant, zone) -> local day of a trend fact
+
+    def sizes(self) -> dict[str, int]:
+        return {"profiles": len(self.profiles), "keys": len(self.keys), "credits": len(self.credits),
+                "parsed": len(self.parsed), "days": len(self.days)}
+
+    def trim(self) -> bool:
+        """Clear everything when one part holds more than `limit` entries; True when it did.
+        Only between batches: profile ids handed out before go stale."""
+        if max(self.sizes().values()) <= self.limit:
+            return False
+        self.credits.clear()
+        self.keys.clear()
+        self.profiles.clear()
+        self.parsed.clear()
+        self.days.clear()
+        return True

@@ -10,24 +10,26 @@ event on the common path. The projection builds its writes straight from these
 arrays (`services/projection.py`); `user_deltas` is the object form, for the tests.
 
 This lives outside the domain because the domain imports only the standard
-library; it reuses the domain's profile cache, month and trend rules.
+library; it reuses the domain's profiles, month and trend rules. What it remembers
+between batches is in the `FoldCache` it is given (`services.caches`), never in
+module state.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import add, attrgetter, itemgetter
 
 import numpy as np
 from scipy import sparse
 
-from ..domain.deltas import (
-    DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, _profile, _profiles, entry_key, local_day,
-)
-from ..domain.events import Event
-from ..domain.stats import affinity_id_suffix
+from ..domain.deltas import DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, entry_key, local_day
+from ..domain.events import Event, Movie
+from .caches import FoldCache, KeyIndex
 from .wire import profile_hits
 
 
@@ -50,61 +52,12 @@ def paused_gc() -> Iterator[None]:
         gc.enable()
 
 
-# Affinity keys interned to integers; the keys of every profile, flattened
-# (profile id p owns _flat[_offsets[p]:_offsets[p + 1]]).
-_key_ids: dict[AffKey, int] = {}
-_key_list: list[AffKey] = []
-_key_names: list[str] = []
-_key_suffixes: list[str] = []  # what follows the user in the affinity document id of each key
-_flat: list[int] = []
-_offsets: list[int] = [0]
-_flat_arrays: list[np.ndarray] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
-_incidence: list[sparse.csr_matrix] = []  # profile x key, 1 where the profile has the key
-
-
-def clear_keys() -> None:
-    """Forget the interned keys and the flattened profiles (with `deltas.clear_profiles`)."""
-    _key_ids.clear()
-    _key_list.clear()
-    _key_names.clear()
-    _key_suffixes.clear()
-    _flat.clear()
-    _offsets[:] = [0]
-    _flat_arrays[:] = [np.empty(0, np.int64), np.zeros(1, np.int64)]
-    _incidence.clear()
-
-
-def _profile_incidence() -> sparse.csr_matrix:
-    """The profiles' keys as a sparse 0/1 matrix (rows: profiles, columns: keys); its CSR
-    arrays are the flat keys and their offsets."""
-    flat, offsets = _profile_keys()
-    shape = (len(offsets) - 1, len(_key_list))
-    if not _incidence or _incidence[0].shape != shape:
-        _incidence[:] = [sparse.csr_matrix((np.ones(len(flat), np.int64), flat, offsets), shape=shape)]
-    return _incidence[0]
-
-
-def _profile_keys() -> tuple[np.ndarray, np.ndarray]:
-    """(flat key ids, offsets) covering every profile known so far."""
-    if len(_offsets) <= len(_profiles):
-        for pid in range(len(_offsets) - 1, len(_profiles)):
-            for key, name in _profiles[pid]:
-                kid = _key_ids.get(key)
-                if kid is None:
-                    kid = _key_ids[key] = len(_key_list)
-                    _key_list.append(key)
-                    _key_names.append(name)
-                _flat.append(kid)
-            _offsets.append(len(_flat))
-        _flat_arrays[:] = [np.array(_flat, np.int64), np.array(_offsets, np.int64)]
-    return _flat_arrays[0], _flat_arrays[1]
-
-
 class BatchDelta:
     """The folded batch: per-user stats arrays, per-(user, key) affinity arrays, trend facts."""
 
-    def __init__(self, users: list[str]) -> None:
+    def __init__(self, users: list[str], cache: FoldCache) -> None:
         self.users = users
+        self.cache = cache  # what the profile and key ids below stand for
         n = len(users)
         self.total = np.zeros(n, np.int64)
         self.rated = np.zeros(n, np.int64)
@@ -122,7 +75,7 @@ class BatchDelta:
         self.aff: tuple[np.ndarray, ...] = (np.empty(0, np.int64),) * 5
         self._facts: dict[tuple[str, str], TrendFact] | None = None
         self._fact_rows: list[int] = []  # per touched entry, the row of its last event
-        self._fact_source: tuple = ()
+        self._fact_source: tuple[Any, ...] = ()
 
     @property
     def documents(self) -> int:
@@ -137,13 +90,17 @@ class BatchDelta:
             if self._fact_rows:
                 user_ix, keys, events, movies, hits, kinds, seqs, tz = self._fact_source
                 days: dict[str | None, str] = {}
+                known = self.cache.days
                 for i in self._fact_rows:
                     event, movie, kind = events[i], movies[i], kinds[i]
                     added_at = (movie.added_at or (event.previous.added_at if kind == UPDATE else None)
                                 or event.timestamp)
                     day = days.get(added_at)
                     if day is None:
-                        day = days[added_at] = local_day(added_at, tz)
+                        day = known.get((added_at or "", tz))
+                        if day is None:
+                            day = known[added_at or "", tz] = local_day(added_at, tz)
+                        days[added_at] = day
                     user_id = self.users[user_ix[i]]
                     self._facts[user_id, keys[i]] = TrendFact(user_id, keys[i], day, movie.title or movie.name,
                                                               hits[i][1], kind != DELETE, seqs[i],
@@ -163,23 +120,23 @@ class BatchDelta:
         """The rows of `aff` as lists: user index, key (type, name key), display name, count,
         rated count, sum of ratings in half stars."""
         au, ak, ac, ar, asum = self.aff
-        keys = ak.tolist()
-        return (au.tolist(), list(map(_key_list.__getitem__, keys)), list(map(_key_names.__getitem__, keys)),
+        keys, index = ak.tolist(), self.cache.keys
+        return (au.tolist(), list(map(index.keys.__getitem__, keys)), list(map(index.names.__getitem__, keys)),
                 ac.tolist(), ar.tolist(), asum.tolist())
 
     def affinity_ids(self) -> list[str]:
         """The document id of each row of `aff` (`stats.affinity_id`, concatenated in C)."""
-        if len(_key_suffixes) < len(_key_list):
-            _key_suffixes.extend(affinity_id_suffix(*key) for key in _key_list[len(_key_suffixes):])
+        suffixes = self.cache.keys.suffixes()
         au, ak = self.aff[0], self.aff[1]
-        return list(map(add, map(self.users.__getitem__, au.tolist()), map(_key_suffixes.__getitem__, ak.tolist())))
+        return list(map(add, map(self.users.__getitem__, au.tolist()), map(suffixes.__getitem__, ak.tolist())))
 
     def user_deltas(self) -> dict[str, UserDelta]:
         """Materialise one `UserDelta` per user (the object form of the fold)."""
         out: dict[str, UserDelta] = {}
+        affinities: dict[str, dict[AffKey, AffinityDelta]] = {}
         monthly = self.monthly_by_user()
         for i, user_id in enumerate(self.users):
-            d = out[user_id] = UserDelta(user_id)
+            d = out[user_id] = UserDelta(user_id, self.cache.profiles)
             s = d.stats
             s.total, s.rated, s.halves = int(self.total[i]), int(self.rated[i]), int(self.halves[i])
             s.watch_time, s.timed = int(self.watch_time[i]), int(self.timed[i])
@@ -187,9 +144,9 @@ class BatchDelta:
             s.monthly = monthly[i]
             d.first_seq, d.last_seq = int(self.first_seq[i]) or None, int(self.last_seq[i]) or None
             d.events = int(self.events[i])
-            d._aff = {}
+            d._aff = affinities[user_id] = {}
         for u, key, name, c, r, sh in zip(*self.affinity_rows()):
-            out[self.users[u]]._aff[key] = AffinityDelta(name, c, r, sh)  # type: ignore[index]
+            affinities[self.users[u]][key] = AffinityDelta(name, c, r, sh)
         for fact in self.facts.values():
             out[fact.user_id].trends[fact.entry_key] = fact
         return out
@@ -206,11 +163,11 @@ _rating, _old, _new, _duration, _date = (attrgetter(f) for f in ("rating", "old_
                                                                    "date"))
 
 
-class _Ids(dict):
+class _Ids(dict[Any, int]):
     """Interns keys to 0, 1, 2… in order of first sight: `ids[key]` assigns the next one.
     Only a new key runs Python code; a known one is a plain dict lookup in C."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: Any) -> int:
         value = self[key] = len(self)
         return value
 
@@ -218,7 +175,7 @@ class _Ids(dict):
 _NO_DATE = -2
 
 
-class _MonthIds(dict):
+class _MonthIds(dict[str | None, int]):
     """A date, or a timestamp, to the id of its month (its first 7 characters) in `months`;
     no date is _NO_DATE (the caller looks at the event's timestamp instead), empty is -1."""
 
@@ -226,17 +183,17 @@ class _MonthIds(dict):
         super().__init__()
         self.months = _Ids()
 
-    def __missing__(self, when):
+    def __missing__(self, when: str | None) -> int:
         value = self[when] = _NO_DATE if when is None else self.months[when[:7]] if when else -1
         return value
 
 
-def _ints(values) -> np.ndarray:
+def _ints(values: Iterable[int | None]) -> np.ndarray:
     """A column of optional ints as int64, None -> 0 (float64 turns None into NaN in C)."""
     return np.nan_to_num(np.array(list(values), np.float64)).astype(np.int64)
 
 
-def _halves(values) -> np.ndarray:
+def _halves(values: Iterable[float | None]) -> np.ndarray:
     """A column of optional ratings in half stars (`ratings.halves`): 4.5 -> 9, None -> 0."""
     return np.nan_to_num(np.array(list(values), np.float64) * 2).astype(np.int64)
 
@@ -253,15 +210,16 @@ class Columns:
 
     CHUNK = 1024
 
-    def __init__(self, entries: bool = True) -> None:
+    def __init__(self, cache: FoldCache, entries: bool = True) -> None:
+        self.cache = cache
         self.entries = entries
         self.users = _Ids()  # user id -> index, in order of first sight
         self.month_of = _MonthIds()
         self.user_ix: list[int] = []
         self.kinds: list[int] = []
         self.seqs: list[int | None] = []
-        self.movies: list = []
-        self.hits: list[tuple] = []  # (profile id, cleaned genres): `wire.profile_hits`
+        self.movies: list[Any] = []
+        self.hits: list[tuple[Any, ...]] = []  # (profile id, cleaned genres): `wire.profile_hits`
         self.ratings: list[int | None] = []
         self.new_ratings: list[int | None] = []
         self.durations: list[int | None] = []
@@ -270,8 +228,8 @@ class Columns:
         self.entry_hashes: list[int] = []
 
     @classmethod
-    def of(cls, events: Sequence[Event], entries: bool = True) -> Columns:
-        cols = cls(entries)
+    def of(cls, events: Sequence[Event], cache: FoldCache, entries: bool = True) -> Columns:
+        cols = cls(cache, entries)
         for i in range(0, len(events), cls.CHUNK):
             cols.extend(events[i:i + cls.CHUNK])
         return cols
@@ -279,7 +237,7 @@ class Columns:
     def __len__(self) -> int:
         return len(self.kinds)
 
-    def extend(self, events: Sequence[Event], hits: list[tuple] | None = None) -> None:
+    def extend(self, events: Sequence[Event], hits: list[tuple[Any, ...]] | None = None) -> None:
         """Append validated events (no RECALCULATE), domain or wire ones (`services.wire`),
         with their `profile_hits` if known. Every step is a `map` run in C."""
         self.user_ix += map(self.users.__getitem__, map(_user_id, events))
@@ -287,7 +245,7 @@ class Columns:
         self.seqs += map(_seq, events)
         movies = list(map(_movie, events))
         self.movies += movies
-        self.hits += profile_hits(movies) if hits is None else hits
+        self.hits += profile_hits(movies, self.cache) if hits is None else hits
         self.ratings += map(_rating, movies)
         self.new_ratings += map(_new, movies)
         self.durations += map(_duration, movies)
@@ -303,15 +261,15 @@ class Columns:
         self.entry_hashes += map(hash, keys)
 
 
-class DecodedEvents(list):
+class DecodedEvents(list[Any]):
     """A list of decoded events that carries their `Columns`, extracted while decoding
     (None once a RECALCULATE arrives: the projection folds such a batch per user)."""
 
-    def __init__(self, entries: bool = True) -> None:
+    def __init__(self, cache: FoldCache, entries: bool = True) -> None:
         super().__init__()
-        self.columns: Columns | None = Columns(entries)
+        self.columns: Columns | None = Columns(cache, entries)
 
-    def extend_decoded(self, events: list[Event], hits: list) -> None:
+    def extend_decoded(self, events: list[Event], hits: list[Any]) -> None:
         self.extend(events)
         if self.columns is not None:
             if "RECALCULATE" in map(_kind, events):
@@ -320,11 +278,11 @@ class DecodedEvents(list):
                 self.columns.extend(events, hits)
 
 
-def _columns_of(events: Sequence[Event], facts: bool) -> Columns:
-    cols = getattr(events, "columns", None)
-    if cols is not None and len(cols) == len(events) and (cols.entries or not facts):
+def _columns_of(events: Sequence[Event], facts: bool, cache: FoldCache) -> Columns:
+    cols: Columns | None = getattr(events, "columns", None)
+    if cols is not None and len(cols) == len(events) and (cols.entries or not facts) and cols.cache is cache:
         return cols
-    return Columns.of(events, facts)
+    return Columns.of(events, cache, facts)
 
 
 def _last_of_each_entry(cols: Columns, u_a: np.ndarray, rows: np.ndarray) -> list[int]:
@@ -348,25 +306,28 @@ def _last_of_each_entry(cols: Columns, u_a: np.ndarray, rows: np.ndarray) -> lis
                 exact = np.fromiter(map(ids.__getitem__, zip(users, keys)), np.int64, len(keys))
                 _, first_from_end = np.unique(exact[r], return_index=True)
                 break
-    return np.sort(r[first_from_end]).tolist()
+    rows_kept: list[int] = np.sort(r[first_from_end]).tolist()
+    return rows_kept
 
 
-def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, affinities: bool = True,
-               facts: bool = True) -> BatchDelta:
+def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, cache: FoldCache | None = None,
+               affinities: bool = True, facts: bool = True) -> BatchDelta:
     """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`.
     Its `ordered` says whether they were (when not, the caller orders them and folds again).
 
     `affinities=False` / `facts=False` leave those out (empty), for a projector that does not
-    own them: the Spark runtime's statistics and trends queries each own a part."""
+    own them: the Spark runtime's statistics and trends queries each own a part.
+    `cache`: the projector's (`FoldCache`); without one the fold starts from nothing."""
+    cache = FoldCache() if cache is None else cache
     with paused_gc():
-        return _fold(events, _columns_of(events, facts), tz, affinities, facts)
+        return _fold(events, _columns_of(events, facts, cache), tz, affinities, facts)
 
 
 def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = True, facts: bool = True) -> BatchDelta:
     n = len(events)
     u_a = np.array(cols.user_ix, np.int64)
     users = list(cols.users)
-    out = BatchDelta(users)
+    out = BatchDelta(users, cols.cache)
     if not n:
         return out
     n_users = len(users)
@@ -406,9 +367,10 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
         extra_m.append(np.full(len(ur_ix), -1, np.int64))
     up_ix = np.flatnonzero(k_a == UPDATE).tolist()
     if up_ix:
-        prevs = [events[i].previous for i in up_ix]
+        prevs = [events[i].previous or Movie() for i in up_ix]  # validation: an UPDATE has one
         extra_u.append(u_a[up_ix])
-        extra_p.append(np.array([_profile(p.director, p.actors, p.genres)[0] for p in prevs], np.int64))
+        lookup = cols.cache.profiles.lookup
+        extra_p.append(np.array([lookup(p.director, p.actors, p.genres)[0] for p in prevs], np.int64))
         extra_c.append(np.full(len(up_ix), -1, np.int64))
         extra_r.append(_halves(p.rating for p in prevs))
         extra_d.append(np.full(len(up_ix), -1, np.int64))
@@ -464,7 +426,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
 
     if not affinities:
         return out
-    out.aff = _affinity_sums(u_a, p_a, c_a, rated_a, rating_sum, n_users)
+    out.aff = _affinity_sums(cols.cache.keys, u_a, p_a, c_a, rated_a, rating_sum, n_users)
     return out
 
 
@@ -475,8 +437,8 @@ _C_FIELD, _S_FIELD = (1 << 15) - 1, (1 << 19) - 1
 _MAX_ROWS_PER_USER = 1 << 14  # then T < 2^14, 2·T < 2^15 and 20·T < 2^19: no field spills into the next
 
 
-def _affinity_sums(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rated_a: np.ndarray, rating_sum: np.ndarray,
-                   n_users: int) -> tuple[np.ndarray, ...]:
+def _affinity_sums(index: KeyIndex, u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rated_a: np.ndarray,
+                   rating_sum: np.ndarray, n_users: int) -> tuple[np.ndarray, ...]:
     """(user, key, count, rated count, sum of half stars) per (user, affinity key) the rows
     touch, zero sums included (the write still moves the document's mark).
 
@@ -486,9 +448,9 @@ def _affinity_sums(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rated_a: n
     zero, so each row carries its count and rating shifted to be positive, packed with a
     1 that counts the rows; a touched cell is never zero, and the shifts come off after."""
     if len(u_a) == 0 or np.bincount(u_a).max() >= _MAX_ROWS_PER_USER or np.abs(rating_sum).max() > 10:
-        return _affinity_sums_by_sort(u_a, p_a, c_a, rated_a, rating_sum)
+        return _affinity_sums_by_sort(index, u_a, p_a, c_a, rated_a, rating_sum)
     packed = (1 << _T_SHIFT) | ((c_a + 1) << _C_SHIFT) | ((rated_a + 1) << _RC_SHIFT) | (rating_sum + 10)
-    incidence = _profile_incidence()
+    incidence = index.incidence()
     by_profile = sparse.csr_matrix((packed, (u_a, p_a)), shape=(n_users, incidence.shape[0]))
     cells = by_profile @ incidence
     data = cells.data
@@ -498,12 +460,12 @@ def _affinity_sums(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rated_a: n
             ((data >> _RC_SHIFT) & _C_FIELD) - rows, (data & _S_FIELD) - 10 * rows)
 
 
-def _affinity_sums_by_sort(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rated_a: np.ndarray,
+def _affinity_sums_by_sort(index: KeyIndex, u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, rated_a: np.ndarray,
                            rating_sum: np.ndarray) -> tuple[np.ndarray, ...]:
     """`_affinity_sums` by sorting, for a user with more rows in one batch than the packing
     holds: sum per (user, profile), then expand each profile to its keys and sum per (user, key)."""
     empty = np.empty(0, np.int64)
-    flat, offsets = _profile_keys()
+    flat, offsets = index.flat()
     n_prof = len(offsets) - 1
     uniq, inv = np.unique(u_a * n_prof + p_a, return_inverse=True)
     pc = np.bincount(inv, c_a).astype(np.int64)
@@ -518,7 +480,7 @@ def _affinity_sums_by_sort(u_a: np.ndarray, p_a: np.ndarray, c_a: np.ndarray, ra
     # Row j of pair q reads flat[starts[q] + j - (rows before q)].
     keys_a = flat[np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)]
     rep_u = np.repeat(pair_u, lens)
-    n_keys = len(_key_list)
+    n_keys = len(index)
     uniq2, inv2 = np.unique(rep_u * n_keys + keys_a, return_inverse=True)
     return (uniq2 // n_keys, uniq2 % n_keys,
             np.bincount(inv2, np.repeat(pc, lens)).astype(np.int64),

@@ -9,6 +9,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -21,6 +22,9 @@ from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStor
 from ..domain.bounds import check_entry as check_bounds, check_tags
 from ..domain.ratings import Rating, normalize, rating_problem
 from ..domain.text import normalize_title, split_people
+
+if TYPE_CHECKING:
+    from .enrichment import CatalogEnrichment
 
 MAX_RETRIES = 5
 
@@ -98,7 +102,7 @@ class DiaryService:
         self.watchlist = watchlist
         self.tz = tz
         self._held: dict[tuple[str, str], int] = {}  # (user, batch) -> its entries when the import began
-        self.enricher = None  # services.enrichment.CatalogEnrichment, when TMDB is configured
+        self.enricher: CatalogEnrichment | None = None  # when TMDB is configured
 
     def _event(self, kind: str, user_id: str, entry_id: str | None, movie: Movie | None,
                previous: Movie | None = None, at: str | None = None) -> Event:
@@ -238,6 +242,7 @@ class DiaryService:
             rewatch=old.rewatch if patch.rewatch is None else patch.rewatch,
             tags=old.tags if patch.tags is None else clean_tags(patch.tags),
         )
+        match: CatalogMovie | None
         if patch.catalog_id is not None and patch.catalog_id != old.catalog_id:  # another film, chosen
             match = await self._catalog_film(patch.catalog_id)
             name = patch.name.strip() if patch.name is not None else match.title
@@ -307,7 +312,7 @@ class DiaryService:
 
     def _import_chunk(self, user_id: str, rows: Sequence[tuple[ImportRow, str]],
                       candidates: dict[str, list[CatalogMovie]], now: str, batch: str,
-                      film_days: Counter) -> tuple[list[DiaryEntry], list[ImportError_], int]:
+                      film_days: Counter[tuple[str, str]]) -> tuple[list[DiaryEntry], list[ImportError_], int]:
         """(entries to write, rows that failed, rows whose film the diary has on that day)."""
         today = self.clock.now().date()
         entries, errors, same_day = [], [], 0
@@ -450,7 +455,7 @@ def _parse_upload(raw: bytes, tz: str) -> tuple[ParsedImport, str]:
 
 
 def _import_plan(user_id: str, batch: str, rows: Sequence[ImportRow], existing: Sequence[DiaryEntry],
-                 ) -> tuple[dict[str, DiaryEntry], list[str], Counter]:
+                 ) -> tuple[dict[str, DiaryEntry], list[str], Counter[tuple[str, str]]]:
     """(the diary by entry id, each row's entry id, the (film, day) pairs of the diary that
     another row may still be a duplicate of)."""
     by_id = {e.id: e for e in existing}

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from ..domain.catalog import catalog_id_for, catalog_movie, match_movie
 from ..domain.diary import DiaryEntry
@@ -30,23 +32,23 @@ def lacks_details(entry: DiaryEntry) -> bool:
 
 
 class CatalogEnrichment:
-    def __init__(self, *, client, catalog: CatalogStore, diary, queue_size: int = 10_000,
+    def __init__(self, *, client: Any, catalog: CatalogStore, diary: Any, queue_size: int = 10_000,
                  remembered: int = 50_000) -> None:
         self.client = client  # adapters.tmdb.TmdbClient
         self.catalog = catalog
         self.diary = diary  # services.diary.DiaryService (relink)
         self.queue: asyncio.Queue[tuple[str, DiaryEntry]] = asyncio.Queue(queue_size)
         # film -> the catalog id it was stored under ("" when TMDB does not know it)
-        self._asked: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+        self._asked: collections.OrderedDict[tuple[Any, ...], str] = collections.OrderedDict()
         self.remembered = remembered
         self.failures = 0
         self.enriched = 0
 
     @staticmethod
-    def _film(entry: DiaryEntry) -> tuple:
+    def _film(entry: DiaryEntry) -> tuple[Any, ...]:
         return (entry.imdb_id or "", entry.catalog_id or "", entry.name.strip().lower(), entry.year)
 
-    def wants(self, user_id: str, entries) -> None:
+    def wants(self, user_id: str, entries: Sequence[DiaryEntry]) -> None:
         """Ask for the films of these new entries that the catalog lacks or lacks details of."""
         for e in entries:
             if not lacks_details(e) or self._film(e) in self._asked:
@@ -96,7 +98,7 @@ class CatalogEnrichment:
         if self._asked.get(key):  # the film found for this entry's name: linked exactly
             await self.diary.relink(user_id, entry.id, self._asked[key])
 
-    async def _store(self, entry: DiaryEntry, film) -> str:
+    async def _store(self, entry: DiaryEntry, film: Any) -> str:
         """The catalog film, completed with what TMDB knows (what it had stays); its id. A name
         a user typed never becomes part of the catalog (it is public)."""
         old = None

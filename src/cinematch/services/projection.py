@@ -10,8 +10,10 @@ outbox relay changes nothing the second time, in every runtime.
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import attrgetter
 
@@ -26,11 +28,12 @@ from ..domain.ports import (
     StatsStore, StatsWrite, TrendStore, UserStore,
 )
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
-from . import caches
+from .caches import FoldCache
 from .columnar import BatchDelta, Columns, DecodedEvents, fold_batch, paused_gc
 from .wire import as_domain, decode_wire
 
 log = logging.getLogger(__name__)
+LIGHT_USER_EVENTS = 100  # a user with more events in a batch is written after the others
 _event_type = attrgetter("event_type")
 _payload = attrgetter("payload")
 
@@ -42,7 +45,7 @@ class Report(msgspec.Struct):
     users: int = 0
 
 
-def decode_records(records: Sequence[Record], now: str, *, entries: bool = True,
+def decode_records(records: Sequence[Record], now: str, cache: FoldCache, *, entries: bool = True,
                    ) -> tuple[DecodedEvents, list[DeadLetter]]:
     """Decode and validate a batch into wire events (`services.wire`: the credits stay raw
     JSON); what fails becomes a dead letter with its reason.
@@ -50,20 +53,20 @@ def decode_records(records: Sequence[Record], now: str, *, entries: bool = True,
     A chunk at a time: the fold's columns are read from each chunk right after it is
     decoded, while it is still in the CPU cache (`columnar.Columns`; `entries=False`
     leaves out the entry keys, which only trend facts need)."""
-    caches.trim()  # a batch boundary: no profile id of an earlier batch is held any more
-    events = DecodedEvents(entries)
+    cache.trim()  # a batch boundary: no profile id of an earlier batch is held any more
+    events = DecodedEvents(cache, entries)
     dead: list[DeadLetter] = []
     step = Columns.CHUNK
     with paused_gc():
         for start in range(0, len(records), step):
             chunk = records[start:start + step]
             try:
-                decoded, hits = decode_wire(map(_payload, chunk))
+                decoded, hits = decode_wire(map(_payload, chunk), cache)
             except InvalidEvent:  # one by one, to keep the good ones and say what is wrong
                 decoded, hits = [], []
                 for record in chunk:
                     try:
-                        one, hit = decode_wire((record.payload,))
+                        one, hit = decode_wire((record.payload,), cache)
                     except InvalidEvent as exc:
                         dead.append(DeadLetter(
                             payload=record.payload.decode("utf-8", "replace"), reason=exc.reason,
@@ -118,6 +121,12 @@ def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], las
     return writes
 
 
+def _newer_than(seq: int, marks: dict[AffKey, int], default: int) -> Callable[[AffKey], bool]:
+    """Whether an affinity key's document has not absorbed `seq` yet (a key without one has
+    absorbed up to `default`, the statistics' mark)."""
+    return lambda key: seq > marks.get(key, default)
+
+
 def batch_stats_writes(batch: BatchDelta, fresh: list[bool], hwms: np.ndarray, now: str) -> list[StatsWrite]:
     """`stats_write` for every user of a folded batch marked fresh, straight from its arrays."""
     new_hwms = np.maximum(batch.last_seq, hwms).tolist()
@@ -154,8 +163,9 @@ class Projector:
     def __init__(
         self, *, diary: DiaryStore, stats: StatsStore | None, affinities: AffinityStore | None,
         trends: TrendStore | None, dead_letters: DeadLetterStore, clock: Clock, tz: str = DEFAULT_TZ,
-        users: UserStore | None = None,
+        users: UserStore | None = None, cache: FoldCache | None = None,
     ) -> None:
+        self.cache = FoldCache() if cache is None else cache  # the fold's memory, this projector's alone
         self.users = users  # to find deleted accounts (`forget_purged`)
         self.diary = diary
         self.stats = stats
@@ -165,9 +175,13 @@ class Projector:
         self.clock = clock
         self.tz = tz
 
+    def decode(self, records: Sequence[Record], now: str = "") -> tuple[DecodedEvents, list[DeadLetter]]:
+        """`decode_records` with this projector's cache, keeping what its projections need."""
+        return decode_records(records, now, self.cache, entries=self.trends is not None)
+
     async def apply_records(self, records: Sequence[Record]) -> Report:
         now = self.clock.now().isoformat()
-        events, dead = decode_records(records, now, entries=self.trends is not None)
+        events, dead = self.decode(records, now)
         if dead:
             for letter in dead:
                 log.warning("dead letter at %s/%s: %s", letter.partition, letter.position, letter.reason)
@@ -187,7 +201,9 @@ class Projector:
         """Remove what this batch wrote for accounts deleted meanwhile (their events were
         still on the way): checked after the writes, so a deletion that ran during the
         batch is seen too (services/purge.py)."""
-        for user_id in await self.users.purged(sorted(user_ids)):  # type: ignore[union-attr]
+        if self.users is None:
+            return
+        for user_id in await self.users.purged(sorted(user_ids)):
             for store in (self.stats, self.affinities, self.trends):
                 if store is not None:
                     await store.remove_user(user_id)
@@ -218,7 +234,8 @@ class Projector:
         return Report(events=len(events), applied=applied, users=len(by_user))
 
     def _fold(self, events: Sequence[Event]) -> BatchDelta:
-        return fold_batch(events, self.tz, affinities=self.affinities is not None, facts=self.trends is not None)
+        return fold_batch(events, self.tz, cache=self.cache, affinities=self.affinities is not None,
+                          facts=self.trends is not None)
 
     def _guarded_fold(self, user_id: str, events: Sequence[Event], stats_hwm: int,
                       aff_hwms: dict[AffKey, int]) -> UserDelta:
@@ -236,7 +253,7 @@ class Projector:
                 apply_event(delta, event, self.tz)
             elif seq > floor:
                 apply_event(delta, event, self.tz, stats=seq > stats_hwm,
-                            affinity_filter=lambda key, s=seq: s > aff_hwms.get(key, stats_hwm))
+                            affinity_filter=_newer_than(seq, aff_hwms, stats_hwm))
         return delta
 
     async def _incremental(self, events: Sequence[Event], batch: BatchDelta, now: str) -> int:
@@ -244,7 +261,7 @@ class Projector:
         users = batch.users
         stats_hwms = await self.stats.hwms(users) if self.stats else {}
         aff_ids = batch.affinity_ids() if self.affinities else []
-        aff_hwms = await self.affinities.hwms(aff_ids, users) if aff_ids else {}
+        aff_hwms = await self.affinities.hwms(aff_ids, users) if aff_ids and self.affinities else {}
         s_h = np.fromiter(map(stats_hwms.get, users, repeat(0)), np.int64, len(users))
         a_h = np.fromiter(map(aff_hwms.get, aff_ids, repeat(0)), np.int64, len(aff_ids))
         # A user is replayed (after a crash) when one of its documents already holds
@@ -288,14 +305,26 @@ class Projector:
                 if self.affinities:
                     aff_writes += affinity_writes(user_id, delta, user_aff[user_id], last, now)
                 facts.extend(delta.trends.values())
-        # Stats last: its hwm is what `sync` compares with the diary version.
+        heavy = {users[i] for i in np.flatnonzero(batch.events > LIGHT_USER_EVENTS).tolist()}
+        if not heavy or len(heavy) == len(users):
+            await self._write(facts, aff_writes, stats_writes)
+            return applied
+        # The users with few events first: one user's import (a thousand events, a hundred
+        # names to update) must not hold back the next person's single write.
+        for light in (True, False):
+            await self._write([f for f in facts if (f.user_id in heavy) is not light],
+                              [w for w in aff_writes if (w.user_id in heavy) is not light],
+                              [w for w in stats_writes if (w.user_id in heavy) is not light])
+        return applied
+
+    async def _write(self, facts: list[Any], aff_writes: list[AffinityWrite], stats_writes: list[StatsWrite]) -> None:
+        # Stats last: a user's hwm there is what `sync` compares with the diary version.
         if facts and self.trends:
             await self.trends.apply(facts)
-        if aff_writes:
+        if aff_writes and self.affinities:
             await self.affinities.apply(aff_writes)
-        if stats_writes:
+        if stats_writes and self.stats:
             await self.stats.apply(stats_writes)
-        return applied
 
     async def recalculate(self, user_id: str, tail: Sequence[Event] = (), now: str | None = None) -> None:
         """Full recompute from the diary, then the events that came after it."""

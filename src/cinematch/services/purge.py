@@ -10,6 +10,8 @@ start (`finish_pending`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 from collections.abc import Sequence
 
@@ -19,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class AccountPurge:
-    def __init__(self, users: UserStore, stores: Sequence, clock: Clock) -> None:
+    def __init__(self, users: UserStore, stores: Sequence[Any], clock: Clock) -> None:
         self.users = users
         self.stores = [s for s in stores if s is not None]  # each has `remove_user(user_id)`
         self.clock = clock

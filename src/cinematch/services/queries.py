@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ..domain.ports import AffinityStore, CatalogStore, Clock, DiaryStore, StatsStore, TrendStore
 from ..domain.stats import StatsState, affinity_item, compute_user_stats, recent, stats_view, top_rated
@@ -20,7 +23,7 @@ class StatsQueries:
                  min_users: int = 3, view_wait: float = 0.05, max_views: int = 2000, tz: str = "Europe/Rome") -> None:
         self.tz = tz
         # (user, year) -> (the diary's version, the year in review at it)
-        self._years: collections.OrderedDict[tuple[str, int], tuple[int, dict]] = collections.OrderedDict()
+        self._years: collections.OrderedDict[tuple[str, int], tuple[int, dict[str, Any]]] = collections.OrderedDict()
         self.diary = diary
         self.stats = stats
         self.affinities = affinities
@@ -30,15 +33,15 @@ class StatsQueries:
         self.window_days = window_days
         self.min_users = min_users  # a film is public only once this many users have it
         self.trends_ttl = trends_ttl  # a short cache: trends are global and read often
-        self._trends_cache: tuple[float, str, dict] | None = None
+        self._trends_cache: tuple[float, str, dict[str, Any]] | None = None
         # user -> (the statistics' mark, the view built at it): the most recently read users
-        self._views: collections.OrderedDict[str, tuple[int, dict]] = collections.OrderedDict()
-        self._building: dict[str, asyncio.Future] = {}
+        self._views: collections.OrderedDict[str, tuple[int, dict[str, Any]]] = collections.OrderedDict()
+        self._building: dict[str, asyncio.Future[Any]] = {}
         self._view_slots = asyncio.Semaphore(2)  # views built at once
         self.view_wait = view_wait
         self.max_views = max_views
 
-    async def sync(self, user_id: str, state: StatsState | None = None) -> dict:
+    async def sync(self, user_id: str, state: StatsState | None = None) -> dict[str, Any]:
         if state is None:
             state = await self.stats.get(user_id)
         return self._sync(await self.diary.version(user_id), state.hwm if state else 0)
@@ -49,11 +52,11 @@ class StatsQueries:
         return await self.diary.version(user_id), state.hwm if state else 0
 
     @staticmethod
-    def _sync(version: int, hwm: int) -> dict:
+    def _sync(version: int, hwm: int) -> dict[str, Any]:
         pending = max(0, version - hwm)
         return {"status": "synced" if pending == 0 else "syncing", "pending_events": pending}
 
-    async def user_stats(self, user_id: str) -> dict:
+    async def user_stats(self, user_id: str) -> dict[str, Any]:
         """The statistics view: two small reads (the statistics' mark, the diary's version)
         and the view built at that mark, kept per user. A new mark builds the view anew
         (off the event loop); when that takes longer than `view_wait`, as for a very large
@@ -64,7 +67,11 @@ class StatsQueries:
         hwm, view = await self._kept(self._views, user_id, state.hwm, lambda: self._build_view(user_id))
         return {**view, "sync": self._sync(version, hwm)}
 
-    async def _kept(self, views: collections.OrderedDict, key, mark: int, build) -> tuple[int, dict]:
+    def _forget_build(self, key: Any, _task: object = None) -> None:
+        self._building.pop(key, None)
+
+    async def _kept(self, views: collections.OrderedDict[Any, tuple[int, dict[str, Any]]], key: Any, mark: int,
+                    build: Callable[[], Awaitable[tuple[int, dict[str, Any]]]]) -> tuple[int, dict[str, Any]]:
         """The view kept under `key` at `mark`, rebuilt (one build at a time per key, off the
         event loop) when the mark moved; a rebuild slower than `view_wait` leaves the previous
         view answering meanwhile. `build()` stores its (mark, view) in `views` and returns it."""
@@ -73,7 +80,7 @@ class StatsQueries:
             task = self._building.get(key)
             if task is None or task.get_loop() is not asyncio.get_running_loop():
                 task = self._building[key] = asyncio.ensure_future(build())
-                task.add_done_callback(lambda _t, k=key: self._building.pop(k, None))
+                task.add_done_callback(functools.partial(self._forget_build, key))
             if cached is None:
                 cached = await asyncio.shield(task)
             else:
@@ -83,6 +90,7 @@ class StatsQueries:
                     pass
         if key in views:
             views.move_to_end(key)  # recently read: kept longest
+        assert cached is not None  # the first build was awaited
         return cached
 
     def forget(self, user_id: str) -> None:
@@ -91,14 +99,14 @@ class StatsQueries:
         for key in [k for k in self._years if k[0] == user_id]:
             del self._years[key]
 
-    async def year_stats(self, user_id: str, year: int) -> dict:
+    async def year_stats(self, user_id: str, year: int) -> dict[str, Any]:
         """The year in review: the statistics of the entries watched in `year`, recomputed from
         those entries alone (a read of one year, by the diary's date index: its cost is the
         year's, not the diary's), exact at the diary version it names, kept until that moves;
         a recompute slower than `view_wait` leaves the previous one answering, marked syncing."""
         version = await self.diary.version(user_id)
 
-        async def build() -> tuple[int, dict]:
+        async def build() -> tuple[int, dict[str, Any]]:
             at = await self.diary.version(user_id)
             entries = await self.diary.watched_in(user_id, year)
             async with self._view_slots:
@@ -110,7 +118,7 @@ class StatsQueries:
         at, view = await self._kept(self._years, (user_id, year), version, build)
         return {**view, "sync": self._sync(version, at)}
 
-    async def _build_view(self, user_id: str) -> tuple[int, dict]:
+    async def _build_view(self, user_id: str) -> tuple[int, dict[str, Any]]:
         async with self._view_slots:
             state = await self.stats.get(user_id) or StatsState(user_id=user_id)
             affinities = await self.affinities.for_user(user_id)
@@ -123,11 +131,12 @@ class StatsQueries:
             self._views.popitem(last=False)
         return built
 
-    async def affinities_of(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[dict]:
+    async def affinities_of(self, user_id: str, kind: str, sort: str, limit: int,
+                            min_count: int) -> list[dict[str, Any]]:
         docs = await self.affinities.query(user_id, kind, sort, limit, min_count)
         return [affinity_item(a) for a in docs]
 
-    async def global_trends(self) -> dict:
+    async def global_trends(self) -> dict[str, Any]:
         today = self.clock.now().date()
         since = window_start(today, self.window_days)
         cached = self._trends_cache

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,9 +38,7 @@ MAX_TOP_N = 100
 POPULAR_TTL = 60.0  # seconds the no-model popularity list is reused
 
 
-# Diaries repeat the same titles across requests: normalise each once.
-_title_keys = functools.lru_cache(maxsize=200_000)(lambda title: tuple(title_keys(title)))
-_key = functools.lru_cache(maxsize=200_000)(item_key)
+KEYS_CACHED = 200_000  # titles whose keys a service remembers
 
 
 class Recommendations:
@@ -53,14 +52,17 @@ class Recommendations:
         # shared by every app process on the store (limits: the container's LimitStore)
         self.train_limit = RateLimit("training", 1, 60, limits)
         self.koptim_limit = RateLimit("K-optimization", 3, 3600, limits)
-        self._served: tuple[str, Model, dict, list[str]] | None = None
-        self._cache: collections.OrderedDict[str, tuple[tuple, dict]] = collections.OrderedDict()
+        self._served: tuple[str, Model, dict[str, Any], list[str]] | None = None
+        self._cache: collections.OrderedDict[str, tuple[tuple[Any, ...], dict[str, Any]]] = collections.OrderedDict()
         self._training = threading.Lock()
-        self._platform: tuple[float, list] | None = None
-        self._keys_index: tuple[list[str], tuple] | None = None
+        self._platform: tuple[float, list[Any]] | None = None
+        self._keys_index: tuple[list[str], tuple[Any, ...]] | None = None
+        # Diaries repeat the same titles across requests: normalise each once (bounded).
+        self._title_keys = functools.lru_cache(maxsize=KEYS_CACHED)(lambda title: tuple(title_keys(title)))
+        self._key = functools.lru_cache(maxsize=KEYS_CACHED)(item_key)
 
     # --- the served model ---------------------------------------------------------
-    async def _model(self) -> tuple[str, Model, dict, list[str]] | None:
+    async def _model(self) -> tuple[str, Model, dict[str, Any], list[str]] | None:
         """The served model; reading CURRENT is a tiny local file, so only a changed version
         (a load of the arrays) goes to a worker thread."""
         version = self.store.current()
@@ -78,12 +80,12 @@ class Recommendations:
         if self._keys_index is None or self._keys_index[0] is not keys:
             by_title: dict[str, list[int]] = {}
             for i, (k, title) in enumerate(zip(keys, titles)):
-                for t in {k.rsplit("|", 1)[0], *_title_keys(title)}:
+                for t in {k.rsplit("|", 1)[0], *self._title_keys(title)}:
                     by_title.setdefault(t, []).append(i)
             self._keys_index = (keys, ({k: i for i, k in enumerate(keys)}, by_title))
         return self._keys_index[1]
 
-    async def for_user(self, user_id: str, top_n: int = 10, genres: tuple[str, ...] = ()) -> dict:
+    async def for_user(self, user_id: str, top_n: int = 10, genres: tuple[str, ...] = ()) -> dict[str, Any]:
         if not 1 <= top_n <= MAX_TOP_N:
             raise ValueError(f"top_n must be between 1 and {MAX_TOP_N}")
         served = await self._model()
@@ -103,7 +105,7 @@ class Recommendations:
             self._cache.popitem(last=False)
         return answer
 
-    async def _mark_watchlist(self, user_id: str, answer: dict) -> dict:
+    async def _mark_watchlist(self, user_id: str, answer: dict[str, Any]) -> dict[str, Any]:
         """The items the user put on their watchlist say so (read each time: the list changes
         without the diary's version moving)."""
         items = await self.watchlist.all(user_id) if self.watchlist is not None else []
@@ -117,22 +119,23 @@ class Recommendations:
             marked.append(item)
         return {**answer, "items": marked}
 
-    def _recommend(self, served, entries: list[DiaryEntry], top_n: int, genres: tuple[str, ...]) -> dict:
+    def _recommend(self, served: tuple[str, Model, dict[str, Any], list[str]], entries: list[DiaryEntry], top_n: int,
+                   genres: tuple[str, ...]) -> dict[str, Any]:
         version, model, _, keys = served
         index, by_title = self._index(keys, model.titles)
         rated = []
-        titles = set()
+        titles: set[str] = set()
         for e in entries:
             title = e.title or e.name
-            i = index.get(_key(title, e.year), -1)
+            i = index.get(self._key(title, e.year), -1)
             # A film the model knows is described by its row; only the others need features.
             if e.rating is not None:  # an unrated watch is only excluded, not taken as a taste
                 feats = item_features(e.genres, e.director, e.actors, e.year) if i < 0 else ()
                 rated.append(Rated(i, float(e.rating), feats, title))
             # The same film under another year (or none), or under another of its titles, is still
             # in the diary: exclude by every title key too.
-            titles.update(_title_keys(title))
-            titles.update(_title_keys(e.name))
+            titles.update(self._title_keys(title))
+            titles.update(self._title_keys(e.name))
         exclude = np.array([i for t in titles for i in by_title.get(t, ())], dtype=np.int64)
         strategy, recs = model.recommend(rated, top_n, exclude=exclude, genre_picks=genres)
         return {"items": [{"movie_id": keys[r.item], "title": model.titles[r.item], "year": model.years[r.item],
@@ -140,7 +143,7 @@ class Recommendations:
                            "predicted_rating": r.predicted_rating, "explanation": r.explanation} for r in recs],
                 "strategy": strategy, "model_version": version}
 
-    async def _popular(self, entries: list[DiaryEntry], top_n: int) -> dict:
+    async def _popular(self, entries: list[DiaryEntry], top_n: int) -> dict[str, Any]:
         """No model yet: the films most logged on the platform, best rated first among
         equals (an empty list only on an installation with no diary at all). Training,
         or `serve` at start when there is data, replaces this with the hybrid."""
@@ -155,10 +158,10 @@ class Recommendations:
             ranked = sorted(counts, key=lambda k: (-counts[k][0], -counts[k][1] / counts[k][0], k))
             self._platform = (now, [(k, ts.meta[k], counts[k][0], counts[k][1] / counts[k][0]) for k in ranked])
         mine = {item_key(e.title or e.name, e.year) for e in entries}
-        titles = {t for e in entries for t in (*_title_keys(e.title or e.name), *_title_keys(e.name))}
+        titles = {t for e in entries for t in (*self._title_keys(e.title or e.name), *self._title_keys(e.name))}
         items = []
         for key, meta, n, mean in self._platform[1]:
-            if key in mine or key.rsplit("|", 1)[0] in titles or not titles.isdisjoint(_title_keys(meta.title)):
+            if key in mine or key.rsplit("|", 1)[0] in titles or not titles.isdisjoint(self._title_keys(meta.title)):
                 continue
             items.append({"movie_id": key, "title": meta.title, "year": meta.year, "genres": list(meta.genres),
                           "score": float(n), "predicted_rating": round(mean, 2),
@@ -168,7 +171,7 @@ class Recommendations:
         return {"items": items, "strategy": "popularity", "model_version": None}
 
     # --- status, evaluation, clustering ------------------------------------------
-    async def status(self) -> dict:
+    async def status(self) -> dict[str, Any]:
         served = await self._model()
         if served is None:
             return {"is_trained": False, "model_version": None, "trained_at": None, "training_seconds": None,
@@ -181,20 +184,21 @@ class Recommendations:
                 "explained_variance": meta["explained_variance"], "training_source": meta["training_source"],
                 "metrics": {"rmse": meta["metrics"].get("rmse"), "mae": meta["metrics"].get("mae")}}
 
-    def optimal_k(self) -> dict:
+    def optimal_k(self) -> dict[str, Any]:
         """The K the last K optimization chose (the next training uses it), or {} before any."""
         return self.store.k_choice() or {}
 
-    async def evaluation(self) -> dict:
+    async def evaluation(self) -> dict[str, Any]:
         meta = await self._meta()
         m = meta["metrics"]
         return {k: m.get(k) for k in ("protocol", "rmse", "mae", "ndcg_at_10", "precision_at_10", "recall_at_10",
                                       "coverage", "diversity", "novelty")}
 
-    async def clustering(self) -> dict:
-        return (await self._meta())["clustering"]
+    async def clustering(self) -> dict[str, Any]:
+        clustering: dict[str, Any] = (await self._meta())["clustering"]
+        return clustering
 
-    async def _meta(self) -> dict:
+    async def _meta(self) -> dict[str, Any]:
         served = await self._model()
         if served is None:
             raise NotTrained("no model trained yet: POST /api/admin/ml/train")
@@ -211,7 +215,7 @@ class Recommendations:
         """Every platform user's diary entries (training, and the no-model popularity list)."""
         return [(u, (await self.diary.snapshot(u))[0]) for u in await self.diary.user_ids()]
 
-    async def train(self, *, limited: bool = True, progress=None) -> dict:
+    async def train(self, *, limited: bool = True, progress: Any = None) -> dict[str, Any]:
         if limited:
             await self.train_limit.take()
         ts = await self.training_set()
@@ -219,7 +223,7 @@ class Recommendations:
             raise NotTrained("nothing to train on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
         return await asyncio.to_thread(self._train_and_swap, ts, progress)
 
-    def _train_and_swap(self, ts: TrainingSet, progress=None) -> dict:
+    def _train_and_swap(self, ts: TrainingSet, progress: Any = None) -> dict[str, Any]:
         choice = self.store.k_choice() or {}
         with self._training:  # one training at a time in this process
             trained = train(ts, k_svd=choice.get("k_svd", 10), k_cluster=choice.get("k_cluster", 4), progress=progress)
@@ -229,7 +233,7 @@ class Recommendations:
                 "metrics": json.loads(json.dumps(meta["metrics"], default=float)),  # numpy numbers as plain ones
                 "seconds": round(meta["seconds"], 3)}
 
-    async def k_optimization(self) -> AsyncIterator[dict]:
+    async def k_optimization(self) -> AsyncIterator[dict[str, Any]]:
         """Start a K sweep (rate-limited, checked before anything streams): returns the
         seed-004 events; the chosen K is used by the next training."""
         await self.koptim_limit.take()
@@ -239,7 +243,7 @@ class Recommendations:
                              "or log films first")
         return self._k_events(optimize(ts.interactions()))
 
-    async def _k_events(self, events: Iterator[dict]) -> AsyncIterator[dict]:
+    async def _k_events(self, events: Iterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
         progress = 0
         try:
             while True:

@@ -18,12 +18,12 @@ inside the trends window only: facts that aged out are no longer part of any tre
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import NamedTuple
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, NamedTuple
 
 import msgspec
 
-from ..domain.deltas import DEFAULT_TZ, zone
+from ..domain.deltas import DEFAULT_TZ, TrendFact, zone
 from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
 from ..domain.stats import StatsState, affinity_counters, apply_stats_delta, compute_user_delta, stats_counters
 from ..domain.trends import window_start
@@ -55,7 +55,7 @@ class Window(msgspec.Struct):
     live: dict[str, int] = {}  # catalog film -> distinct users (the genres are the catalog's, per film)
     want: dict[str, int] = {}
 
-    def count(self, side: dict[str, int], facts) -> None:
+    def count(self, side: dict[str, int], facts: Iterable[TrendFact]) -> None:
         """Add one user's facts: each catalog film they have counts once."""
         for film in {f.film for f in facts if f.film}:
             side[film] = side.get(film, 0) + 1
@@ -95,7 +95,7 @@ class Report(msgspec.Struct):
         return self.drift == self.behind == self.moved == 0 and self.trends_equal
 
 
-def _stats_key(s: StatsState | None) -> tuple:
+def _stats_key(s: StatsState | None) -> tuple[Any, ...]:
     return stats_counters(s or StatsState(user_id=""))
 
 

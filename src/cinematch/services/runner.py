@@ -50,7 +50,7 @@ class ProjectionRunner:
 
     def backoff(self) -> float:
         """Seconds to wait after the `failures`-th failure in a row: 0.5 s, doubling, at most 30 s."""
-        return min(MAX_BACKOFF, 0.5 * 2 ** (self.failures - 1))
+        return min(MAX_BACKOFF, 0.5 * 2.0 ** (self.failures - 1))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await self.source.start()

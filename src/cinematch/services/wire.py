@@ -1,7 +1,7 @@
 """The projection's view of a wire event: a film's credits stay raw JSON.
 
 A film's credits (director, actors, genres) repeat in every event about it, and the
-fold needs them only to find the film's affinity profile (`deltas._profile`). Decoded
+fold needs them only to find the film's affinity profile (`deltas.Profiles.lookup`). Decoded
 into two strings and a tuple of strings per event, then encoded again into a cache
 key, they cost a third of the projection's per-event time. Here they are kept as
 `msgspec.Raw`: a slice of the payload (no copy, not tracked by the collector). The
@@ -18,19 +18,21 @@ crash, the events after a recompute).
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 import msgspec
 
-from ..domain.deltas import _profile
 from ..domain.events import Event, InvalidEvent, Movie, check_movie_people, decode_all, validate_events
+from .caches import FoldCache
 
 _NULL = msgspec.Raw(b"null")
 CREDITS = ("director", "actors", "genres")
 
 
-def _like(struct: type, name: str, types: dict[str, object], defaults: dict[str, object]) -> type:
+def _like(struct: type[msgspec.Struct], name: str, types: dict[str, object], defaults: dict[str, object]) -> type:
     """A struct with the fields of `struct` (names, order, defaults), some retyped: the
     domain model stays the one place where an event's fields are declared."""
     fields = []
@@ -49,7 +51,7 @@ WireMovie = _like(Movie, "WireMovie", dict.fromkeys(CREDITS, msgspec.Raw), dict.
 WireEvent = _like(Event, "WireEvent", {"movie": WireMovie | None}, {})
 
 
-_decoder = msgspec.json.Decoder(WireEvent)
+_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(WireEvent)
 _movie = attrgetter("movie")
 _credits_raw = attrgetter(*CREDITS)
 _credits_encoded = msgspec.json.Encoder().encode
@@ -58,59 +60,55 @@ _join = b"\0".join
 _movie_types = {f.name: f.type for f in msgspec.structs.fields(Movie)}
 _credit_types = tuple((name, msgspec.json.Decoder(_movie_types[name])) for name in CREDITS)
 
-# Credits key -> (profile id, cleaned genres). Two kinds of key share it, and cannot
-# collide: raw JSON values joined by NUL (JSON text never holds a NUL byte, so the key
-# holds two), and the JSON array of decoded values of a domain `Movie` (no NUL at all).
-# Equal content under two spellings (escapes) is two keys of one profile: a miss, not
-# a mistake.
-_credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
+Hit = tuple[int, tuple[str, ...]]  # (profile id, cleaned genres) of a film's credits
 
 
-def credits_count() -> int:
-    return len(_credits)
-
-
-def clear_credits() -> None:
-    _credits.clear()
-
-
-def decode_wire(payloads: Iterable[bytes]) -> tuple[list[WireEvent], list[tuple[int, tuple[str, ...]] | None]]:
+def decode_wire(payloads: Iterable[bytes], cache: FoldCache) -> tuple[list[Any], list[Hit | None]]:
     """Decode and validate wire events, with the `profile_hits` of their movies (None for no
     movie). Raises InvalidEvent at the first bad one, with the reason `domain.decode_events`
     gives (a caller that wants the good ones decodes them one by one)."""
     events = decode_all(_decoder, payloads)
-    validate_events(events)
+    validate_events(events, cache.parsed)
     movies = list(map(_movie, events))
     if None not in movies:
-        return events, profile_hits(movies)  # type: ignore[return-value]
+        every: list[Hit | None] = list(profile_hits(movies, cache))
+        return events, every
     # A RECALCULATE has no movie to fold; one it carries is checked all the same.
-    hits = iter(profile_hits([m for m in movies if m is not None]))
+    hits = iter(profile_hits([m for m in movies if m is not None], cache))
     return events, [None if m is None else next(hits) for m in movies]
 
 
-def profile_hits(movies: Sequence[WireMovie | Movie]) -> list[tuple[int, tuple[str, ...]]]:
-    """(profile id, cleaned genres) of each movie, through the credits cache.
+def profile_hits(movies: Sequence[Any], cache: FoldCache) -> list[tuple[int, tuple[str, ...]]]:
+    """(profile id, cleaned genres) of each movie (`WireMovie` or `Movie`), through the
+    credits in `cache`.
+
+    Two kinds of credits key share them, and cannot collide: raw JSON values joined by
+    NUL (JSON text never holds a NUL byte, so the key holds two), and the JSON array of
+    decoded values of a domain `Movie` (no NUL at all). Equal content under two spellings
+    (escapes) is two keys of one profile: a miss, not a mistake.
 
     A new key of a `WireMovie` is decoded first: credits of the wrong type raise
     InvalidEvent (the whole call: nothing is cached for them)."""
+    credits, lookup = cache.credits, cache.profiles.lookup
     if set(map(type, movies)) <= {WireMovie}:  # the projection's batches: keys built in C
         keys = list(map(_join, map(_credits_raw, movies)))
     else:
         keys = [_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)) for m in movies]
-    hits = list(map(_credits.get, keys))
+    hits = list(map(credits.get, keys))
     if None in hits:
         for i in [i for i, hit in enumerate(hits) if hit is None]:
-            hit = _credits.get(keys[i])  # an earlier movie of this call may have filled it
+            hit = credits.get(keys[i])  # an earlier movie of this call may have filled it
             if hit is None:
-                hit = _credits[keys[i]] = _profile(*credits_of(movies[i]))
+                hit = credits[keys[i]] = lookup(*credits_of(movies[i]))
             hits[i] = hit
-    return hits  # type: ignore[return-value]
+    found: list[Hit] = hits  # type: ignore[assignment]  # no None left: each miss was filled above
+    return found
 
 
-def credits_of(movie: WireMovie | Movie) -> tuple[str | None, str | None, tuple[str, ...] | None]:
+def credits_of(movie: Any) -> tuple[str | None, str | None, tuple[str, ...] | None]:
     """(director, actors, genres) as values; raises InvalidEvent for a raw one of the wrong type."""
     if type(movie) is not WireMovie:
-        return movie.director, movie.actors, movie.genres  # type: ignore[return-value]
+        return movie.director, movie.actors, movie.genres
     out = []
     for field, decoder in _credit_types:
         try:
@@ -125,12 +123,14 @@ def credits_of(movie: WireMovie | Movie) -> tuple[str | None, str | None, tuple[
     return out[0], out[1], out[2]
 
 
-def as_domain(event: WireEvent | Event) -> Event:
+def as_domain(event: Any) -> Event:
     """The domain `Event` of a decoded wire event (an `Event` is returned as it is)."""
     if type(event) is not WireEvent:
-        return event  # type: ignore[return-value]
-    fields = msgspec.structs.asdict(event)
-    m = event.movie
+        domain: Event = event
+        return domain
+    wire: Any = event
+    fields = msgspec.structs.asdict(wire)
+    m = wire.movie
     if m is not None:
         movie = msgspec.structs.asdict(m)
         movie["director"], movie["actors"], movie["genres"] = credits_of(m)

@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from ...domain.events import Event, encode_event
-from ...domain.ports import EventPublisher, EventSource, Record
+from ...domain.ports import EventRelayTarget, EventSource, Record
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
         await admin.close()
 
 
-class KafkaEventPublisher(EventPublisher):
+class KafkaEventPublisher(EventRelayTarget):
     """acks=all, retries with backoff, key = user_id, JSON via msgspec, idempotent producer.
 
     Idempotence keeps a user's events in order and unduplicated across the

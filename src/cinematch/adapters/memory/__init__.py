@@ -9,11 +9,11 @@ from .stores import (
     MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore, MemoryItemStore,
     MemoryStatsStore, MemoryTrendStore, MemoryUserStore,
 )
-from .clock import FixedClock, SystemClock
+from .clock import FixedClock
 from .limits import MemoryLimitStore
 
 __all__ = [
     "FixedClock", "MemoryAffinityStore", "MemoryCatalogStore", "MemoryDeadLetterStore", "MemoryLimitStore",
     "MemoryDiaryStore", "MemoryEventLog", "MemoryItemStore", "MemoryEventSource", "MemoryStatsStore",
-    "MemoryTrendStore", "MemoryUserStore", "SystemClock",
+    "MemoryTrendStore", "MemoryUserStore",
 ]

@@ -6,14 +6,6 @@ from ...domain.deltas import DEFAULT_TZ, zone
 from ...domain.ports import Clock
 
 
-class SystemClock(Clock):
-    def __init__(self, tz: str = DEFAULT_TZ) -> None:
-        self.tz = tz
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(zone(self.tz))
-
-
 class FixedClock(Clock):
     """A clock tests move by hand."""
 

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 
 import msgspec
 
-from ...services.projection import decode_records
 from ...domain.ports import Record
 from ...services.reconcile import Window
 from ...settings import Settings
@@ -36,7 +35,7 @@ def _run(conf: dict, work):
     return loop.run_until_complete(work(container))
 
 
-# The Arrow schema of what a projection task returns (jobs.REPORT_DDL on the driver).
+# The Arrow schema of what a projection task returns (entrypoints.spark.REPORT_DDL on the driver).
 REPORT_FIELDS = ("events", "applied", "dead_letters", "users")
 
 
@@ -66,11 +65,21 @@ def project_stats(conf: dict, batches: Iterable) -> Iterator:
 def project_trends(conf: dict, batches: Iterable) -> Iterator:
     """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
     stream 1 records them as dead letters, once."""
-    events, _ = decode_records(_records(batches), "")
-    if events:
+    records = _records(batches)
+
+    async def work(c):
+        projector = c.services.trends_projector()
+        events, _ = projector.decode(records)
+        if not events:
+            return None
         if conf.get("trends_task_delay_seconds"):  # fault injection (tests): a slow trends sink
             time.sleep(float(conf["trends_task_delay_seconds"]))
-        yield from _report(_run(conf, lambda c: c.services.trends_projector().apply_events(events)))
+        return await projector.apply_events(events)
+
+    if records:
+        report = _run(conf, work)
+        if report is not None:
+            yield from _report(report)
 
 
 def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:

@@ -20,7 +20,8 @@ import datetime as dt
 import io
 import posixpath
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -41,7 +42,7 @@ def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
-def read_members(data: bytes, wanted) -> dict[str, bytes]:
+def read_members(data: bytes, wanted: Callable[[str], bool]) -> dict[str, bytes]:
     """{base name: bytes} of the members whose base name `wanted` accepts, outside the
     ignored folders; sizes are capped (a small archive may unpack to gigabytes)."""
     try:
@@ -108,13 +109,13 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
         out.errors += _errors(p, name)
         out.notes += [ImportError_(n.line, f"{name}: {n.reason}") for n in p.notes]
         out.skipped += p.skipped
-    watches: dict[tuple, list[ImportRow]] = {}
+    watches: dict[tuple[Any, ...], list[ImportRow]] = {}
 
     def watch(row: ImportRow) -> None:
         out.rows.append(row)
         watches.setdefault(film_key(row.name, row.year), []).append(row)
 
-    def merged(row, why: str, file: str) -> None:
+    def merged(row: ImportRow | WatchlistRow, why: str, file: str) -> None:
         out.skipped += 1
         out.notes.append(ImportError_(row.line, f"{file}: {why}"))
 
@@ -126,7 +127,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
             merged(row, "the review of a diary entry (one watch)", "reviews.csv")
         else:
             watch(row)
-    rated: set[tuple] = set()
+    rated: set[tuple[Any, ...]] = set()
     for row in parsed.get("ratings.csv", ParsedImport("", [], [])).rows:
         key = film_key(row.name, row.year)
         rated.add(key)
@@ -201,7 +202,7 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
     zone = ZoneInfo(tz)
     out = ParsedImport(format="trakt-export", rows=[], errors=[], watchlist=[], notes=[])
 
-    def each(file: str) -> Iterable[tuple[int, TraktItem, tuple]]:
+    def each(file: str) -> Iterable[tuple[int, TraktItem, tuple[Any, ...]]]:
         for i, item in enumerate(_trakt_items(files[file], file), start=1):
             try:
                 yield i, item, _trakt_film(item, i, file)
@@ -211,7 +212,7 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
             except ValueError as exc:
                 out.errors.append(ImportError_(i, f"{file}: {exc}"))
 
-    watches: dict[tuple, list[ImportRow]] = {}
+    watches: dict[tuple[Any, ...], list[ImportRow]] = {}
     for file in sorted(f for f in files if f.startswith("watched-history")):
         for i, item, (name, year, imdb) in each(file):
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import msgspec
@@ -155,7 +156,7 @@ def detect_format(header: list[str], filename: str = "") -> str:
     )
 
 
-def _row(fmt: str, get, line: int) -> ImportRow | WatchlistRow | str:
+def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | WatchlistRow | str:
     """The row, or the reason it is skipped (a string); raises ValueError for a bad one."""
     if fmt == "imdb":
         kind = get("title type").strip()
@@ -209,7 +210,7 @@ def parse_csv(data: str, filename: str = "") -> ParsedImport:
             out.errors.append(ImportError_(line, f"{len(values)} fields where the header has {len(header)}"))
             continue
 
-        def get(col: str, values=values) -> str:
+        def get(col: str, values: list[str] = values) -> str:
             i = index.get(col)
             return values[i] if i is not None and i < len(values) else ""
 

@@ -7,13 +7,18 @@ import asyncio
 import json
 import sys
 
-from .progress import Progress
-from .settings import Settings, load_settings
+from ..progress import Progress
+from ..settings import Settings, load_settings
 
 
 def _container(**overrides):
-    from .container import build_container
+    from ..container import build_container
     return build_container(load_settings(**overrides))
+
+
+async def close_resources(container) -> None:
+    from ..container import close_resources as close  # the container module loads only when needed
+    await close(container)
 
 
 def _profile_default(args_profile: str | None) -> str:
@@ -24,7 +29,7 @@ def _profile_default(args_profile: str | None) -> str:
 def _logging(settings) -> None:
     import logging
 
-    from .adapters.observability import configure_logging
+    from ..adapters.observability import configure_logging
     configure_logging(settings.log_format)
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
@@ -32,8 +37,8 @@ def _logging(settings) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
-    from .adapters.web import create_app
-    from .adapters.web.server import run
+    from .web import create_app
+    from .web.server import run
     settings = load_settings()
     _logging(settings)
     logging.getLogger().setLevel(args.log_level.upper())
@@ -61,14 +66,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         db.open()
         print(json.dumps({"storage": "sqlite", "path": db.path, "applied": db.migrate()}))
     elif storage == "mongo":
-        from .adapters.mongo import migrate
+        from ..adapters.mongo import migrate
 
         async def run() -> list[int]:
-            mongo = container.storage.mongo()
             try:
-                return await migrate(mongo)
+                return await migrate(container.storage.mongo())
             finally:
-                await mongo.close()
+                await close_resources(container)
         print(json.dumps({"storage": "mongo", "database": container.storage.mongo().db_name,
                           "applied": asyncio.run(run())}))
     else:
@@ -76,10 +80,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_until_signalled(make_loop, settings, samplers=()) -> int:
+def _run_until_signalled(make_loop, settings, samplers=(), container=None) -> int:
     """Run `make_loop(stop)` until SIGTERM/SIGINT (the loop finishes its batch and commits what
     it did, then returns); a crash of the loop is retried after a pause (broker or database
-    down), never a reason to exit. With `metrics_port` set, /metrics is served meanwhile."""
+    down), never a reason to exit. With `metrics_port` set, /metrics is served meanwhile.
+    Then `container`'s resources are closed."""
     import logging
     import signal
     _logging(settings)
@@ -92,7 +97,7 @@ def _run_until_signalled(make_loop, settings, samplers=()) -> int:
             loop.add_signal_handler(sig, stop.set)
         refresh = None
         if settings.metrics_port:
-            from .adapters.observability import Metrics
+            from ..adapters.observability import Metrics
             metrics = Metrics()
             for sampler in samplers:
                 metrics.add_sampler(sampler)
@@ -109,6 +114,8 @@ def _run_until_signalled(make_loop, settings, samplers=()) -> int:
                     pass
         if refresh is not None:
             await refresh
+        if container is not None:
+            await close_resources(container)
         log.info("stopped")
     asyncio.run(main())
     return 0
@@ -117,7 +124,7 @@ def _run_until_signalled(make_loop, settings, samplers=()) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """The stream projector as its own process: a Kafka consumer-group member, or (embedded
     profile, with serve's own projection off) the fold over the SQLite diary log."""
-    from .adapters.observability import consumer_sampler, dead_letter_sampler, projection_sampler
+    from ..adapters.observability import consumer_sampler, dead_letter_sampler, projection_sampler
     settings = load_settings(profile=_profile_default(args.profile))
     container = _container(profile=settings.profile)
     runner = {"all": container.services.runner, "stats": container.services.stats_runner,
@@ -125,19 +132,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     async def loop(stop: asyncio.Event) -> None:
         if container.config.storage() == "mongo" and container.config.migrate_on_start():
-            from .adapters.mongo import migrate
+            from ..adapters.mongo import migrate
             await migrate(container.storage.mongo())
         await runner.run_forever(stop)
     samplers = [projection_sampler(runner), dead_letter_sampler(container.storage.dead_letters())]
     if container.config.bus() == "kafka":
         samplers.append(consumer_sampler(runner.source))
-    return _run_until_signalled(loop, settings, samplers)
+    return _run_until_signalled(loop, settings, samplers, container)
 
 
 def cmd_relay(args: argparse.Namespace) -> int:
     """The outbox relay as its own process (serve also runs one unless relay_in_serve is off)."""
     settings = load_settings(profile=_profile_default(args.profile))
-    return _run_until_signalled(_container(profile=settings.profile).bus.relay().run_forever, settings)
+    container = _container(profile=settings.profile)
+    return _run_until_signalled(container.bus.relay().run_forever, settings, container=container)
 
 
 def _spark_settings(args: argparse.Namespace):
@@ -165,7 +173,7 @@ def cmd_spark_stream(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .adapters.spark.jobs import StreamJob
+    from .spark import StreamJob
     settings = _spark_settings(args)
     _logging(settings)
     job = StreamJob(settings, master=args.master, once=args.once, conf=_spark_conf(args.conf))
@@ -179,7 +187,7 @@ def cmd_spark_reconcile(args: argparse.Namespace) -> int:
     """Recompute every projection from the diary (Spark batch), diff with the live ones."""
     import msgspec
 
-    from .adapters.spark.jobs import ReconcileJob
+    from .spark import ReconcileJob
     report = ReconcileJob(_spark_settings(args), master=args.master, conf=_spark_conf(args.conf)).run(args.repair)
     print(json.dumps(msgspec.to_builtins(report)))
     return 0 if args.repair or report.clean else 3
@@ -188,7 +196,7 @@ def cmd_spark_reconcile(args: argparse.Namespace) -> int:
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     import msgspec
 
-    from .domain.catalog import CatalogRecord, catalog_id_for, catalog_movie
+    from ..domain.catalog import CatalogRecord, catalog_id_for, catalog_movie
     with open(args.file, "rb") as fh:
         raw = fh.read()
     try:
@@ -213,14 +221,14 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 def cmd_catalog_import_imdb(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .data.imdb import import_catalog
+    from ..data.imdb import import_catalog
     if not Path(args.dir).is_dir():
         raise ValueError(f"{args.dir} is not a folder")
     container = _container()
 
     async def run() -> int:
         if container.config.storage() == "mongo" and container.config.migrate_on_start():
-            from .adapters.mongo import migrate
+            from ..adapters.mongo import migrate
             await migrate(container.storage.mongo())
         return await import_catalog(args.dir, container.storage.catalog().upsert, progress=Progress())
     print(json.dumps({"upserted": asyncio.run(run())}))
@@ -238,7 +246,7 @@ def _embedded_only(what: str) -> Settings:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .adapters.embedded.backup import backup
+    from ..adapters.embedded.backup import backup
     settings = _embedded_only("backup")
     print(json.dumps(backup(settings.db_path, Path(args.file))))
     return 0
@@ -247,7 +255,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .adapters.embedded.backup import restore
+    from ..adapters.embedded.backup import restore
     settings = _embedded_only("restore")
     print(json.dumps(restore(settings.db_path, Path(args.file))))
     return 0
@@ -274,15 +282,13 @@ def _accounts_run(work) -> dict:
     container = _container()
 
     async def run() -> dict:
-        if container.config.storage() == "mongo":
-            from .adapters.mongo import migrate
-            if container.config.migrate_on_start():
+        try:
+            if container.config.storage() == "mongo" and container.config.migrate_on_start():
+                from ..adapters.mongo import migrate
                 await migrate(container.storage.mongo())
-            try:
-                return await work(container.services.accounts())
-            finally:
-                await container.storage.mongo().close()
-        return await work(container.services.accounts())
+            return await work(container.services.accounts())
+        finally:
+            await close_resources(container)
     return asyncio.run(run())
 
 
@@ -308,7 +314,7 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
 
 def _fetch_ml100k():
     """MovieLens-100k's folder, or None after saying on stderr why it could not be fetched."""
-    from .data.movielens import DatasetUnavailable, fetch_ml100k
+    from ..data.movielens import DatasetUnavailable, fetch_ml100k
     progress = Progress()
     try:
         return fetch_ml100k(load_settings().data_dir, progress=progress)
@@ -329,7 +335,7 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .data.demo import load_demo
+    from ..data.demo import load_demo
     path = _fetch_ml100k()
     if path is None:
         return 1
@@ -341,7 +347,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ml_evaluate(args: argparse.Namespace) -> int:
-    from .ml.cli import evaluate
+    from ..ml.cli import evaluate
     if args.train or args.test:
         if not (args.train and args.test):
             raise ValueError("--train and --test go together")
@@ -360,7 +366,7 @@ def cmd_ml_evaluate(args: argparse.Namespace) -> int:
 def cmd_ml_train(args: argparse.Namespace) -> int:
     """Train the served model now (no rate limit: an operator's command) and swap it in;
     running `serve` processes pick the new version up on their next request."""
-    from .services.limits import NotTrained
+    from ..services.limits import NotTrained
     recommendations, progress = _container().services.recommendations(), Progress()
     try:
         result = asyncio.run(recommendations.train(limited=False, progress=progress))
@@ -479,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def one_line(exc: BaseException) -> str:
     """An error as one line a person can act on (no traceback)."""
-    from .domain.ports import StoreUnavailable
+    from ..domain.ports import StoreUnavailable
     if isinstance(exc, StoreUnavailable):
         return exc.reason
     if isinstance(exc, OSError) and exc.filename is not None:
@@ -493,7 +499,7 @@ def one_line(exc: BaseException) -> str:
 def _is_bad_input(exc: BaseException) -> bool:
     import msgspec
 
-    from .domain.ports import Conflict
+    from ..domain.ports import Conflict
     return isinstance(exc, (ValueError, KeyError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
                             msgspec.MsgspecError, Conflict))
 

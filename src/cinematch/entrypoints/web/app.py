@@ -36,6 +36,7 @@ from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
 from ...domain.exports import BackupWatch, backup_chunks, letterboxd_chunks
 from ...services.columnar import paused_gc
+from ...container import close_resources
 from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts, session_mark, session_user
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
@@ -47,7 +48,7 @@ from .pages import (
 )
 from .hardening import add_headers, any_error, error_response, strict_body
 from .observe import count_unrouted, metrics_endpoint, observe_requests
-from ..observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
+from ...adapters.observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
 from .schemas import (
     Accepted, AccountDeletion, Affinities, CatalogIn, CatalogResults, Clustering, Credentials, EntryOut, EntryPage,
     ErrorOut, Evaluation, Genres, Health, ImportBatches, ImportErrorOut, ImportOut, ModelStatus, MovieIn, MoviePatch,
@@ -518,7 +519,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     in_process = (settings.bus() != "kafka" and settings.project_in_serve()) if run_projections is None \
         else run_projections
     runner = container.services.runner() if in_process else None
-    # On SQLite the projection folds in a thread of its own (adapters/web/background.py);
+    # On SQLite the projection folds in a thread of its own (entrypoints/web/background.py);
     # the memory store is not shared across threads, so there it stays on this loop.
     threaded = ThreadedRunner(runner) if runner is not None and settings.storage() == "sqlite" else None
     metrics = container.metrics()
@@ -533,7 +534,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
 
     async def startup() -> None:
         if settings.storage() == "mongo" and settings.migrate_on_start():
-            from ..mongo import migrate
+            from ...adapters.mongo import migrate
             await migrate(container.storage.mongo())
         await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
         tasks.append(asyncio.create_task(finish_purges()))
@@ -581,6 +582,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
                 await asyncio.wait_for(task, 5)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
+        await close_resources(container)  # after the tasks: the relay and projection used the stores
 
     def singleton(provider):
         async def get_it():

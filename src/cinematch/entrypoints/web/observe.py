@@ -9,7 +9,7 @@ import time
 from litestar import Response, get
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..observability import CONTENT_TYPE, Metrics
+from ...adapters.observability import CONTENT_TYPE, Metrics
 from .hardening import request_id
 
 access = logging.getLogger("cinematch.access")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import queue
 import sys
 import threading
 import time
@@ -31,9 +32,9 @@ from pathlib import Path
 
 import msgspec
 
-from ...services.reconcile import Report, UserCheck, Window
-from ...settings import Settings
-from . import executors
+from ..services.reconcile import Report, UserCheck, Window
+from ..settings import Settings
+from ..adapters.spark import executors
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,13 @@ def in_pool(spark, query: str) -> None:
 
 def trends_parallelism(settings: Settings, slots: int) -> int:
     return settings.spark_trends_parallelism or max(1, slots - 1)
+
+
+def stats_parallelism(settings: Settings, slots: int) -> int:
+    """Tasks per statistics batch: the slots the trends leave (at least 1). Each task pays a
+    handful of database round trips whatever its size, so a batch in as many tasks as the
+    topic has partitions, queued on the one free slot, pays them again and again."""
+    return settings.spark_stats_parallelism or max(1, slots - trends_parallelism(settings, slots))
 
 
 def jar_paths(spec: str) -> list[str]:
@@ -124,15 +132,14 @@ def build_session(settings: Settings, app_name: str, master: str | None = None, 
 
 def on_driver(settings: Settings, work):
     """Run `work(container)` on the driver, with a container of its own."""
-    from ...container import build_container
+    from ..container import build_container, close_resources
 
     async def main():
         container = build_container(settings)
         try:
             return await work(container)
         finally:
-            if settings.storage == "mongo":
-                await container.storage.mongo().close()
+            await close_resources(container)
     return asyncio.run(main())
 
 
@@ -162,9 +169,10 @@ def _project(df, work) -> list[dict]:
     return [r.asDict() for r in df.mapInArrow(work, REPORT_DDL).collect()]
 
 
-def _stats_batch(conf: dict, df, batch_id: int) -> None:
+def _stats_batch(conf: dict, partitions: int, df, batch_id: int) -> None:
     in_pool(df.sparkSession, STATS_QUERY)
-    reports = _project(df, partial(executors.project_stats, conf))
+    # A user's events come from one Kafka partition, in order; coalescing keeps that order.
+    reports = _project(df.coalesce(partitions), partial(executors.project_stats, conf))
     if reports:
         log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
 
@@ -195,7 +203,9 @@ class StreamJob:
         self.spark = None
         self._next_prune = 0.0
         self.metrics = None  # with CINEMATCH_METRICS_PORT: batch durations and lag on /metrics
-        self._seen_batches: dict[str, int] = {}
+        self._progress: queue.SimpleQueue | None = None  # every finished batch's progress (`progress_listener`)
+        self._triggers = {STATS_QUERY: settings.spark_trigger_seconds,
+                          TRENDS_QUERY: settings.spark_trends_trigger_seconds}
 
     def prune_trends_if_due(self) -> int:
         """After a trends batch, on the driver: delete the facts that left the window,
@@ -217,11 +227,11 @@ class StreamJob:
         return hpath.getFileSystem(self.spark._jsc.hadoopConfiguration()).exists(hpath)
 
     def _prepare(self) -> None:
-        from ..kafka.bus import ensure_topic
+        from ..adapters.kafka.bus import ensure_topic
         s = self.settings
         asyncio.run(ensure_topic(s.kafka_bootstrap_servers, s.kafka_topic, s.kafka_partitions))
         if s.storage == "mongo" and s.migrate_on_start:
-            from ..mongo import migrate
+            from ..adapters.mongo import migrate
             on_driver(s, lambda c: migrate(c.storage.mongo()))
 
     def bootstrap_trends(self) -> int:
@@ -247,14 +257,15 @@ class StreamJob:
     def start_queries(self) -> list:
         from pyspark.sql import functions as F
 
-        from .schema import event_schema
+        from ..adapters.spark.schema import event_schema
         s = self.settings
         conf = msgspec.to_builtins(s)
         conf["trends_task_delay_seconds"] = float(self.spark.conf.get(TRENDS_DELAY_CONF, "0"))
         in_pool(self.spark, STATS_QUERY)
+        slots = self.spark.sparkContext.defaultParallelism
         stats = (self._source().select("value", "partition", "offset").writeStream
                  .queryName(STATS_QUERY)
-                 .foreachBatch(partial(_stats_batch, conf))
+                 .foreachBatch(partial(_stats_batch, conf, stats_parallelism(s, slots)))
                  .option("checkpointLocation", f"{self.checkpoint}/{STATS_QUERY}")
                  .trigger(**self._trigger(s.spark_trigger_seconds))
                  .start())
@@ -275,7 +286,7 @@ class StreamJob:
                           F.col("e.seq").alias("seq"), added.alias("added_at"), event_key.alias("event_key"))
                   .withWatermark("added_at", f"{s.trends_window_days + 1} days")
                   .dropDuplicatesWithinWatermark(["event_key"]))
-        partitions = trends_parallelism(s, self.spark.sparkContext.defaultParallelism)
+        partitions = trends_parallelism(s, slots)
         trends = (events.writeStream
                   .queryName(TRENDS_QUERY)
                   .foreachBatch(partial(_trends_batch, conf, partitions, self.prune_trends_if_due))
@@ -293,8 +304,10 @@ class StreamJob:
         was already written."""
         self._prepare()
         self.spark = build_session(self.settings, "CineMatch-StatsProcessor", self.master, self.conf)
+        self._progress = queue.SimpleQueue()
+        self.spark.streams.addListener(progress_listener(self._progress))
         if self.settings.metrics_port:
-            from ..observability import Metrics
+            from ..adapters.observability import Metrics
             self.metrics = Metrics()
             self.metrics.serve(self.settings.metrics_port)
         failures = 0
@@ -335,27 +348,52 @@ class StreamJob:
             time.sleep(0.2)
 
     def observe(self, queries) -> None:
-        """Each query's newest finished batch into the metrics (once), and its lag per partition."""
-        if self.metrics is None:
-            return
-        from prometheus_client.core import GaugeMetricFamily
-        lag = GaugeMetricFamily("cinematch_spark_lag_offsets", "offsets between the topic's end and the query's "
-                                "last batch", labels=["query", "partition"])
-        for q in queries:
-            progress = q.lastProgress
-            if not progress:
-                continue
-            name = progress.get("name") or q.name
-            if self._seen_batches.get(name) != progress["batchId"]:
-                self._seen_batches[name] = progress["batchId"]
-                seconds = progress["durationMs"].get("triggerExecution", 0) / 1000
+        """Each query's batches finished since the last look: into the metrics (when served),
+        and a log line with the phases of each that outran its trigger; the lag per partition."""
+        while self._progress is not None and not self._progress.empty():
+            progress = self._progress.get()
+            name = progress["name"]
+            phases = progress["durationMs"]
+            seconds = phases.get("triggerExecution", 0) / 1000
+            if seconds > self._triggers.get(name, float("inf")):
+                log.info("%s batch %s took %.0f ms: %s", name, progress["batchId"], seconds * 1000,
+                         {k: v for k, v in phases.items() if k != "triggerExecution"})
+            if self.metrics is not None:
                 self.metrics.spark_batches.labels(name).observe(seconds)
                 self.metrics.spark_batch_rows.labels(name).inc(progress.get("numInputRows", 0))
-            for source in progress.get("sources", []):
+        lag = []
+        for q in queries:
+            name = q.name
+            progress = q.lastProgress
+            for source in (progress or {}).get("sources", []):
                 for partition, end in _offsets(source.get("latestOffset")).items():
                     done = _offsets(source.get("endOffset")).get(partition, 0)
-                    lag.add_metric([name, partition], max(0, end - done))
-        self.metrics.set_sampled([lag])
+                    lag.append(([name, partition], max(0, end - done)))
+        if self.metrics is not None:
+            from prometheus_client.core import GaugeMetricFamily
+            family = GaugeMetricFamily("cinematch_spark_lag_offsets", "offsets between the topic's end and the "
+                                       "query's last batch", labels=["query", "partition"])
+            for labels, value in lag:
+                family.add_metric(labels, value)
+            self.metrics.set_sampled([family])
+
+
+def progress_listener(into: queue.SimpleQueue):
+    """A listener that puts each finished batch's progress in `into` (called on Spark's
+    listener thread; observe() drains it, so no batch is missed between two looks)."""
+    from pyspark.sql.streaming import StreamingQueryListener
+
+    class Progress(StreamingQueryListener):
+        def onQueryStarted(self, event) -> None: ...
+
+        def onQueryProgress(self, event) -> None:
+            into.put(event.progress)
+
+        def onQueryIdle(self, event) -> None: ...
+
+        def onQueryTerminated(self, event) -> None: ...
+
+    return Progress()
 
 
 def _offsets(value) -> dict[str, int]:
