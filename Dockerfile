@@ -11,9 +11,9 @@ COPY web/package.json web/package-lock.json web/
 COPY scripts/assets scripts/assets
 RUN mkdir -p src/cinematch/entrypoints/web/static/vendor && bash scripts/assets
 
-# --- Spark's Kafka connector jars (Maven Central, pinned by services/spark/pom.xml) ----
+# --- Spark's Kafka connector jars (Maven Central, pinned by devservices/recipes/spark/pom.xml) ----
 FROM maven:3.9-eclipse-temurin-17 AS jars
-COPY services/spark/pom.xml /pom.xml
+COPY devservices/recipes/spark/pom.xml /pom.xml
 RUN mvn -q -B -f /pom.xml dependency:copy-dependencies -DoutputDirectory=/jars -DincludeScope=runtime \
       -DincludeArtifactIds=spark-sql-kafka-0-10_2.13,spark-token-provider-kafka-0-10_2.13,kafka-clients,commons-pool2
 

@@ -20,9 +20,10 @@ import time
 
 import httpx
 
-from cinematch.testing import serving
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
+from tests.support import serving  # noqa: E402
 from probes import pct_ms as pct  # noqa: E402
 
 PASSWORD = "correct-horse-42"

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
 from probes import pct_ms  # noqa: E402
 
 import httpx  # noqa: E402
@@ -32,7 +33,7 @@ PASSWORD = "correct-horse-42"
 
 def make_store(data: Path, gb: float) -> None:
     from cinematch.domain.catalog import catalog_movie
-    from cinematch.testing import wired
+    from tests.support import wired
     catalog = wired("sqlite", data_dir=data).storage.catalog()
     db = data / "cinematch.db"
     n = 0
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--data", help="an existing data directory to back up")
     parser.add_argument("--gb", type=float, default=1.0, help="size of the store to make (without --data)")
     args = parser.parse_args()
-    from cinematch.testing import serving
+    from tests.support import serving
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(args.data) if args.data else Path(tmp) / "data"
         if not args.data:

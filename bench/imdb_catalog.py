@@ -110,9 +110,10 @@ def typo(rnd: random.Random, text: str) -> str:
 
 async def search_latency(data: Path, queries: list[str]) -> dict[str, tuple[float, float]]:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
     from probes import pct_ms
 
-    from cinematch.testing import wired
+    from tests.support import wired
     c = wired("sqlite", data_dir=data)
     catalog = c.storage.catalog()
     rnd = random.Random(5)

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from cinematch.testing import server_pid, serving
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
+from tests.support import server_pid, serving  # noqa: E402
 from abuse import during, sign_in  # noqa: E402
 from probes import pct_ms as pct  # noqa: E402
 

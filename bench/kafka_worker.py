@@ -1,4 +1,4 @@
-"""The kafka profile end to end, on the real Kafka and MongoDB-wire server of scripts/services.
+"""The kafka profile end to end, on the real Kafka and MongoDB-wire server of scripts/devservices.
 
 1. Throughput: N synthetic events are put on a fresh topic first, then one in-process
    worker (the same Projector `cinematch worker` runs) drains it into MongoDB;
@@ -7,7 +7,7 @@
    diary write at a time through DiaryService, then poll the user's statistics until the
    write shows; p50/p99 of write -> visible.
 
-    scripts/services up kafka mongo
+    scripts/devservices up kafka mongo
     python bench/kafka_worker.py [--events 50000] [--users 2000] [--writes 100]
 """
 
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import statistics
 import subprocess
+import os
 import sys
 import tempfile
 import time
@@ -25,12 +26,13 @@ from pathlib import Path
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
 from probes import write_to_visible  # noqa: E402
 from synthetic import events as synthetic_events  # noqa: E402
 
 from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
-from cinematch.testing import drop_database, process_env, require_service, wired_services  # noqa: E402
+from tests.support import drop_database, process_env, require_service, wired_services  # noqa: E402
 
 
 async def throughput(data_dir: str, n_events: int, n_users: int) -> float:

@@ -66,7 +66,8 @@ def same_outputs(raw_batch: list[bytes], records: list[Record], catalog_map: dic
         ours_stats[user] = {k: int(v) for k, v in fields.items() if v}
     for user, fields in seed_stats.items():
         theirs_stats[user] = {k: v for k, v in fields.items() if v}
-    ours_aff = {i: (c, s / 2) for i, c, s in zip(batch.affinity_ids(), batch.aff[2].tolist(), batch.aff[4].tolist())}
+    rows = batch.aff
+    ours_aff = {i: (c, s / 2) for i, c, s in zip(batch.affinity_ids(), rows.watched.tolist(), rows.halves.tolist())}
     theirs_aff = {i: (a["count"], a["sum_voti"]) for i, a in seed_aff.items()}
     if ours_stats != theirs_stats or ours_aff != theirs_aff:
         raise SystemExit("the seed algorithm and the core disagree on the first batch")

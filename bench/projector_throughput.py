@@ -21,11 +21,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
 
 from synthetic import catalog, events  # noqa: E402
 
 from cinematch.domain.ports import Record  # noqa: E402
-from cinematch.testing import wired  # noqa: E402
+from tests.support import wired  # noqa: E402
 
 
 async def run(storage: str, projector: str, batches: list[list[Record]], data_dir: str) -> float:

@@ -1,13 +1,13 @@
 """Write -> visible statistics on the spark profile, at rest and while the trends query works
 through a backlog: the real local stack (Kafka and the MongoDB-wire server of
-scripts/services, `cinematch relay`, `cinematch spark stream` on local[2] with its default
+scripts/devservices, `cinematch relay`, `cinematch spark stream` on local[2] with its default
 triggers: statistics 0.5 s, trends 30 s). While the second set of writes is measured, another
 client (a process of its own) keeps importing 5,000-entry diaries, so every trends batch is a
 large one. The bench also says where the time goes: write -> in Kafka (the relay) and in
 Kafka -> visible (the job), from each event's Kafka record time.
 Goal (#23): p99 <= 2 s in both.
 
-    scripts/services up kafka mongo spark
+    scripts/devservices up kafka mongo spark
     python bench/spark_freshness.py [--writes 200] [--import-size 5000] [--fifo]
 
 `--fifo` runs the arrangement before #23 for comparison: one FIFO scheduler and the trends sink
@@ -19,16 +19,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import subprocess
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
 from probes import pct_ms, write_to_visible  # noqa: E402
 
 from cinematch.adapters.clock import SystemClock  # noqa: E402
 from cinematch.services.diary import NewEntry  # noqa: E402
-from cinematch.testing import kafka_wiring, process_env, require_spark, spark_env  # noqa: E402
+from tests.support import kafka_wiring, process_env, require_spark, spark_env  # noqa: E402
 
 
 async def importer(size: int) -> None:

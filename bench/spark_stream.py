@@ -1,4 +1,4 @@
-"""The Spark runtime on the real Kafka and MongoDB-wire server of scripts/services.
+"""The Spark runtime on the real Kafka and MongoDB-wire server of scripts/devservices.
 
 1. Throughput: N synthetic events (skewed users, 10k films) are put on a fresh topic, then
    `cinematch spark stream --once` (local[2]) drains the backlog; events/s = N / the time
@@ -10,7 +10,7 @@
 3. Reconcile: diaries holding `--diary-entries` entries are stored, then
    `cinematch spark reconcile` recomputes them (shadow collections, diff); its time.
 
-    scripts/services up kafka mongo spark
+    scripts/devservices up kafka mongo spark
     python bench/spark_stream.py [--events 1000000] [--users 20000] [--writes 100] [--diary-entries 1000000]
     (any phase can be skipped with 0)
 """
@@ -24,6 +24,7 @@ import json
 import re
 import statistics
 import subprocess
+import os
 import sys
 import tempfile
 import time
@@ -32,6 +33,7 @@ from pathlib import Path
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
 from probes import write_to_visible  # noqa: E402
 from synthetic import catalog, events as synthetic_events  # noqa: E402
 
@@ -39,7 +41,7 @@ from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.clock import SystemClock  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
 from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
-from cinematch.testing import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
+from tests.support import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
                                wired_services)
 
 MAX_DIARY = 20_000

@@ -35,7 +35,8 @@ class Settings(msgspec.Struct, kw_only=True):
     mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL
     spark_checkpoint_dir: str = "/tmp/cinematch-spark-checkpoints"  # CINEMATCH_SPARK_CHECKPOINT_DIR
     spark_master: str = "local[2]"  # CINEMATCH_SPARK_MASTER (`--master`; ignored under spark-submit)
-    spark_jars: str = ".services/spark/jars"  # CINEMATCH_SPARK_JARS: the Kafka connector jars (dir or comma list)
+    # CINEMATCH_SPARK_JARS: the Kafka connector jars (a directory or a comma list)
+    spark_jars: str = "devservices/state/spark/jars"
     spark_trigger_seconds: float = 0.5  # CINEMATCH_SPARK_TRIGGER_SECONDS: statistics + affinities query
     spark_trends_trigger_seconds: float = 30.0  # CINEMATCH_SPARK_TRENDS_TRIGGER_SECONDS: trends query
     spark_max_offsets_per_trigger: int = 200_000  # CINEMATCH_SPARK_MAX_OFFSETS_PER_TRIGGER: batch size cap

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cinematch.testing import serving
+from tests.support import serving
 
 CHROMIUM = os.environ.get("CINEMATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

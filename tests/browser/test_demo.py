@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cinematch.data.movielens import dataset_dir, fetch_ml100k
-from cinematch.testing import serving
+from tests.support import serving
 
 from ..e2e.test_ml_evaluate import DATA_DIR
 from ..security.support import cinematch

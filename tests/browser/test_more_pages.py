@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cinematch.ml.synthetic import synthetic_catalog, synthetic_ratings
-from cinematch.testing import serving
+from tests.support import serving
 
 from .conftest import ADMIN, serious_violations, shoot
 

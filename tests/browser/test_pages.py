@@ -10,7 +10,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from cinematch.testing import serving
+from tests.support import serving
 
 from .conftest import serious_violations, shoot
 

@@ -1,13 +1,13 @@
 """Each port's contract suite runs against every adapter of that port.
 
 The backends are listed here once. `mongo` is the kafka profile's wiring: MongoDB
-stores (FerretDB from scripts/services) and the Kafka bus, on a fresh database,
+stores (FerretDB from scripts/devservices) and the Kafka bus, on a fresh database,
 topic and consumer group per test.
 """
 
 import pytest
 
-from cinematch.testing import kafka_wiring, wired
+from tests.support import kafka_wiring, wired
 
 BACKENDS = ["memory", "sqlite", "mongo"]
 

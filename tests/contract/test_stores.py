@@ -4,6 +4,7 @@ import pytest
 
 from cinematch.domain import DiaryEntry, Event, catalog_movie
 from cinematch.domain.deltas import TrendFact
+from cinematch.domain.trends import fact_wins
 from cinematch.domain.ports import AffinityWrite, Conflict, DeadLetter, DiaryChange, StaleWrite, StatsWrite, User
 from cinematch.domain.ratings import RATING_KEYS
 from cinematch.domain.stats import AffinityState, StatsState
@@ -235,6 +236,19 @@ async def test_trend_facts_last_writer_wins_and_window(storage):
     assert await trends.prune("2025-01-20") == 1
     assert {f.entry_key for f in await trends.facts()} == {"e2", "e3", "e9"}
     assert {f.entry_key: f.film for f in await trends.facts()} == {"e2": "b", "e3": "a", "e9": "c"}
+
+
+@pytest.mark.parametrize("stored,new,kept", [(5, 3, 5), (5, 5, 5), (5, 6, 6), (5, 0, 0), (0, 4, 4), (None, 2, 2)])
+async def test_which_trend_fact_a_store_keeps_is_the_domains_rule(storage, stored, new, kept):
+    """domain.trends.fact_wins: newer wins, a replay or re-send (same or lower seq) does not,
+    a fact without seq (0: a seed-era producer) always does. Every store keeps to it."""
+    trends = storage.trends()
+    if stored is not None:
+        await trends.apply([fact("e1", "2025-01-10", "Old", [], seq=stored)])
+    await trends.apply([fact("e1", "2025-01-11", "New", [], seq=new)])
+    (kept_fact,) = await trends.facts()
+    assert kept_fact.seq == kept
+    assert (kept_fact.title == "New") == fact_wins(fact("e1", "", "", [], seq=new), stored)
 
 
 async def test_trend_window_counts_distinct_users_of_catalog_films_only(storage):

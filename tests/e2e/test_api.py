@@ -5,7 +5,7 @@ import pytest
 from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
-from cinematch.testing import wait_synced, wired
+from tests.support import wait_synced, wired
 
 
 def make_client(tmp_path, **settings):

@@ -84,7 +84,7 @@ def test_user_create_and_reset_password(tmp_path):
     from litestar.testing import TestClient
 
     from cinematch.entrypoints.web import create_app
-    from cinematch.testing import wired
+    from tests.support import wired
     with TestClient(create_app(wired("sqlite", data_dir=data, ml_train_on_start=False))) as client:
         old = client.post("/api/auth/token", json={"username": "ops", "password": PASSWORD})
         new = client.post("/api/auth/token", json={"username": "ops", "password": "another-horse-battery-7"})

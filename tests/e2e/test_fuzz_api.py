@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
-from cinematch.testing import wired
+from tests.support import wired
 
 EXAMPLES = int(os.environ.get("CINEMATCH_FUZZ_EXAMPLES", "40"))
 

@@ -4,7 +4,7 @@ import can be undone, watchlists come along, and the backup round-trips with all
 
 import pytest
 
-from cinematch.testing import wait_synced
+from tests.support import wait_synced
 
 from ..unit.test_imports import FIXTURES, zipped
 from .test_api import client, login  # noqa: F401 - the fixture

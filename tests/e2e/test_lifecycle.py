@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 
 from cinematch.adapters.embedded import Database
 from cinematch.entrypoints.web.app import create_app
-from cinematch.testing import wired
+from tests.support import wired
 
 
 def restore_blocked_by(db_path: str) -> bool:

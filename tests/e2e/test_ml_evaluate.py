@@ -61,7 +61,7 @@ async def test_training_hybrid_merges_movielens_and_platform_diaries(tmp_path):
     from cinematch.domain import catalog_movie
     from cinematch.domain.catalog import catalog_id_for
     from cinematch.services.diary import NewEntry
-    from cinematch.testing import wired
+    from tests.support import wired
 
     source = fetch_ml100k(DATA_DIR)
     dataset_dir(tmp_path).parent.mkdir(parents=True)

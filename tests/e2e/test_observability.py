@@ -11,7 +11,7 @@ import httpx
 from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
-from cinematch.testing import server_pid, serving, wait_synced, wired
+from tests.support import server_pid, serving, wait_synced, wired
 
 PASSWORD = "correct-horse-42"
 

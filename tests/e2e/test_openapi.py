@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
 from cinematch.entrypoints.web.app import PUBLIC
-from cinematch.testing import wired
+from tests.support import wired
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
-from cinematch.testing import wired
+from tests.support import wired
 
 PASSWORD = "correct-horse-42"
 

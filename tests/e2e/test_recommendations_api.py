@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
 from cinematch.ml.synthetic import synthetic_catalog, synthetic_ratings
-from cinematch.testing import wired
+from tests.support import wired
 
 from .test_api import login
 

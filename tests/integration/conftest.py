@@ -1,9 +1,9 @@
-"""The kafka profile's wiring (MongoDB and Kafka from scripts/services) on a fresh database,
+"""The kafka profile's wiring (MongoDB and Kafka from scripts/devservices) on a fresh database,
 topic and consumer group per test."""
 
 import pytest
 
-from cinematch.testing import kafka_wiring
+from tests.support import kafka_wiring
 
 
 @pytest.fixture

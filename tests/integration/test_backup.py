@@ -15,7 +15,7 @@ import httpx
 
 from cinematch.adapters.embedded.backup import backup
 from cinematch.services.diary import NewEntry
-from cinematch.testing import recompute_matches, serving, wired
+from tests.support import recompute_matches, serving, wired
 
 PASSWORD = "correct-horse-42"
 USERS = [f"user{i}" for i in range(8)]

@@ -1,5 +1,5 @@
 """Fault injection on the kafka profile, against the real Kafka broker and the real
-MongoDB-wire server (FerretDB) from scripts/services.
+MongoDB-wire server (FerretDB) from scripts/devservices.
 
 The worker and the outbox relay run as real `cinematch worker` / `cinematch relay`
 processes and are killed with SIGKILL at random moments while diary writes go on;
@@ -19,7 +19,7 @@ import msgspec
 import pytest
 
 from cinematch.adapters.kafka import KafkaEventPublisher
-from cinematch.testing import Proc, kafka_wiring, process_env, recompute_matches
+from tests.support import Proc, kafka_wiring, process_env, recompute_matches
 
 from .workload import converged, new_entry, write_load
 

@@ -5,7 +5,7 @@ import pytest
 from cinematch.adapters.mongo import migrate
 from cinematch.adapters.mongo.migrations import MIGRATIONS
 from cinematch.services.diary import NewEntry
-from cinematch.testing import drop_database, require_service, wired_services
+from tests.support import drop_database, require_service, wired_services
 
 
 @pytest.fixture

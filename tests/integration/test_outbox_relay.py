@@ -10,7 +10,7 @@ import pytest
 from cinematch.adapters.mongo import OutboxRelay, migrate
 from cinematch.domain.events import decode_event
 from cinematch.services.diary import NewEntry
-from cinematch.testing import drop_database, require_service, wired_services
+from tests.support import drop_database, require_service, wired_services
 
 
 class RecordingPublisher:

@@ -29,7 +29,7 @@ from cinematch.entrypoints.spark import STATS_QUERY, TRENDS_QUERY
 from cinematch.domain import catalog_movie
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
-from cinematch.testing import (KAFKA, MONGO_URL, Proc, drop_database, free_port, kafka_wiring, projection_snapshot,
+from tests.support import (KAFKA, MONGO_URL, Proc, drop_database, free_port, kafka_wiring, projection_snapshot,
                                recompute_matches, require_service, require_spark, spark_env, unique_name, wired,
                                wired_services)
 

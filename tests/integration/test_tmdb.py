@@ -11,7 +11,7 @@ import pytest
 from cinematch.adapters.tmdb.fake import FakeTmdb
 from cinematch.domain import catalog_movie
 from cinematch.services.diary import NewEntry
-from cinematch.testing import wired
+from tests.support import wired
 
 FILMS = json.loads((Path(__file__).parents[1] / "fixtures" / "tmdb" / "films.json").read_text())
 

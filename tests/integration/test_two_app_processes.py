@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cinematch.domain.catalog import catalog_movie
-from cinematch.testing import process_env, serving
+from tests.support import process_env, serving
 
 pytestmark = [pytest.mark.service("kafka")]
 PASSWORD = "correct-horse-42"

@@ -11,7 +11,7 @@ import pytest
 
 from cinematch.adapters.kafka import KafkaGroupLag
 from cinematch.services.diary import NewEntry
-from cinematch.testing import Proc, free_port, process_env
+from tests.support import Proc, free_port, process_env
 
 pytestmark = [pytest.mark.service("kafka")]
 
@@ -76,7 +76,7 @@ async def test_worker_metrics_and_sigterm_commit_what_it_projected(kafka_profile
 async def test_the_worker_in_two_parts_projects_everything_once(kafka_profile, tmp_path):
     """`worker --part stats` and `worker --part trends`, each its own consumer group: together
     they give what one worker gives (statistics, affinities and trend facts equal the recompute)."""
-    from cinematch.testing import recompute_matches
+    from tests.support import recompute_matches
     c = kafka_profile
     env = process_env(c)
     procs = [Proc(["relay"], env, tmp_path / "relay.log"),

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
-from cinematch.testing import serving, wait_synced, wired  # noqa: F401 - the suite's helpers, in one place
+from tests.support import serving, wait_synced, wired  # noqa: F401 - the suite's helpers, in one place
 
 PASSWORD = "correct-horse-42"
 

@@ -14,7 +14,7 @@ from cinematch.domain.ports import Record
 from cinematch.services.diary import NewEntry
 from cinematch.services.caches import FoldCache
 from cinematch.services.projection import decode_records
-from cinematch.testing import recompute_matches, wired
+from tests.support import recompute_matches, wired
 
 from .support import sign_up, wait_synced
 

@@ -11,7 +11,7 @@ import pytest
 
 from cinematch.adapters.embedded import Database
 from cinematch.domain.ports import StoreUnavailable
-from cinematch.testing import wired
+from tests.support import wired
 
 from .support import PASSWORD, cinematch, remount, serving, sign_up, tmpfs
 

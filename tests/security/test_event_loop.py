@@ -5,7 +5,7 @@ import asyncio
 import threading
 
 from cinematch.domain.imports import ImportRow
-from cinematch.testing import wired
+from tests.support import wired
 
 from .support import sign_up, wait_synced
 

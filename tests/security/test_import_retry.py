@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from cinematch.domain.imports import parse_import
-from cinematch.testing import Crash, FailingWrites, recompute_matches, wired
+from tests.support import Crash, FailingWrites, recompute_matches, wired
 
 from .support import PASSWORD, sign_up, wait_synced
 
@@ -61,7 +61,7 @@ def test_a_server_killed_mid_import_then_sent_the_file_again_ends_with_exactly_i
 
     import httpx
 
-    from cinematch.testing import server_pid, serving
+    from tests.support import server_pid, serving
     rows = 40_000
     body = ("Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\r\n" + "".join(
         f"2024-01-01,Film {i},{1950 + i % 70},https://boxd.it/{i:x},{(1 + i % 10) / 2},,,2024-{1 + i % 12:02d}-01\r\n"

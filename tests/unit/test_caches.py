@@ -5,7 +5,7 @@ from pathlib import Path
 
 from cinematch.services.caches import FoldCache
 from cinematch.services.diary import NewEntry
-from cinematch.testing import recompute_matches, wired
+from tests.support import recompute_matches, wired
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "cinematch"
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from cinematch.domain.stats import compute_user_stats
 from cinematch.services.diary import NewEntry, uuid4_strings
-from cinematch.testing import wired
+from tests.support import wired
 
 
 def test_import_event_ids_are_distinct_version_4_uuids():

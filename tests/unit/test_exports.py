@@ -12,7 +12,7 @@ from cinematch.domain import catalog_movie
 from cinematch.domain.exports import LETTERBOXD_COLUMNS, backup, letterboxd_csv, safe_cell
 from cinematch.domain.stats import compute_user_stats
 from cinematch.services.diary import NewEntry
-from cinematch.testing import recompute_matches, wired
+from tests.support import recompute_matches, wired
 
 CATALOG = [catalog_movie(id="heat|1995", title="Heat", year=1995, genres=["Crime"], director="Michael Mann",
                          actors="Al Pacino", duration=170),

@@ -66,7 +66,7 @@ def test_the_command_imports_and_a_second_run_updates_in_place(tmp_path):
     assert json.loads(first.stdout.splitlines()[-1]) == {"upserted": 9}
     again = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
     assert json.loads(again.stdout.splitlines()[-1]) == {"upserted": 9} and again.stderr == ""  # quiet off a terminal
-    from cinematch.testing import wired
+    from tests.support import wired
     import asyncio
     c = wired("sqlite", data_dir=tmp_path / "data")
     assert asyncio.run(c.storage.catalog().count()) == 9

@@ -5,7 +5,7 @@ import msgspec
 from cinematch.adapters.embedded import db as dbmod
 from cinematch.domain import DiaryEntry
 from cinematch.domain.stats import affinity_id
-from cinematch.testing import recompute_matches, wired
+from tests.support import recompute_matches, wired
 
 
 def old_database(path, monkeypatch):

@@ -5,7 +5,7 @@ import pytest
 
 from cinematch.domain import catalog_movie
 from cinematch.services.diary import EntryPatch, NewEntry
-from cinematch.testing import Crash, FailingWrites, recompute_matches, wired
+from tests.support import Crash, FailingWrites, recompute_matches, wired
 
 
 @pytest.fixture

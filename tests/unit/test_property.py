@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cinematch.domain import catalog_movie
 from cinematch.services.diary import EntryPatch, NewEntry
-from cinematch.testing import Crash, FailingWrites, recompute_matches, wired
+from tests.support import Crash, FailingWrites, recompute_matches, wired
 
 USERS = ["alice", "bob", "carol"]
 NAMES = ["Inception", "Amélie", "Heat", "Unknown Film", "Le Fabuleux Destin d'Amélie Poulain", "heat"]

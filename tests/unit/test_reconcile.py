@@ -6,7 +6,7 @@ import pytest
 
 from cinematch.domain.stats import affinity_id
 from cinematch.services.diary import EntryPatch, NewEntry
-from cinematch.testing import recompute_matches, wired
+from tests.support import recompute_matches, wired
 
 
 @pytest.fixture(params=["memory", "sqlite"])

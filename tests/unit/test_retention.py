@@ -7,7 +7,7 @@ from cinematch.adapters.memory import FixedClock, MemoryTrendStore
 from cinematch.domain.deltas import TrendFact
 from cinematch.services.diary import NewEntry
 from cinematch.services.retention import TrendRetention
-from cinematch.testing import wired
+from tests.support import wired
 
 TODAY = dt.date(2025, 3, 31)
 

@@ -13,7 +13,7 @@ from cinematch.entrypoints.spark import StreamJob, jar_paths
 from cinematch.domain import Event, Movie, encode_event
 from cinematch.domain.deltas import TrendFact
 from cinematch.settings import load_settings
-from cinematch.testing import wired
+from tests.support import wired
 
 Row = namedtuple("Row", "value partition offset")
 

@@ -4,7 +4,7 @@ subscription and a projector of its own; the all-in-one worker writes trends in 
 import asyncio
 
 from cinematch.services.diary import NewEntry
-from cinematch.testing import wired
+from tests.support import wired
 
 
 class SlowTrends:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ..domain.deltas import StatsDelta, TrendFact
+from ..domain.deltas import StatsDelta
 from ..domain.ports import AffinityWrite, StaleWrite, StatsWrite
 from ..domain.ratings import halves
 from ..domain.stats import AffinityState, StatsState, add_halves, apply_stats_delta
@@ -37,15 +37,3 @@ def apply_affinity_write(doc: AffinityState | None, write: AffinityWrite) -> Aff
         sum_ratings=add_halves(doc.sum_ratings if doc else 0, halves(write.sum_ratings)),
         hwm=write.new_hwm, updated_at=write.updated_at,
     )
-
-
-def fact_wins(new: TrendFact, old_seq: int | None) -> bool:
-    """A trend fact replaces the stored one only when it is newer. Events
-    without seq (seed producers) carry 0 and always win."""
-    return old_seq is None or new.seq == 0 or new.seq > old_seq
-
-
-def rank_affinities(docs: list[AffinityState], sort: str) -> list[AffinityState]:
-    if sort == "avg_rating":
-        return sorted(docs, key=lambda a: (-a.avg_rating, -a.count, a.name))
-    return sorted(docs, key=lambda a: (-a.count, a.name))

@@ -37,6 +37,17 @@ class DiaryEntry(msgspec.Struct, omit_defaults=True):
     batch: str = ""  # the import that created it ("" when logged by hand): an import can be undone
 
 
+# A diary's order, newest first: watch date, then when it was logged, then the id (all
+# descending). Every store pages by it: memory and MongoDB sort with `diary_order`, SQLite's
+# ORDER BY and its `diary_newest` index name the same three columns.
+DIARY_ORDER = ("date", "added_at", "id")
+
+
+def diary_order(e: DiaryEntry) -> tuple[str, str, str]:
+    """The sort key of DIARY_ORDER (sort descending for newest first)."""
+    return (e.date, e.added_at, e.id)
+
+
 def enrich(
     *,
     entry_id: str,

@@ -10,11 +10,12 @@ from typing import Any
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 
 import msgspec
 
 from .deltas import DEFAULT_TZ, AffinityDelta, AffKey, StatsDelta, TrendFact, UserDelta, apply_event
-from .diary import DiaryEntry, to_movie
+from .diary import DiaryEntry, diary_order, to_movie
 from .events import SCHEMA_VERSION, Event
 from .ratings import RATING_KEYS, Rating, halves, stars
 
@@ -136,6 +137,17 @@ def compute_user_delta(user_id: str, entries: Iterable[DiaryEntry], tz: str = DE
     return delta
 
 
+def recompute(user_id: str, entries: Iterable[DiaryEntry], version: int, tz: str = DEFAULT_TZ) -> UserDelta:
+    """The full recompute of a user at the diary's `version` (what `DiaryStore.snapshot` read
+    with the entries): the delta from the empty state, its trend facts carrying that version,
+    so a fact a later event changes is newer. The projection's RECALCULATE and reconcile both
+    start from this."""
+    delta = compute_user_delta(user_id, entries, tz)
+    for fact in delta.trends.values():
+        fact.seq = version
+    return delta
+
+
 def compute_user_state(
     user_id: str, entries: Iterable[DiaryEntry], tz: str = DEFAULT_TZ, hwm: int = 0
 ) -> tuple[StatsState, dict[AffKey, AffinityDelta], dict[str, TrendFact]]:
@@ -151,11 +163,11 @@ def compute_user_state(
 
 
 def _rank_count(items: Sequence[AffinityState]) -> list[AffinityState]:
-    return sorted(items, key=lambda a: (-a.count, a.name))
+    return rank_affinities(items, "count")
 
 
 def _rank_avg(items: Sequence[AffinityState]) -> list[AffinityState]:
-    return sorted(items, key=lambda a: (-a.avg_rating, -a.count, a.name))
+    return rank_affinities(items, "avg_rating")
 
 
 def affinity_item(a: AffinityState) -> dict[str, Any]:
@@ -180,16 +192,14 @@ def top_rated(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry
 
 def recent(entries: Iterable[DiaryEntry], limit: int = 10) -> list[DiaryEntry]:
     """Most recently watched first (ties: most recently added)."""
-    return heapq.nlargest(limit, entries, key=lambda e: (e.date, e.added_at, e.id))
+    return heapq.nlargest(limit, entries, key=diary_order)
 
 
 def newest_first(entries: Sequence[DiaryEntry], run: int = 4096) -> Iterator[DiaryEntry]:
     """Every entry, most recently watched first (ties: most recently added), in the order
     `recent` gives: sorted a run at a time and merged, so no single call sorts a whole diary."""
-    def key(e: DiaryEntry) -> tuple[Any, ...]:
-        return (e.date, e.added_at, e.id)
-    runs = [sorted(entries[i:i + run], key=key, reverse=True) for i in range(0, len(entries), run)]
-    return heapq.merge(*runs, key=key, reverse=True)
+    runs = [sorted(entries[i:i + run], key=diary_order, reverse=True) for i in range(0, len(entries), run)]
+    return heapq.merge(*runs, key=diary_order, reverse=True)
 
 
 def _neg_date(date: str) -> tuple[Any, ...]:
@@ -247,3 +257,20 @@ def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DE
         for k, a in affs.items()
     ]
     return stats_view(state, docs, top_rated(entries), recent(entries))
+
+
+# How a user's affinities are ranked, per `sort`: (field, descending), most significant first.
+# Every store ranks by this: memory and MongoDB sort with `rank_affinities`, SQLite builds its
+# ORDER BY from it (adapters/embedded/stores.py).
+AFFINITY_ORDER: dict[str, tuple[tuple[str, bool], ...]] = {
+    "count": (("count", True), ("name", False)),
+    "avg_rating": (("avg_rating", True), ("count", True), ("name", False)),
+}
+
+
+def rank_affinities(docs: Iterable[AffinityState], sort: str) -> list[AffinityState]:
+    """`docs` in the order `AFFINITY_ORDER[sort]` gives (count order for an unknown sort)."""
+    ranked = list(docs)
+    for field, descending in reversed(AFFINITY_ORDER.get(sort, AFFINITY_ORDER["count"])):
+        ranked.sort(key=attrgetter(field), reverse=descending)  # stable: the next key decides ties
+    return ranked

@@ -8,11 +8,10 @@ only entries matched to the catalog count, each (user, film) pair once.
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from .catalog import CatalogMovie
 from .deltas import TrendFact
@@ -64,3 +63,12 @@ def trending_genres(genre_counts: dict[str, int], limit: int = TOP_N) -> list[di
         {"genre": g, "count": c, "percentage": round(100 * c / total, 1) if total else 0.0}
         for g, c in ranked[:limit]
     ]
+
+
+def fact_wins(new: TrendFact, old_seq: int | None) -> bool:
+    """Which trend fact a store keeps: the new one replaces the stored one only when it is
+    newer (a replay or an outbox re-send carries the same or a lower seq). Events without seq
+    (seed-era producers) carry 0 and always win. The rule of every trend store: the memory
+    store calls this, SQLite and MongoDB say the same in their query (`seq = 0 OR seq >
+    stored`), and tests/contract/test_stores.py holds all three to it."""
+    return old_seq is None or new.seq == 0 or new.seq > old_seq

@@ -110,7 +110,7 @@ def build_session(settings: Settings, app_name: str, master: str | None = None, 
         jars = jar_paths(settings.spark_jars)
         if not any("spark-sql-kafka" in j for j in jars):
             raise ValueError(f"no spark-sql-kafka jar in {settings.spark_jars!r} (CINEMATCH_SPARK_JARS); "
-                             "fetch them with: scripts/services up spark")
+                             "fetch them with: scripts/devservices up spark")
         builder = builder.config("spark.jars", ",".join(jars))
     defaults = {
         "spark.sql.shuffle.partitions": "4",  # state and shuffles sized for a few cores; fixed per checkpoint

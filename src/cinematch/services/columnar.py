@@ -17,18 +17,19 @@ module state.
 
 from __future__ import annotations
 
-from typing import Any
-
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import add, attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
 
 from ..domain.deltas import DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, entry_key, local_day
 from ..domain.events import Event, Movie
+from ..domain.ports import AffinityWrite, StatsWrite
+from ..domain.ratings import stars
 from .caches import FoldCache, KeyIndex
 from .wire import profile_hits
 
@@ -52,8 +53,32 @@ def paused_gc() -> Iterator[None]:
         gc.enable()
 
 
+class AffinityRows(NamedTuple):
+    """One row per (user, affinity key) a batch touches, zero sums included (the write still
+    moves the document's mark): parallel int64 arrays."""
+
+    user: np.ndarray  # index into BatchDelta.users
+    key: np.ndarray  # interned key id (FoldCache.keys)
+    watched: np.ndarray  # change of the diary count (entries with the name)
+    rated: np.ndarray  # change of the rated count
+    halves: np.ndarray  # change of the ratings' sum, in half stars
+
+
+class MonthlyRows(NamedTuple):
+    """One row per (user, month) whose diary count changes: parallel int64 arrays."""
+
+    user: np.ndarray  # index into BatchDelta.users
+    month: np.ndarray  # index into BatchDelta.months
+    watched: np.ndarray  # change of the diary count
+
+
+def _no_rows(kind: Any) -> Any:
+    return kind(*(np.empty(0, np.int64) for _ in kind._fields))
+
+
 class BatchDelta:
-    """The folded batch: per-user stats arrays, per-(user, key) affinity arrays, trend facts."""
+    """The folded batch: per-user stats arrays, per-(user, key) affinity rows, per-(user,
+    month) rows, trend facts."""
 
     def __init__(self, users: list[str], cache: FoldCache) -> None:
         self.users = users
@@ -69,10 +94,10 @@ class BatchDelta:
         self.first_seq = np.zeros(n, np.int64)  # per user, its lowest / highest seq in the batch; 0: none
         self.last_seq = np.zeros(n, np.int64)
         self.ordered = True  # each user's seqs strictly increase in batch order (no repeats)
-        self.monthly: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.empty(0, np.int64),) * 3  # user, month, n
+        self.monthly: MonthlyRows = _no_rows(MonthlyRows)
         self.months: list[str] = []
         # per (user, key) touched: user, key, count, rated count, sum of ratings in half stars
-        self.aff: tuple[np.ndarray, ...] = (np.empty(0, np.int64),) * 5
+        self.aff: AffinityRows = _no_rows(AffinityRows)
         self._facts: dict[tuple[str, str], TrendFact] | None = None
         self._fact_rows: list[int] = []  # per touched entry, the row of its last event
         self._fact_source: tuple[Any, ...] = ()
@@ -80,7 +105,7 @@ class BatchDelta:
     @property
     def documents(self) -> int:
         """Documents this batch updates: stats per user, affinity per (user, key), trend fact per entry."""
-        return len(self.users) + len(self.aff[0]) + len(self._fact_rows)
+        return len(self.users) + len(self.aff.user) + len(self._fact_rows)
 
     @property
     def facts(self) -> dict[tuple[str, str], TrendFact]:
@@ -127,8 +152,32 @@ class BatchDelta:
     def affinity_ids(self) -> list[str]:
         """The document id of each row of `aff` (`stats.affinity_id`, concatenated in C)."""
         suffixes = self.cache.keys.suffixes()
-        au, ak = self.aff[0], self.aff[1]
+        au, ak = self.aff.user, self.aff.key
         return list(map(add, map(self.users.__getitem__, au.tolist()), map(suffixes.__getitem__, ak.tolist())))
+
+    def stats_writes(self, fresh: list[bool], hwms: np.ndarray, now: str) -> list[StatsWrite]:
+        """The guarded statistics write of every user marked fresh, straight from the arrays
+        (what `projection.stats_write` makes of a `UserDelta`): it expects the mark the
+        document was read at (`hwms`, 0: absent) and moves it to the user's newest seq."""
+        new_hwms = np.maximum(self.last_seq, hwms).tolist()
+        return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, rated=r, sum_ratings=stars(sh),
+                           watch_time=wt, timed=tc, dist=d, monthly=m, updated_at=now)
+                for u, ok, h, nh, t, r, sh, wt, tc, d, m in zip(
+                    self.users, fresh, hwms.tolist(), new_hwms, self.total.tolist(), self.rated.tolist(),
+                    self.halves.tolist(), self.watch_time.tolist(), self.timed.tolist(), self.dist.tolist(),
+                    self.monthly_by_user()) if ok]
+
+    def affinity_writes(self, fresh: list[bool], ids: list[str], hwms: np.ndarray, now: str) -> list[AffinityWrite]:
+        """The guarded affinity writes of every user marked fresh: one per row of `aff` (zero
+        sums included: the mark moves), `ids` and `hwms` being the rows' ids and marks."""
+        au, keys, names, counts, rated, sums = self.affinity_rows()
+        users = self.users
+        new_hwms = np.maximum(self.last_seq[self.aff.user], hwms).tolist()
+        return [AffinityWrite(id=i, user_id=users[u], type=k[0], name_key=k[1], name=name, count=c, rated=r,
+                              sum_ratings=stars(sh), expected_hwm=h, new_hwm=nh, updated_at=now)
+                for i, u, k, name, c, r, sh, h, nh in zip(ids, au, keys, names, counts, rated, sums, hwms.tolist(),
+                                                           new_hwms)
+                if fresh[u]]
 
     def user_deltas(self) -> dict[str, UserDelta]:
         """Materialise one `UserDelta` per user (the object form of the fold)."""
@@ -422,11 +471,11 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
         uniq, inv = np.unique(u_a[has_month] * n_months + m_a[has_month], return_inverse=True)
         counts = np.bincount(inv, c_a[has_month]).astype(np.int64)
         keep = counts != 0
-        out.monthly = (uniq[keep] // n_months, uniq[keep] % n_months, counts[keep])
+        out.monthly = MonthlyRows(uniq[keep] // n_months, uniq[keep] % n_months, counts[keep])
 
     if not affinities:
         return out
-    out.aff = _affinity_sums(cols.cache.keys, u_a, p_a, c_a, rated_a, rating_sum, n_users)
+    out.aff = AffinityRows(*_affinity_sums(cols.cache.keys, u_a, p_a, c_a, rated_a, rating_sum, n_users))
     return out
 
 

@@ -27,7 +27,7 @@ from ..domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record,
     StatsStore, StatsWrite, TrendStore, UserStore,
 )
-from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, compute_user_delta
+from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, recompute
 from .caches import FoldCache
 from .columnar import BatchDelta, Columns, DecodedEvents, fold_batch, paused_gc
 from .wire import as_domain, decode_wire
@@ -125,31 +125,6 @@ def _newer_than(seq: int, marks: dict[AffKey, int], default: int) -> Callable[[A
     """Whether an affinity key's document has not absorbed `seq` yet (a key without one has
     absorbed up to `default`, the statistics' mark)."""
     return lambda key: seq > marks.get(key, default)
-
-
-def batch_stats_writes(batch: BatchDelta, fresh: list[bool], hwms: np.ndarray, now: str) -> list[StatsWrite]:
-    """`stats_write` for every user of a folded batch marked fresh, straight from its arrays."""
-    new_hwms = np.maximum(batch.last_seq, hwms).tolist()
-    return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, rated=r, sum_ratings=stars(sh),
-                       watch_time=wt, timed=tc, dist=d, monthly=m, updated_at=now)
-            for u, ok, h, nh, t, r, sh, wt, tc, d, m in zip(
-                batch.users, fresh, hwms.tolist(), new_hwms, batch.total.tolist(), batch.rated.tolist(),
-                batch.halves.tolist(), batch.watch_time.tolist(), batch.timed.tolist(), batch.dist.tolist(),
-                batch.monthly_by_user()) if ok]
-
-
-def batch_affinity_writes(batch: BatchDelta, fresh: list[bool], ids: list[str], hwms: np.ndarray,
-                          now: str) -> list[AffinityWrite]:
-    """`affinity_writes` for every user of a folded batch marked fresh: one write per row of
-    `batch.aff` (zero sums included: the mark moves), `ids` and `hwms` being the rows' ids and marks."""
-    au, keys, names, counts, rated, sums = batch.affinity_rows()
-    users = batch.users
-    new_hwms = np.maximum(batch.last_seq[batch.aff[0]], hwms).tolist()
-    return [AffinityWrite(id=i, user_id=users[u], type=k[0], name_key=k[1], name=name, count=c, rated=r,
-                          sum_ratings=stars(sh), expected_hwm=h, new_hwm=nh, updated_at=now)
-            for i, u, k, name, c, r, sh, h, nh in zip(ids, au, keys, names, counts, rated, sums, hwms.tolist(),
-                                                       new_hwms)
-            if fresh[u]]
 
 
 class Projector:
@@ -268,7 +243,7 @@ class Projector:
         # part of this batch; only those users are folded again, event by event.
         seen = s_h.copy()
         if len(a_h):
-            np.maximum.at(seen, batch.aff[0], a_h)
+            np.maximum.at(seen, batch.aff.user, a_h)
         replayed = (batch.first_seq > 0) & (seen >= batch.first_seq)
 
         stats_writes: list[StatsWrite] = []
@@ -277,9 +252,9 @@ class Projector:
         fresh = (~replayed).tolist()
         with paused_gc():  # a write per document: many small acyclic objects
             if self.stats:
-                stats_writes = batch_stats_writes(batch, fresh, s_h, now)
+                stats_writes = batch.stats_writes(fresh, s_h, now)
             if self.affinities:
-                aff_writes = batch_affinity_writes(batch, fresh, aff_ids, a_h, now)
+                aff_writes = batch.affinity_writes(fresh, aff_ids, a_h, now)
             if self.trends:
                 facts = list(batch.facts.values())
         applied = int(batch.events[~replayed].sum())
@@ -292,7 +267,7 @@ class Projector:
             # Each replayed user's stored affinity marks, by key, from the reads above.
             user_aff: dict[str, dict[AffKey, int]] = {u: {} for u in again}
             if aff_ids:
-                for u, key, doc_id in zip(batch.aff[0].tolist(), batch.affinity_rows()[1], aff_ids):
+                for u, key, doc_id in zip(batch.aff.user.tolist(), batch.affinity_rows()[1], aff_ids):
                     if users[u] in user_aff and doc_id in aff_hwms:
                         user_aff[users[u]][key] = aff_hwms[doc_id]
             for user_id, user_events in again.items():
@@ -330,9 +305,7 @@ class Projector:
         """Full recompute from the diary, then the events that came after it."""
         now = now or self.clock.now().isoformat()
         entries, version = await self.diary.snapshot(user_id)
-        delta = compute_user_delta(user_id, entries, self.tz)
-        for fact in delta.trends.values():
-            fact.seq = version
+        delta = recompute(user_id, entries, version, self.tz)
         hwm = version
         for event in tail:
             if event.seq is None or event.seq > version:

@@ -25,7 +25,7 @@ import msgspec
 
 from ..domain.deltas import DEFAULT_TZ, TrendFact, zone
 from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import StatsState, affinity_counters, apply_stats_delta, compute_user_delta, stats_counters
+from ..domain.stats import StatsState, affinity_counters, apply_stats_delta, recompute, stats_counters
 from ..domain.trends import window_start
 from .projection import Projector, affinity_writes, stats_write
 
@@ -122,12 +122,10 @@ class Reconciler:
         since = since or self.since_day()
         now = self.clock.now().isoformat()
         entries, version = await self.diary.snapshot(user_id)
-        delta = compute_user_delta(user_id, entries, self.tz)
+        delta = recompute(user_id, entries, version, self.tz)
         state = apply_stats_delta(StatsState(user_id=user_id, hwm=version, updated_at=now), delta.stats)
         affs = {k: a for k, a in delta.affinities.items() if a.count}
         facts = delta.trends
-        for fact in facts.values():
-            fact.seq = version
         # The shadow stores were emptied at the start of the run: the recompute goes in as
         # new documents (the insert path of the projection's own writes; no reads).
         if facts:

@@ -18,13 +18,13 @@ import msgspec
 from ...domain.catalog import (CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys,
                                word_starts)
 from ...domain.deltas import TrendFact
-from ...domain.diary import DiaryEntry
+from ...domain.diary import DIARY_ORDER, DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange,
     DiaryStore, EventSource, ItemStore, Record, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
-from ...domain.stats import AffinityState, StatsState
+from ...domain.stats import AFFINITY_ORDER, AffinityState, StatsState
 from ...domain.text import normalize_title
 from ..common import apply_stats_write
 from .db import Database
@@ -109,6 +109,9 @@ class SqliteUserStore(UserStore):
             c.execute("UPDATE purged_users SET done = 1 WHERE user_id = ?", (user_id,))
 
 
+_DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
+
+
 class SqliteDiaryStore(DiaryStore):
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -169,7 +172,7 @@ class SqliteDiaryStore(DiaryStore):
     @in_thread
     def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
         rows = self.db.query(
-            "SELECT doc FROM diary WHERE user_id = ? ORDER BY date DESC, added_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT doc FROM diary WHERE user_id = ? ORDER BY {_DIARY_ORDER_SQL} LIMIT ? OFFSET ?",
             (user_id, limit, offset))
         (total,) = self.db.query("SELECT count(*) FROM diary WHERE user_id = ?", (user_id,))[0]
         return [_entry.decode(r[0]) for r in rows], total
@@ -452,6 +455,11 @@ def _aff(row: tuple) -> AffinityState:
     return AffinityState(*row)
 
 
+# The fields of domain.stats.AFFINITY_ORDER as SQL over user_affinities' columns.
+_AFF_ORDER_SQL = {"avg_rating": "CASE WHEN rated_count > 0 THEN CAST(sum_ratings AS REAL) / rated_count ELSE 0 END",
+                  "count": "count", "name": "name"}
+
+
 class SqliteAffinityStore(AffinityStore):
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -511,9 +519,8 @@ class SqliteAffinityStore(AffinityStore):
 
     @in_thread
     def query(self, user_id: str, kind: str, sort: str, limit: int, min_count: int) -> list[AffinityState]:
-        order = ("CASE WHEN rated_count > 0 THEN CAST(sum_ratings AS REAL) / rated_count ELSE 0 END DESC, "
-                 "count DESC, name ASC" if sort == "avg_rating"
-                 else "count DESC, name ASC")
+        order = ", ".join(f"{_AFF_ORDER_SQL[field]} {'DESC' if descending else 'ASC'}"
+                          for field, descending in AFFINITY_ORDER.get(sort, AFFINITY_ORDER["count"]))
         return [_aff(r) for r in self.db.query(
             f"SELECT {_AFF_COLS} FROM user_affinities WHERE user_id = ? AND type = ? AND count > 0 AND count >= ? "
             f"ORDER BY {order} LIMIT ?", (user_id, kind, max(min_count, 1), limit))]

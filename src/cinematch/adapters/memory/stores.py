@@ -9,7 +9,7 @@ import msgspec
 
 from ...domain.catalog import CatalogMovie, group_candidates, rank_search
 from ...domain.deltas import TrendFact
-from ...domain.diary import DiaryEntry
+from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore,
@@ -18,7 +18,9 @@ from ...domain.ports import (
 from ...domain.stats import AffinityState, StatsState
 from ...domain.text import normalize_title
 from ...domain.trends import film_users
-from ..common import apply_affinity_write, apply_stats_write, fact_wins, rank_affinities
+from ...domain.trends import fact_wins
+from ...domain.stats import rank_affinities
+from ..common import apply_affinity_write, apply_stats_write
 from .bus import MemoryEventLog
 
 
@@ -57,7 +59,7 @@ class MemoryUserStore(UserStore):
 
 
 def newest_first(entries: list[DiaryEntry]) -> list[DiaryEntry]:
-    return sorted(entries, key=lambda e: (e.date, e.added_at, e.id), reverse=True)
+    return sorted(entries, key=diary_order, reverse=True)
 
 
 class MemoryDiaryStore(DiaryStore):

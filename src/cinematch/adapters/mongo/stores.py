@@ -25,7 +25,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ...domain.catalog import (CatalogMovie, find_typo_anchors_async, group_candidates, keys_of, rank_search,
                                title_keys, word_starts)
 from ...domain.deltas import TrendFact
-from ...domain.diary import DiaryEntry
+from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
     AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
@@ -34,7 +34,7 @@ from ...domain.ports import (
 from ...domain.ratings import RATING_KEYS, exact_sum
 from ...domain.stats import AffinityState, StatsState, prune_monthly
 from ...domain.text import normalize_title
-from ..common import rank_affinities
+from ...domain.stats import rank_affinities
 from .client import Mongo
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ MAX_CAS_RETRIES = 100
 # Bulk writes go in slices of this many operations. Unpatched FerretDB v1.24 held one
 # pooled connection per statement of a bulk update until the whole command ended, so a
 # bulk of 100 (its SQLite pool size) or a few concurrent bulks never answered; the
-# FerretDB that scripts/services builds carries the fix (services/ferretdb/*.patch),
+# FerretDB that scripts/devservices builds carries the fix (devservices/recipes/ferretdb/*.patch),
 # and slices this small still keep any unpatched server out of that trap.
 BULK_CHUNK = 40
 INSERT_CHUNK = 500
@@ -223,7 +223,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
 
     async def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
         entries = self._entries(await self._doc(user_id, {"entries": 1}))
-        entries.sort(key=lambda e: (e.date, e.added_at, e.id), reverse=True)
+        entries.sort(key=diary_order, reverse=True)
         return entries[offset:offset + limit], len(entries)
 
     async def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:

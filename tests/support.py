@@ -1,5 +1,6 @@
-"""Test helpers shipped with the package: a wired core on any storage backend,
-and fault injection for the stores. Used by the test suite and the benchmarks."""
+"""Test support: a wired core on any storage backend, the real services' wiring, child
+processes wired like a container, and fault injection for the stores. Used by the test suite
+and the benchmarks (which put the repository on their path); not part of the package."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
-from .adapters.memory import FixedClock
-from .container import Application, build_container
-from .domain.stats import affinity_counters, compute_user_state, stats_counters
-from .settings import load_settings
+from cinematch.adapters.memory import FixedClock
+from cinematch.container import Application, build_container
+from cinematch.domain.stats import affinity_counters, compute_user_state, stats_counters
+from cinematch.settings import load_settings
 
 
 def wired(storage: str = "memory", data_dir: str | Path | None = None, clock=None, **settings) -> Application:
@@ -88,7 +89,7 @@ KAFKA = os.environ.get("CINEMATCH_TEST_KAFKA", "127.0.0.1:9092")
 
 
 def service_up(name: str) -> bool:
-    """True when the service answers on its port (scripts/services starts them)."""
+    """True when the service answers on its port (scripts/devservices starts them)."""
     target = {"mongo": MONGO_URL.split("//", 1)[1].split("/", 1)[0], "kafka": KAFKA}[name]
     host, _, port = target.rpartition(":")
     try:
@@ -104,7 +105,7 @@ def require_service(name: str) -> None:
     import pytest
     if service_up(name):
         return
-    message = f"{name} is not running: start it with scripts/services up {name}"
+    message = f"{name} is not running: start it with scripts/devservices up {name}"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
@@ -126,7 +127,7 @@ def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
 async def kafka_wiring(data_dir: str | Path, **settings) -> AsyncIterator[Application]:
     """`wired_services` with its MongoDB migrated, dropped on the way out; skips (fails in CI)
     without the services."""
-    from .adapters.mongo import migrate
+    from cinematch.adapters.mongo import migrate
     require_service("mongo")
     require_service("kafka")
     container = wired_services(data_dir, **settings)
@@ -159,22 +160,22 @@ async def drop_database(container: Application) -> None:
 
 def spark_env(container: Application, checkpoint: str | Path, **extra: str) -> dict[str, str]:
     """Environment for a `cinematch spark` child process wired like `container`."""
-    jars = os.environ.get("CINEMATCH_SPARK_JARS") or str(Path(__file__).resolve().parents[2] / ".services/spark/jars")
+    jars = os.environ.get("CINEMATCH_SPARK_JARS") or str(Path(__file__).resolve().parents[1] / "devservices/state/spark/jars")
     return process_env(container, CINEMATCH_PROFILE="spark", CINEMATCH_SPARK_CHECKPOINT_DIR=str(checkpoint),
                        CINEMATCH_SPARK_JARS=jars, **extra)
 
 
 def require_spark() -> None:
-    """Like require_service, for pyspark and the connector jars (scripts/services up spark)."""
+    """Like require_service, for pyspark and the connector jars (scripts/devservices up spark)."""
     import importlib.util
 
     import pytest
-    jars = Path(os.environ.get("CINEMATCH_SPARK_JARS") or Path(__file__).resolve().parents[2] / ".services/spark/jars")
+    jars = Path(os.environ.get("CINEMATCH_SPARK_JARS") or Path(__file__).resolve().parents[1] / "devservices/state/spark/jars")
     missing = []
     if importlib.util.find_spec("pyspark") is None:
         missing.append("pyspark (pip install -e '.[spark]')")
     if not list(jars.glob("spark-sql-kafka*.jar")):
-        missing.append(f"the connector jars in {jars} (scripts/services up spark)")
+        missing.append(f"the connector jars in {jars} (scripts/devservices up spark)")
     if not missing:
         return
     message = "spark is not ready: " + ", ".join(missing)
