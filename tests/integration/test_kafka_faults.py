@@ -109,7 +109,7 @@ async def test_poison_messages_go_to_dead_letters_and_the_rest_applies(kafka_pro
 
 def kafka_service(action: str) -> None:
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    subprocess.run([os.path.join(root, "scripts", "services"), action, "kafka"], check=True,
+    subprocess.run([os.path.join(root, "scripts", "devservices"), action, "kafka"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180)
 
 

@@ -271,12 +271,15 @@ class Database:
         self._lock_file = lock
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+        """Close the connection and release the shared lock; a statement running in another
+        thread (a store call off the event loop) finishes first."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            if self._lock_file is not None:
+                self._lock_file.close()
+                self._lock_file = None
 
     @property
     def conn(self) -> sqlite3.Connection:

@@ -24,6 +24,7 @@ high-water marks).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -111,6 +112,8 @@ class OutboxRelay:
                     backoff = min(backoff * 2, self.max_backoff)
         finally:
             sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await self._settle()  # what is in flight finishes (SIGTERM loses and repeats nothing)
             if started:
                 await self.publisher.stop()
