@@ -99,3 +99,14 @@ def test_the_guard_sees_a_cache():
     tree = ast.parse("import functools\n_seen: set[str] = set()\n_hits = {}\n"
                      "_key = functools.lru_cache(maxsize=9)(str)\n@functools.cache\ndef f(): ...\nOK = {'a': 1}\n")
     assert module_level_caches(tree) == ["_seen", "_hits", "_key", "f (@functools.cache)"]
+
+
+def test_distinct_instants_never_cost_the_profiles():
+    """A diary's instants are mostly distinct: past the bound they are forgotten alone."""
+    cache = FoldCache(limit=5)
+    pid, _ = cache.profiles.lookup("Ann", "Bo", ["Drama"])
+    cache.parsed.instants.update(f"2025-01-01T00:00:0{i}Z" for i in range(8))
+    cache.days.update({(f"2025-01-01T00:00:0{i}Z", "UTC"): "2025-01-01" for i in range(8)})
+    assert cache.trim() is False
+    assert len(cache.parsed) == 0 and len(cache.days) == 0
+    assert cache.profiles.lookup("Ann", "Bo", ["Drama"])[0] == pid and len(cache.profiles) == 1

@@ -95,13 +95,18 @@ class FoldCache:
                 "parsed": len(self.parsed), "days": len(self.days)}
 
     def trim(self) -> bool:
-        """Clear everything when one part holds more than `limit` entries; True when it did.
-        Only between batches: profile ids handed out before go stale."""
-        if max(self.sizes().values()) <= self.limit:
+        """Keep every part within `limit` entries; True when the profiles started over.
+
+        Only between batches: profile ids handed out before go stale, so the profiles, their
+        keys and the credits that name them are cleared together. The parsed dates and the
+        trend days refer to nothing else: each is cleared alone (a diary's instants are mostly
+        distinct, and must not cost the profiles)."""
+        for part in (self.parsed, self.days):
+            if len(part) > self.limit:
+                part.clear()
+        if max(len(self.profiles), len(self.keys), len(self.credits)) <= self.limit:
             return False
         self.credits.clear()
         self.keys.clear()
         self.profiles.clear()
-        self.parsed.clear()
-        self.days.clear()
         return True

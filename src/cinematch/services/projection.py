@@ -280,7 +280,9 @@ class Projector:
                 if self.affinities:
                     aff_writes += affinity_writes(user_id, delta, user_aff[user_id], last, now)
                 facts.extend(delta.trends.values())
-        heavy = {users[i] for i in np.flatnonzero(batch.events > LIGHT_USER_EVENTS).tolist()}
+        # Only a projector that writes statistics splits (the trends alone have no one waiting).
+        heavy = ({users[i] for i in np.flatnonzero(batch.events > LIGHT_USER_EVENTS).tolist()}
+                 if self.stats is not None else set())
         if not heavy or len(heavy) == len(users):
             await self._write(facts, aff_writes, stats_writes)
             return applied
