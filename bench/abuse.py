@@ -20,11 +20,11 @@ import time
 
 import httpx
 
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
-from tests.support import serving  # noqa: E402
 from probes import pct_ms as pct  # noqa: E402
+
+from tests.support import serving  # noqa: E402
 
 PASSWORD = "correct-horse-42"
 

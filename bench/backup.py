@@ -24,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
-from probes import pct_ms  # noqa: E402
-
 import httpx  # noqa: E402
+from probes import pct_ms  # noqa: E402
 
 PASSWORD = "correct-horse-42"
 

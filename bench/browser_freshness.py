@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import gzip
+import os
 import re
 import shutil
 import sys
@@ -21,11 +21,11 @@ import time
 
 import httpx
 
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
-from tests.support import serving  # noqa: E402
 from probes import pct_ms as pct  # noqa: E402
+
+from tests.support import serving  # noqa: E402
 
 PASSWORD = "correct-horse-42"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

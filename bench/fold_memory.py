@@ -19,7 +19,7 @@ import msgspec
 
 from cinematch.domain.events import Event, Movie, encode_event
 from cinematch.domain.ports import Record
-from cinematch.services.caches import FoldCache
+from cinematch.services.caches import LIMIT, FoldCache
 from cinematch.services.columnar import fold_batch
 from cinematch.services.projection import decode_records
 
@@ -48,16 +48,16 @@ def batch(start: int) -> list[Record]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--limit", type=int, default=200_000)
+    parser.add_argument("--limit", type=int, default=LIMIT)
     args = parser.parse_args()
     cache = FoldCache(limit=args.limit)
     marks: list[tuple[int, float]] = []
     documents = 0
     for start in range(0, args.events, BATCH):
-        events, dead = decode_records(batch(start), "", cache)
+        decoded, dead = decode_records(batch(start), "", cache)
         assert not dead
-        documents += fold_batch(events, cache=cache).documents
-        del events
+        documents += fold_batch(decoded.events, cache=cache, columns=decoded.columns).documents
+        del decoded
         done = start + BATCH
         if done % 100_000 == 0:
             gc.collect()

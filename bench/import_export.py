@@ -23,12 +23,12 @@ from pathlib import Path
 
 import httpx
 
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
-from tests.support import server_pid, serving  # noqa: E402
 from abuse import during, sign_in  # noqa: E402
 from probes import pct_ms as pct  # noqa: E402
+
+from tests.support import server_pid, serving  # noqa: E402
 
 
 def letterboxd_diary(rows: int, seed: int = 7) -> bytes:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
-import os
 import sys
 import tempfile
 import time

@@ -36,8 +36,8 @@ def core(records: list[Record], cache: FoldCache, facts: bool = True) -> int:
     # then the vectorised fold to per-document arrays (stats per user, affinity per
     # (user, key), trend fact per entry unless `facts` is False), with the projector's
     # cache kept from batch to batch as a running projector keeps it.
-    events, _dead = decode_records(records, "", cache, entries=facts)
-    return fold_batch(events, cache=cache, facts=facts).documents
+    decoded, _dead = decode_records(records, "", cache, entries=facts)
+    return fold_batch(decoded.events, cache=cache, columns=decoded.columns, facts=facts).documents
 
 
 def same_outputs(raw_batch: list[bytes], records: list[Record], catalog_map: dict) -> None:
@@ -48,7 +48,8 @@ def same_outputs(raw_batch: list[bytes], records: list[Record], catalog_map: dic
     the +1); the core leaves the distribution as it is."""
     seed_stats, seed_aff = process_partition_incremental(raw_batch, catalog_map)
     cache = FoldCache()
-    batch = fold_batch(decode_records(records, "", cache)[0], cache=cache)
+    decoded = decode_records(records, "", cache)[0]
+    batch = fold_batch(decoded.events, cache=cache, columns=decoded.columns)
     seed_defect: dict[tuple[str, int], int] = {}
     for event in map(json.loads, raw_batch):
         movie = event["movie"]

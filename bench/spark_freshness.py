@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -97,6 +97,12 @@ async def main(args: argparse.Namespace, data_dir: str) -> None:
         print("    the slowest writes (relay, job) ms: " + ", ".join(
             f"({(sent.get((u, s), w) - w) * 1000:,.0f}, {(v - sent.get((u, s), w)) * 1000:,.0f})"
             for u, s, w, v in slowest))
+    tasks = stats_tasks(spark_log)
+    if tasks:
+        single = [ms / 1000 for events, ms in tasks if events == 1]
+        print(f"  statistics tasks' own time (decode, fold, writes): {len(single)} of one event p50 "
+              f"{pct_ms(single, 0.5):,.0f} ms, p99 {pct_ms(single, 0.99):,.0f} ms; "
+              f"the longest of all {max(ms for _, ms in tasks):,} ms")
     if stats_batches:
         longest = max(ms for ms, _ in stats_batches)
         phases: dict[str, float] = {}
@@ -128,6 +134,13 @@ async def sent_at(container, users: set[str]) -> dict[tuple[str, int], float]:
     finally:
         await consumer.stop()
     return out
+
+
+def stats_tasks(log: str) -> list[tuple[int, int]]:
+    """(events, the tasks' own milliseconds) of each statistics batch (the job logs each)."""
+    import re
+    found = re.findall(r"user-stats batch \d+: \{'events': (\d+),.*'task_ms': (\d+)\}", log)
+    return [(int(n), int(ms)) for n, ms in found]
 
 
 def slow_batches(log: str) -> list[tuple[float, dict[str, float]]]:

@@ -21,10 +21,10 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import re
 import statistics
 import subprocess
-import os
 import sys
 import tempfile
 import time
@@ -35,14 +35,14 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository: tests.support
 from probes import write_to_visible  # noqa: E402
-from synthetic import catalog, events as synthetic_events  # noqa: E402
+from synthetic import catalog  # noqa: E402
+from synthetic import events as synthetic_events
 
-from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.clock import SystemClock  # noqa: E402
+from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
 from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
-from tests.support import (drop_database, process_env, require_service, require_spark, spark_env,  # noqa: E402
-                               wired_services)
+from tests.support import drop_database, process_env, require_service, require_spark, spark_env, wired_services  # noqa: E402
 
 MAX_DIARY = 20_000
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*queries started")

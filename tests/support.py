@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cinematch.adapters.memory import FixedClock
 from cinematch.container import Application, build_container
-from cinematch.domain.stats import affinity_counters, compute_user_state, stats_counters
+from cinematch.domain.stats import affinity_counters, compute_user_state, differences, stats_counters
 from cinematch.settings import load_settings
 
 
@@ -61,24 +61,12 @@ async def recompute_matches(container: Application, user_ids: Sequence[str]) -> 
     problems = []
     for user_id in user_ids:
         entries, version = await storage.diary().snapshot(user_id)
-        state, affs, facts = compute_user_state(user_id, entries, tz)
         stored = await storage.stats().get(user_id)
-        got = stats_counters(stored) if stored else None
-        want = stats_counters(state)
-        if stored is None and not entries:
-            got = want
-        if got != want:
-            problems.append(f"{user_id} stats {got} != {want}")
+        problems += [f"{user_id} {d}" for d in differences(
+            compute_user_state(user_id, entries, tz, version), stored,
+            await storage.affinities().for_user(user_id), await storage.trends().facts(user_id))]
         if stored is not None and stored.hwm != version:
             problems.append(f"{user_id} stats hwm {stored.hwm} != diary version {version}")
-        live = {(a.type, a.name_key): affinity_counters(a) for a in await storage.affinities().for_user(user_id)}
-        expect = {k: affinity_counters(a) for k, a in affs.items()}
-        if live != expect:
-            problems.append(f"{user_id} affinities {sorted(live.items())} != {sorted(expect.items())}")
-        got_facts = {f.entry_key: f.as_tuple() for f in await storage.trends().facts(user_id) if f.live}
-        want_facts = {k: f.as_tuple() for k, f in facts.items()}
-        if got_facts != want_facts:
-            problems.append(f"{user_id} trend facts {got_facts} != {want_facts}")
     return problems
 
 

@@ -20,23 +20,23 @@ from .adapters.embedded import (
 )
 from .adapters.kafka import KafkaEventPublisher, KafkaEventSource, KafkaGroupLag
 from .adapters.memory.stores import clear_stores
-from .adapters.observability import Metrics
 from .adapters.mongo import (
     Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore,
     MongoLimitStore, MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
 )
-from .domain.library import ImportBatch, WatchItem
 from .adapters.mongo.stores import clear_shadow
+from .adapters.observability import Metrics
+from .domain.library import ImportBatch, WatchItem
 from .services.accounts import Accounts
-from .services.limits import LoginThrottle
-from .services.diary import DiaryService
 from .services.caches import FoldCache
+from .services.diary import DiaryService
+from .services.limits import LoginThrottle
 from .services.projection import Projector
 from .services.purge import AccountPurge
 from .services.queries import StatsQueries
 from .services.reconcile import Reconciler, Shadow
-from .services.runner import ProjectionRunner
 from .services.retention import TrendRetention
+from .services.runner import ProjectionRunner
 from .settings import Settings, resolve_secret
 
 
@@ -54,6 +54,14 @@ def _mongo_check(mongo: Mongo):
     return mongo.check
 
 
+def _per_storage(config, db, mongo, in_memory, on_sqlite, on_mongo, *args, **on_mongo_only):
+    """One store port for the backend `storage` selects, each given `args` (the SQLite store
+    after its database, the MongoDB store after its client, with `on_mongo_only` too)."""
+    return providers.Selector(
+        config.storage, memory=providers.Singleton(in_memory, *args), sqlite=providers.Singleton(on_sqlite, db, *args),
+        mongo=providers.Singleton(on_mongo, mongo, *args, **on_mongo_only))
+
+
 class Storage(containers.DeclarativeContainer):
     """Every store port, for the selected backend."""
 
@@ -65,42 +73,23 @@ class Storage(containers.DeclarativeContainer):
 
     mongo = providers.Singleton(Mongo, url=config.mongodb_url)
 
-    users = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryUserStore),
-        sqlite=providers.Singleton(SqliteUserStore, db),
-        mongo=providers.Singleton(MongoUserStore, mongo))
+    users = _per_storage(config, db, mongo, memory.MemoryUserStore, SqliteUserStore, MongoUserStore)
     diary = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryDiaryStore, log),
         sqlite=providers.Singleton(SqliteDiaryStore, db), mongo=providers.Singleton(MongoDiaryStore, mongo))
-    catalog = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryCatalogStore),
-        sqlite=providers.Singleton(SqliteCatalogStore, db), mongo=providers.Singleton(MongoCatalogStore, mongo))
-    stats = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryStatsStore),
-        sqlite=providers.Singleton(SqliteStatsStore, db),
-        mongo=providers.Singleton(MongoStatsStore, mongo))
-    affinities = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryAffinityStore),
-        sqlite=providers.Singleton(SqliteAffinityStore, db), mongo=providers.Singleton(MongoAffinityStore, mongo))
-    trends = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryTrendStore),
-        sqlite=providers.Singleton(SqliteTrendStore, db),
-        mongo=providers.Singleton(MongoTrendStore, mongo))
+    catalog = _per_storage(config, db, mongo, memory.MemoryCatalogStore, SqliteCatalogStore, MongoCatalogStore)
+    stats = _per_storage(config, db, mongo, memory.MemoryStatsStore, SqliteStatsStore, MongoStatsStore)
+    affinities = _per_storage(config, db, mongo, memory.MemoryAffinityStore, SqliteAffinityStore, MongoAffinityStore)
+    trends = _per_storage(config, db, mongo, memory.MemoryTrendStore, SqliteTrendStore, MongoTrendStore)
     # Reconcile's shadow stores: the recompute goes here, beside the live projections
     # (mongo: collections `*_shadow`; sqlite: a database file of its own; memory: new stores).
     shadow_db = providers.Singleton(Database, path=config.shadow_db_path)
-    shadow_stats = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryStatsStore),
-        sqlite=providers.Singleton(SqliteStatsStore, shadow_db),
-        mongo=providers.Singleton(MongoStatsStore, mongo, collection="user_stats_shadow"))
-    shadow_affinities = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryAffinityStore),
-        sqlite=providers.Singleton(SqliteAffinityStore, shadow_db),
-        mongo=providers.Singleton(MongoAffinityStore, mongo, collection="user_affinities_shadow"))
-    shadow_trends = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryTrendStore),
-        sqlite=providers.Singleton(SqliteTrendStore, shadow_db),
-        mongo=providers.Singleton(MongoTrendStore, mongo, collection="trend_facts_shadow"))
+    shadow_stats = _per_storage(config, shadow_db, mongo, memory.MemoryStatsStore, SqliteStatsStore, MongoStatsStore,
+                                collection="user_stats_shadow")
+    shadow_affinities = _per_storage(config, shadow_db, mongo, memory.MemoryAffinityStore, SqliteAffinityStore,
+                                     MongoAffinityStore, collection="user_affinities_shadow")
+    shadow_trends = _per_storage(config, shadow_db, mongo, memory.MemoryTrendStore, SqliteTrendStore, MongoTrendStore,
+                                 collection="trend_facts_shadow")
     clear_shadow = providers.Selector(
         config.storage, memory=providers.Factory(partial, clear_stores, shadow_stats, shadow_affinities, shadow_trends),
         sqlite=providers.Factory(lambda db: db.open().clear_projections, shadow_db),
@@ -109,22 +98,17 @@ class Storage(containers.DeclarativeContainer):
     check = providers.Selector(
         config.storage, memory=providers.Object(_always_ready), sqlite=providers.Factory(_sqlite_check, db),
         mongo=providers.Factory(_mongo_check, mongo))
-    imports = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryItemStore, "imports", ImportBatch),
-        sqlite=providers.Singleton(SqliteItemStore, db, "imports", ImportBatch),
-        mongo=providers.Singleton(MongoItemStore, mongo, "imports", ImportBatch))
-    watchlist = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryItemStore, "watchlist", WatchItem),
-        sqlite=providers.Singleton(SqliteItemStore, db, "watchlist", WatchItem),
-        mongo=providers.Singleton(MongoItemStore, mongo, "watchlist", WatchItem))
+    imports = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore,
+                           "imports", ImportBatch)
+    watchlist = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore,
+                             "watchlist", WatchItem)
     # Rate limits and the sign-in throttle: per process on the embedded profile (one process
     # serves), in MongoDB where several app processes serve one address.
     limits = providers.Selector(
         config.storage, memory=providers.Singleton(memory.MemoryLimitStore),
         sqlite=providers.Singleton(memory.MemoryLimitStore), mongo=providers.Singleton(MongoLimitStore, mongo))
-    dead_letters = providers.Selector(
-        config.storage, memory=providers.Singleton(memory.MemoryDeadLetterStore),
-        sqlite=providers.Singleton(SqliteDeadLetterStore, db), mongo=providers.Singleton(MongoDeadLetterStore, mongo))
+    dead_letters = _per_storage(config, db, mongo, memory.MemoryDeadLetterStore, SqliteDeadLetterStore,
+                                MongoDeadLetterStore)
 
 
 def _no_outbox(storage: str):

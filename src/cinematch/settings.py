@@ -28,8 +28,9 @@ class Settings(msgspec.Struct, kw_only=True):
     # CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS: a request's headers must arrive in this time
     http_header_timeout_seconds: float = 10.0
     projection_batch_size: int = 5000  # CINEMATCH_PROJECTION_BATCH_SIZE
-    # CINEMATCH_FOLD_CACHE_LIMIT: distinct films' credits (and dates) a projector remembers, then starts over
-    fold_cache_limit: int = 200_000
+    # CINEMATCH_FOLD_CACHE_LIMIT: distinct films' credits (and dates) a projector remembers, then starts over;
+    # 0 = the fold's own bound (services.caches.LIMIT)
+    fold_cache_limit: int = 0
     kafka_bootstrap_servers: str = "localhost:9092"  # KAFKA_BOOTSTRAP_SERVERS
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
     mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL

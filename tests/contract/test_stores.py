@@ -4,11 +4,10 @@ import pytest
 
 from cinematch.domain import DiaryEntry, Event, catalog_movie
 from cinematch.domain.deltas import TrendFact
-from cinematch.domain.trends import fact_wins
 from cinematch.domain.ports import AffinityWrite, Conflict, DeadLetter, DiaryChange, StaleWrite, StatsWrite, User
 from cinematch.domain.ratings import RATING_KEYS
 from cinematch.domain.stats import AffinityState, StatsState
-
+from cinematch.domain.trends import fact_wins
 
 # --- UserStore -------------------------------------------------------------------
 

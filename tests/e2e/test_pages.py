@@ -75,6 +75,7 @@ def test_a_bad_form_says_why_and_names_are_escaped(pages):
 def test_suggestions_come_from_the_catalog(pages):
     container, client = pages
     import asyncio
+
     from cinematch.domain import catalog_movie
     asyncio.run(container.storage.catalog().upsert([catalog_movie(id="heat|1995", title="Heat", year=1995,
                                                                   director="Michael Mann")]))

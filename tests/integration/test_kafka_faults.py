@@ -19,7 +19,7 @@ import msgspec
 import pytest
 
 from cinematch.adapters.kafka import KafkaEventPublisher
-from tests.support import Proc, kafka_wiring, process_env, recompute_matches
+from tests.support import Proc, kafka_wiring, process_env, recompute_matches, service_up
 
 from .workload import converged, new_entry, write_load
 
@@ -138,6 +138,7 @@ async def test_kafka_outage_accepts_every_write_and_converges_after(kafka_profil
         await converged(container, users, timeout=120)
         kafka_service("down")
         try:
+            assert not service_up("kafka"), "the broker must really be down for the outage to count"
             during = written
             await write_for(30)  # the broker is down for these 30 s; every write must be accepted
             assert written - during >= 300

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -22,16 +23,17 @@ import httpx
 import msgspec
 import pytest
 
-from cinematch.adapters.kafka import KafkaEventPublisher
 from cinematch.adapters.clock import SystemClock
+from cinematch.adapters.kafka import KafkaEventPublisher
 from cinematch.adapters.mongo import migrate
-from cinematch.entrypoints.spark import STATS_QUERY, TRENDS_QUERY
 from cinematch.domain import catalog_movie
 from cinematch.domain.events import decode_event
 from cinematch.domain.ports import Record
-from tests.support import (KAFKA, MONGO_URL, Proc, drop_database, free_port, kafka_wiring, projection_snapshot,
-                               recompute_matches, require_service, require_spark, spark_env, unique_name, wired,
-                               wired_services)
+from cinematch.entrypoints.spark import STATS_QUERY, TRENDS_QUERY
+from tests.support import (
+    KAFKA, MONGO_URL, Proc, drop_database, free_port, kafka_wiring, projection_snapshot, recompute_matches,
+    require_service, require_spark, spark_env, unique_name, wired, wired_services,
+)
 
 from .workload import change_one, converged, new_entry, write_load
 
@@ -289,6 +291,39 @@ async def test_a_slow_trends_batch_never_holds_back_the_statistics(spark_profile
         facts = sum([len(await container.storage.trends().facts(u)) for u in crowd])
         assert max(waits) < 8, waits  # blocked behind it, a write would wait its 20 s
         assert facts == 0, "the slow trends batch was meant to be still running meanwhile"
+    finally:
+        job.stop()
+        await relay.publisher.stop()
+
+
+async def test_a_single_writes_statistics_task_does_not_wait_on_the_kafka_fetch(spark_profile, tmp_path):
+    """A batch of one new event reads an offset range that ends at the log's end. Spark's Kafka
+    consumer used to wait its fetch.max.wait.ms (500 ms by default) there before the task's work
+    began: half a second on every single write. Each such task now takes what its work takes."""
+    container = spark_profile
+    env = spark_env(container, tmp_path / "ckpt")
+    job = Proc(["spark", "stream", "--trigger", "0.5", "--trends-trigger", "600"], env, tmp_path / "spark.log")
+    relay = container.bus.relay()
+    await relay.publisher.start()
+    diary, stats = container.services.diary(), container.storage.stats()
+    try:
+        job.start()
+        end = time.monotonic() + 180
+        while "queries started" not in job.log():
+            assert job.alive() and time.monotonic() < end, job.log()[-3000:]
+            await asyncio.sleep(0.2)
+        for k in range(6):
+            await diary.add_many("single", [new_entry(random.Random(k), k)])
+            version = await container.storage.diary().version("single")
+            while (await stats.hwms(["single"])).get("single", 0) < version:
+                await relay.run_once()
+                assert time.monotonic() < end + 120, job.log()[-3000:]
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.6)  # the next write lands in a batch of its own
+        tasks = [int(ms) for ms in re.findall(r"user-stats batch \d+: \{'events': 1,.*'task_ms': (\d+)\}", job.log())]
+        assert len(tasks) >= 5, job.log()[-3000:]
+        # The first one also starts the Python worker and its MongoDB client.
+        assert sorted(tasks[1:])[len(tasks[1:]) // 2] < 400, tasks
     finally:
         job.stop()
         await relay.publisher.stop()

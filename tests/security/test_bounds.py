@@ -11,8 +11,8 @@ from cinematch.domain import InvalidEvent, decode_event, encode_event
 from cinematch.domain.bounds import MAX_DURATION, MAX_GENRES, MAX_NAME, MAX_PEOPLE
 from cinematch.domain.events import Event, Movie
 from cinematch.domain.ports import Record
-from cinematch.services.diary import NewEntry
 from cinematch.services.caches import FoldCache
+from cinematch.services.diary import NewEntry
 from cinematch.services.projection import decode_records
 from tests.support import recompute_matches, wired
 
@@ -32,6 +32,7 @@ TOO_MUCH = [
     {"date": "1869-12-31"},
     {"date": "2030-01-01"},
     {"date": "2025-13-40"},
+    {"date": "20250301xx"},
 ]
 
 
@@ -84,6 +85,10 @@ OUT_OF_BOUNDS_EVENTS = [
     b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"date":"2199-01-01"}}',
     b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"date":"1800-01-01"}}',
     b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"year":3000}}',
+    # Ten characters that are no YYYY-MM-DD (fromisoformat alone reads the first as a date).
+    b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"date":"20250301xx"}}',
+    b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"date":"2025/03/01"}}',
+    b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"date":"2025-03-01T00"}}',
     b'{"event_type":"ADD","user_id":"u","seq":1,"movie":{"name":"A","rating":3,"director":"' +
     b",".join(b"D%d" % i for i in range(60)) + b'"}}',
     b'{"event_type":"ADD","user_id":"' + b"u" * 200 + b'","seq":1,"movie":{"name":"A","rating":3}}',
@@ -94,8 +99,8 @@ OUT_OF_BOUNDS_EVENTS = [
 def test_the_event_decoder_holds_a_producer_outside_the_web_app_to_the_bounds(payload):
     with pytest.raises(InvalidEvent):
         decode_event(payload)
-    events, dead = decode_records([Record(payload=payload, position=0)], "now", FoldCache())  # the projection's own decoder
-    assert len(events) == 0 and len(dead) == 1 and dead[0].reason
+    decoded, dead = decode_records([Record(payload=payload, position=0)], "now", FoldCache())  # the projection's own decoder
+    assert len(decoded.events) == 0 and len(dead) == 1 and dead[0].reason
 
 
 def test_events_at_the_bounds_decode():

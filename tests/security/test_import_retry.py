@@ -11,6 +11,7 @@ from tests.support import Crash, FailingWrites, recompute_matches, wired
 
 from .support import PASSWORD, sign_up, wait_synced
 
+
 class FailingDiary(FailingWrites):
     WRITES = ("write",)
 

@@ -110,3 +110,9 @@ def test_distinct_instants_never_cost_the_profiles():
     assert cache.trim() is False
     assert len(cache.parsed) == 0 and len(cache.days) == 0
     assert cache.profiles.lookup("Ann", "Bo", ["Drama"])[0] == pid and len(cache.profiles) == 1
+
+
+def test_the_default_bound_is_the_registrys_own():
+    from cinematch.services.caches import LIMIT
+    assert wired("memory").services.projector().cache.limit == LIMIT
+    assert wired("memory", fold_cache_limit=7).services.projector().cache.limit == 7

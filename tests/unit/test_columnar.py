@@ -156,9 +156,10 @@ def test_the_columns_read_while_decoding_fold_like_the_events(seed, monkeypatch)
     cache = FoldCache()
     decoded, dead = decode_records(records_of(events, bad_at=(0, 30, 31, 100)), "now", cache)
     assert len(dead) == 4 and all("rating" in d.reason for d in dead)
-    assert decoded.columns is not None and len(decoded.columns) == len(events) == len(decoded)
-    assert comparable(fold_batch(decoded, cache=cache).user_deltas()) == comparable(fold_events(events))
-    assert comparable(fold_batch(list(decoded)).user_deltas()) == comparable(fold_events(events))
+    assert decoded.columns is not None and len(decoded.columns) == len(events) == len(decoded.events)
+    assert comparable(fold_batch(decoded.events, cache=cache, columns=decoded.columns).user_deltas()) == \
+        comparable(fold_events(events))
+    assert comparable(fold_batch(decoded.events).user_deltas()) == comparable(fold_events(events))
 
 
 def test_a_projector_without_trends_decodes_no_entry_keys_and_a_fold_with_facts_reads_them_again():
@@ -166,7 +167,20 @@ def test_a_projector_without_trends_decodes_no_entry_keys_and_a_fold_with_facts_
     cache = FoldCache()
     decoded, _ = decode_records(records_of(events), "now", cache, entries=False)
     assert decoded.columns is not None and decoded.columns.entry_keys == []
-    assert comparable(fold_batch(decoded, cache=cache).user_deltas()) == comparable(fold_events(events))
+    assert comparable(fold_batch(decoded.events, cache=cache, columns=decoded.columns).user_deltas()) == \
+        comparable(fold_events(events))
+
+
+def test_columns_that_are_not_the_events_own_are_refused():
+    """A slice of the events, or another projector's cache, cannot fold with the batch's columns."""
+    events = random_events(5, 40)
+    cache = FoldCache()
+    decoded, _ = decode_records(records_of(events), "now", cache)
+    with pytest.raises(ValueError):
+        fold_batch(decoded.events[:10], cache=cache, columns=decoded.columns)
+    with pytest.raises(ValueError):
+        fold_batch(decoded.events, cache=FoldCache(), columns=decoded.columns)
+    assert comparable(fold_batch(decoded.events[:10], cache=cache).user_deltas()) == comparable(fold_events(events[:10]))
 
 
 def test_a_batch_with_a_recalculate_carries_no_columns():
@@ -174,7 +188,7 @@ def test_a_batch_with_a_recalculate_carries_no_columns():
     events = random_events(3, 20)
     events.insert(5, Event(event_type="RECALCULATE", user_id="u1", seq=99))
     decoded, dead = decode_records(records_of(events), "now", FoldCache())
-    assert not dead and len(decoded) == len(events) and decoded.columns is None
+    assert not dead and len(decoded.events) == len(events) and decoded.columns is None
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -6,9 +6,7 @@ import zipfile
 import pytest
 
 from cinematch.data.demo import credits, demo_catalog, display_title, load_demo
-from cinematch.data.movielens import (
-    DatasetUnavailable, fetch_ml100k, load_csv_ratings, load_items, load_ratings,
-)
+from cinematch.data.movielens import DatasetUnavailable, fetch_ml100k, load_csv_ratings, load_items, load_ratings
 from tests.support import wired
 
 U_ITEM = ("50|Star Wars (1977)|01-Jan-1977||http://x|0|1|1|0|0|0|0|0|0|0|0|0|0|0|1|1|0|1|0\n"

@@ -110,3 +110,21 @@ def test_affinity_sums_agree_with_a_plain_count():
         assert d.affinities[key].halves == 2 * total
     assert ("actor", "F") not in d.affinities  # only the first five actors count
     assert d.affinities[("actor", "A")].count == 40
+
+
+def test_an_entry_counts_in_its_watch_months_else_in_its_events():
+    from cinematch.domain.deltas import entry_month
+    stamp = Event(event_type="ADD", user_id="u", timestamp="2026-02-03T10:00:00+00:00")
+    assert entry_month(Movie(name="A", date="2025-11-30"), stamp) == "2025-11"
+    assert entry_month(Movie(name="A"), stamp) == "2026-02"
+    assert entry_month(Movie(name="A"), Event(event_type="ADD", user_id="u")) is None
+
+
+def test_the_trend_clock_is_when_the_entry_was_added_else_when_its_event_happened():
+    from cinematch.domain.deltas import added_instant
+    old = Movie(name="A", added_at="2026-01-01T00:00:00+00:00")
+    update = Event(event_type="UPDATE", user_id="u", timestamp="2026-02-01T00:00:00+00:00", previous=old)
+    assert added_instant(Movie(name="B"), update) == old.added_at  # the previous movie says when
+    assert added_instant(Movie(name="B", added_at="2026-01-05T00:00:00+00:00"), update) == "2026-01-05T00:00:00+00:00"
+    delete = Event(event_type="DELETE", user_id="u", timestamp="2026-02-01T00:00:00+00:00", previous=old)
+    assert added_instant(Movie(name="B"), delete) == delete.timestamp  # only an UPDATE reads its previous movie

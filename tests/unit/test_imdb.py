@@ -66,8 +66,9 @@ def test_the_command_imports_and_a_second_run_updates_in_place(tmp_path):
     assert json.loads(first.stdout.splitlines()[-1]) == {"upserted": 9}
     again = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
     assert json.loads(again.stdout.splitlines()[-1]) == {"upserted": 9} and again.stderr == ""  # quiet off a terminal
-    from tests.support import wired
     import asyncio
+
+    from tests.support import wired
     c = wired("sqlite", data_dir=tmp_path / "data")
     assert asyncio.run(c.storage.catalog().count()) == 9
     found = asyncio.run(c.storage.catalog().candidates_many(["Parasit", "Der Pate"]))

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from cinematch.ml import metrics
-from cinematch.ml.data import kfold, per_user_split, temporal_split
+from cinematch.ml.data import Interactions, kfold, per_user_split, temporal_split
 from cinematch.ml.factorization import BayesianMF, BiasedMF
 from cinematch.ml.koptim import optimize
-from cinematch.ml.data import Interactions
 from cinematch.ml.segments import UserSegments
 from cinematch.ml.topn import EASE, Popularity, TunedEASE, top_k
 

@@ -56,7 +56,7 @@ def test_one_bad_credit_makes_one_dead_letter_with_its_path():
     bad = (BASE % ',"genres":["Drama",7]').encode()
     decoded, dead = decode_records([Record(payload=p, partition=0, position=i) for i, p in
                                     enumerate([good, bad, good])], "now", FoldCache())
-    assert len(decoded) == 2 and len(decoded.columns) == 2
+    assert len(decoded.events) == 2 and decoded.columns is not None and len(decoded.columns) == 2
     assert [(d.position, d.reason) for d in dead] == [
         (1, "invalid event: Expected `str`, got `int` - at `$.movie.genres[1]`")]
 

@@ -40,6 +40,10 @@ Year = Annotated[int, msgspec.Meta(ge=MIN_YEAR, le=MAX_YEAR)]
 ImdbId = Annotated[str, msgspec.Meta(max_length=MAX_IMDB_ID)]
 Instant = Annotated[str, msgspec.Meta(max_length=MAX_INSTANT)]
 DateText = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# An event's date: the decoder checks its length only, and `events.validate_events` parses each
+# distinct date once (the fold's `Parsed` cache). A pattern here would run a regex on every event
+# decoded: a third of the projection's decode time.
+EventDate = Annotated[str, msgspec.Meta(max_length=10)]
 
 
 class OutOfBounds(ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Generator, Iterable
-from typing import Any, Annotated
+from typing import Annotated, Any
 
 import msgspec
 

@@ -16,10 +16,9 @@ projection (it needs the diary), not here.
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -273,10 +272,24 @@ def entry_key(event: Event) -> str:
 # --- event -> delta ----------------------------------------------------------
 
 
-def _month(movie: Movie, event: Event) -> str | None:
-    if movie.date:
-        return movie.date[:7]
-    return event.timestamp[:7] if event.timestamp else None
+# The rules every fold follows: this one event by event, services/columnar.py in arrays.
+
+def month_key(when: str) -> str:
+    """The month ("YYYY-MM") of a date or an instant."""
+    return when[:7]
+
+
+def entry_month(movie: Movie, event: Event) -> str | None:
+    """The month an entry counts in: its watch date's, else its event's timestamp's."""
+    when = movie.date or event.timestamp
+    return month_key(when) if when else None
+
+
+def added_instant(movie: Movie, event: Event) -> str | None:
+    """The trend window's clock of an entry: when it was added (an UPDATE's new movie may not
+    say, its previous one does), else when its event happened."""
+    previous = event.previous if event.event_type == "UPDATE" else None
+    return movie.added_at or (previous.added_at if previous is not None else None) or event.timestamp
 
 
 def _add_movie(delta: UserDelta, movie: Movie, sign: int, event: Event) -> None:
@@ -291,7 +304,7 @@ def _add_movie(delta: UserDelta, movie: Movie, sign: int, event: Event) -> None:
     if movie.duration:
         stats.watch_time += sign * movie.duration
         stats.timed += sign
-    month = _month(movie, event)
+    month = entry_month(movie, event)
     if month is not None:
         monthly = stats.monthly
         monthly[month] = monthly.get(month, 0) + sign
@@ -309,11 +322,9 @@ def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, rated: in
         acc[2] += sums
 
 
-def _trend_fact(book: Profiles, event: Event, movie: Movie, added_from: Movie | None, live: bool, seq: int,
-                tz: str) -> TrendFact:
-    added_at = movie.added_at or (added_from.added_at if added_from else None) or event.timestamp
+def _trend_fact(book: Profiles, event: Event, movie: Movie, live: bool, seq: int, tz: str) -> TrendFact:
     return TrendFact(
-        event.user_id, entry_key(event), local_day(added_at, tz),
+        event.user_id, entry_key(event), local_day(added_instant(movie, event), tz),
         movie.title or movie.name, book.lookup(movie.director, movie.actors, movie.genres)[1], live, seq,
         movie.catalog_id or "",
     )
@@ -350,7 +361,7 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
     elif kind == "DELETE":
         _add_movie(target, movie, -1, event)
         if trends:
-            fact = _trend_fact(delta.book, event, movie, None, False, seq, tz)
+            fact = _trend_fact(delta.book, event, movie, False, seq, tz)
             delta.trends[fact.entry_key] = fact
     elif kind == "UPDATE":
         previous = event.previous
@@ -358,12 +369,12 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
         _add_movie(target, previous, -1, event)
         _add_movie(target, movie, +1, event)
         if trends:
-            fact = _trend_fact(delta.book, event, movie, previous, True, seq, tz)
+            fact = _trend_fact(delta.book, event, movie, True, seq, tz)
             delta.trends[fact.entry_key] = fact
     else:  # ADD, BULK_IMPORT
         _add_movie(target, movie, +1, event)
         if trends:
-            fact = _trend_fact(delta.book, event, movie, None, True, seq, tz)
+            fact = _trend_fact(delta.book, event, movie, True, seq, tz)
             delta.trends[fact.entry_key] = fact
 
     if target is not delta:  # restricted application: copy only what was allowed

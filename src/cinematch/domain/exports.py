@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 import msgspec
 
 from .diary import DiaryEntry
-from .stats import newest_first
 from .ratings import Rating
+from .stats import newest_first
 
 BACKUP_FORMAT = "cinematch-backup"
 BACKUP_VERSION = 2  # 2: half stars, unrated entries, rewatch, tags, the watchlist (1 reads too)

@@ -6,11 +6,10 @@ contract tests in tests/contract run one suite per port against every adapter.
 
 from __future__ import annotations
 
-from typing import Any
-
 import abc
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import msgspec
 

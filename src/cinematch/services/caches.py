@@ -81,8 +81,8 @@ class KeyIndex:
 class FoldCache:
     """Everything the fold remembers between batches, bounded by `limit` entries each."""
 
-    def __init__(self, limit: int = LIMIT) -> None:
-        self.limit = limit
+    def __init__(self, limit: int = 0) -> None:
+        self.limit = limit or LIMIT  # 0: the bound above (CINEMATCH_FOLD_CACHE_LIMIT's default)
         self.profiles = Profiles()
         self.keys = KeyIndex(self.profiles)
         # Credits key -> (profile id, cleaned genres): `services.wire.profile_hits`.

@@ -20,13 +20,17 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from operator import add, attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
 
-from ..domain.deltas import DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, entry_key, local_day
+from ..domain.deltas import (
+    DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, added_instant, entry_key, entry_month, local_day,
+    month_key,
+)
 from ..domain.events import Event, Movie
 from ..domain.ports import AffinityWrite, StatsWrite
 from ..domain.ratings import stars
@@ -118,8 +122,7 @@ class BatchDelta:
                 known = self.cache.days
                 for i in self._fact_rows:
                     event, movie, kind = events[i], movies[i], kinds[i]
-                    added_at = (movie.added_at or (event.previous.added_at if kind == UPDATE else None)
-                                or event.timestamp)
+                    added_at = added_instant(movie, event)
                     day = days.get(added_at)
                     if day is None:
                         day = known.get((added_at or "", tz))
@@ -233,7 +236,7 @@ class _MonthIds(dict[str | None, int]):
         self.months = _Ids()
 
     def __missing__(self, when: str | None) -> int:
-        value = self[when] = _NO_DATE if when is None else self.months[when[:7]] if when else -1
+        value = self[when] = _NO_DATE if when is None else self.months[month_key(when)] if when else -1
         return value
 
 
@@ -310,28 +313,43 @@ class Columns:
         self.entry_hashes += map(hash, keys)
 
 
-class DecodedEvents(list[Any]):
-    """A list of decoded events that carries their `Columns`, extracted while decoding
-    (None once a RECALCULATE arrives: the projection folds such a batch per user)."""
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded batch: its events, and their `Columns` extracted while decoding (None when
+    a RECALCULATE is among them: the projection folds such a batch per user). The columns
+    are handed to `fold_batch` by name; they never ride on the list (a slice would lose them)."""
+
+    events: list[Any]
+    columns: Columns | None
+
+
+class Decoding:
+    """Builds a `Decoded` chunk by chunk (`projection.decode_records`)."""
 
     def __init__(self, cache: FoldCache, entries: bool = True) -> None:
-        super().__init__()
+        self.events: list[Any] = []
         self.columns: Columns | None = Columns(cache, entries)
 
-    def extend_decoded(self, events: list[Event], hits: list[Any]) -> None:
-        self.extend(events)
+    def extend(self, events: list[Event], hits: list[Any]) -> None:
+        self.events += events
         if self.columns is not None:
             if "RECALCULATE" in map(_kind, events):
                 self.columns = None
             else:
                 self.columns.extend(events, hits)
 
+    def done(self) -> Decoded:
+        return Decoded(self.events, self.columns)
 
-def _columns_of(events: Sequence[Event], facts: bool, cache: FoldCache) -> Columns:
-    cols: Columns | None = getattr(events, "columns", None)
-    if cols is not None and len(cols) == len(events) and (cols.entries or not facts) and cols.cache is cache:
-        return cols
-    return Columns.of(events, cache, facts)
+
+def _columns_of(events: Sequence[Event], columns: Columns | None, facts: bool, cache: FoldCache) -> Columns:
+    if columns is None:
+        return Columns.of(events, cache, facts)
+    if len(columns) != len(events) or columns.cache is not cache:
+        raise ValueError("these columns are not those of these events (or of this cache)")
+    if facts and not columns.entries:
+        return Columns.of(events, cache, facts)  # decoded without entry keys: the facts need them
+    return columns
 
 
 def _last_of_each_entry(cols: Columns, u_a: np.ndarray, rows: np.ndarray) -> list[int]:
@@ -360,16 +378,18 @@ def _last_of_each_entry(cols: Columns, u_a: np.ndarray, rows: np.ndarray) -> lis
 
 
 def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, cache: FoldCache | None = None,
-               affinities: bool = True, facts: bool = True) -> BatchDelta:
+               columns: Columns | None = None, affinities: bool = True, facts: bool = True) -> BatchDelta:
     """Fold validated events (no RECALCULATE), already in per-user seq order, into a `BatchDelta`.
     Its `ordered` says whether they were (when not, the caller orders them and folds again).
 
     `affinities=False` / `facts=False` leave those out (empty), for a projector that does not
     own them: the Spark runtime's statistics and trends queries each own a part.
-    `cache`: the projector's (`FoldCache`); without one the fold starts from nothing."""
+    `cache`: the projector's (`FoldCache`); without one the fold starts from nothing.
+    `columns`: the events' own, read while decoding (`Decoded.columns`, same cache), else
+    they are read here."""
     cache = FoldCache() if cache is None else cache
     with paused_gc():
-        return _fold(events, _columns_of(events, facts, cache), tz, affinities, facts)
+        return _fold(events, _columns_of(events, columns, facts, cache), tz, affinities, facts)
 
 
 def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = True, facts: bool = True) -> BatchDelta:
@@ -391,15 +411,14 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     d_a = _DIST_OF_KIND[k_a]
     t_a = np.where(ur, 0, _ints(cols.durations))
 
-    # Month of each entry: its watch date, else the event's timestamp (validation
-    # rejects an empty date, so only None falls back).
+    # Month of each entry (`entry_month`): validation rejects an empty date, so only None falls back.
     month_of = cols.month_of
     months = month_of.months
     m_a = np.array(cols.month_ix, np.int64)
     if None in month_of:
         for i in np.flatnonzero(m_a == _NO_DATE).tolist():
-            stamp = events[i].timestamp
-            m_a[i] = month_of[stamp] if stamp else -1
+            month = entry_month(movies[i], events[i])
+            m_a[i] = month_of[month] if month else -1
     if has_ur:
         m_a[ur] = -1
 
@@ -426,8 +445,8 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
         extra_t.append(_ints(p.duration for p in prevs))
         pm = []
         for i, p in zip(up_ix, prevs):
-            w = p.date or events[i].timestamp
-            pm.append(month_of[w] if w else -1)
+            month = entry_month(p, events[i])
+            pm.append(month_of[month] if month else -1)
         extra_m.append(np.array(pm, np.int64))
     if extra_u:
         u_a, p_a, c_a, r_a, d_a, t_a, m_a = (np.concatenate([a, *b]) for a, b in zip(

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from ..domain.bounds import check_entry as check_bounds
+from ..domain.bounds import check_tags
 from ..domain.catalog import CatalogMovie, match_movie
 from ..domain.diary import DiaryEntry, enrich, film_of, same_film, to_movie
 from ..domain.events import SCHEMA_VERSION, Event, Movie, parse_date
 from ..domain.imports import ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_import
 from ..domain.library import ImportBatch, WatchItem, watch_id
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore, ItemStore
-from ..domain.bounds import check_entry as check_bounds, check_tags
 from ..domain.ratings import Rating, normalize, rating_problem
 from ..domain.text import normalize_title, split_people
 

@@ -10,26 +10,26 @@ outbox relay changes nothing the second time, in every runtime.
 
 from __future__ import annotations
 
-from typing import Any
-
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import attrgetter
+from typing import Any
 
 import msgspec
 import numpy as np
 
 from ..domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
 from ..domain.events import Event, InvalidEvent
-from ..domain.ratings import stars
 from ..domain.ports import (
-    AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record,
-    StatsStore, StatsWrite, TrendStore, UserStore,
+    AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record, StatsStore, StatsWrite,
+    TrendStore, UserStore,
 )
+from ..domain.ratings import stars
 from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, recompute
 from .caches import FoldCache
-from .columnar import BatchDelta, Columns, DecodedEvents, fold_batch, paused_gc
+from .columnar import BatchDelta, Columns, Decoded, Decoding, fold_batch, paused_gc
 from .wire import as_domain, decode_wire
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class Report(msgspec.Struct):
 
 
 def decode_records(records: Sequence[Record], now: str, cache: FoldCache, *, entries: bool = True,
-                   ) -> tuple[DecodedEvents, list[DeadLetter]]:
+                   ) -> tuple[Decoded, list[DeadLetter]]:
     """Decode and validate a batch into wire events (`services.wire`: the credits stay raw
     JSON); what fails becomes a dead letter with its reason.
 
@@ -54,7 +54,7 @@ def decode_records(records: Sequence[Record], now: str, cache: FoldCache, *, ent
     decoded, while it is still in the CPU cache (`columnar.Columns`; `entries=False`
     leaves out the entry keys, which only trend facts need)."""
     cache.trim()  # a batch boundary: no profile id of an earlier batch is held any more
-    events = DecodedEvents(cache, entries)
+    decoding = Decoding(cache, entries)
     dead: list[DeadLetter] = []
     step = Columns.CHUNK
     with paused_gc():
@@ -75,8 +75,12 @@ def decode_records(records: Sequence[Record], now: str, cache: FoldCache, *, ent
                     else:
                         decoded += one
                         hits += hit
-            events.extend_decoded(decoded, hits)
-    return events, dead
+            decoding.extend(decoded, hits)
+    return decoding.done(), dead
+
+
+async def _no_marks() -> dict[Any, int]:
+    return {}
 
 
 def order_user_events(events: list[Event]) -> list[Event]:
@@ -150,24 +154,25 @@ class Projector:
         self.clock = clock
         self.tz = tz
 
-    def decode(self, records: Sequence[Record], now: str = "") -> tuple[DecodedEvents, list[DeadLetter]]:
+    def decode(self, records: Sequence[Record], now: str = "") -> tuple[Decoded, list[DeadLetter]]:
         """`decode_records` with this projector's cache, keeping what its projections need."""
         return decode_records(records, now, self.cache, entries=self.trends is not None)
 
     async def apply_records(self, records: Sequence[Record]) -> Report:
         now = self.clock.now().isoformat()
-        events, dead = self.decode(records, now)
+        decoded, dead = self.decode(records, now)
         if dead:
             for letter in dead:
                 log.warning("dead letter at %s/%s: %s", letter.partition, letter.position, letter.reason)
             await self.dead_letters.add(dead)
-        report = await self.apply_events(events)
+        report = await self.apply_events(decoded.events, decoded.columns)
         report.dead_letters = len(dead)
         report.events += len(dead)
         return report
 
-    async def apply_events(self, events: Sequence[Event]) -> Report:
-        report = await self._apply_events(events)
+    async def apply_events(self, events: Sequence[Event], columns: Columns | None = None) -> Report:
+        """Project validated events; `columns`: theirs, read while decoding (`Decoded`)."""
+        report = await self._apply_events(events, columns)
         if events and self.users is not None:
             await self.forget_purged({e.user_id for e in events})
         return report
@@ -183,10 +188,10 @@ class Projector:
                 if store is not None:
                     await store.remove_user(user_id)
 
-    async def _apply_events(self, events: Sequence[Event]) -> Report:
+    async def _apply_events(self, events: Sequence[Event], columns: Columns | None) -> Report:
         now = self.clock.now().isoformat()
         if "RECALCULATE" not in map(_event_type, events):
-            batch = self._fold(events)
+            batch = self._fold(events, columns)
             if batch.ordered:  # the common case: straight to the writes
                 applied = await self._incremental(events, batch, now)
                 return Report(events=len(events), applied=applied, users=len(batch.users))
@@ -208,9 +213,9 @@ class Projector:
             applied += len(tail) + 1
         return Report(events=len(events), applied=applied, users=len(by_user))
 
-    def _fold(self, events: Sequence[Event]) -> BatchDelta:
-        return fold_batch(events, self.tz, cache=self.cache, affinities=self.affinities is not None,
-                          facts=self.trends is not None)
+    def _fold(self, events: Sequence[Event], columns: Columns | None = None) -> BatchDelta:
+        return fold_batch(events, self.tz, cache=self.cache, columns=columns,
+                          affinities=self.affinities is not None, facts=self.trends is not None)
 
     def _guarded_fold(self, user_id: str, events: Sequence[Event], stats_hwm: int,
                       aff_hwms: dict[AffKey, int]) -> UserDelta:
@@ -234,9 +239,11 @@ class Projector:
     async def _incremental(self, events: Sequence[Event], batch: BatchDelta, now: str) -> int:
         """Write `batch`, the fold of `events` (in per-user seq order, no RECALCULATE)."""
         users = batch.users
-        stats_hwms = await self.stats.hwms(users) if self.stats else {}
         aff_ids = batch.affinity_ids() if self.affinities else []
-        aff_hwms = await self.affinities.hwms(aff_ids, users) if aff_ids and self.affinities else {}
+        # Two independent reads, one round trip on a remote store.
+        stats_hwms, aff_hwms = await asyncio.gather(
+            self.stats.hwms(users) if self.stats else _no_marks(),
+            self.affinities.hwms(aff_ids, users) if aff_ids and self.affinities else _no_marks())
         s_h = np.fromiter(map(stats_hwms.get, users, repeat(0)), np.int64, len(users))
         a_h = np.fromiter(map(aff_hwms.get, aff_ids, repeat(0)), np.int64, len(aff_ids))
         # A user is replayed (after a crash) when one of its documents already holds

@@ -10,10 +10,9 @@ start (`finish_pending`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from ..domain.ports import Clock, UserStore
 

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..data.movielens import dataset_dir, is_present
+from ..domain.catalog import title_keys
 from ..domain.diary import DiaryEntry
 from ..domain.ports import DiaryStore, ItemStore, LimitStore
-from ..domain.catalog import title_keys
 from ..domain.text import normalize_title
 from ..ml.artifacts import ModelStore
 from ..ml.content import item_features

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import msgspec
 
 from ..domain.deltas import DEFAULT_TZ, TrendFact, zone
 from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import StatsState, affinity_counters, apply_stats_delta, recompute, stats_counters
+from ..domain.stats import differences as projection_differences
+from ..domain.stats import recompute, state_of
 from ..domain.trends import window_start
 from .projection import Projector, affinity_writes, stats_write
 
@@ -95,10 +96,6 @@ class Report(msgspec.Struct):
         return self.drift == self.behind == self.moved == 0 and self.trends_equal
 
 
-def _stats_key(s: StatsState | None) -> tuple[Any, ...]:
-    return stats_counters(s or StatsState(user_id=""))
-
-
 class Reconciler:
     def __init__(self, *, diary: DiaryStore, stats: StatsStore, affinities: AffinityStore, trends: TrendStore,
                  shadow: Shadow, projector: Projector, clear_shadow: Callable[[], Awaitable[None]],
@@ -123,13 +120,11 @@ class Reconciler:
         now = self.clock.now().isoformat()
         entries, version = await self.diary.snapshot(user_id)
         delta = recompute(user_id, entries, version, self.tz)
-        state = apply_stats_delta(StatsState(user_id=user_id, hwm=version, updated_at=now), delta.stats)
-        affs = {k: a for k, a in delta.affinities.items() if a.count}
-        facts = delta.trends
+        want = state_of(user_id, delta, version)
         # The shadow stores were emptied at the start of the run: the recompute goes in as
         # new documents (the insert path of the projection's own writes; no reads).
-        if facts:
-            await self.shadow.trends.apply(list(facts.values()))
+        if delta.trends:
+            await self.shadow.trends.apply(list(delta.trends.values()))
         if aff_writes := affinity_writes(user_id, delta, {}, version, now):
             await self.shadow.affinities.apply(aff_writes)
         if entries:
@@ -137,21 +132,12 @@ class Reconciler:
 
         live = await self.stats.get(user_id)
         hwm = live.hwm if live else 0
-        differences = []
-        if _stats_key(live) != _stats_key(state):
-            differences.append("stats")
-        live_affs = {(a.type, a.name_key): affinity_counters(a) for a in await self.affinities.for_user(user_id)}
-        want_affs = {k: affinity_counters(a) for k, a in affs.items()}
-        differences += [f"affinity {t} {k}" for (t, k) in sorted(live_affs.keys() | want_affs.keys())
-                        if live_affs.get((t, k)) != want_affs.get((t, k))]
-        live_facts = {f.entry_key: f for f in await self.trends.facts(user_id) if f.live and f.day >= since}
-        want_facts = {k: f for k, f in facts.items() if f.day >= since}
-        live_t = {k: f.as_tuple() for k, f in live_facts.items()}
-        want_t = {k: f.as_tuple() for k, f in want_facts.items()}
-        differences += [f"trend {k}" for k in sorted(live_t.keys() | want_t.keys()) if live_t.get(k) != want_t.get(k)]
+        live_facts = await self.trends.facts(user_id)
+        differences = [d.what for d in projection_differences(
+            want, live, await self.affinities.for_user(user_id), live_facts, since)]
         if window is not None:
-            window.count(window.live, live_facts.values())
-            window.count(window.want, want_facts.values())
+            window.count(window.live, (f for f in live_facts if f.live and f.day >= since))
+            window.count(window.want, (f for f in want[2].values() if f.day >= since))
 
         if hwm > version or await self.diary.version(user_id) != version:
             status = "moved"

@@ -18,10 +18,9 @@ crash, the events after a recompute).
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
+from typing import Any
 
 import msgspec
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from ...domain.ports import StoreUnavailable
 from .db import MIGRATIONS, Database, private_dir
 
+
 class BackupError(ValueError):
     """A backup or restore that cannot be done, with the reason (bad input: exit code 2)."""
 

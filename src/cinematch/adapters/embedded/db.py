@@ -9,8 +9,8 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ...domain.ports import StoreUnavailable
 

@@ -15,14 +15,15 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ...domain.catalog import (CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys,
-                               word_starts)
+from ...domain.catalog import (
+    CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys, word_starts,
+)
 from ...domain.deltas import TrendFact
 from ...domain.diary import DIARY_ORDER, DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import (
-    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange,
-    DiaryStore, EventSource, ItemStore, Record, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
+    EventSource, ItemStore, Record, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
 from ...domain.stats import AFFINITY_ORDER, AffinityState, StatsState
 from ...domain.text import normalize_title
@@ -52,10 +53,14 @@ def _chunks(items: Sequence, size: int = 500):
         yield items[i:i + size]
 
 
-class SqliteUserStore(UserStore):
+class _OnDatabase:
+    """A store on the SQLite database (adapters/embedded/db.py)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
+
+class SqliteUserStore(_OnDatabase, UserStore):
     @in_thread
     def create(self, user: User) -> None:
         import sqlite3
@@ -112,10 +117,7 @@ class SqliteUserStore(UserStore):
 _DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
 
 
-class SqliteDiaryStore(DiaryStore):
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SqliteDiaryStore(_OnDatabase, DiaryStore):
     @in_thread
     def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
         with self.db.tx() as c:
@@ -304,10 +306,7 @@ def _catalog_row(m: CatalogMovie) -> tuple:
     return (m.id, m.title, m.original_title, m.normalized_title, m.normalized_original_title, _enc.encode(m))
 
 
-class SqliteCatalogStore(CatalogStore):
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SqliteCatalogStore(_OnDatabase, CatalogStore):
     @in_thread
     def upsert(self, movies: Sequence[CatalogMovie]) -> int:
         unique = list({m.id: m for m in movies}.values())  # an id given twice: the last one counts
@@ -409,10 +408,7 @@ class SqliteCatalogStore(CatalogStore):
         return self.db.query("SELECT count(*) FROM catalog")[0][0]
 
 
-class SqliteStatsStore(StatsStore):
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SqliteStatsStore(_OnDatabase, StatsStore):
     @in_thread
     def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -460,10 +456,7 @@ _AFF_ORDER_SQL = {"avg_rating": "CASE WHEN rated_count > 0 THEN CAST(sum_ratings
                   "count": "count", "name": "name"}
 
 
-class SqliteAffinityStore(AffinityStore):
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SqliteAffinityStore(_OnDatabase, AffinityStore):
     @in_thread
     def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -541,10 +534,7 @@ def _fact_row(f: TrendFact) -> tuple:
     return (f.user_id, f.entry_key, f.day, f.title, json.dumps(list(f.genres)), int(f.live), f.seq, f.film)
 
 
-class SqliteTrendStore(TrendStore):
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SqliteTrendStore(_OnDatabase, TrendStore):
     @in_thread
     def apply(self, facts: Sequence[TrendFact]) -> None:
         with self.db.tx() as c:
@@ -582,10 +572,7 @@ class SqliteTrendStore(TrendStore):
             return c.execute("DELETE FROM trend_facts WHERE day < ?", (before_day,)).rowcount
 
 
-class SqliteDeadLetterStore(DeadLetterStore):
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SqliteDeadLetterStore(_OnDatabase, DeadLetterStore):
     @in_thread
     def add(self, letters: Sequence[DeadLetter]) -> None:
         with self.db.tx() as c:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -34,7 +35,23 @@ async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
         await admin.close()
 
 
-class KafkaEventPublisher(EventRelayTarget):
+class _OnTopic:
+    """A client of one topic: the constructor stores its configuration, `start` connects
+    (the subclass's client), `stop` closes it once."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int = 4) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.partitions = partitions
+        self._client: Any = None
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.stop()
+
+
+class KafkaEventPublisher(_OnTopic, EventRelayTarget):
     """acks=all, retries with backoff, key = user_id, JSON via msgspec, idempotent producer.
 
     Idempotence keeps a user's events in order and unduplicated across the
@@ -42,14 +59,11 @@ class KafkaEventPublisher(EventRelayTarget):
     the projections' seq guard."""
 
     def __init__(self, bootstrap: str, topic: str, partitions: int = 4, request_timeout_ms: int = 10_000) -> None:
-        self.bootstrap = bootstrap
-        self.topic = topic
-        self.partitions = partitions
+        super().__init__(bootstrap, topic, partitions)
         self.request_timeout_ms = request_timeout_ms
-        self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
-        if self._producer is not None:
+        if self._client is not None:
             return
         await ensure_topic(self.bootstrap, self.topic, self.partitions)
         producer = AIOKafkaProducer(
@@ -58,17 +72,12 @@ class KafkaEventPublisher(EventRelayTarget):
             max_batch_size=1 << 20,
         )
         await producer.start()
-        self._producer = producer
-
-    async def stop(self) -> None:
-        if self._producer is not None:
-            producer, self._producer = self._producer, None
-            await producer.stop()
+        self._client = producer
 
     async def publish_raw(self, items: Sequence[tuple[str, bytes]]) -> None:
         """Send (key, payload) pairs and return once every one is acknowledged."""
-        assert self._producer is not None, "start() first"
-        futures = [await self._producer.send(self.topic, value=payload, key=key.encode()) for key, payload in items]
+        assert self._client is not None, "start() first"
+        futures = [await self._client.send(self.topic, value=payload, key=key.encode()) for key, payload in items]
         if futures:
             await asyncio.gather(*futures)
 
@@ -76,69 +85,61 @@ class KafkaEventPublisher(EventRelayTarget):
         await self.publish_raw([(e.user_id, encode_event(e)) for e in events])
 
 
-class KafkaEventSource(EventSource):
+class KafkaEventSource(_OnTopic, EventSource):
     """A consumer-group member. Offsets are committed only after the projection's
     writes are durable (the runner calls `commit`), so a crash replays, never skips."""
 
     def __init__(self, bootstrap: str, topic: str, group: str, partitions: int = 4) -> None:
-        self.bootstrap = bootstrap
-        self.topic = topic
+        super().__init__(bootstrap, topic, partitions)
         self.group = group
-        self.partitions = partitions
-        self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
         await ensure_topic(self.bootstrap, self.topic, self.partitions)
-        self._consumer = AIOKafkaConsumer(
+        self._client = AIOKafkaConsumer(
             self.topic, bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
             auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20, fetch_max_bytes=16 << 20,
         )
-        await self._consumer.start()
-
-    async def stop(self) -> None:
-        if self._consumer is not None:
-            consumer, self._consumer = self._consumer, None
-            await consumer.stop()
+        await self._client.start()
 
     async def poll(self, max_records: int, timeout: float) -> list[Record]:
-        assert self._consumer is not None, "start() first"
-        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        assert self._client is not None, "start() first"
+        batches = await self._client.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
         out: list[Record] = []
         for tp, messages in batches.items():
             out.extend(Record(payload=m.value, position=m.offset, partition=tp.partition) for m in messages)
         return out
 
     async def commit(self, records: Sequence[Record]) -> None:
-        if not records or self._consumer is None:
+        if not records or self._client is None:
             return
         offsets: dict[TopicPartition, int] = {}
         for r in records:
             tp = TopicPartition(self.topic, r.partition)
             offsets[tp] = max(offsets.get(tp, 0), r.position + 1)
-        await self._consumer.commit(offsets)
+        await self._client.commit(offsets)
 
     async def lag(self) -> dict[int, int]:
         """Per assigned partition: the partition's end (as of the last fetch) minus this
         consumer's position; a partition not fetched from yet is left out."""
-        if self._consumer is None:
+        if self._client is None:
             return {}
         out = {}
-        for tp in self._consumer.assignment():
-            end = self._consumer.highwater(tp)
+        for tp in self._client.assignment():
+            end = self._client.highwater(tp)
             if end is not None:
-                out[tp.partition] = max(0, end - await self._consumer.position(tp))
+                out[tp.partition] = max(0, end - await self._client.position(tp))
         return out
 
     async def rewind(self) -> None:
         """Go back to the last committed offsets (after a failed batch)."""
-        if self._consumer is None:
+        if self._client is None:
             return
-        for tp in self._consumer.assignment():
-            committed = await self._consumer.committed(tp)
+        for tp in self._client.assignment():
+            committed = await self._client.committed(tp)
             if committed is None:
-                await self._consumer.seek_to_beginning(tp)
+                await self._client.seek_to_beginning(tp)
             else:
-                self._consumer.seek(tp, committed)
+                self._client.seek(tp, committed)
 
 
 class KafkaGroupLag:
@@ -149,29 +150,29 @@ class KafkaGroupLag:
     def __init__(self, bootstrap: str, topic: str, group: str) -> None:
         self.bootstrap, self.topic, self.group = bootstrap, topic, group
         self._admin: AIOKafkaAdminClient | None = None
-        self._consumer: AIOKafkaConsumer | None = None
+        self._client: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
         self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
         await self._admin.start()
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
-        await self._consumer.start()
+        self._client = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await self._client.start()
 
     async def stop(self) -> None:
-        admin, consumer, self._admin, self._consumer = self._admin, self._consumer, None, None
+        admin, consumer, self._admin, self._client = self._admin, self._client, None, None
         if consumer is not None:
             await consumer.stop()
         if admin is not None:
             await admin.close()
 
     async def lag(self) -> dict[int, int]:
-        if self._admin is None or self._consumer is None:
+        if self._admin is None or self._client is None:
             await self.start()
-        assert self._admin is not None and self._consumer is not None
-        await self._consumer.topics()  # fresh metadata: the topic may have been made since start
-        partitions = self._consumer.partitions_for_topic(self.topic) or set()
+        assert self._admin is not None and self._client is not None
+        await self._client.topics()  # fresh metadata: the topic may have been made since start
+        partitions = self._client.partitions_for_topic(self.topic) or set()
         tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-        ends = await self._consumer.end_offsets(tps) if tps else {}
+        ends = await self._client.end_offsets(tps) if tps else {}
         committed = await self._admin.list_consumer_group_offsets(self.group, partitions=tps) if tps else {}
         return {tp.partition: max(0, ends[tp] - (committed[tp].offset if tp in committed and
                                                  committed[tp].offset >= 0 else 0)) for tp in tps}

@@ -5,12 +5,12 @@ but claim to be nothing else: no persistence, one process.
 """
 
 from .bus import MemoryEventLog, MemoryEventSource
-from .stores import (
-    MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore, MemoryItemStore,
-    MemoryStatsStore, MemoryTrendStore, MemoryUserStore,
-)
 from .clock import FixedClock
 from .limits import MemoryLimitStore
+from .stores import (
+    MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore, MemoryItemStore, MemoryStatsStore,
+    MemoryTrendStore, MemoryUserStore,
+)
 
 __all__ = [
     "FixedClock", "MemoryAffinityStore", "MemoryCatalogStore", "MemoryDeadLetterStore", "MemoryLimitStore",

@@ -12,14 +12,12 @@ from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event
 from ...domain.ports import (
-    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore,
-    DiaryChange, DiaryStore, ItemStore, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
+    ItemStore, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
-from ...domain.stats import AffinityState, StatsState
+from ...domain.stats import AffinityState, StatsState, rank_affinities
 from ...domain.text import normalize_title
-from ...domain.trends import film_users
-from ...domain.trends import fact_wins
-from ...domain.stats import rank_affinities
+from ...domain.trends import fact_wins, film_users
 from ..common import apply_affinity_write, apply_stats_write
 from .bus import MemoryEventLog
 

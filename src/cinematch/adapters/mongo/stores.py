@@ -16,14 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import msgspec
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...domain.catalog import (CatalogMovie, find_typo_anchors_async, group_candidates, keys_of, rank_search,
-                               title_keys, word_starts)
+from ...domain.catalog import (
+    CatalogMovie, find_typo_anchors_async, group_candidates, keys_of, rank_search, title_keys, word_starts,
+)
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event, encode_event
@@ -32,9 +33,8 @@ from ...domain.ports import (
     ItemStore, LimitStore, Outbox, StaleWrite, StatsStore, StatsWrite, TrendStore, User, UserStore,
 )
 from ...domain.ratings import RATING_KEYS, exact_sum
-from ...domain.stats import AffinityState, StatsState, prune_monthly
+from ...domain.stats import AffinityState, StatsState, prune_monthly, rank_affinities
 from ...domain.text import normalize_title
-from ...domain.stats import rank_affinities
 from .client import Mongo
 
 log = logging.getLogger(__name__)
@@ -426,6 +426,20 @@ async def _hwms(col, queries: Sequence[dict], wanted: set[str] | None = None) ->
     return out
 
 
+async def _apply_guarded(col, writes: Iterable[tuple[str, int, dict, dict | None]], kind: str) -> None:
+    """A projection batch's writes, each `(_id, expected hwm, update, new document)`: a document
+    expected absent (hwm 0) is inserted whole, falling back to the guarded update if it exists
+    by now; every other one is updated only where its mark is still the expected one."""
+    ops, new = [], []
+    for _id, expected, update, doc in writes:
+        if expected:
+            ops.append(UpdateOne({"_id": _id, "hwm": expected}, update))
+        else:
+            new.append((doc, UpdateOne({"_id": _id, "hwm": 0}, update)))
+    ops += await _insert_new(col, new)
+    await _guarded(col, ops, kind)
+
+
 async def _guarded(col, ops: list[UpdateOne], kind: str) -> None:
     """The guarded updates of a projection batch, each on its own document, a few chunks at
     once: FerretDB applies an update as one backend transaction, so one connection waits on
@@ -445,41 +459,48 @@ async def _guarded(col, ops: list[UpdateOne], kind: str) -> None:
 DIST_FIELDS = tuple(k.replace(".", "_") for k in RATING_KEYS)
 
 
-class MongoStatsStore(StatsStore):
-    def __init__(self, mongo: Mongo, collection: str = "user_stats") -> None:
+class _Projection:
+    """A projection's store on one collection: its own, or another name for reconcile's
+    shadow collections."""
+
+    COLLECTION = ""
+
+    def __init__(self, mongo: Mongo, collection: str = "") -> None:
         self.mongo = mongo
-        self.collection = collection  # another name for reconcile's shadow collections
+        self.collection = collection or self.COLLECTION
 
     @property
     def col(self):
         return self.mongo.db[self.collection]
 
+
+class MongoStatsStore(_Projection, StatsStore):
+    COLLECTION = "user_stats"
+
     async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
         return await _hwms(self.col, [{"_id": u} for u in dict.fromkeys(user_ids)])
 
     async def apply(self, writes: Sequence[StatsWrite]) -> None:
-        ops, new = [], []
-        for w in writes:
-            inc: dict[str, float] = {"total_watched": w.total, "rated_count": w.rated, "sum_ratings": w.sum_ratings,
-                                     "watch_time_minutes": w.watch_time, "timed_count": w.timed}
-            dist = {k: w.dist[i] for i, k in enumerate(DIST_FIELDS) if w.dist[i]}
-            monthly = {m: n for m, n in w.monthly.items() if n}
-            inc.update({f"rating_distribution.{k}": n for k, n in dist.items()})
-            inc.update({f"monthly_counts.{m[:4]}.{m[5:7]}": n for m, n in monthly.items()})
-            update = {"$inc": inc, "$set": {"hwm": w.new_hwm, "updated_at": w.updated_at}}
-            if w.expected_hwm == 0:
-                years: dict[str, dict[str, int]] = {}
-                for m, n in monthly.items():
-                    years.setdefault(m[:4], {})[m[5:7]] = n
-                doc = {"_id": w.user_id, "user_id": w.user_id, "total_watched": w.total, "rated_count": w.rated,
-                       "sum_ratings": w.sum_ratings, "watch_time_minutes": w.watch_time, "timed_count": w.timed,
-                       "rating_distribution": dist, "monthly_counts": years, "hwm": w.new_hwm,
-                       "updated_at": w.updated_at}
-                new.append((doc, UpdateOne({"_id": w.user_id, "hwm": 0}, update)))
-            else:
-                ops.append(UpdateOne({"_id": w.user_id, "hwm": w.expected_hwm}, update))
-        ops += await _insert_new(self.col, new)
-        await _guarded(self.col, ops, "user_stats")
+        await _apply_guarded(self.col, map(self._write, writes), "user_stats")
+
+    @staticmethod
+    def _write(w: StatsWrite) -> tuple[str, int, dict, dict | None]:
+        inc: dict[str, float] = {"total_watched": w.total, "rated_count": w.rated, "sum_ratings": w.sum_ratings,
+                                 "watch_time_minutes": w.watch_time, "timed_count": w.timed}
+        dist = {k: w.dist[i] for i, k in enumerate(DIST_FIELDS) if w.dist[i]}
+        monthly = {m: n for m, n in w.monthly.items() if n}
+        inc.update({f"rating_distribution.{k}": n for k, n in dist.items()})
+        inc.update({f"monthly_counts.{m[:4]}.{m[5:7]}": n for m, n in monthly.items()})
+        update = {"$inc": inc, "$set": {"hwm": w.new_hwm, "updated_at": w.updated_at}}
+        if w.expected_hwm:
+            return w.user_id, w.expected_hwm, update, None
+        years: dict[str, dict[str, int]] = {}
+        for m, n in monthly.items():
+            years.setdefault(m[:4], {})[m[5:7]] = n
+        doc = {"_id": w.user_id, "user_id": w.user_id, "total_watched": w.total, "rated_count": w.rated,
+               "sum_ratings": w.sum_ratings, "watch_time_minutes": w.watch_time, "timed_count": w.timed,
+               "rating_distribution": dist, "monthly_counts": years, "hwm": w.new_hwm, "updated_at": w.updated_at}
+        return w.user_id, 0, update, doc
 
     async def replace(self, state: StatsState) -> None:
         doc = msgspec.to_builtins(state)
@@ -515,16 +536,10 @@ def _affinity(doc) -> AffinityState:
                          updated_at=doc.get("updated_at"))
 
 
-class MongoAffinityStore(AffinityStore):
+class MongoAffinityStore(_Projection, AffinityStore):
     """Flat documents, `_id` = `{user_id}_{type}_{clean_key(name)}` (docs/contract.md §2)."""
 
-    def __init__(self, mongo: Mongo, collection: str = "user_affinities") -> None:
-        self.mongo = mongo
-        self.collection = collection  # another name for reconcile's shadow collections
-
-    @property
-    def col(self):
-        return self.mongo.db[self.collection]
+    COLLECTION = "user_affinities"
 
     async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         if user_ids is None:
@@ -532,19 +547,18 @@ class MongoAffinityStore(AffinityStore):
         return await _hwms(self.col, [{"user_id": u} for u in dict.fromkeys(user_ids)], set(ids))
 
     async def apply(self, writes: Sequence[AffinityWrite]) -> None:
-        ops, new = [], []
-        for w in writes:
-            update = {"$inc": {"count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings},
-                      "$set": {"hwm": w.new_hwm, "name": w.name, "updated_at": w.updated_at}}
-            if w.expected_hwm == 0:
-                doc = {"_id": w.id, "user_id": w.user_id, "type": w.type, "name_key": w.name_key, "name": w.name,
-                       "count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings, "hwm": w.new_hwm,
-                       "updated_at": w.updated_at}
-                new.append((doc, UpdateOne({"_id": w.id, "hwm": 0}, update)))
-            else:
-                ops.append(UpdateOne({"_id": w.id, "hwm": w.expected_hwm}, update))
-        ops += await _insert_new(self.col, new)
-        await _guarded(self.col, ops, "user_affinities")
+        await _apply_guarded(self.col, map(self._write, writes), "user_affinities")
+
+    @staticmethod
+    def _write(w: AffinityWrite) -> tuple[str, int, dict, dict | None]:
+        update = {"$inc": {"count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings},
+                  "$set": {"hwm": w.new_hwm, "name": w.name, "updated_at": w.updated_at}}
+        if w.expected_hwm:
+            return w.id, w.expected_hwm, update, None
+        doc = {"_id": w.id, "user_id": w.user_id, "type": w.type, "name_key": w.name_key, "name": w.name,
+               "count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings, "hwm": w.new_hwm,
+               "updated_at": w.updated_at}
+        return w.id, 0, update, doc
 
     async def replace_user(self, user_id: str, docs: Sequence[AffinityState], hwm: int) -> None:
         # Documents stored above `hwm` are newer than the recompute (the stream moved them
@@ -584,16 +598,10 @@ def _fact_doc(f: TrendFact) -> dict:
             "genres": list(f.genres), "live": f.live, "seq": f.seq, "film": f.film}
 
 
-class MongoTrendStore(TrendStore):
+class MongoTrendStore(_Projection, TrendStore):
     """One fact per diary entry; the newest (by seq) wins, so replays change nothing."""
 
-    def __init__(self, mongo: Mongo, collection: str = "trend_facts") -> None:
-        self.mongo = mongo
-        self.collection = collection  # another name for reconcile's shadow collections
-
-    @property
-    def col(self):
-        return self.mongo.db[self.collection]
+    COLLECTION = "trend_facts"
 
     async def apply(self, facts: Sequence[TrendFact]) -> None:
         # Insert first; an existing fact takes the update only when this one is newer.

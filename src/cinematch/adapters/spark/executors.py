@@ -36,7 +36,7 @@ def _run(conf: dict, work):
 
 
 # The Arrow schema of what a projection task returns (entrypoints.spark.REPORT_DDL on the driver).
-REPORT_FIELDS = ("events", "applied", "dead_letters", "users")
+REPORT_FIELDS = ("events", "applied", "dead_letters", "users", "task_ms")
 
 
 def _records(batches: Iterable) -> list[Record]:
@@ -48,38 +48,43 @@ def _records(batches: Iterable) -> list[Record]:
     return out
 
 
-def _report(report) -> Iterator:
+def _report(report, started: float) -> Iterator:
+    """The task's report, with its time (from its first row read to the report: what the
+    batch's addBatch spends in Python, the rest being Spark's)."""
     import pyarrow as pa
-    yield pa.RecordBatch.from_pylist([msgspec.to_builtins(report)],
+    row = {**msgspec.to_builtins(report), "task_ms": round((time.monotonic() - started) * 1000)}
+    yield pa.RecordBatch.from_pylist([row],
                                      schema=pa.schema([(f, pa.int64()) for f in REPORT_FIELDS]))
 
 
 def project_stats(conf: dict, batches: Iterable) -> Iterator:
     """Stream 1: statistics and affinities of the users in this partition, guarded by seq;
     malformed messages go to the dead letters."""
+    started = time.monotonic()
     records = _records(batches)
     if records:
-        yield from _report(_run(conf, lambda c: c.services.stats_projector().apply_records(records)))
+        yield from _report(_run(conf, lambda c: c.services.stats_projector().apply_records(records)), started)
 
 
 def project_trends(conf: dict, batches: Iterable) -> Iterator:
     """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
     stream 1 records them as dead letters, once."""
+    started = time.monotonic()
     records = _records(batches)
 
     async def work(c):
         projector = c.services.trends_projector()
-        events, _ = projector.decode(records)
-        if not events:
+        decoded, _ = projector.decode(records)
+        if not decoded.events:
             return None
         if conf.get("trends_task_delay_seconds"):  # fault injection (tests): a slow trends sink
             time.sleep(float(conf["trends_task_delay_seconds"]))
-        return await projector.apply_events(events)
+        return await projector.apply_events(decoded.events, decoded.columns)
 
     if records:
         report = _run(conf, work)
         if report is not None:
-            yield from _report(report)
+            yield from _report(report, started)
 
 
 def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:

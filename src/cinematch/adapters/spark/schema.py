@@ -9,8 +9,16 @@ from __future__ import annotations
 
 
 def event_schema():
-    from pyspark.sql.types import (ArrayType, BooleanType, DoubleType, IntegerType, LongType, StringType,
-                                   StructField, StructType)
+    from pyspark.sql.types import (
+        ArrayType,
+        BooleanType,
+        DoubleType,
+        IntegerType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+    )
 
     def movie():
         return StructType([

@@ -10,9 +10,7 @@ import msgspec
 
 from ..exports import BACKUP_FORMAT, Backup
 from .archives import is_zip, parse_archive
-from .rows import (
-    MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year,
-)
+from .rows import MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year
 
 
 def parse_backup(data: str | bytes) -> ParsedImport:

@@ -28,8 +28,7 @@ import msgspec
 
 from ..text import normalize_title
 from .rows import (
-    MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv,
-    rating,
+    MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv, rating,
 )
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file of an archive, uncompressed

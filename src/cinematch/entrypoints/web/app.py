@@ -14,41 +14,39 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Litestar, Request, Response, Router, delete, get, patch, post
+from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import (
-    Components, Example, OpenAPIMediaType, Operation, RequestBody, Schema, SecurityScheme,
-)
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, Example, OpenAPIMediaType, Operation, RequestBody, Schema, SecurityScheme
 from litestar.params import Body, Parameter
-from litestar.response import ServerSentEvent, Stream
-from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import ServerSentEvent, Stream
 from litestar.security.jwt import JWTCookieAuth, Token
 from litestar.static_files import create_static_files_router
-from litestar.template.config import TemplateConfig
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.template.config import TemplateConfig
 
+from ...adapters.observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
+from ...container import close_resources
 from ...domain.catalog import catalog_id_for, catalog_movie
 from ...domain.diary import DiaryEntry
 from ...domain.exports import BackupWatch, backup_chunks, letterboxd_chunks
-from ...services.columnar import paused_gc
-from ...container import close_resources
 from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts, session_mark, session_user
+from ...services.columnar import paused_gc
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .background import ThreadedRunner
+from .hardening import add_headers, any_error, error_response, strict_body
+from .observe import count_unrouted, metrics_endpoint, observe_requests
 from .pages import (
     PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_FILTERS, TEMPLATE_GLOBALS, page_not_signed_in, require_admin,
 )
-from .hardening import add_headers, any_error, error_response, strict_body
-from .observe import count_unrouted, metrics_endpoint, observe_requests
-from ...adapters.observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
 from .schemas import (
     Accepted, AccountDeletion, Affinities, CatalogIn, CatalogResults, Clustering, Credentials, EntryOut, EntryPage,
     ErrorOut, Evaluation, Genres, Health, ImportBatches, ImportErrorOut, ImportOut, ModelStatus, MovieIn, MoviePatch,

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import msgspec
 
+from ...domain.bounds import MAX_NAME, MAX_TAG, MAX_TAGS, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year
+from ...domain.bounds import DateText as Date
 from ...domain.catalog import CatalogMovie, CatalogRecord
-from ...domain.bounds import (
-    MAX_NAME, MAX_TAG, MAX_TAGS, DateText as Date, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year,
-)
 from ...domain.events import MAX_CATALOG_ID
 from ...domain.ratings import Rating as Stars
 
