@@ -246,7 +246,7 @@ async def test_first_start_bootstraps_the_trends_from_the_diaries(spark_profile,
     facts = await container.storage.trends().facts()
     assert len([f for f in facts if f.live]) == 48 and {f.seq for f in facts} == {8}
     problems = await recompute_matches(container, users)
-    assert problems and all("stats" in p or "affinities" in p for p in problems)  # trends are right
+    assert problems and all(" stats" in p or " affinity " in p for p in problems)  # trends are right
     result = spark(["reconcile", "--repair"], env)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert (report["behind"], report["repaired"]) == (6, 6)

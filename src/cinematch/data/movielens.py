@@ -90,7 +90,7 @@ def fetch_ml100k(data_dir: str | os.PathLike, *, grouplens_url: str = GROUPLENS_
         try:
             _unpack_recbole(target, timeout)
             return target
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - each source's failure is reported with the others
             tried.append(f"pip download {RECBOLE_SPEC}: {exc}")
     raise DatasetUnavailable("could not fetch MovieLens-100k; tried " + "; ".join(tried))
 

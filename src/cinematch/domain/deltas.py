@@ -274,6 +274,12 @@ def entry_key(event: Event) -> str:
 
 # The rules every fold follows: this one event by event, services/columnar.py in arrays.
 
+# How an event of each kind moves its movie's entry in the diary count and in the rating
+# distribution (at the movie's rating; an UPDATE_RATING's old rating is taken out apart, and an
+# UPDATE's previous movie is taken out whole, -1 and -1).
+COUNT_SIGN: dict[str, int] = {"ADD": 1, "BULK_IMPORT": 1, "UPDATE": 1, "DELETE": -1, "UPDATE_RATING": 0}
+RATING_SIGN: dict[str, int] = {"ADD": 1, "BULK_IMPORT": 1, "UPDATE": 1, "DELETE": -1, "UPDATE_RATING": 1}
+
 def month_key(when: str) -> str:
     """The month ("YYYY-MM") of a date or an instant."""
     return when[:7]
@@ -353,13 +359,13 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
             target.stats.halves += diff
             target.stats.rated += rated
             if old:
-                target.stats.dist[old - 1] -= 1
+                target.stats.dist[old - 1] -= RATING_SIGN[kind]
             if new:
-                target.stats.dist[new - 1] += 1
+                target.stats.dist[new - 1] += RATING_SIGN[kind]
             _add_profile(target.profiles, target.book.lookup(movie.director, movie.actors, movie.genres)[0],
                          0, rated, diff)
     elif kind == "DELETE":
-        _add_movie(target, movie, -1, event)
+        _add_movie(target, movie, COUNT_SIGN[kind], event)
         if trends:
             fact = _trend_fact(delta.book, event, movie, False, seq, tz)
             delta.trends[fact.entry_key] = fact
@@ -367,12 +373,12 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
         previous = event.previous
         assert previous is not None
         _add_movie(target, previous, -1, event)
-        _add_movie(target, movie, +1, event)
+        _add_movie(target, movie, COUNT_SIGN[kind], event)
         if trends:
             fact = _trend_fact(delta.book, event, movie, True, seq, tz)
             delta.trends[fact.entry_key] = fact
     else:  # ADD, BULK_IMPORT
-        _add_movie(target, movie, +1, event)
+        _add_movie(target, movie, COUNT_SIGN[kind], event)
         if trends:
             fact = _trend_fact(delta.book, event, movie, True, seq, tz)
             delta.trends[fact.entry_key] = fact

@@ -78,6 +78,7 @@ def enrich(
         title=match.title if match else name,
         year=year if year is not None else (match.year if match else None),
         genres=[str(g).strip() for g in (genres or []) if str(g).strip()],
+        # (the ignores) `supplied` holds objects the caller checked: names as str or list, a duration as int
         director=people_string(director),  # type: ignore[arg-type]
         actors=people_string(actors),  # type: ignore[arg-type]
         duration=int(duration or 0),  # type: ignore[call-overload]
@@ -106,7 +107,7 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
         catalog_id=entry.catalog_id,
         rewatch=entry.rewatch,
         tags=tuple(entry.tags),
-        **extra,  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]  # the event's optional fields, typed by Movie itself
     )
 
 

@@ -61,7 +61,7 @@ class Backup(msgspec.Struct):
 
 
 def backup_entry(e: DiaryEntry) -> BackupEntry:
-    supplied = e.supplied
+    supplied = e.supplied  # dict[str, object]: what the person typed, checked when it was stored (the ignores below)
     return BackupEntry(
         id=e.id, name=e.name, rating=e.rating, date=e.date, added_at=e.added_at, year=e.year, imdb_id=e.imdb_id,
         catalog_id=e.catalog_id, title=e.title if e.catalog_id else None,

@@ -106,7 +106,7 @@ def _run_until_signalled(make_loop, settings, samplers=(), container=None) -> in
         while not stop.is_set():
             try:
                 await make_loop(stop)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - a background loop restarts whatever stopped it
                 log.warning("%s; restarting in 1 s", exc)
                 try:
                     await asyncio.wait_for(stop.wait(), 1)

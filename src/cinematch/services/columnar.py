@@ -28,8 +28,8 @@ import numpy as np
 from scipy import sparse
 
 from ..domain.deltas import (
-    DEFAULT_TZ, AffinityDelta, AffKey, TrendFact, UserDelta, added_instant, entry_key, entry_month, local_day,
-    month_key,
+    COUNT_SIGN, DEFAULT_TZ, RATING_SIGN, AffinityDelta, AffKey, TrendFact, UserDelta, added_instant, entry_key,
+    entry_month, local_day, month_key,
 )
 from ..domain.events import Event, Movie
 from ..domain.ports import AffinityWrite, StatsWrite
@@ -204,10 +204,11 @@ class BatchDelta:
         return out
 
 
-_KINDS = {"ADD": 0, "BULK_IMPORT": 0, "DELETE": 1, "UPDATE": 2, "UPDATE_RATING": 3}
-ADD, DELETE, UPDATE, UPDATE_RATING = 0, 1, 2, 3
-_COUNT_OF_KIND = np.array([1, -1, 1, 0], np.int64)  # diary count moved by the event's movie side
-_DIST_OF_KIND = np.array([1, -1, 1, 1], np.int64)  # rating-distribution count at its rating
+_KIND_NAMES = ("ADD", "DELETE", "UPDATE", "UPDATE_RATING")  # by index; a BULK_IMPORT folds as an ADD
+_KINDS = {**{k: i for i, k in enumerate(_KIND_NAMES)}, "BULK_IMPORT": 0}
+ADD, DELETE, UPDATE, UPDATE_RATING = range(4)
+_COUNT_OF_KIND = np.array([COUNT_SIGN[k] for k in _KIND_NAMES], np.int64)  # the diary count, its movie side
+_DIST_OF_KIND = np.array([RATING_SIGN[k] for k in _KIND_NAMES], np.int64)  # the distribution, at its rating
 
 _user_id, _seq, _kind, _movie, _entry_id = (attrgetter(f) for f in ("user_id", "seq", "event_type", "movie",
                                                                       "entry_id"))

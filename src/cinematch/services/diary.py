@@ -107,7 +107,7 @@ class DiaryService:
 
     def _event(self, kind: str, user_id: str, entry_id: str | None, movie: Movie | None,
                previous: Movie | None = None, at: str | None = None) -> Event:
-        return Event(event_type=kind, user_id=user_id, entry_id=entry_id, movie=movie, previous=previous,  # type: ignore[arg-type]
+        return Event(event_type=kind, user_id=user_id, entry_id=entry_id, movie=movie, previous=previous,  # type: ignore[arg-type]  # kind: an EventType the callers pass as str
                      event_id=str(uuid.uuid4()), schema_version=SCHEMA_VERSION,
                      timestamp=at or self.clock.now().isoformat())
 

@@ -47,7 +47,7 @@ class TrendRetention:
         the next prune (aged-out facts do not count meanwhile)."""
         try:
             n = await self.prune()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - any failure waits for the next prune; the projection goes on
             log.exception("pruning trend facts failed")
             return 0
         if n:

@@ -601,6 +601,7 @@ class SqliteItemStore(ItemStore):
 
     @in_thread
     def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
+        # Every item kind (ImportBatch, WatchItem) has an id; the port takes any Struct (the ignore below).
         verb = "INSERT OR IGNORE" if only_new else "INSERT OR REPLACE"
         with self.db.tx() as c:
             return c.executemany(f"{verb} INTO user_items (kind, user_id, id, doc) VALUES (?, ?, ?, ?)",

@@ -264,7 +264,7 @@ class MemoryItemStore(ItemStore):
         mine = self.items.setdefault(user_id, {})
         written = 0
         for item in items:
-            if only_new and item.id in mine:  # type: ignore[attr-defined]
+            if only_new and item.id in mine:  # type: ignore[attr-defined]  # every item kind has an id
                 continue
             mine[item.id] = item  # type: ignore[attr-defined]
             written += 1

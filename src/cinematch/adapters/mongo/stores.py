@@ -683,7 +683,7 @@ class MongoItemStore(ItemStore):
         return self.mongo.db[self.kind]
 
     async def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
-        written = 0
+        written = 0  # every item kind (ImportBatch, WatchItem) has an id (the ignore below)
         for chunk in _chunks(list(items)):
             docs = [{**msgspec.to_builtins(i), "_id": fact_id(user_id, i.id), "user_id": user_id} for i in chunk]  # type: ignore[attr-defined]
             if only_new:

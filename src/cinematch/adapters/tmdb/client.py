@@ -117,7 +117,7 @@ class TmdbClient:
                     await asyncio.sleep(wait)
                 self._next = time.monotonic() + self.interval
             try:
-                r = await self._http.get(path, params={**params, "api_key": self.api_key})  # type: ignore[union-attr]
+                r = await self._http.get(path, params={**params, "api_key": self.api_key})  # type: ignore[union-attr]  # started
             except httpx.HTTPError as exc:
                 raise TmdbUnavailable(f"TMDB unreachable: {type(exc).__name__}") from None
             self.requests += 1

@@ -57,7 +57,7 @@ class FakeTmdb:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):  # noqa: N802 - http.server's name
                 url = urlparse(self.path)
                 status, body = fake.answer(url.path, parse_qs(url.query))
                 data = json.dumps(body).encode()

@@ -95,6 +95,8 @@ class UploadOperation(Operation):
     """The import's body, which the handler reads itself (any of these media types)."""
 
     def __post_init__(self) -> None:
+        # (the type: ignores below) litestar types `Schema.type` as its OpenAPIType enum; the plain
+        # strings are what the document carries either way.
         binary = Schema(type="string", format="binary")  # type: ignore[arg-type]
         self.request_body = RequestBody(required=True, description="the export file, as the body or as the "
                                         "multipart field `file`", content={
@@ -270,7 +272,7 @@ async def delete_account(data: AccountDeletion, request: Request[User, Token, An
                                                    "as an attachment", media_type="application/json"),
                 **errors(*SIGNED_IN)})
 async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any, diary: DiaryService,
-                       format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002
+                       format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002 - the query name
                        ) -> Response:
     with paused_gc():  # 100,000 entries read at once: no collection walks them meanwhile (they form no cycles)
         entries, _ = await diary_store.snapshot(request.user.id)
@@ -319,7 +321,7 @@ async def my_stats(request: Request[User, Token, Any], queries: StatsQueries,
      responses=errors(*SIGNED_IN))
 async def my_affinities(
     request: Request[User, Token, Any], queries: StatsQueries,
-    type: str = Parameter(default="director"), sort: str = Parameter(default="count"),  # noqa: A002
+    type: str = Parameter(default="director"), sort: str = Parameter(default="count"),  # noqa: A002 - the query name
     limit: int = Parameter(default=10, ge=1, le=1000), min_count: int = Parameter(default=1, ge=1, le=MAX_OFFSET),
 ) -> Affinities:
     if type not in AFFINITY_TYPES:
@@ -553,7 +555,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         cannot answer now is reported by /ready, and the next start tries again)."""
         try:
             await container.services.purge().finish_pending()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the store down at start: /ready says so, the next start retries
             log.warning("unfinished account deletions not finished now: %s", exc)
 
     async def first_model() -> None:

@@ -40,7 +40,7 @@ class HeaderTimeoutProtocol(H11Protocol):
         if self.cycle is None or self.cycle.response_complete:  # still waiting for a request's headers
             self.transport.close()
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:  # type: ignore[override]  # uvicorn's untyped base
         super().connection_made(transport)
         self._arm()
 
