@@ -113,12 +113,16 @@ class DeadLetter(msgspec.Struct):
 
 
 class Clock(abc.ABC):
+    """The time the services read (the system clock; a fixed one in tests)."""
+
     @abc.abstractmethod
     def now(self) -> dt.datetime:
         """The current instant, timezone-aware."""
 
 
 class UserStore(abc.ABC):
+    """Accounts: credentials, and the ids of deleted accounts until every store has let go of them."""
+
     @abc.abstractmethod
     async def create(self, user: User) -> None:
         """Store a new user; raises Conflict when the username is taken."""
@@ -195,6 +199,8 @@ class DiaryStore(abc.ABC):
 
 
 class EventPublisher(abc.ABC):
+    """Where the diary's events go out (the embedded log, or Kafka)."""
+
     @abc.abstractmethod
     async def publish(self, events: Sequence[Event]) -> None:
         """Deliver the events durably, in order; raise if that is not possible."""
@@ -266,6 +272,8 @@ class EventSource(abc.ABC):
 
 
 class CatalogStore(abc.ABC):
+    """The film catalog: matching diary names to films, and search."""
+
     @abc.abstractmethod
     async def upsert(self, movies: Sequence[CatalogMovie]) -> int: ...
 
@@ -293,6 +301,8 @@ class CatalogStore(abc.ABC):
 
 
 class StatsStore(abc.ABC):
+    """One statistics document per user, moved only by guarded writes (docs/contract.md §2)."""
+
     @abc.abstractmethod
     async def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
         """High-water marks of existing documents (absent users are not listed)."""
@@ -317,6 +327,8 @@ class StatsStore(abc.ABC):
 
 
 class AffinityStore(abc.ABC):
+    """One document per (user, director / actor / genre), guarded like the statistics."""
+
     @abc.abstractmethod
     async def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
         """High-water marks of the existing documents among `ids`; `user_ids`, when given,
@@ -346,6 +358,8 @@ class AffinityStore(abc.ABC):
 
 
 class TrendStore(abc.ABC):
+    """One trend fact per diary entry; the public trends are counts over the window's facts."""
+
     @abc.abstractmethod
     async def apply(self, facts: Sequence[TrendFact]) -> None:
         """Store each fact unless the stored one has a higher or equal seq."""
@@ -420,6 +434,8 @@ class ItemStore(abc.ABC):
 
 
 class DeadLetterStore(abc.ABC):
+    """The events the projection could not read, each with its reason and where it was."""
+
     @abc.abstractmethod
     async def add(self, letters: Sequence[DeadLetter]) -> None:
         """Store letters; one per (partition, position), so a replayed batch adds none."""
