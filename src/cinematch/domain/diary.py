@@ -15,6 +15,23 @@ from .text import normalize_title, people_string
 ENRICHED_FIELDS = ("genres", "director", "actors", "duration")
 
 
+class NewEntry(msgspec.Struct, omit_defaults=True):
+    """A watch as a person logs it (the form, the API, an import row): `DiaryService` checks
+    the bounds and enriches it from the catalog into a `DiaryEntry`."""
+    name: str
+    rating: Rating | None = None  # None: unrated
+    date: str | None = None
+    year: int | None = None
+    imdb_id: str | None = None
+    genres: list[str] | None = None
+    director: str | list[str] | None = None
+    actors: str | list[str] | None = None
+    duration: int | None = None
+    rewatch: bool = False
+    tags: list[str] | None = None
+    catalog_id: str | None = None  # an exact catalog film, chosen by the person
+
+
 class DiaryEntry(msgspec.Struct, omit_defaults=True):
     id: str
     user_id: str

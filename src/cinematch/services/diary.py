@@ -16,9 +16,9 @@ import msgspec
 from ..domain.bounds import check_entry as check_bounds
 from ..domain.bounds import check_tags
 from ..domain.catalog import CatalogMovie, match_movie
-from ..domain.diary import DiaryEntry, enrich, film_of, same_film, to_movie
+from ..domain.diary import DiaryEntry, NewEntry, enrich, film_of, same_film, to_movie
 from ..domain.events import SCHEMA_VERSION, Event, Movie, parse_date
-from ..domain.imports import ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_import
+from ..domain.imports import LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_import
 from ..domain.library import ImportBatch, WatchItem, watch_id
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore, ItemStore
 from ..domain.ratings import Rating, normalize, rating_problem
@@ -28,21 +28,6 @@ if TYPE_CHECKING:
     from .enrichment import CatalogEnrichment
 
 MAX_RETRIES = 5
-
-
-class NewEntry(msgspec.Struct, omit_defaults=True):
-    name: str
-    rating: Rating | None = None  # None: unrated
-    date: str | None = None
-    year: int | None = None
-    imdb_id: str | None = None
-    genres: list[str] | None = None
-    director: str | list[str] | None = None
-    actors: str | list[str] | None = None
-    duration: int | None = None
-    rewatch: bool = False
-    tags: list[str] | None = None
-    catalog_id: str | None = None  # an exact catalog film, chosen by the person
 
 
 class EntryPatch(msgspec.Struct, omit_defaults=True):
@@ -57,14 +42,15 @@ class EntryPatch(msgspec.Struct, omit_defaults=True):
 
 
 class ImportReport(msgspec.Struct):
-    batch_id: str
+    """What an import did (docs/contract.md §3); the API answers with it as it is."""
+    batch_id: str  # GET /api/me/imports lists it; DELETE /api/me/imports/{batch_id} undoes it
     format: str
     imported: int
-    duplicates: int
-    skipped: int
-    watchlist: int
-    errors: list[ImportError_]
-    notes: list[ImportError_] = []  # why rows were skipped
+    duplicates: int  # rows already in the diary (this file sent again, or the same film on the same day)
+    skipped: int  # rows that are not watches of a film, or the same watch said again in another file
+    watchlist: int  # films put on the watchlist
+    errors: list[LineReason]
+    notes: list[LineReason] = []  # why rows were skipped
     dry_run: bool = False
 
 
@@ -271,7 +257,7 @@ class DiaryService:
         raise Conflict("the entry keeps changing; try again")
 
     async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 2000, batch: str = "",
-                          dry_run: bool = False) -> tuple[int, int, list[ImportError_]]:
+                          dry_run: bool = False) -> tuple[int, int, list[LineReason]]:
         """Add parsed rows as BULK_IMPORT entries: (imported, duplicates, errors).
 
         A row that cannot be built is reported with its line and the others still import.
@@ -281,7 +267,7 @@ class DiaryService:
         there, or when the diary already has the same film on the same day (another export
         of the same history). Between chunks the event loop serves other requests."""
         now = self.clock.now().isoformat()
-        errors: list[ImportError_] = []
+        errors: list[LineReason] = []
         imported = duplicates = 0
         existing, _ = await self.diary.snapshot(user_id)
         by_id, ids, film_days = await asyncio.to_thread(_import_plan, user_id, batch, rows, existing)
@@ -313,18 +299,15 @@ class DiaryService:
 
     def _import_chunk(self, user_id: str, rows: Sequence[tuple[ImportRow, str]],
                       candidates: dict[str, list[CatalogMovie]], now: str, batch: str,
-                      film_days: Counter[tuple[str, str]]) -> tuple[list[DiaryEntry], list[ImportError_], int]:
+                      film_days: Counter[tuple[str, str]]) -> tuple[list[DiaryEntry], list[LineReason], int]:
         """(entries to write, rows that failed, rows whose film the diary has on that day)."""
         today = self.clock.now().date()
         entries, errors, same_day = [], [], 0
         for row, entry_id in rows:
-            new = NewEntry(name=row.name, rating=row.rating, date=row.date, year=row.year, imdb_id=row.imdb_id,
-                           genres=row.genres, director=row.director, actors=row.actors, duration=row.duration,
-                           rewatch=row.rewatch, tags=row.tags)
-            try:
-                entry = self._built(user_id, new, now, candidates.get(row.name.strip(), []), today, entry_id or None)
+            try:  # a row is a NewEntry that knows its line
+                entry = self._built(user_id, row, now, candidates.get(row.name.strip(), []), today, entry_id or None)
             except DiaryError as exc:
-                errors.append(ImportError_(row.line, str(exc)))
+                errors.append(LineReason(row.line, str(exc)))
                 continue
             if film_days:
                 day = (film_of(entry), entry.date)

@@ -10,7 +10,7 @@ import msgspec
 
 from ..exports import BACKUP_FORMAT, Backup
 from .archives import is_zip, parse_archive
-from .rows import MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year
+from .rows import MAX_ROWS, LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year
 
 
 def parse_backup(data: str | bytes) -> ParsedImport:
@@ -50,5 +50,5 @@ def parse_import(data: bytes | str, tz: str = "Europe/Rome") -> ParsedImport:
     return parse_csv(data)
 
 
-__all__ = ["ImportError_", "ImportRow", "ParsedImport", "UnreadableImport", "WatchlistRow", "parse_import",
+__all__ = ["LineReason", "ImportRow", "ParsedImport", "UnreadableImport", "WatchlistRow", "parse_import",
            "parse_year"]

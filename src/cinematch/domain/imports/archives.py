@@ -28,7 +28,7 @@ import msgspec
 
 from ..text import normalize_title
 from .rows import (
-    MAX_ROWS, ImportError_, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv, rating,
+    MAX_ROWS, LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv, rating,
 )
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file of an archive, uncompressed
@@ -83,8 +83,8 @@ def film_key(name: str, year: int | None) -> tuple[str, int | None]:
     return normalize_title(name), year
 
 
-def _errors(parsed: ParsedImport, filename: str) -> list[ImportError_]:
-    return [ImportError_(e.line, f"{filename}: {e.reason}") for e in parsed.errors]
+def _errors(parsed: ParsedImport, filename: str) -> list[LineReason]:
+    return [LineReason(e.line, f"{filename}: {e.reason}") for e in parsed.errors]
 
 
 def parse_archive(data: bytes, tz: str) -> ParsedImport:
@@ -106,7 +106,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
         if p.format != expected:
             raise UnreadableImport(f"{name} does not have the columns of Letterboxd's {name}")
         out.errors += _errors(p, name)
-        out.notes += [ImportError_(n.line, f"{name}: {n.reason}") for n in p.notes]
+        out.notes += [LineReason(n.line, f"{name}: {n.reason}") for n in p.notes]
         out.skipped += p.skipped
     watches: dict[tuple[Any, ...], list[ImportRow]] = {}
 
@@ -116,7 +116,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
 
     def merged(row: ImportRow | WatchlistRow, why: str, file: str) -> None:
         out.skipped += 1
-        out.notes.append(ImportError_(row.line, f"{file}: {why}"))
+        out.notes.append(LineReason(row.line, f"{file}: {why}"))
 
     for row in parsed.get("diary.csv", ParsedImport("", [], [])).rows:
         watch(row)
@@ -207,9 +207,9 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 yield i, item, _trakt_film(item, i, file)
             except LookupError as exc:
                 out.skipped += 1
-                out.notes.append(ImportError_(i, str(exc)))
+                out.notes.append(LineReason(i, str(exc)))
             except ValueError as exc:
-                out.errors.append(ImportError_(i, f"{file}: {exc}"))
+                out.errors.append(LineReason(i, f"{file}: {exc}"))
 
     watches: dict[tuple[Any, ...], list[ImportRow]] = {}
     for file in sorted(f for f in files if f.startswith("watched-history")):
@@ -218,7 +218,7 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, date=_local_date(item.watched_at, zone),
                                 source=f"{file}:{i}")
             except ValueError as exc:
-                out.errors.append(ImportError_(i, f"{file}: {exc}"))
+                out.errors.append(LineReason(i, f"{file}: {exc}"))
                 continue
             out.rows.append(row)
             watches.setdefault(film_key(name, year), []).append(row)
@@ -228,13 +228,13 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 stars = rating(str(item.rating or ""), 10)
                 when = _local_date(item.rated_at, zone)
             except ValueError as exc:
-                out.errors.append(ImportError_(i, f"ratings-movies.json: {exc}"))
+                out.errors.append(LineReason(i, f"ratings-movies.json: {exc}"))
                 continue
             seen = watches.get(film_key(name, year))
             if seen:
                 max(seen, key=lambda r: r.date or "").rating = stars
                 out.skipped += 1
-                out.notes.append(ImportError_(i, "ratings-movies.json: the rating of a film in the history "
+                out.notes.append(LineReason(i, "ratings-movies.json: the rating of a film in the history "
                                                  "(one watch)"))
             else:
                 row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, rating=stars, date=when,
@@ -247,7 +247,7 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 out.watchlist.append(WatchlistRow(line=i, name=name, year=year, imdb_id=imdb,
                                                   added=_local_date(item.listed_at, zone)))
             except ValueError as exc:
-                out.errors.append(ImportError_(i, f"lists-watchlist.json: {exc}"))
+                out.errors.append(LineReason(i, f"lists-watchlist.json: {exc}"))
     if len(out.rows) > MAX_ROWS:
         raise UnreadableImport(f"more than {MAX_ROWS} watches in one import")
     return out

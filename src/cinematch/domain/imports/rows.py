@@ -16,27 +16,17 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 
+from ..diary import NewEntry
 from ..ratings import Rating, from_halves
 
 MAX_FIELD = 10_000
 MAX_ROWS = 200_000  # rows of one import, every file of an archive together
 
 
-class ImportRow(msgspec.Struct, omit_defaults=True, gc=False):  # no cycles: the collector never scans 100k rows
-    """One watch to log. `source` names it within the upload (file and line): the entry it
-    becomes has an id derived from the upload and this, so the same upload gives the same ids."""
+class ImportRow(NewEntry, kw_only=True, gc=False):  # no cycles: the collector never scans 100k rows
+    """One watch to log, and where the upload said it: `line`, and `source` (file and line)
+    from which the entry's id is derived, so the same upload gives the same ids."""
     line: int
-    name: str
-    rating: Rating | None = None
-    date: str | None = None
-    year: int | None = None
-    imdb_id: str | None = None
-    genres: list[str] | None = None
-    director: str | None = None
-    actors: str | None = None
-    duration: int | None = None
-    rewatch: bool = False
-    tags: list[str] | None = None
     source: str = ""
 
 
@@ -48,7 +38,8 @@ class WatchlistRow(msgspec.Struct, omit_defaults=True, gc=False):
     added: str | None = None
 
 
-class ImportError_(msgspec.Struct):
+class LineReason(msgspec.Struct):
+    """A line of the upload and what became of it: why it failed, or why it was skipped."""
     line: int
     reason: str
 
@@ -56,10 +47,10 @@ class ImportError_(msgspec.Struct):
 class ParsedImport(msgspec.Struct):
     format: str
     rows: list[ImportRow]
-    errors: list[ImportError_]
+    errors: list[LineReason]
     skipped: int = 0  # rows that are not watches of a film (episodes, series), or merged into another
     watchlist: list[WatchlistRow] = []
-    notes: list[ImportError_] = []  # why rows were skipped
+    notes: list[LineReason] = []  # why rows were skipped
 
 
 class UnreadableImport(ValueError):
@@ -198,16 +189,16 @@ def parse_csv(data: str, filename: str = "") -> ParsedImport:
         except StopIteration:
             break
         except csv.Error as exc:
-            out.errors.append(ImportError_(line, f"unreadable CSV row: {exc}"))
+            out.errors.append(LineReason(line, f"unreadable CSV row: {exc}"))
             continue
         if not any(v.strip() for v in values):
             continue  # blank line
         read += 1
         if read > MAX_ROWS:
-            out.errors.append(ImportError_(line, f"more than {MAX_ROWS} rows; the rest was not read"))
+            out.errors.append(LineReason(line, f"more than {MAX_ROWS} rows; the rest was not read"))
             break
         if len(values) > len(header):
-            out.errors.append(ImportError_(line, f"{len(values)} fields where the header has {len(header)}"))
+            out.errors.append(LineReason(line, f"{len(values)} fields where the header has {len(header)}"))
             continue
 
         def get(col: str, values: list[str] = values) -> str:
@@ -217,11 +208,11 @@ def parse_csv(data: str, filename: str = "") -> ParsedImport:
         try:
             row = _row(fmt, get, line)
         except ValueError as exc:
-            out.errors.append(ImportError_(line, str(exc)))
+            out.errors.append(LineReason(line, str(exc)))
             continue
         if isinstance(row, str):
             out.skipped += 1
-            out.notes.append(ImportError_(line, row))
+            out.notes.append(LineReason(line, row))
         elif isinstance(row, WatchlistRow):
             out.watchlist.append(row)
         else:

@@ -49,7 +49,7 @@ from .pages import (
 )
 from .schemas import (
     Accepted, AccountDeletion, Affinities, CatalogIn, CatalogResults, Clustering, Credentials, EntryOut, EntryPage,
-    ErrorOut, Evaluation, Genres, Health, ImportBatches, ImportErrorOut, ImportOut, ModelStatus, MovieIn, MoviePatch,
+    ErrorOut, Evaluation, Genres, Health, ImportBatches, ImportOut, ModelStatus, MovieIn, MoviePatch,
     PasswordChange, Ready, RecommendationsOut, Registered, StatsOut, TokenOut, TrainedOut, Trends, Upserted, WatchIn,
     Watchlist, WatchOut,
 )
@@ -179,12 +179,11 @@ MAX_JSON_BYTES = 1024 * 1024  # any JSON body (the entry bounds fit in far less)
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 
 
-def import_out(report) -> ImportOut:
-    return ImportOut(batch_id=report.batch_id, format=report.format, imported=report.imported,
-                     duplicates=report.duplicates, skipped=report.skipped, watchlist=report.watchlist,
-                     dry_run=report.dry_run,
-                     errors=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.errors],
-                     notes=[ImportErrorOut(line=e.line, reason=e.reason) for e in report.notes[:1000]])
+MAX_NOTES = 1000  # an answer lists this many skipped-row notes at most (the counts stay whole)
+
+
+def import_out(report: ImportOut) -> ImportOut:
+    return msgspec.structs.replace(report, notes=report.notes[:MAX_NOTES])
 
 
 @post("/api/movies/import", status_code=200, tags=["diary"], request_max_body_size=MAX_IMPORT_BYTES,

@@ -11,6 +11,7 @@ from ...domain.bounds import DateText as Date
 from ...domain.catalog import CatalogMovie, CatalogRecord
 from ...domain.events import MAX_CATALOG_ID
 from ...domain.ratings import Rating as Stars
+from ...services.diary import ImportReport
 
 # The request types are the entry bounds of `domain.bounds`, so the API documents them.
 Rating = Annotated[float, msgspec.Meta(ge=0.5, le=5, multiple_of=0.5, description="half stars; null: unrated")]
@@ -102,21 +103,7 @@ class Upserted(msgspec.Struct):
     upserted: int
 
 
-class ImportErrorOut(msgspec.Struct):
-    line: int
-    reason: str
-
-
-class ImportOut(msgspec.Struct):
-    batch_id: str  # GET /api/me/imports lists it; DELETE /api/me/imports/{batch_id} undoes it
-    format: str
-    imported: int
-    skipped: int  # rows that are not watches of a film, or the same watch said again in another file
-    duplicates: int  # rows already in the diary (this file sent again, or the same film on the same day)
-    watchlist: int  # films put on the watchlist
-    errors: list[ImportErrorOut]
-    notes: list[ImportErrorOut]  # why rows were skipped
-    dry_run: bool = False
+ImportOut = ImportReport  # one declaration of an import's report (services.diary)
 
 
 class WatchIn(msgspec.Struct):
