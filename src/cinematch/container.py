@@ -29,6 +29,7 @@ from .adapters.observability import Metrics
 from .domain.library import ImportBatch, WatchItem
 from .services.accounts import Accounts
 from .services.caches import FoldCache
+from .services.columnar import fold_batch, reference_fold
 from .services.diary import DiaryService
 from .services.limits import LoginThrottle
 from .services.projection import Projector
@@ -186,16 +187,18 @@ class Services(containers.DeclarativeContainer):
     # Each projector owns the fold's memory (one bounded registry each: two projectors in
     # one process, the worker's two parts, never clear each other's mid-batch).
     fold_cache = providers.Factory(FoldCache, limit=config.fold_cache_limit)
+    fold = providers.Selector(config.fold, vectorised=providers.Object(fold_batch),
+                              reference=providers.Object(reference_fold))
     projector = providers.Singleton(
-        Projector, cache=fold_cache, diary=storage.diary, stats=storage.stats, affinities=storage.affinities,
+        Projector, cache=fold_cache, fold=fold, diary=storage.diary, stats=storage.stats, affinities=storage.affinities,
         trends=storage.trends, dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     # The Spark runtime's two streaming queries own one part each: statistics and
     # affinities (trigger 0.5 s), trends (its own trigger and event-time watermark).
     stats_projector = providers.Singleton(
-        Projector, cache=fold_cache, diary=storage.diary, stats=storage.stats, affinities=storage.affinities,
+        Projector, cache=fold_cache, fold=fold, diary=storage.diary, stats=storage.stats, affinities=storage.affinities,
         trends=None, dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     trends_projector = providers.Singleton(
-        Projector, cache=fold_cache, diary=storage.diary, stats=None, affinities=None, trends=storage.trends,
+        Projector, cache=fold_cache, fold=fold, diary=storage.diary, stats=None, affinities=None, trends=storage.trends,
         dead_letters=storage.dead_letters, clock=clock, tz=config.timezone, users=storage.users)
     reconciler = providers.Singleton(
         Reconciler, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,

@@ -31,6 +31,9 @@ class Settings(msgspec.Struct, kw_only=True):
     # CINEMATCH_FOLD_CACHE_LIMIT: distinct films' credits (and dates) a projector remembers, then starts over;
     # 0 = the fold's own bound (services.caches.LIMIT)
     fold_cache_limit: int = 0
+    # CINEMATCH_FOLD: vectorised | reference (event by event, slower: the vectorised fold's definition, to rule
+    # it out when the statistics look wrong)
+    fold: str = "vectorised"
     kafka_bootstrap_servers: str = "localhost:9092"  # KAFKA_BOOTSTRAP_SERVERS
     kafka_topic: str = "user-movie-events"  # CINEMATCH_KAFKA_TOPIC
     mongodb_url: str = "mongodb://localhost:27017/cinematch"  # MONGODB_URL
@@ -75,6 +78,8 @@ class Settings(msgspec.Struct, kw_only=True):
             raise ValueError(f"CINEMATCH_STORAGE must be memory, sqlite or mongo, got {self.storage!r}")
         if self.trends_window_days < 1:
             raise ValueError("trends_window_days must be at least 1")
+        if self.fold not in ("vectorised", "reference"):
+            raise ValueError(f"CINEMATCH_FOLD must be vectorised or reference, got {self.fold!r}")
         if self.log_format not in ("text", "json"):
             raise ValueError(f"CINEMATCH_LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.trends_min_users < 1:

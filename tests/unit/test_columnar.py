@@ -9,7 +9,7 @@ from cinematch.domain.deltas import fold_events
 from cinematch.domain.ports import Record
 from cinematch.services import columnar
 from cinematch.services.caches import FoldCache
-from cinematch.services.columnar import Columns, fold_batch
+from cinematch.services.columnar import Columns, fold_batch, reference_fold
 from cinematch.services.projection import decode_records
 
 PEOPLE = ["Ann Lee", "Bo $mith", "C. Dot", "Émile Zola", " Ann Lee ", "x" * 300]
@@ -89,6 +89,46 @@ def comparable(deltas):
 def test_fold_batch_equals_event_by_event(seed):
     events = random_events(seed)
     assert comparable(fold_batch(events).user_deltas()) == comparable(fold_events(events))
+
+
+def writes(batch):
+    """What a projector writes of a batch on empty stores: every document's write, by id."""
+    return ({w.user_id: w for w in batch.stats_writes("now")}, {w.id: w for w in batch.affinity_writes("now")},
+            {k: (*f.as_tuple(), f.seq) for k, f in batch.facts.items()}, batch.ordered, batch.documents)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_reference_fold_writes_what_the_vectorised_fold_writes(seed):
+    """Both behind one interface (`columnar.Fold`): the same documents, to the zero sums that
+    only move a mark (an entry added and deleted, a rating set to what it was)."""
+    events = random_events(seed)
+    got, want = writes(fold_batch(events)), writes(reference_fold(events))
+    assert got == want and got[0] and got[1] and got[2]
+
+
+@pytest.mark.parametrize("part", [{"affinities": False}, {"facts": False}])
+def test_the_reference_fold_leaves_out_what_the_vectorised_fold_leaves_out(part):
+    events = random_events(3)
+    got, want = writes(fold_batch(events, **part)), writes(reference_fold(events, **part))
+    assert got == want and (not got[1] if "affinities" in part else not got[2])
+
+
+def test_a_rating_set_to_what_it_was_still_moves_its_names_marks():
+    same = Movie(name="A", old_rating=4, new_rating=4, genres=["Drama"], director="Ann", date="2025-01-02")
+    events = [Event(event_type="UPDATE_RATING", user_id="u", entry_id="e1", movie=same, seq=2)]
+    for fold in (fold_batch, reference_fold):
+        batch = fold(events)
+        assert {(w.name_key, w.count, w.sum_ratings, w.new_hwm) for w in batch.affinity_writes("now")} == {
+            ("Ann", 0, 0, 2), ("Drama", 0, 0, 2)}
+        (stats,) = batch.stats_writes("now")
+        assert (stats.rated, stats.sum_ratings, stats.dist, stats.new_hwm) == (0, 0, [0] * 10, 2)
+
+
+def test_out_of_order_seqs_are_reported_by_both_folds():
+    m = Movie(name="A", rating=4, genres=["Drama"], date="2025-01-02")
+    events = [Event(event_type="ADD", user_id="u", entry_id=f"e{s}", movie=m, seq=s) for s in (2, 1)]
+    assert not fold_batch(events).ordered and not reference_fold(events).ordered
+    assert fold_batch(events[::-1]).ordered and reference_fold(events[::-1]).ordered
 
 
 def test_empty_batch():

@@ -1,4 +1,4 @@
-"""The projection service through the real wiring on the memory backend."""
+"""The projection service through the real wiring on the memory backend, with either fold."""
 
 import msgspec
 import pytest
@@ -8,9 +8,10 @@ from cinematch.services.diary import EntryPatch, NewEntry
 from tests.support import Crash, FailingWrites, recompute_matches, wired
 
 
-@pytest.fixture
-async def app():
-    c = wired("memory")
+@pytest.fixture(params=["vectorised", "reference"])
+async def app(request):
+    """Every test here runs on both folds (CINEMATCH_FOLD): the same documents, the same marks."""
+    c = wired("memory", fold=request.param)
     await c.storage.catalog().upsert([
         catalog_movie(id="1", title="Inception", year=2010, genres=["Sci-Fi", "Action"], director="Christopher Nolan",
                       actors="Leonardo DiCaprio, Elliot Page", duration=148),

@@ -64,8 +64,8 @@ def duplicate_tail(c, n: int, storage: str) -> None:
             conn.executemany("INSERT INTO events (user_id, payload) VALUES (?, ?)", rows[::-1])
 
 
-async def run_scenario(steps, storage: str, data_dir: str) -> list[str]:
-    c = wired(storage, data_dir=data_dir)
+async def run_scenario(steps, storage: str, data_dir: str, fold: str = "vectorised") -> list[str]:
+    c = wired(storage, data_dir=data_dir, fold=fold)
     await c.storage.catalog().upsert(CATALOG)
     diary, runner, projector = c.services.diary(), c.services.runner(), c.services.projector()
     clock = c.clock()
@@ -124,6 +124,13 @@ async def run_scenario(steps, storage: str, data_dir: str) -> list[str]:
 @given(st.lists(ops, max_size=60))
 def test_incremental_equals_recompute_memory(steps):
     assert asyncio.run(run_scenario(steps, "memory", ".unused")) == []
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ops, max_size=60))
+def test_incremental_equals_recompute_with_the_reference_fold(steps):
+    """The same scenarios through the fold the vectorised one is held to (`columnar.reference_fold`)."""
+    assert asyncio.run(run_scenario(steps, "memory", ".unused", fold="reference")) == []
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])

@@ -354,16 +354,16 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
 
     if kind == "UPDATE_RATING":
         old, new = halves(movie.old_rating), halves(movie.new_rating)
-        if old != new:
-            diff, rated = new - old, (new > 0) - (old > 0)
-            target.stats.halves += diff
-            target.stats.rated += rated
-            if old:
-                target.stats.dist[old - 1] -= RATING_SIGN[kind]
-            if new:
-                target.stats.dist[new - 1] += RATING_SIGN[kind]
-            _add_profile(target.profiles, target.book.lookup(movie.director, movie.actors, movie.genres)[0],
-                         0, rated, diff)
+        diff, rated = new - old, (new > 0) - (old > 0)
+        target.stats.halves += diff
+        target.stats.rated += rated
+        if old:
+            target.stats.dist[old - 1] -= RATING_SIGN[kind]
+        if new:
+            target.stats.dist[new - 1] += RATING_SIGN[kind]
+        # Touched even when the rating is the same: its names' marks move past this event.
+        _add_profile(target.profiles, target.book.lookup(movie.director, movie.actors, movie.genres)[0],
+                     0, rated, diff)
     elif kind == "DELETE":
         _add_movie(target, movie, COUNT_SIGN[kind], event)
         if trends:

@@ -144,6 +144,7 @@ def recompute(user_id: str, entries: Iterable[DiaryEntry], version: int, tz: str
     delta = compute_user_delta(user_id, entries, tz)
     for fact in delta.trends.values():
         fact.seq = version
+    delta.last_seq = version or None  # what its writes move the marks to
     return delta
 
 

@@ -46,18 +46,22 @@ class KeyIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def intern(self, key: AffKey, name: str) -> int:
+        """The id of `key` (a new one the first time, shown as `name`)."""
+        kid = self.ids.get(key)
+        if kid is None:
+            kid = self.ids[key] = len(self.keys)
+            self.keys.append(key)
+            self.names.append(name)
+        return kid
+
     def flat(self) -> tuple[np.ndarray, np.ndarray]:
         """(flat key ids, offsets) covering every profile known so far."""
         items = self.profiles.items
         if len(self._offsets) <= len(items):
             for pid in range(len(self._offsets) - 1, len(items)):
                 for key, name in items[pid]:
-                    kid = self.ids.get(key)
-                    if kid is None:
-                        kid = self.ids[key] = len(self.keys)
-                        self.keys.append(key)
-                        self.names.append(name)
-                    self._flat.append(kid)
+                    self._flat.append(self.intern(key, name))
                 self._offsets.append(len(self._flat))
             self._arrays = (np.array(self._flat, np.int64), np.array(self._offsets, np.int64))
         return self._arrays

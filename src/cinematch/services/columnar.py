@@ -22,20 +22,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import add, attrgetter, itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from scipy import sparse
 
 from ..domain.deltas import (
     COUNT_SIGN, DEFAULT_TZ, RATING_SIGN, AffinityDelta, AffKey, TrendFact, UserDelta, added_instant, entry_key,
-    entry_month, local_day, month_key,
+    entry_month, fold_events, local_day, month_key,
 )
 from ..domain.events import Event, Movie
 from ..domain.ports import AffinityWrite, StatsWrite
 from ..domain.ratings import stars
 from .caches import FoldCache, KeyIndex
-from .wire import profile_hits
+from .wire import as_domain, profile_hits
 
 
 @contextmanager
@@ -109,7 +109,8 @@ class BatchDelta:
     @property
     def documents(self) -> int:
         """Documents this batch updates: stats per user, affinity per (user, key), trend fact per entry."""
-        return len(self.users) + len(self.aff.user) + len(self._fact_rows)
+        facts = len(self._fact_rows) if self._facts is None else len(self._facts)
+        return len(self.users) + len(self.aff.user) + facts
 
     @property
     def facts(self) -> dict[tuple[str, str], TrendFact]:
@@ -158,10 +159,13 @@ class BatchDelta:
         au, ak = self.aff.user, self.aff.key
         return list(map(add, map(self.users.__getitem__, au.tolist()), map(suffixes.__getitem__, ak.tolist())))
 
-    def stats_writes(self, fresh: list[bool], hwms: np.ndarray, now: str) -> list[StatsWrite]:
-        """The guarded statistics write of every user marked fresh, straight from the arrays
-        (what `projection.stats_write` makes of a `UserDelta`): it expects the mark the
-        document was read at (`hwms`, 0: absent) and moves it to the user's newest seq."""
+    def stats_writes(self, now: str, hwms: np.ndarray | None = None, fresh: list[bool] | None = None,
+                     ) -> list[StatsWrite]:
+        """The guarded statistics write of every user (or of those marked `fresh`), straight
+        from the arrays: it expects the mark the document was read at (`hwms`, per user; 0 or
+        None: absent) and moves it to the user's newest seq."""
+        hwms = np.zeros(len(self.users), np.int64) if hwms is None else hwms
+        fresh = [True] * len(self.users) if fresh is None else fresh
         new_hwms = np.maximum(self.last_seq, hwms).tolist()
         return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, rated=r, sum_ratings=stars(sh),
                            watch_time=wt, timed=tc, dist=d, monthly=m, updated_at=now)
@@ -170,9 +174,14 @@ class BatchDelta:
                     self.halves.tolist(), self.watch_time.tolist(), self.timed.tolist(), self.dist.tolist(),
                     self.monthly_by_user()) if ok]
 
-    def affinity_writes(self, fresh: list[bool], ids: list[str], hwms: np.ndarray, now: str) -> list[AffinityWrite]:
-        """The guarded affinity writes of every user marked fresh: one per row of `aff` (zero
-        sums included: the mark moves), `ids` and `hwms` being the rows' ids and marks."""
+    def affinity_writes(self, now: str, ids: list[str] | None = None, hwms: np.ndarray | None = None,
+                        fresh: list[bool] | None = None) -> list[AffinityWrite]:
+        """The guarded affinity writes of every user (or of those marked `fresh`): one per row
+        of `aff` (zero sums included: the mark moves). `ids`: the rows' document ids
+        (`affinity_ids`), `hwms`: their marks (0 or None: absent)."""
+        ids = self.affinity_ids() if ids is None else ids
+        hwms = np.zeros(len(ids), np.int64) if hwms is None else hwms
+        fresh = [True] * len(self.users) if fresh is None else fresh
         au, keys, names, counts, rated, sums = self.affinity_rows()
         users = self.users
         new_hwms = np.maximum(self.last_seq[self.aff.user], hwms).tolist()
@@ -201,6 +210,33 @@ class BatchDelta:
             affinities[self.users[u]][key] = AffinityDelta(name, c, r, sh)
         for fact in self.facts.values():
             out[fact.user_id].trends[fact.entry_key] = fact
+        return out
+
+    @classmethod
+    def of_deltas(cls, deltas: dict[str, UserDelta], *, affinities: bool = True, facts: bool = True,
+                  ordered: bool = True) -> BatchDelta:
+        """The array form of per-user deltas (the reference fold's, a replayed user's, a
+        recompute's), with a cache of its own for the keys it names."""
+        out = cls(list(deltas), FoldCache())
+        months, index = _Ids(), out.cache.keys
+        month_rows: list[tuple[int, int, int]] = []
+        aff_rows: list[tuple[int, int, int, int, int]] = []
+        for i, d in enumerate(deltas.values()):
+            s = d.stats
+            out.total[i], out.rated[i], out.halves[i] = s.total, s.rated, s.halves
+            out.watch_time[i], out.timed[i], out.dist[i] = s.watch_time, s.timed, s.dist
+            out.events[i], out.first_seq[i], out.last_seq[i] = d.events, d.first_seq or 0, d.last_seq or 0
+            month_rows += [(i, months[m], n) for m, n in s.monthly.items() if n]
+            if affinities:
+                aff_rows += [(i, index.intern(key, a.name), a.count, a.rated, a.halves)
+                             for key, a in d.affinities.items()]
+        out.months = list(months)
+        if month_rows:
+            out.monthly = MonthlyRows(*np.array(month_rows, np.int64).T)
+        if aff_rows:
+            out.aff = AffinityRows(*np.array(aff_rows, np.int64).T)
+        out._facts = {(d.user_id, k): f for d in deltas.values() for k, f in d.trends.items()} if facts else {}
+        out.ordered = ordered
         return out
 
 
@@ -391,6 +427,35 @@ def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, cache: FoldCach
     cache = FoldCache() if cache is None else cache
     with paused_gc():
         return _fold(events, _columns_of(events, columns, facts, cache), tz, affinities, facts)
+
+
+def reference_fold(events: Sequence[Event], tz: str = DEFAULT_TZ, *, cache: FoldCache | None = None,
+                   columns: Columns | None = None, affinities: bool = True, facts: bool = True) -> BatchDelta:
+    """`fold_batch` by its definition: `domain.deltas.apply_event`, event by event, remembering
+    nothing (`cache` and `columns` are not read). The vectorised fold is held to this one
+    (tests/unit/test_columnar.py, and the projector's tests run on both)."""
+    deltas = fold_events(map(as_domain, events), tz)
+    return BatchDelta.of_deltas(deltas, affinities=affinities, facts=facts, ordered=in_seq_order(events))
+
+
+def in_seq_order(events: Iterable[Event]) -> bool:
+    """Whether each user's seqs strictly increase in batch order (events without one aside)."""
+    last: dict[str, int] = {}
+    for event in events:
+        if event.seq is not None:
+            if event.seq <= last.get(event.user_id, 0):
+                return False
+            last[event.user_id] = event.seq
+    return True
+
+
+class Fold(Protocol):
+    """What the projector folds a batch with: `fold_batch` (vectorised, the default) or
+    `reference_fold`. Events validated, without RECALCULATE; the result's `ordered` says
+    whether each user's seqs increased."""
+
+    def __call__(self, events: Sequence[Event], tz: str = DEFAULT_TZ, *, cache: FoldCache | None = None,
+                 columns: Columns | None = None, affinities: bool = True, facts: bool = True) -> BatchDelta: ...
 
 
 def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = True, facts: bool = True) -> BatchDelta:

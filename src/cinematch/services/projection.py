@@ -26,10 +26,9 @@ from ..domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record, StatsStore, StatsWrite,
     TrendStore, UserStore,
 )
-from ..domain.ratings import stars
-from ..domain.stats import StatsState, affinity_documents, affinity_id, apply_stats_delta, recompute
+from ..domain.stats import StatsState, affinity_documents, apply_stats_delta, recompute
 from .caches import FoldCache
-from .columnar import BatchDelta, Columns, Decoded, Decoding, fold_batch, paused_gc
+from .columnar import BatchDelta, Columns, Decoded, Decoding, Fold, fold_batch, paused_gc
 from .wire import as_domain, decode_wire
 
 log = logging.getLogger(__name__)
@@ -97,34 +96,6 @@ def order_user_events(events: list[Event]) -> list[Event]:
     return out
 
 
-def stats_write(user_id: str, delta: UserDelta, hwm: int, last: int, now: str) -> StatsWrite:
-    """Where a user's delta becomes the guarded statistics write: it expects the mark the
-    document was read at (0: absent) and moves it to `last`, the user's newest seq."""
-    return StatsWrite(
-        user_id=user_id, expected_hwm=hwm, new_hwm=max(last, hwm),
-        total=delta.stats.total, rated=delta.stats.rated, sum_ratings=stars(delta.stats.halves),
-        watch_time=delta.stats.watch_time, timed=delta.stats.timed, dist=list(delta.stats.dist),
-        monthly={m: n for m, n in delta.stats.monthly.items() if n}, updated_at=now,
-    )
-
-
-def affinity_writes(user_id: str, delta: UserDelta, hwms: dict[AffKey, int], last: int,
-                    now: str) -> list[AffinityWrite]:
-    """The guarded affinity writes of a user's delta, one per name it touched (marks as above).
-
-    A name whose sums net to zero (an entry added and deleted in one batch) is written too:
-    its mark must move past those events, or a re-sent one of them would be applied again."""
-    writes = []
-    for key, aff in delta.affinities.items():
-        h = hwms.get(key, 0)
-        writes.append(AffinityWrite(
-            id=affinity_id(user_id, *key), user_id=user_id, type=key[0], name_key=key[1],
-            name=aff.name, count=aff.count, rated=aff.rated, sum_ratings=stars(aff.halves),
-            expected_hwm=h, new_hwm=max(last, h), updated_at=now,
-        ))
-    return writes
-
-
 def _newer_than(seq: int, marks: dict[AffKey, int], default: int) -> Callable[[AffKey], bool]:
     """Whether an affinity key's document has not absorbed `seq` yet (a key without one has
     absorbed up to `default`, the statistics' mark)."""
@@ -142,9 +113,10 @@ class Projector:
     def __init__(
         self, *, diary: DiaryStore, stats: StatsStore | None, affinities: AffinityStore | None,
         trends: TrendStore | None, dead_letters: DeadLetterStore, clock: Clock, tz: str = DEFAULT_TZ,
-        users: UserStore | None = None, cache: FoldCache | None = None,
+        users: UserStore | None = None, cache: FoldCache | None = None, fold: Fold = fold_batch,
     ) -> None:
         self.cache = FoldCache() if cache is None else cache  # the fold's memory, this projector's alone
+        self.fold = fold  # `columnar.fold_batch`, or `reference_fold` (its definition, for the tests)
         self.users = users  # to find deleted accounts (`forget_purged`)
         self.diary = diary
         self.stats = stats
@@ -214,7 +186,7 @@ class Projector:
         return Report(events=len(events), applied=applied, users=len(by_user))
 
     def _fold(self, events: Sequence[Event], columns: Columns | None = None) -> BatchDelta:
-        return fold_batch(events, self.tz, cache=self.cache, columns=columns,
+        return self.fold(events, self.tz, cache=self.cache, columns=columns,
                           affinities=self.affinities is not None, facts=self.trends is not None)
 
     def _guarded_fold(self, user_id: str, events: Sequence[Event], stats_hwm: int,
@@ -259,9 +231,9 @@ class Projector:
         fresh = (~replayed).tolist()
         with paused_gc():  # a write per document: many small acyclic objects
             if self.stats:
-                stats_writes = batch.stats_writes(fresh, s_h, now)
+                stats_writes = batch.stats_writes(now, s_h, fresh)
             if self.affinities:
-                aff_writes = batch.affinity_writes(fresh, aff_ids, a_h, now)
+                aff_writes = batch.affinity_writes(now, aff_ids, a_h, fresh)
             if self.trends:
                 facts = list(batch.facts.values())
         applied = int(batch.events[~replayed].sum())
@@ -281,12 +253,15 @@ class Projector:
                 s_hwm = stats_hwms.get(user_id, 0)
                 delta = self._guarded_fold(user_id, user_events, s_hwm, user_aff[user_id])
                 applied += delta.events
-                last = delta.last_seq or 0
+                # Its writes are made as the batch's are: by a BatchDelta, reading the same marks.
+                one = BatchDelta.of_deltas({user_id: delta}, affinities=self.affinities is not None,
+                                           facts=self.trends is not None)
                 if self.stats:
-                    stats_writes.append(stats_write(user_id, delta, s_hwm, last, now))
+                    stats_writes += one.stats_writes(now, np.array([s_hwm], np.int64))
                 if self.affinities:
-                    aff_writes += affinity_writes(user_id, delta, user_aff[user_id], last, now)
-                facts.extend(delta.trends.values())
+                    ids = one.affinity_ids()
+                    aff_writes += one.affinity_writes(now, ids, np.array([aff_hwms.get(i, 0) for i in ids], np.int64))
+                facts.extend(one.facts.values())
         # Only a projector that writes statistics splits (the trends alone have no one waiting).
         heavy = ({users[i] for i in np.flatnonzero(batch.events > LIGHT_USER_EVENTS).tolist()}
                  if self.stats is not None else set())

@@ -28,7 +28,8 @@ from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendSt
 from ..domain.stats import differences as projection_differences
 from ..domain.stats import recompute, state_of
 from ..domain.trends import window_start
-from .projection import Projector, affinity_writes, stats_write
+from .columnar import BatchDelta
+from .projection import Projector
 
 
 class Shadow(NamedTuple):
@@ -125,10 +126,11 @@ class Reconciler:
         # new documents (the insert path of the projection's own writes; no reads).
         if delta.trends:
             await self.shadow.trends.apply(list(delta.trends.values()))
-        if aff_writes := affinity_writes(user_id, delta, {}, version, now):
+        as_writes = BatchDelta.of_deltas({user_id: delta}, facts=False)
+        if aff_writes := as_writes.affinity_writes(now):
             await self.shadow.affinities.apply(aff_writes)
         if entries:
-            await self.shadow.stats.apply([stats_write(user_id, delta, 0, version, now)])
+            await self.shadow.stats.apply(as_writes.stats_writes(now))
 
         live = await self.stats.get(user_id)
         hwm = live.hwm if live else 0
