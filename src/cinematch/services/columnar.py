@@ -277,14 +277,19 @@ class _MonthIds(dict[str | None, int]):
         return value
 
 
+_NONE_IS_0 = {None: 0}.get  # get(v, v): 0 for None, v itself otherwise; numpy's own None path is slower
+
+
 def _ints(values: Iterable[int | None]) -> np.ndarray:
-    """A column of optional ints as int64, None -> 0 (float64 turns None into NaN in C)."""
-    return np.nan_to_num(np.array(list(values), np.float64)).astype(np.int64)
+    """A column of optional ints as int64, None -> 0."""
+    values = values if isinstance(values, list) else list(values)
+    return np.fromiter(map(_NONE_IS_0, values, values), np.int64, len(values))
 
 
 def _halves(values: Iterable[float | None]) -> np.ndarray:
     """A column of optional ratings in half stars (`ratings.halves`): 4.5 -> 9, None -> 0."""
-    return np.nan_to_num(np.array(list(values), np.float64) * 2).astype(np.int64)
+    values = values if isinstance(values, list) else list(values)
+    return (np.fromiter(map(_NONE_IS_0, values, values), np.float64, len(values)) * 2).astype(np.int64)
 
 
 class Columns:
@@ -310,7 +315,6 @@ class Columns:
         self.movies: list[Any] = []
         self.hits: list[tuple[Any, ...]] = []  # (profile id, cleaned genres): `wire.profile_hits`
         self.ratings: list[int | None] = []
-        self.new_ratings: list[int | None] = []
         self.durations: list[int | None] = []
         self.month_ix: list[int] = []
         self.entry_keys: list[str] = []
@@ -336,7 +340,6 @@ class Columns:
         self.movies += movies
         self.hits += profile_hits(movies, self.cache) if hits is None else hits
         self.ratings += map(_rating, movies)
-        self.new_ratings += map(_new, movies)
         self.durations += map(_duration, movies)
         self.month_ix += map(self.month_of.__getitem__, map(_date, movies))
         if not self.entries:
@@ -472,7 +475,10 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     p_a = np.fromiter(map(itemgetter(0), hits), np.int64, n)
     ur = k_a == UPDATE_RATING
     has_ur = bool(ur.any())
-    r_a = np.where(ur, _halves(cols.new_ratings), _halves(cols.ratings)) if has_ur else _halves(cols.ratings)
+    r_a = _halves(cols.ratings)
+    if has_ur:  # the new rating, read for these rows only
+        ur_ix = np.flatnonzero(ur)
+        r_a[ur_ix] = _halves([_new(movies[i]) for i in ur_ix.tolist()])
     c_a = _COUNT_OF_KIND[k_a]
     d_a = _DIST_OF_KIND[k_a]
     t_a = np.where(ur, 0, _ints(cols.durations))
@@ -491,7 +497,6 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     # Second rows: the old rating of UPDATE_RATING, the previous movie of UPDATE.
     extra_u, extra_p, extra_c, extra_r, extra_d, extra_t, extra_m = ([] for _ in range(7))
     if has_ur:
-        ur_ix = np.flatnonzero(ur)
         extra_u.append(u_a[ur_ix])
         extra_p.append(p_a[ur_ix])
         extra_c.append(np.zeros(len(ur_ix), np.int64))
@@ -529,13 +534,15 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     if seq_a.any():
         with_seq = seq_a > 0  # validation rejects seq < 1: 0 is an event without one
         su, ss = u_a[:n][with_seq], seq_a[with_seq]
-        first = np.full(n_users, np.iinfo(np.int64).max)
-        np.minimum.at(first, su, ss)
-        np.maximum.at(out.last_seq, su, ss)
-        out.first_seq = np.where(out.last_seq > 0, first, 0)
-        # In order when, users kept apart in batch order, each next seq of a user is higher.
-        by_user = np.argsort(su, kind="stable")
+        # Users kept apart in batch order (a stable sort: numpy's radix sort when the ids fit
+        # in 16 bits), then each user's lowest and highest seq, and whether each next seq of
+        # a user is higher (in order).
+        by_user = np.argsort(su.astype(np.uint16) if n_users <= 1 << 16 else su, kind="stable")
         su, ss = su[by_user], ss[by_user]
+        starts = np.flatnonzero(np.r_[True, su[1:] != su[:-1]])
+        seen = su[starts]
+        out.first_seq[seen] = np.minimum.reduceat(ss, starts)
+        out.last_seq[seen] = np.maximum.reduceat(ss, starts)
         out.ordered = bool(np.all((su[1:] != su[:-1]) | (ss[1:] > ss[:-1])))
 
     # ADD/DELETE/UPDATE rows: d == c; UPDATE_RATING rows move the rating sums only. An
