@@ -21,6 +21,7 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import count
 from operator import add, attrgetter, itemgetter
 from typing import Any, NamedTuple, Protocol
 
@@ -318,7 +319,10 @@ class Columns:
         self.durations: list[int | None] = []
         self.month_ix: list[int] = []
         self.entry_keys: list[str] = []
-        self.entry_hashes: list[int] = []
+        # Each distinct entry key's number (in C: `setdefault` with the next count; gaps are fine).
+        self.entry_ix: list[int] = []
+        self._entry_ids: dict[str, int] = {}
+        self._numbers = count()
 
     @classmethod
     def of(cls, events: Sequence[Event], cache: FoldCache, entries: bool = True) -> Columns:
@@ -350,7 +354,7 @@ class Columns:
             for i in [i for i, k in enumerate(keys) if not k]:
                 keys[i] = entry_key(events[i])
         self.entry_keys += keys
-        self.entry_hashes += map(hash, keys)
+        self.entry_ix += map(self._entry_ids.setdefault, keys, self._numbers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,26 +397,11 @@ def _columns_of(events: Sequence[Event], columns: Columns | None, facts: bool, c
 
 
 def _last_of_each_entry(cols: Columns, u_a: np.ndarray, rows: np.ndarray) -> list[int]:
-    """The row of the last event of each (user, entry key) among `rows`, in row order.
-
-    Rows are grouped by a hash of (user, entry key): no dictionary of the batch's
-    entries to build. A group of two or more rows is then checked to hold one user
-    and one key, so a hash collision cannot merge two entries (it falls back to
-    exact ids)."""
+    """The row of the last event of each (user, entry key) among `rows`, in row order: the
+    first of each (entry number, user) pair read from the end (exact: no hash to collide)."""
     r = rows[::-1]
-    mixed = np.array(cols.entry_hashes, np.int64)[r] * 1_000_003 + u_a[r]  # wraps around: a hash
-    _, first_from_end, inverse, counts = np.unique(mixed, return_index=True, return_inverse=True,
-                                                   return_counts=True)
-    shared = np.flatnonzero(counts[inverse] > 1)
-    if len(shared):
-        users, keys = cols.user_ix, cols.entry_keys
-        found: dict[int, tuple[int, str]] = {}
-        for group, row in zip(inverse[shared].tolist(), r[shared].tolist()):
-            if found.setdefault(group, (users[row], keys[row])) != (users[row], keys[row]):
-                ids = _Ids()  # a collision: exact ids, one per (user, key)
-                exact = np.fromiter(map(ids.__getitem__, zip(users, keys)), np.int64, len(keys))
-                _, first_from_end = np.unique(exact[r], return_index=True)
-                break
+    pairs = np.array(cols.entry_ix, np.int64)[r] * len(cols.users) + u_a[r]
+    _, first_from_end = np.unique(pairs, return_index=True)
     rows_kept: list[int] = np.sort(r[first_from_end]).tolist()
     return rows_kept
 
