@@ -34,7 +34,7 @@ CACHE = FoldCache()  # shared by the tests below: a key cached by one is a hit i
 
 
 def domain_of_wire(payload: bytes):
-    events, _ = decode_wire([payload], CACHE)
+    events = decode_wire([payload], CACHE).events
     return as_domain(events[0])
 
 
@@ -81,7 +81,7 @@ def test_wire_and_domain_movies_mixed_in_one_call():
 
 def test_a_recalculate_needs_no_movie_but_a_carried_one_is_checked():
     ok = b'{"event_type":"RECALCULATE","user_id":"u","seq":4}'
-    events, hits = decode_wire([ok, (BASE % "").encode()], FoldCache())
+    events, _, hits = decode_wire([ok, (BASE % "").encode()], FoldCache())
     assert hits[0] is None and hits[1] is not None and events[0].movie is None
     bad = b'{"event_type":"RECALCULATE","user_id":"u","movie":{"name":"A","director":5}}'
     assert outcome(domain_of_wire, bad) == outcome(decode_event, bad)

@@ -187,8 +187,9 @@ def validate_events(events: Iterable[Event], parsed: Parsed | None = None) -> No
             continue
         movie = event.movie
         # `_check_movie` inline for the usual wire movie (a call per event costs as much as the
-        # checks): a name, a date and an instant seen before, the credits checked by the wire view.
-        if (movie is None or not movie.name or type(movie.director) is str or type(movie.actors) is str
+        # checks): a name, a date and an instant seen before, the credits checked by the wire view
+        # (a domain `Movie` has its people counted there).
+        if (movie is None or type(movie) is Movie or not movie.name
                 or (movie.date is not None and movie.date not in dates)
                 or (movie.added_at is not None and movie.added_at not in instants) or movie.name.isspace()):
             _check_movie(movie, "movie", parsed)

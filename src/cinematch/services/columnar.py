@@ -36,7 +36,7 @@ from ..domain.events import Event, Movie
 from ..domain.ports import AffinityWrite, StatsWrite
 from ..domain.ratings import stars
 from .caches import FoldCache, KeyIndex
-from .wire import as_domain, profile_hits
+from .wire import Wire, as_domain, profile_hits
 
 
 @contextmanager
@@ -284,6 +284,8 @@ _NONE_IS_0 = {None: 0}.get  # get(v, v): 0 for None, v itself otherwise; numpy's
 def _ints(values: Iterable[int | None]) -> np.ndarray:
     """A column of optional ints as int64, None -> 0."""
     values = values if isinstance(values, list) else list(values)
+    if None not in values:
+        return np.array(values, np.int64)
     return np.fromiter(map(_NONE_IS_0, values, values), np.int64, len(values))
 
 
@@ -334,13 +336,14 @@ class Columns:
     def __len__(self) -> int:
         return len(self.kinds)
 
-    def extend(self, events: Sequence[Event], hits: list[tuple[Any, ...]] | None = None) -> None:
+    def extend(self, events: Sequence[Event], hits: Sequence[Any] | None = None,
+               movies: list[Any] | None = None) -> None:
         """Append validated events (no RECALCULATE), domain or wire ones (`services.wire`),
-        with their `profile_hits` if known. Every step is a `map` run in C."""
+        with their movies and `profile_hits` if known. Every step is a `map` run in C."""
         self.user_ix += map(self.users.__getitem__, map(_user_id, events))
         self.kinds += map(_KINDS.__getitem__, map(_kind, events))
         self.seqs += map(_seq, events)
-        movies = list(map(_movie, events))
+        movies = list(map(_movie, events)) if movies is None else movies
         self.movies += movies
         self.hits += profile_hits(movies, self.cache) if hits is None else hits
         self.ratings += map(_rating, movies)
@@ -374,13 +377,13 @@ class Decoding:
         self.events: list[Any] = []
         self.columns: Columns | None = Columns(cache, entries)
 
-    def extend(self, events: list[Event], hits: list[Any]) -> None:
-        self.events += events
+    def extend(self, wire: Wire) -> None:
+        self.events += wire.events
         if self.columns is not None:
-            if "RECALCULATE" in map(_kind, events):
+            if "RECALCULATE" in map(_kind, wire.events):
                 self.columns = None
             else:
-                self.columns.extend(events, hits)
+                self.columns.extend(wire.events, wire.hits, wire.movies)
 
     def done(self) -> Decoded:
         return Decoded(self.events, self.columns)

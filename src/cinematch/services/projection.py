@@ -29,7 +29,7 @@ from ..domain.ports import (
 from ..domain.stats import StatsState, affinity_documents, apply_stats_delta, recompute
 from .caches import FoldCache
 from .columnar import BatchDelta, Columns, Decoded, Decoding, Fold, fold_batch, paused_gc
-from .wire import as_domain, decode_wire
+from .wire import Wire, as_domain, decode_wire
 
 log = logging.getLogger(__name__)
 LIGHT_USER_EVENTS = 100  # a user with more events in a batch is written after the others
@@ -60,21 +60,21 @@ def decode_records(records: Sequence[Record], now: str, cache: FoldCache, *, ent
         for start in range(0, len(records), step):
             chunk = records[start:start + step]
             try:
-                decoded, hits = decode_wire(map(_payload, chunk), cache)
+                wire = decode_wire(map(_payload, chunk), cache)
             except InvalidEvent:  # one by one, to keep the good ones and say what is wrong
-                decoded, hits = [], []
+                wire = Wire([], [], [])
                 for record in chunk:
                     try:
-                        one, hit = decode_wire((record.payload,), cache)
+                        one = decode_wire((record.payload,), cache)
                     except InvalidEvent as exc:
                         dead.append(DeadLetter(
                             payload=record.payload.decode("utf-8", "replace"), reason=exc.reason,
                             partition=record.partition, position=record.position, at=now,
                         ))
                     else:
-                        decoded += one
-                        hits += hit
-            decoding.extend(decoded, hits)
+                        for part, more in zip(wire, one):
+                            part += more
+            decoding.extend(wire)
     return decoding.done(), dead
 
 

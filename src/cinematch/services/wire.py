@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -62,19 +62,27 @@ _credit_types = tuple((name, msgspec.json.Decoder(_movie_types[name])) for name 
 Hit = tuple[int, tuple[str, ...]]  # (profile id, cleaned genres) of a film's credits
 
 
-def decode_wire(payloads: Iterable[bytes], cache: FoldCache) -> tuple[list[Any], list[Hit | None]]:
-    """Decode and validate wire events, with the `profile_hits` of their movies (None for no
-    movie). Raises InvalidEvent at the first bad one, with the reason `domain.decode_events`
-    gives (a caller that wants the good ones decodes them one by one)."""
+class Wire(NamedTuple):
+    """Decoded wire events, their movies, and the `profile_hits` of the movies (None for no movie)."""
+
+    events: list[Any]
+    movies: list[Any]
+    hits: list[Hit | None]
+
+
+def decode_wire(payloads: Iterable[bytes], cache: FoldCache) -> Wire:
+    """Decode and validate wire events. Raises InvalidEvent at the first bad one, with the
+    reason `domain.decode_events` gives (a caller that wants the good ones decodes them one
+    by one)."""
     events = decode_all(_decoder, payloads)
     validate_events(events, cache.parsed)
     movies = list(map(_movie, events))
     if None not in movies:
         every: list[Hit | None] = list(profile_hits(movies, cache))
-        return events, every
+        return Wire(events, movies, every)
     # A RECALCULATE has no movie to fold; one it carries is checked all the same.
     hits = iter(profile_hits([m for m in movies if m is not None], cache))
-    return events, [None if m is None else next(hits) for m in movies]
+    return Wire(events, movies, [None if m is None else next(hits) for m in movies])
 
 
 def profile_hits(movies: Sequence[Any], cache: FoldCache) -> list[tuple[int, tuple[str, ...]]]:
