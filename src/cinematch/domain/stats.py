@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -148,19 +148,24 @@ def recompute(user_id: str, entries: Iterable[DiaryEntry], version: int, tz: str
     return delta
 
 
-def compute_user_state(
-    user_id: str, entries: Iterable[DiaryEntry], tz: str = DEFAULT_TZ, hwm: int = 0
-) -> tuple[StatsState, dict[AffKey, AffinityDelta], dict[str, TrendFact]]:
+class UserState(NamedTuple):
+    """What a user's documents hold by a recompute: the statistics, the names with entries
+    (by key), the trend facts (by entry)."""
+
+    stats: StatsState
+    affinities: dict[AffKey, AffinityDelta]
+    facts: dict[str, TrendFact]
+
+
+def compute_user_state(user_id: str, entries: Iterable[DiaryEntry], tz: str = DEFAULT_TZ, hwm: int = 0) -> UserState:
     """Full recompute of one user's stats, affinities and trend facts, at diary version `hwm`."""
     return state_of(user_id, recompute(user_id, entries, hwm, tz), hwm)
 
 
-def state_of(user_id: str, delta: UserDelta, version: int,
-             ) -> tuple[StatsState, dict[AffKey, AffinityDelta], dict[str, TrendFact]]:
-    """What a recompute (`recompute`) says the documents hold: the statistics, the names with
-    entries, the trend facts."""
+def state_of(user_id: str, delta: UserDelta, version: int) -> UserState:
+    """What a recompute (`recompute`) says the documents hold."""
     state = apply_stats_delta(StatsState(user_id=user_id, hwm=version), delta.stats)
-    return state, {k: a for k, a in delta.affinities.items() if a.count}, delta.trends
+    return UserState(state, {k: a for k, a in delta.affinities.items() if a.count}, delta.trends)
 
 
 class Difference(msgspec.Struct, frozen=True):
@@ -175,22 +180,21 @@ class Difference(msgspec.Struct, frozen=True):
         return f"{self.what}: {self.live} != {self.want}"
 
 
-def differences(want: tuple[StatsState, dict[AffKey, AffinityDelta], dict[str, TrendFact]],
-                live_stats: StatsState | None, live_affinities: Iterable[AffinityState],
+def differences(want: UserState, live_stats: StatsState | None, live_affinities: Iterable[AffinityState],
                 live_facts: Iterable[TrendFact], since: str = "") -> list[Difference]:
     """How the live projections of a user differ from `want` (`compute_user_state`): what they
     say, not up to which event (the marks are the caller's). Trend facts are compared from day
     `since` on (reconcile: the trends window); a fact that is not live counts as absent."""
     out = []
     got_stats = stats_counters(live_stats or StatsState(user_id=""))
-    if got_stats != (want_stats := stats_counters(want[0])):
+    if got_stats != (want_stats := stats_counters(want.stats)):
         out.append(Difference("stats", got_stats, want_stats))
     got_affs = {(a.type, a.name_key): affinity_counters(a) for a in live_affinities}
-    want_affs = {k: affinity_counters(a) for k, a in want[1].items()}
+    want_affs = {k: affinity_counters(a) for k, a in want.affinities.items()}
     out += [Difference(f"affinity {t} {k}", got_affs.get((t, k)), want_affs.get((t, k)))
             for t, k in sorted(got_affs.keys() | want_affs.keys()) if got_affs.get((t, k)) != want_affs.get((t, k))]
     got_facts = {f.entry_key: f.as_tuple() for f in live_facts if f.live and f.day >= since}
-    want_facts = {k: f.as_tuple() for k, f in want[2].items() if f.day >= since}
+    want_facts = {k: f.as_tuple() for k, f in want.facts.items() if f.day >= since}
     out += [Difference(f"trend {k}", got_facts.get(k), want_facts.get(k))
             for k in sorted(got_facts.keys() | want_facts.keys()) if got_facts.get(k) != want_facts.get(k)]
     return out

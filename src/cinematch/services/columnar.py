@@ -77,6 +77,17 @@ class MonthlyRows(NamedTuple):
     watched: np.ndarray  # change of the diary count
 
 
+class AffinityList(NamedTuple):
+    """`AffinityRows` as lists, each key (type, name key) and its display name looked up."""
+
+    user: list[int]  # index into BatchDelta.users
+    key: list[AffKey]
+    name: list[str]
+    watched: list[int]
+    rated: list[int]
+    halves: list[int]
+
+
 def _no_rows(kind: Any) -> Any:
     return kind(*(np.empty(0, np.int64) for _ in kind._fields))
 
@@ -146,13 +157,12 @@ class BatchDelta:
             out[u][months[m]] = n
         return out
 
-    def affinity_rows(self) -> tuple[list[int], list[AffKey], list[str], list[int], list[int], list[int]]:
-        """The rows of `aff` as lists: user index, key (type, name key), display name, count,
-        rated count, sum of ratings in half stars."""
+    def affinity_rows(self) -> AffinityList:
+        """The rows of `aff` as Python lists, their keys and names looked up."""
         au, ak, ac, ar, asum = self.aff
         keys, index = ak.tolist(), self.cache.keys
-        return (au.tolist(), list(map(index.keys.__getitem__, keys)), list(map(index.names.__getitem__, keys)),
-                ac.tolist(), ar.tolist(), asum.tolist())
+        return AffinityList(au.tolist(), list(map(index.keys.__getitem__, keys)),
+                            list(map(index.names.__getitem__, keys)), ac.tolist(), ar.tolist(), asum.tolist())
 
     def affinity_ids(self) -> list[str]:
         """The document id of each row of `aff` (`stats.affinity_id`, concatenated in C)."""

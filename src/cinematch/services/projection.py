@@ -246,7 +246,7 @@ class Projector:
             # Each replayed user's stored affinity marks, by key, from the reads above.
             user_aff: dict[str, dict[AffKey, int]] = {u: {} for u in again}
             if aff_ids:
-                for u, key, doc_id in zip(batch.aff.user.tolist(), batch.affinity_rows()[1], aff_ids):
+                for u, key, doc_id in zip(batch.aff.user.tolist(), batch.affinity_rows().key, aff_ids):
                     if users[u] in user_aff and doc_id in aff_hwms:
                         user_aff[users[u]][key] = aff_hwms[doc_id]
             for user_id, user_events in again.items():

@@ -139,7 +139,7 @@ class Reconciler:
             want, live, await self.affinities.for_user(user_id), live_facts, since)]
         if window is not None:
             window.count(window.live, (f for f in live_facts if f.live and f.day >= since))
-            window.count(window.want, (f for f in want[2].values() if f.day >= since))
+            window.count(window.want, (f for f in want.facts.values() if f.day >= since))
 
         if hwm > version or await self.diary.version(user_id) != version:
             status = "moved"
