@@ -124,6 +124,21 @@ def test_a_rating_set_to_what_it_was_still_moves_its_names_marks():
         assert (stats.rated, stats.sum_ratings, stats.dist, stats.new_hwm) == (0, 0, [0] * 10, 2)
 
 
+@pytest.mark.parametrize("users", [3, 400])
+def test_monthly_counts_on_a_small_grid_and_on_a_large_one(users):
+    """(user, month) cells are counted in place when users × months is small, sorted otherwise."""
+    rnd = random.Random(users)
+    events = [Event(event_type="ADD", user_id=f"u{i % users}", entry_id=f"e{i}", seq=i // users + 1,
+                    movie=Movie(name="A", rating=3, date=f"{1900 + rnd.randrange(120)}-0{rnd.randint(1, 9)}-01"))
+              for i in range(600)]
+    events += [Event(event_type="DELETE", user_id=e.user_id, entry_id=e.entry_id, movie=e.movie, seq=e.seq + 100)
+               for e in events[:50]]
+    got = fold_batch(events)
+    assert writes(got) == writes(reference_fold(events))
+    cells = len(got.users) * len(got.months)
+    assert (cells > 8 * 600 + 4096) == (users == 400)  # each case takes the path it names
+
+
 def test_out_of_order_seqs_are_reported_by_both_folds():
     m = Movie(name="A", rating=4, genres=["Drama"], date="2025-01-02")
     events = [Event(event_type="ADD", user_id="u", entry_id=f"e{s}", movie=m, seq=s) for s in (2, 1)]

@@ -130,7 +130,8 @@ class BatchDelta:
         if self._facts is None:
             self._facts = {}
             if self._fact_rows:
-                user_ix, keys, events, movies, hits, kinds, seqs, tz = self._fact_source
+                user_ix, keys, events, movies, hits, kinds, seq_a, tz = self._fact_source
+                seqs = seq_a.tolist()
                 days: dict[str | None, str] = {}
                 known = self.cache.days
                 for i in self._fact_rows:
@@ -257,6 +258,7 @@ ADD, DELETE, UPDATE, UPDATE_RATING = range(4)
 _COUNT_OF_KIND = np.array([COUNT_SIGN[k] for k in _KIND_NAMES], np.int64)  # the diary count, its movie side
 _DIST_OF_KIND = np.array([RATING_SIGN[k] for k in _KIND_NAMES], np.int64)  # the distribution, at its rating
 
+_first = itemgetter(0)
 _user_id, _seq, _kind, _movie, _entry_id = (attrgetter(f) for f in ("user_id", "seq", "event_type", "movie",
                                                                       "entry_id"))
 _rating, _old, _new, _duration, _date = (attrgetter(f) for f in ("rating", "old_rating", "new_rating", "duration",
@@ -327,6 +329,7 @@ class Columns:
         self.seqs: list[int | None] = []
         self.movies: list[Any] = []
         self.hits: list[tuple[Any, ...]] = []  # (profile id, cleaned genres): `wire.profile_hits`
+        self.pids: list[int] = []  # the profile ids of `hits`
         self.ratings: list[int | None] = []
         self.durations: list[int | None] = []
         self.month_ix: list[int] = []
@@ -355,7 +358,9 @@ class Columns:
         self.seqs += map(_seq, events)
         movies = list(map(_movie, events)) if movies is None else movies
         self.movies += movies
-        self.hits += profile_hits(movies, self.cache) if hits is None else hits
+        hits = profile_hits(movies, self.cache) if hits is None else hits
+        self.hits += hits
+        self.pids += map(_first, hits)
         self.ratings += map(_rating, movies)
         self.durations += map(_duration, movies)
         self.month_ix += map(self.month_of.__getitem__, map(_date, movies))
@@ -474,13 +479,14 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     k_a = np.array(cols.kinds, np.int64)
     seq_a = _ints(cols.seqs)
     movies, hits = cols.movies, cols.hits
-    p_a = np.fromiter(map(itemgetter(0), hits), np.int64, n)
+    p_a = np.array(cols.pids, np.int64)
     ur = k_a == UPDATE_RATING
     has_ur = bool(ur.any())
     r_a = _halves(cols.ratings)
     if has_ur:  # the new rating, read for these rows only
         ur_ix = np.flatnonzero(ur)
-        r_a[ur_ix] = _halves([_new(movies[i]) for i in ur_ix.tolist()])
+        ur_movies = list(map(movies.__getitem__, ur_ix.tolist()))
+        r_a[ur_ix] = _halves(list(map(_new, ur_movies)))
     c_a = _COUNT_OF_KIND[k_a]
     d_a = _DIST_OF_KIND[k_a]
     t_a = np.where(ur, 0, _ints(cols.durations))
@@ -502,7 +508,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
         extra_u.append(u_a[ur_ix])
         extra_p.append(p_a[ur_ix])
         extra_c.append(np.zeros(len(ur_ix), np.int64))
-        extra_r.append(_halves(_old(movies[i]) for i in ur_ix.tolist()))
+        extra_r.append(_halves(list(map(_old, ur_movies))))
         extra_d.append(np.full(len(ur_ix), -1, np.int64))
         extra_t.append(np.zeros(len(ur_ix), np.int64))
         extra_m.append(np.full(len(ur_ix), -1, np.int64))
@@ -529,7 +535,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     fact_ix = np.flatnonzero(~ur) if has_ur else np.arange(n)
     if facts and len(fact_ix):
         out._fact_rows = _last_of_each_entry(cols, u_a[:n], fact_ix)
-        out._fact_source = (cols.user_ix, cols.entry_keys, events, movies, hits, cols.kinds, seq_a.tolist(), tz)
+        out._fact_source = (cols.user_ix, cols.entry_keys, events, movies, hits, cols.kinds, seq_a, tz)
 
     out.months = list(months)
     out.events = np.bincount(u_a[:n], minlength=n_users)
@@ -562,10 +568,16 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     has_month = m_a >= 0
     if has_month.any():
         n_months = len(months)
-        uniq, inv = np.unique(u_a[has_month] * n_months + m_a[has_month], return_inverse=True)
-        counts = np.bincount(inv, c_a[has_month]).astype(np.int64)
-        keep = counts != 0
-        out.monthly = MonthlyRows(uniq[keep] // n_months, uniq[keep] % n_months, counts[keep])
+        cells = u_a[has_month] * n_months + m_a[has_month]
+        if n_users * n_months <= 8 * len(cells) + 4096:  # a small grid: counted in place, no sort
+            grid = np.bincount(cells, c_a[has_month], n_users * n_months).astype(np.int64)
+            uniq = np.flatnonzero(grid)
+            counts = grid[uniq]
+        else:
+            uniq, inv = np.unique(cells, return_inverse=True)
+            counts = np.bincount(inv, c_a[has_month]).astype(np.int64)
+            uniq, counts = uniq[counts != 0], counts[counts != 0]
+        out.monthly = MonthlyRows(uniq // n_months, uniq % n_months, counts)
 
     if not affinities:
         return out
