@@ -59,11 +59,15 @@ class KeyIndex:
         """(flat key ids, offsets) covering every profile known so far."""
         items = self.profiles.items
         if len(self._offsets) <= len(items):
+            known_keys, known_profiles = len(self._flat), len(self._offsets)
             for pid in range(len(self._offsets) - 1, len(items)):
                 for key, name in items[pid]:
                     self._flat.append(self.intern(key, name))
                 self._offsets.append(len(self._flat))
-            self._arrays = (np.array(self._flat, np.int64), np.array(self._offsets, np.int64))
+            # Only the new part is converted: films keep appearing for a long while.
+            flat, offsets = self._arrays
+            self._arrays = (np.concatenate([flat, np.array(self._flat[known_keys:], np.int64)]),
+                            np.concatenate([offsets, np.array(self._offsets[known_profiles:], np.int64)]))
         return self._arrays
 
     def incidence(self) -> sparse.csr_matrix:
