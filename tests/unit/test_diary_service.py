@@ -62,3 +62,66 @@ async def test_a_slow_year_recompute_serves_the_previous_review_marked_syncing()
             break
         await asyncio.sleep(0.01)
     assert fresh["total_watched"] == 2 and fresh["sync"]["status"] == "synced"
+
+
+# --- the year of an entry (docs/contract.md §2) -------------------------------------------------
+
+async def _with_catalog():
+    from cinematch.domain.catalog import catalog_movie
+    app = wired("memory")
+    await app.storage.catalog().upsert([
+        catalog_movie(id="garden", title="Garden", year=1990, genres=["Drama"], duration=100, director="Ann Lee",
+                      votes=5),
+        catalog_movie(id="harbor", title="Red Harbor", year=2012, genres=["Crime"], duration=95, votes=5),
+        catalog_movie(id="heat", title="Heat", year=1995, genres=["Crime"], duration=170, votes=9, imdb_id="tt0113277"),
+        catalog_movie(id="heat86", title="Heat", year=1986, genres=["Action"], duration=101, votes=2),
+    ])
+    return app, app.services.diary()
+
+
+async def test_a_linked_entry_shows_its_films_year_not_the_typed_one():
+    app, diary = await _with_catalog()
+    heat = await diary.add("u", NewEntry(name="Heat", year=1996))
+    assert (heat.catalog_id, heat.year, heat.title) == ("heat", 1995, "Heat")
+    typed = await diary.add("u", NewEntry(name="Some Home Movie", year=2003))
+    assert (typed.catalog_id, typed.year) == (None, 2003)  # unlinked: the typed year is kept
+
+
+async def test_a_rename_is_resolved_like_a_new_entry_without_the_old_films_year():
+    from cinematch.services.diary import EntryPatch
+    app, diary = await _with_catalog()
+    garden = await diary.add("u", NewEntry(name="Garden", rating=4))
+    assert (garden.catalog_id, garden.year) == ("garden", 1990)
+    renamed = await diary.update("u", garden.id, EntryPatch(name="Red Harbor"))
+    assert (renamed.catalog_id, renamed.year, renamed.genres, renamed.duration) == ("harbor", 2012, ["Crime"], 95)
+    # with a year in the same request, the year picks among the candidates
+    again = await diary.update("u", garden.id, EntryPatch(name="Heat", year=1987))
+    assert (again.catalog_id, again.year, again.imdb_id) == ("heat86", 1986, None)
+    # a year far from every candidate links nothing, and the typed year is kept
+    lone = await diary.update("u", garden.id, EntryPatch(name="Garden", year=1960))
+    assert (lone.catalog_id, lone.year, lone.genres, lone.duration) == (None, 1960, [], 0)
+    # a rename with no year forgets the year typed for the previous name
+    plain = await diary.update("u", garden.id, EntryPatch(name="Nothing Like It"))
+    assert (plain.catalog_id, plain.year) == (None, None)
+    mine, _ = await app.storage.diary().snapshot("u")
+    assert await app.services.queries().user_stats("u") is not None and mine[0].name == "Nothing Like It"
+
+
+async def test_a_renamed_import_entry_still_belongs_to_its_import():
+    from cinematch.services.diary import EntryPatch
+    app, diary = await _with_catalog()
+    report = await diary.import_file("u", b"name,year,rating,date\nGarden,1990,4,2024-01-02\n")
+    [entry], _ = await app.storage.diary().snapshot("u")
+    await diary.update("u", entry.id, EntryPatch(name="Red Harbor"))
+    assert await diary.undo_import("u", report.batch_id)
+    assert (await app.storage.diary().snapshot("u"))[0] == []
+
+
+async def test_choosing_the_same_film_again_keeps_the_name_typed():
+    from cinematch.services.diary import EntryPatch
+    app, diary = await _with_catalog()
+    e = await diary.add("u", NewEntry(name="heat", year=1995))
+    same = await diary.update("u", e.id, EntryPatch(catalog_id="heat", rating=3))
+    assert (same.name, same.catalog_id, same.rating) == ("heat", "heat", 3)
+    other = await diary.update("u", e.id, EntryPatch(catalog_id="heat86"))
+    assert (other.name, other.catalog_id, other.year) == ("Heat", "heat86", 1986)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 
 import numpy as np
@@ -96,6 +98,14 @@ def test_explanations_name_a_film_the_user_liked(trained):
     _, recs = tr.model.recommend(rated, 10)
     because = [r.explanation for r in recs if r.explanation.startswith("because you rated")]
     assert because and all(any(t in e for t in liked) for e in because)
+
+
+def test_an_explanation_keeps_the_half_star(trained):
+    ts, tr = trained
+    rated = [r if r.rating < 4 else dataclasses.replace(r, rating=4.5) for r in rated_of(ts, tr, "synth7")]
+    _, recs = tr.model.recommend(rated, 10)
+    because = [r.explanation for r in recs if r.explanation.startswith("because you rated")]
+    assert because and all(e.endswith("★★★★½") for e in because)
 
 
 def test_training_meta_has_the_contract_fields(trained):

@@ -80,7 +80,10 @@ def enrich(
     rewatch: bool = False,
     tags: list[str] | tuple[str, ...] = (),
 ) -> DiaryEntry:
-    """Resolve an entry's enrichment: supplied fields, else the catalog's, else empty."""
+    """Resolve an entry's enrichment: supplied fields, else the catalog's, else empty.
+
+    The year of an entry (docs/contract.md §2): a linked entry shows its film's title and
+    year; the `year` given is only a matching hint, kept on an unlinked entry alone."""
     genres: Any = supplied.get("genres", match.genres if match else [])  # supplied: checked by the caller
     director = supplied.get("director", match.director if match else "")
     actors = supplied.get("actors", match.actors if match else "")
@@ -93,7 +96,7 @@ def enrich(
         date=date,
         added_at=added_at,
         title=match.title if match else name,
-        year=year if year is not None else (match.year if match else None),
+        year=match.year if match else year,
         genres=[str(g).strip() for g in (genres or []) if str(g).strip()],
         # (the ignores) `supplied` holds objects the caller checked: names as str or list, a duration as int
         director=people_string(director),  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ class WatchItem(msgspec.Struct, omit_defaults=True):
     year: int | None = None
     catalog_id: str | None = None
     imdb_id: str | None = None
+    batch: str = ""  # the import that put it on the list ("" when added by hand): undoing it takes it off
 
 
 def watch_id(catalog_id: str | None, name: str, year: int | None) -> str:

@@ -283,7 +283,8 @@ def stats_view(
         people = by_type[kind]
         view[f"most_watched_{plural}"] = [affinity_item(a) for a in _rank_count(people)[:10]]
         view[f"best_rated_{plural}"] = {
-            str(t): [affinity_item(a) for a in _rank_avg([p for p in people if p.count >= t])[:10]]
+            # over rated entries only: a name whose entries are all unrated has no average to rank
+            str(t): [affinity_item(a) for a in _rank_avg([p for p in people if p.count >= t and p.rated_count])[:10]]
             for t in THRESHOLDS
         }
     return view

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..domain.ratings import display
 from ..domain.text import normalize_title
 from .content import ContentIndex
 
@@ -165,7 +166,7 @@ class Model:
             else:
                 closeness = np.asarray(self.content.matrix[rows] @ self.content.matrix[item].T.toarray()).ravel()
             best = liked[int(np.argmax(closeness))]
-            return f"because you rated {best.title} {int(best.rating)}★"
+            return f"because you rated {best.title} {display(best.rating)}"
         if signal == "content" and genre_picks:
             shared = [g for g in genre_picks if _norm([g])[0] in _norm(self.genres[item])]
             return f"matches your pick: {shared[0]}" if shared else "close to the genres you picked"

@@ -221,7 +221,6 @@ class DiaryService:
 
     async def _patched(self, old: DiaryEntry, patch: EntryPatch) -> DiaryEntry:
         name = patch.name.strip() if patch.name is not None else old.name
-        year = patch.year if patch.year is not None else old.year
         new = msgspec.structs.replace(
             old, name=name,
             rating=old.rating if patch.rating is msgspec.UNSET else normalize(patch.rating),
@@ -230,18 +229,23 @@ class DiaryService:
             tags=old.tags if patch.tags is None else clean_tags(patch.tags),
         )
         match: CatalogMovie | None
-        if patch.catalog_id is not None and patch.catalog_id != old.catalog_id:  # another film, chosen
+        if patch.catalog_id is not None:  # a film chosen exactly
             match = await self._catalog_film(patch.catalog_id)
-            name = patch.name.strip() if patch.name is not None else match.title
-            new = msgspec.structs.replace(new, name=name)
-        elif name != old.name or year != old.year:  # a new name may match another film
-            match = match_movie(name, year, await self.catalog.candidates(name))
+            if patch.name is None and match.id != old.catalog_id:
+                name = match.title
+        elif name != old.name or (patch.year is not None and patch.year != old.year):
+            # A rename (or a new year) is resolved as a new entry would be, with only this
+            # request's year as the hint (docs/contract.md §2 "The year of an entry"): the year of
+            # the film the entry was linked to says nothing about the film the new name means.
+            match = match_movie(name, patch.year, await self.catalog.candidates(name))
         else:
             return new
+        # The id a person gave belonged to the film the entry was; the new film brings its own.
+        imdb_id = old.imdb_id if match is not None and match.id == old.catalog_id else None
         new = enrich(entry_id=old.id, user_id=old.user_id, name=name, rating=new.rating, date=new.date,
-                     added_at=old.added_at, year=year, imdb_id=old.imdb_id, supplied=dict(old.supplied), match=match,
-                     rewatch=new.rewatch, tags=new.tags)
-        return msgspec.structs.replace(new, seq=old.seq)
+                     added_at=old.added_at, year=patch.year, imdb_id=imdb_id, supplied=dict(old.supplied),
+                     match=match, rewatch=new.rewatch, tags=new.tags)
+        return msgspec.structs.replace(new, seq=old.seq, batch=old.batch)
 
     async def delete(self, user_id: str, entry_id: str) -> bool:
         for _ in range(MAX_RETRIES):
@@ -343,7 +347,7 @@ class DiaryService:
             # Recorded before the first entry is written: an import cut short can still be undone.
             await self.imports.put(user_id, [record], only_new=True)
         imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch, dry_run=dry_run)
-        listed = await self._add_to_watchlist(user_id, parsed.watchlist, parsed.rows, dry_run)
+        listed = await self._add_to_watchlist(user_id, parsed.watchlist, parsed.rows, dry_run, batch)
         if self.imports is not None and not dry_run:
             held = self._held.pop((user_id, batch), 0) + imported  # this batch's entries, before and now
             await self.imports.put(user_id, [msgspec.structs.replace(record, imported=held, duplicates=duplicates)])
@@ -358,7 +362,8 @@ class DiaryService:
         return sorted(await self.imports.all(user_id), key=lambda b: b.at, reverse=True)
 
     async def undo_import(self, user_id: str, batch_id: str, chunk: int = 500) -> bool:
-        """Remove the entries an import created (those still in the diary) and the batch."""
+        """Remove what an import created (its diary entries still there, the watchlist items it
+        added) and then the batch: a crash in between leaves the batch, and undoing again finishes."""
         if self.imports is None or batch_id not in {b.id for b in await self.imports.all(user_id)}:
             return False
         for _ in range(MAX_RETRIES):
@@ -372,6 +377,10 @@ class DiaryService:
                     await asyncio.sleep(0)
             except Conflict:
                 continue  # an entry changed meanwhile: read again, delete what is left
+            if self.watchlist is not None:
+                listed = [i.id for i in await self.watchlist.all(user_id) if getattr(i, "batch", "") == batch_id]
+                if listed:
+                    await self.watchlist.remove(user_id, listed)
             await self.imports.remove(user_id, [batch_id])
             return True
         raise Conflict("the diary keeps changing; try again")
@@ -408,7 +417,7 @@ class DiaryService:
         return self.watchlist is not None and await self.watchlist.remove(user_id, [item_id]) > 0
 
     async def _add_to_watchlist(self, user_id: str, rows: Sequence[WatchlistRow], watched: Sequence[ImportRow],
-                                dry_run: bool) -> int:
+                                dry_run: bool, batch: str = "") -> int:
         """An import's watchlist rows, but for films in the diary or among the import's watches."""
         if self.watchlist is None or not rows:
             return 0
@@ -423,7 +432,7 @@ class DiaryService:
             if (normalize_title(row.name), row.year) in seen:
                 continue
             if not any(same_film(item.catalog_id, item.name, item.year, e) for e in entries):
-                items.append(item)
+                items.append(msgspec.structs.replace(item, batch=batch))
         if dry_run:
             have = {i.id for i in await self.watchlist.all(user_id)}
             return len({i.id for i in items} - have)

@@ -122,11 +122,31 @@ def _query(**params: str) -> str:
 @get("/diary", include_in_schema=False)
 async def diary_page(request: Request, diary_store: Any, clock: Any,
                      page: int = Parameter(default=1, ge=1, le=1_000_000), error: str = "") -> Template:
+    return Template("diary.html", context=await _diary_context(request, diary_store, clock, page, error=error[:300]))
+
+
+async def _diary_context(request: Request, diary_store: Any, clock: Any, page: int = 1, **extra: Any) -> dict:
     items, total = await diary_store.page(request.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    return Template("diary.html", context={
-        "me": request.user, "items": items, "total": total, "page_no": page, "pages": pages, "error": error[:300],
-        "today": clock.now().date().isoformat(), "page": "diary"})
+    today = clock.now().date()
+    return {"me": request.user, "items": items, "total": total, "page_no": page,
+            "pages": max(1, -(-total // PAGE_SIZE)), "error": "", "form": EMPTY_FORM, "today": today.isoformat(),
+            # a watch date may be tomorrow in the configured zone (docs/contract.md §2), no later
+            "tomorrow": (today + dt.timedelta(days=1)).isoformat(), "page": "diary", **extra}
+
+
+# What the log form shows when it is new: no rating chosen (a forgotten choice records no rating).
+EMPTY_FORM: dict[str, Any] = {"title": "", "year": "", "catalog_id": "", "rating": None, "date": "", "tags": "",
+                              "rewatch": False}
+
+
+def _kept(form: dict[str, str]) -> dict[str, Any]:
+    """A refused form's values, to show it again as the person filled it in."""
+    try:
+        rating = normalize(float(form.get("rating", ""))) if form.get("rating", "").strip() else None
+    except (ValueError, TypeError):
+        rating = None
+    return {**EMPTY_FORM, **{k: form.get(k, "")[:2000] for k in ("title", "year", "catalog_id", "date", "tags")},
+            "rating": rating, "rewatch": bool(form.get("rewatch"))}
 
 
 @get("/diary/suggest", include_in_schema=False)
@@ -136,7 +156,7 @@ async def suggest(catalog: Any, title: str = Parameter(default="", max_length=20
 
 
 @post("/diary", include_in_schema=False, status_code=303)
-async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
+async def log_film(request: Request, diary: Any, diary_store: Any, clock: Any) -> Response:
     form = await _form(request)
     try:
         new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
@@ -147,7 +167,9 @@ async def log_film(request: Request, diary: Any, catalog: Any) -> Response:
             raise DiaryError("title must not be empty")
         await diary.add(request.user.id, new)
     except (DiaryError, ValueError) as exc:
-        return Redirect(f"/diary?{_query(error=_form_error(exc))}", status_code=303)
+        # The form again, as it was filled in, with the reason (422: htmx swaps it in, see base.html).
+        context = await _diary_context(request, diary_store, clock, error=_form_error(exc)[:300], form=_kept(form))
+        return Template("diary.html", context=context, status_code=422)
     return Redirect("/diary", status_code=303)
 
 
@@ -187,12 +209,50 @@ async def save_row(entry_id: str, request: Request, diary: Any) -> Response:
 
 
 @post("/diary/{entry_id:str}/delete", include_in_schema=False, status_code=200)
-async def delete_row(entry_id: str, request: Request, diary: Any) -> Response:
-    if not await diary.delete(request.user.id, entry_id):
+async def delete_row(entry_id: str, request: Request, diary: Any, diary_store: Any) -> Response:
+    entry = await diary_store.get(request.user.id, entry_id)
+    if entry is None or not await diary.delete(request.user.id, entry_id):
         raise HTTPException(status_code=404, detail="no such diary entry")
     if "hx-request" not in request.headers:
         return Redirect("/diary", status_code=303)
-    return Response("", media_type="text/html")
+    # The row says what went and offers it back; the count above the table follows (out of band).
+    _, total = await diary_store.page(request.user.id, 1, 0)
+    return Template("_deleted_row.html", context={"e": entry, "total": total,
+                                                  "supplied": json.dumps(entry.supplied)})
+
+
+@post("/diary/restore", include_in_schema=False, status_code=200)
+async def restore_row(request: Request, diary: Any, diary_store: Any) -> Response:
+    """Undo of a delete: the entry again, as it was (a new entry with the same fields)."""
+    form = await _form(request)
+    try:
+        supplied = json.loads(form.get("supplied") or "{}")
+        if not isinstance(supplied, dict):
+            raise ValueError("not an entry")
+        entry = await diary.add(request.user.id, NewEntry(
+            name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
+            date=form.get("date") or None, year=parse_year(form.get("year", "")),
+            catalog_id=form.get("catalog_id", "").strip()[:600] or None, rewatch=bool(form.get("rewatch")),
+            tags=_tags(form.get("tags", "")), **_supplied(supplied)))
+    except (DiaryError, ValueError, TypeError) as exc:
+        raise HTTPException(status_code=400, detail=f"the entry cannot be put back: {_form_error(exc)}") from None
+    if "hx-request" not in request.headers:
+        return Redirect("/diary", status_code=303)
+    _, total = await diary_store.page(request.user.id, 1, 0)
+    return Template("_row.html", context={"e": entry, "total": total, "count_changed": True})
+
+
+def _supplied(supplied: dict) -> dict[str, Any]:
+    """The enrichment a deleted entry had been given by its author (genres, people, duration)."""
+    out: dict[str, Any] = {}
+    if isinstance(supplied.get("genres"), list):
+        out["genres"] = [str(g) for g in supplied["genres"]][:50]
+    for key in ("director", "actors"):
+        if isinstance(supplied.get(key), str):
+            out[key] = supplied[key]
+    if isinstance(supplied.get("duration"), int) and not isinstance(supplied.get("duration"), bool):
+        out["duration"] = supplied["duration"]
+    return out
 
 
 def _rating(raw: str) -> Rating | None:
@@ -496,7 +556,7 @@ def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Respons
 
 
 PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_film, edit_row, show_row, save_row,
-         delete_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page, import_page,
+         delete_row, restore_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page, import_page,
          import_upload, undo_import_page, watchlist_page, watchlist_add, watchlist_remove, settings_page,
          delete_account_page, change_password, ml_dashboard, ml_status, ml_train]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]

@@ -2,6 +2,13 @@
 // the session cookie signs it), moves the progress bar, draws each K's score and logs every event.
 (() => {
   const log = document.getElementById("ml-log");
+  // What each event of the stream is called on the page (the stream's own names are for programs).
+  const NAMES = {
+    status: "Status", phase: "Phase", matrix_info: "Rating matrix read", k_svd_result: "SVD tried",
+    k_cluster_result: "Clusters tried", k_svd_optimal: "Best SVD K", k_cluster_optimal: "Best cluster K",
+    completed: "Completed", error: "Error",
+  };
+  const named = (type) => NAMES[type] || type.replace(/_/g, " ");
   const chart = document.getElementById("k-chart");
   const note = (text) => {
     const li = document.createElement("li");
@@ -35,10 +42,10 @@
         draw(scores);
       }
       if (event.type === "k_svd_optimal" || event.type === "k_cluster_optimal") {
-        document.getElementById("k-best").textContent += ` ${event.type.replace("_optimal", "")}: K = ${event.optimal_k}.`;
+        document.getElementById("k-best").textContent += ` ${named(event.type)}: ${event.optimal_k}.`;
       }
-      phase.textContent = event.message || event.phase || event.type;
-      note(`${event.type} ${event.k !== undefined ? "K=" + event.k : ""} (${bar.value}%)`);
+      phase.textContent = event.message || event.phase || named(event.type);
+      note(`${named(event.type)}${event.k !== undefined ? ": K = " + event.k : ""} (${bar.value}%)`);
       if (event.type === "completed" || event.type === "error") {
         phase.textContent = event.type === "completed" ? "Completed." : `Error: ${event.message || ""}`;
         source.close();

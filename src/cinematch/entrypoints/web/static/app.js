@@ -1,34 +1,85 @@
-// The few behaviours htmx does not cover: picking a catalog suggestion fills the title and
-// year; Escape closes the list. No other script runs on the pages.
-document.addEventListener("click", (event) => {
-  const pick = event.target.closest("button.suggestion");
-  if (!pick) return;
+// The few behaviours htmx does not cover. The title's catalog suggestions are a combobox
+// (WAI-ARIA 1.2): arrow keys move the active option, Enter or a click picks it (title, year and
+// the exact film), Escape closes the list. No other script runs on the pages.
+const options = () => [...document.querySelectorAll("#suggestions [role=option]")];
+
+const closeList = () => {
+  const list = document.getElementById("suggestions");
+  if (list) list.innerHTML = "";
   const title = document.getElementById("title");
-  title.value = pick.dataset.title;
-  document.getElementById("year").value = pick.dataset.year || "";
-  document.getElementById("catalog-id").value = pick.dataset.id || "";  // the film picked, exactly
-  document.getElementById("suggestions").innerHTML = "";
-  title.setAttribute("aria-expanded", "false");
+  if (title) {
+    title.setAttribute("aria-expanded", "false");
+    title.removeAttribute("aria-activedescendant");
+  }
+};
+
+const pick = (option) => {
+  const title = document.getElementById("title");
+  title.value = option.dataset.title;
+  document.getElementById("year").value = option.dataset.year || "";
+  document.getElementById("catalog-id").value = option.dataset.id || "";  // the film picked, exactly
+  closeList();
   document.getElementById("rating").focus();
+};
+
+const activate = (index) => {
+  const all = options();
+  if (!all.length) return;
+  const chosen = all[(index + all.length) % all.length];
+  all.forEach((o) => o.setAttribute("aria-selected", String(o === chosen)));
+  document.getElementById("title").setAttribute("aria-activedescendant", chosen.id);
+  chosen.scrollIntoView({block: "nearest"});
+};
+
+document.addEventListener("click", (event) => {
+  const option = event.target.closest("#suggestions [role=option]");
+  if (option) pick(option);
 });
+
 document.addEventListener("htmx:afterSwap", (event) => {
   if (event.target.id === "suggestions") {
-    const open = event.target.querySelector("button.suggestion") !== null;
-    document.getElementById("title").setAttribute("aria-expanded", String(open));
+    const title = document.getElementById("title");
+    title.setAttribute("aria-expanded", String(options().length > 0));
+    title.removeAttribute("aria-activedescendant");
   }
 });
+
 document.addEventListener("input", (event) => {
   if (event.target.id === "title") {
     document.getElementById("year").value = "";
     document.getElementById("catalog-id").value = "";
   }
 });
+
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && document.getElementById("suggestions")) {
-    document.getElementById("suggestions").innerHTML = "";
+  if (event.target.id !== "title") {
+    if (event.key === "Escape") closeList();
+    return;
+  }
+  const all = options();
+  const current = all.findIndex((o) => o.getAttribute("aria-selected") === "true");
+  if (event.key === "ArrowDown" && all.length) {
+    event.preventDefault();
+    activate(current + 1);
+  } else if (event.key === "ArrowUp" && all.length) {
+    event.preventDefault();
+    activate(current < 0 ? -1 : current - 1);
+  } else if (event.key === "Enter" && current >= 0) {
+    event.preventDefault();  // pick the film; the next Enter submits the form
+    pick(all[current]);
+  } else if (event.key === "Escape") {
+    closeList();
   }
 });
+
 // After a film is logged in place, the new form's title field takes the focus for the next one.
 document.addEventListener("htmx:afterSettle", (event) => {
   if (event.target.id === "diary-main") document.getElementById("title")?.focus();
+});
+
+// A polling element polls only while its switch is on (hx-trigger filters would need eval, which the
+// Content-Security-Policy forbids): `data-poll-switch` names the checkbox.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const id = event.target.dataset?.pollSwitch;
+  if (id && !document.getElementById(id)?.checked) event.preventDefault();
 });
