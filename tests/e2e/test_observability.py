@@ -95,3 +95,18 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
             h = {"Authorization": f"Bearer {token}"}
             assert client.get("/api/movies?limit=1", headers=h).json()["total"] == 30_000
             assert wait_synced(client, h, timeout=60)["total_watched"] == 30_000
+
+
+def test_an_answer_made_outside_the_route_is_counted_with_its_own_status(tmp_path):
+    """A 401 from the auth middleware (and a page's redirect to sign in) are what the client got:
+    counted and logged as such, never as a 500 that anyone could inflate."""
+    app = create_app(wired("sqlite", data_dir=tmp_path, ml_train_on_start=False))
+    with TestClient(app) as client:
+        assert client.get("/api/movies").status_code == 401
+        assert client.get("/api/movies", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+        assert client.get("/diary", follow_redirects=False).status_code == 303
+        m = samples(client.get("/metrics").text)
+    statuses = {k: v for k, v in m.items() if k.startswith("cinematch_http_requests_total{")}
+    assert not any('status="500"' in k for k in statuses), statuses
+    assert sum(v for k, v in statuses.items() if 'status="401"' in k and "/api/movies" in k) == 2, statuses
+    assert sum(v for k, v in statuses.items() if 'status="303"' in k and "/diary" in k) == 1, statuses

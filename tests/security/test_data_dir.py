@@ -158,6 +158,35 @@ def test_a_full_disk_is_a_503_and_writes_come_back_with_the_space(tmp_path):
         container.storage.db().close()
 
 
+def test_ready_says_no_while_writes_fail_for_space_even_with_nothing_to_project(tmp_path):
+    """The probe's own row fits on a full disk; /ready still answers 503 while writes cannot be
+    made, and 200 again once there is room."""
+    from litestar.testing import TestClient
+
+    from cinematch.entrypoints.web import create_app
+    with tmpfs(tmp_path / "fs", "3m") as fs:
+        container = wired("sqlite", data_dir=fs / "data", ml_train_on_start=False)
+        with TestClient(create_app(container, run_projections=False)) as client:
+            h = sign_up(client)
+            filler = fs / "filler"
+            with open(filler, "wb", buffering=0) as fh:
+                try:
+                    while True:
+                        fh.write(b"\0" * 4096)
+                except OSError:
+                    pass
+                fh.truncate(fh.tell() - 3 * 4096)  # room for the probe's page, not for an entry's
+            codes = [client.post("/api/movies", json={"name": f"Film {i}" * 30, "rating": 3}, headers=h).status_code
+                     for i in range(60)]
+            assert 503 in codes and 500 not in codes, codes
+            ready = client.get("/ready")
+            assert ready.status_code == 503 and "disk is full" in ready.json()["detail"]
+            filler.unlink()
+            assert client.get("/ready").status_code == 200
+            assert client.post("/api/movies", json={"name": "Heat", "rating": 3}, headers=h).status_code == 201
+        container.storage.db().close()
+
+
 async def test_a_projection_that_cannot_progress_backs_off_and_says_why(tmp_path, caplog):
     from cinematch.services.diary import NewEntry
     container = wired("sqlite", data_dir=tmp_path)

@@ -170,6 +170,14 @@ def unavailable(exc: sqlite3.Error) -> StoreUnavailable | None:
     return None
 
 
+FREE_AFTER_FULL = 1024 * 1024  # bytes free before a store whose writes failed for space is ready again
+
+
+def _free_bytes(directory: Path) -> int:
+    stat = os.statvfs(directory)
+    return stat.f_bavail * stat.f_frsize
+
+
 class Database:
     """One SQLite connection shared by the embedded stores.
 
@@ -189,6 +197,7 @@ class Database:
         self._lock = threading.RLock()
         self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self.corrupt: str | None = None  # the reason, once a read met a corrupt page
+        self.full = False  # a write failed for want of space: ready again only once space is free
 
     def open(self) -> Database:
         if self._conn is None:
@@ -235,6 +244,8 @@ class Database:
                 raise
             if reason.corrupt:
                 self.corrupt = reason.reason
+            if reason.reason.startswith("the disk is full"):
+                self.full = True
             raise reason from exc
 
     def check(self, *, integrity: bool = False) -> None:
@@ -243,6 +254,13 @@ class Database:
         SQLite's quick_check of every page (at start-up)."""
         if self.corrupt:
             raise StoreUnavailable(self.corrupt, corrupt=True)
+        if self.full:
+            # The probe's row is rewritten in place and fits on a full disk; the writes that failed
+            # needed new pages. Ready again when there is room for them.
+            if self.path != ":memory:" and _free_bytes(Path(self.path).parent) < FREE_AFTER_FULL:
+                raise StoreUnavailable("the disk is full: writes are accepted again once space is freed",
+                                       retry_after=30)
+            self.full = False
         with self._translated():
             if integrity:
                 verdict = self.conn.execute("PRAGMA quick_check(1)").fetchone()[0]

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Litestar, Request, Response, Router, delete, get, patch, post
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
@@ -41,6 +42,7 @@ from ...services.columnar import paused_gc
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
+from .assets import Assets
 from .background import ThreadedRunner
 from .hardening import add_headers, any_error, error_response, strict_body
 from .observe import count_unrouted, metrics_endpoint, observe_requests
@@ -461,15 +463,31 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 # --- the factory ------------------------------------------------------------------
 
 PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/metrics",
-          "^/schema",
+          "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$",
           *PUBLIC_PAGES]
 WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
 
 
-def _template_setup(engine: JinjaTemplateEngine) -> None:
-    engine.engine.globals.update(TEMPLATE_GLOBALS)
-    engine.engine.filters.update(TEMPLATE_FILTERS)
+def _template_setup(assets: Assets):
+    def setup(engine: JinjaTemplateEngine) -> None:
+        engine.engine.globals.update(TEMPLATE_GLOBALS, static_url=assets.url)
+        engine.engine.filters.update(TEMPLATE_FILTERS)
+    return setup
+
+
+@get("/favicon.ico", include_in_schema=False, media_type="image/x-icon")
+async def favicon() -> Response[bytes]:
+    return Response((WEB_DIR / "static/icons/favicon.ico").read_bytes(), media_type="image/x-icon")
+
+
+@get("/manifest.webmanifest", include_in_schema=False, media_type="application/manifest+json")
+async def manifest() -> Response[bytes]:
+    return Response((WEB_DIR / "static/manifest.webmanifest").read_bytes(), media_type="application/manifest+json")
+
+
+# Not compressed: streams (a compressor would hold their events back) and images (compressed already).
+UNCOMPRESSED = ["^/stats/events", "^/api/admin/ml/k-optimization/stream", "^/static/icons/", "^/favicon.ico"]
 
 
 BEARER = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT", description=(
@@ -503,6 +521,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     relay (unless `relay_in_serve` is off) and applies the MongoDB migrations."""
     settings = container.config
     accounts: Accounts = container.services.accounts()
+    assets = Assets()
+    assets.say_what_is_missing()
 
     async def retrieve_user(token: Token, _: ASGIConnection) -> User | None:
         # None (401) once the password changed since this token was made: signed out
@@ -591,6 +611,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
+                        favicon, manifest,
                         register, token, global_trends, catalog_search, genres, health, ready, metrics_endpoint,
                         # the operations behind the bearer token (the API document says so of each)
                         Router(path="/", security=[{"BearerToken": []}], route_handlers=[
@@ -625,11 +646,12 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             Exception: any_error,
         },
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine,
-                                       engine_callback=_template_setup),
+                                       engine_callback=_template_setup(assets)),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=UNCOMPRESSED),
         # Forms and htmx requests of the pages; the API answers bearer tokens and is left out.
         csrf_config=CSRFConfig(secret=hashlib.sha256(b"csrf:" + settings.jwt_secret().encode()).hexdigest(),
                                cookie_name="cinematch_csrf", cookie_samesite="lax", exclude=["/api/"]),
-        before_send=[add_headers, count_unrouted(metrics)],
+        before_send=[add_headers, assets.hook(), count_unrouted(metrics)],
         logging_config=None,  # the process's logging is the entrypoint's (text or JSON lines, observability.py)
         request_max_body_size=MAX_JSON_BYTES,
         # The docs UI's assets are the app's own (static/vendor/swagger, from npm): /schema works offline.

@@ -15,16 +15,27 @@ from .hardening import request_id
 access = logging.getLogger("cinematch.access")
 
 
+def _record(metrics: Metrics, scope: Scope, route: str, status: int, seconds: float) -> None:
+    method = scope.get("method", "")
+    metrics.observe_request(method, route, status, seconds)
+    access.info("%s %s %s %.1f ms", method, scope.get("path", ""), status, seconds * 1000, extra={
+        "request_id": request_id(scope), "method": method, "route": route, "path": scope.get("path", ""),
+        "status": status, "seconds": round(seconds, 6)})
+
+
 def observe_requests(metrics: Metrics):
     """Litestar middleware: the route is the handler's path template (`/api/movies/{entry_id:str}`),
-    so a label never holds an id; the time runs until the last byte of the answer is sent."""
+    so a label never holds an id; the time runs until the last byte of the answer is sent.
+    An exception that leaves it unanswered (the auth middleware's 401 becomes an answer further
+    out) is recorded by `count_unrouted` with the status the client really gets."""
     def middleware_factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            start, status = time.perf_counter(), 500
-            scope.setdefault("state", {})["observed"] = True
+            start, status = time.perf_counter(), 0
+            state = scope.setdefault("state", {})
+            state["observed"] = True
 
             async def send_observed(message: Message) -> None:
                 nonlocal status
@@ -33,23 +44,32 @@ def observe_requests(metrics: Metrics):
                 await send(message)
             try:
                 await app(scope, receive, send_observed)
-            finally:
-                seconds = time.perf_counter() - start
-                route = scope.get("path_template") or scope.get("path", "")
-                method = scope.get("method", "")
-                metrics.observe_request(method, route, status, seconds)
-                access.info("%s %s %s %.1f ms", method, scope.get("path", ""), status, seconds * 1000, extra={
-                    "request_id": request_id(scope), "method": method, "route": route, "path": scope.get("path", ""),
-                    "status": status, "seconds": round(seconds, 6)})
+            except BaseException:
+                if not status:  # answered further out, by the exception handlers: seen by before_send
+                    state["observed"], state["observe_start"] = False, start
+                    raise
+                _record(metrics, scope, _route(scope), status, time.perf_counter() - start)
+                raise
+            _record(metrics, scope, _route(scope), status or 500, time.perf_counter() - start)
         return middleware
     return middleware_factory
 
 
+def _route(scope: Scope) -> str:
+    return scope.get("path_template") or scope.get("path", "")
+
+
 def count_unrouted(metrics: Metrics):
-    """A `before_send` hook: answers no route handler gave (404, 405 from the router), which the
-    middleware above never sees, counted under the route `(none)`."""
+    """A `before_send` hook: answers the middleware above did not see go out — those no route
+    handler gave (404, 405 from the router: route `(none)`) and those the exception handlers made
+    for it (a 401, a page's redirect to sign in: the route it was for)."""
     async def hook(message: Message, scope: Scope) -> None:
-        if message["type"] == "http.response.start" and not scope.get("state", {}).get("observed"):
+        state = scope.get("state", {})
+        if message["type"] != "http.response.start" or state.get("observed"):
+            return
+        if "observe_start" in state:
+            _record(metrics, scope, _route(scope), message["status"], time.perf_counter() - state.pop("observe_start"))
+        else:
             metrics.http_requests.labels(scope.get("method", ""), "(none)", str(message["status"])).inc()
     return hook
 

@@ -1,0 +1,297 @@
+"""The outside check: random diary edits through the HTTP API only, then every statistic and
+affinity compared with a recompute from the diary listing (GET /api/movies), and every entry's
+link compared with what docs/contract.md §2 says it must be. Nothing here imports the product:
+the recompute and the matching rule are written again from the contract's words, so a rule the
+product gets wrong cannot agree with itself.
+
+Used on every runtime: embedded (tests/e2e), kafka and spark (tests/integration), with the same
+`drive` and `mismatches`; a client is Litestar's test client or an httpx client."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+# A catalog that makes renames matter: one title at two years (Heat), titles typed in another
+# case, people whose names need escaping, films without a year, and typed names nowhere in it.
+FILMS: list[dict[str, Any]] = [
+    {"title": "Garden", "year": 1990, "genres": ["Drama"], "director": "Ann Lee", "actors": "Bo Dot, Cy Ray",
+     "duration": 100, "votes": 5},
+    {"title": "Red Harbor", "year": 2012, "genres": ["Crime", "Drama"], "director": "J.J. Abrams",
+     "actors": "Ann $Lee|Dee Fox", "duration": 95, "votes": 4},
+    {"title": "Heat", "year": 1995, "genres": ["Crime", "Thriller"], "director": "Michael Mann",
+     "actors": "Al Pacino, Robert De Niro, Val Kilmer, Jon Voight, Tom Sizemore, Ashley Judd", "duration": 170,
+     "votes": 9},
+    {"title": "Heat", "year": 1986, "genres": ["Action"], "director": "Dick Richards, Jerry Jameson",
+     "actors": "Burt Reynolds", "duration": 101, "votes": 2},
+    {"title": "Alien", "year": 1979, "genres": ["Horror", "Sci-Fi"], "director": "Ridley Scott",
+     "actors": "Sigourney Weaver, Tom Skerritt", "duration": 117, "votes": 8},
+    {"title": "Aliens", "year": 1986, "genres": ["Action", "Sci-Fi"], "director": "James Cameron",
+     "actors": "Sigourney Weaver, Michael Biehn", "duration": 137, "votes": 7},
+    {"title": "Città d'Ombra", "year": 2001, "genres": ["Drama"], "director": "Zoë Wu",
+     "actors": "Éva Nagy", "duration": 88, "votes": 1},
+    {"title": "Quiet Days", "year": None, "genres": ["Comedy"], "director": "Ann Lee", "votes": 0},
+    {"title": "Night Shift", "year": 1982, "genres": ["Comedy"], "director": "Ron Howard, Ann Lee, Extra Person",
+     "actors": "Henry Winkler", "duration": 105, "votes": 3},
+    {"title": "Night Shift", "year": 1983, "genres": ["Horror"], "director": "Nobody Known", "duration": 90,
+     "votes": 3},
+]
+TYPED = ["Home Movie", "Our Holiday 2019", "Untitled Short", "garden party"]  # in no catalog title
+
+
+def norm(title: str) -> str:
+    """docs/contract.md §2 title normalization, for the titles above (no ø/æ/ß forms among them)."""
+    text = "".join(c for c in unicodedata.normalize("NFD", title) if not unicodedata.combining(c)).lower()
+    return " ".join("".join(c if c.isalnum() or c == "_" else " " for c in text).split())
+
+
+def expected_film(name: str, year: int | None) -> dict | None:
+    """The contract's matching: exact title first, then the normalized title; a year admits only
+    films within ±1 of it; among a tier's admitted films the nearest year, then the most votes."""
+    admitted = [f for f in FILMS if year is None or (f["year"] is not None and abs(f["year"] - year) <= 1)]
+    for hit in (lambda f: f["title"] == name, lambda f: norm(f["title"]) == norm(name)):
+        found = [f for f in admitted if hit(f)]
+        if found:
+            return min(found, key=lambda f: (abs(f["year"] - year) if year is not None else 0, -f["votes"],
+                                             f"{norm(f['title'])}|{f['year'] or ''}"))
+    return None
+
+
+def people(value: str | None, first: int) -> list[str]:
+    names = [p.strip() for p in (value or "").replace("|", ",").split(",")]
+    return [n for n in names if n][:first]
+
+
+# --- the driver -------------------------------------------------------------------------------
+
+
+@dataclass
+class Typed:
+    """What the person asked for last: the name and the year hint of that request, or a film picked."""
+    name: str
+    year: int | None = None
+    picked: tuple[str, int | None] | None = None  # (title, year) of a film chosen by catalog_id
+
+
+@dataclass
+class Person:
+    headers: dict[str, str]
+    typed: dict[str, Typed] = field(default_factory=dict)  # entry id -> what was typed
+    imports: int = 0
+
+
+def load_catalog(client, admin: dict[str, str]) -> None:
+    r = client.post("/api/admin/catalog", json=FILMS, headers=admin)
+    assert r.status_code in (200, 201), r.text
+
+
+def sign_up(client, name: str, password: str = "correct-horse-42") -> Person:
+    client.post("/api/auth/register", json={"username": name, "password": password})
+    r = client.post("/api/auth/token", json={"username": name, "password": password})
+    assert r.status_code == 200, r.text
+    return Person({"Authorization": f"Bearer {r.json()['access_token']}"})
+
+
+def _a_name(rnd: random.Random) -> tuple[str, int | None]:
+    """A title as a person types it: a catalog title (as written, in lower case, or with
+    accents dropped), or a name the catalog does not know; with a year hint or none."""
+    if rnd.random() < 0.25:
+        return rnd.choice(TYPED), rnd.choice([None, None, 2003, 1990])
+    film = rnd.choice(FILMS)
+    name = rnd.choice([film["title"], film["title"].lower(), norm(film["title"])])
+    hint = None
+    if rnd.random() < 0.5 and film["year"] is not None:
+        hint = film["year"] + rnd.choice([-2, -1, 0, 0, 1, 2])  # ±2 admits no film: links nothing
+    return name, hint
+
+
+def _rating(rnd: random.Random) -> float | None:
+    return rnd.choice([None, rnd.randint(1, 10) / 2, rnd.randint(1, 5)])
+
+
+def _date(rnd: random.Random) -> str:
+    return f"{rnd.choice([2023, 2024, 2025])}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+
+
+def _ids(client, p: Person) -> list[str]:
+    return [e["id"] for e in listing(client, p)]
+
+
+def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int | None], str]) -> str:
+    """One random edit through the API; returns its kind."""
+    roll = rnd.random()
+    if not p.typed or roll < 0.3:
+        name, hint = _a_name(rnd)
+        body: dict[str, Any] = {"name": name, "rating": _rating(rnd), "date": _date(rnd), "rewatch": rnd.random() < 0.1}
+        if hint is not None:
+            body["year"] = hint
+        r = client.post("/api/movies", json=body, headers=p.headers)
+        assert r.status_code == 201, r.text
+        p.typed[r.json()["id"]] = Typed(name, hint)
+        return "add"
+    entry_id = rnd.choice(sorted(p.typed))
+    if roll < 0.45:
+        name, hint = _a_name(rnd)
+        while name == p.typed[entry_id].name:  # a rename: the same words would be no change
+            name, hint = _a_name(rnd)
+        body = {"name": name} if hint is None else {"name": name, "year": hint}
+        kind = "rename"
+    elif roll < 0.55:
+        body, kind = {"date": _date(rnd)}, "redate"
+    elif roll < 0.72:
+        body, kind = {"rating": _rating(rnd)}, "rating"
+    elif roll < 0.77:
+        film = rnd.choice(FILMS)
+        body, kind = {"catalog_id": catalog_ids[(film["title"], film["year"])]}, "pick"
+    elif roll < 0.9:
+        r = client.delete(f"/api/movies/{entry_id}", headers=p.headers)
+        assert r.status_code == 204, r.text
+        del p.typed[entry_id]
+        return "delete"
+    else:
+        return _import(client, p, rnd)
+    r = client.patch(f"/api/movies/{entry_id}", json=body, headers=p.headers)
+    assert r.status_code == 200, r.text
+    if kind == "rename":
+        p.typed[entry_id] = Typed(body["name"].strip(), body.get("year"))
+    elif kind == "pick":
+        p.typed[entry_id] = Typed(p.typed[entry_id].name, None, (film["title"], film["year"]))
+    return kind
+
+
+def _import(client, p: Person, rnd: random.Random) -> str:
+    """A `name,year,rating,date` file: rows on days no other row of it has (so each new entry
+    is known by its name and day)."""
+    p.imports += 1
+    rows, seen = [], set()
+    for _ in range(rnd.randint(2, 6)):
+        name, hint = _a_name(rnd)
+        day = _date(rnd)
+        if (norm(name), day) in seen or "," in name:
+            continue
+        seen.add((norm(name), day))
+        rating = _rating(rnd)
+        rows.append((name, hint, day, rating))
+    before = set(_ids(client, p))
+    text = "name,year,rating,date\n" + "".join(
+        f"{n},{'' if h is None else h},{'' if r is None else r},{d}\n" for n, h, d, r in rows)
+    r = client.post("/api/movies/import", content=text.encode(), headers={**p.headers, "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    by_row = {(n.strip(), d): h for n, h, d, _ in rows}
+    for e in listing(client, p):
+        if e["id"] not in before:
+            p.typed[e["id"]] = Typed(e["name"], by_row[(e["name"], e["date"])])
+    return "import"
+
+
+def drive(client, people_: list[Person], rnd: random.Random, steps: int, catalog_ids) -> Counter:
+    kinds: Counter = Counter()
+    for _ in range(steps):
+        kinds[step(client, rnd.choice(people_), rnd, catalog_ids)] += 1
+    return kinds
+
+
+def catalog_ids_of(client) -> dict[tuple[str, int | None], str]:
+    """Each film's catalog id, as the public search answers it."""
+    ids = {}
+    for film in FILMS:
+        items = client.get("/api/catalog/search", params={"q": film["title"], "limit": 20}).json()["items"]
+        [hit] = [m for m in items if m["title"] == film["title"] and m.get("year") == film["year"]]
+        ids[(film["title"], film["year"])] = hit["id"]
+    return ids
+
+
+# --- the recompute ------------------------------------------------------------------------------
+
+
+def listing(client, p: Person) -> list[dict]:
+    items, offset = [], 0
+    while True:
+        page = client.get("/api/movies", params={"limit": 200, "offset": offset}, headers=p.headers).json()
+        items += page["items"]
+        offset += 200
+        if offset >= page["total"]:
+            return items
+
+
+def recompute(entries: list[dict]) -> tuple[dict, dict[str, dict[str, tuple]]]:
+    """docs/contract.md §2 from the entries alone: the per-user figures and the affinities."""
+    rated = [e["rating"] for e in entries if e["rating"] is not None]
+    timed = [e["duration"] for e in entries if e["duration"]]
+    dist = {k: 0 for k in ("0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5")}
+    for r in rated:
+        dist[f"{r:g}"] += 1
+    months: dict[str, dict[str, int]] = defaultdict(dict)
+    for e in entries:
+        y, m = e["date"][:4], e["date"][5:7]
+        months[y][m] = months[y].get(m, 0) + 1
+    stats = {"total_watched": len(entries), "rated_count": len(rated), "sum_ratings": sum(rated),
+             "avg_rating": sum(rated) / len(rated) if rated else 0, "watch_time_minutes": sum(timed),
+             "avg_duration": round(sum(timed) / len(timed), 1) if timed else 0, "rating_distribution": dist,
+             "monthly_counts": dict(months)}
+    aff: dict[str, dict[str, list]] = {"director": {}, "actor": {}, "genre": {}}
+    for e in entries:
+        named = {"director": people(e["director"], 2), "actor": people(e["actors"], 5), "genre": e["genres"]}
+        for kind, names in named.items():
+            for n in names:
+                a = aff[kind].setdefault(n, [0, 0, 0.0])
+                a[0] += 1
+                if e["rating"] is not None:
+                    a[1] += 1
+                    a[2] += e["rating"]
+    return stats, {k: {n: tuple(v) for n, v in d.items()} for k, d in aff.items()}
+
+
+def link_problems(entries: list[dict], typed: dict[str, Typed]) -> list[str]:
+    """Each entry's link, title and year against the contract's rule for what was typed."""
+    problems = []
+    for e in entries:
+        t = typed.get(e["id"])
+        if t is None:
+            problems.append(f"{e['id']}: an entry nobody made ({e['name']})")
+            continue
+        film = next(f for f in FILMS if (f["title"], f["year"]) == t.picked) if t.picked else expected_film(t.name, t.year)
+        if film is None:
+            want = (None, t.name, t.year, [], 0)
+        else:
+            want = ("linked", film["title"], film["year"], film["genres"], film.get("duration") or 0)
+        got = ("linked" if e["catalog_id"] else None, e["title"], e["year"], e["genres"], e["duration"])
+        if got != want:
+            problems.append(f"{e['id']} typed {t}: {got} != {want}")
+    return problems
+
+
+def mismatches(client, p: Person, label: str) -> list[str]:
+    """Every difference between what the API says and the outside recompute, for one person."""
+    entries = listing(client, p)
+    problems = [f"{label} {x}" for x in link_problems(entries, p.typed)]
+    if {e["id"] for e in entries} != set(p.typed):
+        problems.append(f"{label}: the listing has {len(entries)} entries, the driver made {len(p.typed)}")
+    stats, aff = recompute(entries)
+    got = client.get("/api/me/stats", headers=p.headers).json()
+    for key, want in stats.items():
+        have = got[key]
+        same = abs(have - want) < 1e-9 if isinstance(want, float) else have == want
+        if not same:
+            problems.append(f"{label} stats {key}: {have} != {want}")
+    for kind, want_names in aff.items():
+        items = client.get("/api/me/affinities", params={"type": kind, "limit": 1000},
+                           headers=p.headers).json()["items"]
+        have_names = {a["name"]: (a["count"], a["rated_count"], a["sum_ratings"]) for a in items}
+        if have_names != want_names:
+            diff = set(have_names.items()) ^ set(want_names.items())
+            problems.append(f"{label} {kind} affinities differ: {sorted(diff, key=str)[:6]}")
+    return problems
+
+
+def wait_synced(client, p: Person, timeout: float = 120.0) -> None:
+    import time
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if client.get("/api/me/stats", headers=p.headers).json()["sync"]["status"] == "synced":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the statistics never caught up")
