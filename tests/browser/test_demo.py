@@ -16,7 +16,7 @@ from tests.support import serving
 
 from ..e2e.test_ml_evaluate import DATA_DIR
 from ..security.support import cinematch
-from .conftest import serious_violations, shoot
+from .conftest import violations, shoot
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,6 @@ def test_a_demo_account_gets_recommendations_it_has_not_seen(demo, browser):
     mine = httpx.get(f"{base}/api/movies?limit=100", headers={"Authorization": f"Bearer {token}"}).json()["items"]
     assert not set(titles) & {e["title"] for e in mine}
     assert all(re.search(r"\w", t) for t in page.locator(".why").all_inner_texts())  # every card says why
-    assert serious_violations(page) == []
+    assert violations(page) == []
     shoot(page, "recommendations-demo-desktop")
     page.context.close()

@@ -298,3 +298,13 @@ def test_a_film_picked_from_search_is_logged_exactly(client):
     assert client.post("/api/movies", json={"name": "The Godfather", "rating": 5}, headers=h).json()["catalog_id"]
     r = client.post("/api/movies", json={"name": "Heat", "catalog_id": "no such film", "rating": 3}, headers=h)
     assert r.status_code == 400 and "catalog" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("value", ["1e3", "2.5", "+5", " 5", "0x10", "5e0", ""])
+def test_query_integers_are_digits_only(client, value):
+    h = login(client)
+    r = client.get("/api/movies", params={"limit": value}, headers=h)
+    assert r.status_code == 400 and "whole number" in r.json()["detail"], r.text
+    assert client.get("/api/me/affinities", params={"type": "genre", "min_count": value}, headers=h).status_code == 400
+    assert client.get("/api/movies", params={"limit": "7", "offset": "-0"}, headers=h).status_code in (200, 400)
+    assert client.get("/api/movies", params={"limit": "7"}, headers=h).status_code == 200

@@ -213,6 +213,10 @@ async def test_a_projection_that_cannot_progress_backs_off_and_says_why(tmp_path
     assert 2 <= len(attempts) <= 4 and runner.failures == len(attempts)
     assert runner.problem.startswith("the disk is full") and runner.backoff() >= 2
     assert all(b - a >= 0.45 for a, b in zip(attempts, attempts[1:]))
+    # an error it understands is one line each time, never a traceback
+    failed = [r for r in caplog.records if "projection batch failed" in r.getMessage()]
+    assert len(failed) == len(attempts) and not any(r.exc_info for r in failed)
+    assert "the disk is full" in failed[0].getMessage()
 
 
 def test_ready_names_a_projection_that_keeps_failing(app_client):

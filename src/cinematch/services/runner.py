@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ..domain.ports import EventSource
+from ..domain.ports import EventSource, StoreUnavailable
 from .projection import Projector, Report
 from .retention import TrendRetention
 
@@ -64,11 +64,12 @@ class ProjectionRunner:
                     self.failures += 1
                     self.problem = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"[:300]
                     delay = self.backoff()
-                    if self.failures == 1:
+                    understood = isinstance(exc, StoreUnavailable)  # its reason says it all: no traceback
+                    if self.failures == 1 and not understood:
                         log.exception("projection batch failed (%s); retrying in %.1f s", self.problem, delay)
                     else:
-                        log.error("projection batch failed %d times in a row (%s); retrying in %.1f s",
-                                  self.failures, self.problem, delay)
+                        log.error("projection batch failed %d time%s in a row (%s); retrying in %.1f s",
+                                  self.failures, "s" if self.failures > 1 else "", self.problem, delay)
                     await self.source.rewind()
                     try:
                         await asyncio.wait_for(stop.wait(), delay)

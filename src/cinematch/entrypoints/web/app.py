@@ -44,7 +44,7 @@ from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .assets import Assets
 from .background import ThreadedRunner
-from .hardening import add_headers, any_error, error_response, strict_body
+from .hardening import add_headers, any_error, error_response, strict_body, strict_query_integers
 from .observe import count_unrouted, metrics_endpoint, observe_requests
 from .pages import (
     PAGES, PUBLIC_PAGES, SESSION_COOKIE, TEMPLATE_FILTERS, TEMPLATE_GLOBALS, page_not_signed_in, require_admin,
@@ -638,6 +638,7 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         },
         # the request observer outermost (before the auth middleware), so a 401 is counted and logged too
         on_app_init=[jwt_auth.on_app_init, _outermost(observe_requests(metrics)), _bearer_only_where_needed],
+        middleware=[strict_query_integers],
         on_startup=[startup],
         on_shutdown=[shutdown],
         exception_handlers={

@@ -104,3 +104,33 @@ def strict_body(struct: Any):
             raise ValidationException(body_problem(exc)) from None
 
     return check
+
+
+_WHOLE = re.compile(r"-?[0-9]{1,18}")
+
+
+def _integer_queries(handler: Any) -> dict[str, str]:
+    """The query parameters a handler reads as integers: their names in the URL, by field."""
+    names = {}
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        inner = field.inner_types[0] if field.is_optional and field.inner_types else field
+        if inner.is_subclass_of(int) and not inner.is_subclass_of(bool):
+            query = getattr(field.kwarg_definition, "query", None)
+            names[name] = query or name
+    return names
+
+
+def strict_query_integers(app: Any) -> Any:
+    """Middleware: an integer in the query is digits only. Litestar's own conversion reads
+    `?limit=1e3` as 1000 while it refuses 2.5; here both are a 400 with the reason."""
+    async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+        handler = scope.get("route_handler")
+        if scope["type"] == "http" and handler is not None and scope.get("query_string"):
+            from urllib.parse import parse_qsl
+            given = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            wanted = set(_integer_queries(handler).values())
+            for key, value in given:
+                if key in wanted and not _WHOLE.fullmatch(value):
+                    raise ValidationException(f"{key} must be a whole number, not {value[:40]!r}")
+        await app(scope, receive, send)
+    return middleware
