@@ -556,8 +556,8 @@ def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Respons
 
 
 PAGES = [home, trends_page, signup, signin, signout, diary_page, suggest, log_film, edit_row, show_row, save_row,
-         delete_row, restore_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page, import_page,
-         import_upload, undo_import_page, watchlist_page, watchlist_add, watchlist_remove, settings_page,
+         delete_row, restore_row, stats_page, year_in_review_page, stats_figures, stats_events, recommendations_page,
+         import_page, import_upload, undo_import_page, watchlist_page, watchlist_add, watchlist_remove, settings_page,
          delete_account_page, change_password, ml_dashboard, ml_status, ml_train]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
