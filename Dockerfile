@@ -23,7 +23,7 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /venv
 COPY requirements/app.lock /tmp/app.lock
 RUN /venv/bin/pip install --require-hashes -r /tmp/app.lock
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml setup.py README.md /src/
 COPY src /src/src
 COPY --from=assets /src/src/cinematch/entrypoints/web/static/vendor /src/src/cinematch/entrypoints/web/static/vendor
 RUN /venv/bin/pip install --no-deps /src

@@ -140,3 +140,37 @@ def test_the_dashboards_auto_refresh_polls_only_while_it_is_on(server, browser):
     assert not [e for e in errors if "evalDisallowed" in e or "htmx" in e.lower()], errors
     assert page.locator("#ml-log").evaluate("el => getComputedStyle(el).display") == "block"
     context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_the_diary_does_not_shift_as_it_loads(server, browser, width, height):
+    """Layout shifts of a full diary page, summed as Chromium reports them (Lighthouse's CLS)."""
+    page = signed_up(browser, server, f"shifty-{width}", width, height)
+    for i in range(3):
+        page.get_by_label("Title").fill("hea")
+        page.locator("#suggestions").get_by_role("option").first.click()
+        page.get_by_role("button", name="Log a film").click()
+        expect(page.locator("#entries tr")).to_have_count(i + 1)
+    page.add_init_script("""
+        window.__shift = 0;
+        new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
+            .observe({type: 'layout-shift', buffered: true});
+    """)
+    page.goto(f"{server}/diary")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__shift") < 0.01
+    page.context.close()
+
+
+def test_a_long_watchlist_title_stays_in_its_card_on_a_phone(server, browser):
+    page = signed_up(browser, server, "long-titles", 390, 844)
+    page.goto(f"{server}/watchlist")
+    long_title = "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb" + "X" * 60
+    page.get_by_label("Film title").fill(long_title)
+    page.get_by_role("button", name="Add to watchlist").click()
+    card = page.locator("#watchlist li").first
+    expect(card).to_contain_text("Strangelove")
+    assert card.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.context.close()

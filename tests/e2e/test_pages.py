@@ -48,6 +48,9 @@ def test_signed_out_pages_send_to_sign_in_and_the_api_keeps_its_401(pages):
     r = client.get("/stats", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/?next=%2Fstats")
     assert client.get("/api/me/stats").status_code == 401
+    # an open statistics page whose session ended: its event stream is told to stop, not redirected
+    r = client.get("/stats/events", headers={"Accept": "text/event-stream"}, follow_redirects=False)
+    assert r.status_code == 204
 
 
 async def test_the_stats_page_says_syncing_until_the_projection_applied(pages):
@@ -135,3 +138,42 @@ def test_the_year_in_review_page(pages):
     assert "Your 2024 in review" in review and 'id="total-films">1<' in review and "★★★★½" in review
     assert 'id="total-films">1<' in client.get("/stats/figures?review=2025").text
     assert client.get("/stats/1500").status_code == 404
+
+
+def test_a_refused_form_comes_back_filled_in_and_a_new_one_rates_nothing(pages):
+    container, client = pages
+    sign_up(client)
+    page = client.get("/diary").text
+    assert re.search(r'<option value="" selected>Not rated</option>', page)
+    today = container.clock().now().date()
+    import datetime as dt
+    assert f'max="{(today + dt.timedelta(days=1)).isoformat()}"' in page
+    r = client.post("/diary", data={"title": "Heat", "rating": "3.5", "date": "2025-02-03", "tags": "a, b",
+                                    "rewatch": "1", "catalog_id": "nope", "year": "1995",
+                                    "_csrf_token": csrf(page)})
+    assert r.status_code == 422 and "no catalog film has the id" in r.text
+    assert 'value="Heat"' in r.text and 'value="2025-02-03"' in r.text and 'value="a, b"' in r.text
+    assert re.search(r'<option value="3.5" selected>', r.text) and "checked" in r.text
+    assert 'value="nope"' in r.text and 'value="1995"' in r.text
+
+
+def test_small_words_are_right(pages):
+    """One skipped row is "1 row was skipped"; a year with no rated film shows no average."""
+    container, client = pages
+    sign_up(client)
+    token = csrf(client.get("/import").text)
+    imdb = ("Const,Your Rating,Date Rated,Title,URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,"
+            "Num Votes,Release Date,Directors\n"
+            "tt0113277,8,2024-01-02,Heat,https://www.imdb.com/title/tt0113277/,Movie,8.3,170,1995,Crime,1,"
+            "1995-12-15,Michael Mann\n"
+            "tt0000002,7,2024-01-03,An Episode,https://www.imdb.com/title/tt0000002/,TV Episode,7,30,2001,Drama,1,"
+            "2001-01-01,Someone\n")
+    r = client.post("/import", data={"mode": "import", "_csrf_token": token},
+                    files={"file": ("ratings.csv", imdb.encode(), "text/csv")})
+    assert "Why 1 row was skipped" in r.text and "were skipped" not in r.text
+    token = csrf(client.get("/diary").text)
+    client.post("/diary", data={"title": "Unrated Thing", "date": "2023-05-01", "_csrf_token": token})
+    import asyncio
+    asyncio.run(container.services.runner().drain())
+    review = client.get("/stats/2023").text
+    assert 'id="avg-rating">—<' in review and "0.00" not in review

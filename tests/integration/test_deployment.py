@@ -134,3 +134,24 @@ def test_the_lock_files_pin_every_dependency_pyproject_names():
     assert runtime | names(extras["spark"]) <= pinned("spark.lock")
     assert runtime | names(extras["test"]) <= pinned("test.lock")
     assert runtime | names(extras["test"]) | names(extras["spark"]) <= pinned("dev.lock")
+
+
+def test_a_wheel_built_from_a_clean_checkout_carries_the_pages_assets(tmp_path):
+    """The npm assets are not in git; building the wheel fetches them (scripts/assets, pinned by
+    web/package-lock.json), so an installed wheel serves working pages."""
+    import sys
+    import zipfile
+    root = Path(__file__).resolve().parents[2]
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    for name in ("setup.py", "pyproject.toml", "scripts/assets", "web/package.json", "web/package-lock.json"):
+        (clone / name).write_bytes((root / name).read_bytes())  # this checkout's build, committed or not
+    assert not (clone / "src/cinematch/entrypoints/web/static/vendor").exists()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(clone)],
+                   check=True, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("cinematch-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = "cinematch/entrypoints/web/static/"
+    for need in ("vendor/htmx.min.js", "vendor/htmx-sse.min.js", "app.js", "app.css", "icons/favicon.ico",
+                 "manifest.webmanifest", "vendor/swagger/swagger-ui-bundle.js"):
+        assert static + need in names, need

@@ -125,3 +125,23 @@ async def test_choosing_the_same_film_again_keeps_the_name_typed():
     assert (same.name, same.catalog_id, same.rating) == ("heat", "heat", 3)
     other = await diary.update("u", e.id, EntryPatch(catalog_id="heat86"))
     assert (other.name, other.catalog_id, other.year) == ("Heat", "heat86", 1986)
+
+
+async def test_undoing_an_import_takes_off_the_watchlist_items_it_added_and_only_those():
+    import io
+    import zipfile
+    app, diary = await _with_catalog()
+    await diary.watch("u", "Mine Before")
+    await diary.watch("u", "Alien")  # on the list before the import, and in its watchlist too: stays
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("diary.csv", "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\r\n"
+                                "2025-01-03,Garden,1990,https://boxd.it/a1,4,,,2025-01-02\r\n")
+        z.writestr("watchlist.csv", "Date,Name,Year,Letterboxd URI\r\n2024-05-01,Someday,2019,https://boxd.it/w1\r\n"
+                                    "2024-05-02,Alien,,https://boxd.it/w2\r\n")
+    report = await diary.import_file("u", archive.getvalue())
+    assert report.watchlist == 1
+    assert {i.name for i in await diary.watchlist_of("u")} == {"Mine Before", "Alien", "Someday"}
+    assert await diary.undo_import("u", report.batch_id)
+    assert {i.name for i in await diary.watchlist_of("u")} == {"Mine Before", "Alien"}
+    assert (await app.storage.diary().snapshot("u"))[0] == []

@@ -552,6 +552,10 @@ def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Respons
     if request.url.path.startswith("/api/"):
         from .hardening import error_response
         return error_response(401, exc.detail or "sign in first")
+    if "text/event-stream" in request.headers.get("accept", ""):
+        # An open statistics page whose session ended: 204 tells its EventSource to stop
+        # reconnecting (a redirect to the sign-in page would be retried for ever).
+        return Response(b"", status_code=204)
     return Redirect(f"/?{_query(next=request.url.path)}#signin", status_code=303)
 
 

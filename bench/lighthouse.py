@@ -1,0 +1,139 @@
+"""Lighthouse on the pages, offline, against a real `cinematch serve` (embedded profile) with a
+diary of a few hundred entries: performance, accessibility and best practices, on a phone
+(Lighthouse's default mobile emulation) and a desktop (its desktop preset). Lighthouse comes from
+the npm registry, pinned by bench/lighthouse/package-lock.json, and drives Debian's chromium.
+
+    python bench/lighthouse.py [--pages / /diary /stats /recommendations] [--check]
+
+`--check` exits 1 unless every page has performance >= 95 and accessibility and best practices
+100 (the goals of issue #30). Each run's JSON report is kept under bench/out/lighthouse/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository: tests.support
+from tests.support import serving  # noqa: E402
+
+LIGHTHOUSE = HERE / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+OUT = HERE / "out" / "lighthouse"
+PASSWORD = "correct-horse-42"
+ADMIN = ("admin", "admin-secret-42")
+GOALS = {"performance": 95, "accessibility": 100, "best-practices": 100}
+GENRES = ["Drama", "Comedy", "Crime", "Sci-Fi", "Horror", "Romance", "War", "Western"]
+
+
+def install() -> None:
+    """npm ci in bench/lighthouse (once: nothing is fetched again while the lock is unchanged)."""
+    if not LIGHTHOUSE.exists():
+        subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=HERE / "lighthouse", check=True)
+
+
+def signed_in_profile(base: str, name: str, chromium: str) -> str:
+    """A Chromium profile signed in through the page's own form, as a person's browser is: its
+    session cookie is in the cookie jar, so every request of the page carries it (the statistics
+    page's event stream too). Lighthouse then runs with this profile and keeps its storage."""
+    from playwright.sync_api import sync_playwright
+    profile = tempfile.mkdtemp(prefix="cinematch-lighthouse-")
+    with httpx.Client(base_url=base) as http:
+        http.post("/api/auth/register", json={"username": name, "password": PASSWORD})
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(profile, executable_path=chromium, headless=True,
+                                                       args=["--no-sandbox", "--disable-gpu"])
+        page = context.new_page()
+        page.goto(f"{base}/")
+        page.locator("#signin-username").fill(name)
+        page.locator("#signin-password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/diary")
+        context.close()
+    return profile
+
+
+def fill(base: str, entries: int) -> None:
+    """A catalog of 400 films and a diary of `entries` watches over two years."""
+    rnd = random.Random(30)
+    with httpx.Client(base_url=base, timeout=60) as http:
+        token = http.post("/api/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}).json()
+        admin = {"Authorization": f"Bearer {token['access_token']}"}
+        films = [{"title": f"Film {i}", "year": 1950 + i % 70, "genres": rnd.sample(GENRES, 2),
+                  "director": f"Director {i % 40}", "actors": f"Actor {i % 90}, Actor {(i * 7) % 90}",
+                  "duration": 80 + i % 70} for i in range(400)]
+        assert http.post("/api/admin/catalog", json=films, headers=admin).status_code == 200
+        http.post("/api/auth/register", json={"username": "viewer", "password": PASSWORD})
+        token = http.post("/api/auth/token", json={"username": "viewer", "password": PASSWORD}).json()
+        rows = "".join(f"Film {rnd.randrange(400)},,{rnd.randint(1, 10) / 2},"
+                       f"{rnd.choice([2025, 2026])}-{rnd.randint(1, 11):02d}-{rnd.randint(1, 28):02d}\n"
+                       for _ in range(entries))
+        answer = http.post("/api/movies/import", content="name,year,rating,date\n" + rows,
+                           headers={"Authorization": f"Bearer {token['access_token']}", "content-type": "text/csv"})
+        assert answer.status_code == 200, answer.text
+
+
+def audit(url: str, profile: str | None, form: str, chromium: str) -> dict:
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = OUT / f"{form}-{re.sub(r'[^a-z0-9]+', '-', url.split('//', 1)[1].split('/', 1)[-1]) or 'home'}.json"
+    flags = "--headless=new --no-sandbox --disable-gpu" + (f" --user-data-dir={profile}" if profile else "")
+    args = [str(LIGHTHOUSE), url, f"--chrome-path={chromium}", "--output=json", f"--output-path={report}",
+            f"--chrome-flags={flags}", "--quiet", "--only-categories=performance,accessibility,best-practices"]
+    if profile:
+        args.append("--disable-storage-reset")  # keep the signed-in profile's cookie
+    if form == "desktop":
+        args.append("--preset=desktop")
+    subprocess.run(args, check=True, env={**os.environ, "CHROME_PATH": chromium})
+    result = json.loads(report.read_text())
+    scores = {k: round(100 * (v["score"] or 0)) for k, v in result["categories"].items()}
+    failing = [f"{a['id']} ({a['score']})" for a in result["audits"].values()
+               if a.get("score") is not None and a["score"] < 0.9 and a.get("scoreDisplayMode") == "binary"]
+    metrics = {k: round(result["audits"][k]["numericValue"]) for k in
+               ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time")}
+    metrics["cls"] = round(result["audits"]["cumulative-layout-shift"]["numericValue"], 3)
+    return {"scores": scores, "metrics": metrics, "failing": failing}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", nargs="+", default=["/", "/diary", "/stats", "/recommendations"])
+    parser.add_argument("--entries", type=int, default=300)
+    parser.add_argument("--check", action="store_true", help="exit 1 unless every goal is met")
+    args = parser.parse_args()
+    install()
+    missed = []
+    with tempfile.TemporaryDirectory() as data, serving(
+            data, CINEMATCH_ADMIN_USERNAME=ADMIN[0], CINEMATCH_ADMIN_PASSWORD=ADMIN[1]) as base:
+        fill(base, args.entries)
+        chromium = os.environ.get("CINEMATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+        profile = signed_in_profile(base, "viewer", chromium)
+        print(f"{'page':<18} {'form':<8} {'perf':>4} {'a11y':>4} {'bp':>4} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} "
+              f"{'CLS':>6}")
+        for path in args.pages:
+            for form in ("mobile", "desktop"):
+                got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium)
+                s, m = got["scores"], got["metrics"]
+                print(f"{path:<18} {form:<8} {s['performance']:>4} {s['accessibility']:>4} {s['best-practices']:>4} "
+                      f"{m['first-contentful-paint']:>7} {m['largest-contentful-paint']:>7} "
+                      f"{m['total-blocking-time']:>7} {m['cls']:>6}" + (f"  {', '.join(got['failing'])}"
+                                                                          if got["failing"] else ""), flush=True)
+                missed += [f"{path} {form} {k} {s[k]} < {goal}" for k, goal in GOALS.items() if s[k] < goal]
+        shutil.rmtree(profile, ignore_errors=True)
+    if missed:
+        print("goals missed:\n  " + "\n  ".join(missed))
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
