@@ -17,7 +17,7 @@ class BuildWithAssets(build_py):
     def run(self):
         if not (VENDOR / "htmx.min.js").exists():
             if not (ROOT / "scripts/assets").exists():
-                raise SystemExit("cinematch: the pages' scripts are missing and scripts/assets is not here to fetch them")
+                raise SystemExit("cinematch: the pages' scripts are missing, and no scripts/assets to fetch them")
             subprocess.run(["bash", str(ROOT / "scripts/assets")], check=True)
         super().run()
 
