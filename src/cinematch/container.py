@@ -14,7 +14,7 @@ from dependency_injector import containers, providers
 
 from .adapters import memory
 from .adapters.clock import SystemClock
-from .adapters.embedded import (
+from .adapters.sqlite import (
     Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
     SqliteItemStore, SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
 )

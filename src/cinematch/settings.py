@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 
+from .paths import private_dir
+
 PROFILES = ("embedded", "kafka", "spark")
 
 
@@ -132,7 +134,6 @@ def resolve_secret(settings: Settings) -> str:
     path = Path(settings.data_dir) / "jwt_secret"
     secret = path.read_text().strip() if path.exists() else ""
     if len(secret) < 32:  # missing, or empty or cut short by a crash or a full disk: a new one
-        from .adapters.embedded.db import private_dir
         private_dir(path.parent)
         tmp = path.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)

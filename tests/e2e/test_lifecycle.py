@@ -6,7 +6,7 @@ import sys
 
 from litestar.testing import TestClient
 
-from cinematch.adapters.embedded import Database
+from cinematch.adapters.sqlite import Database
 from cinematch.entrypoints.web.app import create_app
 from tests.support import wired
 

@@ -13,7 +13,7 @@ import sys
 
 import httpx
 
-from cinematch.adapters.embedded.backup import backup
+from cinematch.adapters.sqlite.backup import backup
 from cinematch.services.diary import NewEntry
 from tests.support import recompute_matches, serving, wired
 

@@ -9,7 +9,7 @@ import stat
 import httpx
 import pytest
 
-from cinematch.adapters.embedded import Database
+from cinematch.adapters.sqlite import Database
 from cinematch.domain.ports import StoreUnavailable
 from tests.support import wired
 

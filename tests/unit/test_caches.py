@@ -81,7 +81,7 @@ def module_level_caches(tree: ast.Module) -> list[str]:
 ALLOWED = {
     # A Spark executor's Python worker has no composition root of its own: this maps each
     # job configuration to the worker's event loop and container, built on first use.
-    "adapters/spark/executors.py": {"_runtimes"},
+    "entrypoints/spark/executors.py": {"_runtimes"},
 }
 
 

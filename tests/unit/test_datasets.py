@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from cinematch.data.demo import credits, demo_catalog, display_title, load_demo
+from cinematch.services.demo import credits, demo_catalog, display_title, load_demo
 from cinematch.data.movielens import DatasetUnavailable, fetch_ml100k, load_csv_ratings, load_items, load_ratings
 from tests.support import wired
 
@@ -78,10 +78,16 @@ def test_display_titles_and_credits():
     assert len(c) >= 100 and c["50"]["director"] == "George Lucas" and int(c["50"]["runtime"]) > 0
 
 
+async def demo(container, path):
+    return await load_demo(path, catalog=container.storage.catalog(), accounts=container.services.accounts(),
+                           diary=container.services.diary(), today=container.clock().now().date(), users=2,
+                           entries=10)
+
+
 async def test_demo_loads_catalog_users_and_diaries(tmp_path):
     path = recbole(tmp_path / "ds") if (tmp_path / "ds").mkdir() is None else None
     container = wired("memory", data_dir=tmp_path)
-    report = await load_demo(container, path, users=2, entries=10)
+    report = await demo(container, path)
     assert report["catalog_movies"] == 2 and report["users_created"] == ["demo_1", "demo_2"]
     assert report["diary_entries"] == 3
     user = await container.storage.users().by_username("demo_1")
@@ -92,7 +98,7 @@ async def test_demo_loads_catalog_users_and_diaries(tmp_path):
     await container.services.runner().drain()
     stats = await container.services.queries().user_stats(user.id)
     assert stats["total_watched"] == 2 and stats["sum_ratings"] == 9
-    again = await load_demo(container, path, users=2, entries=10)
+    again = await demo(container, path)
     assert again["users_created"] == []  # idempotent
 
 

@@ -2,7 +2,7 @@
 
 import msgspec
 
-from cinematch.adapters.embedded import db as dbmod
+from cinematch.adapters.sqlite import db as dbmod
 from cinematch.domain import DiaryEntry
 from cinematch.domain.stats import affinity_id
 from tests.support import recompute_matches, wired

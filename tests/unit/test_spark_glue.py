@@ -8,7 +8,7 @@ from collections import namedtuple
 import msgspec
 import pyarrow as pa
 
-from cinematch.adapters.spark import executors
+from cinematch.entrypoints.spark import executors
 from cinematch.domain import Event, Movie, encode_event
 from cinematch.domain.deltas import TrendFact
 from cinematch.entrypoints.spark import StreamJob, jar_paths

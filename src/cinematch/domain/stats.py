@@ -303,7 +303,7 @@ def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DE
 
 # How a user's affinities are ranked, per `sort`: (field, descending), most significant first.
 # Every store ranks by this: memory and MongoDB sort with `rank_affinities`, SQLite builds its
-# ORDER BY from it (adapters/embedded/stores.py).
+# ORDER BY from it (adapters/sqlite/projections.py).
 AFFINITY_ORDER: dict[str, tuple[tuple[str, bool], ...]] = {
     "count": (("count", True), ("name", False)),
     "avg_rating": (("avg_rating", True), ("count", True), ("name", False)),

@@ -246,7 +246,7 @@ def _embedded_only(what: str) -> Settings:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..adapters.embedded.backup import backup
+    from ..adapters.sqlite.backup import backup
     settings = _embedded_only("backup")
     print(json.dumps(backup(settings.db_path, Path(args.file))))
     return 0
@@ -255,7 +255,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..adapters.embedded.backup import restore
+    from ..adapters.sqlite.backup import restore
     settings = _embedded_only("restore")
     print(json.dumps(restore(settings.db_path, Path(args.file))))
     return 0
@@ -335,12 +335,15 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..data.demo import load_demo
+    from ..services.demo import load_demo
     path = _fetch_ml100k()
     if path is None:
         return 1
     container, progress = _container(), Progress()
-    report = asyncio.run(load_demo(container, path, users=args.users, entries=args.entries, progress=progress))
+    report = asyncio.run(load_demo(
+        path, catalog=container.storage.catalog(), accounts=container.services.accounts(),
+        diary=container.services.diary(), today=container.clock().now().date(), users=args.users,
+        entries=args.entries, progress=progress))
     progress.close()
     print(json.dumps(report))
     return 0

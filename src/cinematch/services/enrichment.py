@@ -19,6 +19,7 @@ from typing import Any
 
 from ..domain.catalog import catalog_id_for, catalog_movie, match_movie
 from ..domain.diary import DiaryEntry
+from ..domain.lookup import FilmLookup, FoundFilm, LookupUnavailable
 from ..domain.ports import CatalogStore
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,9 @@ def lacks_details(entry: DiaryEntry) -> bool:
 
 
 class CatalogEnrichment:
-    def __init__(self, *, client: Any, catalog: CatalogStore, diary: Any, queue_size: int = 10_000,
+    def __init__(self, *, client: FilmLookup, catalog: CatalogStore, diary: Any, queue_size: int = 10_000,
                  remembered: int = 50_000) -> None:
-        self.client = client  # adapters.tmdb.TmdbClient
+        self.client = client
         self.catalog = catalog
         self.diary = diary  # services.diary.DiaryService (relink)
         self.queue: asyncio.Queue[tuple[str, DiaryEntry]] = asyncio.Queue(queue_size)
@@ -74,12 +75,11 @@ class CatalogEnrichment:
             await self.enrich(user_id, entry, stop)
 
     async def enrich(self, user_id: str, entry: DiaryEntry, stop: asyncio.Event) -> None:
-        from ..adapters.tmdb import TmdbUnavailable
         key = self._film(entry)
         if key not in self._asked:
             try:
                 film = await self.client.find(imdb_id=entry.imdb_id, title=entry.name, year=entry.year)
-            except TmdbUnavailable as exc:
+            except LookupUnavailable as exc:
                 self.failures += 1
                 delay = min(MAX_BACKOFF, 5.0 * 2 ** (self.failures - 1))
                 if self.failures == 1:
@@ -98,7 +98,7 @@ class CatalogEnrichment:
         if self._asked.get(key):  # the film found for this entry's name: linked exactly
             await self.diary.relink(user_id, entry.id, self._asked[key])
 
-    async def _store(self, entry: DiaryEntry, film: Any) -> str:
+    async def _store(self, entry: DiaryEntry, film: FoundFilm) -> str:
         """The catalog film, completed with what TMDB knows (what it had stays); its id. A name
         a user typed never becomes part of the catalog (it is public)."""
         old = None
@@ -111,9 +111,9 @@ class CatalogEnrichment:
             title=old.title if old else film.title,
             original_title=(old.original_title if old else None) or film.original_title,
             year=(old.year if old else None) or film.year,
-            genres=(old.genres if old else None) or [g.name for g in film.genres],
-            director=(old.director if old else "") or film.directors[:2],
-            actors=(old.actors if old else "") or film.actors[:5],
+            genres=(old.genres if old else None) or list(film.genres),
+            director=(old.director if old else "") or list(film.directors[:2]),
+            actors=(old.actors if old else "") or list(film.actors[:5]),
             duration=(old.duration if old else 0) or film.runtime,
             poster_url=(old.poster_url if old else None) or film.poster_url,
             imdb_id=(old.imdb_id if old else None) or film.imdb_id,

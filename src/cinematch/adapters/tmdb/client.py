@@ -16,10 +16,12 @@ import time
 import httpx
 import msgspec
 
+from ...domain.lookup import FilmLookup, FoundFilm, LookupUnavailable
+
 IMAGE_BASE = "https://image.tmdb.org/t/p/w342"
 
 
-class TmdbUnavailable(Exception):
+class TmdbUnavailable(LookupUnavailable):
     """TMDB cannot answer now (the reason is the message)."""
 
 
@@ -86,8 +88,14 @@ class TmdbFilm(msgspec.Struct):
     def poster_url(self) -> str | None:
         return IMAGE_BASE + self.poster_path if self.poster_path else None
 
+    def found(self) -> FoundFilm:
+        return FoundFilm(title=self.title, original_title=self.original_title, year=self.year,
+                         genres=tuple(g.name for g in self.genres), directors=tuple(self.directors),
+                         actors=tuple(self.actors), runtime=self.runtime, poster_url=self.poster_url,
+                         imdb_id=self.imdb_id)
 
-class TmdbClient:
+
+class TmdbClient(FilmLookup):
     def __init__(self, *, api_key: str, base_url: str = "https://api.themoviedb.org/3",
                  requests_per_second: float = 10.0, timeout: float = 10.0) -> None:
         self.api_key = api_key
@@ -134,7 +142,7 @@ class TmdbClient:
                 raise TmdbUnavailable(f"TMDB's answer is not the documented shape: {exc}") from None
         raise TmdbUnavailable("TMDB keeps answering 429 (rate limited)")
 
-    async def find(self, *, imdb_id: str | None = None, title: str = "", year: int | None = None) -> TmdbFilm | None:
+    async def find(self, *, imdb_id: str | None = None, title: str = "", year: int | None = None) -> FoundFilm | None:
         """The film by its IMDb id, else by title (and year); with its details and credits."""
         tmdb_id = None
         if imdb_id:
@@ -148,4 +156,5 @@ class TmdbClient:
                 tmdb_id = results.results[0].id
         if tmdb_id is None:
             return None
-        return await self._get(f"/movie/{tmdb_id}", {"append_to_response": "credits"}, TmdbFilm)
+        film = await self._get(f"/movie/{tmdb_id}", {"append_to_response": "credits"}, TmdbFilm)
+        return film.found() if film is not None else None

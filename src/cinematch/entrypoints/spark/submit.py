@@ -1,7 +1,7 @@
 """Entry point for spark-submit on a cluster:
 
     spark-submit --master spark://host:7077 --jars <connector jars> \\
-        $(python -c 'import cinematch.entrypoints.spark_submit as m; print(m.__file__)') stream
+        $(python -c 'import cinematch.entrypoints.spark.submit as m; print(m.__file__)') stream
 
 The arguments are those of `cinematch spark` (stream or reconcile); --master and --jars
 are spark-submit's. The executors need CineMatch installed (or shipped with --py-files).

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from ...domain.ports import StoreUnavailable
-from .db import MIGRATIONS, Database, private_dir
+from ...paths import private_dir
+from .db import MIGRATIONS, Database
 
 
 class BackupError(ValueError):

@@ -22,174 +22,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import queue
-import sys
 import threading
 import time
 from functools import partial
-from pathlib import Path
 
 import msgspec
 
-from ..adapters.spark import executors
-from ..services.reconcile import Report, UserCheck, Window
-from ..settings import Settings
+from ...settings import Settings
+from . import executors
+from .session import (
+    KAFKA_FETCH_MAX_WAIT_MS, STATS_QUERY, TRENDS_DELAY_CONF, TRENDS_QUERY, _stats_batch, _trends_batch,
+    build_session, in_pool, on_driver, over_users, stats_parallelism, trends_parallelism,
+)
 
 log = logging.getLogger(__name__)
-
-STATS_QUERY = "user-stats"
-TRENDS_QUERY = "global-trends"
-
-# The two queries share the executors' task slots. Each runs its jobs in a FAIR scheduler pool
-# of its own, and the statistics pool comes first for a free slot (minShare 1, weight 4): a
-# user's own statistics never queue behind the community trends. A task cannot be preempted,
-# so the trends sink also runs on one slot fewer than there are (`trends_parallelism`): a slow
-# trends batch (its fact writes are the slow part) always leaves a slot to the statistics.
-POOLS = {STATS_QUERY: "statistics", TRENDS_QUERY: "trends"}
-FAIR_POOLS = """<?xml version="1.0"?>
-<allocations>
-  <pool name="statistics"><schedulingMode>FIFO</schedulingMode><weight>4</weight><minShare>1</minShare></pool>
-  <pool name="trends"><schedulingMode>FIFO</schedulingMode><weight>1</weight><minShare>0</minShare></pool>
-</allocations>
-"""
-TRENDS_DELAY_CONF = "spark.cinematch.trendsTaskDelaySeconds"  # fault injection: each trends task waits first
-
-
-KAFKA_FETCH_MAX_WAIT_MS = 10  # see StreamJob._source
-
-
-def fair_pools_file() -> str:
-    """The pools' allocation file (read by the driver only), written once per content."""
-    import hashlib
-    import tempfile
-    path = Path(tempfile.gettempdir()) / f"cinematch-fair-{hashlib.sha1(FAIR_POOLS.encode()).hexdigest()[:10]}.xml"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(FAIR_POOLS)
-        tmp.replace(path)
-    return str(path)
-
-
-def in_pool(spark, query: str) -> None:
-    """This thread's Spark jobs go to `query`'s pool (a foreachBatch callback's thread, or the
-    thread that starts the query, whose stream thread inherits it)."""
-    spark.sparkContext.setLocalProperty("spark.scheduler.pool", POOLS[query])
-
-
-def trends_parallelism(settings: Settings, slots: int) -> int:
-    return settings.spark_trends_parallelism or max(1, slots - 1)
-
-
-def stats_parallelism(settings: Settings, slots: int) -> int:
-    """Tasks per statistics batch: the slots the trends leave (at least 1). Each task pays a
-    handful of database round trips whatever its size, so a batch in as many tasks as the
-    topic has partitions, queued on the one free slot, pays them again and again."""
-    return settings.spark_stats_parallelism or max(1, slots - trends_parallelism(settings, slots))
-
-
-def jar_paths(spec: str) -> list[str]:
-    """`spec`: a directory of jars or a comma-separated list of jar paths."""
-    out: list[str] = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        path = Path(part)
-        out += sorted(str(j.resolve()) for j in path.glob("*.jar")) if path.is_dir() else [part]
-    return out
-
-
-def under_spark_submit() -> bool:
-    """spark-submit starts the Python driver with the gateway of its own JVM."""
-    return "PYSPARK_GATEWAY_PORT" in os.environ
-
-
-def build_session(settings: Settings, app_name: str, master: str | None = None, conf: dict[str, str] | None = None):
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this interpreter (local mode)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = SparkSession.builder.appName(app_name)
-    if not under_spark_submit():  # spark-submit's --master and --jars stand
-        builder = builder.master(master or settings.spark_master)
-        jars = jar_paths(settings.spark_jars)
-        if not any("spark-sql-kafka" in j for j in jars):
-            raise ValueError(f"no spark-sql-kafka jar in {settings.spark_jars!r} (CINEMATCH_SPARK_JARS); "
-                             "fetch them with: scripts/devservices up spark")
-        builder = builder.config("spark.jars", ",".join(jars))
-    defaults = {
-        "spark.sql.shuffle.partitions": "4",  # state and shuffles sized for a few cores; fixed per checkpoint
-        "spark.sql.session.timeZone": settings.timezone,
-        "spark.sql.streaming.stateStore.providerClass":
-            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
-        "spark.scheduler.mode": "FAIR",
-        "spark.scheduler.allocation.file": fair_pools_file(),
-        "spark.ui.showConsoleProgress": "false",
-        "spark.ui.enabled": "false",
-        "spark.driver.memory": "2g",
-    }
-    for key, value in {**defaults, **(conf or {})}.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    return spark
-
-
-def on_driver(settings: Settings, work):
-    """Run `work(container)` on the driver, with a container of its own."""
-    from ..container import build_container, close_resources
-
-    async def main():
-        container = build_container(settings)
-        try:
-            return await work(container)
-        finally:
-            await close_resources(container)
-    return asyncio.run(main())
-
-
-def over_users(spark, users: list[str], work) -> list:
-    """Spread `users` over the executors (a few slices per core) and collect what
-    `work(user_ids)` yields for each slice."""
-    sc = spark.sparkContext
-    slices = max(1, min(len(users), sc.defaultParallelism * 4))
-    return sc.parallelize(users, slices).mapPartitions(work).collect()
-
-
-def _sum_reports(reports: list[dict]) -> dict:
-    total: dict[str, int] = {}
-    for r in reports:
-        for k, v in r.items():
-            total[k] = total.get(k, 0) + v
-    return total
-
-
-# What a projection task returns: executors.REPORT_FIELDS as a Spark schema.
-REPORT_DDL = ", ".join(f"{f} long" for f in executors.REPORT_FIELDS)
-
-
-def _project(df, work) -> list[dict]:
-    """Each partition of `df` to `work(conf, arrow batches)` on the executors (mapInArrow:
-    columns, not pickled rows); the tasks' reports."""
-    return [r.asDict() for r in df.mapInArrow(work, REPORT_DDL).collect()]
-
-
-def _stats_batch(conf: dict, partitions: int, df, batch_id: int) -> None:
-    in_pool(df.sparkSession, STATS_QUERY)
-    # A user's events come from one Kafka partition, in order; coalescing keeps that order.
-    reports = _project(df.coalesce(partitions), partial(executors.project_stats, conf))
-    if reports:
-        log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
-
-
-def _trends_batch(conf: dict, partitions: int, after, df, batch_id: int) -> None:
-    in_pool(df.sparkSession, TRENDS_QUERY)
-    # All of a user's facts in one task, in seq order: one write per fact document; at most
-    # `partitions` tasks (trends_parallelism), so a slot stays free for the statistics.
-    rows = (df.repartition(partitions, "user_id").sortWithinPartitions("user_id", "seq", "partition", "offset")
-            .select("value", "partition", "offset"))
-    reports = _project(rows, partial(executors.project_trends, conf))
-    if reports:
-        log.info("global-trends batch %s: %s", batch_id, _sum_reports(reports))
-    after()
 
 
 class StreamJob:
@@ -230,11 +77,11 @@ class StreamJob:
         return hpath.getFileSystem(self.spark._jsc.hadoopConfiguration()).exists(hpath)
 
     def _prepare(self) -> None:
-        from ..adapters.kafka.bus import ensure_topic
+        from ...adapters.kafka.bus import ensure_topic
         s = self.settings
         asyncio.run(ensure_topic(s.kafka_bootstrap_servers, s.kafka_topic, s.kafka_partitions))
         if s.storage == "mongo" and s.migrate_on_start:
-            from ..adapters.mongo import migrate
+            from ...adapters.mongo import migrate
             on_driver(s, lambda c: migrate(c.storage.mongo()))
 
     def bootstrap_trends(self) -> int:
@@ -264,7 +111,7 @@ class StreamJob:
     def start_queries(self) -> list:
         from pyspark.sql import functions as F
 
-        from ..adapters.spark.schema import event_schema
+        from .schema import event_schema
         s = self.settings
         conf = msgspec.to_builtins(s)
         conf["trends_task_delay_seconds"] = float(self.spark.conf.get(TRENDS_DELAY_CONF, "0"))
@@ -314,7 +161,7 @@ class StreamJob:
         self._progress = queue.SimpleQueue()
         self.spark.streams.addListener(progress_listener(self._progress))
         if self.settings.metrics_port:
-            from ..adapters.observability import Metrics
+            from ...adapters.observability import Metrics
             self.metrics = Metrics()
             self.metrics.serve(self.settings.metrics_port)
         failures = 0
@@ -416,38 +263,3 @@ def _offsets(value) -> dict[str, int]:
         if isinstance(partitions, dict):
             out.update({str(p): int(n) for p, n in partitions.items()})
     return out
-
-
-class ReconcileJob:
-    """`cinematch spark reconcile`: every user's projections recomputed from the diary on the
-    executors, written to the shadow collections and compared with the live ones."""
-
-    def __init__(self, settings: Settings, *, master: str | None = None, conf: dict[str, str] | None = None) -> None:
-        self.settings = settings
-        self.master = master
-        self.conf = conf or {}
-
-    def run(self, repair: bool = False) -> Report:
-        started = time.monotonic()
-
-        async def prepare(c):
-            reconciler = c.services.reconciler()
-            await reconciler.clear_shadow()
-            return await c.storage.diary().user_ids(), reconciler.since_day()
-
-        users, since = on_driver(self.settings, prepare)
-        spark = build_session(self.settings, "CineMatch-Reconcile", self.master, self.conf)
-        try:
-            report, window = Report(), Window()
-            if users:
-                conf = msgspec.to_builtins(self.settings)
-                for result in over_users(spark, users, partial(executors.reconcile_users, conf, repair, since)):
-                    if "window" in result:
-                        window.merge(msgspec.convert(result["window"], Window))
-                    else:
-                        report.add(msgspec.convert(result, UserCheck))
-            report.trends_equal = window.equal
-        finally:
-            spark.stop()
-        report.seconds = round(time.monotonic() - started, 3)
-        return report

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...domain.ports import StoreUnavailable
+from ...paths import private_dir, private_file
 
 # Versioned, append-only. Each step runs once and is recorded in schema_migrations.
 MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the connection
@@ -107,7 +108,7 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
 
 
 def _title_keys(c: sqlite3.Connection) -> None:
-    from .stores import write_title_keys
+    from .catalog_index import write_title_keys
     c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
     c.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(keys, tokenize='trigram')")
@@ -117,7 +118,7 @@ def _title_keys(c: sqlite3.Connection) -> None:
 
 
 def _word_starts(c: sqlite3.Connection) -> None:
-    from .stores import write_word_starts
+    from .catalog_index import write_word_starts
     c.execute("CREATE TABLE catalog_words (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_words_id ON catalog_words (id)")
     c.execute("CREATE INDEX catalog_id_votes ON catalog (id, votes)")
@@ -133,25 +134,6 @@ def _each_film(c: sqlite3.Connection, write) -> None:
     rows = c.execute("SELECT doc FROM catalog").fetchall()
     for start in range(0, len(rows), 5000):
         write([decode(r[0]) for r in rows[start:start + 5000]])
-
-
-def private_dir(path: Path) -> None:
-    """The data directory: created 0700, and tightened to it when it exists looser
-    (it holds password hashes and every diary)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        path.chmod(mode & 0o700)
-
-
-def private_file(path: Path) -> None:
-    """Create `path` empty with mode 0600 when it does not exist yet (never readable by
-    others, not even for an instant), and tighten an existing one."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
 
 
 def unavailable(exc: sqlite3.Error) -> StoreUnavailable | None:

@@ -12,15 +12,17 @@ import csv
 import datetime as dt
 import re
 from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..domain.catalog import CatalogMovie, catalog_id_for, catalog_movie
-from ..domain.ports import Conflict
-from ..services.accounts import AccountError
-from ..services.diary import NewEntry
-from .movielens import Item, load_items, load_ratings
+from ..domain.ports import CatalogStore, Conflict
+from ..data.movielens import Item, load_items, load_ratings
+from .accounts import AccountError, Accounts
+from .diary import DiaryService, NewEntry
 
 DEMO_PASSWORD = "demo-password"
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<art>The|A|An|L'|Le|La|Les|Il|Das|Der|Die|El|Los|Las)$")
@@ -56,19 +58,15 @@ def demo_catalog(items: dict[str, Item]) -> list[CatalogMovie]:
     return out
 
 
-async def load_demo(container, dataset: Path, *, users: int = 20, entries: int = 40,
-                    today: dt.date | None = None, progress=None) -> dict:
+async def load_demo(dataset: Path, *, catalog: CatalogStore, accounts: Accounts, diary: DiaryService,
+                    today: dt.date, users: int = 20, entries: int = 40,
+                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Upsert the catalog and create `users` demo users (the most active MovieLens
     raters), each with their `entries` latest ratings as a diary, dates shifted so the
-    newest rating is today."""
+    newest rating is `today`."""
     items = load_items(dataset)
     ratings = load_ratings(dataset)
-    catalog = demo_catalog(items)
-    upserted = await container.storage.catalog().upsert(catalog)
-
-    accounts = container.services.accounts()
-    diary = container.services.diary()
-    today = today or container.clock().now().date()
+    upserted = await catalog.upsert(demo_catalog(items))
     shift = today - dt.datetime.fromtimestamp(int(ratings.timestamps.max()), dt.timezone.utc).date()
     uids, counts = np.unique(ratings.users, return_counts=True)
     chosen = uids[np.argsort(-counts, kind="stable")][:users]

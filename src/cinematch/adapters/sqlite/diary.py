@@ -1,0 +1,108 @@
+"""The diaries on SQLite: an entry and its event written in one transaction (the event table is
+the outbox and the log the in-process projection tails)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import msgspec
+
+from ...domain.diary import DIARY_ORDER, DiaryEntry
+from ...domain.events import Event, encode_event
+from ...domain.ports import Conflict, DiaryChange, DiaryStore
+from ._base import OnDatabase, _enc, _entry, chunks, in_thread, placeholders
+
+_DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
+
+
+class SqliteDiaryStore(OnDatabase, DiaryStore):
+    @in_thread
+    def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
+        with self.db.tx() as c:
+            row = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
+            seq = row[0] if row else 0
+            present = self._present(c, user_id, [ch.put.id for ch in changes if ch.create_only and ch.put is not None])
+            events = []
+            # In change order: a put and a delete of one id in one write keep their order.
+            ops: list[tuple[str, tuple]] = []
+            for change in changes:
+                if change.expected_seq is not None:
+                    target = change.delete_id or (change.put.id if change.put else None)
+                    cur = c.execute("SELECT seq FROM diary WHERE user_id = ? AND id = ?", (user_id, target)).fetchone()
+                    if cur is None or cur[0] != change.expected_seq:
+                        raise Conflict(f"entry {target!r} changed concurrently")  # rolls back
+                if change.create_only and change.put is not None:
+                    if change.put.id in present:
+                        continue  # already there: a retried import chunk
+                    present.add(change.put.id)
+                seq += 1
+                event = msgspec.structs.replace(change.event, seq=seq)
+                events.append(event)
+                if change.put is not None:
+                    e = msgspec.structs.replace(change.put, seq=seq)
+                    ops.append(("put", (user_id, e.id, e.date, e.added_at, seq, _enc.encode(e))))
+                if change.delete_id is not None:
+                    ops.append(("delete", (user_id, change.delete_id)))
+            # Runs of the same statement go to executemany: one call per run, not per row.
+            for kind, run in itertools.groupby(ops, key=lambda op: op[0]):
+                sql = ("INSERT OR REPLACE INTO diary VALUES (?, ?, ?, ?, ?, ?)" if kind == "put"
+                       else "DELETE FROM diary WHERE user_id = ? AND id = ?")
+                c.executemany(sql, [args for _, args in run])
+            c.executemany("INSERT INTO events (user_id, payload) VALUES (?, ?)",
+                          [(user_id, encode_event(e)) for e in events])
+            c.execute("INSERT INTO user_seq VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET seq = excluded.seq",
+                      (user_id, seq))
+        self.db.notify()
+        return events
+
+    @staticmethod
+    def _present(c, user_id: str, ids: list[str]) -> set[str]:
+        """Which of these entry ids the diary has (one query per 500)."""
+        out: set[str] = set()
+        for chunk in chunks(ids):
+            out.update(r[0] for r in c.execute(
+                f"SELECT id FROM diary WHERE user_id = ? AND id IN ({placeholders(len(chunk))})", (user_id, *chunk)))
+        return out
+
+    @in_thread
+    def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
+        rows = self.db.query("SELECT doc FROM diary WHERE user_id = ? AND id = ?", (user_id, entry_id))
+        return _entry.decode(rows[0][0]) if rows else None
+
+    @in_thread
+    def page(self, user_id: str, limit: int, offset: int) -> tuple[list[DiaryEntry], int]:
+        rows = self.db.query(
+            f"SELECT doc FROM diary WHERE user_id = ? ORDER BY {_DIARY_ORDER_SQL} LIMIT ? OFFSET ?",
+            (user_id, limit, offset))
+        (total,) = self.db.query("SELECT count(*) FROM diary WHERE user_id = ?", (user_id,))[0]
+        return [_entry.decode(r[0]) for r in rows], total
+
+    @in_thread
+    def snapshot(self, user_id: str) -> tuple[list[DiaryEntry], int]:
+        with self.db.tx() as c:  # one consistent read of entries and version
+            rows = c.execute("SELECT doc FROM diary WHERE user_id = ?", (user_id,)).fetchall()
+            v = c.execute("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,)).fetchone()
+        return [_entry.decode(r[0]) for r in rows], (v[0] if v else 0)
+
+    @in_thread
+    def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
+        # a range of the (user_id, date) index: the year's rows only
+        rows = self.db.query("SELECT doc FROM diary WHERE user_id = ? AND date BETWEEN ? AND ?",
+                             (user_id, f"{year:04d}-01-01", f"{year:04d}-12-31"))
+        return [_entry.decode(r[0]) for r in rows]
+
+    @in_thread
+    def version(self, user_id: str) -> int:
+        rows = self.db.query("SELECT seq FROM user_seq WHERE user_id = ?", (user_id,))
+        return rows[0][0] if rows else 0
+
+    @in_thread
+    def user_ids(self) -> list[str]:
+        return [r[0] for r in self.db.query("SELECT user_id FROM user_seq WHERE seq > 0 ORDER BY user_id")]
+
+    @in_thread
+    def remove_user(self, user_id: str) -> None:
+        with self.db.tx() as c:  # the log's rows too: they carry the entries (the projection skips the rest)
+            for table in ("diary", "user_seq", "events"):
+                c.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))

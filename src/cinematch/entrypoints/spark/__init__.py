@@ -1,0 +1,10 @@
+"""The Spark runtime. Driver side (`session.py`, `stream.py`, `reconcile.py`): sessions, queries,
+checkpoints. Executor side (`executors.py`): the same core and the same projector as every other
+runtime, writing to MongoDB. `submit.py` is the file spark-submit runs on a cluster. Importing
+this package does not import pyspark."""
+
+from .reconcile import ReconcileJob
+from .session import STATS_QUERY, TRENDS_QUERY, jar_paths
+from .stream import StreamJob
+
+__all__ = ["STATS_QUERY", "TRENDS_QUERY", "ReconcileJob", "StreamJob", "jar_paths"]
