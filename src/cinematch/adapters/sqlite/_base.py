@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Sequence
 
 import msgspec
 
@@ -25,15 +24,6 @@ def in_thread(method):
     async def off_loop(self, *args, **kwargs):
         return await asyncio.to_thread(method, self, *args, **kwargs)
     return off_loop
-
-
-def placeholders(n: int) -> str:
-    return ",".join("?" * n)
-
-
-def chunks(items: Sequence, size: int = 500):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 class OnDatabase:

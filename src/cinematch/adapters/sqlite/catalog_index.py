@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...domain.catalog import CatalogMovie, keys_of, word_starts
-from ._base import chunks, placeholders
+from .sql import chunks, placeholders
 
 
 def _fts_phrase(text: str) -> str:

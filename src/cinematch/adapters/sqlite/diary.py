@@ -11,7 +11,8 @@ import msgspec
 from ...domain.diary import DIARY_ORDER, DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import Conflict, DiaryChange, DiaryStore
-from ._base import OnDatabase, _enc, _entry, chunks, in_thread, placeholders
+from ._base import OnDatabase, _enc, _entry, in_thread
+from .sql import chunks, placeholders
 
 _DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
 

@@ -10,7 +10,8 @@ from ...domain.deltas import TrendFact
 from ...domain.ports import AffinityStore, AffinityWrite, StaleWrite, StatsStore, StatsWrite, TrendStore
 from ...domain.stats import AFFINITY_ORDER, AffinityState, StatsState
 from ..common import apply_stats_write
-from ._base import OnDatabase, _enc, _stats, chunks, in_thread, placeholders
+from ._base import OnDatabase, _enc, _stats, in_thread
+from .sql import chunks, placeholders
 
 
 class SqliteStatsStore(OnDatabase, StatsStore):

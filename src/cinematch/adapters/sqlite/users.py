@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...domain.ports import Conflict, User, UserStore
-from ._base import OnDatabase, chunks, in_thread, placeholders
+from ._base import OnDatabase, in_thread
+from .sql import chunks, placeholders
 
 
 class SqliteUserStore(OnDatabase, UserStore):
