@@ -19,8 +19,8 @@ import msgspec
 
 from cinematch.domain.events import Event, Movie, encode_event
 from cinematch.domain.ports import Record
-from cinematch.services.caches import LIMIT, FoldCache
-from cinematch.services.columnar import fold_batch
+from cinematch.services.projection.caches import LIMIT, FoldCache
+from cinematch.services.projection import fold_batch
 from cinematch.services.projection import decode_records
 
 BATCH = 5000

@@ -49,9 +49,12 @@ def packages(base: str, into: Path) -> None:
 def core_of(name: str):
     """(fold of records, decode of records, fold of decoded, Record) of one package."""
     proj = importlib.import_module(f"{name}.services.projection")
-    col = importlib.import_module(f"{name}.services.columnar")
+    if hasattr(proj, "fold_batch"):  # the engine as one package (since #31)
+        col, cache = proj, proj.FoldCache()
+    else:  # an older commit: services/columnar.py, services/caches.py, services/projection.py
+        col = importlib.import_module(f"{name}.services.columnar")
+        cache = importlib.import_module(f"{name}.services.caches").FoldCache()
     record = importlib.import_module(f"{name}.domain.ports").Record
-    cache = importlib.import_module(f"{name}.services.caches").FoldCache()
 
     def decode(records):
         return proj.decode_records(records, "", cache)[0]

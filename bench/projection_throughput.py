@@ -26,8 +26,8 @@ from seed_algorithm import process_partition_incremental  # noqa: E402
 from synthetic import catalog, events  # noqa: E402
 
 from cinematch.domain.ports import Record  # noqa: E402
-from cinematch.services.caches import FoldCache  # noqa: E402
-from cinematch.services.columnar import fold_batch  # noqa: E402
+from cinematch.services.projection.caches import FoldCache  # noqa: E402
+from cinematch.services.projection import fold_batch  # noqa: E402
 from cinematch.services.projection import decode_records  # noqa: E402
 
 

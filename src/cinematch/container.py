@@ -28,16 +28,16 @@ from .adapters.mongo.stores import clear_shadow
 from .adapters.observability import Metrics
 from .domain.library import ImportBatch, WatchItem
 from .services.accounts import Accounts
-from .services.caches import FoldCache
-from .services.columnar import fold_batch, reference_fold
+from .services.projection.caches import FoldCache
+from .services.projection import fold_batch, reference_fold
 from .services.diary import DiaryService
 from .services.limits import LoginThrottle
 from .services.projection import Projector
 from .services.purge import AccountPurge
 from .services.queries import StatsQueries
-from .services.reconcile import Reconciler, Shadow
-from .services.retention import TrendRetention
-from .services.runner import ProjectionRunner
+from .services.projection.reconcile import Reconciler, Shadow
+from .services.projection.retention import TrendRetention
+from .services.projection.runner import ProjectionRunner
 from .settings import Settings, resolve_secret
 
 

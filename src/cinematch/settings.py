@@ -31,7 +31,7 @@ class Settings(msgspec.Struct, kw_only=True):
     http_header_timeout_seconds: float = 10.0
     projection_batch_size: int = 5000  # CINEMATCH_PROJECTION_BATCH_SIZE
     # CINEMATCH_FOLD_CACHE_LIMIT: distinct films' credits (and dates) a projector remembers, then starts over;
-    # 0 = the fold's own bound (services.caches.LIMIT)
+    # 0 = the fold's own bound (services.projection.caches.LIMIT)
     fold_cache_limit: int = 0
     # CINEMATCH_FOLD: vectorised | reference (event by event, slower: the vectorised fold's definition, to rule
     # it out when the statistics look wrong)

@@ -11,7 +11,7 @@ from cinematch.domain import InvalidEvent, decode_event, encode_event
 from cinematch.domain.bounds import MAX_DURATION, MAX_GENRES, MAX_NAME, MAX_PEOPLE
 from cinematch.domain.events import Event, Movie
 from cinematch.domain.ports import Record
-from cinematch.services.caches import FoldCache
+from cinematch.services.projection.caches import FoldCache
 from cinematch.services.diary import NewEntry
 from cinematch.services.projection import decode_records
 from tests.support import recompute_matches, wired

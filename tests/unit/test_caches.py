@@ -3,7 +3,7 @@
 import ast
 from pathlib import Path
 
-from cinematch.services.caches import FoldCache
+from cinematch.services.projection.caches import FoldCache
 from cinematch.services.diary import NewEntry
 from tests.support import recompute_matches, wired
 
@@ -113,6 +113,6 @@ def test_distinct_instants_never_cost_the_profiles():
 
 
 def test_the_default_bound_is_the_registrys_own():
-    from cinematch.services.caches import LIMIT
+    from cinematch.services.projection.caches import LIMIT
     assert wired("memory").services.projector().cache.limit == LIMIT
     assert wired("memory", fold_cache_limit=7).services.projector().cache.limit == 7

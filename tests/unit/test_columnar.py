@@ -7,9 +7,9 @@ import pytest
 from cinematch.domain import Event, Movie, encode_event
 from cinematch.domain.deltas import fold_events
 from cinematch.domain.ports import Record
-from cinematch.services import columnar
-from cinematch.services.caches import FoldCache
-from cinematch.services.columnar import Columns, fold_batch, reference_fold
+from cinematch.services.projection import fold as columnar
+from cinematch.services.projection.caches import FoldCache
+from cinematch.services.projection import Columns, fold_batch, reference_fold
 from cinematch.services.projection import decode_records
 
 PEOPLE = ["Ann Lee", "Bo $mith", "C. Dot", "Émile Zola", " Ann Lee ", "x" * 300]
@@ -99,7 +99,7 @@ def writes(batch):
 
 @pytest.mark.parametrize("seed", range(25))
 def test_the_reference_fold_writes_what_the_vectorised_fold_writes(seed):
-    """Both behind one interface (`columnar.Fold`): the same documents, to the zero sums that
+    """Both behind one interface (`fold.Fold`): the same documents, to the zero sums that
     only move a mark (an entry added and deleted, a rating set to what it was)."""
     events = random_events(seed)
     got, want = writes(fold_batch(events)), writes(reference_fold(events))

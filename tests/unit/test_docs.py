@@ -44,7 +44,7 @@ def test_every_file_a_document_names_exists():
 
 
 def test_package_paths_the_documents_give_exist():
-    """`domain/catalog.py`, `services/projection.py`: paths inside src/cinematch."""
+    """`domain/catalog.py`, `services/projection/projector.py`: paths inside src/cinematch."""
     short = re.compile(r"`((?:" + "|".join(SHORT) + r")/[A-Za-z0-9_./-]+\.py)`")
     missing = [f"{doc.name}: {ref}" for doc in DOCS for ref in short.findall(doc.read_text())
                if not (ROOT / "src" / "cinematch" / ref).exists() and not (ROOT / ref).exists()]

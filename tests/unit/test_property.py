@@ -129,7 +129,7 @@ def test_incremental_equals_recompute_memory(steps):
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ops, max_size=60))
 def test_incremental_equals_recompute_with_the_reference_fold(steps):
-    """The same scenarios through the fold the vectorised one is held to (`columnar.reference_fold`)."""
+    """The same scenarios through the fold the vectorised one is held to (`fold.reference_fold`)."""
     assert asyncio.run(run_scenario(steps, "memory", ".unused", fold="reference")) == []
 
 

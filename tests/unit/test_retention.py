@@ -6,7 +6,7 @@ import datetime as dt
 from cinematch.adapters.memory import FixedClock, MemoryTrendStore
 from cinematch.domain.deltas import TrendFact
 from cinematch.services.diary import NewEntry
-from cinematch.services.retention import TrendRetention
+from cinematch.services.projection.retention import TrendRetention
 from tests.support import wired
 
 TODAY = dt.date(2025, 3, 31)

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from cinematch.domain import Event, InvalidEvent, Movie, decode_event, encode_event
 from cinematch.domain.deltas import movie_profile
 from cinematch.domain.ports import Record
-from cinematch.services import wire
-from cinematch.services.caches import FoldCache
+from cinematch.services.projection import wire
+from cinematch.services.projection.caches import FoldCache
 from cinematch.services.projection import decode_records
-from cinematch.services.wire import WireEvent, as_domain, decode_wire, profile_hits
+from cinematch.services.projection.wire import WireEvent, as_domain, decode_wire, profile_hits
 
 BASE = '{"event_type":"ADD","user_id":"u","entry_id":"e","seq":1,"movie":{"name":"A","rating":3%s}}'
 CREDITS = [

@@ -195,7 +195,7 @@ class Profiles:
     The same film shows up in many diaries, so a batch folds per profile id and expands
     each id to its keys once. Whoever folds owns one: the reference fold
     (`fold_events`) a new one per call, the projector the bounded one its container
-    gives it (`services.caches.FoldCache`), cleared between batches only: profile ids
+    gives it (`services.projection.caches.FoldCache`), cleared between batches only: profile ids
     held elsewhere go stale.
     """
 
@@ -272,7 +272,7 @@ def entry_key(event: Event) -> str:
 # --- event -> delta ----------------------------------------------------------
 
 
-# The rules every fold follows: this one event by event, services/columnar.py in arrays.
+# The rules every fold follows: this one event by event, services/projection/fold.py in arrays.
 
 # How an event of each kind moves its movie's entry in the diary count and in the rating
 # distribution (at the movie's rating; an UPDATE_RATING's old rating is taken out apart, and an
@@ -402,7 +402,7 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
 
 def fold_events(events: Iterable[Event], tz: str = DEFAULT_TZ, book: Profiles | None = None) -> dict[str, UserDelta]:
     """Fold a batch of events (no RECALCULATE) into one delta per user: the reference fold,
-    event by event (`services.columnar` is the same, vectorised)."""
+    event by event (`services.projection` is the same, vectorised)."""
     book = Profiles() if book is None else book
     deltas: dict[str, UserDelta] = {}
     for event in events:

@@ -129,7 +129,7 @@ class Parsed:
     """Dates and instants already parsed once: a batch repeats a few hundred of them
     thousands of times, and parsing is most of the validation's cost. A validation
     without one starts a new one (nothing is kept between calls); the projector keeps
-    its own in its bounded fold cache (`services.caches.FoldCache`)."""
+    its own in its bounded fold cache (`services.projection.caches.FoldCache`)."""
 
     __slots__ = ("dates", "instants")
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 import msgspec
 
 from ...domain.ports import Record
-from ...services.reconcile import Window
+from ...services.projection.reconcile import Window
 from ...settings import Settings
 
 _runtimes: dict[str, tuple[asyncio.AbstractEventLoop, object]] = {}

@@ -9,7 +9,7 @@ from functools import partial
 
 import msgspec
 
-from ...services.reconcile import Report, UserCheck, Window
+from ...services.projection.reconcile import Report, UserCheck, Window
 from ...settings import Settings
 from . import executors
 from .session import build_session, on_driver, over_users

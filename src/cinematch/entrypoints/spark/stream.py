@@ -59,7 +59,7 @@ class StreamJob:
 
     def prune_trends_if_due(self) -> int:
         """After a trends batch, on the driver: delete the facts that left the window,
-        at most once every `trends_prune_every_seconds` (services/retention.py). The driver
+        at most once every `trends_prune_every_seconds` (services/projection/retention.py). The driver
         builds a container per prune, so the period is kept here, not in `TrendRetention`."""
         every = self.settings.trends_prune_every_seconds
         if every <= 0 or time.monotonic() < self._next_prune:

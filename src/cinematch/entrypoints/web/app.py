@@ -38,7 +38,7 @@ from ...domain.diary import DiaryEntry
 from ...domain.exports import BackupWatch, backup_chunks, letterboxd_chunks
 from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts, session_mark, session_user
-from ...services.columnar import paused_gc
+from ...services.projection import paused_gc
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries

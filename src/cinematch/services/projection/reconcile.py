@@ -23,13 +23,13 @@ from typing import NamedTuple
 
 import msgspec
 
-from ..domain.deltas import DEFAULT_TZ, TrendFact, zone
-from ..domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import differences as projection_differences
-from ..domain.stats import recompute, state_of
-from ..domain.trends import window_start
-from .columnar import BatchDelta
-from .projection import Projector
+from ...domain.deltas import DEFAULT_TZ, TrendFact, zone
+from ...domain.ports import AffinityStore, Clock, DiaryStore, StatsStore, TrendStore
+from ...domain.stats import differences as projection_differences
+from ...domain.stats import recompute, state_of
+from ...domain.trends import window_start
+from .batch import BatchDelta
+from .projector import Projector
 
 
 class Shadow(NamedTuple):

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..domain.deltas import DEFAULT_TZ, zone
-from ..domain.ports import Clock, TrendStore
-from ..domain.trends import window_start
+from ...domain.deltas import DEFAULT_TZ, zone
+from ...domain.ports import Clock, TrendStore
+from ...domain.trends import window_start
 
 log = logging.getLogger(__name__)
 

@@ -20,15 +20,17 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from ..domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
-from ..domain.events import Event, InvalidEvent
-from ..domain.ports import (
+from ...domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
+from ...domain.events import Event, InvalidEvent
+from ...domain.ports import (
     AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record, StatsStore, StatsWrite,
     TrendStore, UserStore,
 )
-from ..domain.stats import StatsState, affinity_documents, apply_stats_delta, recompute
+from ...domain.stats import StatsState, affinity_documents, apply_stats_delta, recompute
 from .caches import FoldCache
-from .columnar import BatchDelta, Columns, Decoded, Decoding, Fold, fold_batch, paused_gc
+from .batch import BatchDelta, paused_gc
+from .columns import Columns, Decoded, Decoding
+from .fold import Fold, fold_batch
 from .wire import Wire, as_domain, decode_wire
 
 log = logging.getLogger(__name__)
@@ -46,11 +48,11 @@ class Report(msgspec.Struct):
 
 def decode_records(records: Sequence[Record], now: str, cache: FoldCache, *, entries: bool = True,
                    ) -> tuple[Decoded, list[DeadLetter]]:
-    """Decode and validate a batch into wire events (`services.wire`: the credits stay raw
+    """Decode and validate a batch into wire events (`services.projection.wire`: the credits stay raw
     JSON); what fails becomes a dead letter with its reason.
 
     A chunk at a time: the fold's columns are read from each chunk right after it is
-    decoded, while it is still in the CPU cache (`columnar.Columns`; `entries=False`
+    decoded, while it is still in the CPU cache (`columns.Columns`; `entries=False`
     leaves out the entry keys, which only trend facts need)."""
     cache.trim()  # a batch boundary: no profile id of an earlier batch is held any more
     decoding = Decoding(cache, entries)
@@ -116,7 +118,7 @@ class Projector:
         users: UserStore | None = None, cache: FoldCache | None = None, fold: Fold = fold_batch,
     ) -> None:
         self.cache = FoldCache() if cache is None else cache  # the fold's memory, this projector's alone
-        self.fold = fold  # `columnar.fold_batch`, or `reference_fold` (its definition, for the tests)
+        self.fold = fold  # `fold.fold_batch`, or `reference_fold` (its definition, for the tests)
         self.users = users  # to find deleted accounts (`forget_purged`)
         self.diary = diary
         self.stats = stats

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ..domain.events import Event, InvalidEvent, Movie, check_movie_people, decode_all, validate_events
+from ...domain.events import Event, InvalidEvent, Movie, check_movie_people, decode_all, validate_events
 from .caches import FoldCache
 
 _NULL = msgspec.Raw(b"null")

@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from ..domain.deltas import AffKey, Profiles
-from ..domain.events import Parsed
-from ..domain.stats import affinity_id_suffix
+from ...domain.deltas import AffKey, Profiles
+from ...domain.events import Parsed
+from ...domain.stats import affinity_id_suffix
 
 LIMIT = 200_000  # distinct profiles, credit spellings or parsed dates kept; a cleared cache refills as films recur
 
@@ -93,7 +93,7 @@ class FoldCache:
         self.limit = limit or LIMIT  # 0: the bound above (CINEMATCH_FOLD_CACHE_LIMIT's default)
         self.profiles = Profiles()
         self.keys = KeyIndex(self.profiles)
-        # Credits key -> (profile id, cleaned genres): `services.wire.profile_hits`.
+        # Credits key -> (profile id, cleaned genres): `services.projection.wire.profile_hits`.
         self.credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
         self.parsed = Parsed()  # dates and instants that passed validation
         self.days: dict[tuple[str, str], str] = {}  # (instant, zone) -> local day of a trend fact

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ..domain.ports import EventSource, StoreUnavailable
-from .projection import Projector, Report
+from ...domain.ports import EventSource, StoreUnavailable
+from .projector import Projector, Report
 from .retention import TrendRetention
 
 log = logging.getLogger(__name__)
