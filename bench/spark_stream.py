@@ -41,7 +41,7 @@ from synthetic import events as synthetic_events
 from cinematch.adapters.clock import SystemClock  # noqa: E402
 from cinematch.adapters.kafka import KafkaEventPublisher  # noqa: E402
 from cinematch.adapters.mongo import migrate  # noqa: E402
-from cinematch.adapters.mongo.stores import entry_field  # noqa: E402
+from cinematch.adapters.mongo._base import entry_field  # noqa: E402
 from tests.support import drop_database, process_env, require_service, require_spark, spark_env, wired_services  # noqa: E402
 
 MAX_DIARY = 20_000

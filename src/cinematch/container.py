@@ -24,7 +24,7 @@ from .adapters.mongo import (
     Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore,
     MongoLimitStore, MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
 )
-from .adapters.mongo.stores import clear_shadow
+from .adapters.mongo.projections import clear_shadow
 from .adapters.observability import Metrics
 from .domain.library import ImportBatch, WatchItem
 from .services.accounts import Accounts

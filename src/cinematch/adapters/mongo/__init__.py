@@ -1,12 +1,13 @@
 """MongoDB adapters (pymongo's async client; real MongoDB in production, FerretDB in the tests)."""
 
+from .catalog import MongoCatalogStore
 from .client import Mongo
+from .diary import MongoDiaryStore
+from .items import MongoDeadLetterStore, MongoItemStore, MongoLimitStore
 from .migrations import migrate
+from .projections import MongoAffinityStore, MongoStatsStore, MongoTrendStore
 from .relay import OutboxRelay
-from .stores import (
-    MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore, MongoLimitStore,
-    MongoStatsStore, MongoTrendStore, MongoUserStore,
-)
+from .users import MongoUserStore
 
 __all__ = ["Mongo", "MongoItemStore", "MongoLimitStore", "MongoAffinityStore", "MongoCatalogStore",
            "MongoDeadLetterStore", "MongoDiaryStore",

@@ -61,7 +61,7 @@ async def _fact_films(mongo: Mongo) -> None:
     crash part-way sets the same values again)."""
     from pymongo import UpdateOne
 
-    from .stores import fact_id
+    from ._base import fact_id
     db = mongo.db
     async for diary in db.diaries.find({}, {"entries": 1}):
         ops = [UpdateOne({"_id": fact_id(diary["_id"], e["id"])}, {"$set": {"film": e["catalog_id"]}})
@@ -76,7 +76,7 @@ async def _recalculate(mongo: Mongo, users: set[str]) -> None:
 
     from ...domain.events import Event
     from ...domain.ports import DiaryChange
-    from .stores import MongoDiaryStore
+    from .diary import MongoDiaryStore
     diary = MongoDiaryStore(mongo)
     for user_id in sorted(users):
         event = Event(event_type="RECALCULATE", user_id=user_id, event_id=str(uuid.uuid4()))
