@@ -28,16 +28,15 @@ from .adapters.mongo.projections import clear_shadow
 from .adapters.observability import Metrics
 from .domain.library import ImportBatch, WatchItem
 from .services.accounts import Accounts
-from .services.projection.caches import FoldCache
-from .services.projection import fold_batch, reference_fold
 from .services.diary import DiaryService
+from .services.imports import ImportService
 from .services.limits import LoginThrottle
-from .services.projection import Projector
+from .services.projection import (
+    FoldCache, ProjectionRunner, Projector, Reconciler, Shadow, TrendRetention, fold_batch, reference_fold,
+)
 from .services.purge import AccountPurge
 from .services.queries import StatsQueries
-from .services.projection.reconcile import Reconciler, Shadow
-from .services.projection.retention import TrendRetention
-from .services.projection.runner import ProjectionRunner
+from .services.watchlist import WatchlistService
 from .settings import Settings, resolve_secret
 
 
@@ -180,7 +179,9 @@ class Services(containers.DeclarativeContainer):
         stores=providers.List(storage.diary, storage.stats, storage.affinities, storage.trends, storage.imports,
                               storage.watchlist))
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
-                                imports=storage.imports, watchlist=storage.watchlist, tz=config.timezone)
+                                watchlist=storage.watchlist, tz=config.timezone)
+    watchlist = providers.Singleton(WatchlistService, store=storage.watchlist, entries=diary)
+    imports = providers.Singleton(ImportService, entries=diary, imports=storage.imports, watchlist=watchlist)
     enrichment = providers.Singleton(
         _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
         catalog=storage.catalog, diary=diary)

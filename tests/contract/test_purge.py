@@ -54,8 +54,8 @@ async def test_a_deleted_account_leaves_nothing_and_in_flight_events_bring_nothi
     kept = await accounts.register("staying", "correct-horse-42")
     for user in (gone, kept):
         await diary.add_many(user.id, [NewEntry(name="Heat", rating=4.5, date="2025-01-02")])
-        await diary.import_file(user.id, b"name,year,rating,date\nHeat,1995,3,2025-02-03\n")
-        await diary.watch(user.id, "Stalker", 1979)
+        await container.services.imports().import_file(user.id, b"name,year,rating,date\nHeat,1995,3,2025-02-03\n")
+        await container.services.watchlist().watch(user.id, "Stalker", 1979)
     await project()
     before = await documents_of(container, kept.id)
     assert (await documents_of(container, gone.id))["stats"] and before["stats"]

@@ -29,9 +29,8 @@ class Counting:
 
 async def test_a_stats_read_at_an_unchanged_mark_reads_no_diary(tmp_path):
     app = wired("sqlite", data_dir=tmp_path)
-    diary = app.services.diary()
     rows = [ImportRow(line=i + 2, name=f"Film {i}", rating=1 + i % 5, date="2024-05-01") for i in range(3000)]
-    await diary.import_rows("u", rows)
+    await app.services.imports().import_rows("u", rows)
     await app.services.runner().drain()
     queries = app.services.queries()
     counting = Counting(queries.diary)
@@ -47,9 +46,9 @@ async def test_a_stats_read_at_an_unchanged_mark_reads_no_diary(tmp_path):
 async def test_a_slow_rebuild_serves_the_previous_view_marked_syncing(tmp_path):
     app = wired("memory")
     await app.services.runner().source.start()
-    diary, queries = app.services.diary(), app.services.queries()
+    queries = app.services.queries()
     rows = [ImportRow(line=i + 2, name=f"Film {i}", rating=3, date="2024-05-01") for i in range(10)]
-    await diary.import_rows("u", rows)
+    await app.services.imports().import_rows("u", rows)
     await app.services.runner().drain()
     assert (await queries.user_stats("u"))["total_watched"] == 10
     gate = asyncio.Event()
@@ -58,7 +57,7 @@ async def test_a_slow_rebuild_serves_the_previous_view_marked_syncing(tmp_path):
     async def slow(user_id):
         await gate.wait()
         return await snapshot(user_id)
-    await diary.import_rows("u", [ImportRow(line=2, name="Film 10", rating=3, date="2024-05-02")])
+    await app.services.imports().import_rows("u", [ImportRow(line=2, name="Film 10", rating=3, date="2024-05-02")])
     await app.services.runner().drain()
     queries.diary = Counting(queries.diary)
     queries.diary.inner.snapshot = slow  # the view's rebuild waits at its diary read
@@ -86,7 +85,7 @@ async def test_an_import_lets_other_requests_run_between_chunks(tmp_path):
     done = asyncio.Event()
     other = asyncio.create_task(other_request())
     await asyncio.sleep(0)
-    imported, _, _ = await app.services.diary().import_rows("u", rows, chunk=200)
+    imported, _, _ = await app.services.imports().import_rows("u", rows, chunk=200)
     done.set()
     await other
     assert imported == 2000 and len(ticks) >= 2000 // 200  # the loop came back at least once per chunk

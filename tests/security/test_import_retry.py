@@ -22,18 +22,18 @@ CSV = "name,year,rating,date\n" + "".join(f"Film {i},{1990 + i % 30},{1 + i % 5}
 
 async def test_a_retried_import_applies_each_chunk_once(tmp_path):
     app = wired("sqlite", data_dir=tmp_path)
-    diary = app.services.diary()
+    diary, imports = app.services.diary(), app.services.imports()
     rows = parse_import(CSV).rows
     batch = hashlib.sha256(CSV.encode()).hexdigest()
     failing = FailingDiary(diary.diary, fail_on=3)  # the process "dies" writing the third chunk
     diary.diary = failing
     with pytest.raises(Crash):
-        await diary.import_rows("u", rows, batch=batch, chunk=200)
+        await imports.import_rows("u", rows, batch=batch, chunk=200)
     assert (await failing.snapshot("u"))[1] == 400  # two chunks of 200 were committed
     diary.diary = failing._inner
-    imported, duplicates, errors = await diary.import_rows("u", rows, batch=batch, chunk=200)  # sent again
+    imported, duplicates, errors = await imports.import_rows("u", rows, batch=batch, chunk=200)  # sent again
     assert (imported, duplicates, errors) == (600, 400, [])
-    assert await diary.import_rows("u", rows, batch=batch) == (0, 1000, [])  # and once more: nothing new
+    assert await imports.import_rows("u", rows, batch=batch) == (0, 1000, [])  # and once more: nothing new
     entries, _ = await diary.diary.snapshot("u")
     assert sorted(e.name for e in entries) == sorted(f"Film {i}" for i in range(1000))
     await app.services.runner().drain()

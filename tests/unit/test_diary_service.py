@@ -110,10 +110,10 @@ async def test_a_rename_is_resolved_like_a_new_entry_without_the_old_films_year(
 async def test_a_renamed_import_entry_still_belongs_to_its_import():
     from cinematch.services.diary import EntryPatch
     app, diary = await _with_catalog()
-    report = await diary.import_file("u", b"name,year,rating,date\nGarden,1990,4,2024-01-02\n")
+    report = await app.services.imports().import_file("u", b"name,year,rating,date\nGarden,1990,4,2024-01-02\n")
     [entry], _ = await app.storage.diary().snapshot("u")
     await diary.update("u", entry.id, EntryPatch(name="Red Harbor"))
-    assert await diary.undo_import("u", report.batch_id)
+    assert await app.services.imports().undo_import("u", report.batch_id)
     assert (await app.storage.diary().snapshot("u"))[0] == []
 
 
@@ -131,17 +131,17 @@ async def test_undoing_an_import_takes_off_the_watchlist_items_it_added_and_only
     import io
     import zipfile
     app, diary = await _with_catalog()
-    await diary.watch("u", "Mine Before")
-    await diary.watch("u", "Alien")  # on the list before the import, and in its watchlist too: stays
+    await app.services.watchlist().watch("u", "Mine Before")
+    await app.services.watchlist().watch("u", "Alien")  # on the list before the import, and in its watchlist too: stays
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("diary.csv", "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\r\n"
                                 "2025-01-03,Garden,1990,https://boxd.it/a1,4,,,2025-01-02\r\n")
         z.writestr("watchlist.csv", "Date,Name,Year,Letterboxd URI\r\n2024-05-01,Someday,2019,https://boxd.it/w1\r\n"
                                     "2024-05-02,Alien,,https://boxd.it/w2\r\n")
-    report = await diary.import_file("u", archive.getvalue())
+    report = await app.services.imports().import_file("u", archive.getvalue())
     assert report.watchlist == 1
-    assert {i.name for i in await diary.watchlist_of("u")} == {"Mine Before", "Alien", "Someday"}
-    assert await diary.undo_import("u", report.batch_id)
-    assert {i.name for i in await diary.watchlist_of("u")} == {"Mine Before", "Alien"}
+    assert {i.name for i in await app.services.watchlist().watchlist_of("u")} == {"Mine Before", "Alien", "Someday"}
+    assert await app.services.imports().undo_import("u", report.batch_id)
+    assert {i.name for i in await app.services.watchlist().watchlist_of("u")} == {"Mine Before", "Alien"}
     assert (await app.storage.diary().snapshot("u"))[0] == []

@@ -62,14 +62,14 @@ async def test_the_backup_imported_into_an_empty_account_is_the_same_diary_and_s
     diary, store = app.services.diary(), app.storage.diary()
     await diary.add_many("a", entries)
     mine, _ = await store.snapshot("a")
-    report = await diary.import_file("b", backup("alice", mine, "2025-07-01T00:00:00+02:00"))
+    report = await app.services.imports().import_file("b", backup("alice", mine, "2025-07-01T00:00:00+02:00"))
     assert (report.format, report.imported, report.errors) == ("cinematch-backup", len(entries), [])
     theirs, _ = await store.snapshot("b")
     assert comparable(theirs) == comparable(mine)
     assert figures(compute_user_stats("b", theirs)) == figures(compute_user_stats("a", mine))
     await app.services.runner().drain()
     assert await recompute_matches(app, ["a", "b"]) == []
-    again = await diary.import_file("b", backup("alice", mine, "2025-07-01T00:00:00+02:00"))
+    again = await app.services.imports().import_file("b", backup("alice", mine, "2025-07-01T00:00:00+02:00"))
     assert (again.imported, again.duplicates) == (0, len(entries))  # the same file: nothing twice
 
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from importlib import resources
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..data.movielens import Item, load_items, load_ratings
 from ..domain.catalog import CatalogMovie, catalog_id_for, catalog_movie
 from ..domain.ports import CatalogStore, Conflict
-from ..data.movielens import Item, load_items, load_ratings
 from .accounts import AccountError, Accounts
 from .diary import DiaryService, NewEntry
 

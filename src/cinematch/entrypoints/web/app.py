@@ -40,6 +40,8 @@ from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, Accounts, session_mark, session_user
 from ...services.projection import paused_gc
 from ...services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
+from ...services.imports import ImportService
+from ...services.watchlist import WatchlistService
 from ...services.limits import NotTrained, RateLimited
 from ...services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
 from .assets import Assets
@@ -194,7 +196,7 @@ def import_out(report: ImportOut) -> ImportOut:
                   "backup, or name,year,rating,date. Bad rows are reported per line; the good rows still import. "
                   "The same file again imports nothing twice; `dry_run=true` reports and writes nothing.",
       operation_class=UploadOperation, responses=errors(*SIGNED_IN, 413, e413="the file is over 32 MB"))
-async def import_movies(request: Request[User, Token, Any], diary: DiaryService,
+async def import_movies(request: Request[User, Token, Any], imports: ImportService,
                         dry_run: bool = Parameter(default=False)) -> ImportOut:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
@@ -205,20 +207,20 @@ async def import_movies(request: Request[User, Token, Any], diary: DiaryService,
         raw = await upload.read()
     else:
         raw = await request.body()
-    return import_out(await diary.import_file(request.user.id, raw, dry_run=dry_run))
+    return import_out(await imports.import_file(request.user.id, raw, dry_run=dry_run))
 
 
 @get("/api/me/imports", tags=["diary"], description="The imports, each undoable.", responses=errors(*SIGNED_IN))
-async def my_imports(request: Request[User, Token, Any], diary: DiaryService) -> ImportBatches:
+async def my_imports(request: Request[User, Token, Any], imports: ImportService) -> ImportBatches:
     return msgspec.convert({"items": [{"batch_id": b.id, "format": b.format, "at": b.at, "imported": b.imported}
-                                      for b in await diary.import_batches(request.user.id)]}, ImportBatches)
+                                      for b in await imports.import_batches(request.user.id)]}, ImportBatches)
 
 
 @delete("/api/me/imports/{batch_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"],
         description="Undo an import: the entries it created are removed from the diary.",
         responses=errors(*SIGNED_IN, 404))
-async def undo_import(batch_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
-    if not await diary.undo_import(request.user.id, batch_id[:100]):
+async def undo_import(batch_id: str, request: Request[User, Token, Any], imports: ImportService) -> None:
+    if not await imports.undo_import(request.user.id, batch_id[:100]):
         raise HTTPException(status_code=404, detail="no such import")
 
 
@@ -228,21 +230,21 @@ def watch_out(item) -> WatchOut:
 
 
 @get("/api/me/watchlist", tags=["watchlist"], responses=errors(*SIGNED_IN))
-async def my_watchlist(request: Request[User, Token, Any], diary: DiaryService) -> Watchlist:
-    return Watchlist(items=[watch_out(i) for i in await diary.watchlist_of(request.user.id)])
+async def my_watchlist(request: Request[User, Token, Any], watchlist: WatchlistService) -> Watchlist:
+    return Watchlist(items=[watch_out(i) for i in await watchlist.watchlist_of(request.user.id)])
 
 
 @post("/api/me/watchlist", status_code=HTTP_201_CREATED, tags=["watchlist"], before_request=strict_body(WatchIn),
       description="Put a film on the watchlist (the same film twice is one item); logging it takes it off.",
       responses=errors(*SIGNED_IN))
-async def add_to_watchlist(data: WatchIn, request: Request[User, Token, Any], diary: DiaryService) -> WatchOut:
-    return watch_out(await diary.watch(request.user.id, data.name, data.year, data.catalog_id))
+async def add_to_watchlist(data: WatchIn, request: Request[User, Token, Any], watchlist: WatchlistService) -> WatchOut:
+    return watch_out(await watchlist.watch(request.user.id, data.name, data.year, data.catalog_id))
 
 
 @delete("/api/me/watchlist/{item_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["watchlist"],
         responses=errors(*SIGNED_IN, 404))
-async def remove_from_watchlist(item_id: str, request: Request[User, Token, Any], diary: DiaryService) -> None:
-    if not await diary.unwatch(request.user.id, item_id[:100]):
+async def remove_from_watchlist(item_id: str, request: Request[User, Token, Any], watchlist: WatchlistService) -> None:
+    if not await watchlist.unwatch(request.user.id, item_id[:100]):
         raise HTTPException(status_code=404, detail="not on the watchlist")
 
 
@@ -272,7 +274,7 @@ async def delete_account(data: AccountDeletion, request: Request[User, Token, An
      responses={200: ResponseSpec(str, description="the backup (application/json) or the CSV (text/csv), "
                                                    "as an attachment", media_type="application/json"),
                 **errors(*SIGNED_IN)})
-async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any, diary: DiaryService,
+async def export_diary(request: Request[User, Token, Any], diary_store: Any, clock: Any, watchlist: WatchlistService,
                        format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002 - the query name
                        ) -> Response:
     with paused_gc():  # 100,000 entries read at once: no collection walks them meanwhile (they form no cycles)
@@ -283,7 +285,7 @@ async def export_diary(request: Request[User, Token, Any], diary_store: Any, clo
             "Content-Disposition": f'attachment; filename="cinematch-letterboxd-{day}.csv"'})
     watchlist = [BackupWatch(name=i.name, year=i.year, imdb_id=i.imdb_id, catalog_id=i.catalog_id,
                              added=i.added or None)
-                 for i in await diary.watchlist_of(request.user.id)]
+                 for i in await watchlist.watchlist_of(request.user.id)]
     pieces = backup_chunks(request.user.username, entries, clock.now().isoformat(), watchlist)
     return Stream(_pieces(pieces), media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="cinematch-backup-{day}.json"'})
@@ -624,6 +626,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
             "accounts": singleton(container.services.accounts),
             "purge": singleton(container.services.purge),
             "diary": singleton(container.services.diary),
+            "imports": singleton(container.services.imports),
+            "watchlist": singleton(container.services.watchlist),
             "queries": singleton(container.services.queries),
             "diary_store": singleton(container.storage.diary),
             "catalog": singleton(container.storage.catalog),

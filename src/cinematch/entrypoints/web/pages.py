@@ -370,18 +370,18 @@ async def recommendations_page(request: Request, recommendations: Any, catalog: 
         "today": clock.now().date().isoformat()})
 
 
-async def _import_context(request: Request, diary: Any, **extra: Any) -> dict:
+async def _import_context(request: Request, imports: Any, **extra: Any) -> dict:
     return {"me": request.user, "page": "import", "report": None, "error": "", "done": "",
-            "batches": await diary.import_batches(request.user.id), **extra}
+            "batches": await imports.import_batches(request.user.id), **extra}
 
 
 @get("/import", include_in_schema=False)
-async def import_page(request: Request, diary: Any, done: str = Parameter(default="", max_length=40)) -> Template:
-    return Template("import.html", context=await _import_context(request, diary, done=done))
+async def import_page(request: Request, imports: Any, done: str = Parameter(default="", max_length=40)) -> Template:
+    return Template("import.html", context=await _import_context(request, imports, done=done))
 
 
 @post("/import", include_in_schema=False, status_code=200, request_max_body_size=32 * 1024 * 1024)
-async def import_upload(request: Request, diary: Any) -> Template:
+async def import_upload(request: Request, imports: Any) -> Template:
     """Preview (a dry run: the same report, nothing written) or import. The pages send the form
     with htmx and swap in the report only, so the chosen file stays chosen between the two."""
     form = await request.form()
@@ -391,16 +391,16 @@ async def import_upload(request: Request, diary: Any) -> Template:
         error = "choose a file to import"
     else:
         try:
-            report = await diary.import_file(request.user.id, await upload.read(),
+            report = await imports.import_file(request.user.id, await upload.read(),
                                              dry_run=form.get("mode") == "preview")
         except DiaryError as exc:
             error = str(exc)
-    return Template("import.html", context=await _import_context(request, diary, report=report, error=error))
+    return Template("import.html", context=await _import_context(request, imports, report=report, error=error))
 
 
 @post("/import/{batch_id:str}/undo", include_in_schema=False, status_code=303)
-async def undo_import_page(batch_id: str, request: Request, diary: Any) -> Response:
-    if not await diary.undo_import(request.user.id, batch_id[:100]):
+async def undo_import_page(batch_id: str, request: Request, imports: Any) -> Response:
+    if not await imports.undo_import(request.user.id, batch_id[:100]):
         raise HTTPException(status_code=404, detail="no such import")
     return Redirect("/import?done=undone", status_code=303)
 
@@ -409,28 +409,28 @@ async def undo_import_page(batch_id: str, request: Request, diary: Any) -> Respo
 
 
 @get("/watchlist", include_in_schema=False)
-async def watchlist_page(request: Request, diary: Any, clock: Any, error: str = "") -> Template:
+async def watchlist_page(request: Request, watchlist: Any, clock: Any, error: str = "") -> Template:
     return Template("watchlist.html", context={"me": request.user, "page": "watchlist", "error": error[:300],
-                                               "items": await diary.watchlist_of(request.user.id),
+                                               "items": await watchlist.watchlist_of(request.user.id),
                                                "today": clock.now().date().isoformat()})
 
 
 @post("/watchlist", include_in_schema=False, status_code=303)
-async def watchlist_add(request: Request, diary: Any) -> Response:
+async def watchlist_add(request: Request, watchlist: Any) -> Response:
     form = await _form(request)
     try:
         name = form.get("title", "").strip()
         if not name:
             raise DiaryError("title must not be empty")
-        await diary.watch(request.user.id, name, parse_year(form.get("year", "")))
+        await watchlist.watch(request.user.id, name, parse_year(form.get("year", "")))
     except (DiaryError, ValueError) as exc:
         return Redirect(f"/watchlist?{_query(error=_form_error(exc))}", status_code=303)
     return Redirect("/watchlist", status_code=303)
 
 
 @post("/watchlist/{item_id:str}/remove", include_in_schema=False, status_code=303)
-async def watchlist_remove(item_id: str, request: Request, diary: Any) -> Response:
-    await diary.unwatch(request.user.id, item_id[:100])
+async def watchlist_remove(item_id: str, request: Request, watchlist: Any) -> Response:
+    await watchlist.unwatch(request.user.id, item_id[:100])
     return Redirect("/watchlist", status_code=303)
 
 

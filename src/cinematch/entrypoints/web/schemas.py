@@ -11,7 +11,7 @@ from ...domain.bounds import DateText as Date
 from ...domain.catalog import CatalogMovie, CatalogRecord
 from ...domain.events import MAX_CATALOG_ID
 from ...domain.ratings import Rating as Stars
-from ...services.diary import ImportReport
+from ...services.imports import ImportReport
 
 # The request types are the entry bounds of `domain.bounds`, so the API documents them.
 Rating = Annotated[float, msgspec.Meta(ge=0.5, le=5, multiple_of=0.5, description="half stars; null: unrated")]
@@ -103,7 +103,7 @@ class Upserted(msgspec.Struct):
     upserted: int
 
 
-ImportOut = ImportReport  # one declaration of an import's report (services.diary)
+ImportOut = ImportReport  # one declaration of an import's report (services.imports)
 
 
 class WatchIn(msgspec.Struct):

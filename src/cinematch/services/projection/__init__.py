@@ -15,7 +15,8 @@ from .caches import LIMIT, FoldCache, KeyIndex
 from .columns import Columns, Decoded, Decoding
 from .fold import Fold, fold_batch, in_seq_order, reference_fold
 from .projector import Projector, Report, decode_records, order_user_events
-from .reconcile import Reconciler, Report as ReconcileReport, Shadow, UserCheck, Window
+from .reconcile import Reconciler, Shadow, UserCheck, Window
+from .reconcile import Report as ReconcileReport
 from .retention import TrendRetention
 from .runner import ProjectionRunner
 from .wire import Wire, WireEvent, as_domain, decode_wire, profile_hits

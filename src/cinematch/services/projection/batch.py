@@ -12,7 +12,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ...domain.deltas import (
-    COUNT_SIGN, RATING_SIGN, AffinityDelta, AffKey, TrendFact, UserDelta, added_instant, local_day,
+    COUNT_SIGN,
+    RATING_SIGN,
+    AffinityDelta,
+    AffKey,
+    TrendFact,
+    UserDelta,
+    added_instant,
+    local_day,
 )
 from ...domain.ports import AffinityWrite, StatsWrite
 from ...domain.ratings import stars

@@ -12,9 +12,9 @@ import numpy as np
 
 from ...domain.deltas import entry_key, month_key
 from ...domain.events import Event
+from .batch import _KINDS, _date, _duration, _entry_id, _first, _Ids, _kind, _movie, _rating, _seq, _user_id
 from .caches import FoldCache
 from .wire import Wire, profile_hits
-from .batch import _Ids, _KINDS, _date, _duration, _entry_id, _first, _kind, _movie, _rating, _seq, _user_id
 
 _NO_DATE = -2
 

@@ -25,12 +25,21 @@ from scipy import sparse
 
 from ...domain.deltas import DEFAULT_TZ, entry_month, fold_events
 from ...domain.events import Event, Movie
-from .caches import FoldCache, KeyIndex
-from .wire import as_domain
 from .batch import (
-    _COUNT_OF_KIND, _DIST_OF_KIND, UPDATE, UPDATE_RATING, AffinityRows, BatchDelta, MonthlyRows, _new, _old, paused_gc,
+    _COUNT_OF_KIND,
+    _DIST_OF_KIND,
+    UPDATE,
+    UPDATE_RATING,
+    AffinityRows,
+    BatchDelta,
+    MonthlyRows,
+    _new,
+    _old,
+    paused_gc,
 )
-from .columns import Columns, _NO_DATE, _columns_of, _halves, _ints, _last_of_each_entry
+from .caches import FoldCache, KeyIndex
+from .columns import _NO_DATE, Columns, _columns_of, _halves, _ints, _last_of_each_entry
+from .wire import as_domain
 
 
 def fold_batch(events: Sequence[Event], tz: str = DEFAULT_TZ, *, cache: FoldCache | None = None,

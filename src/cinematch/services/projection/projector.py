@@ -23,12 +23,21 @@ import numpy as np
 from ...domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
 from ...domain.events import Event, InvalidEvent
 from ...domain.ports import (
-    AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record, StatsStore, StatsWrite,
-    TrendStore, UserStore,
+    AffinityStore,
+    AffinityWrite,
+    Clock,
+    DeadLetter,
+    DeadLetterStore,
+    DiaryStore,
+    Record,
+    StatsStore,
+    StatsWrite,
+    TrendStore,
+    UserStore,
 )
 from ...domain.stats import StatsState, affinity_documents, apply_stats_delta, recompute
-from .caches import FoldCache
 from .batch import BatchDelta, paused_gc
+from .caches import FoldCache
 from .columns import Columns, Decoded, Decoding
 from .fold import Fold, fold_batch
 from .wire import Wire, as_domain, decode_wire
