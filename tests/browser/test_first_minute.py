@@ -151,6 +151,7 @@ def test_the_diary_does_not_shift_as_it_loads(server, browser, width, height):
         page.locator("#suggestions").get_by_role("option").first.click()
         page.get_by_role("button", name="Log a film").click()
         expect(page.locator("#entries tr")).to_have_count(i + 1)
+        expect(page.get_by_label("Title")).to_be_focused()  # the new form is live (htmx settled)
     page.add_init_script("""
         window.__shift = 0;
         new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })

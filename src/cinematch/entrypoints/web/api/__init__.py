@@ -1,0 +1,17 @@
+"""The JSON API (docs/contract.md §3), a controller per feature. The public ones answer anyone;
+the others sit behind the bearer token (the app's protected router says so in the API document)."""
+
+from .auth import AccountController, SignInController
+from .catalog import CatalogAdminController, CatalogController
+from .diary import DiaryController
+from .imports import ImportsController
+from .ops import OpsController
+from .recommendations import RecommendationsController
+from .stats import StatsController, TrendsController
+from .watchlist import WatchlistController
+
+PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, OpsController]
+PROTECTED_CONTROLLERS = [AccountController, DiaryController, ImportsController, WatchlistController, StatsController,
+                         CatalogAdminController, RecommendationsController]
+
+__all__ = ["PROTECTED_CONTROLLERS", "PUBLIC_CONTROLLERS"]

@@ -1,0 +1,65 @@
+"""Imports: an export file in, a report out; the caller's imports, each undoable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.exceptions import HTTPException
+from litestar.params import Parameter
+from litestar.security.jwt import Token
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from ....domain.ports import User
+from ....services.diary import DiaryError
+from ....services.imports import ImportService
+from ..openapi import SIGNED_IN, UploadOperation, errors
+from ..schemas import ImportBatches, ImportOut
+
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+MAX_NOTES = 1000  # an answer lists this many skipped-row notes at most (the counts stay whole)
+
+
+def import_out(report: ImportOut) -> ImportOut:
+    return msgspec.structs.replace(report, notes=report.notes[:MAX_NOTES])
+
+
+
+class ImportsController(Controller):
+    """The caller's imports."""
+
+    path = "/"
+
+    @post("/api/movies/import", status_code=200, tags=["diary"], request_max_body_size=MAX_IMPORT_BYTES,
+          description="The body (text/csv, application/zip, application/json) or multipart field `file`: a "
+                      "Letterboxd export ZIP or one of its CSVs, IMDb ratings.csv, a Trakt export ZIP, the CineMatch "
+                      "backup, or name,year,rating,date. Bad rows are reported per line; the good rows still import. "
+                      "The same file again imports nothing twice; `dry_run=true` reports and writes nothing.",
+          operation_class=UploadOperation, responses=errors(*SIGNED_IN, 413, e413="the file is over 32 MB"))
+    async def import_movies(self, request: Request[User, Token, Any], imports: ImportService,
+                            dry_run: bool = Parameter(default=False)) -> ImportOut:
+        content_type = request.headers.get("content-type", "").lower()
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form()
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise DiaryError("multipart body needs a file field named 'file'")
+            raw = await upload.read()
+        else:
+            raw = await request.body()
+        return import_out(await imports.import_file(request.user.id, raw, dry_run=dry_run))
+
+    @get("/api/me/imports", tags=["diary"], description="The imports, each undoable.", responses=errors(*SIGNED_IN))
+    async def my_imports(self, request: Request[User, Token, Any], imports: ImportService) -> ImportBatches:
+        return msgspec.convert({"items": [{"batch_id": b.id, "format": b.format, "at": b.at, "imported": b.imported}
+                                          for b in await imports.import_batches(request.user.id)]}, ImportBatches)
+
+    @delete("/api/me/imports/{batch_id:str}", status_code=HTTP_204_NO_CONTENT, tags=["diary"],
+            description="Undo an import: the entries it created are removed from the diary.",
+            responses=errors(*SIGNED_IN, 404))
+    async def undo_import(self, batch_id: str, request: Request[User, Token, Any], imports: ImportService) -> None:
+        if not await imports.undo_import(request.user.id, batch_id[:100]):
+            raise HTTPException(status_code=404, detail="no such import")

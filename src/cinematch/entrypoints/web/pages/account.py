@@ -1,0 +1,91 @@
+"""The front page, signing up, in and out, and the settings (password, the account deleted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from ....domain.ports import Conflict
+from ....services.accounts import AccountError
+from ....services.limits import RateLimited
+from .forms import SESSION_COOKIE, _form, _form_error, _local, _query, _session_user, _signed_in
+
+
+class AccountPages(Controller):
+    """Signing up, in and out; the settings."""
+
+    path = "/"
+
+    @get("/", include_in_schema=False)
+    async def home(self, request: Request, queries: Any, jwt_auth: Any, users: Any, error: str = "",
+                   next: str = Parameter(default="", max_length=200)) -> Template:  # noqa: A002 - the page to return to
+        me = await _session_user(request, jwt_auth, users)
+        return Template("index.html", context={"me": me, "trends": await queries.global_trends(), "error": error[:200],
+                                               "page": "home", "next": _local(next)})
+
+    @post("/signup", include_in_schema=False, status_code=303)
+    async def signup(self, request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Response:
+        form = await _form(request)
+        try:
+            user = await accounts.register(form.get("username", ""), form.get("password", ""))
+        except (AccountError, Conflict) as exc:
+            return Redirect(f"/?{_query(error=_form_error(exc))}#signup", status_code=303)
+        return _signed_in(request, jwt_auth, ttl, user)
+
+    @post("/signin", include_in_schema=False, status_code=303)
+    async def signin(self, request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Response:
+        form = await _form(request)
+        client = request.client.host if request.client else ""
+        try:
+            user = await accounts.authenticate(form.get("username", ""), form.get("password", ""), client)
+        except RateLimited as exc:
+            return Redirect(f"/?{_query(error=str(exc))}#signin", status_code=303)
+        if user is None:
+            return Redirect(f"/?{_query(error='wrong username or password')}#signin", status_code=303)
+        return _signed_in(request, jwt_auth, ttl, user, to=_local(form.get("next", "")))
+
+    @post("/signout", include_in_schema=False, status_code=303)
+    async def signout(self) -> Response:
+        response = Redirect("/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @get("/settings", include_in_schema=False)
+    async def settings_page(self, request: Request, done: str = Parameter(default="", max_length=40),
+                            error: str = "") -> Template:
+        return Template("settings.html", context={"me": request.user, "page": "settings", "done": done,
+                                                  "error": error[:300]})
+
+    @post("/settings/password", include_in_schema=False, status_code=303)
+    async def change_password(self, request: Request, accounts: Any, jwt_auth: Any, ttl: int, users: Any) -> Response:
+        form = await _form(request)
+        everywhere = form.get("action") == "everywhere"
+        client = request.client.host if request.client else ""
+        try:
+            await accounts.change_password(request.user, form.get("current", ""),
+                                           None if everywhere else form.get("new", ""), client)
+        except (AccountError, RateLimited) as exc:
+            return Redirect(f"/settings?{_query(error=_form_error(exc))}", status_code=303)
+        # Every other session ended with the old hash; this browser stays signed in with a new one.
+        user = await users.by_id(request.user.id)
+        done = "everywhere" if everywhere else "password"
+        return _signed_in(request, jwt_auth, ttl, user, to=f"/settings?done={done}")
+
+    @post("/settings/delete", include_in_schema=False, status_code=303)
+    async def delete_account_page(self, request: Request, accounts: Any, purge: Any, queries: Any) -> Response:
+        form = await _form(request)
+        client = request.client.host if request.client else ""
+        try:
+            if form.get("confirm") != "delete":
+                raise AccountError("tick the box to confirm that everything will be deleted")
+            await accounts.check_password(request.user, form.get("current", ""), client)
+        except (AccountError, RateLimited) as exc:
+            return Redirect(f"/settings?{_query(error=_form_error(exc))}", status_code=303)
+        await purge.purge(request.user.id)
+        queries.forget(request.user.id)
+        response = Redirect(f"/?{_query(error='Your account and everything in it were deleted.')}", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response

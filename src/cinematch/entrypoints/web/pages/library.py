@@ -1,0 +1,84 @@
+"""The import page (preview, import, undo, export) and the watchlist page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import HTTPException
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from ....domain.imports import parse_year
+from ....services.diary import DiaryError
+from .forms import _form, _form_error, _query
+
+
+async def _import_context(request: Request, imports: Any, **extra: Any) -> dict:
+    return {"me": request.user, "page": "import", "report": None, "error": "", "done": "",
+            "batches": await imports.import_batches(request.user.id), **extra}
+
+
+
+class ImportPages(Controller):
+    """Imports and exports."""
+
+    path = "/"
+
+    @get("/import", include_in_schema=False)
+    async def import_page(self, request: Request, imports: Any,
+                          done: str = Parameter(default="", max_length=40)) -> Template:
+        return Template("import.html", context=await _import_context(request, imports, done=done))
+
+    @post("/import", include_in_schema=False, status_code=200, request_max_body_size=32 * 1024 * 1024)
+    async def import_upload(self, request: Request, imports: Any) -> Template:
+        """Preview (a dry run: the same report, nothing written) or import. The pages send the form
+        with htmx and swap in the report only, so the chosen file stays chosen between the two."""
+        form = await request.form()
+        upload = form.get("file")
+        report, error = None, ""
+        if upload is None or isinstance(upload, str):
+            error = "choose a file to import"
+        else:
+            try:
+                report = await imports.import_file(request.user.id, await upload.read(),
+                                                 dry_run=form.get("mode") == "preview")
+            except DiaryError as exc:
+                error = str(exc)
+        return Template("import.html", context=await _import_context(request, imports, report=report, error=error))
+
+    @post("/import/{batch_id:str}/undo", include_in_schema=False, status_code=303)
+    async def undo_import_page(self, batch_id: str, request: Request, imports: Any) -> Response:
+        if not await imports.undo_import(request.user.id, batch_id[:100]):
+            raise HTTPException(status_code=404, detail="no such import")
+        return Redirect("/import?done=undone", status_code=303)
+
+
+
+class WatchlistPages(Controller):
+    """The watchlist."""
+
+    path = "/"
+
+    @get("/watchlist", include_in_schema=False)
+    async def watchlist_page(self, request: Request, watchlist: Any, clock: Any, error: str = "") -> Template:
+        return Template("watchlist.html", context={"me": request.user, "page": "watchlist", "error": error[:300],
+                                                   "items": await watchlist.watchlist_of(request.user.id),
+                                                   "today": clock.now().date().isoformat()})
+
+    @post("/watchlist", include_in_schema=False, status_code=303)
+    async def watchlist_add(self, request: Request, watchlist: Any) -> Response:
+        form = await _form(request)
+        try:
+            name = form.get("title", "").strip()
+            if not name:
+                raise DiaryError("title must not be empty")
+            await watchlist.watch(request.user.id, name, parse_year(form.get("year", "")))
+        except (DiaryError, ValueError) as exc:
+            return Redirect(f"/watchlist?{_query(error=_form_error(exc))}", status_code=303)
+        return Redirect("/watchlist", status_code=303)
+
+    @post("/watchlist/{item_id:str}/remove", include_in_schema=False, status_code=303)
+    async def watchlist_remove(self, item_id: str, request: Request, watchlist: Any) -> Response:
+        await watchlist.unwatch(request.user.id, item_id[:100])
+        return Redirect("/watchlist", status_code=303)

@@ -1,0 +1,25 @@
+"""The recommendations page: films with why, genre picks for a new account, Log it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+from litestar.response import Template
+
+
+class RecommendationPages(Controller):
+    """Recommendations."""
+
+    path = "/"
+
+    @get("/recommendations", include_in_schema=False)
+    async def recommendations_page(self, request: Request, recommendations: Any, catalog: Any, clock: Any,
+                                   genres: list[str] | None = Parameter(default=None, max_items=20)) -> Template:
+        picks = tuple(g.strip()[:64] for g in (genres or []) if g.strip())
+        answer = await recommendations.for_user(request.user.id, 12, picks)
+        known = [g for g, _ in await catalog.genres()][:30]
+        return Template("recommendations.html", context={
+            "me": request.user, "page": "recommendations", "r": answer, "genres": known, "picked": set(picks),
+            "today": clock.now().date().isoformat()})
