@@ -12,9 +12,9 @@ PATH = re.compile(r"`((?:src|tests|bench|scripts|docs|services|devservices|confi
                   r"(?:::[A-Za-z0-9_]+)?`")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 SHORT = {"domain", "services", "adapters", "entrypoints", "ml", "data"}  # paths the docs give inside src/cinematch
-# What running things leaves (the dev services' state, the browser tier's screenshots): absent from a
+# What running things leaves (the dev services' state, the browser tier's screenshots, benchmark reports): absent from a
 # clean checkout, where `pytest tests/unit` runs alone.
-MADE_BY_RUNNING = ("devservices/state/", "tests/browser/screenshots/")
+MADE_BY_RUNNING = ("devservices/state/", "tests/browser/screenshots/", "bench/out/")
 
 
 def test_the_readme_is_for_people_who_run_cinematch():
