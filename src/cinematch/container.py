@@ -8,6 +8,7 @@ objects and never import dependency_injector.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from functools import partial
 
 from dependency_injector import containers, providers
@@ -109,6 +110,9 @@ class Storage(containers.DeclarativeContainer):
         sqlite=providers.Singleton(memory.MemoryLimitStore), mongo=providers.Singleton(MongoLimitStore, mongo))
     dead_letters = _per_storage(config, db, mongo, memory.MemoryDeadLetterStore, SqliteDeadLetterStore,
                                 MongoDeadLetterStore)
+    # What a process closes on its way out (`close_resources`), for the backend it uses.
+    resources = providers.Selector(config.storage, memory=providers.List(),
+                                   sqlite=providers.List(db, shadow_db), mongo=providers.List(mongo))
 
 
 def _no_outbox(storage: str):
@@ -251,13 +255,10 @@ def build_container(settings: Settings, clock=None) -> Application:
 
 
 async def close_resources(container: Application) -> None:
-    """Close what the container's stores opened: the SQLite files (and their shared lock,
-    which `cinematch restore` waits for) or the MongoDB client. The one place an
-    entrypoint's shutdown goes through (serve, worker, relay, the CLI, the Spark driver);
-    a store opened again after it reopens lazily."""
-    storage = container.config.storage()
-    if storage == "sqlite":
-        container.storage.db().close()
-        container.storage.shadow_db().close()
-    elif storage == "mongo":
-        await container.storage.mongo().close()
+    """Close what the container's stores opened (`Storage.resources`: the SQLite files, and their
+    shared lock which `cinematch restore` waits for, or the MongoDB client). The one place a
+    runtime's stop goes through; a store opened again after it reopens lazily."""
+    for resource in container.storage.resources():
+        closed = resource.close()
+        if inspect.isawaitable(closed):
+            await closed

@@ -47,7 +47,9 @@ LAYERS = {
     "services": {"domain", "data", "ml"},
     "adapters": {"domain", "paths"},
     "container": {"domain", "services", "adapters", "settings", "paths"},
-    "entrypoints": {"domain", "data", "ml", "services", "adapters", "container", "settings", "paths", "progress"},
+    "runtime": {"domain", "services", "adapters", "settings", "paths", "container"},
+    "entrypoints": {"domain", "data", "ml", "services", "adapters", "container", "runtime", "settings", "paths",
+                    "progress"},
     "__main__": {"entrypoints"},
     "__init__": set(),
 }

@@ -80,9 +80,8 @@ class StreamJob:
         from ...adapters.kafka.bus import ensure_topic
         s = self.settings
         asyncio.run(ensure_topic(s.kafka_bootstrap_servers, s.kafka_topic, s.kafka_partitions))
-        if s.storage == "mongo" and s.migrate_on_start:
-            from ...adapters.mongo import migrate
-            on_driver(s, lambda c: migrate(c.storage.mongo()))
+        from ...runtime import Runtime
+        on_driver(s, lambda c: Runtime(c).prepare())  # MongoDB's migrations, when this process applies them
 
     def bootstrap_trends(self) -> int:
         """Trend facts of every diary, at each diary's version (first start of the trends query)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from pathlib import Path
@@ -20,15 +19,14 @@ from litestar.security.jwt import JWTCookieAuth, Token
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from ...adapters.observability import dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler
-from ...container import close_resources
+from ...container import Application
 from ...domain.ports import Conflict, StoreUnavailable, User
-from ...services.accounts import AccountError, Accounts, session_user
+from ...services.accounts import AccountError, session_user
 from ...services.diary import DiaryError
 from ...services.limits import NotTrained, RateLimited
+from ...runtime import ServeRuntime
 from .api import PROTECTED_CONTROLLERS, PUBLIC_CONTROLLERS
 from .assets import Assets
-from .background import ThreadedRunner
 from .hardening import add_headers, any_error, error_response, strict_query_integers
 from .observe import count_unrouted, metrics_endpoint, observe_requests
 from .openapi import _bearer_only_where_needed
@@ -105,15 +103,13 @@ def _outermost(middleware):
     return on_app_init
 
 
-def create_app(container, *, run_projections: bool | None = None) -> Litestar:
-    """Build the app for a wired container.
-
-    Embedded profile: the projection runs in-process (`run_projections`, default: the
-    `project_in_serve` setting; off, `cinematch worker --profile embedded` folds instead).
-    Kafka profile: the worker projects in its own process; serve runs the outbox
-    relay (unless `relay_in_serve` is off) and applies the MongoDB migrations."""
-    settings = container.config
-    accounts: Accounts = container.services.accounts()
+def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | None = None) -> Litestar:
+    """The web app: routes, dependencies, errors and documents wired to a serve runtime, which
+    starts and stops with the app (`on_startup`/`on_shutdown`). Given a container, a
+    `ServeRuntime` is made for it (`run_projections`: see ServeRuntime)."""
+    if not isinstance(runtime, ServeRuntime):
+        runtime = ServeRuntime(runtime, run_projections=run_projections)
+    container, settings, runner, metrics = runtime.container, runtime.config, runtime.runner, runtime.metrics
     assets = Assets()
     assets.say_what_is_missing()
 
@@ -125,76 +121,6 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
     # a cross-site form post does not carry it; the pages' own forms also carry a CSRF token).
     jwt_auth = JWTCookieAuth[User](retrieve_user_handler=retrieve_user, token_secret=settings.jwt_secret(),
                                    exclude=PUBLIC, key=SESSION_COOKIE, samesite="lax")
-    stop = asyncio.Event()
-    tasks: list[asyncio.Task] = []
-
-    in_process = (settings.bus() != "kafka" and settings.project_in_serve()) if run_projections is None \
-        else run_projections
-    runner = container.services.runner() if in_process else None
-    # On SQLite the projection folds in a thread of its own (entrypoints/web/background.py);
-    # the memory store is not shared across threads, so there it stays on this loop.
-    threaded = ThreadedRunner(runner) if runner is not None and settings.storage() == "sqlite" else None
-    metrics = container.metrics()
-    group_lag = None
-    if runner is not None:
-        metrics.add_sampler(projection_sampler(runner))
-    elif settings.bus() == "kafka" and settings.profile() == "kafka":  # the worker group's lag (Spark keeps no group)
-        group_lag = container.bus.group_lag()
-        metrics.add_sampler(group_lag_sampler(group_lag.lag))
-    metrics.add_sampler(dead_letter_sampler(container.storage.dead_letters()))
-    metrics.add_sampler(model_sampler(container.services.recommendations()))
-
-    async def startup() -> None:
-        if settings.storage() == "mongo" and settings.migrate_on_start():
-            from ...adapters.mongo import migrate
-            await migrate(container.storage.mongo())
-        await accounts.ensure_admin(settings.admin_username(), settings.admin_password())
-        tasks.append(asyncio.create_task(finish_purges()))
-        enricher = container.services.enrichment()  # None unless CINEMATCH_TMDB_API_KEY is set
-        if enricher is not None:
-            tasks.append(asyncio.create_task(enricher.run_forever(stop)))
-        if threaded is not None:
-            threaded.start()
-        elif runner is not None:
-            tasks.append(asyncio.create_task(runner.run_forever(stop)))
-        if settings.ml_train_on_start():
-            tasks.append(asyncio.create_task(first_model()))
-        if settings.bus() == "kafka" and settings.storage() == "mongo" and settings.relay_in_serve():
-            tasks.append(asyncio.create_task(container.bus.relay().run_forever(stop)))
-
-    async def finish_purges() -> None:
-        """Account deletions a crash cut short are finished (in the background: a store that
-        cannot answer now is reported by /ready, and the next start tries again)."""
-        try:
-            await container.services.purge().finish_pending()
-        except Exception as exc:  # noqa: BLE001 - the store down at start: /ready says so, the next start retries
-            log.warning("unfinished account deletions not finished now: %s", exc)
-
-    async def first_model() -> None:
-        """A first model in the background when none exists, so users get the hybrid soon."""
-        recommendations = container.services.recommendations()
-        try:
-            if not (await recommendations.status())["is_trained"]:
-                await recommendations.train(limited=False)
-        except NotTrained as exc:
-            log.info("no first model: %s", exc)
-        except Exception:  # noqa: BLE001 - serving goes on with the popularity fallback
-            log.exception("training the first model failed")
-
-    async def shutdown() -> None:
-        stop.set()
-        if threaded is not None:
-            await threaded.stop()
-        if group_lag is not None:
-            await group_lag.stop()
-        for task in tasks:
-            if task.done():  # e.g. the first training; a finished task may belong to another loop
-                continue
-            try:
-                await asyncio.wait_for(task, 5)
-            except (TimeoutError, asyncio.CancelledError):
-                task.cancel()
-        await close_resources(container)  # after the tasks: the relay and projection used the stores
 
     def singleton(provider):
         async def get_it():
@@ -228,8 +154,8 @@ def create_app(container, *, run_projections: bool | None = None) -> Litestar:
         # the request observer outermost (before the auth middleware), so a 401 is counted and logged too
         on_app_init=[jwt_auth.on_app_init, _outermost(observe_requests(metrics)), _bearer_only_where_needed],
         middleware=[strict_query_integers],
-        on_startup=[startup],
-        on_shutdown=[shutdown],
+        on_startup=[runtime.start],
+        on_shutdown=[runtime.stop],
         exception_handlers={
             AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict, NotTrained: _conflict,
             RateLimited: _rate_limited, StoreUnavailable: _unavailable, NotAuthorizedException: page_not_signed_in,
