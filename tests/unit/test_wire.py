@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cinematch.domain import Event, InvalidEvent, Movie, decode_event, encode_event
-from cinematch.domain.deltas import movie_profile
+from cinematch.domain.profiles import movie_profile
 from cinematch.domain.ports import Record
 from cinematch.services.projection import wire
 from cinematch.services.projection.caches import FoldCache

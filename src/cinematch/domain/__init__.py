@@ -4,7 +4,8 @@ Imports only the standard library and msgspec (enforced by tests/unit/test_archi
 """
 
 from .catalog import CatalogMovie, catalog_movie, match_movie
-from .deltas import AffinityDelta, StatsDelta, TrendFact, UserDelta, apply_event, fold_events, movie_profile
+from .deltas import AffinityDelta, StatsDelta, TrendFact, UserDelta, apply_event, fold_events
+from .profiles import movie_profile
 from .diary import DiaryEntry, enrich, to_movie
 from .events import EVENT_TYPES, Event, InvalidEvent, Movie, decode_event, encode_event, validate_event
 from .stats import AffinityState, StatsState, apply_stats_delta, compute_user_state, compute_user_stats, stats_view

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from .deltas import DEFAULT_TZ, AffinityDelta, AffKey, StatsDelta, TrendFact, UserDelta, apply_event
+from .deltas import DEFAULT_TZ, AffinityDelta, StatsDelta, TrendFact, UserDelta, apply_event
+from .profiles import AffKey
 from .diary import DiaryEntry, diary_order, to_movie
 from .events import SCHEMA_VERSION, Event
 from .ratings import RATING_KEYS, Rating, halves, stars

@@ -18,7 +18,7 @@ from ...domain.ports import (
 from ...domain.stats import AffinityState, StatsState, rank_affinities
 from ...domain.text import normalize_title
 from ...domain.trends import fact_wins, film_users
-from ..common import apply_affinity_write, apply_stats_write
+from ...domain.writes import apply_affinity_write, apply_stats_write
 from .bus import MemoryEventLog
 
 

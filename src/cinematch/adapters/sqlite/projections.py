@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ...domain.deltas import TrendFact
 from ...domain.ports import AffinityStore, AffinityWrite, StaleWrite, StatsStore, StatsWrite, TrendStore
 from ...domain.stats import AFFINITY_ORDER, AffinityState, StatsState
-from ..common import apply_stats_write
+from ...domain.writes import apply_stats_write
 from ._base import OnDatabase, _enc, _stats, in_thread
 from .sql import chunks, placeholders
 

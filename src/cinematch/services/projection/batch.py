@@ -11,16 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ...domain.deltas import (
-    COUNT_SIGN,
-    RATING_SIGN,
-    AffinityDelta,
-    AffKey,
-    TrendFact,
-    UserDelta,
-    added_instant,
-    local_day,
-)
+from ...domain.deltas import COUNT_SIGN, RATING_SIGN, AffinityDelta, TrendFact, UserDelta, added_instant, local_day
+from ...domain.profiles import AffKey
 from ...domain.ports import AffinityWrite, StatsWrite
 from ...domain.ratings import stars
 from .caches import FoldCache

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from ...domain.deltas import AffKey, Profiles
+from ...domain.profiles import AffKey, Profiles
 from ...domain.events import Parsed
 from ...domain.stats import affinity_id_suffix
 

@@ -20,20 +20,12 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from ...domain.deltas import DEFAULT_TZ, AffKey, UserDelta, apply_event
+from ...domain.deltas import DEFAULT_TZ, UserDelta, apply_event
+from ...domain.profiles import AffKey
 from ...domain.events import Event, InvalidEvent
 from ...domain.ports import (
-    AffinityStore,
-    AffinityWrite,
-    Clock,
-    DeadLetter,
-    DeadLetterStore,
-    DiaryStore,
-    Record,
-    StatsStore,
-    StatsWrite,
-    TrendStore,
-    UserStore,
+    AffinityStore, AffinityWrite, Clock, DeadLetter, DeadLetterStore, DiaryStore, Record, StatsStore, StatsWrite,
+    TrendStore, UserStore,
 )
 from ...domain.stats import StatsState, affinity_documents, apply_stats_delta, recompute
 from .batch import BatchDelta, paused_gc
