@@ -114,3 +114,14 @@ def test_the_relay_on_a_store_without_an_outbox_says_so(tmp_path):
     """The relay is wired only where the diary keeps an outbox (MongoDB)."""
     line = one_line_error(cli("relay", "--profile", "embedded", data_dir=tmp_path))
     assert "the outbox relay needs MongoDB storage" in line
+
+
+def test_serve_refuses_to_start_without_the_pages_scripts(tmp_path, monkeypatch, capsys):
+    """A wheel or `pip install .` made without the npm step: one clear line, no server."""
+    from cinematch.entrypoints.cli import main
+    from cinematch.entrypoints.web.assets import Assets
+    monkeypatch.setenv("CINEMATCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(Assets, "missing", lambda self: ["vendor/htmx.min.js"])
+    assert main(["serve", "--port", "9"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("cinematch: the pages' scripts are missing (vendor/htmx.min.js)") and "scripts/assets" in line

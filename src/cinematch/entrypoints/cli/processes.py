@@ -19,6 +19,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     _logging(settings)
     logging.getLogger().setLevel(args.log_level.upper())
+    from ..web.assets import Assets
+    if missing := Assets().missing():  # a wheel or `pip install .` made without the npm step
+        raise ValueError(f"the pages' scripts are missing ({', '.join(missing)}): run scripts/assets, or install a "
+                         "wheel built with them")
     runtime = ServeRuntime(_container())
     runtime.preflight()
     run(create_app(runtime), host=args.host or settings.host, port=args.port or settings.port,
