@@ -21,7 +21,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(args.log_level.upper())
     from ..web.assets import Assets
     if missing := Assets().missing():  # a wheel or `pip install .` made without the npm step
-        raise ValueError(f"the pages' scripts are missing ({', '.join(missing)}): run scripts/assets, or install a "
+        raise RuntimeError(f"the pages' scripts are missing ({', '.join(missing)}): run scripts/assets, or install a "
                          "wheel built with them")
     runtime = ServeRuntime(_container())
     runtime.preflight()
