@@ -48,8 +48,8 @@ def rewind_committed(c, back: int, storage: str) -> None:
         log = c.storage.log()
         log.committed["projections"] = max(0, log.committed.get("projections", 0) - back)
     else:
-        c.storage.db().query("UPDATE consumer_offsets SET next_position = max(1, next_position - ?)", (back,))
-        c.storage.db().conn.commit() if c.storage.db().conn.in_transaction else None
+        with c.storage.db().tx() as conn:  # a write: on the writer's connection (query() only reads)
+            conn.execute("UPDATE consumer_offsets SET next_position = max(1, next_position - ?)", (back,))
 
 
 def duplicate_tail(c, n: int, storage: str) -> None:

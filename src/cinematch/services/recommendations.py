@@ -89,12 +89,14 @@ class Recommendations:
         if not 1 <= top_n <= MAX_TOP_N:
             raise ValueError(f"top_n must be between 1 and {MAX_TOP_N}")
         served = await self._model()
-        entries, version = await self.diary.snapshot(user_id)
-        key = (version, served[0] if served else None, top_n, genres)
         hit = self._cache.get(user_id)
-        if hit and hit[0] == key:
+        # The diary's version alone says whether the answer in hand still holds: the whole
+        # diary is read only when it does not.
+        if hit and hit[0] == (await self.diary.version(user_id), served[0] if served else None, top_n, genres):
             self._cache.move_to_end(user_id)
             return await self._mark_watchlist(user_id, hit[1])
+        entries, version = await self.diary.snapshot(user_id)
+        key = (version, served[0] if served else None, top_n, genres)
         if served is None:
             answer = await self._popular(entries, top_n)
         else:

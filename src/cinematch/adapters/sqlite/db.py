@@ -177,6 +177,11 @@ class Database:
         self._lock_file = None  # the shared lock on <db>.lock while open (see backup.py: restore)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        # Reads go through a connection per thread (WAL: readers never wait for the writer, and
+        # see every transaction committed before they start); writes through the one above.
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._generation = 0  # a close() retires every reader opened before it
         self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self.corrupt: str | None = None  # the reason, once a read met a corrupt page
         self.full = False  # a write failed for want of space: ready again only once space is free
@@ -274,6 +279,10 @@ class Database:
         """Close the connection and release the shared lock; a statement running in another
         thread (a store call off the event loop) finishes first."""
         with self._lock:
+            self._generation += 1
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -330,8 +339,25 @@ class Database:
                 conn.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        with self._lock, self._translated():
-            return self.conn.execute(sql, params).fetchall()
+        """A read, on this thread's reader (an in-memory database has one connection: the writer's)."""
+        if self.path == ":memory:":
+            with self._lock, self._translated():
+                return self.conn.execute(sql, params).fetchall()
+        with self._translated():
+            return self._reader().execute(sql, params).fetchall()
+
+    def _reader(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "generation", -1) != self._generation or local.conn is None:
+            self.conn  # the file exists, is migrated and locked before anyone reads it
+            with self._lock:
+                reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                reader.execute("PRAGMA query_only=ON")
+                reader.execute("PRAGMA busy_timeout=5000")
+                reader.execute("PRAGMA cache_size=-16384")
+                self._readers.append(reader)
+                local.conn, local.generation = reader, self._generation
+        return local.conn
 
     # --- new-event notification for the in-process projection -------------------
 
