@@ -104,7 +104,7 @@ def letterboxd_chunks(entries: Iterable[DiaryEntry], size: int = 2000) -> Iterat
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(LETTERBOXD_COLUMNS)
     for k, e in enumerate(reversed(list(newest_first(list(entries)))), start=1):
-        writer.writerow([safe_cell(e.title or e.name), e.year or "", safe_cell(e.imdb_id or ""),
+        writer.writerow([safe_cell(e.name or e.title), e.year or "", safe_cell(e.imdb_id or ""),
                          "" if e.rating is None else e.rating, e.date, "Yes" if e.rewatch else "",
                          safe_cell(", ".join(e.tags))])
         if k % size == 0:

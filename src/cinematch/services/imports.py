@@ -120,13 +120,15 @@ class ImportService:
                             put=e, create_only=create_only)
                 for e, event_id in zip(entries, uuid4_strings(len(entries)))]
 
-    async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False) -> ImportReport:
+    async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False,
+                          filename: str = "") -> ImportReport:
         """Parse an uploaded file (in a worker thread: parsing is CPU work) and import it as a
         batch; the report of docs/contract.md §3. `dry_run` reports the same and writes nothing.
+        `filename` is the upload's name (a Letterboxd `watchlist.csv` goes to the watchlist).
         Raises DiaryError when the file cannot be read."""
         try:
             async with _IMPORT_SLOTS:
-                parsed, batch = await asyncio.to_thread(_parse_upload, raw, self.entries.tz)
+                parsed, batch = await asyncio.to_thread(_parse_upload, raw, self.entries.tz, filename)
         except UnreadableImport as exc:
             raise DiaryError(str(exc)) from None
         return await self.import_parsed(user_id, parsed, batch, dry_run=dry_run)
@@ -176,9 +178,9 @@ class ImportService:
         raise Conflict("the diary keeps changing; try again")
 
 
-def _parse_upload(raw: bytes, tz: str) -> tuple[ParsedImport, str]:
+def _parse_upload(raw: bytes, tz: str, filename: str = "") -> tuple[ParsedImport, str]:
     """The upload's rows and its batch id (a digest of its bytes: the same upload, the same batch)."""
-    return parse_import(raw, tz), hashlib.sha256(raw).hexdigest()[:24]
+    return parse_import(raw, tz, filename), hashlib.sha256(raw).hexdigest()[:24]
 
 
 def _import_plan(user_id: str, batch: str, rows: Sequence[ImportRow], existing: Sequence[DiaryEntry],

@@ -33,12 +33,17 @@ def parse_backup(data: str | bytes) -> ParsedImport:
     return ParsedImport(format="cinematch-backup", rows=rows, errors=[], skipped=0, watchlist=watchlist, notes=[])
 
 
-def parse_import(data: bytes | str, tz: str = "Europe/Rome") -> ParsedImport:
+def parse_import(data: bytes | str, tz: str = "Europe/Rome", filename: str = "") -> ParsedImport:
     """Parse a whole upload; rows that cannot be read are reported with their line number.
-    `tz` gives the watched day of an export that records instants (Trakt)."""
+    `tz` gives the watched day of an export that records instants (Trakt). `filename`, the
+    upload's own name, tells files of the same columns apart (Letterboxd's `watchlist.csv` and
+    `watched.csv`)."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     if isinstance(data, bytes):
         if is_zip(data):
             return parse_archive(data, tz)
+        if data[:2] == b"PK" or name.lower().endswith(".zip"):
+            raise UnreadableImport(f"{name or 'the file'} is not a readable ZIP archive (cut short or damaged?)")
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -47,7 +52,7 @@ def parse_import(data: bytes | str, tz: str = "Europe/Rome") -> ParsedImport:
         raise UnreadableImport("the file is not text (it contains NUL bytes)")
     if data.lstrip().startswith("{"):
         return parse_backup(data)
-    return parse_csv(data)
+    return parse_csv(data, name)
 
 
 __all__ = ["LineReason", "ImportRow", "ParsedImport", "UnreadableImport", "WatchlistRow", "parse_import",

@@ -123,14 +123,43 @@ def check_name(name: str) -> str:
 # The columns each CSV format is recognised by (compared case-insensitively), most specific first.
 FORMATS: dict[str, tuple[str, ...]] = {
     "imdb": ("const", "your rating", "title"),
+    "imdb-list": ("const", "title", "title type"),  # a list or the watchlist: no "Your Rating" column
+    # What Letterboxd's importer reads, and CineMatch's own Letterboxd export writes.
+    "letterboxd-import": ("title", "watcheddate"),
     "letterboxd-reviews": ("name", "letterboxd uri", "review", "watched date"),
     "letterboxd-diary": ("name", "letterboxd uri", "watched date"),
     "letterboxd-ratings": ("name", "rating", "letterboxd uri"),
     "letterboxd-watched": ("date", "name", "letterboxd uri"),  # also watchlist.csv: which one, the file says
     "generic": ("name",),
 }
-# IMDb's "Title Type" of the rows that are films (others are series, episodes, games…).
-IMDB_FILMS = {"movie", "tv movie", "tvmovie", "short", "video"}
+# IMDb's "Title Type" of the rows that are films (others are series, episodes, games…), as the
+# English site writes it and as the Italian, German, Spanish, French and Portuguese sites do
+# (compared without case, accents or hyphens: `_type_key`).
+IMDB_FILMS = {"movie", "tv movie", "tvmovie", "short", "video",
+              "film", "film tv", "corto", "cortometraggio", "video",  # it
+              "fernsehfilm", "kurzfilm",  # de (Film, Video as above)
+              "pelicula", "pelicula de tv", "pelicula de television", "pelicula para television",
+              "cortometraje", "video",  # es
+              "telefilm", "court metrage", "video",  # fr (Film as above)
+              "filme", "filme para tv", "filme de tv", "telefilme", "curta metragem", "curta"}  # pt
+# The kinds that are not films, in the same languages; a row of any other kind is a film.
+IMDB_NOT_FILMS = {"tvseries", "tv series", "tvminiseries", "tv mini series", "tvepisode", "tv episode", "tvspecial",
+                  "tv special", "videogame", "video game", "tvshort", "podcastseries", "podcastepisode", "music video",
+                  "serie tv", "miniserie tv", "episodio tv", "speciale tv", "videogioco", "corto tv",  # it
+                  "fernsehserie", "mini serie", "miniserie", "fernsehminiserie", "folge", "fernsehepisode",
+                  "fernsehspecial", "videospiel", "tv serie",  # de
+                  "serie de tv", "serie de television", "miniserie de tv", "episodio de tv", "episodio",
+                  "especial de tv", "videojuego",  # es
+                  "serie televisee", "serie tv", "mini serie tv", "episode", "episode tv", "episode televise",
+                  "special tv", "emission speciale", "jeu video",  # fr
+                  "serie de tv", "serie", "minisserie", "episodio de tv", "especial de tv", "jogo", "videogame"}  # pt
+
+
+def _type_key(kind: str) -> str:
+    """A title type compared without case, accents, hyphens or repeated spaces."""
+    import unicodedata
+    text = "".join(c for c in unicodedata.normalize("NFD", kind) if not unicodedata.combining(c)).lower()
+    return " ".join(text.replace("-", " ").split())
 TRUE = {"yes", "true", "1", "y"}
 
 
@@ -143,22 +172,33 @@ def detect_format(header: list[str], filename: str = "") -> str:
             return name
     raise UnreadableImport(
         "unrecognised CSV header: expected a Letterboxd export file (diary, ratings, watched, reviews, "
-        "watchlist), IMDb ratings.csv or the columns name,year,rating,date"
+        "watchlist), IMDb ratings.csv or a list export, a CSV for Letterboxd's importer "
+        "(Title,Year,imdbID,Rating,WatchedDate) or the columns name,year,rating,date"
     )
 
 
 def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | WatchlistRow | str:
     """The row, or the reason it is skipped (a string); raises ValueError for a bad one."""
-    if fmt == "imdb":
+    if fmt in ("imdb", "imdb-list"):
         kind = get("title type").strip()
-        if kind and kind.lower() not in IMDB_FILMS:
+        if kind and _type_key(kind) in IMDB_NOT_FILMS:
             return f"not a film ({kind[:40]})"
+        if fmt == "imdb-list":  # a list or the watchlist: films to see, never watches
+            return WatchlistRow(line=line, name=check_name(get("title").strip() or get("original title").strip()),
+                                year=parse_year(get("year")), imdb_id=get("const").strip() or None,
+                                added=date(get("created")[:10]) if get("created").strip() else None)
         rated = get("date rated").strip()
         genres = [g.strip() for g in get("genres").split(",") if g.strip()] or None
         return ImportRow(line=line, name=check_name(get("title").strip() or get("original title").strip()),
                          rating=rating(get("your rating"), 10), date=date(rated) if rated else None,
                          year=parse_year(get("year")), imdb_id=get("const").strip() or None, genres=genres,
                          director=get("directors").strip() or None, duration=whole(get("runtime (mins)"), "runtime"))
+    if fmt == "letterboxd-import":
+        when = get("watcheddate").strip()
+        return ImportRow(line=line, name=check_name(get("title").strip()), year=parse_year(get("year")),
+                         imdb_id=get("imdbid").strip().lstrip("'") or None, rating=rating(get("rating"), 5),
+                         date=date(when) if when else None, rewatch=get("rewatch").strip().lower() in TRUE,
+                         tags=tags(get("tags").lstrip("'")))
     name = check_name(get("name").strip())
     year = parse_year(get("year"))
     if fmt == "letterboxd-watchlist":

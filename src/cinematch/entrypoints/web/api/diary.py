@@ -106,7 +106,8 @@ class DiaryController(Controller):
             entries, _ = await diary_store.snapshot(request.user.id)
         day = clock.now().date().isoformat()
         if format == "letterboxd":
-            return Stream(_pieces(letterboxd_chunks(entries)), media_type="text/csv; charset=utf-8", headers={
+            # (text/csv alone: Litestar adds "; charset=utf-8" itself)
+            return Stream(_pieces(letterboxd_chunks(entries)), media_type="text/csv", headers={
                 "Content-Disposition": f'attachment; filename="cinematch-letterboxd-{day}.csv"'})
         watchlist = [BackupWatch(name=i.name, year=i.year, imdb_id=i.imdb_id, catalog_id=i.catalog_id,
                                  added=i.added or None)

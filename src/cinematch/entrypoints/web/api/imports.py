@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -28,6 +29,12 @@ def import_out(report: ImportOut) -> ImportOut:
 
 
 
+def _disposition_name(header: str) -> str:
+    """The filename of a `Content-Disposition` header, if it names one."""
+    found = re.search(r'filename="?([^";]+)"?', header)
+    return found.group(1)[:300] if found else ""
+
+
 class ImportsController(Controller):
     """The caller's imports."""
 
@@ -40,17 +47,21 @@ class ImportsController(Controller):
                       "The same file again imports nothing twice; `dry_run=true` reports and writes nothing.",
           operation_class=UploadOperation, responses=errors(*SIGNED_IN, 413, e413="the file is over 32 MB"))
     async def import_movies(self, request: Request[User, Token, Any], imports: ImportService,
-                            dry_run: bool = Parameter(default=False)) -> ImportOut:
+                            dry_run: bool = Parameter(default=False),
+                            filename: str = Parameter(default="", max_length=300, description=(
+                                "the file's name, for a body sent without one (a Letterboxd `watchlist.csv` "
+                                "goes to the watchlist); a multipart upload carries its own"))) -> ImportOut:
         content_type = request.headers.get("content-type", "").lower()
         if content_type.startswith("multipart/form-data"):
             form = await request.form()
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
                 raise DiaryError("multipart body needs a file field named 'file'")
-            raw = await upload.read()
+            raw, filename = await upload.read(), upload.filename or filename
         else:
             raw = await request.body()
-        return import_out(await imports.import_file(request.user.id, raw, dry_run=dry_run))
+            filename = filename or _disposition_name(request.headers.get("content-disposition", ""))
+        return import_out(await imports.import_file(request.user.id, raw, dry_run=dry_run, filename=filename))
 
     @get("/api/me/imports", tags=["diary"], description="The imports, each undoable.", responses=errors(*SIGNED_IN))
     async def my_imports(self, request: Request[User, Token, Any], imports: ImportService) -> ImportBatches:

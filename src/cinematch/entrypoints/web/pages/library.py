@@ -41,8 +41,8 @@ class ImportPages(Controller):
             error = "choose a file to import"
         else:
             try:
-                report = await imports.import_file(request.user.id, await upload.read(),
-                                                 dry_run=form.get("mode") == "preview")
+                report = await imports.import_file(request.user.id, await upload.read(), filename=upload.filename or "",
+                                                   dry_run=form.get("mode") == "preview")
             except DiaryError as exc:
                 error = str(exc)
         return Template("import.html", context=await _import_context(request, imports, report=report, error=error))

@@ -1,0 +1,148 @@
+"""The importers on exports real people published (shared/real-exports beside the repository,
+origin in its MANIFEST; never copied into the project), and on fixtures written for what those
+files lack (IMDb sites in other languages, lists, CineMatch's own CSV). Counts come from the files
+themselves, never typed in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .test_api import client, login  # noqa: F401 - the fixture
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
+LETTERBOXD = sorted((REAL / "letterboxd").glob("*")) if REAL.is_dir() else []
+
+
+def rows_of(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def send(client, h, raw: bytes, filename: str, **query):  # noqa: F811
+    r = client.post("/api/movies/import", params=query, files={"file": (filename, raw, "text/csv")}, headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_real_exports_are_here():
+    """CI lays shared/ beside the checkout: the tests below must not pass by finding nothing."""
+    assert LETTERBOXD and all((d / "watchlist.csv").exists() for d in LETTERBOXD)
+
+
+@pytest.mark.parametrize("folder", LETTERBOXD, ids=lambda p: p.name)
+def test_a_letterboxd_watchlist_uploaded_alone_goes_to_the_watchlist(client, folder):  # noqa: F811
+    h = login(client)
+    path = folder / "watchlist.csv"
+    films = {(r["Name"].strip().casefold(), r["Year"]) for r in rows_of(path)}
+    report = send(client, h, path.read_bytes(), "watchlist.csv")
+    assert (report["format"], report["imported"]) == ("letterboxd-watchlist", 0)
+    assert client.get("/api/movies", headers=h).json()["total"] == 0  # never watches
+    listed = client.get("/api/me/watchlist", headers=h).json()["items"]
+    assert report["watchlist"] == len(listed) == len(films)
+    # the same bytes as a plain body with its name in the query: the same place
+    h2 = login(client, "bob")
+    r = client.post("/api/movies/import", params={"filename": "watchlist.csv", "dry_run": "true"},
+                    content=path.read_bytes(), headers={**h2, "content-type": "text/csv"})
+    assert r.json()["watchlist"] == len(films) and r.json()["imported"] == 0
+
+
+@pytest.mark.parametrize("folder", LETTERBOXD, ids=lambda p: p.name)
+def test_a_letterboxd_diary_imports_every_row_once(client, folder):  # noqa: F811
+    h = login(client)
+    path = folder / "diary.csv"
+    rows = rows_of(path)
+    report = send(client, h, path.read_bytes(), "diary.csv")
+    assert report["imported"] + report["duplicates"] + len(report["errors"]) == len(rows)
+    assert client.get("/api/movies", headers=h).json()["total"] == report["imported"]
+    again = send(client, h, path.read_bytes(), "diary.csv")
+    assert again["imported"] == 0
+
+
+# An IMDb export from a site in another language: "Title Type" is translated (the words of each
+# site), the other columns are not.
+TRANSLATED = {
+    "it": [("Film", True), ("Film TV", True), ("Corto", True), ("Serie TV", False), ("Episodio TV", False),
+           ("Miniserie TV", False)],
+    "de": [("Film", True), ("Fernsehfilm", True), ("Kurzfilm", True), ("Fernsehserie", False),
+           ("Mini-Serie", False), ("Videospiel", False)],
+    "es": [("Película", True), ("Película de TV", True), ("Cortometraje", True), ("Serie de TV", False),
+           ("Episodio de TV", False), ("Videojuego", False)],
+    "fr": [("Film", True), ("Téléfilm", True), ("Court métrage", True), ("Série TV", False),
+           ("Épisode TV", False), ("Jeu vidéo", False)],
+    "pt": [("Filme", True), ("Filme para TV", True), ("Curta-metragem", True), ("Série de TV", False),
+           ("Minissérie", False), ("Episódio de TV", False)],
+}
+
+
+def imdb_export(kinds: list[tuple[str, bool]]) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["Const", "Your Rating", "Date Rated", "Title", "Original Title", "URL", "Title Type", "IMDb Rating",
+                "Runtime (mins)", "Year", "Genres", "Num Votes", "Release Date", "Directors"])
+    for i, (kind, _) in enumerate(kinds):
+        w.writerow([f"tt{1000000 + i}", 7, f"2024-02-{i + 1:02d}", f"Titolo {i}", f"Titolo {i}", "", kind, 7.1, 100,
+                    2001 + i, "Drama", 10, "2001-01-01", "Someone"])
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("language", list(TRANSLATED))
+def test_an_imdb_export_from_another_language_imports_its_films(client, language):  # noqa: F811
+    h = login(client)
+    kinds = TRANSLATED[language]
+    report = send(client, h, imdb_export(kinds), "ratings.csv")
+    assert report["imported"] == sum(film for _, film in kinds)
+    assert report["skipped"] == sum(not film for _, film in kinds)
+
+
+def test_an_imdb_list_export_goes_to_the_watchlist(client):  # noqa: F811
+    h = login(client)
+    raw = ("Position,Const,Created,Modified,Description,Title,Original Title,URL,Title Type,IMDb Rating,"
+           "Runtime (mins),Year,Genres,Num Votes,Release Date,Directors\n"
+           "1,tt0113277,2024-03-01,2024-03-01,,Heat,Heat,,Movie,8.3,170,1995,Crime,1,1995-12-15,Michael Mann\n"
+           "2,tt0078748,2024-03-02,2024-03-02,,Alien,Alien,,Movie,8.5,117,1979,Horror,1,1979-05-25,Ridley Scott\n"
+           "3,tt0903747,2024-03-03,2024-03-03,,Breaking Bad,Breaking Bad,,TV Series,9.5,49,2008,Drama,1,,\n")
+    report = send(client, h, raw.encode(), "WATCHLIST.csv")
+    assert (report["format"], report["imported"], report["watchlist"], report["skipped"]) == ("imdb-list", 0, 2, 1)
+    assert client.get("/api/movies", headers=h).json()["total"] == 0
+
+
+def test_cinematchs_own_letterboxd_csv_imports_back_as_the_person_logged_it(client):  # noqa: F811
+    h = login(client)
+    for body in ({"name": "Christine", "year": 1983, "rating": 5, "date": "2017-09-30"},
+                 {"name": "Se7en", "rating": 4.5, "date": "2018-01-02", "rewatch": True, "tags": ["cinema", "=cmd"]},
+                 {"name": "Unrated One", "date": "2019-03-04"}):
+        assert client.post("/api/movies", json=body, headers=h).status_code == 201
+    exported = client.get("/api/me/export", params={"format": "letterboxd"}, headers=h)
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    h2 = login(client, "bob")
+    report = send(client, h2, exported.content, "cinematch-letterboxd.csv")
+    assert (report["format"], report["imported"], report["errors"]) == ("letterboxd-import", 3, [])
+
+    def mine(headers):
+        return sorted((e["name"], e["rating"], e["date"], e["rewatch"], e["tags"])
+                      for e in client.get("/api/movies", headers=headers).json()["items"])
+    assert mine(h2) == mine(h)
+
+
+@pytest.mark.parametrize("raw,filename,reason", [
+    (b"name,year\nHeat,1995\n", "export.zip", "not a readable ZIP archive"),
+    (b"PK\x03\x04" + b"\0" * 40, "letterboxd.zip", "ZIP archive"),
+])
+def test_a_file_that_is_not_what_its_name_says_is_refused_with_the_reason(client, raw, filename, reason):  # noqa: F811
+    h = login(client)
+    r = client.post("/api/movies/import", files={"file": (filename, raw, "application/zip")}, headers=h)
+    assert r.status_code == 400 and reason in r.json()["detail"], r.text
+
+
+def test_a_damaged_letterboxd_zip_is_named_as_such(client):  # noqa: F811
+    h = login(client)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("diary.csv", "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n" * 50)
+    cut = buf.getvalue()[:60]  # the archive cut short
+    r = client.post("/api/movies/import", files={"file": ("letterboxd.zip", cut, "application/zip")}, headers=h)
+    assert r.status_code == 400 and "ZIP" in r.json()["detail"]
