@@ -145,3 +145,27 @@ async def test_undoing_an_import_takes_off_the_watchlist_items_it_added_and_only
     assert await app.services.imports().undo_import("u", report.batch_id)
     assert {i.name for i in await app.services.watchlist().watchlist_of("u")} == {"Mine Before", "Alien"}
     assert (await app.storage.diary().snapshot("u"))[0] == []
+
+
+async def test_an_imdb_id_links_its_film_exactly_whatever_the_name_says():
+    from cinematch.domain.catalog import catalog_movie
+    app = wired("memory")
+    await app.storage.catalog().upsert([
+        catalog_movie(id="tt17009710", title="Anatomie d'une chute", year=2023, imdb_id="tt17009710", genres=["Drama"]),
+        catalog_movie(id="maestros|2022", title="Maestro(s)", year=2022, votes=50),
+        catalog_movie(id="maestro|2023", title="Maestro", year=2023, imdb_id="tt5535276", votes=1),
+        catalog_movie(id="killer|2023", title="The Killer", year=2023, imdb_id="tt1136617", votes=90),
+        catalog_movie(id="killer|2024", title="The Killer", year=2024, imdb_id="tt21942866", votes=5),
+    ])
+    diary, imports = app.services.diary(), app.services.imports()
+    fall = await diary.add("u", NewEntry(name="Anatomy of a Fall", imdb_id="tt17009710"))
+    assert (fall.catalog_id, fall.title, fall.year) == ("tt17009710", "Anatomie d'une chute", 2023)
+    imdb = ("Const,Your Rating,Date Rated,Title,URL,Title Type,Runtime (mins),Year,Genres,Num Votes,Release Date,"
+            "Directors\n"
+            "tt5535276,8,2024-01-02,Maestro,,Movie,129,2023,Drama,1,2023-12-20,Bradley Cooper\n"
+            "tt21942866,6,2024-02-02,The Killer,,Movie,120,2023,Action,1,2024-08-22,John Woo\n"  # a year off: the id decides
+            "tt17009710,9,2024-03-02,Anatomy of a Fall,,Movie,151,2023,Drama,1,2023-08-23,Justine Triet\n")
+    report = await imports.import_file("v", imdb.encode())
+    assert report.imported == 3
+    entries, _ = await app.storage.diary().snapshot("v")
+    assert sorted(e.catalog_id for e in entries) == ["killer|2024", "maestro|2023", "tt17009710"]

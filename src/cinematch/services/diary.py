@@ -86,6 +86,7 @@ class DiaryService:
         else:
             found = (candidates[name] if candidates is not None and name in candidates
                      else await self.catalog.candidates(name))
+            found = [*found, *await self.films_by_imdb_id([new.imdb_id] if new.imdb_id else [])]
         return self.built(user_id, new, now, found, self.clock.now().date())
 
     def built(self, user_id: str, new: NewEntry, now: str, found: list[CatalogMovie], today: dt.date,
@@ -108,7 +109,8 @@ class DiaryService:
             supplied["actors"] = ", ".join(actors)
         if new.duration is not None:
             supplied["duration"] = new.duration
-        match = found[0] if new.catalog_id is not None else match_movie(name, new.year, found)
+        match = found[0] if new.catalog_id is not None else by_imdb_id(new.imdb_id, found) or match_movie(
+            name, new.year, found)
         entry = enrich(
             entry_id=entry_id or uuid.uuid4().hex, user_id=user_id, name=name, rating=normalize(new.rating),
             date=new.date or today.isoformat(), added_at=now,
@@ -120,6 +122,12 @@ class DiaryService:
                         directors=split_people(entry.director), actors=split_people(entry.actors),
                         duration=entry.duration)
         return entry
+
+    async def films_by_imdb_id(self, imdb_ids: Sequence[str]) -> list[CatalogMovie]:
+        """The catalog films with these IMDb ids that are stored under them (a catalog from IMDb's
+        files); films stored under another id are found among a name's candidates instead."""
+        wanted = [i for i in dict.fromkeys(imdb_ids) if i and i.startswith("tt")]
+        return list((await self.catalog.by_ids(wanted)).values()) if wanted else []
 
     async def catalog_film(self, catalog_id: str) -> CatalogMovie:
         match = (await self.catalog.by_ids([catalog_id])).get(catalog_id)
@@ -255,6 +263,15 @@ def uuid4_strings(n: int) -> list[str]:
     h = raw.hex()
     return [f"{h[k:k + 8]}-{h[k + 8:k + 12]}-{h[k + 12:k + 16]}-{h[k + 16:k + 20]}-{h[k + 20:k + 32]}"
             for k in range(0, 32 * n, 32)]
+
+
+def by_imdb_id(imdb_id: str | None, found: Sequence[CatalogMovie]) -> CatalogMovie | None:
+    """The film an IMDb id names exactly (docs/contract.md §2), among the candidates."""
+    if imdb_id:
+        for movie in found:
+            if movie.imdb_id == imdb_id or movie.id == imdb_id:
+                return movie
+    return None
 
 
 def clean_tags(tags: list[str] | None) -> list[str] | None:

@@ -74,6 +74,10 @@ class ImportService:
                 continue
             # one look-up for the chunk
             candidates = await self.entries.catalog.candidates_many([row.name.strip() for row, _ in fresh])
+            for film in await self.entries.films_by_imdb_id([row.imdb_id for row, _ in fresh if row.imdb_id]):
+                for row, _ in fresh:  # a row's IMDb id links its film exactly, whatever the name says
+                    if row.imdb_id == film.id:
+                        candidates.setdefault(row.name.strip(), []).append(film)
             # Building a chunk is CPU work: in a thread, so the event loop keeps serving requests.
             entries, failed, same_day = await asyncio.to_thread(
                 self._import_chunk, user_id, fresh, candidates, now, batch, film_days)
