@@ -58,7 +58,8 @@ def test_another_export_of_the_same_history_adds_only_what_is_new(client):  # no
     diary = upload(client, h, UPLOADS["letterboxd-diary"]())
     whole = upload(client, h, UPLOADS["letterboxd-export"]())
     assert diary["imported"] == 5
-    assert (whole["imported"], whole["duplicates"]) == (3, 5)  # Fargo, Amélie, Paris Texas are new
+    # Fargo, Amélie, Paris Texas are new; one diary entry the export rates (ratings.csv) is updated
+    assert (whole["imported"], whole["duplicates"], whole["updated"]) == (3, 4, 1)
     assert client.get("/api/movies?limit=100", headers=h).json()["total"] == 8
 
 

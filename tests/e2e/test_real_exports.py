@@ -146,3 +146,58 @@ def test_a_damaged_letterboxd_zip_is_named_as_such(client):  # noqa: F811
     cut = buf.getvalue()[:60]  # the archive cut short
     r = client.post("/api/movies/import", files={"file": ("letterboxd.zip", cut, "application/zip")}, headers=h)
     assert r.status_code == 400 and "ZIP" in r.json()["detail"]
+
+
+def test_a_later_export_updates_what_it_names_and_undo_puts_it_back(client):  # noqa: F811
+    """A real diary.csv, then "a year later" the same file with rows edited the way people edit them
+    (another date, a corrected title, a new rating, new tags) and new rows: the edited entries are
+    updated in place, none doubled; undoing the later import puts them back as they were."""
+    from tests.outside import recompute
+    from tests.support import wait_synced
+    path = LETTERBOXD[0] / "diary.csv"
+    rows = rows_of(path)
+    header = list(rows[0])
+    later = [dict(r) for r in rows]
+    edited = {}
+    for i, r in enumerate(later[:40]):
+        change = i % 4
+        if change == 0:
+            r["Watched Date"] = "2020-01-0" + str(1 + i % 9)
+        elif change == 1:
+            r["Name"] = r["Name"] + " (Director's Cut)"
+        elif change == 2:
+            r["Rating"] = "5" if r["Rating"] != "5" else "1"
+        else:
+            r["Tags"] = "rewatched at home"
+        edited[r["Letterboxd URI"]] = r
+    later += [{**rows[0], "Name": f"New Film {k}", "Letterboxd URI": f"https://boxd.it/new{k}",
+               "Watched Date": "2019-11-0" + str(k + 1)} for k in range(3)]
+
+    def csv_of(records):
+        out = io.StringIO()
+        w = csv.DictWriter(out, fieldnames=header)
+        w.writeheader()
+        w.writerows(records)
+        return out.getvalue().encode()
+
+    h = login(client)
+    first = send(client, h, path.read_bytes(), "diary.csv")
+    before = sorted((e["id"], e["name"], e["date"], e["rating"], tuple(e["tags"]))
+                    for e in client.get("/api/movies", params={"limit": 1000}, headers=h).json()["items"])
+    preview = send(client, h, csv_of(later), "diary.csv", dry_run="true")
+    second = send(client, h, csv_of(later), "diary.csv")
+    assert (second["imported"], second["updated"]) == (3, len(edited))
+    assert {k: preview[k] for k in ("imported", "updated", "duplicates")} == {
+        k: second[k] for k in ("imported", "updated", "duplicates")}  # the preview said what the import did
+    items = client.get("/api/movies", params={"limit": 1000}, headers=h).json()["items"]
+    assert len(items) == first["imported"] + 3  # nothing doubled
+    stats = wait_synced(client, h)
+    want, _ = recompute(items)
+    assert {k: stats[k] for k in want} == want
+    assert client.delete(f"/api/me/imports/{second['batch_id']}", headers=h).status_code == 204
+    after = sorted((e["id"], e["name"], e["date"], e["rating"], tuple(e["tags"]))
+                   for e in client.get("/api/movies", params={"limit": 1000}, headers=h).json()["items"])
+    assert after == before
+    stats = wait_synced(client, h)
+    want, _ = recompute(client.get("/api/movies", params={"limit": 1000}, headers=h).json()["items"])
+    assert {k: stats[k] for k in want} == want

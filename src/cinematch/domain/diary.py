@@ -52,6 +52,7 @@ class DiaryEntry(msgspec.Struct, omit_defaults=True):
     rewatch: bool = False  # the person had seen the film before (still one entry: it counts)
     tags: list[str] = []
     batch: str = ""  # the import that created it ("" when logged by hand): an import can be undone
+    source: str = ""  # the watch's name where it was imported from (`ImportRow.identity`): a later export updates it
 
 
 # A diary's order, newest first: watch date, then when it was logged, then the id (all

@@ -6,6 +6,7 @@ import hashlib
 
 import msgspec
 
+from .diary import DiaryEntry
 from .text import normalize_title
 
 
@@ -16,6 +17,8 @@ class ImportBatch(msgspec.Struct, omit_defaults=True):
     at: str
     imported: int = 0  # entries this batch holds in the diary
     duplicates: int = 0  # rows of its last run already in the diary
+    updated: int = 0  # entries of earlier imports this one changed
+    previous: list[DiaryEntry] = []  # those entries as they were: undoing the import puts them back
 
 
 class WatchItem(msgspec.Struct, omit_defaults=True):

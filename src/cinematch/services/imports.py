@@ -31,6 +31,7 @@ class ImportReport(msgspec.Struct):
     format: str
     imported: int
     duplicates: int  # rows already in the diary (this file sent again, or the same film on the same day)
+    updated: int  # entries an earlier import of the same account made, changed by this later export
     skipped: int  # rows that are not watches of a film, or the same watch said again in another file
     watchlist: int  # films put on the watchlist
     errors: list[LineReason]
@@ -50,8 +51,11 @@ class ImportService:
         self._held: dict[tuple[str, str], int] = {}  # (user, batch) -> its entries when the import began
 
     async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 2000, batch: str = "",
-                          dry_run: bool = False) -> tuple[int, int, list[LineReason]]:
-        """Add parsed rows as BULK_IMPORT entries: (imported, duplicates, errors).
+                          dry_run: bool = False, updates: list[DiaryEntry] | None = None,
+                          ) -> tuple[int, int, list[LineReason]]:
+        """Add parsed rows as BULK_IMPORT entries: (imported, duplicates, errors). Rows that name
+        an entry an earlier import made (`ImportRow.identity`) update it instead (`updates`
+        receives the entries as they were).
 
         A row that cannot be built is reported with its line and the others still import.
         Each row's entry id is derived from `batch` (a digest of the upload) and the row's
@@ -64,12 +68,27 @@ class ImportService:
         imported = duplicates = 0
         existing, _ = await self.entries.diary.snapshot(user_id)
         by_id, ids, film_days = await asyncio.to_thread(_import_plan, user_id, batch, rows, existing)
+        by_source = {e.source: e for e in existing if e.source}
+        updates = [] if updates is None else updates
+        named: set[str] = set()  # identities this upload already used (a watch said twice counts once)
         if batch:
             self._held[(user_id, batch)] = sum(1 for e in existing if e.batch == batch)
         for start in range(0, len(rows), chunk):
             part = [(row, ids[start + k]) for k, row in enumerate(rows[start:start + chunk])]
-            fresh = [(row, i) for row, i in part if i not in by_id]
-            duplicates += len(part) - len(fresh)
+            fresh, known = [], []
+            for row, i in part:
+                if row.identity and row.identity in named:
+                    duplicates += 1
+                elif row.identity in by_source and by_source[row.identity].id != i:
+                    known.append(row)
+                elif i not in by_id:
+                    fresh.append((row, i))
+                else:
+                    duplicates += 1
+                if row.identity:
+                    named.add(row.identity)
+            if known:
+                duplicates += await self._update_known(user_id, known, by_source, now, dry_run, updates)
             if not fresh:
                 continue
             # one look-up for the chunk
@@ -108,14 +127,45 @@ class ImportService:
             except DiaryError as exc:
                 errors.append(LineReason(row.line, str(exc)))
                 continue
-            if film_days:
+            if film_days and not row.identity:  # a row with a name of its own is a watch of its own
                 day = (film_of(entry), entry.date)
                 if film_days[day] > 0:
                     film_days[day] -= 1
                     same_day += 1
                     continue
-            entries.append(msgspec.structs.replace(entry, batch=batch) if batch else entry)
+            entries.append(msgspec.structs.replace(entry, batch=batch, source=row.identity))
         return entries, errors, same_day
+
+    async def _update_known(self, user_id: str, rows: Sequence[ImportRow], by_source: dict[str, DiaryEntry],
+                            now: str, dry_run: bool, updates: list[DiaryEntry]) -> int:
+        """Rows of a later export naming entries already here: each changed entry is updated
+        (date, rating, title, rewatch, tags), keeping its id, its import and when it was added.
+        Returns how many were unchanged (duplicates)."""
+        today = self.entries.clock.now().date()
+        names = list({row.name.strip() for row in rows})
+        candidates = await self.entries.catalog.candidates_many(names)
+        films = await self.entries.films_by_imdb_id([row.imdb_id for row in rows if row.imdb_id])
+        unchanged, changes = 0, []
+        for row in rows:
+            old = by_source[row.identity]
+            found = [*candidates.get(row.name.strip(), []), *(f for f in films if f.id == row.imdb_id)]
+            try:
+                new = self.entries.built(user_id, row, now, found, today, old.id)
+            except DiaryError:
+                unchanged += 1  # a row a later export broke leaves the entry as it was
+                continue
+            new = msgspec.structs.replace(new, added_at=old.added_at, batch=old.batch, source=old.source, seq=old.seq,
+                                          supplied=old.supplied if not new.supplied else new.supplied)
+            if _same_watch(old, new):
+                unchanged += 1
+                continue
+            updates.append(old)
+            changes.append(DiaryChange(event=self.entries.event("UPDATE", user_id, old.id, to_movie(new),
+                                                                previous=to_movie(old)),
+                                       put=new, expected_seq=old.seq))
+        if changes and not dry_run:
+            await self.entries.diary.write(user_id, changes)
+        return unchanged
 
     def _import_changes(self, user_id: str, entries: Sequence[DiaryEntry], create_only: bool) -> list[DiaryChange]:
         at = self.entries.clock.now().isoformat()
@@ -143,16 +193,38 @@ class ImportService:
         if self.imports is not None and not dry_run:
             # Recorded before the first entry is written: an import cut short can still be undone.
             await self.imports.put(user_id, [record], only_new=True)
-        imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch, dry_run=dry_run)
+        updated: list[DiaryEntry] = []
+        imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch, dry_run=dry_run,
+                                                              updates=updated)
         listed = (await self.watchlist.from_import(user_id, parsed.watchlist, parsed.rows, dry_run, batch)
                   if self.watchlist is not None else 0)
         if self.imports is not None and not dry_run:
             held = self._held.pop((user_id, batch), 0) + imported  # this batch's entries, before and now
-            await self.imports.put(user_id, [msgspec.structs.replace(record, imported=held, duplicates=duplicates)])
+            stored = {b.id: b for b in await self.imports.all(user_id)}.get(batch, record)
+            previous = {e.id: e for e in [*updated, *stored.previous]}  # the oldest version wins
+            await self.imports.put(user_id, [msgspec.structs.replace(
+                stored, imported=held, duplicates=duplicates, updated=len(previous), previous=list(previous.values()))])
         return ImportReport(batch_id=batch, format=parsed.format, imported=imported, duplicates=duplicates,
+                            updated=len(updated),
                             skipped=parsed.skipped, watchlist=listed, dry_run=dry_run,
                             errors=sorted(parsed.errors + errors, key=lambda e: e.line),
                             notes=parsed.notes)
+
+    async def _put_back(self, user_id: str, batch_id: str) -> None:
+        """The entries an import updated, as they were before it (undoing it)."""
+        record = {b.id: b for b in await self.imports.all(user_id)}.get(batch_id) if self.imports else None
+        for old in (record.previous if record else []):
+            for _ in range(MAX_RETRIES):
+                now = await self.entries.diary.get(user_id, old.id)
+                if now is None:
+                    break  # deleted since: nothing to put back
+                back = msgspec.structs.replace(old, seq=now.seq)
+                event = self.entries.event("UPDATE", user_id, old.id, to_movie(back), previous=to_movie(now))
+                try:
+                    await self.entries.diary.write(user_id, [DiaryChange(event=event, put=back, expected_seq=now.seq)])
+                except Conflict:
+                    continue
+                break
 
     async def import_batches(self, user_id: str) -> list[ImportBatch]:
         if self.imports is None:
@@ -177,9 +249,16 @@ class ImportService:
                 continue  # an entry changed meanwhile: read again, delete what is left
             if self.watchlist is not None:
                 await self.watchlist.remove_batch(user_id, batch_id)
+            await self._put_back(user_id, batch_id)
             await self.imports.remove(user_id, [batch_id])
             return True
         raise Conflict("the diary keeps changing; try again")
+
+
+def _same_watch(old: DiaryEntry, new: DiaryEntry) -> bool:
+    """Whether a later export says nothing new of an entry (what the export can say)."""
+    return (old.date, old.rating, old.name, old.rewatch, list(old.tags), old.catalog_id) == (
+        new.date, new.rating, new.name, new.rewatch, list(new.tags), new.catalog_id)
 
 
 def _parse_upload(raw: bytes, tz: str, filename: str = "") -> tuple[ParsedImport, str]:

@@ -163,6 +163,7 @@ class TraktMovie(msgspec.Struct):
 
 
 class TraktItem(msgspec.Struct):
+    id: int | None = None  # a play's history id (watched-history)
     type: str = ""
     movie: TraktMovie | None = None
     watched_at: str | None = None
@@ -216,7 +217,7 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
         for i, item, (name, year, imdb) in each(file):
             try:
                 row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, date=_local_date(item.watched_at, zone),
-                                source=f"{file}:{i}")
+                                source=f"{file}:{i}", identity=f"trakt:{item.id}" if item.id is not None else "")
             except ValueError as exc:
                 out.errors.append(LineReason(i, f"{file}: {exc}"))
                 continue

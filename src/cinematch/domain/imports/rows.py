@@ -25,9 +25,12 @@ MAX_ROWS = 200_000  # rows of one import, every file of an archive together
 
 class ImportRow(NewEntry, kw_only=True, gc=False):  # no cycles: the collector never scans 100k rows
     """One watch to log, and where the upload said it: `line`, and `source` (file and line)
-    from which the entry's id is derived, so the same upload gives the same ids."""
+    from which the entry's id is derived, so the same upload gives the same ids. `identity` is
+    the watch's own name at the service it came from (a Letterboxd URI, an IMDb Const, a Trakt
+    history id): a later export of the same account names the same watch with it."""
     line: int
     source: str = ""
+    identity: str = ""
 
 
 class WatchlistRow(msgspec.Struct, omit_defaults=True, gc=False):
@@ -189,7 +192,9 @@ def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | Watchlis
                                 added=date(get("created")[:10]) if get("created").strip() else None)
         rated = get("date rated").strip()
         genres = [g.strip() for g in get("genres").split(",") if g.strip()] or None
+        const = get("const").strip()
         return ImportRow(line=line, name=check_name(get("title").strip() or get("original title").strip()),
+                         identity=f"imdb:{const}" if const else "",
                          rating=rating(get("your rating"), 10), date=date(rated) if rated else None,
                          year=parse_year(get("year")), imdb_id=get("const").strip() or None, genres=genres,
                          director=get("directors").strip() or None, duration=whole(get("runtime (mins)"), "runtime"))
@@ -204,7 +209,9 @@ def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | Watchlis
     if fmt == "letterboxd-watchlist":
         return WatchlistRow(line=line, name=name, year=year, added=date(get("date")))
     when = get("watched date").strip() or get("date").strip()  # Letterboxd: watched date wins
+    uri = get("letterboxd uri").strip()
     return ImportRow(line=line, name=name, year=year, rating=rating(get("rating"), 5),
+                     identity=f"letterboxd:{uri}" if uri else "",
                      date=date(when) if when else None,
                      rewatch=get("rewatch").strip().lower() in TRUE, tags=tags(get("tags")))
 
