@@ -169,3 +169,51 @@ async def test_an_imdb_id_links_its_film_exactly_whatever_the_name_says():
     assert report.imported == 3
     entries, _ = await app.storage.diary().snapshot("v")
     assert sorted(e.catalog_id for e in entries) == ["killer|2024", "maestro|2023", "tt17009710"]
+
+
+async def test_a_watchlist_import_previews_what_it_imports_and_skips_a_watch_without_its_year():
+    """`watched.csv` has "Save the Green Planet!,2003", `watchlist.csv` the same film without a
+    year: the preview and the import both leave it off the watchlist."""
+    import io
+    import zipfile
+    app = wired("memory")
+    imports = app.services.imports()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("watched.csv", "Date,Name,Year,Letterboxd URI\r\n2024-01-01,Save the Green Planet!,2003,"
+                                  "https://boxd.it/s1\r\n")
+        z.writestr("watchlist.csv", "Date,Name,Year,Letterboxd URI\r\n2024-02-01,Save the Green Planet!,,"
+                                    "https://boxd.it/s2\r\n2024-02-02,Someday,2019,https://boxd.it/w1\r\n"
+                                    "2024-02-03,Someday,2019,https://boxd.it/w1\r\n")
+    preview = await imports.import_file("u", archive.getvalue(), dry_run=True)
+    real = await imports.import_file("u", archive.getvalue())
+    assert preview.watchlist == real.watchlist == 1
+    assert [i.name for i in await app.services.watchlist().watchlist_of("u")] == ["Someday"]
+
+
+async def test_a_long_watchlist_into_a_long_diary_is_linear():
+    """2,540 watchlist rows against a 3,000-entry diary: each row is looked up in an index, not
+    compared with every entry (the count of normalisations stays linear)."""
+    from cinematch.services import watchlist as module
+    app = wired("memory")
+    diary, imports = app.services.diary(), app.services.imports()
+    await diary.add_many("u", [NewEntry(name=f"Seen {i}", year=2000 + i % 20, date="2024-01-01") for i in range(3000)])
+    calls = {"n": 0}
+    patched = {name: getattr(module, name) for name in ("normalize_title", "same_film") if hasattr(module, name)}
+
+    def counting(real):
+        def counted(*args):
+            calls["n"] += 1
+            return real(*args)
+        return counted
+    for name, real in patched.items():  # every comparison of a film with another, however it is made
+        setattr(module, name, counting(real))
+    try:
+        rows = "".join(f"2024-02-01,Wanted {i},2010,https://boxd.it/x{i}\r\n" for i in range(2540))
+        report = await imports.import_file("u", ("Date,Name,Year,Letterboxd URI\r\n" + rows).encode(),
+                                           filename="watchlist.csv")
+    finally:
+        for name, real in patched.items():
+            setattr(module, name, real)
+    assert report.watchlist == 2540
+    assert calls["n"] <= 2 * 3000 + 2540 * 2  # once per name indexed, once per row looked up

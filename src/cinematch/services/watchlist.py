@@ -4,21 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..domain.catalog import match_movie
-from ..domain.diary import same_film
+from ..domain.catalog import CatalogMovie, match_movie
 from ..domain.imports import ImportRow, WatchlistRow
 from ..domain.library import WatchItem, watch_id
 from ..domain.ports import ItemStore
 from ..domain.text import normalize_title
 
-if TYPE_CHECKING:
-    pass
-
-from .diary import DiaryError, DiaryService, check_entry
+from .diary import DiaryError, DiaryService, by_imdb_id, check_entry
 
 
 class WatchlistService:
@@ -27,11 +22,14 @@ class WatchlistService:
         self.entries = entries
 
     async def _watch_item(self, name: str, year: int | None, catalog_id: str | None, imdb_id: str | None,
-                          added: str | None) -> WatchItem:
+                          added: str | None, found: list[CatalogMovie] | None = None) -> WatchItem:
         name = name.strip()
         check_entry(name, None, None, self.entries.clock.now().date(), year=year)
-        match = await self.entries.catalog_film(catalog_id) if catalog_id else match_movie(
-            name, year, await self.entries.catalog.candidates(name))
+        if catalog_id:
+            match: CatalogMovie | None = await self.entries.catalog_film(catalog_id)
+        else:
+            found = await self.entries.catalog.candidates(name) if found is None else found
+            match = by_imdb_id(imdb_id, found) or match_movie(name, year, found)
         cid = match.id if match else None
         return WatchItem(id=watch_id(cid, name, year if year is not None else (match.year if match else None)),
                          name=name, title=match.title if match else name,
@@ -52,29 +50,60 @@ class WatchlistService:
         return await self.store.remove(user_id, [item_id]) > 0
 
     async def from_import(self, user_id: str, rows: Sequence[WatchlistRow], watched: Sequence[ImportRow],
-                                dry_run: bool, batch: str = "") -> int:
-        """An import's watchlist rows, but for films in the diary or among the import's watches."""
+                          dry_run: bool, batch: str = "") -> int:
+        """An import's watchlist rows, but for films in the diary or among the import's watches.
+        Linear in the rows and the diary: the catalog asked once, the diary indexed once."""
         if not rows:
             return 0
         entries, _ = await self.entries.diary.snapshot(user_id)
-        seen = {(normalize_title(r.name), r.year) for r in watched}
-        items = []
+        candidates = await self.entries.catalog.candidates_many(list({row.name.strip() for row in rows}))
+        films = await self.entries.films_by_imdb_id([row.imdb_id for row in rows if row.imdb_id])
+        seen = FilmIndex()
+        for e in entries:
+            seen.add(e.catalog_id, (e.name, e.title), e.year)
+        for w in watched:  # the import's own watches, written or (a preview) not yet
+            seen.add(None, (w.name,), w.year)
+        items: dict[str, WatchItem] = {}
         for row in rows:
+            found = [*candidates.get(row.name.strip(), []), *(f for f in films if f.id == row.imdb_id)]
             try:
-                item = await self._watch_item(row.name, row.year, None, row.imdb_id, row.added)
+                item = await self._watch_item(row.name, row.year, None, row.imdb_id, row.added, found)
             except DiaryError:
                 continue
-            if (normalize_title(row.name), row.year) in seen:
-                continue
-            if not any(same_film(item.catalog_id, item.name, item.year, e) for e in entries):
-                items.append(msgspec.structs.replace(item, batch=batch))
+            if not seen.has(item.catalog_id, item.name, item.year):
+                items.setdefault(item.id, msgspec.structs.replace(item, batch=batch))
         if dry_run:
             have = {i.id for i in await self.store.all(user_id)}
-            return len({i.id for i in items} - have)
-        return await self.store.put(user_id, items, only_new=True)
+            return len(set(items) - have)
+        return await self.store.put(user_id, list(items.values()), only_new=True)
 
     async def remove_batch(self, user_id: str, batch: str) -> None:
         """Take off the items an import put on the list (undoing it)."""
         listed = [i.id for i in await self.store.all(user_id) if i.batch == batch]
         if listed:
             await self.store.remove(user_id, listed)
+
+
+class FilmIndex:
+    """Films known by catalog id or by normalized name (and the years each name was seen with):
+    `has` is `domain.diary.same_film` against all of them at once, a name without a year
+    matching it in any year."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.names: dict[str, set[int | None]] = {}
+
+    def add(self, catalog_id: str | None, names: Sequence[str], year: int | None) -> None:
+        if catalog_id:
+            self.ids.add(catalog_id)
+        for name in names:
+            if name:
+                self.names.setdefault(normalize_title(name), set()).add(year)
+
+    def has(self, catalog_id: str | None, name: str, year: int | None) -> bool:
+        if catalog_id and catalog_id in self.ids:
+            return True
+        years = self.names.get(normalize_title(name))
+        if not years:
+            return False
+        return year is None or None in years or year in years
