@@ -188,8 +188,11 @@ class Database:
 
     def open(self) -> Database:
         if self._conn is None:
-            with self._translated():
-                self._open()
+            # Under the lock from connecting to the last migration: a reader (another thread)
+            # connects only to a migrated file.
+            with self._lock, self._translated():
+                if self._conn is None:
+                    self._open()
         return self
 
     def _open(self) -> None:
@@ -349,8 +352,8 @@ class Database:
     def _reader(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "generation", -1) != self._generation or local.conn is None:
-            self.conn  # the file exists, is migrated and locked before anyone reads it
             with self._lock:
+                self.open()  # the file exists, is migrated and locked before anyone reads it
                 reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 reader.execute("PRAGMA query_only=ON")
                 reader.execute("PRAGMA busy_timeout=5000")
