@@ -220,7 +220,13 @@ class Database:
             conn.close()
             raise
         self._conn = conn
-        self.migrate()
+        try:
+            self.migrate()
+        except BaseException:
+            # Not half open: the next use opens again and finishes the migrations.
+            self._conn = None
+            conn.close()
+            raise
 
     @contextlib.contextmanager
     def _translated(self) -> Iterator[None]:
@@ -310,6 +316,10 @@ class Database:
             if version in done:
                 continue
             with self.tx() as c:
+                # Asked again inside the write transaction: another process (or an earlier, cut-short
+                # open) may have applied it since `done` was read.
+                if c.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
+                    continue
                 if callable(sql):
                     sql(c)
                 else:
