@@ -201,3 +201,58 @@ def test_a_later_export_updates_what_it_names_and_undo_puts_it_back(client):  # 
     stats = wait_synced(client, h)
     want, _ = recompute(client.get("/api/movies", params={"limit": 1000}, headers=h).json()["items"])
     assert {k: stats[k] for k in want} == want
+
+
+TRAKT = sorted((REAL / "trakt").glob("*")) if REAL.is_dir() else []
+
+
+@pytest.fixture
+def live(tmp_path):
+    """The API on today's clock: these exports hold watches up to a few months ago."""
+    from litestar.testing import TestClient
+
+    from cinematch.adapters.clock import SystemClock
+    from cinematch.entrypoints.web import create_app
+    from tests.support import wired
+    c = wired("sqlite", data_dir=tmp_path, clock=SystemClock())
+    with TestClient(create_app(c)) as cl:
+        yield cl
+    c.storage.db().close()
+
+
+@pytest.mark.parametrize("folder", TRAKT, ids=lambda p: p.name)
+def test_a_real_trakt_export_counts_every_play_and_its_watchlist(live, folder):
+    import json
+    watched = json.loads((folder / "watched-movies.json").read_text())
+    plays = sum(max(1, item["plays"]) for item in watched)
+    listed = [i for i in json.loads((folder / "watchlist.json").read_text()) if i.get("type") == "movie"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:  # as Trakt ships it: the files in one folder
+        for f in sorted(folder.glob("*.json")):
+            z.writestr(f"{folder.name}/{f.name}", f.read_bytes())
+    h = login(live)
+    report = send(live, h, buf.getvalue(), "trakt-export.zip")
+    assert (report["imported"], report["errors"]) == (plays, [])
+    items = live.get("/api/movies", params={"limit": 1000}, headers=h).json()
+    assert items["total"] == plays
+    rewatches = sum(item["plays"] - 1 for item in watched if item["plays"] > 1)
+    everything = []
+    for offset in range(0, plays, 1000):
+        everything += live.get("/api/movies", params={"limit": 1000, "offset": offset}, headers=h).json()["items"]
+    assert sum(e["rewatch"] for e in everything) == rewatches  # a film's later plays are rewatches
+    seen: dict[str, set] = {}
+    for e in everything:
+        seen.setdefault(e["name"].casefold(), set()).add(e["year"])
+
+    def watched(title, year):  # the rule of docs/your-data.md: a film logged, a missing year matching any
+        years = seen.get(title.casefold(), set())
+        return bool(years) and (year is None or None in years or year in years)
+    assert report["watchlist"] == len({(i["movie"]["title"], i["movie"]["year"]) for i in listed
+                                       if not watched(i["movie"]["title"], i["movie"]["year"])})
+    # each file alone, named or not: the same reading
+    h2 = login(live, "bob")
+    alone = send(live, h2, (folder / "ratings-movies.json").read_bytes(), "upload.json", dry_run="true")
+    ratings = [i for i in json.loads((folder / "ratings-movies.json").read_text()) if i.get("type") == "movie"]
+    assert alone["imported"] == len({(i["movie"]["title"], i["movie"]["year"]) for i in ratings})
+    alone = send(live, h2, (folder / "watched-movies.json").read_bytes(), "watched-movies.json", dry_run="true")
+    assert alone["imported"] == plays

@@ -9,7 +9,7 @@ from __future__ import annotations
 import msgspec
 
 from ..exports import BACKUP_FORMAT, Backup
-from .archives import is_zip, parse_archive
+from .archives import is_zip, merge_trakt, parse_archive, trakt_file_name
 from .rows import MAX_ROWS, LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year
 
 
@@ -52,6 +52,9 @@ def parse_import(data: bytes | str, tz: str = "Europe/Rome", filename: str = "")
         raise UnreadableImport("the file is not text (it contains NUL bytes)")
     if data.lstrip().startswith("{"):
         return parse_backup(data)
+    if data.lstrip().startswith("["):  # one file of a Trakt export, uploaded alone
+        raw = data.encode()
+        return merge_trakt({trakt_file_name(raw, name): raw}, tz)
     return parse_csv(data, name)
 
 

@@ -34,6 +34,7 @@ from .rows import (
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file of an archive, uncompressed
 MAX_ARCHIVE_BYTES = 128 * 1024 * 1024  # every file read from one archive
 LETTERBOXD_FILES = ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv", "watchlist.csv")
+TRAKT_FILES = ("ratings-movies.json", "watched-movies.json", "lists-watchlist.json", "watchlist.json")
 IGNORED_FOLDERS = {"deleted", "orphaned", "lists", "likes"}  # Letterboxd keeps other things there
 
 
@@ -88,10 +89,9 @@ def _errors(parsed: ParsedImport, filename: str) -> list[LineReason]:
 
 
 def parse_archive(data: bytes, tz: str) -> ParsedImport:
-    members = read_members(data, lambda b: b in LETTERBOXD_FILES or b.startswith("watched-history")
-                           or b in ("ratings-movies.json", "lists-watchlist.json"))
+    members = read_members(data, lambda b: b in LETTERBOXD_FILES or b.startswith("watched-history") or b in TRAKT_FILES)
     if any(b.endswith(".csv") for b in members):
-        return merge_letterboxd({b: _text(v, b) for b, v in members.items()})
+        return merge_letterboxd({b: _text(v, b) for b, v in members.items() if b.endswith(".csv")})
     if members:
         return merge_trakt({b: v for b, v in members.items()}, tz)
     raise UnreadableImport("the archive is neither a Letterboxd nor a Trakt export (no diary.csv, "
@@ -154,6 +154,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
 
 class TraktIds(msgspec.Struct):
     imdb: str | None = None
+    trakt: int | None = None
 
 
 class TraktMovie(msgspec.Struct):
@@ -170,6 +171,8 @@ class TraktItem(msgspec.Struct):
     rated_at: str | None = None
     listed_at: str | None = None
     rating: int | None = None
+    plays: int | None = None  # watched-movies.json: how often the film was played,
+    last_watched_at: str | None = None  # and when last
 
 
 def _trakt_items(raw: bytes, name: str) -> list[TraktItem]:
@@ -193,9 +196,28 @@ def _local_date(instant: str | None, zone: ZoneInfo) -> str | None:
 
 def _trakt_film(item: TraktItem, line: int, file: str) -> tuple[str, int | None, str | None]:
     movie = item.movie
-    if item.type != "movie" or movie is None:
+    if movie is None or item.type not in ("movie", ""):  # watched-movies.json names no type: films only
         raise LookupError(f"{file}: not a film ({item.type or 'no type'})")
     return check_name((movie.title or "").strip()), movie.year, movie.ids.imdb
+
+
+def trakt_file_name(data: bytes, filename: str) -> str:
+    """Which Trakt export file a bare JSON upload is: by its name, else by the fields of its first
+    item (a play's `watched_at`, a rating's `rated_at`, a film's `plays`, a list item's `listed_at`)."""
+    if filename in TRAKT_FILES or filename.startswith("watched-history"):
+        return filename
+    items = _trakt_items(data, filename or "the file")
+    first = items[0] if items else TraktItem()
+    if first.watched_at:
+        return "watched-history.json"
+    if first.rated_at:
+        return "ratings-movies.json"
+    if first.plays is not None:
+        return "watched-movies.json"
+    if first.listed_at:
+        return "watchlist.json"
+    raise UnreadableImport(f"{filename or 'the file'} is a JSON list, but not one of Trakt's export files "
+                           "(watched-history, watched-movies, ratings-movies, watchlist)")
 
 
 def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
@@ -223,6 +245,21 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 continue
             out.rows.append(row)
             watches.setdefault(film_key(name, year), []).append(row)
+    if not watches and "watched-movies.json" in files:  # the history says each play; without it, the counts
+        for i, item, (name, year, imdb) in each("watched-movies.json"):
+            try:
+                when = _local_date(item.last_watched_at, zone)
+                plays = max(1, min(item.plays or 1, 1000))
+                film = item.movie.ids.trakt if item.movie is not None else None
+                rows = [ImportRow(line=i, name=name, year=year, imdb_id=imdb, date=when, rewatch=k > 0,
+                                  source=f"watched-movies.json:{i}:{k}",
+                                  identity=f"trakt-movie:{film}:{k}" if film is not None else "")
+                        for k in range(plays)]  # the first play, then the rewatches (dated by the last play)
+            except ValueError as exc:
+                out.errors.append(LineReason(i, f"watched-movies.json: {exc}"))
+                continue
+            out.rows += rows
+            watches.setdefault(film_key(name, year), []).extend(rows)
     if "ratings-movies.json" in files:
         for i, item, (name, year, imdb) in each("ratings-movies.json"):
             try:
@@ -242,13 +279,15 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                                 source=f"ratings-movies.json:{i}")
                 out.rows.append(row)
                 watches[film_key(name, year)] = [row]
-    if "lists-watchlist.json" in files:
-        for i, item, (name, year, imdb) in each("lists-watchlist.json"):
+    for listed in ("lists-watchlist.json", "watchlist.json"):  # the older and the newer name
+        if listed not in files:
+            continue
+        for i, item, (name, year, imdb) in each(listed):
             try:
                 out.watchlist.append(WatchlistRow(line=i, name=name, year=year, imdb_id=imdb,
                                                   added=_local_date(item.listed_at, zone)))
             except ValueError as exc:
-                out.errors.append(LineReason(i, f"lists-watchlist.json: {exc}"))
+                out.errors.append(LineReason(i, f"{listed}: {exc}"))
     if len(out.rows) > MAX_ROWS:
         raise UnreadableImport(f"more than {MAX_ROWS} watches in one import")
     return out
