@@ -9,9 +9,10 @@ diary.csv and reviews.csv, a rated film in ratings.csv, a watched one in watched
   when none of them is rated); otherwise it is one rated watch on the day it was rated;
 - a watched.csv film with no watch and no rating is one unrated watch;
 - watchlist.csv is the watchlist.
-Trakt: each movie play of watched-history*.json is a watch; ratings-movies.json gives a film's
-rating to its latest play (or is a watch of its own, like Letterboxd's ratings); episodes and
-shows are skipped with their reason; lists-watchlist.json is the watchlist.
+Trakt: each movie play of watched-history*.json is a watch (without a history, watched-movies.json
+gives each film's plays, the later ones rewatches); ratings-movies.json gives a film's rating to its
+latest play (or is a watch of its own, like Letterboxd's ratings); episodes and shows are skipped
+with their reason; watchlist.json (lists-watchlist.json in older exports) is the watchlist.
 """
 
 from __future__ import annotations
