@@ -150,3 +150,13 @@ def test_an_archive_that_unpacks_to_too_much_is_refused():
     assert len(data) < 1 << 20  # a small upload
     with pytest.raises(UnreadableImport, match="larger"):
         parse_import(data)
+
+
+def test_a_file_over_the_row_limit_is_refused_whole_not_cut(monkeypatch):
+    from cinematch.domain.imports import UnreadableImport, parse_import
+    from cinematch.domain.imports import rows as module
+    monkeypatch.setattr(module, "MAX_ROWS", 10)
+    body = "name,year,rating,date\n" + "".join(f"Film {i},2001,3,2024-01-01\n" for i in range(11))
+    with pytest.raises(UnreadableImport, match="more than 10 rows"):
+        parse_import(body.encode(), filename="big.csv")
+    assert len(parse_import(body.encode()[: body.rindex("Film 10")]).rows) == 10  # at the limit: whole

@@ -241,9 +241,9 @@ def parse_csv(data: str, filename: str = "") -> ParsedImport:
         if not any(v.strip() for v in values):
             continue  # blank line
         read += 1
-        if read > MAX_ROWS:
-            out.errors.append(LineReason(line, f"more than {MAX_ROWS} rows; the rest was not read"))
-            break
+        if read > MAX_ROWS:  # read whole or not at all: never a history cut at some row
+            raise UnreadableImport(f"{filename or 'the file'} has more than {MAX_ROWS:,} rows; split it and import "
+                                   "the parts one after another")
         if len(values) > len(header):
             out.errors.append(LineReason(line, f"{len(values)} fields where the header has {len(header)}"))
             continue
