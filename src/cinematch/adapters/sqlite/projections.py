@@ -11,17 +11,13 @@ from ...domain.ports import AffinityStore, AffinityWrite, StaleWrite, StatsStore
 from ...domain.stats import AFFINITY_ORDER, AffinityState, StatsState
 from ...domain.writes import apply_stats_write
 from ._base import OnDatabase, _enc, _stats, in_thread
-from .sql import chunks, placeholders
+from .sql import pairs_in
 
 
 class SqliteStatsStore(OnDatabase, StatsStore):
     @in_thread
     def hwms(self, user_ids: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in chunks(list(user_ids)):
-            sql = f"SELECT user_id, hwm FROM user_stats WHERE user_id IN ({placeholders(len(chunk))})"
-            out.update(self.db.query(sql, chunk))
-        return out
+        return pairs_in(self.db.query, "SELECT user_id, hwm FROM user_stats WHERE user_id IN ({in})", user_ids)
 
     @in_thread
     def apply(self, writes: Sequence[StatsWrite]) -> None:
@@ -65,11 +61,7 @@ _AFF_ORDER_SQL = {"avg_rating": "CASE WHEN rated_count > 0 THEN CAST(sum_ratings
 class SqliteAffinityStore(OnDatabase, AffinityStore):
     @in_thread
     def hwms(self, ids: Sequence[str], user_ids: Sequence[str] | None = None) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in chunks(list(ids)):
-            sql = f"SELECT id, hwm FROM user_affinities WHERE id IN ({placeholders(len(chunk))})"
-            out.update(self.db.query(sql, chunk))
-        return out
+        return pairs_in(self.db.query, "SELECT id, hwm FROM user_affinities WHERE id IN ({in})", ids)
 
     @in_thread
     def apply(self, writes: Sequence[AffinityWrite]) -> None:
