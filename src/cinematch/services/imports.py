@@ -70,16 +70,16 @@ class ImportService:
         by_id, ids, film_days = await asyncio.to_thread(_import_plan, user_id, batch, rows, existing)
         by_source = {e.source: e for e in existing if e.source}
         updates = [] if updates is None else updates
-        named: set[str] = set()  # identities this upload already used (a watch said twice counts once)
+        named: set[str] = set()  # identities this upload already used
         if batch:
             self._held[(user_id, batch)] = sum(1 for e in existing if e.batch == batch)
         for start in range(0, len(rows), chunk):
             part = [(row, ids[start + k]) for k, row in enumerate(rows[start:start + chunk])]
             fresh, known = [], []
             for row, i in part:
-                if row.identity and row.identity in named:
-                    duplicates += 1
-                elif row.identity in by_source and by_source[row.identity].id != i:
+                if row.identity and row.identity in named:  # a name said twice in one file names nothing
+                    row = msgspec.structs.replace(row, identity="")
+                if row.identity in by_source and by_source[row.identity].id != i:
                     known.append(row)
                 elif i not in by_id:
                     fresh.append((row, i))
