@@ -14,7 +14,7 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 SHORT = {"domain", "services", "adapters", "entrypoints", "ml", "data"}  # paths the docs give inside src/cinematch
 # What running things leaves (the dev services' state, the browser tier's screenshots, benchmark reports): absent from a
 # clean checkout, where `pytest tests/unit` runs alone.
-MADE_BY_RUNNING = ("devservices/state/", "tests/browser/screenshots/", "bench/out/")
+MADE_BY_RUNNING = ("devservices/state/", "tests/browser/screenshots/", "bench/out/", "bench/.bin")
 
 
 def test_the_readme_is_for_people_who_run_cinematch():
