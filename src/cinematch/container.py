@@ -28,6 +28,7 @@ from .adapters.mongo import (
 from .adapters.mongo.projections import clear_shadow
 from .adapters.observability import Metrics
 from .domain.library import ImportBatch, WatchItem
+from .domain.lists import FilmList
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.imports import ImportService
@@ -37,6 +38,7 @@ from .services.projection import (
 )
 from .services.purge import AccountPurge
 from .services.queries import StatsQueries
+from .services.lists import ListService
 from .services.watchlist import WatchlistService
 from .settings import Settings, resolve_secret
 
@@ -103,6 +105,7 @@ class Storage(containers.DeclarativeContainer):
                            "imports", ImportBatch)
     watchlist = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore,
                              "watchlist", WatchItem)
+    lists = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "lists", FilmList)
     # Rate limits and the sign-in throttle: per process on the embedded profile (one process
     # serves), in MongoDB where several app processes serve one address.
     limits = providers.Selector(
@@ -181,11 +184,13 @@ class Services(containers.DeclarativeContainer):
     purge = providers.Singleton(
         AccountPurge, users=storage.users, clock=clock,
         stores=providers.List(storage.diary, storage.stats, storage.affinities, storage.trends, storage.imports,
-                              storage.watchlist))
+                              storage.watchlist, storage.lists))
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
                                 watchlist=storage.watchlist, tz=config.timezone)
     watchlist = providers.Singleton(WatchlistService, store=storage.watchlist, entries=diary)
-    imports = providers.Singleton(ImportService, entries=diary, imports=storage.imports, watchlist=watchlist)
+    lists = providers.Singleton(ListService, store=storage.lists, watchlist=watchlist)
+    imports = providers.Singleton(ImportService, entries=diary, imports=storage.imports, watchlist=watchlist,
+                                  lists=lists)
     enrichment = providers.Singleton(
         _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
         catalog=storage.catalog, diary=diary)

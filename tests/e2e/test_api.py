@@ -191,7 +191,7 @@ def test_export_and_import_back(client):
     assert "attachment" in r.headers["content-disposition"] and r.json()["format"] == "cinematch-backup"
     backup = r.content
     csv_text = client.get("/api/me/export?format=letterboxd", headers=h).text
-    assert csv_text.splitlines()[0] == "Title,Year,imdbID,Rating,WatchedDate,Rewatch,Tags" and "'=1+1" in csv_text
+    assert csv_text.splitlines()[0] == "Title,Year,imdbID,Rating,WatchedDate,Rewatch,Tags,Review" and "'=1+1" in csv_text
     assert client.get("/api/me/export?format=xml", headers=h).status_code == 400
     assert client.get("/api/me/export").status_code == 401
     other = login(client, "bruno")

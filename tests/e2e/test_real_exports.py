@@ -62,6 +62,50 @@ def test_a_letterboxd_diary_imports_every_row_once(client, folder):  # noqa: F81
     assert again["imported"] == 0
 
 
+def zipped_folder(folder: Path) -> bytes:
+    """The folder as Letterboxd ships it: one ZIP, its folders (lists/, likes/, deleted/) inside."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*.csv")):
+            z.write(path, path.relative_to(folder).as_posix())
+    return out.getvalue()
+
+
+def list_films(path: Path) -> tuple[str, int]:
+    """A list file's name and the number of its films, read from the file: the rows of its
+    Position table."""
+    text = path.read_text(encoding="utf-8-sig")
+    head, _, films = text.partition("\nPosition,")
+    meta = list(csv.DictReader(io.StringIO(head[head.index("Date,Name"):])))
+    return meta[0]["Name"].strip(), len(list(csv.DictReader(io.StringIO("Position," + films)))) if films else 0
+
+
+@pytest.mark.parametrize("folder", LETTERBOXD, ids=lambda p: p.name)
+def test_a_whole_letterboxd_export_keeps_its_reviews_likes_and_lists(client, folder):  # noqa: F811
+    h = login(client)
+    report = send(client, h, zipped_folder(folder), "letterboxd-export.zip")
+    entries = client.get("/api/movies", params={"limit": 1000}, headers=h).json()
+    items = entries["items"]
+    while len(items) < entries["total"]:
+        items += client.get("/api/movies", params={"limit": 1000, "offset": len(items)}, headers=h).json()["items"]
+    # every review row is an entry's review: its diary entry's, or a watch of its own
+    reviews = [r for r in rows_of(folder / "reviews.csv") if r["Review"].strip()]
+    assert sorted(e["review"] for e in items if e["review"]) == sorted(r["Review"].strip() for r in reviews)
+    assert not any("review of a diary entry" in n["reason"] for n in report.get("notes", []))
+    # every like reaches the latest watch of its film, or is said to have none
+    likes = rows_of(folder / "likes" / "films.csv") if (folder / "likes" / "films.csv").exists() else []
+    liked = {(e["name"].casefold(), e["year"]) for e in items if e["liked"]}
+    unmatched = [n for n in report.get("notes", []) if n["reason"].startswith("likes/films.csv")]
+    assert len(liked) + len(unmatched) == len(likes)
+    # every list, in its order, with every film it names
+    files = sorted((folder / "lists").glob("*.csv"))
+    mine = client.get("/api/me/lists", headers=h).json()["items"]
+    assert report["lists"] == len(mine) == len(files)
+    assert sorted((m["name"], m["count"]) for m in mine) == sorted(list_films(f) for f in files)
+    again = send(client, h, zipped_folder(folder), "letterboxd-export.zip")
+    assert (again["imported"], again["updated"], again["lists"]) == (0, 0, 0)
+
+
 # An IMDb export from a site in another language: "Title Type" is translated (the words of each
 # site), the other columns are not.
 TRANSLATED = {

@@ -57,10 +57,39 @@ def test_the_letterboxd_export_zip_is_one_watch_per_watch():
     assert [(w.name, w.year, w.added) for w in p.watchlist] == [("Stalker", 1979, "2024-04-01"),
                                                                  ("Heat", 1995, "2024-04-02")]
     assert "Deleted Film" not in {r.name for r in p.rows}  # deleted/ holds what the person deleted
-    assert p.skipped == 5 and all(n.reason.split(":")[0].endswith(".csv") for n in p.notes)
+    # the review of a diary entry is not a row of its own: it gives the entry its words
+    assert p.skipped == 4 and all(n.reason.split(":")[0].endswith(".csv") for n in p.notes)
+    reviews = {(r.name, r.date): r.review for r in p.rows if r.review}
+    assert reviews == {("Heat", "2024-01-02"): "The diner scene, again.", ("Fargo", "2023-11-20"): "Yah."}
+    assert [r.name for r in p.rows if r.liked] == ["Heat"]  # likes/films.csv: the film's latest watch
+    [favourites] = p.lists
+    assert (favourites.name, favourites.identity, favourites.description) == (
+        "favourites", "letterboxd:https://boxd.it/l", "The ones I go back to.")
+    assert [(i.name, i.year, i.note) for i in favourites.items] == [
+        ("Heat", 1995, "The diner."), ("Stalker", 1979, ""), ("Fargo", 1996, "")]
     # in a folder of its own inside the archive, the same
     assert sorted(watches(parse_import(zipped("letterboxd", "letterboxd-ana-2024-04-05-10-00-utc/"))), key=repr) == \
         sorted(watches(p), key=repr)
+
+
+def test_a_list_export_alone_is_a_list_and_likes_alone_are_refused_with_the_reason():
+    p = parse_import((FIXTURES / "letterboxd" / "lists" / "favourites.csv").read_bytes(), filename="favourites.csv")
+    assert (p.format, p.rows, p.watchlist, len(p.lists), len(p.lists[0].items)) == ("letterboxd-list", [], [], 1, 3)
+    # the first line some exports leave empty, a list without films, a broken year
+    empty = "\nDate,Name,Tags,URL,Description\n2024-01-01,Empty,,https://boxd.it/e,\n"
+    assert parse_import(empty).lists[0].items == []
+    broken = empty + "\nPosition,Name,Year,URL,Description\n1,Heat,19x5,,\n2,Alien,1979,,\n"
+    p = parse_import(broken)
+    assert [i.name for i in p.lists[0].items] == ["Alien"] and [e.line for e in p.errors] == [6]
+    with pytest.raises(UnreadableImport, match="likes/films.csv"):
+        parse_import((FIXTURES / "letterboxd" / "likes" / "films.csv").read_bytes(), filename="films.csv")
+
+
+def test_reviews_are_read_as_text_and_held_to_their_bound():
+    long = "x" * 20_001
+    p = parse_import(f"Title,Year,WatchedDate,Review\nHeat,1995,2024-01-02,<b>bold</b>\nAlien,1979,2024-01-03,{long}\n")
+    assert [r.review for r in p.rows] == ["<b>bold</b>"]  # kept as written: the pages show it as text
+    assert "20,000" in p.errors[0].reason
 
 
 @pytest.mark.parametrize("name", ["ratings-2024.csv", "ratings-classic.csv"])

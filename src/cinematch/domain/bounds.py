@@ -27,9 +27,11 @@ MAX_DURATION = 100_000  # minutes; the longest film ever released runs about 51,
 MAX_IMDB_ID = 32
 MAX_INSTANT = 64
 MAX_TAGS = 20  # tags of one entry
-MAX_TAG = 100  # characters of one tag  # characters of an ISO-8601 timestamp
+MAX_TAG = 100  # characters of one tag
+MAX_REVIEW = 20_000  # characters of one review (shown as text, never as HTML)  # characters of an ISO-8601 timestamp
 
 Title = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
+Review = Annotated[str, msgspec.Meta(max_length=MAX_REVIEW)]
 Genre = Annotated[str, msgspec.Meta(max_length=MAX_GENRE)]
 Genres = Annotated[tuple[Genre, ...], msgspec.Meta(max_length=MAX_GENRES)]
 GenreList = Annotated[list[Genre], msgspec.Meta(max_length=MAX_GENRES)]

@@ -85,6 +85,12 @@ class AffinityDelta:
         return self
 
 
+def public_film(movie: Movie) -> str:
+    """The catalog film an entry counts for in the public trends: its linked film, unless the
+    entry is private ("" then, like an entry the catalog does not know: docs/contract.md §2)."""
+    return "" if movie.private else (movie.catalog_id or "")
+
+
 class TrendFact(msgspec.Struct, gc=False):
     """The latest known state of one diary entry, for the global trends.
 
@@ -271,7 +277,7 @@ def _trend_fact(book: Profiles, event: Event, movie: Movie, live: bool, seq: int
     return TrendFact(
         event.user_id, entry_key(event), local_day(added_instant(movie, event), tz),
         movie.title or movie.name, book.lookup(movie.director, movie.actors, movie.genres)[1], live, seq,
-        movie.catalog_id or "",
+        public_film(movie),
     )
 
 

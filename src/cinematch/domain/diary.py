@@ -30,6 +30,10 @@ class NewEntry(msgspec.Struct, omit_defaults=True):
     rewatch: bool = False
     tags: list[str] | None = None
     catalog_id: str | None = None  # an exact catalog film, chosen by the person
+    review: str | None = None  # what the person wrote about this watch (plain text)
+    spoilers: bool = False  # the review gives the story away
+    liked: bool = False
+    private: bool = False  # on no public surface (trends, profiles, shared pages)
 
 
 class DiaryEntry(msgspec.Struct, omit_defaults=True):
@@ -53,6 +57,20 @@ class DiaryEntry(msgspec.Struct, omit_defaults=True):
     tags: list[str] = []
     batch: str = ""  # the import that created it ("" when logged by hand): an import can be undone
     source: str = ""  # the watch's name where it was imported from (`ImportRow.identity`): a later export updates it
+    review: str = ""
+    spoilers: bool = False
+    liked: bool = False
+    private: bool = False
+
+
+# What an entry keeps when it is resolved again (a rename, a relink): the person's own words and
+# choices and the entry's bookkeeping, none of which the catalog knows.
+PERSONAL = ("seq", "batch", "source", "review", "spoilers", "liked", "private")
+
+
+def carry(new: DiaryEntry, old: DiaryEntry) -> DiaryEntry:
+    """`new` (just resolved from the catalog) with `old`'s PERSONAL fields."""
+    return msgspec.structs.replace(new, **{name: getattr(old, name) for name in PERSONAL})
 
 
 # A diary's order, newest first: watch date, then when it was logged, then the id (all
@@ -128,6 +146,7 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
         catalog_id=entry.catalog_id,
         rewatch=entry.rewatch,
         tags=tuple(entry.tags),
+        private=entry.private,
         **extra,  # type: ignore[arg-type]  # the event's optional fields, typed by Movie itself
     )
 

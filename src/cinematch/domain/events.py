@@ -61,6 +61,7 @@ class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     title: Title | None = None  # catalog title when the name matched the catalog
     added_at: Instant | None = None  # when the entry was added: the trend window's clock
     catalog_id: Annotated[str, msgspec.Meta(max_length=MAX_CATALOG_ID)] | None = None  # the matched catalog film
+    private: bool = False  # shown on no public surface: the trends leave it out (review text stays out of events)
 
 
 class Event(msgspec.Struct, omit_defaults=True, gc=False):

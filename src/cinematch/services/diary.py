@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ..domain.bounds import check_entry as check_bounds
-from ..domain.bounds import check_tags
+from ..domain.bounds import MAX_REVIEW, check_tags
 from ..domain.catalog import CatalogMovie, match_movie
-from ..domain.diary import DiaryEntry, NewEntry, enrich, same_film, to_movie
+from ..domain.diary import DiaryEntry, NewEntry, carry, enrich, same_film, to_movie
 from ..domain.events import SCHEMA_VERSION, Event, Movie, parse_date
 from ..domain.ports import CatalogStore, Clock, Conflict, DiaryChange, DiaryStore, ItemStore
 from ..domain.ratings import Rating, normalize, rating_problem
@@ -35,6 +35,10 @@ class EntryPatch(msgspec.Struct, omit_defaults=True):
     rewatch: bool | None = None
     tags: list[str] | None = None
     catalog_id: str | None = None
+    review: str | None = None  # "" removes it
+    spoilers: bool | None = None
+    liked: bool | None = None
+    private: bool | None = None
 
 
 class DiaryError(ValueError):
@@ -43,7 +47,7 @@ class DiaryError(ValueError):
 
 def check_entry(name: str | None, rating: object, date: str | None, today: dt.date, *, year: int | None = None,
                 genres: list[str] | None = None, directors: list[str] | None = None, actors: list[str] | None = None,
-                duration: int | None = None, tags: list[str] | None = None) -> None:
+                duration: int | None = None, tags: list[str] | None = None, review: str | None = None) -> None:
     """The rules and bounds (`domain.bounds`, `domain.ratings`) of the fields given, as a DiaryError.
     A rating of None or UNSET is not checked (unrated, or unchanged)."""
     if name is not None and not name.strip():
@@ -55,6 +59,8 @@ def check_entry(name: str | None, rating: object, date: str | None, today: dt.da
                      genres=genres, directors=directors, actors=actors, duration=duration)
         if tags is not None:
             check_tags(tags)
+        if review is not None and len(review) > MAX_REVIEW:
+            raise DiaryError(f"a review is at most {MAX_REVIEW:,} characters, got {len(review):,}")
     except ValueError as exc:  # InvalidEvent (not a real date) and OutOfBounds
         raise DiaryError(str(exc)) from None
 
@@ -99,7 +105,7 @@ class DiaryService:
         actors = split_people(new.actors) if new.actors is not None else None
         tags = clean_tags(new.tags)
         check_entry(name, new.rating, new.date, today, year=new.year, genres=genres,
-                    directors=directors, actors=actors, duration=new.duration, tags=tags)
+                    directors=directors, actors=actors, duration=new.duration, tags=tags, review=new.review)
         supplied: dict[str, object] = {}
         if genres is not None:
             supplied["genres"] = genres
@@ -117,6 +123,8 @@ class DiaryService:
             year=new.year, imdb_id=new.imdb_id, supplied=supplied, match=match,
             rewatch=new.rewatch, tags=tags or (),
         )
+        entry = msgspec.structs.replace(entry, review=(new.review or "").strip(), spoilers=new.spoilers,
+                                        liked=new.liked, private=new.private)
         if match is not None:  # what the catalog added is held to the bounds too (its event must decode)
             check_entry(None, None, None, today, year=entry.year, genres=entry.genres,
                         directors=split_people(entry.director), actors=split_people(entry.actors),
@@ -159,7 +167,7 @@ class DiaryService:
             new = enrich(entry_id=old.id, user_id=user_id, name=old.name, rating=old.rating, date=old.date,
                          added_at=old.added_at, year=old.year, imdb_id=old.imdb_id, supplied=dict(old.supplied),
                          match=match, rewatch=old.rewatch, tags=old.tags)
-            new = msgspec.structs.replace(new, seq=old.seq, batch=old.batch)
+            new = carry(new, old)
             if new == old:
                 return False
             try:
@@ -188,7 +196,7 @@ class DiaryService:
 
     async def update(self, user_id: str, entry_id: str, patch: EntryPatch) -> DiaryEntry | None:
         check_entry(patch.name, patch.rating, patch.date, self.clock.now().date(), year=patch.year,
-                    tags=clean_tags(patch.tags))
+                    tags=clean_tags(patch.tags), review=patch.review)
         for _ in range(MAX_RETRIES):
             old = await self.diary.get(user_id, entry_id)
             if old is None:
@@ -210,8 +218,12 @@ class DiaryService:
 
     async def _patched(self, old: DiaryEntry, patch: EntryPatch) -> DiaryEntry:
         name = patch.name.strip() if patch.name is not None else old.name
-        new = msgspec.structs.replace(
+        new = patched = msgspec.structs.replace(
             old, name=name,
+            review=old.review if patch.review is None else patch.review.strip(),
+            spoilers=old.spoilers if patch.spoilers is None else patch.spoilers,
+            liked=old.liked if patch.liked is None else patch.liked,
+            private=old.private if patch.private is None else patch.private,
             rating=old.rating if patch.rating is msgspec.UNSET else normalize(patch.rating),
             date=patch.date if patch.date is not None else old.date,
             rewatch=old.rewatch if patch.rewatch is None else patch.rewatch,
@@ -234,7 +246,7 @@ class DiaryService:
         new = enrich(entry_id=old.id, user_id=old.user_id, name=name, rating=new.rating, date=new.date,
                      added_at=old.added_at, year=patch.year, imdb_id=imdb_id, supplied=dict(old.supplied),
                      match=match, rewatch=new.rewatch, tags=new.tags)
-        return msgspec.structs.replace(new, seq=old.seq, batch=old.batch)
+        return carry(new, patched)
 
     async def delete(self, user_id: str, entry_id: str) -> bool:
         for _ in range(MAX_RETRIES):

@@ -19,7 +19,7 @@ from ..domain.library import ImportBatch
 from ..domain.ports import Conflict, DiaryChange, ItemStore
 
 if TYPE_CHECKING:
-    pass
+    from .lists import ListService
 
 from .diary import MAX_RETRIES, DiaryError, DiaryService, uuid4_strings
 from .watchlist import WatchlistService
@@ -35,6 +35,7 @@ class ImportReport(msgspec.Struct):
     skipped: int  # rows that are not watches of a film, or the same watch said again in another file
     watchlist: int  # films put on the watchlist
     errors: list[LineReason]
+    lists: int = 0  # lists made, or replaced by a later export of them
     notes: list[LineReason] = []  # why rows were skipped
     dry_run: bool = False
 
@@ -44,10 +45,11 @@ _IMPORT_SLOTS = asyncio.Semaphore(2)  # files parsed at once (the machine's core
 
 class ImportService:
     def __init__(self, entries: DiaryService, imports: ItemStore | None = None,
-                 watchlist: WatchlistService | None = None) -> None:
+                 watchlist: WatchlistService | None = None, lists: ListService | None = None) -> None:
         self.entries = entries
         self.imports = imports
         self.watchlist = watchlist
+        self.lists = lists
         self._held: dict[tuple[str, str], int] = {}  # (user, batch) -> its entries when the import began
 
     async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 2000, batch: str = "",
@@ -139,7 +141,7 @@ class ImportService:
     async def _update_known(self, user_id: str, rows: Sequence[ImportRow], by_source: dict[str, DiaryEntry],
                             now: str, dry_run: bool, updates: list[DiaryEntry]) -> int:
         """Rows of a later export naming entries already here: each changed entry is updated
-        (date, rating, title, rewatch, tags), keeping its id, its import and when it was added.
+        (date, rating, title, rewatch, tags, review, like), keeping its id, its import and when it was added.
         Returns how many were unchanged (duplicates)."""
         today = self.entries.clock.now().date()
         names = list({row.name.strip() for row in rows})
@@ -154,8 +156,13 @@ class ImportService:
             except DiaryError:
                 unchanged += 1  # a row a later export broke leaves the entry as it was
                 continue
+            # What the person set here stays unless the export says it: privacy is never in an
+            # export, a review or a like only when there is one.
             new = msgspec.structs.replace(new, added_at=old.added_at, batch=old.batch, source=old.source, seq=old.seq,
-                                          supplied=old.supplied if not new.supplied else new.supplied)
+                                          supplied=old.supplied if not new.supplied else new.supplied,
+                                          private=old.private, liked=new.liked or old.liked,
+                                          review=new.review or old.review,
+                                          spoilers=new.spoilers if new.review else old.spoilers)
             if _same_watch(old, new):
                 unchanged += 1
                 continue
@@ -198,6 +205,8 @@ class ImportService:
                                                               updates=updated)
         listed = (await self.watchlist.from_import(user_id, parsed.watchlist, parsed.rows, dry_run, batch)
                   if self.watchlist is not None else 0)
+        lists = (await self.lists.from_import(user_id, parsed.lists, batch, dry_run)
+                 if self.lists is not None else 0)
         if self.imports is not None and not dry_run:
             held = self._held.pop((user_id, batch), 0) + imported  # this batch's entries, before and now
             stored = {b.id: b for b in await self.imports.all(user_id)}.get(batch, record)
@@ -206,7 +215,7 @@ class ImportService:
                 stored, imported=held, duplicates=duplicates, updated=len(previous), previous=list(previous.values()))])
         return ImportReport(batch_id=batch, format=parsed.format, imported=imported, duplicates=duplicates,
                             updated=len(updated),
-                            skipped=parsed.skipped, watchlist=listed, dry_run=dry_run,
+                            skipped=parsed.skipped, watchlist=listed, lists=lists, dry_run=dry_run,
                             errors=sorted(parsed.errors + errors, key=lambda e: e.line),
                             notes=parsed.notes)
 
@@ -249,6 +258,8 @@ class ImportService:
                 continue  # an entry changed meanwhile: read again, delete what is left
             if self.watchlist is not None:
                 await self.watchlist.remove_batch(user_id, batch_id)
+            if self.lists is not None:
+                await self.lists.remove_batch(user_id, batch_id)
             await self._put_back(user_id, batch_id)
             await self.imports.remove(user_id, [batch_id])
             return True
@@ -257,8 +268,9 @@ class ImportService:
 
 def _same_watch(old: DiaryEntry, new: DiaryEntry) -> bool:
     """Whether a later export says nothing new of an entry (what the export can say)."""
-    return (old.date, old.rating, old.name, old.rewatch, list(old.tags), old.catalog_id) == (
-        new.date, new.rating, new.name, new.rewatch, list(new.tags), new.catalog_id)
+    return (old.date, old.rating, old.name, old.rewatch, list(old.tags), old.catalog_id, old.review, old.spoilers,
+            old.liked) == (new.date, new.rating, new.name, new.rewatch, list(new.tags), new.catalog_id, new.review,
+                           new.spoilers, new.liked)
 
 
 def _parse_upload(raw: bytes, tz: str, filename: str = "") -> tuple[ParsedImport, str]:

@@ -21,7 +21,7 @@ class WatchlistService:
         self.store = store
         self.entries = entries
 
-    async def _watch_item(self, name: str, year: int | None, catalog_id: str | None, imdb_id: str | None,
+    async def film_item(self, name: str, year: int | None, catalog_id: str | None, imdb_id: str | None,
                           added: str | None, found: list[CatalogMovie] | None = None) -> WatchItem:
         name = name.strip()
         check_entry(name, None, None, self.entries.clock.now().date(), year=year)
@@ -39,7 +39,7 @@ class WatchlistService:
 
     async def watch(self, user_id: str, name: str, year: int | None = None, catalog_id: str | None = None) -> WatchItem:
         """Put a film on the watchlist (the same film twice is one item)."""
-        item = await self._watch_item(name, year, catalog_id, None, None)
+        item = await self.film_item(name, year, catalog_id, None, None)
         await self.store.put(user_id, [item], only_new=True)
         return item
 
@@ -67,7 +67,7 @@ class WatchlistService:
         for row in rows:
             found = [*candidates.get(row.name.strip(), []), *(f for f in films if f.id == row.imdb_id)]
             try:
-                item = await self._watch_item(row.name, row.year, None, row.imdb_id, row.added, found)
+                item = await self.film_item(row.name, row.year, None, row.imdb_id, row.added, found)
             except DiaryError:
                 continue
             if not seen.has(item.catalog_id, item.name, item.year):

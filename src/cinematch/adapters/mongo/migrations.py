@@ -53,6 +53,7 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
         "login_failures": [IndexModel([("key", ASCENDING), ("at", ASCENDING)], name="key_at")],
         "login_blocks": [IndexModel([("key", ASCENDING), ("until", DESCENDING)], name="key_until")],
     }, {}),
+    (11, "lists of films", {"lists": [IndexModel([("user_id", ASCENDING)], name="user")]}, {}),
 ]
 
 

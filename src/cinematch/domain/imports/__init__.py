@@ -10,7 +10,11 @@ import msgspec
 
 from ..exports import BACKUP_FORMAT, Backup
 from .archives import is_zip, merge_trakt, parse_archive, trakt_file_name
-from .rows import MAX_ROWS, LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, parse_csv, parse_year
+from .lists import is_list_export, parse_list
+from .rows import (
+    MAX_ROWS, ImportRow, LineReason, ListRow, ParsedImport, ParsedList, UnreadableImport, WatchlistRow, parse_csv,
+    parse_year,
+)
 
 
 def parse_backup(data: str | bytes) -> ParsedImport:
@@ -20,17 +24,23 @@ def parse_backup(data: str | bytes) -> ParsedImport:
         backup = msgspec.json.decode(data, type=Backup)
     except (msgspec.DecodeError, RecursionError) as exc:
         raise UnreadableImport(f"unreadable CineMatch backup: {exc}") from None
-    if backup.format != BACKUP_FORMAT or backup.version not in (1, 2):
+    if backup.format != BACKUP_FORMAT or backup.version not in (1, 2, 3):
         raise UnreadableImport(f"not a CineMatch backup this version reads ({backup.format!r} v{backup.version})")
     if len(backup.diary) > MAX_ROWS:
         raise UnreadableImport(f"more than {MAX_ROWS} diary entries in one backup")
     rows = [ImportRow(line=i, name=e.name, rating=e.rating, date=e.date, year=e.year, imdb_id=e.imdb_id,
                       genres=e.genres, director=e.director, actors=e.actors, duration=e.duration,
-                      rewatch=e.rewatch, tags=e.tags or None, source=str(i))
+                      rewatch=e.rewatch, tags=e.tags or None, source=str(i), review=e.review or None,
+                      spoilers=e.spoilers, liked=e.liked, private=e.private)
             for i, e in enumerate(backup.diary, start=1)]
     watchlist = [WatchlistRow(line=i, name=w.name, year=w.year, imdb_id=w.imdb_id, added=w.added)
                  for i, w in enumerate(backup.watchlist, start=1)]
-    return ParsedImport(format="cinematch-backup", rows=rows, errors=[], skipped=0, watchlist=watchlist, notes=[])
+    lists = [ParsedList(name=x.name, identity=f"cinematch:{x.id}", description=x.description, ranked=x.ranked,
+                        items=[ListRow(line=n, name=i.name, year=i.year, imdb_id=i.imdb_id, note=i.note)
+                               for n, i in enumerate(x.items, start=1)])
+             for x in backup.lists]
+    return ParsedImport(format="cinematch-backup", rows=rows, errors=[], skipped=0, watchlist=watchlist, notes=[],
+                        lists=lists)
 
 
 def parse_import(data: bytes | str, tz: str = "Europe/Rome", filename: str = "") -> ParsedImport:
@@ -55,8 +65,15 @@ def parse_import(data: bytes | str, tz: str = "Europe/Rome", filename: str = "")
     if data.lstrip().startswith("["):  # one file of a Trakt export, uploaded alone
         raw = data.encode()
         return merge_trakt({trakt_file_name(raw, name): raw}, tz)
-    return parse_csv(data, name)
+    if is_list_export(data):
+        listed, errors = parse_list(data, name)
+        return ParsedImport(format="letterboxd-list", rows=[], errors=errors, lists=[listed], watchlist=[], notes=[])
+    parsed = parse_csv(data, name)
+    if parsed.format == "letterboxd-watched" and name.lower() == "films.csv":
+        raise UnreadableImport("films.csv is Letterboxd's likes/films.csv (the films you liked): import the whole "
+                               "export ZIP, so that each like reaches the entry of its film")
+    return parsed
 
 
-__all__ = ["LineReason", "ImportRow", "ParsedImport", "UnreadableImport", "WatchlistRow", "parse_import",
-           "parse_year"]
+__all__ = ["LineReason", "ImportRow", "ListRow", "ParsedImport", "ParsedList", "UnreadableImport", "WatchlistRow",
+           "parse_import", "parse_year"]

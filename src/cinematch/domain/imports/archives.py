@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from ..text import normalize_title
+from .lists import parse_list
 from .rows import (
     MAX_ROWS, LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv, rating,
 )
@@ -36,7 +37,9 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file of an archive, uncompressed
 MAX_ARCHIVE_BYTES = 128 * 1024 * 1024  # every file read from one archive
 LETTERBOXD_FILES = ("diary.csv", "reviews.csv", "ratings.csv", "watched.csv", "watchlist.csv")
 TRAKT_FILES = ("ratings-movies.json", "watched-movies.json", "lists-watchlist.json", "watchlist.json")
-IGNORED_FOLDERS = {"deleted", "orphaned", "lists", "likes"}  # Letterboxd keeps other things there
+IGNORED_FOLDERS = {"deleted", "orphaned"}  # Letterboxd keeps what was removed there
+KEPT_FOLDERS = {"likes", "lists"}  # their files are named `likes/films.csv`, `lists/<slug>.csv`
+LIKES = "likes/films.csv"  # (likes/lists.csv and likes/reviews.csv are likes of other people's work)
 
 
 def is_zip(data: bytes) -> bool:
@@ -44,8 +47,9 @@ def is_zip(data: bytes) -> bool:
 
 
 def read_members(data: bytes, wanted: Callable[[str], bool]) -> dict[str, bytes]:
-    """{base name: bytes} of the members whose base name `wanted` accepts, outside the
-    ignored folders; sizes are capped (a small archive may unpack to gigabytes)."""
+    """{name: bytes} of the members whose name `wanted` accepts, outside the ignored folders; a
+    member's name is its base name, or `folder/base` in the kept folders. Sizes are capped (a
+    small archive may unpack to gigabytes)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -58,6 +62,8 @@ def read_members(data: bytes, wanted: Callable[[str], bool]) -> dict[str, bytes]
                 continue
             parts = posixpath.normpath(info.filename).split("/")
             base = parts[-1].lower()
+            if len(parts) > 1 and parts[-2].lower() in KEPT_FOLDERS:
+                base = f"{parts[-2].lower()}/{base}"
             if any(p.lower() in IGNORED_FOLDERS for p in parts[:-1]) or not wanted(base) or base in out:
                 continue
             if info.file_size > MAX_MEMBER_BYTES or total + info.file_size > MAX_ARCHIVE_BYTES:
@@ -90,7 +96,8 @@ def _errors(parsed: ParsedImport, filename: str) -> list[LineReason]:
 
 
 def parse_archive(data: bytes, tz: str) -> ParsedImport:
-    members = read_members(data, lambda b: b in LETTERBOXD_FILES or b.startswith("watched-history") or b in TRAKT_FILES)
+    members = read_members(data, lambda b: b in LETTERBOXD_FILES or b.startswith("watched-history") or b in TRAKT_FILES
+                           or b == LIKES or (b.startswith("lists/") and b.endswith(".csv")))
     if any(b.endswith(".csv") for b in members):
         return merge_letterboxd({b: _text(v, b) for b, v in members.items() if b.endswith(".csv")})
     if members:
@@ -100,8 +107,13 @@ def parse_archive(data: bytes, tz: str) -> ParsedImport:
 
 
 def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
+    out = ParsedImport(format="letterboxd-export", rows=[], errors=[], watchlist=[], notes=[], lists=[])
+    for name in sorted(n for n in files if n.startswith("lists/")):
+        listed, failed = parse_list(files.pop(name), name)
+        out.lists.append(listed)
+        out.errors += failed
+    likes = parse_csv(files.pop(LIKES), LIKES) if LIKES in files else None
     parsed = {name: parse_csv(text, name) for name, text in files.items()}
-    out = ParsedImport(format="letterboxd-export", rows=[], errors=[], watchlist=[], notes=[])
     for name, p in parsed.items():
         expected = "letterboxd-" + name.removesuffix(".csv")
         if p.format != expected:
@@ -121,10 +133,14 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
 
     for row in parsed.get("diary.csv", ParsedImport("", [], [])).rows:
         watch(row)
-    logged = {(film_key(r.name, r.year), r.date) for r in out.rows}
+    # A review is a diary entry with words: the same Letterboxd URI (or film and day) as its row
+    # of diary.csv, which it gives its text to.
+    logged = {(film_key(r.name, r.year), r.date): r for r in out.rows}
+    by_uri = {r.identity: r for r in out.rows if r.identity}
     for row in parsed.get("reviews.csv", ParsedImport("", [], [])).rows:
-        if (film_key(row.name, row.year), row.date) in logged:
-            merged(row, "the review of a diary entry (one watch)", "reviews.csv")
+        entry = by_uri.get(row.identity) or logged.get((film_key(row.name, row.year), row.date))
+        if entry is not None:
+            entry.review, entry.spoilers = row.review, row.spoilers
         else:
             watch(row)
     rated: set[tuple[Any, ...]] = set()
@@ -144,6 +160,16 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
             merged(row, "a film already logged or rated (one watch)", "watched.csv")
         else:
             watch(row)
+    if likes is not None:
+        if likes.format != "letterboxd-watched":
+            raise UnreadableImport(f"{LIKES} does not have the columns of Letterboxd's {LIKES}")
+        out.errors += _errors(likes, LIKES)
+        for row in likes.rows:  # a like is the film's: its latest watch shows it
+            seen = watches.get(film_key(row.name, row.year))
+            if seen:
+                max(seen, key=lambda r: r.date or "").liked = True
+            else:
+                merged(row, "a like of a film this export has no watch of", LIKES)
     out.watchlist = parsed.get("watchlist.csv", ParsedImport("", [], [])).watchlist or []
     if len(out.rows) > MAX_ROWS:
         raise UnreadableImport(f"more than {MAX_ROWS} watches in one import")

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 
+from ..bounds import MAX_REVIEW
 from ..diary import NewEntry
 from ..ratings import Rating, from_halves
 
@@ -47,6 +48,25 @@ class LineReason(msgspec.Struct):
     reason: str
 
 
+class ListRow(msgspec.Struct, omit_defaults=True, gc=False):
+    """One film of a list export, in the list's order."""
+    line: int
+    name: str
+    year: int | None = None
+    note: str = ""
+    imdb_id: str | None = None
+
+
+class ParsedList(msgspec.Struct, omit_defaults=True):
+    """A list as an export says it: `identity` names it at the service (a later export of the
+    same list replaces it instead of adding a second one)."""
+    name: str
+    identity: str
+    description: str = ""
+    ranked: bool = False
+    items: list[ListRow] = []
+
+
 class ParsedImport(msgspec.Struct):
     format: str
     rows: list[ImportRow]
@@ -54,6 +74,7 @@ class ParsedImport(msgspec.Struct):
     skipped: int = 0  # rows that are not watches of a film (episodes, series), or merged into another
     watchlist: list[WatchlistRow] = []
     notes: list[LineReason] = []  # why rows were skipped
+    lists: list[ParsedList] = []
 
 
 class UnreadableImport(ValueError):
@@ -113,6 +134,14 @@ def whole(raw: str, what: str) -> int | None:
 def tags(raw: str) -> list[str] | None:
     out = [t.strip() for t in raw.split(",") if t.strip()]
     return out or None
+
+
+def review(raw: str) -> str | None:
+    """A review as written (kept as text: the pages never read it as HTML); None when empty."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()  # one kind of line end, whatever wrote it
+    if len(text) > MAX_REVIEW:
+        raise ValueError(f"the review is longer than {MAX_REVIEW:,} characters")
+    return text or None
 
 
 def check_name(name: str) -> str:
@@ -203,7 +232,7 @@ def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | Watchlis
         return ImportRow(line=line, name=check_name(get("title").strip()), year=parse_year(get("year")),
                          imdb_id=get("imdbid").strip().lstrip("'") or None, rating=rating(get("rating"), 5),
                          date=date(when) if when else None, rewatch=get("rewatch").strip().lower() in TRUE,
-                         tags=tags(get("tags").lstrip("'")))
+                         tags=tags(get("tags").lstrip("'")), review=review(get("review").lstrip("'")))
     name = check_name(get("name").strip())
     year = parse_year(get("year"))
     if fmt == "letterboxd-watchlist":
@@ -213,7 +242,8 @@ def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | Watchlis
     return ImportRow(line=line, name=name, year=year, rating=rating(get("rating"), 5),
                      identity=f"letterboxd:{uri}" if uri else "",
                      date=date(when) if when else None,
-                     rewatch=get("rewatch").strip().lower() in TRUE, tags=tags(get("tags")))
+                     rewatch=get("rewatch").strip().lower() in TRUE, tags=tags(get("tags")),
+                     review=review(get("review")), spoilers=get("spoilers").strip().lower() in TRUE)
 
 
 def parse_csv(data: str, filename: str = "") -> ParsedImport:

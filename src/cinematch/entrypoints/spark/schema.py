@@ -30,6 +30,7 @@ def event_schema():
             StructField("new_rating", DoubleType()), StructField("title", StringType()),
             StructField("added_at", StringType()), StructField("catalog_id", StringType()),
             StructField("rewatch", BooleanType()), StructField("tags", ArrayType(StringType())),
+            StructField("private", BooleanType()),
         ])
 
     return StructType([

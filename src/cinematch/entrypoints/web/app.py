@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 from ...container import Application
 from ...domain.ports import Conflict, StoreUnavailable, User
 from ...services.accounts import AccountError, session_user
+from ...domain.lists import ListProblem
 from ...services.diary import DiaryError
 from ...services.limits import NotTrained, RateLimited
 from ...runtime import ServeRuntime
@@ -139,6 +140,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
             "diary": singleton(container.services.diary),
             "imports": singleton(container.services.imports),
             "watchlist": singleton(container.services.watchlist),
+            "lists": singleton(container.services.lists),
             "queries": singleton(container.services.queries),
             "diary_store": singleton(container.storage.diary),
             "catalog": singleton(container.storage.catalog),
@@ -157,7 +159,8 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
         on_startup=[runtime.start],
         on_shutdown=[runtime.stop],
         exception_handlers={
-            AccountError: _bad_request, DiaryError: _bad_request, Conflict: _conflict, NotTrained: _conflict,
+            AccountError: _bad_request, DiaryError: _bad_request, ListProblem: _bad_request,
+            Conflict: _conflict, NotTrained: _conflict,
             RateLimited: _rate_limited, StoreUnavailable: _unavailable, NotAuthorizedException: page_not_signed_in,
             Exception: any_error,
         },

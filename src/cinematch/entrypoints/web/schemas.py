@@ -6,7 +6,9 @@ from typing import Annotated
 
 import msgspec
 
-from ...domain.bounds import MAX_NAME, MAX_TAG, MAX_TAGS, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year
+from ...domain.bounds import (
+    MAX_NAME, MAX_TAG, MAX_TAGS, Duration, GenreList, ImdbId, PeopleList, PeopleText, Review, Year,
+)
 from ...domain.bounds import DateText as Date
 from ...domain.catalog import CatalogMovie, CatalogRecord
 from ...domain.events import MAX_CATALOG_ID
@@ -59,6 +61,10 @@ class MovieIn(msgspec.Struct, forbid_unknown_fields=False):
     rewatch: bool = False
     tags: Tags | None = None
     catalog_id: CatalogId | None = None
+    review: Review | None = None
+    spoilers: bool = False
+    liked: bool = False
+    private: bool = False
 
 
 class MoviePatch(msgspec.Struct):
@@ -69,6 +75,10 @@ class MoviePatch(msgspec.Struct):
     rewatch: bool | None = None
     tags: Tags | None = None
     catalog_id: CatalogId | None = None
+    review: Review | None = None  # "": no review
+    spoilers: bool | None = None
+    liked: bool | None = None
+    private: bool | None = None
 
 
 class EntrySummary(msgspec.Struct):
@@ -89,6 +99,10 @@ class EntryOut(EntrySummary):
     actors: str
     duration: int
     catalog_id: str | None
+    review: str
+    spoilers: bool
+    liked: bool
+    private: bool
 
 
 class EntryPage(msgspec.Struct):

@@ -11,7 +11,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ...domain.deltas import COUNT_SIGN, RATING_SIGN, AffinityDelta, TrendFact, UserDelta, added_instant, local_day
+from ...domain.deltas import (
+    COUNT_SIGN, RATING_SIGN, AffinityDelta, TrendFact, UserDelta, added_instant, local_day, public_film,
+)
 from ...domain.profiles import AffKey
 from ...domain.ports import AffinityWrite, StatsWrite
 from ...domain.ratings import stars
@@ -147,7 +149,7 @@ class BatchDelta:
                     user_id = self.users[user_ix[i]]
                     self._facts[user_id, keys[i]] = TrendFact(user_id, keys[i], day, movie.title or movie.name,
                                                               hits[i][1], kind != DELETE, seqs[i],
-                                                              movie.catalog_id or "")
+                                                              public_film(movie))
         return self._facts
 
     def monthly_by_user(self) -> list[dict[str, int]]:

@@ -5,6 +5,7 @@ from .auth import AccountController, SignInController
 from .catalog import CatalogAdminController, CatalogController
 from .diary import DiaryController
 from .imports import ImportsController
+from .lists import ListsController
 from .ops import OpsController
 from .recommendations import RecommendationsController
 from .stats import StatsController, TrendsController
@@ -12,6 +13,6 @@ from .watchlist import WatchlistController
 
 PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, OpsController]
 PROTECTED_CONTROLLERS = [AccountController, DiaryController, ImportsController, WatchlistController, StatsController,
-                         CatalogAdminController, RecommendationsController]
+                         CatalogAdminController, RecommendationsController, ListsController]
 
 __all__ = ["PROTECTED_CONTROLLERS", "PUBLIC_CONTROLLERS"]

@@ -21,6 +21,7 @@ from ....domain.exports import BackupWatch, backup_chunks, letterboxd_chunks
 from ....domain.ports import User
 from ....services.diary import DiaryService, EntryPatch, NewEntry
 from ....services.projection import paused_gc
+from ....services.lists import ListService
 from ....services.watchlist import WatchlistService
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors
@@ -30,7 +31,8 @@ from ..schemas import EntryOut, EntryPage, MovieIn, MoviePatch
 def entry_out(e: DiaryEntry) -> EntryOut:
     return EntryOut(id=e.id, name=e.name, title=e.title or e.name, year=e.year, rating=e.rating, date=e.date,
                     genres=list(e.genres), director=e.director, actors=e.actors, duration=e.duration,
-                    catalog_id=e.catalog_id, rewatch=e.rewatch, tags=list(e.tags))
+                    catalog_id=e.catalog_id, rewatch=e.rewatch, tags=list(e.tags), review=e.review,
+                    spoilers=e.spoilers, liked=e.liked, private=e.private)
 
 
 # Bounds on integers that reach the database: SQLite integers are 64-bit, and an
@@ -99,7 +101,7 @@ class DiaryController(Controller):
                                                        "as an attachment", media_type="application/json"),
                     **errors(*SIGNED_IN)})
     async def export_diary(self, request: Request[User, Token, Any], diary_store: Any, clock: Any,
-                           watchlist: WatchlistService,
+                           watchlist: WatchlistService, lists: ListService,
                            format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002 - the query name
                            ) -> Response:
         with paused_gc():  # 100,000 entries read at once: no collection walks them meanwhile (they form no cycles)
@@ -112,6 +114,7 @@ class DiaryController(Controller):
         watchlist = [BackupWatch(name=i.name, year=i.year, imdb_id=i.imdb_id, catalog_id=i.catalog_id,
                                  added=i.added or None)
                      for i in await watchlist.watchlist_of(request.user.id)]
-        pieces = backup_chunks(request.user.username, entries, clock.now().isoformat(), watchlist)
+        pieces = backup_chunks(request.user.username, entries, clock.now().isoformat(), watchlist,
+                               lists=await lists.backup_of(request.user.id))
         return Stream(_pieces(pieces), media_type="application/json", headers={
             "Content-Disposition": f'attachment; filename="cinematch-backup-{day}.json"'})

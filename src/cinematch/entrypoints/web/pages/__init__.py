@@ -15,10 +15,11 @@ from .admin import AdminPages
 from .diary import DiaryPages
 from .forms import SESSION_COOKIE, _query, require_admin
 from .library import ImportPages, WatchlistPages
+from .lists import ListPages
 from .recommendations import RecommendationPages
 from .stats import StatsPages, TrendsPages, trend_genre_rows
 
-PAGES = [AccountPages, DiaryPages, StatsPages, TrendsPages, ImportPages, WatchlistPages, RecommendationPages,
+PAGES = [AccountPages, DiaryPages, StatsPages, TrendsPages, ImportPages, WatchlistPages, ListPages, RecommendationPages,
          AdminPages]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 

@@ -28,7 +28,8 @@ async def _diary_context(request: Request, diary_store: Any, clock: Any, page: i
 
 # What the log form shows when it is new: no rating chosen (a forgotten choice records no rating).
 EMPTY_FORM: dict[str, Any] = {"title": "", "year": "", "catalog_id": "", "rating": None, "date": "", "tags": "",
-                              "rewatch": False}
+                              "rewatch": False, "liked": False, "private": False, "review": "", "spoilers": False}
+CHECKS = ("rewatch", "liked", "private", "spoilers")  # the form's checkboxes
 
 
 def _kept(form: dict[str, str]) -> dict[str, Any]:
@@ -38,7 +39,12 @@ def _kept(form: dict[str, str]) -> dict[str, Any]:
     except (ValueError, TypeError):
         rating = None
     return {**EMPTY_FORM, **{k: form.get(k, "")[:2000] for k in ("title", "year", "catalog_id", "date", "tags")},
-            "rating": rating, "rewatch": bool(form.get("rewatch"))}
+            "rating": rating, "review": form.get("review", "")[:20_000], **{k: bool(form.get(k)) for k in CHECKS}}
+
+
+def _words(form: dict[str, str]) -> dict[str, Any]:
+    """The review and the choices of a form (an entry's own, beside the film)."""
+    return {"review": form.get("review", ""), **{k: bool(form.get(k)) for k in ("spoilers", "liked", "private")}}
 
 
 async def _row(template: str, entry_id: str, request: Request, diary_store: Any) -> Template:
@@ -85,7 +91,7 @@ class DiaryPages(Controller):
             new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
                            date=form.get("date") or None, year=parse_year(form.get("year", "")),
                            rewatch=bool(form.get("rewatch")), tags=_tags(form.get("tags", "")),
-                           catalog_id=form.get("catalog_id", "").strip()[:600] or None)
+                           catalog_id=form.get("catalog_id", "").strip()[:600] or None, **_words(form))
             if not new.name:
                 raise DiaryError("title must not be empty")
             await diary.add(request.user.id, new)
@@ -109,7 +115,7 @@ class DiaryPages(Controller):
         try:
             patch = EntryPatch(rating=_rating(form.get("rating", "")), date=form.get("date") or None,
                                name=(form.get("title") or "").strip() or None, rewatch=bool(form.get("rewatch")),
-                               tags=_tags(form.get("tags", "")))
+                               tags=_tags(form.get("tags", "")), **_words(form))
             entry = await diary.update(request.user.id, entry_id, patch)
         except (DiaryError, ValueError) as exc:
             return Template("_edit_row.html", context={"e": await diary.diary.get(request.user.id, entry_id),
@@ -144,7 +150,7 @@ class DiaryPages(Controller):
                 name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
                 date=form.get("date") or None, year=parse_year(form.get("year", "")),
                 catalog_id=form.get("catalog_id", "").strip()[:600] or None, rewatch=bool(form.get("rewatch")),
-                tags=_tags(form.get("tags", "")), **_supplied(supplied)))
+                tags=_tags(form.get("tags", "")), **_words(form), **_supplied(supplied)))
         except (DiaryError, ValueError, TypeError) as exc:
             raise HTTPException(status_code=400, detail=f"the entry cannot be put back: {_form_error(exc)}") from None
         if "hx-request" not in request.headers:
