@@ -81,6 +81,7 @@ class Person:
     headers: dict[str, str]
     typed: dict[str, Typed] = field(default_factory=dict)  # entry id -> what was typed
     imports: int = 0
+    private: set[str] = field(default_factory=set)  # the entries made private
 
 
 def load_catalog(client, admin: dict[str, str]) -> None:
@@ -141,8 +142,13 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
         kind = "rename"
     elif roll < 0.55:
         body, kind = {"date": _date(rnd)}, "redate"
-    elif roll < 0.72:
+    elif roll < 0.67:
         body, kind = {"rating": _rating(rnd)}, "rating"
+    elif roll < 0.72:  # privacy changes only the public trends; a review and a like change nothing counted
+        hidden = entry_id not in p.private
+        body, kind = {"private": hidden, "review": rnd.choice(["", "Again.", "<i>Not</i> again"]),
+                      "liked": rnd.random() < 0.5}, "private"
+        (p.private.add if hidden else p.private.discard)(entry_id)
     elif roll < 0.77:
         film = rnd.choice(FILMS)
         body, kind = {"catalog_id": catalog_ids[(film["title"], film["year"])]}, "pick"
@@ -150,6 +156,7 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
         r = client.delete(f"/api/movies/{entry_id}", headers=p.headers)
         assert r.status_code == 204, r.text
         del p.typed[entry_id]
+        p.private.discard(entry_id)
         return "delete"
     else:
         return _import(client, p, rnd)
@@ -285,6 +292,44 @@ def mismatches(client, p: Person, label: str) -> list[str]:
             diff = set(have_names.items()) ^ set(want_names.items())
             problems.append(f"{label} {kind} affinities differ: {sorted(diff, key=str)[:6]}")
     return problems
+
+
+def expected_trends(listings: list[list[dict]], min_users: int = 3) -> tuple[list, list]:
+    """docs/contract.md §2 global trends from every person's listing: catalog films only, no
+    private entry, each (person, film) once; (top_movies, trending_genres) as tuples."""
+    users: dict[tuple[str, int | None], set[int]] = defaultdict(set)
+    for who, entries in enumerate(listings):
+        for e in entries:
+            if e["catalog_id"] and not e["private"]:
+                users[(e["title"], e["year"])].add(who)
+    counts = {film: len(u) for film, u in users.items()}
+    top = sorted(((t, y, n) for (t, y), n in counts.items() if n >= min_users), key=lambda f: (-f[2], f[0], f[1] or 0))
+    genres: Counter = Counter()
+    for (t, y), n in counts.items():
+        film = next(f for f in FILMS if (f["title"], f["year"]) == (t, y))
+        for g in set(film["genres"]):
+            genres[g] += n
+    total = sum(genres.values())
+    ranked = sorted(genres.items(), key=lambda gc: (-gc[1], gc[0]))[:10]
+    return ([(t, n) for t, _, n in top[:10]],
+            [(g, c, round(100 * c / total, 1)) for g, c in ranked])
+
+
+def trend_problems(client, people_: list[Person], timeout: float = 120.0) -> list[str]:
+    """The public trends against the recompute from every listing (asked again until they agree
+    or `timeout`: the trends answer is cached briefly, and a runtime may apply them later)."""
+    import time
+    want = expected_trends([listing(client, p) for p in people_])
+    end = time.monotonic() + timeout
+    while True:
+        got = client.get("/api/trends/global").json()
+        have = ([(m["title"], m["count"]) for m in got["top_movies"]],
+                [(g["genre"], g["count"], g["percentage"]) for g in got["trending_genres"]])
+        if have == want:
+            return []
+        if time.monotonic() > end:
+            return [f"trends: {have} != {want}"]
+        time.sleep(0.1)
 
 
 def wait_synced(client, p: Person, timeout: float = 120.0) -> None:

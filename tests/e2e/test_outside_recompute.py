@@ -26,12 +26,13 @@ def test_every_statistic_is_the_recompute_of_the_listing_after_random_edits(tmp_
             for i, p in enumerate(people):
                 outside.wait_synced(client, p)
                 problems += outside.mismatches(client, p, f"round {round_} person{i}")
+            problems += outside.trend_problems(client, people)
             if round_ == 0:
                 kinds += outside.drive(client, people, rnd, 1500, ids)
     c.storage.db().close()
     assert problems == [], "\n".join(problems[:20])
     # the mix really had every kind of edit, renames across the catalog most of all
-    assert min(kinds[k] for k in ("add", "rename", "redate", "rating", "pick", "delete", "import")) >= 20, kinds
+    assert min(kinds[k] for k in ("add", "rename", "redate", "rating", "pick", "delete", "import", "private")) >= 20, kinds
 
 
 def test_the_outside_check_sees_a_rename_that_keeps_the_old_films_year():
@@ -47,3 +48,15 @@ def test_the_outside_check_sees_a_rename_that_keeps_the_old_films_year():
                                      "actors": "Ann $Lee|Dee Fox"}])
     assert stats["rating_distribution"]["4.5"] == 1 and stats["monthly_counts"] == {"2024": {"03": 1}}
     assert aff["actor"] == {"Ann $Lee": (1, 1, 4.5), "Dee Fox": (1, 1, 4.5)}
+
+
+def test_the_outside_trends_leave_out_private_entries_and_unlinked_names():
+    """The trends recompute itself: three people on Heat make it public, a private entry or an
+    unlinked name does not count."""
+    heat = {"title": "Heat", "year": 1995, "catalog_id": "x", "private": False}
+    top, genres = outside.expected_trends([[heat], [heat], [heat]])
+    assert top == [("Heat", 3)] and genres == [("Crime", 3, 50.0), ("Thriller", 3, 50.0)]
+    top, _ = outside.expected_trends([[heat], [heat], [{**heat, "private": True}]])
+    assert top == []
+    top, _ = outside.expected_trends([[heat], [heat], [{**heat, "catalog_id": None}]])
+    assert top == []

@@ -64,6 +64,7 @@ def run_check(env: dict[str, str], tmp_path, proc: Proc, ready, kills: int, seed
         for i, p in enumerate(people):
             outside.wait_synced(client, p, timeout=300)
             problems += outside.mismatches(client, p, f"person{i}")
+        problems += outside.trend_problems(client, people, timeout=300)
         proc.stop()
     assert problems == [], "\n".join(problems[:20])
     assert kinds["rename"] >= 50 and kinds["import"] >= 10, kinds

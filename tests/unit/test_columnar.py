@@ -29,6 +29,8 @@ def movie(rnd: random.Random, rating: int | None = None) -> Movie:
         actors=rnd.choice([None, " | ".join(rnd.sample(PEOPLE, rnd.randint(1, 6)))]),
         date=rnd.choice([None, f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"]),
         added_at=rnd.choice([None, "2025-06-01T23:30:00+00:00", "2025-06-02T10:00:00+02:00"]),
+        catalog_id=rnd.choice([None, f"film-{rnd.randint(1, 12)}"]),
+        private=rnd.random() < 0.2,  # a private entry counts for its owner, in no public trend
     )
 
 
@@ -282,3 +284,20 @@ def test_an_affinity_that_sums_to_zero_in_the_batch_keeps_its_row():
     rows = {(key, c, r, s) for _, key, _, c, r, s in zip(*fold_batch(events).affinity_rows())}
     assert rows == {(("director", "Ann"), 0, 0, 0), (("genre", "Drama"), 0, 0, 0), (("actor", "Bo"), 1, 1, 4),
                     (("director", "Dee"), 1, 1, 4), (("genre", "Noir"), 1, 1, 4)}
+
+
+def test_a_private_entry_is_a_trend_fact_of_no_film_in_both_folds():
+    """docs/contract.md §2: a private entry is on no public surface, so its trend fact names no
+    film; made public again (an UPDATE), it names its film once more."""
+    heat = Movie(name="Heat", catalog_id="heat|1995", added_at="2025-06-01T10:00:00+02:00")
+    hidden = Movie(**{**{f: getattr(heat, f) for f in heat.__struct_fields__}, "private": True})
+    events = [Event(event_type="ADD", user_id="u1", entry_id="e1", movie=hidden, seq=1, schema_version=2),
+              Event(event_type="ADD", user_id="u2", entry_id="e1", movie=heat, seq=1, schema_version=2),
+              Event(event_type="ADD", user_id="u3", entry_id="e1", movie=heat, seq=1, schema_version=2),
+              Event(event_type="UPDATE", user_id="u3", entry_id="e1", movie=hidden, previous=heat, seq=2,
+                    schema_version=2)]
+    for fold in (fold_batch, reference_fold):
+        assert {k[0]: f.film for k, f in fold(events).facts.items()} == {"u1": "", "u2": "heat|1995", "u3": ""}
+        back = Event(event_type="UPDATE", user_id="u3", entry_id="e1", movie=heat, previous=hidden, seq=3,
+                     schema_version=2)
+        assert fold([*events, back]).facts[("u3", "e1")].film == "heat|1995"
