@@ -32,10 +32,17 @@ entry = st.builds(
     genres=st.one_of(st.none(), st.lists(st.sampled_from(["Drama", "Noir"]), max_size=2)),
     director=st.one_of(st.none(), st.just("Someone Else")),
     actors=st.one_of(st.none(), st.just("A, B | C")),
-    duration=st.one_of(st.none(), st.integers(0, 300)))
+    duration=st.one_of(st.none(), st.integers(0, 300)),
+    review=st.sampled_from([None, "", "The diner.", "=SUM(1)", "two\nlines", "<b>not HTML</b>"]),
+    spoilers=st.booleans(), liked=st.booleans(), private=st.booleans())
+film_list = st.fixed_dictionaries({
+    "name": st.sampled_from(["Favourites", "=1+1", "Zoë 東京"]), "description": st.sampled_from(["", "Mine."]),
+    "ranked": st.booleans(),
+    "items": st.lists(st.tuples(st.sampled_from(["Heat", "Amélie", "typed by me"]), st.sampled_from([None, 1995, 1986]),
+                                st.sampled_from(["", "a note"])), max_size=4)})
 
 SAME = ("name", "title", "year", "rating", "date", "genres", "director", "actors", "duration", "catalog_id", "imdb_id",
-        "rewatch", "tags")
+        "rewatch", "tags", "review", "spoilers", "liked", "private")
 
 
 def comparable(entries):
@@ -53,24 +60,41 @@ def figures(stats: dict) -> dict:
     return out
 
 
+async def list_views(lists, user: str) -> list:
+    out = []
+    for s in await lists.lists_of(user):
+        v = await lists.view(user, s.id)
+        out.append((v.name, v.description, v.ranked, v.count, v.watched,
+                    [(i.name, i.year, i.catalog_id, i.note, i.watched) for i in v.items]))
+    return sorted(out, key=repr)
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.lists(entry, min_size=1, max_size=25))
-async def test_the_backup_imported_into_an_empty_account_is_the_same_diary_and_statistics(entries):
+@given(st.lists(entry, min_size=1, max_size=25), st.lists(film_list, max_size=3))
+async def test_the_backup_imported_into_an_empty_account_is_the_same_diary_and_statistics(entries, made):
     app = wired("memory")
     await app.storage.catalog().upsert(CATALOG)
     await app.services.runner().source.start()
-    diary, store = app.services.diary(), app.storage.diary()
+    diary, store, lists = app.services.diary(), app.storage.diary(), app.services.lists()
     await diary.add_many("a", entries)
+    for spec in made:
+        new = await lists.create("a", spec["name"], spec["description"], spec["ranked"])
+        for name, year, note in spec["items"]:
+            await lists.add_item("a", new.id, name=name, year=year, note=note)
     mine, _ = await store.snapshot("a")
-    report = await app.services.imports().import_file("b", backup("alice", mine, "2025-07-01T00:00:00+02:00"))
-    assert (report.format, report.imported, report.errors) == ("cinematch-backup", len(entries), [])
+    saved = backup("alice", mine, "2025-07-01T00:00:00+02:00", lists=await lists.backup_of("a"))
+    report = await app.services.imports().import_file("b", saved)
+    assert (report.format, report.imported, report.errors, report.lists) == (
+        "cinematch-backup", len(entries), [], len(made))
     theirs, _ = await store.snapshot("b")
     assert comparable(theirs) == comparable(mine)
+    assert await list_views(lists, "b") == await list_views(lists, "a")
     assert figures(compute_user_stats("b", theirs)) == figures(compute_user_stats("a", mine))
     await app.services.runner().drain()
     assert await recompute_matches(app, ["a", "b"]) == []
-    again = await app.services.imports().import_file("b", backup("alice", mine, "2025-07-01T00:00:00+02:00"))
-    assert (again.imported, again.duplicates) == (0, len(entries))  # the same file: nothing twice
+    again = await app.services.imports().import_file("b", saved)
+    assert (again.imported, again.duplicates, again.lists) == (0, len(entries), 0)  # the same file: nothing twice
+    assert await list_views(lists, "b") == await list_views(lists, "a")
 
 
 async def test_the_letterboxd_csv_has_its_columns_and_no_formulas():

@@ -4,7 +4,7 @@ told apart as watched or not against the owner's diary."""
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from collections.abc import Sequence
 
 import msgspec
@@ -101,7 +101,7 @@ class ListService:
         if len(await self.store.all(user_id)) >= MAX_LISTS:
             raise ListProblem(f"at most {MAX_LISTS:,} lists per person")
         now = self._now()
-        lst = FilmList(id=hashlib.sha256(f"{user_id}\0{now}\0{name}".encode()).hexdigest()[:20], name=name.strip(),
+        lst = FilmList(id=uuid.uuid4().hex[:20], name=name.strip(),
                        created=now, updated=now, description=description.strip(), ranked=ranked, public=public)
         await self.store.put(user_id, [lst])
         return self._view(lst, FilmIndex())
