@@ -3,7 +3,7 @@ diary of a few hundred entries: performance, accessibility and best practices, o
 (Lighthouse's default mobile emulation) and a desktop (its desktop preset). Lighthouse comes from
 the npm registry, pinned by bench/lighthouse/package-lock.json, and drives Debian's chromium.
 
-    python bench/lighthouse.py [--pages / /diary /stats /recommendations] [--check]
+    python bench/lighthouse.py [--pages / /diary /stats /recommendations /lists /lists/{list}] [--check]
 
 `--check` exits 1 unless every page has performance >= 95 and accessibility and best practices
 100 (the goals of issue #30). Each run's JSON report is kept under bench/out/lighthouse/.
@@ -64,8 +64,9 @@ def signed_in_profile(base: str, name: str, chromium: str) -> str:
     return profile
 
 
-def fill(base: str, entries: int) -> None:
-    """A catalog of 400 films and a diary of `entries` watches over two years."""
+def fill(base: str, entries: int) -> str:
+    """A catalog of 400 films, a diary of `entries` watches over two years and a ranked list of 60
+    films with notes; returns the list's id (the `{list}` of a page's path)."""
     rnd = random.Random(30)
     with httpx.Client(base_url=base, timeout=60) as http:
         token = http.post("/api/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}).json()
@@ -82,6 +83,13 @@ def fill(base: str, entries: int) -> None:
         answer = http.post("/api/movies/import", content="name,year,rating,date\n" + rows,
                            headers={"Authorization": f"Bearer {token['access_token']}", "content-type": "text/csv"})
         assert answer.status_code == 200, answer.text
+        me = {"Authorization": f"Bearer {token['access_token']}"}
+        made = http.post("/api/me/lists", json={"name": "Films to see again", "ranked": True,
+                                                "description": "A bench list."}, headers=me).json()
+        for i in rnd.sample(range(400), 60):
+            http.post(f"/api/me/lists/{made['id']}/items", json={"name": f"Film {i}", "note": "Why: a note."},
+                      headers=me)
+        return made["id"]
 
 
 def audit(url: str, profile: str | None, form: str, chromium: str) -> dict:
@@ -107,7 +115,8 @@ def audit(url: str, profile: str | None, form: str, chromium: str) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", nargs="+", default=["/", "/diary", "/stats", "/recommendations"])
+    parser.add_argument("--pages", nargs="+", default=["/", "/diary", "/stats", "/recommendations", "/lists",
+                                                       "/lists/{list}"])
     parser.add_argument("--entries", type=int, default=300)
     parser.add_argument("--check", action="store_true", help="exit 1 unless every goal is met")
     args = parser.parse_args()
@@ -115,12 +124,12 @@ def main() -> int:
     missed = []
     with tempfile.TemporaryDirectory() as data, serving(
             data, CINEMATCH_ADMIN_USERNAME=ADMIN[0], CINEMATCH_ADMIN_PASSWORD=ADMIN[1]) as base:
-        fill(base, args.entries)
+        made = fill(base, args.entries)
         chromium = os.environ.get("CINEMATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
         profile = signed_in_profile(base, "viewer", chromium)
         print(f"{'page':<18} {'form':<8} {'perf':>4} {'a11y':>4} {'bp':>4} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} "
               f"{'CLS':>6}")
-        for path in args.pages:
+        for path in (p.replace("{list}", made) for p in args.pages):
             for form in ("mobile", "desktop"):
                 got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium)
                 s, m = got["scores"], got["metrics"]

@@ -31,6 +31,7 @@ from .domain.library import ImportBatch, WatchItem
 from .domain.lists import FilmList
 from .services.accounts import Accounts
 from .services.diary import DiaryService
+from .services.import_jobs import ImportJobs
 from .services.imports import ImportService
 from .services.limits import LoginThrottle
 from .services.projection import (
@@ -191,6 +192,7 @@ class Services(containers.DeclarativeContainer):
     lists = providers.Singleton(ListService, store=storage.lists, watchlist=watchlist)
     imports = providers.Singleton(ImportService, entries=diary, imports=storage.imports, watchlist=watchlist,
                                   lists=lists)
+    import_jobs = providers.Singleton(ImportJobs, imports=imports)
     enrichment = providers.Singleton(
         _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
         catalog=storage.catalog, diary=diary)

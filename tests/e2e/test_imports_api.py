@@ -2,6 +2,8 @@
 time, another export of the same history adds only what is new, `dry_run` writes nothing, an
 import can be undone, watchlists come along, and the backup round-trips with all of it."""
 
+import time
+
 import pytest
 
 from tests.support import wait_synced
@@ -121,3 +123,42 @@ def test_the_backup_carries_half_stars_rewatches_tags_and_the_watchlist(client):
     assert mine == theirs and ("Heat", 4.5, "2024-01-02", False, ["cinema", "with Ana"]) in mine
     csv_text = client.get("/api/me/export?format=letterboxd", headers=h).text
     assert "Heat,1995,,4.5,2024-01-02,,\"cinema, with Ana\"" in csv_text.replace("\r\n", "\n")
+
+
+def test_an_import_in_the_background_is_followed_to_the_same_report(client):  # noqa: F811
+    """`background=true`: 202 with a job at once; the job says how far it got, then gives the report
+    the same upload gets in the foreground; only its owner sees it."""
+    admin(client)
+    h, other = login(client), login(client, "bob")
+    rows = "".join(f"Film {i},,{(i % 10 + 1) / 2},2024-01-{i % 28 + 1:02d}\n" for i in range(5000))
+    raw = ("name,year,rating,date\n" + rows).encode()
+    r = client.post("/api/movies/import", params={"background": "true"}, content=raw,
+                    headers={**h, "content-type": "text/csv"})
+    assert r.status_code == 202 and r.json()["state"] in ("reading", "importing", "done")
+    job = r.json()["job_id"]
+    seen = []
+    for _ in range(600):
+        state = client.get(f"/api/me/imports/jobs/{job}", headers=h).json()
+        seen.append((state["state"], state["done"]))
+        if state["state"] in ("done", "failed"):
+            break
+        time.sleep(0.02)
+    assert state["state"] == "done" and state["done"] == state["total"] == 5000, state
+    assert [d for _, d in seen] == sorted(d for _, d in seen)  # progress only grows
+    report = state["report"]
+    assert (report["imported"], report["errors"]) == (5000, [])
+    assert client.get("/api/movies", headers=h).json()["total"] == 5000
+    assert client.get(f"/api/me/imports/jobs/{job}", headers=other).status_code == 404
+    # the same upload in the foreground: the same report (nothing twice)
+    again = upload(client, h, raw)
+    assert (again["imported"], again["duplicates"], again["batch_id"]) == (0, 5000, report["batch_id"])
+    # a file that cannot be read fails the job with the reason
+    r = client.post("/api/movies/import", params={"background": "true"}, content=b"\x00\x01",
+                    headers={**h, "content-type": "text/csv"})
+    bad = r.json()["job_id"]
+    for _ in range(200):
+        state = client.get(f"/api/me/imports/jobs/{bad}", headers=h).json()
+        if state["state"] != "reading":
+            break
+        time.sleep(0.02)
+    assert state["state"] == "failed" and "not text" in state["error"]

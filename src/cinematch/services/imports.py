@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -54,6 +54,7 @@ class ImportService:
 
     async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 2000, batch: str = "",
                           dry_run: bool = False, updates: list[DiaryEntry] | None = None,
+                          progress: Callable[[int, int], None] | None = None,
                           ) -> tuple[int, int, list[LineReason]]:
         """Add parsed rows as BULK_IMPORT entries: (imported, duplicates, errors). Rows that name
         an entry an earlier import made (`ImportRow.identity`) update it instead (`updates`
@@ -76,6 +77,8 @@ class ImportService:
         if batch:
             self._held[(user_id, batch)] = sum(1 for e in existing if e.batch == batch)
         for start in range(0, len(rows), chunk):
+            if progress is not None:
+                progress(start, len(rows))  # rows done, of all
             part = [(row, ids[start + k]) for k, row in enumerate(rows[start:start + chunk])]
             fresh, known = [], []
             for row, i in part:
@@ -182,7 +185,7 @@ class ImportService:
                 for e, event_id in zip(entries, uuid4_strings(len(entries)))]
 
     async def import_file(self, user_id: str, raw: bytes, *, dry_run: bool = False,
-                          filename: str = "") -> ImportReport:
+                          filename: str = "", progress: Callable[[int, int], None] | None = None) -> ImportReport:
         """Parse an uploaded file (in a worker thread: parsing is CPU work) and import it as a
         batch; the report of docs/contract.md §3. `dry_run` reports the same and writes nothing.
         `filename` is the upload's name (a Letterboxd `watchlist.csv` goes to the watchlist).
@@ -192,17 +195,18 @@ class ImportService:
                 parsed, batch = await asyncio.to_thread(_parse_upload, raw, self.entries.tz, filename)
         except UnreadableImport as exc:
             raise DiaryError(str(exc)) from None
-        return await self.import_parsed(user_id, parsed, batch, dry_run=dry_run)
+        return await self.import_parsed(user_id, parsed, batch, dry_run=dry_run, progress=progress)
 
     async def import_parsed(self, user_id: str, parsed: ParsedImport, batch: str, *,
-                            dry_run: bool = False) -> ImportReport:
+                            dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+                            ) -> ImportReport:
         record = ImportBatch(id=batch, format=parsed.format, at=self.entries.clock.now().isoformat())
         if self.imports is not None and not dry_run:
             # Recorded before the first entry is written: an import cut short can still be undone.
             await self.imports.put(user_id, [record], only_new=True)
         updated: list[DiaryEntry] = []
         imported, duplicates, errors = await self.import_rows(user_id, parsed.rows, batch=batch, dry_run=dry_run,
-                                                              updates=updated)
+                                                              updates=updated, progress=progress)
         listed = (await self.watchlist.from_import(user_id, parsed.watchlist, parsed.rows, dry_run, batch)
                   if self.watchlist is not None else 0)
         lists = (await self.lists.from_import(user_id, parsed.lists, batch, dry_run)

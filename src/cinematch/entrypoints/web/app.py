@@ -139,6 +139,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
             "purge": singleton(container.services.purge),
             "diary": singleton(container.services.diary),
             "imports": singleton(container.services.imports),
+            "import_jobs": singleton(container.services.import_jobs),
             "watchlist": singleton(container.services.watchlist),
             "lists": singleton(container.services.lists),
             "queries": singleton(container.services.queries),

@@ -14,9 +14,21 @@ from ....services.diary import DiaryError
 from .forms import _form, _form_error, _query
 
 
+SHOW_AT_ONCE = 1.5  # seconds an upload may take before the page shows its progress instead of waiting
+
+
 async def _import_context(request: Request, imports: Any, **extra: Any) -> dict:
-    return {"me": request.user, "page": "import", "report": None, "error": "", "done": "",
+    return {"me": request.user, "page": "import", "report": None, "error": "", "done": "", "job": None,
             "batches": await imports.import_batches(request.user.id), **extra}
+
+
+async def _job_context(request: Request, imports: Any, job: Any) -> dict:
+    """The page for an import job: its report once done, its error, or how far it got."""
+    if job.state == "done":
+        return await _import_context(request, imports, report=job.report)
+    if job.state == "failed":
+        return await _import_context(request, imports, error=job.error)
+    return await _import_context(request, imports, job=job)
 
 
 
@@ -26,26 +38,42 @@ class ImportPages(Controller):
     path = "/"
 
     @get("/import", include_in_schema=False)
-    async def import_page(self, request: Request, imports: Any,
-                          done: str = Parameter(default="", max_length=40)) -> Template:
+    async def import_page(self, request: Request, imports: Any, import_jobs: Any,
+                          done: str = Parameter(default="", max_length=40),
+                          job: str = Parameter(default="", max_length=100)) -> Template:
+        running = import_jobs.get(request.user.id, job) if job else None
+        if running is not None:
+            return Template("import.html", context=await _job_context(request, imports, running))
         return Template("import.html", context=await _import_context(request, imports, done=done))
 
+    @get("/import/jobs/{job_id:str}", include_in_schema=False)
+    async def import_job(self, job_id: str, request: Request, imports: Any, import_jobs: Any) -> Template:
+        """What the page polls while an import runs (htmx swaps in #import-result)."""
+        job = import_jobs.get(request.user.id, job_id[:100])
+        if job is None:
+            return Template("import.html", context=await _import_context(
+                request, imports, error="this import is no longer followed here; its entries are in your diary "
+                                        "and it is listed below"))
+        return Template("import.html", context=await _job_context(request, imports, job))
+
     @post("/import", include_in_schema=False, status_code=200, request_max_body_size=32 * 1024 * 1024)
-    async def import_upload(self, request: Request, imports: Any) -> Template:
+    async def import_upload(self, request: Request, imports: Any, import_jobs: Any) -> Template:
         """Preview (a dry run: the same report, nothing written) or import. The pages send the form
-        with htmx and swap in the report only, so the chosen file stays chosen between the two."""
+        with htmx and swap in the report only, so the chosen file stays chosen between the two. An
+        upload that takes longer than SHOW_AT_ONCE goes on in the background, and the page shows
+        how far it got until the report is there."""
         form = await request.form()
         upload = form.get("file")
-        report, error = None, ""
         if upload is None or isinstance(upload, str):
-            error = "choose a file to import"
-        else:
-            try:
-                report = await imports.import_file(request.user.id, await upload.read(), filename=upload.filename or "",
-                                                   dry_run=form.get("mode") == "preview")
-            except DiaryError as exc:
-                error = str(exc)
-        return Template("import.html", context=await _import_context(request, imports, report=report, error=error))
+            return Template("import.html", context=await _import_context(request, imports,
+                                                                         error="choose a file to import"))
+        try:
+            job = import_jobs.start(request.user.id, await upload.read(), filename=upload.filename or "",
+                                    dry_run=form.get("mode") == "preview")
+        except DiaryError as exc:
+            return Template("import.html", context=await _import_context(request, imports, error=str(exc)))
+        job = await import_jobs.wait(job, SHOW_AT_ONCE)
+        return Template("import.html", context=await _job_context(request, imports, job))
 
     @post("/import/{batch_id:str}/undo", include_in_schema=False, status_code=303)
     async def undo_import_page(self, batch_id: str, request: Request, imports: Any) -> Response:
