@@ -201,16 +201,18 @@ def catalog_id_for(title: str, year: int | None) -> str:
     return f"{normalize_title(title) or title.strip()}|{year if year is not None else ''}"
 
 
-def group_candidates(names: Iterable[str], movies: Iterable[CatalogMovie]) -> dict[str, list[CatalogMovie]]:
+def group_candidates(names: Iterable[str], movies: Iterable[CatalogMovie],
+                     keys: dict[str, list[str]] | None = None) -> dict[str, list[CatalogMovie]]:
     """Each name's candidates among `movies` (`CatalogStore.candidates`): the movies whose
-    exact title or original title is the name, or that share a title key with it."""
+    exact title or original title is the name, or that share a title key with it. `keys`: each
+    name's `title_keys`, when the caller has them already (a store that looked them up)."""
     out: dict[str, list[CatalogMovie]] = {}
     exact: dict[str, list[str]] = {}
     by_key: dict[str, list[str]] = {}
     for name in names:
         out[name] = []
         exact.setdefault(name, []).append(name)
-        for key in title_keys(name):
+        for key in (keys[name] if keys is not None and name in keys else title_keys(name)):
             by_key.setdefault(key, []).append(name)
     for m in movies:
         hit = {*exact.get(m.title, ()), *(exact.get(m.original_title, ()) if m.original_title else ())}

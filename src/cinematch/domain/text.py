@@ -25,9 +25,10 @@ def normalize_title(text: str | None) -> str:
     """Fold a title for fuzzy matching: "Città d'Ombra" -> "citta d ombra"."""
     if not text:
         return ""
-    text = text.translate(_SPECIAL)
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # (ASCII has no letters to fold: most titles skip this)
+        text = text.translate(_SPECIAL)
+        text = unicodedata.normalize("NFD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _NON_WORD.sub(" ", text.lower())
     return _SPACES.sub(" ", text).strip()
 

@@ -52,7 +52,7 @@ class ImportService:
         self.lists = lists
         self._held: dict[tuple[str, str], int] = {}  # (user, batch) -> its entries when the import began
 
-    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 2000, batch: str = "",
+    async def import_rows(self, user_id: str, rows: Sequence[ImportRow], chunk: int = 10_000, batch: str = "",
                           dry_run: bool = False, updates: list[DiaryEntry] | None = None,
                           progress: Callable[[int, int], None] | None = None,
                           ) -> tuple[int, int, list[LineReason]]:

@@ -53,16 +53,17 @@ class MongoCatalogStore(CatalogStore):
 
     async def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
         wanted = list(dict.fromkeys(names))
+        name_keys = {n: title_keys(n) for n in wanted}  # once per name: the grouping reuses them
         found: dict[str, CatalogMovie] = {}
         for chunk in _chunks(wanted, 200):
-            keys = list(dict.fromkeys(k for n in chunk for k in title_keys(n)))
+            keys = list(dict.fromkeys(k for n in chunk for k in name_keys[n]))
             # `keys` (a multikey index) holds every title key; the normalized titles are for
             # documents written before it (migration 8 fills it in)
             q = {"$or": [{"title": {"$in": chunk}}, {"original_title": {"$in": chunk}}, {"keys": {"$in": keys}},
                          {"normalized_title": {"$in": keys}}, {"normalized_original_title": {"$in": keys}}]}
             async for d in self.mongo.db.catalog.find(q):
                 found.setdefault(d["_id"], self._movie(d))
-        return group_candidates(wanted, found.values())
+        return group_candidates(wanted, found.values(), name_keys)
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
         """The same tiers as the embedded store's, each the most voted first, ranked by the

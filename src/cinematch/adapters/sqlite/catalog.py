@@ -41,16 +41,17 @@ class SqliteCatalogStore(OnDatabase, CatalogStore):
     @in_thread
     def candidates_many(self, names: Sequence[str]) -> dict[str, list[CatalogMovie]]:
         wanted = list(dict.fromkeys(names))
+        name_keys = {n: title_keys(n) for n in wanted}  # once per name: the grouping reuses them
         found: dict[str, CatalogMovie] = {}
         for chunk in chunks(wanted, 200):
-            keys = list(dict.fromkeys(k for n in chunk for k in title_keys(n))) or ["\x00"]
+            keys = list(dict.fromkeys(k for n in chunk for k in name_keys[n])) or ["\x00"]
             names_in, keys_in = placeholders(len(chunk)), placeholders(len(keys))
             for movie_id, doc in self.db.query(
                     f"SELECT id, doc FROM catalog WHERE title IN ({names_in}) OR original_title IN ({names_in}) "
                     f"OR id IN (SELECT id FROM catalog_keys WHERE key IN ({keys_in}))", [*chunk, *chunk, *keys]):
                 if movie_id not in found:
                     found[movie_id] = _movie.decode(doc)
-        return group_candidates(wanted, found.values())
+        return group_candidates(wanted, found.values(), name_keys)
 
     @in_thread
     def search(self, query: str, limit: int) -> list[CatalogMovie]:
