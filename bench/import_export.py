@@ -2,8 +2,9 @@
 100,000-row Letterboxd diary.csv imported in one upload, then the JSON backup of that diary
 exported; rows per second of each, the statistics read all time and for one year after a
 change, the server's resident memory (now and peak) before and after, and /health latency
-while each runs (and while the statistics catch up with the import, before the export starts). Goals (#19): import >= 20,000 rows/s, memory flat (the peak grows with the
-upload, not beyond), /health p99 <= 50 ms.
+while each runs (and while the statistics catch up with the import, before the export starts).
+Goals (#19, #32): import >= 20,000 rows/s, memory flat (the peak grows with the upload, not beyond),
+/health p99 <= 50 ms.
 
     python bench/import_export.py [--rows 100000]
 
@@ -102,7 +103,8 @@ async def main(rows: int) -> None:
           f"/health p50 {pct(health_import, 0.5):.1f} ms, p99 {pct(health_import, 0.99):.1f} ms "
           f"({len(health_import)} probes)")
     print(f"the statistics caught up {timing['catch_up']:.1f} s after the import's answer; /health meanwhile p50 "
-          f"{pct(health_catch_up, 0.5):.1f} ms, p99 {pct(health_catch_up, 0.99):.1f} ms ({len(health_catch_up)} probes)")
+          f"{pct(health_catch_up, 0.5):.1f} ms, p99 {pct(health_catch_up, 0.99):.1f} ms "
+          f"({len(health_catch_up)} probes)")
     print(f"export (JSON backup, {timing['export_bytes'] / 1e6:.1f} MB): {rows / timing['export']:,.0f} rows/s "
           f"({timing['export']:.2f} s); /health p50 {pct(health_export, 0.5):.1f} ms, "
           f"p99 {pct(health_export, 0.99):.1f} ms ({len(health_export)} probes)")

@@ -106,6 +106,35 @@ def test_a_whole_letterboxd_export_keeps_its_reviews_likes_and_lists(client, fol
     assert (again["imported"], again["updated"], again["lists"]) == (0, 0, 0)
 
 
+EVERY_FILE = sorted(p for d in LETTERBOXD for p in d.rglob("*.csv"))
+# What each Letterboxd file is, uploaded alone: where its rows go, or the reason it is refused.
+NOT_IMPORTS = {"comments.csv", "profile.csv", "lists.csv"}  # comments, the profile, likes of others' lists
+
+
+@pytest.mark.parametrize("path", EVERY_FILE, ids=lambda p: p.relative_to(REAL).as_posix())
+def test_every_real_file_alone_goes_to_its_place_or_says_why_not(client, path):  # noqa: F811
+    h = login(client)
+    raw = path.read_bytes()
+    r = client.post("/api/movies/import", params={"filename": path.name}, content=raw,
+                    headers={**h, "content-type": "text/csv"})
+    where = path.relative_to(path.parents[1]).as_posix()
+    if path.parent.name == "likes" and path.name == "films.csv":
+        assert r.status_code == 400 and "likes/films.csv" in r.json()["detail"]
+    elif path.name in NOT_IMPORTS or (path.parent.name == "likes" and path.name == "reviews.csv"):
+        assert r.status_code == 400 and r.json()["detail"], where  # said, never a silent drop
+    elif path.parent.name == "lists":
+        name, films = list_films(path)
+        assert r.status_code == 200 and (r.json()["format"], r.json()["lists"], r.json()["imported"]) == (
+            "letterboxd-list", 1, 0)
+        [made] = client.get("/api/me/lists", headers=h).json()["items"]
+        assert (made["name"], made["count"]) == (name, films)
+    else:
+        assert r.status_code == 200, (where, r.text)
+        report, rows = r.json(), rows_of(path)
+        assert report["imported"] + report["duplicates"] + report["skipped"] + len(report["errors"]) + \
+            report["watchlist"] >= len(rows) or report["format"] == "letterboxd-watchlist", where
+
+
 # An IMDb export from a site in another language: "Title Type" is translated (the words of each
 # site), the other columns are not.
 TRANSLATED = {
