@@ -164,8 +164,8 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
     assert r.status_code == 200, r.text
     if kind == "rename":
         p.typed[entry_id] = Typed(body["name"].strip(), body.get("year"))
-    elif kind == "pick":
-        p.typed[entry_id] = Typed(p.typed[entry_id].name, None, (film["title"], film["year"]))
+    elif kind == "pick":  # picking another film names the entry after it (what was typed described the old one)
+        p.typed[entry_id] = Typed(r.json()["name"], None, (film["title"], film["year"]))
     return kind
 
 

@@ -189,3 +189,21 @@ def test_a_file_over_the_row_limit_is_refused_whole_not_cut(monkeypatch):
     with pytest.raises(UnreadableImport, match="more than 10 rows"):
         parse_import(body.encode(), filename="big.csv")
     assert len(parse_import(body.encode()[: body.rindex("Film 10")]).rows) == 10  # at the limit: whole
+
+
+async def test_a_trakt_rows_tmdb_id_links_the_catalog_film_that_has_it():
+    """Two films of one title and year: the name alone picks the most voted; Trakt's `ids.tmdb`
+    (and an IMDb id, first) picks the one it names."""
+    from cinematch.domain import catalog_movie
+    from tests.support import wired
+    app = wired("memory")
+    await app.storage.catalog().upsert([
+        catalog_movie(id="a", title="The Killer", year=2023, votes=900, tmdb_id=800158),
+        catalog_movie(id="b", title="The Killer", year=2023, votes=10, tmdb_id=1011985)])
+    history = b'[{"id": 1, "type": "movie", "watched_at": "2024-05-01T20:00:00Z", "movie": {"title": "The Killer", ' \
+              b'"year": 2023, "ids": {"trakt": 7, "tmdb": 1011985}}}, {"id": 2, "type": "movie", "watched_at": ' \
+              b'"2024-05-02T20:00:00Z", "movie": {"title": "The Killer", "year": 2023, "ids": {"trakt": 8}}}]'
+    report = await app.services.imports().import_file("u", history, filename="watched-history.json")
+    assert report.imported == 2
+    entries, _ = await app.storage.diary().snapshot("u")
+    assert sorted((e.date, e.catalog_id) for e in entries) == [("2024-05-01", "b"), ("2024-05-02", "a")]

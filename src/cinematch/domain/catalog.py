@@ -29,6 +29,7 @@ class CatalogMovie(msgspec.Struct, omit_defaults=True):
     duration: int = 0
     poster_url: str | None = None
     imdb_id: str | None = None
+    tmdb_id: int | None = None
     normalized_title: str = ""
     normalized_original_title: str = ""
     akas: list[str] = []  # alternative titles (other languages, other forms)
@@ -49,6 +50,7 @@ class CatalogRecord(msgspec.Struct):
     duration: Duration | None = None
     poster_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     imdb_id: ImdbId | None = None
+    tmdb_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
     akas: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]],
                     msgspec.Meta(max_length=MAX_AKAS)] | None = None
     votes: Annotated[int, msgspec.Meta(ge=0)] | None = None
@@ -171,6 +173,7 @@ def catalog_movie(
     duration: int | None = None,
     poster_url: str | None = None,
     imdb_id: str | None = None,
+    tmdb_id: int | None = None,
     akas: Iterable[str] | None = None,
     votes: int | None = None,
 ) -> CatalogMovie:
@@ -188,6 +191,7 @@ def catalog_movie(
         duration=duration or 0,
         poster_url=poster_url,
         imdb_id=imdb_id,
+        tmdb_id=tmdb_id,
         normalized_title=normalize_title(title),
         normalized_original_title=normalize_title(original_title),
         akas=akas[:MAX_AKAS],

@@ -30,6 +30,7 @@ class NewEntry(msgspec.Struct, omit_defaults=True):
     rewatch: bool = False
     tags: list[str] | None = None
     catalog_id: str | None = None  # an exact catalog film, chosen by the person
+    tmdb_id: int | None = None  # TMDB's id of the film (an import's): links the catalog film that has it
     review: str | None = None  # what the person wrote about this watch (plain text)
     spoilers: bool = False  # the review gives the story away
     liked: bool = False

@@ -115,7 +115,7 @@ class DiaryService:
             supplied["actors"] = ", ".join(actors)
         if new.duration is not None:
             supplied["duration"] = new.duration
-        match = found[0] if new.catalog_id is not None else by_imdb_id(new.imdb_id, found) or match_movie(
+        match = found[0] if new.catalog_id is not None else by_imdb_id(new.imdb_id, found, new.tmdb_id) or match_movie(
             name, new.year, found)
         entry = enrich(
             entry_id=entry_id or uuid.uuid4().hex, user_id=user_id, name=name, rating=normalize(new.rating),
@@ -277,11 +277,15 @@ def uuid4_strings(n: int) -> list[str]:
             for k in range(0, 32 * n, 32)]
 
 
-def by_imdb_id(imdb_id: str | None, found: Sequence[CatalogMovie]) -> CatalogMovie | None:
-    """The film an IMDb id names exactly (docs/contract.md §2), among the candidates."""
+def by_imdb_id(imdb_id: str | None, found: Sequence[CatalogMovie], tmdb_id: int | None = None) -> CatalogMovie | None:
+    """The film an IMDb id (or a TMDB id) names exactly (docs/contract.md §2), among the candidates."""
     if imdb_id:
         for movie in found:
             if movie.imdb_id == imdb_id or movie.id == imdb_id:
+                return movie
+    if tmdb_id:
+        for movie in found:
+            if movie.tmdb_id == tmdb_id:
                 return movie
     return None
 

@@ -182,6 +182,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
 class TraktIds(msgspec.Struct):
     imdb: str | None = None
     trakt: int | None = None
+    tmdb: int | None = None
 
 
 class TraktMovie(msgspec.Struct):
@@ -228,6 +229,10 @@ def _trakt_film(item: TraktItem, line: int, file: str) -> tuple[str, int | None,
     return check_name((movie.title or "").strip()), movie.year, movie.ids.imdb
 
 
+def _tmdb(item: TraktItem) -> int | None:
+    return item.movie.ids.tmdb if item.movie is not None else None
+
+
 def trakt_file_name(data: bytes, filename: str) -> str:
     """Which Trakt export file a bare JSON upload is: by its name, else by the fields of its first
     item (a play's `watched_at`, a rating's `rated_at`, a film's `plays`, a list item's `listed_at`)."""
@@ -265,7 +270,8 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
     for file in sorted(f for f in files if f.startswith("watched-history")):
         for i, item, (name, year, imdb) in each(file):
             try:
-                row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, date=_local_date(item.watched_at, zone),
+                row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, tmdb_id=_tmdb(item),
+                                date=_local_date(item.watched_at, zone),
                                 source=f"{file}:{i}", identity=f"trakt:{item.id}" if item.id is not None else "")
             except ValueError as exc:
                 out.errors.append(LineReason(i, f"{file}: {exc}"))
@@ -278,7 +284,8 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 when = _local_date(item.last_watched_at, zone)
                 plays = max(1, min(item.plays or 1, 1000))
                 film = item.movie.ids.trakt if item.movie is not None else None
-                rows = [ImportRow(line=i, name=name, year=year, imdb_id=imdb, date=when, rewatch=k > 0,
+                rows = [ImportRow(line=i, name=name, year=year, imdb_id=imdb, tmdb_id=_tmdb(item), date=when,
+                                  rewatch=k > 0,
                                   source=f"watched-movies.json:{i}:{k}",
                                   identity=f"trakt-movie:{film}:{k}" if film is not None else "")
                         for k in range(plays)]  # the first play, then the rewatches (dated by the last play)
@@ -302,8 +309,8 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
                 out.notes.append(LineReason(i, "ratings-movies.json: the rating of a film in the history "
                                                  "(one watch)"))
             else:
-                row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, rating=stars, date=when,
-                                source=f"ratings-movies.json:{i}")
+                row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, tmdb_id=_tmdb(item), rating=stars,
+                                date=when, source=f"ratings-movies.json:{i}")
                 out.rows.append(row)
                 watches[film_key(name, year)] = [row]
     for listed in ("lists-watchlist.json", "watchlist.json"):  # the older and the newer name
