@@ -6,14 +6,14 @@ silent one the library code uses when no command gave it one."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class Progress:
     def __init__(self, enabled: bool | None = None, file: TextIO | None = None) -> None:
         self.file = file or sys.stderr
         self.enabled = self.file.isatty() if enabled is None else enabled
-        self._bars: dict = {}
+        self._bars: dict[str, Any] = {}
 
     def __call__(self, step: str, done: int, total: int | None = None) -> None:
         """`done` of `total` (None: unknown) for `step`; a step's first call opens its bar."""

@@ -57,7 +57,7 @@ class Metrics:
         self.up.set(time.time())
         self._samplers: list[Sampler] = []
         self._sampled = _Sampled()
-        self.registry.register(self._sampled)  # type: ignore[arg-type]  # a collector is anything with collect()
+        self.registry.register(self._sampled)
 
     def add_sampler(self, sampler: Sampler) -> None:
         self._samplers.append(sampler)
@@ -101,7 +101,7 @@ class Metrics:
 
 # --- samplers ----------------------------------------------------------------------
 
-def projection_sampler(runner) -> Sampler:
+def projection_sampler(runner: Any) -> Sampler:
     """The in-process projection: events not yet projected per partition, events applied."""
     async def projection() -> list[Metric]:
         lag = GaugeMetricFamily("cinematch_projection_lag_events", "events published and not yet projected",
@@ -125,7 +125,7 @@ def group_lag_sampler(lag: Callable[[], Awaitable[dict[int, int]]]) -> Sampler:
     return group_lag
 
 
-def consumer_sampler(source) -> Sampler:
+def consumer_sampler(source: Any) -> Sampler:
     """A Kafka worker's own partitions: the lag of each assigned partition."""
     async def consumer() -> list[Metric]:
         family = GaugeMetricFamily("cinematch_consumer_lag", "records between this consumer's position and the "
@@ -136,14 +136,14 @@ def consumer_sampler(source) -> Sampler:
     return consumer
 
 
-def dead_letter_sampler(dead_letters) -> Sampler:
+def dead_letter_sampler(dead_letters: Any) -> Sampler:
     async def dead() -> list[Metric]:
         return [CounterMetricFamily("cinematch_dead_letters", "events set aside as dead letters (the store's count)",
                                     value=await dead_letters.count())]
     return dead
 
 
-def model_sampler(recommendations) -> Sampler:
+def model_sampler(recommendations: Any) -> Sampler:
     """The served recommendation model: its version and how long its training took."""
     async def model() -> list[Metric]:
         status = await recommendations.status()
@@ -173,7 +173,7 @@ class JsonLines(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
-JsonLines.converter = time.gmtime  # type: ignore[assignment]  # UTC, as the Z says
+JsonLines.converter = time.gmtime  # UTC, as the Z says
 
 
 def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections import Counter
 from collections.abc import Sequence
 
@@ -249,7 +251,7 @@ class MemoryDeadLetterStore(DeadLetterStore):
         return sorted(self.letters, key=lambda d: (d.partition, d.position))
 
 
-async def clear_stores(*stores) -> None:
+async def clear_stores(*stores: Any) -> None:
     """Empty memory projection stores (reconcile's shadow stores start each run empty)."""
     for store in stores:
         store.docs.clear()
@@ -270,7 +272,7 @@ class MemoryItemStore(ItemStore):
             written += 1
         return written
 
-    async def all(self, user_id: str) -> list:
+    async def all(self, user_id: str) -> list[Any]:
         return list(self.items.get(user_id, {}).values())
 
     async def remove(self, user_id: str, ids: Sequence[str]) -> int:

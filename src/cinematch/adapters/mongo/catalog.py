@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 from pymongo import UpdateOne
@@ -37,12 +40,12 @@ class MongoCatalogStore(CatalogStore):
         return len(movies)
 
     @staticmethod
-    def _doc(m: CatalogMovie) -> dict:
+    def _doc(m: CatalogMovie) -> dict[str, Any]:
         """A film's document: the film, and the word starts of its keys (`words`, indexed)."""
         return {**msgspec.to_builtins(m), "words": word_starts(keys_of(m))}
 
     @staticmethod
-    def _movie(doc) -> CatalogMovie:
+    def _movie(doc: Mapping[str, Any]) -> CatalogMovie:
         doc = dict(doc)
         doc.pop("_id", None)
         doc.pop("words", None)
@@ -93,7 +96,7 @@ class MongoCatalogStore(CatalogStore):
     async def _starting(self, field: str, text: str, keep: int = SEARCH_CANDIDATES) -> dict[str, CatalogMovie]:
         return await self._matching({field: {"$regex": "^" + re.escape(text)}}, keep)
 
-    async def _matching(self, where: dict, keep: int = SEARCH_CANDIDATES) -> dict[str, CatalogMovie]:
+    async def _matching(self, where: dict[str, Any], keep: int = SEARCH_CANDIDATES) -> dict[str, CatalogMovie]:
         """The most voted of the first SEARCH_SCAN films `where` finds (in index order, so a
         common prefix never sorts the whole catalog by votes)."""
         col = self.mongo.db.catalog

@@ -4,6 +4,8 @@ the client is created on first use, inside the running event loop."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from urllib.parse import urlparse
 
 from pymongo import AsyncMongoClient
@@ -23,16 +25,16 @@ class Mongo:
         self.url = url
         self.db_name = db_name or database_name(url)
         self.timeout_ms = timeout_ms
-        self._client: AsyncMongoClient | None = None
+        self._client: AsyncMongoClient[Any] | None = None
 
     @property
-    def client(self) -> AsyncMongoClient:
+    def client(self) -> AsyncMongoClient[Any]:
         if self._client is None:
             self._client = AsyncMongoClient(self.url, serverSelectionTimeoutMS=self.timeout_ms, tz_aware=True)
         return self._client
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> AsyncDatabase[Any]:
         return self.client[self.db_name]
 
     async def ping(self) -> bool:

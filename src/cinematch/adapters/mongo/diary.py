@@ -3,6 +3,9 @@ one guarded update (compare-and-set on the document's version), which is also th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+
 import asyncio
 import logging
 from collections.abc import Collection, Sequence
@@ -16,6 +19,9 @@ from ...domain.events import Event, encode_event
 from ...domain.ports import Conflict, DiaryChange, DiaryStore, Outbox
 from ._base import INSERT_CHUNK, MAX_CAS_RETRIES, _chunks, entry_field
 from .client import Mongo
+
+if TYPE_CHECKING:
+    from ._base import Documents
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # user -> (lock, holders and waiters)
 
     @property
-    def col(self):
+    def col(self) -> Documents:
         return self.mongo.db.diaries
 
     async def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
@@ -120,11 +126,11 @@ class MongoDiaryStore(DiaryStore, Outbox):
                 return events
         raise Conflict("the diary keeps changing; try again")
 
-    async def _doc(self, user_id: str, fields: dict | None = None) -> dict:
+    async def _doc(self, user_id: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.col.find_one({"_id": user_id}, fields) or {}
 
     @staticmethod
-    def _entries(doc: dict) -> list[DiaryEntry]:
+    def _entries(doc: dict[str, Any]) -> list[DiaryEntry]:
         return [msgspec.convert(e, DiaryEntry) for e in (doc.get("entries") or {}).values() if e]
 
     async def get(self, user_id: str, entry_id: str) -> DiaryEntry | None:
@@ -143,7 +149,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
         return self._entries(doc), doc.get("seq", 0)
 
     async def version(self, user_id: str) -> int:
-        return (await self._doc(user_id, {"seq": 1})).get("seq", 0)
+        return int((await self._doc(user_id, {"seq": 1})).get("seq", 0))
 
     async def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
         # One document holds the diary: it is read whole (one read, decoded in C), then filtered.
@@ -160,17 +166,17 @@ class MongoDiaryStore(DiaryStore, Outbox):
         await self.mongo.db.outbox_signals.delete_many({"user": user_id})
 
     # --- the outbox side, used by the relay (which never writes `diaries`) ---------
-    async def signals(self, limit: int, skip_users: Collection[str] = ()) -> list[dict]:
+    async def signals(self, limit: int, skip_users: Collection[str] = ()) -> list[dict[str, Any]]:
         """Up to `limit` signals `{_id, user}`: users that wrote since the relay last looked,
         but for `skip_users` (users the relay is publishing already)."""
         query = {"user": {"$nin": sorted(skip_users)}} if skip_users else {}
         return await self.mongo.db.outbox_signals.find(query).limit(limit).to_list()
 
-    async def outboxes(self, user_ids: Sequence[str]) -> list[dict]:
+    async def outboxes(self, user_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Each user's `{_id, seq, outbox}` and `sent`, read one user at a time (no `$in` on FerretDB)."""
         sem = asyncio.Semaphore(8)
 
-        async def one(user_id: str) -> dict:
+        async def one(user_id: str) -> dict[str, Any]:
             async with sem:
                 progress = await self.mongo.db.outbox_progress.find_one({"_id": user_id}) or {}
                 doc = await self.col.find_one({"_id": user_id}, {"seq": 1, "outbox": 1}) or {"_id": user_id}
@@ -178,7 +184,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
 
         return list(await asyncio.gather(*(one(u) for u in user_ids)))
 
-    async def mark_sent(self, sent: dict[str, int], signal_ids: Sequence) -> None:
+    async def mark_sent(self, sent: dict[str, int], signal_ids: Sequence[Any]) -> None:
         """Record the relay's progress, then drop the signals it has handled."""
         ops = [UpdateOne({"_id": u}, {"$max": {"sent": s}}, upsert=True) for u, s in sent.items()]
         for chunk in _chunks(ops):

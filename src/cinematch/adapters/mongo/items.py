@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+
 import logging
 from collections.abc import Sequence
 
@@ -12,6 +15,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ...domain.ports import DeadLetter, DeadLetterStore, ItemStore, LimitStore
 from ._base import _chunks, _insert_new, fact_id
 from .client import Mongo
+
+if TYPE_CHECKING:
+    from ._base import Documents
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ class MongoItemStore(ItemStore):
         self.mongo, self.kind, self.type = mongo, kind, type_
 
     @property
-    def col(self):
+    def col(self) -> Documents:
         return self.mongo.db[self.kind]
 
     async def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
@@ -60,9 +66,9 @@ class MongoItemStore(ItemStore):
                 written += len(ops)
         return written
 
-    async def all(self, user_id: str) -> list:
+    async def all(self, user_id: str) -> list[Any]:
         docs = [d async for d in self.col.find({"user_id": user_id})]
-        fields = set(self.type.__struct_fields__)
+        fields = {f.name for f in msgspec.structs.fields(self.type)}
         return [msgspec.convert({k: v for k, v in d.items() if k in fields}, self.type) for d in docs]
 
     async def remove(self, user_id: str, ids: Sequence[str]) -> int:
@@ -99,7 +105,7 @@ class MongoLimitStore(LimitStore):
             if n > limit:
                 bound = await col.find_one({"_id": f"{what}|{n - limit}"})
                 if bound is not None and now - bound["at"] < per_seconds:
-                    return per_seconds - (now - bound["at"])
+                    return float(per_seconds - (now - bound["at"]))
             try:
                 await col.insert_one({"_id": f"{what}|{n}", "what": what, "n": n, "at": now})
             except DuplicateKeyError:

@@ -3,6 +3,10 @@ collection. Each step may run again after a crash (index creation is idempotent)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from typing import Any
+
 import datetime as dt
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -119,7 +123,7 @@ async def _word_starts(mongo: Mongo) -> None:
         d.get("keys") or movie_keys(d.get("title", ""), d.get("original_title"), d.get("akas") or ()))})
 
 
-async def _set_each_film(mongo: Mongo, fields) -> None:
+async def _set_each_film(mongo: Mongo, fields: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Sets `fields(film document)` on every catalog film, in bulk writes of 1,000."""
     from pymongo import UpdateOne
     ops = [UpdateOne({"_id": d["_id"]}, {"$set": fields(d)})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from pymongo import UpdateOne
@@ -26,6 +27,9 @@ from ...domain.ratings import RATING_KEYS, exact_sum
 from ...domain.stats import AffinityState, StatsState, prune_monthly, rank_affinities
 from ._base import _apply_guarded, _chunks, _hwms, _insert_new, fact_id
 from .client import Mongo
+
+if TYPE_CHECKING:
+    from ._base import Documents
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class _Projection:
         self.collection = collection or self.COLLECTION
 
     @property
-    def col(self):
+    def col(self) -> Documents:
         return self.mongo.db[self.collection]
 
 
@@ -59,7 +63,7 @@ class MongoStatsStore(_Projection, StatsStore):
         await _apply_guarded(self.col, map(self._write, writes), "user_stats")
 
     @staticmethod
-    def _write(w: StatsWrite) -> tuple[str, int, dict, dict | None]:
+    def _write(w: StatsWrite) -> tuple[str, int, dict[str, Any], dict[str, Any] | None]:
         inc: dict[str, float] = {"total_watched": w.total, "rated_count": w.rated, "sum_ratings": w.sum_ratings,
                                  "watch_time_minutes": w.watch_time, "timed_count": w.timed}
         dist = {k: w.dist[i] for i, k in enumerate(DIST_FIELDS) if w.dist[i]}
@@ -104,7 +108,7 @@ class MongoStatsStore(_Projection, StatsStore):
             updated_at=doc.get("updated_at"))
 
 
-def _affinity(doc) -> AffinityState:
+def _affinity(doc: dict[str, Any]) -> AffinityState:
     return AffinityState(id=doc["_id"], user_id=doc["user_id"], type=doc["type"], name=doc["name"],
                          name_key=doc["name_key"], count=doc.get("count", 0), rated_count=doc.get("rated_count", 0),
                          sum_ratings=exact_sum(doc.get("sum_ratings", 0)), hwm=doc.get("hwm", 0),
@@ -125,7 +129,7 @@ class MongoAffinityStore(_Projection, AffinityStore):
         await _apply_guarded(self.col, map(self._write, writes), "user_affinities")
 
     @staticmethod
-    def _write(w: AffinityWrite) -> tuple[str, int, dict, dict | None]:
+    def _write(w: AffinityWrite) -> tuple[str, int, dict[str, Any], dict[str, Any] | None]:
         update = {"$inc": {"count": w.count, "rated_count": w.rated, "sum_ratings": w.sum_ratings},
                   "$set": {"hwm": w.new_hwm, "name": w.name, "updated_at": w.updated_at}}
         if w.expected_hwm:
@@ -161,12 +165,12 @@ class MongoAffinityStore(_Projection, AffinityStore):
 
 
 
-def _fact(doc) -> TrendFact:
+def _fact(doc: dict[str, Any]) -> TrendFact:
     return TrendFact(doc["user_id"], doc["entry_key"], doc["day"], doc["title"], tuple(doc.get("genres", ())),
                      doc["live"], doc["seq"], doc.get("film", ""))
 
 
-def _fact_doc(f: TrendFact) -> dict:
+def _fact_doc(f: TrendFact) -> dict[str, Any]:
     return {"user_id": f.user_id, "entry_key": f.entry_key, "day": f.day, "title": f.title,
             "genres": list(f.genres), "live": f.live, "seq": f.seq, "film": f.film}
 
@@ -197,7 +201,7 @@ class MongoTrendStore(_Projection, TrendStore):
     async def window_counts(self, since_day: str) -> dict[str, int]:
         # Distinct users per film: one group per (film, user), then count them per film
         # ($sum only: the MongoDB-wire test server knows no $addToSet).
-        pipeline = [{"$match": {"live": True, "day": {"$gte": since_day}, "film": {"$gt": ""}}},
+        pipeline: list[dict[str, Any]] = [{"$match": {"live": True, "day": {"$gte": since_day}, "film": {"$gt": ""}}},
                     {"$group": {"_id": {"film": "$film", "user": "$user_id"}}},
                     {"$group": {"_id": "$_id.film", "n": {"$sum": 1}}}]
         return {d["_id"]: d["n"] async for d in await self.col.aggregate(pipeline)}
@@ -210,7 +214,7 @@ class MongoTrendStore(_Projection, TrendStore):
         await self.col.delete_many({"user_id": user_id})
 
     async def prune(self, before_day: str) -> int:
-        return (await self.col.delete_many({"day": {"$lt": before_day}})).deleted_count
+        return int((await self.col.delete_many({"day": {"$lt": before_day}})).deleted_count)
 
 
 SHADOW_COLLECTIONS = ("user_stats_shadow", "user_affinities_shadow", "trend_facts_shadow")

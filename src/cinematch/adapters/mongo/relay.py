@@ -23,6 +23,8 @@ high-water marks).
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncio
 import contextlib
 import logging
@@ -49,7 +51,7 @@ class OutboxRelay:
         self._next_sweep = 0.0
         self._swept: set[str] = set()  # users the sweep found behind, not yet handed to a group
         self._busy: set[str] = set()  # users a group is publishing
-        self._groups: set[asyncio.Task] = set()
+        self._groups: set[asyncio.Task[Any]] = set()
         self._failure: BaseException | None = None
 
     async def run_once(self) -> int:
@@ -63,7 +65,7 @@ class OutboxRelay:
             self._next_sweep = now + self.sweep_seconds
         return await self._publish(users, [s["_id"] for s in signals])
 
-    async def _publish(self, users: Collection[str], signal_ids: Sequence) -> int:
+    async def _publish(self, users: Collection[str], signal_ids: Sequence[Any]) -> int:
         """The pending events of `users`, then their progress and the handled signals."""
         # The signals were read before the diaries, so each diary read below already
         # holds the write its signal stands for.
@@ -133,7 +135,7 @@ class OutboxRelay:
         group.add_done_callback(lambda task: self._ended(task, users))
         return len(users)
 
-    def _ended(self, group: asyncio.Task, users: set[str]) -> None:
+    def _ended(self, group: asyncio.Task[Any], users: set[str]) -> None:
         self._groups.discard(group)
         self._busy -= users
         if not group.cancelled() and group.exception() is not None:

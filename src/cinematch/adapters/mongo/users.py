@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 from pymongo.errors import DuplicateKeyError
@@ -27,7 +29,7 @@ class MongoUserStore(UserStore):
             raise Conflict(f"username {user.username!r} is taken") from None
 
     @staticmethod
-    def _user(doc) -> User | None:
+    def _user(doc: Mapping[str, Any] | None) -> User | None:
         if doc is None:
             return None
         return User(id=doc["id"], username=doc["username"], password_hash=doc["password_hash"],

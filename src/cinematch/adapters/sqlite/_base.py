@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import msgspec
 
@@ -18,11 +20,16 @@ _movie = msgspec.json.Decoder(CatalogMovie)
 _stats = msgspec.json.Decoder(StatsState)
 
 
-def in_thread(method):
+S = TypeVar("S")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_thread(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
     """An async method that runs the plain method in a worker thread."""
-    @functools.wraps(method)
-    async def off_loop(self, *args, **kwargs):
+    async def off_loop(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return await asyncio.to_thread(method, self, *args, **kwargs)
+    functools.update_wrapper(off_loop, method)  # (its result, typed as a wrapper, is off_loop itself)
     return off_loop
 
 

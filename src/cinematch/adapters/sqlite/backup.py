@@ -13,6 +13,8 @@ is migrated when it is next opened.
 
 from __future__ import annotations
 
+from typing import Any
+
 import fcntl
 import os
 import sqlite3
@@ -52,7 +54,7 @@ def _copy(source: sqlite3.Connection, target: Path) -> None:
     _fsync(target)
 
 
-def backup(db_path: Path, target: Path) -> dict:
+def backup(db_path: Path, target: Path) -> dict[str, Any]:
     """Copies the store at `db_path` to `target` (written aside, then renamed into place)."""
     if not db_path.is_file():
         raise BackupError(f"{db_path}: no database to back up (is CINEMATCH_DATA_DIR right?)")
@@ -72,7 +74,7 @@ def backup(db_path: Path, target: Path) -> dict:
             **summary(target)}
 
 
-def summary(path: Path) -> dict:
+def summary(path: Path) -> dict[str, Any]:
     conn = sqlite3.connect(path)
     try:
         return {"users": conn.execute("SELECT count(*) FROM users").fetchone()[0],
@@ -106,7 +108,7 @@ def check_backup(path: Path) -> None:
         raise BackupError(f"{path}: made by a newer CineMatch (schema {version}; this one knows up to {newest})")
 
 
-def restore(db_path: Path, source: Path) -> dict:
+def restore(db_path: Path, source: Path) -> dict[str, Any]:
     check_backup(source)
     private_dir(db_path.parent)
     lock = os.fdopen(os.open(Database.lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o600), "r+")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence
 
 from ...domain.catalog import CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys
@@ -21,7 +23,7 @@ TYPO_ANCHORS = 2  # anchors of a typo (domain.catalog.typo_anchors) whose films 
 TYPO_CANDIDATES = 50  # films kept per anchor and index (four lookups: fewer each)
 
 
-def _catalog_row(m: CatalogMovie) -> tuple:
+def _catalog_row(m: CatalogMovie) -> tuple[Any, ...]:
     return (m.id, m.title, m.original_title, m.normalized_title, m.normalized_original_title, _enc.encode(m))
 
 
@@ -126,4 +128,4 @@ class SqliteCatalogStore(OnDatabase, CatalogStore):
 
     @in_thread
     def count(self) -> int:
-        return self.db.query("SELECT count(*) FROM catalog")[0][0]
+        return int(self.db.query("SELECT count(*) FROM catalog")[0][0])

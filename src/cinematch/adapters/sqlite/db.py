@@ -8,9 +8,9 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ...domain.ports import StoreUnavailable
 from ...paths import private_dir, private_file
@@ -125,7 +125,7 @@ def _word_starts(c: sqlite3.Connection) -> None:
     _each_film(c, lambda films: write_word_starts(c, films))
 
 
-def _each_film(c: sqlite3.Connection, write) -> None:
+def _each_film(c: sqlite3.Connection, write: Callable[[list[Any]], None]) -> None:
     """`write` called with every catalog film, 5,000 at a time."""
     import msgspec
 
@@ -174,7 +174,7 @@ class Database:
     def __init__(self, path: str | Path, *, shared_lock: bool = True) -> None:
         self.path = str(path)
         self.shared_lock = shared_lock
-        self._lock_file = None  # the shared lock on <db>.lock while open (see backup.py: restore)
+        self._lock_file: IO[str] | None = None  # the shared lock on <db>.lock while open (see backup.py: restore)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         # Reads go through a connection per thread (WAL: readers never wait for the writer, and
@@ -351,7 +351,7 @@ class Database:
             for table in ("user_stats", "user_affinities", "trend_facts"):
                 conn.execute(f"DELETE FROM {table}")
 
-    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """A read, on this thread's reader (an in-memory database has one connection: the writer's)."""
         if self.path == ":memory:":
             with self._lock, self._translated():
@@ -370,7 +370,8 @@ class Database:
                 reader.execute("PRAGMA cache_size=-16384")
                 self._readers.append(reader)
                 local.conn, local.generation = reader, self._generation
-        return local.conn
+        conn: sqlite3.Connection = local.conn
+        return conn
 
     # --- new-event notification for the in-process projection -------------------
 

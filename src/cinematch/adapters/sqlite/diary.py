@@ -3,7 +3,10 @@ the outbox and the log the in-process projection tails)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import itertools
+import sqlite3
 from collections.abc import Sequence
 
 import msgspec
@@ -26,7 +29,7 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
             present = self._present(c, user_id, [ch.put.id for ch in changes if ch.create_only and ch.put is not None])
             events = []
             # In change order: a put and a delete of one id in one write keep their order.
-            ops: list[tuple[str, tuple]] = []
+            ops: list[tuple[str, tuple[Any, ...]]] = []
             for change in changes:
                 if change.expected_seq is not None:
                     target = change.delete_id or (change.put.id if change.put else None)
@@ -58,7 +61,7 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
         return events
 
     @staticmethod
-    def _present(c, user_id: str, ids: list[str]) -> set[str]:
+    def _present(c: sqlite3.Connection, user_id: str, ids: list[str]) -> set[str]:
         """Which of these entry ids the diary has (one query per 500)."""
         out: set[str] = set()
         for chunk in chunks(ids):

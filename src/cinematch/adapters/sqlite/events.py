@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncio
 from collections.abc import Sequence
 
@@ -29,7 +31,7 @@ class SqliteEventSource(EventSource):
         rows = self.db.query("SELECT next_position FROM consumer_offsets WHERE grp = ?", (self.group,))
         return rows[0][0] if rows else 0
 
-    def _fetch(self, max_records: int) -> list[tuple]:
+    def _fetch(self, max_records: int) -> list[tuple[Any, ...]]:
         if self._cursor is None:
             self._cursor = self.committed()
         return self.db.query("SELECT position, payload FROM events WHERE position >= ? ORDER BY position LIMIT ?",
@@ -60,7 +62,7 @@ class SqliteEventSource(EventSource):
 
     def pending(self) -> int:
         (n,) = self.db.query("SELECT count(*) FROM events WHERE position >= ?", (self.committed(),))[0]
-        return n
+        return int(n)
 
     async def lag(self) -> dict[int, int]:
         return {0: await asyncio.to_thread(self.pending)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence
 
 import msgspec
@@ -27,16 +29,16 @@ class SqliteDeadLetterStore(OnDatabase, DeadLetterStore):
 
     @in_thread
     def count(self) -> int:
-        return self.db.query("SELECT count(*) FROM dead_letters")[0][0]
+        return int(self.db.query("SELECT count(*) FROM dead_letters")[0][0])
 
 
 
 class SqliteItemStore(ItemStore):
     """Rows of `user_items` (kind, user, id, JSON document)."""
 
-    def __init__(self, db: Database, kind: str, type_: type) -> None:
+    def __init__(self, db: Database, kind: str, type_: type[Any]) -> None:
         self.db, self.kind = db, kind
-        self.decoder = msgspec.json.Decoder(type_)
+        self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(type_)
 
     @in_thread
     def put(self, user_id: str, items: Sequence[msgspec.Struct], *, only_new: bool = False) -> int:
@@ -47,7 +49,7 @@ class SqliteItemStore(ItemStore):
                                  [(self.kind, user_id, i.id, _enc.encode(i)) for i in items]).rowcount  # type: ignore[attr-defined]
 
     @in_thread
-    def all(self, user_id: str) -> list:
+    def all(self, user_id: str) -> list[Any]:
         return [self.decoder.decode(r[0]) for r in self.db.query(
             "SELECT doc FROM user_items WHERE kind = ? AND user_id = ? ORDER BY rowid", (self.kind, user_id))]
 

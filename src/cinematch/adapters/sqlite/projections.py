@@ -3,6 +3,8 @@ stores on SQLite, each write guarded by its document's high-water mark."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from collections.abc import Sequence
 
@@ -49,7 +51,7 @@ class SqliteStatsStore(OnDatabase, StatsStore):
 _AFF_COLS = "id, user_id, type, name, name_key, count, sum_ratings, hwm, updated_at, rated_count"
 
 
-def _aff(row: tuple) -> AffinityState:
+def _aff(row: tuple[Any, ...]) -> AffinityState:
     return AffinityState(*row)
 
 
@@ -124,12 +126,12 @@ _FACT_UPSERT = (f"INSERT INTO trend_facts ({_FACT_COLS}) VALUES (?,?,?,?,?,?,?,?
                 "seq=excluded.seq, film=excluded.film ")
 
 
-def _fact(row: tuple) -> TrendFact:
+def _fact(row: tuple[Any, ...]) -> TrendFact:
     user_id, key, day, title, genres, live, seq, film = row
     return TrendFact(user_id, key, day, title, tuple(json.loads(genres)), bool(live), seq, film)
 
 
-def _fact_row(f: TrendFact) -> tuple:
+def _fact_row(f: TrendFact) -> tuple[Any, ...]:
     return (f.user_id, f.entry_key, f.day, f.title, json.dumps(list(f.genres)), int(f.live), f.seq, f.film)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence
 
 from ...domain.ports import Conflict, User, UserStore
@@ -20,7 +22,7 @@ class SqliteUserStore(OnDatabase, UserStore):
         except sqlite3.IntegrityError:
             raise Conflict(f"username {user.username!r} is taken") from None
 
-    def _row(self, rows: list[tuple]) -> User | None:
+    def _row(self, rows: list[tuple[Any, ...]]) -> User | None:
         if not rows:
             return None
         uid, name, pw, admin, created = rows[0]

@@ -10,6 +10,8 @@ Anything else that goes wrong (no network, a 5xx, a timeout, an unexpected body)
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import asyncio
 import time
 
@@ -19,6 +21,8 @@ import msgspec
 from ...domain.lookup import FilmLookup, FoundFilm, LookupUnavailable
 
 IMAGE_BASE = "https://image.tmdb.org/t/p/w342"
+
+T = TypeVar("T")
 
 
 class TmdbUnavailable(LookupUnavailable):
@@ -116,7 +120,7 @@ class TmdbClient(FilmLookup):
             http, self._http = self._http, None
             await http.aclose()
 
-    async def _get(self, path: str, params: dict, type_: type):
+    async def _get(self, path: str, params: dict[str, Any], type_: type[T]) -> T | None:
         await self.start()
         for _ in range(3):
             async with self._lock:  # requests spaced evenly: never a burst over the limit

@@ -5,6 +5,8 @@ it was given, on 127.0.0.1."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 
 class FakeTmdb:
-    def __init__(self, films: list[dict], api_key: str = "test-key") -> None:
+    def __init__(self, films: list[dict[str, Any]], api_key: str = "test-key") -> None:
         self.films = {f["id"]: f for f in films}  # TMDB's /movie/{id} bodies, credits included
         self.api_key = api_key
         self.requests: list[str] = []
@@ -24,7 +26,7 @@ class FakeTmdb:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}/3"
 
-    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         self.requests.append(path)
         if query.get("api_key") != [self.api_key]:
             return 401, {"status_code": 7, "status_message": "Invalid API key: You must be granted a valid key."}
@@ -48,7 +50,7 @@ class FakeTmdb:
                      "status_message": "The resource you requested could not be found."}
 
     @staticmethod
-    def _summary(film: dict) -> dict:
+    def _summary(film: dict[str, Any]) -> dict[str, Any]:
         fields = ("id", "title", "original_title", "release_date", "poster_path", "overview")
         return {k: film.get(k) for k in fields} | {
             "genre_ids": [g["id"] for g in film.get("genres", [])], "adult": False, "popularity": 10.0}
@@ -57,7 +59,7 @@ class FakeTmdb:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 url = urlparse(self.path)
                 status, body = fake.answer(url.path, parse_qs(url.query))
                 data = json.dumps(body).encode()
@@ -69,7 +71,7 @@ class FakeTmdb:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, *args):
+            def log_message(self, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
