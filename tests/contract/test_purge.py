@@ -40,11 +40,11 @@ async def documents_of(container, user_id: str) -> dict:
     return {"diary": len(entries), "version": version, "stats": await s.stats().get(user_id) is not None,
             "affinities": len(await s.affinities().for_user(user_id)), "facts": len(await s.trends().facts(user_id)),
             "imports": len(await s.imports().all(user_id)), "watchlist": len(await s.watchlist().all(user_id)),
-            "user": await s.users().by_id(user_id) is not None}
+            "lists": len(await s.lists().all(user_id)), "user": await s.users().by_id(user_id) is not None}
 
 
 NOTHING = {"diary": 0, "version": 0, "stats": False, "affinities": 0, "facts": 0, "imports": 0, "watchlist": 0,
-           "user": False}
+           "lists": 0, "user": False}
 
 
 async def test_a_deleted_account_leaves_nothing_and_in_flight_events_bring_nothing_back(container, project):
@@ -56,6 +56,8 @@ async def test_a_deleted_account_leaves_nothing_and_in_flight_events_bring_nothi
         await diary.add_many(user.id, [NewEntry(name="Heat", rating=4.5, date="2025-01-02")])
         await container.services.imports().import_file(user.id, b"name,year,rating,date\nHeat,1995,3,2025-02-03\n")
         await container.services.watchlist().watch(user.id, "Stalker", 1979)
+        made = await container.services.lists().create(user.id, "Night films")
+        await container.services.lists().add_item(user.id, made.id, name="Heat", note="The diner.")
     await project()
     before = await documents_of(container, kept.id)
     assert (await documents_of(container, gone.id))["stats"] and before["stats"]
