@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from ....domain.ports import User
 from ....services.accounts import Accounts, session_mark
 from ....services.queries import StatsQueries
+from ....services.purge import AccountPurge
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors
 from ..schemas import AccountDeletion, Credentials, PasswordChange, Registered, TokenOut
@@ -72,7 +73,7 @@ class AccountController(Controller):
                         "imports, watchlist), on every backend. The body repeats the password.",
             responses=errors(*SIGNED_IN, e429="too many wrong passwords; see Retry-After"))
     async def delete_account(self, data: AccountDeletion, request: Request[User, Token, Any], accounts: Accounts,
-                             purge: Any, queries: StatsQueries) -> None:
+                             purge: AccountPurge, queries: StatsQueries) -> None:
         client = request.client.host if request.client else ""
         await accounts.check_password(request.user, data.password, client)
         await purge.purge(request.user.id)

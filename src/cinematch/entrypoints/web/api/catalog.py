@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from litestar.security.jwt import Token
 
 from ....domain.catalog import catalog_id_for, catalog_movie
-from ....domain.ports import User
+from ....domain.ports import CatalogStore, User
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors
 from ..pages import require_admin
@@ -25,13 +25,13 @@ class CatalogController(Controller):
     @get("/api/catalog/search", tags=["catalog"], description="Public: films by title, alternative title, a word of "
          "a title or a typo of one; the title itself first, then titles starting with it, then the rest, each the most "
          "voted first. An item's `id` is the `catalog_id` POST /api/movies takes.", responses=errors(400, 503))
-    async def catalog_search(self, catalog: Any, q: str = Parameter(default="", max_length=500),
+    async def catalog_search(self, catalog: CatalogStore, q: str = Parameter(default="", max_length=500),
                              limit: int = Parameter(default=20, ge=1, le=200)) -> CatalogResults:
         return CatalogResults(items=await catalog.search(q, limit))
 
     @get("/api/genres", tags=["catalog"], description="Public: the catalog's genres, most films first.",
          responses=errors(503))
-    async def genres(self, catalog: Any) -> Genres:
+    async def genres(self, catalog: CatalogStore) -> Genres:
         return msgspec.convert({"items": [{"genre": g, "movies": n} for g, n in await catalog.genres()]}, Genres)
 
 
@@ -43,7 +43,8 @@ class CatalogAdminController(Controller):
 
     @post("/api/admin/catalog", status_code=200, tags=["admin"], before_request=strict_body(list[CatalogIn]),
           description="Add or update catalog films (an id per title and year).", responses=errors(*SIGNED_IN, 403))
-    async def admin_catalog(self, data: list[CatalogIn], request: Request[User, Token, Any], catalog: Any) -> Upserted:
+    async def admin_catalog(self, data: list[CatalogIn], request: Request[User, Token, Any],
+                            catalog: CatalogStore) -> Upserted:
         require_admin(request)
         movies = [catalog_movie(id=catalog_id_for(m.title, m.year), **msgspec.to_builtins(m)) for m in data]
         return Upserted(upserted=await catalog.upsert(movies))

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from ....domain.diary import DiaryEntry
 from ....domain.exports import BackupWatch, backup_chunks, letterboxd_chunks
-from ....domain.ports import User
+from ....domain.ports import Clock, DiaryStore, User
 from ....services.diary import DiaryService, EntryPatch, NewEntry
 from ....services.projection import paused_gc
 from ....services.lists import ListService
@@ -74,7 +74,7 @@ class DiaryController(Controller):
     @get("/api/movies", tags=["diary"], description="The diary, newest watched first.", responses=errors(*SIGNED_IN))
     async def list_movies(
         self,
-        request: Request[User, Token, Any], diary_store: Any,
+        request: Request[User, Token, Any], diary_store: DiaryStore,
         limit: int = Parameter(default=50, ge=1, le=1000), offset: int = Parameter(default=0, ge=0, le=MAX_OFFSET),
     ) -> EntryPage:
         items, total = await diary_store.page(request.user.id, limit, offset)
@@ -100,7 +100,7 @@ class DiaryController(Controller):
          responses={200: ResponseSpec(str, description="the backup (application/json) or the CSV (text/csv), "
                                                        "as an attachment", media_type="application/json"),
                     **errors(*SIGNED_IN)})
-    async def export_diary(self, request: Request[User, Token, Any], diary_store: Any, clock: Any,
+    async def export_diary(self, request: Request[User, Token, Any], diary_store: DiaryStore, clock: Clock,
                            watchlist: WatchlistService, lists: ListService,
                            format: str = Parameter(default="json", pattern="^(json|letterboxd)$"),  # noqa: A002 - the query name
                            ) -> Response:

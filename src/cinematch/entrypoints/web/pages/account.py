@@ -8,9 +8,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from ....domain.ports import Conflict
-from ....services.accounts import AccountError
+from ....domain.ports import Conflict, UserStore
+from ....services.accounts import AccountError, Accounts
 from ....services.limits import RateLimited
+from ....services.purge import AccountPurge
+from ....services.queries import StatsQueries
 from .forms import SESSION_COOKIE, _form, _form_error, _local, _query, _session_user, _signed_in
 
 
@@ -20,14 +22,14 @@ class AccountPages(Controller):
     path = "/"
 
     @get("/", include_in_schema=False)
-    async def home(self, request: Request, queries: Any, jwt_auth: Any, users: Any, error: str = "",
+    async def home(self, request: Request, queries: StatsQueries, jwt_auth: Any, users: UserStore, error: str = "",
                    next: str = Parameter(default="", max_length=200)) -> Template:  # noqa: A002 - the page to return to
         me = await _session_user(request, jwt_auth, users)
         return Template("index.html", context={"me": me, "trends": await queries.global_trends(), "error": error[:200],
                                                "page": "home", "next": _local(next)})
 
     @post("/signup", include_in_schema=False, status_code=303)
-    async def signup(self, request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Response:
+    async def signup(self, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int) -> Response:
         form = await _form(request)
         try:
             user = await accounts.register(form.get("username", ""), form.get("password", ""))
@@ -36,7 +38,7 @@ class AccountPages(Controller):
         return _signed_in(request, jwt_auth, ttl, user)
 
     @post("/signin", include_in_schema=False, status_code=303)
-    async def signin(self, request: Request, accounts: Any, jwt_auth: Any, ttl: int) -> Response:
+    async def signin(self, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int) -> Response:
         form = await _form(request)
         client = request.client.host if request.client else ""
         try:
@@ -60,7 +62,8 @@ class AccountPages(Controller):
                                                   "error": error[:300]})
 
     @post("/settings/password", include_in_schema=False, status_code=303)
-    async def change_password(self, request: Request, accounts: Any, jwt_auth: Any, ttl: int, users: Any) -> Response:
+    async def change_password(self, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int,
+                              users: UserStore) -> Response:
         form = await _form(request)
         everywhere = form.get("action") == "everywhere"
         client = request.client.host if request.client else ""
@@ -75,7 +78,8 @@ class AccountPages(Controller):
         return _signed_in(request, jwt_auth, ttl, user, to=f"/settings?done={done}")
 
     @post("/settings/delete", include_in_schema=False, status_code=303)
-    async def delete_account_page(self, request: Request, accounts: Any, purge: Any, queries: Any) -> Response:
+    async def delete_account_page(self, request: Request, accounts: Accounts, purge: AccountPurge,
+                                  queries: StatsQueries) -> Response:
         form = await _form(request)
         client = request.client.host if request.client else ""
         try:

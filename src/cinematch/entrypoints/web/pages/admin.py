@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from ....services.limits import NotTrained, RateLimited
+from ....services.recommendations import Recommendations
 from .forms import _query, require_admin
 
 
-async def _ml_context(recommendations: Any) -> dict:
+async def _ml_context(recommendations: Recommendations) -> dict:
     status = await recommendations.status()
     evaluation = clustering = None
     if status["is_trained"]:
@@ -57,18 +57,18 @@ class AdminPages(Controller):
     path = "/"
 
     @get("/admin/ml", include_in_schema=False)
-    async def ml_dashboard(self, request: Request, recommendations: Any, message: str = "") -> Template:
+    async def ml_dashboard(self, request: Request, recommendations: Recommendations, message: str = "") -> Template:
         require_admin(request)
         return Template("admin_ml.html", context={"me": request.user, "page": "admin", "message": message[:300],
                                                   **await _ml_context(recommendations)})
 
     @get("/admin/ml/status", include_in_schema=False)
-    async def ml_status(self, request: Request, recommendations: Any) -> Template:
+    async def ml_status(self, request: Request, recommendations: Recommendations) -> Template:
         require_admin(request)
         return Template("_ml_status.html", context=await _ml_context(recommendations))
 
     @post("/admin/ml/train", include_in_schema=False, status_code=303)
-    async def ml_train(self, request: Request, recommendations: Any) -> Response:
+    async def ml_train(self, request: Request, recommendations: Recommendations) -> Response:
         require_admin(request)
         try:
             trained = await recommendations.train()

@@ -13,11 +13,12 @@ from litestar.response import Redirect, Template
 
 from ....domain.imports import parse_year
 from ....domain.ratings import normalize
-from ....services.diary import DiaryError, EntryPatch, NewEntry
+from ....services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
+from ....domain.ports import CatalogStore, Clock, DiaryStore
 from .forms import PAGE_SIZE, _form, _form_error, _rating, _tags
 
 
-async def _diary_context(request: Request, diary_store: Any, clock: Any, page: int = 1, **extra: Any) -> dict:
+async def _diary_context(request: Request, diary_store: DiaryStore, clock: Clock, page: int = 1, **extra: Any) -> dict:
     items, total = await diary_store.page(request.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     today = clock.now().date()
     return {"me": request.user, "items": items, "total": total, "page_no": page,
@@ -47,7 +48,7 @@ def _words(form: dict[str, str]) -> dict[str, Any]:
     return {"review": form.get("review", ""), **{k: bool(form.get(k)) for k in ("spoilers", "liked", "private")}}
 
 
-async def _row(template: str, entry_id: str, request: Request, diary_store: Any) -> Template:
+async def _row(template: str, entry_id: str, request: Request, diary_store: DiaryStore) -> Template:
     entry = await diary_store.get(request.user.id, entry_id)
     if entry is None:
         raise HTTPException(status_code=404, detail="no such diary entry")
@@ -74,18 +75,18 @@ class DiaryPages(Controller):
     path = "/"
 
     @get("/diary", include_in_schema=False)
-    async def diary_page(self, request: Request, diary_store: Any, clock: Any,
+    async def diary_page(self, request: Request, diary_store: DiaryStore, clock: Clock,
                          page: int = Parameter(default=1, ge=1, le=1_000_000), error: str = "") -> Template:
         context = await _diary_context(request, diary_store, clock, page, error=error[:300])
         return Template("diary.html", context=context)
 
     @get("/diary/suggest", include_in_schema=False)
-    async def suggest(self, catalog: Any, title: str = Parameter(default="", max_length=200)) -> Template:
+    async def suggest(self, catalog: CatalogStore, title: str = Parameter(default="", max_length=200)) -> Template:
         movies = await catalog.search(title, 8) if len(title.strip()) >= 2 else []
         return Template("_suggestions.html", context={"movies": movies})
 
     @post("/diary", include_in_schema=False, status_code=303)
-    async def log_film(self, request: Request, diary: Any, diary_store: Any, clock: Any) -> Response:
+    async def log_film(self, request: Request, diary: DiaryService, diary_store: DiaryStore, clock: Clock) -> Response:
         form = await _form(request)
         try:
             new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
@@ -102,15 +103,15 @@ class DiaryPages(Controller):
         return Redirect("/diary", status_code=303)
 
     @get("/diary/{entry_id:str}/edit", include_in_schema=False)
-    async def edit_row(self, entry_id: str, request: Request, diary_store: Any) -> Template:
+    async def edit_row(self, entry_id: str, request: Request, diary_store: DiaryStore) -> Template:
         return await _row("_edit_row.html", entry_id, request, diary_store)
 
     @get("/diary/{entry_id:str}/row", include_in_schema=False)
-    async def show_row(self, entry_id: str, request: Request, diary_store: Any) -> Template:
+    async def show_row(self, entry_id: str, request: Request, diary_store: DiaryStore) -> Template:
         return await _row("_row.html", entry_id, request, diary_store)
 
     @post("/diary/{entry_id:str}", include_in_schema=False, status_code=200)
-    async def save_row(self, entry_id: str, request: Request, diary: Any) -> Response:
+    async def save_row(self, entry_id: str, request: Request, diary: DiaryService) -> Response:
         form = await _form(request)
         try:
             patch = EntryPatch(rating=_rating(form.get("rating", "")), date=form.get("date") or None,
@@ -127,7 +128,8 @@ class DiaryPages(Controller):
         return Template("_row.html", context={"e": entry})
 
     @post("/diary/{entry_id:str}/delete", include_in_schema=False, status_code=200)
-    async def delete_row(self, entry_id: str, request: Request, diary: Any, diary_store: Any) -> Response:
+    async def delete_row(self, entry_id: str, request: Request, diary: DiaryService,
+                         diary_store: DiaryStore) -> Response:
         entry = await diary_store.get(request.user.id, entry_id)
         if entry is None or not await diary.delete(request.user.id, entry_id):
             raise HTTPException(status_code=404, detail="no such diary entry")
@@ -139,7 +141,7 @@ class DiaryPages(Controller):
                                                       "supplied": json.dumps(entry.supplied)})
 
     @post("/diary/restore", include_in_schema=False, status_code=200)
-    async def restore_row(self, request: Request, diary: Any, diary_store: Any) -> Response:
+    async def restore_row(self, request: Request, diary: DiaryService, diary_store: DiaryStore) -> Response:
         """Undo of a delete: the entry again, as it was (a new entry with the same fields)."""
         form = await _form(request)
         try:

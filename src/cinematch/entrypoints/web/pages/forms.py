@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from ....domain.ratings import Rating, normalize, rating_problem
 from ....services.accounts import session_mark, session_user
 from ....services.diary import DiaryError
+from ....domain.ports import UserStore
 
 PAGE_SIZE = 20
 
@@ -22,7 +23,7 @@ SESSION_COOKIE = "cinematch_session"
 SSE_POLL = 0.2  # seconds between the stats page's looks at the statistics' mark
 
 
-async def _session_user(request: Request, jwt_auth: Any, users: Any) -> Any:
+async def _session_user(request: Request, jwt_auth: Any, users: UserStore) -> Any:
     """The user of the session cookie on a public page (the auth middleware skips those)."""
     raw = request.cookies.get(SESSION_COOKIE, "").split(" ")[-1]
     if not raw:

@@ -11,18 +11,22 @@ from litestar.response import Redirect, Template
 
 from ....domain.imports import parse_year
 from ....services.diary import DiaryError
+from ....domain.ports import Clock
+from ....services.watchlist import WatchlistService
+from ....services.import_jobs import ImportJobs
+from ....services.imports import ImportService
 from .forms import _form, _form_error, _query
 
 
 SHOW_AT_ONCE = 1.5  # seconds an upload may take before the page shows its progress instead of waiting
 
 
-async def _import_context(request: Request, imports: Any, **extra: Any) -> dict:
+async def _import_context(request: Request, imports: ImportService, **extra: Any) -> dict:
     return {"me": request.user, "page": "import", "report": None, "error": "", "done": "", "job": None,
             "batches": await imports.import_batches(request.user.id), **extra}
 
 
-async def _job_context(request: Request, imports: Any, job: Any) -> dict:
+async def _job_context(request: Request, imports: ImportService, job: Any) -> dict:
     """The page for an import job: its report once done, its error, or how far it got."""
     if job.state == "done":
         return await _import_context(request, imports, report=job.report)
@@ -38,7 +42,7 @@ class ImportPages(Controller):
     path = "/"
 
     @get("/import", include_in_schema=False)
-    async def import_page(self, request: Request, imports: Any, import_jobs: Any,
+    async def import_page(self, request: Request, imports: ImportService, import_jobs: ImportJobs,
                           done: str = Parameter(default="", max_length=40),
                           job: str = Parameter(default="", max_length=100)) -> Template:
         running = import_jobs.get(request.user.id, job) if job else None
@@ -47,7 +51,8 @@ class ImportPages(Controller):
         return Template("import.html", context=await _import_context(request, imports, done=done))
 
     @get("/import/jobs/{job_id:str}", include_in_schema=False)
-    async def import_job(self, job_id: str, request: Request, imports: Any, import_jobs: Any) -> Template:
+    async def import_job(self, job_id: str, request: Request, imports: ImportService,
+                         import_jobs: ImportJobs) -> Template:
         """What the page polls while an import runs (htmx swaps in #import-result)."""
         job = import_jobs.get(request.user.id, job_id[:100])
         if job is None:
@@ -57,7 +62,7 @@ class ImportPages(Controller):
         return Template("import.html", context=await _job_context(request, imports, job))
 
     @post("/import", include_in_schema=False, status_code=200, request_max_body_size=32 * 1024 * 1024)
-    async def import_upload(self, request: Request, imports: Any, import_jobs: Any) -> Template:
+    async def import_upload(self, request: Request, imports: ImportService, import_jobs: ImportJobs) -> Template:
         """Preview (a dry run: the same report, nothing written) or import. The pages send the form
         with htmx and swap in the report only, so the chosen file stays chosen between the two. An
         upload that takes longer than SHOW_AT_ONCE goes on in the background, and the page shows
@@ -76,7 +81,7 @@ class ImportPages(Controller):
         return Template("import.html", context=await _job_context(request, imports, job))
 
     @post("/import/{batch_id:str}/undo", include_in_schema=False, status_code=303)
-    async def undo_import_page(self, batch_id: str, request: Request, imports: Any) -> Response:
+    async def undo_import_page(self, batch_id: str, request: Request, imports: ImportService) -> Response:
         if not await imports.undo_import(request.user.id, batch_id[:100]):
             raise HTTPException(status_code=404, detail="no such import")
         return Redirect("/import?done=undone", status_code=303)
@@ -89,13 +94,14 @@ class WatchlistPages(Controller):
     path = "/"
 
     @get("/watchlist", include_in_schema=False)
-    async def watchlist_page(self, request: Request, watchlist: Any, clock: Any, error: str = "") -> Template:
+    async def watchlist_page(self, request: Request, watchlist: WatchlistService, clock: Clock,
+                             error: str = "") -> Template:
         return Template("watchlist.html", context={"me": request.user, "page": "watchlist", "error": error[:300],
                                                    "items": await watchlist.watchlist_of(request.user.id),
                                                    "today": clock.now().date().isoformat()})
 
     @post("/watchlist", include_in_schema=False, status_code=303)
-    async def watchlist_add(self, request: Request, watchlist: Any) -> Response:
+    async def watchlist_add(self, request: Request, watchlist: WatchlistService) -> Response:
         form = await _form(request)
         try:
             name = form.get("title", "").strip()
@@ -107,6 +113,6 @@ class WatchlistPages(Controller):
         return Redirect("/watchlist", status_code=303)
 
     @post("/watchlist/{item_id:str}/remove", include_in_schema=False, status_code=303)
-    async def watchlist_remove(self, item_id: str, request: Request, watchlist: Any) -> Response:
+    async def watchlist_remove(self, item_id: str, request: Request, watchlist: WatchlistService) -> Response:
         await watchlist.unwatch(request.user.id, item_id[:100])
         return Redirect("/watchlist", status_code=303)

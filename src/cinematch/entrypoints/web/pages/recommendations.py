@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Template
+from ....domain.ports import CatalogStore, Clock
+from ....services.recommendations import Recommendations
 
 
 class RecommendationPages(Controller):
@@ -15,7 +16,8 @@ class RecommendationPages(Controller):
     path = "/"
 
     @get("/recommendations", include_in_schema=False)
-    async def recommendations_page(self, request: Request, recommendations: Any, catalog: Any, clock: Any,
+    async def recommendations_page(self, request: Request, recommendations: Recommendations, catalog: CatalogStore,
+                                   clock: Clock,
                                    genres: list[str] | None = Parameter(default=None, max_items=20)) -> Template:
         picks = tuple(g.strip()[:64] for g in (genres or []) if g.strip())
         answer = await recommendations.for_user(request.user.id, 12, picks)

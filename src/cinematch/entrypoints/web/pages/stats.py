@@ -13,6 +13,8 @@ from litestar.response import ServerSentEvent, Template
 
 from ....domain.ratings import display
 from ....domain.stats import THRESHOLDS
+from ....domain.ports import UserStore
+from ....services.queries import StatsQueries
 from ..server import STOPPING
 from .forms import SSE_POLL, _session_user
 
@@ -42,7 +44,7 @@ def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
             "best_actors": stats["best_rated_actors"][threshold]}
 
 
-async def _stats_of(request: Request, queries: Any, review: int | None) -> dict:
+async def _stats_of(request: Request, queries: StatsQueries, review: int | None) -> dict:
     if review is None:
         return await queries.user_stats(request.user.id)
     return await queries.year_stats(request.user.id, review)
@@ -55,7 +57,7 @@ class StatsPages(Controller):
     path = "/"
 
     @get("/stats", include_in_schema=False)
-    async def stats_page(self, request: Request, queries: Any, year: str = Parameter(default="", max_length=4),
+    async def stats_page(self, request: Request, queries: StatsQueries, year: str = Parameter(default="", max_length=4),
                          min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
         stats = await queries.user_stats(request.user.id)
         return Template("stats.html", context={"me": request.user, "page": "stats", "review": None,
@@ -63,7 +65,7 @@ class StatsPages(Controller):
                                                **_figures_context(stats, year or None, min_count)})
 
     @get("/stats/{review:int}", include_in_schema=False)
-    async def year_in_review_page(self, review: int, request: Request, queries: Any,
+    async def year_in_review_page(self, review: int, request: Request, queries: StatsQueries,
                                   min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
         """The year in review: the statistics of the films watched that year."""
         if not 1870 <= review <= 2100:
@@ -75,14 +77,15 @@ class StatsPages(Controller):
                                                **_figures_context(stats, str(review), min_count)})
 
     @get("/stats/figures", include_in_schema=False)
-    async def stats_figures(self, request: Request, queries: Any, year: str = Parameter(default="", max_length=4),
+    async def stats_figures(self, request: Request, queries: StatsQueries, year: str = Parameter(default="",
+                            max_length=4),
                             min_count: int = Parameter(default=1, ge=1, le=1000),
                             review: int | None = Parameter(default=None, ge=1870, le=2100)) -> Template:
         stats = await _stats_of(request, queries, review)
         return Template("_figures.html", context=_figures_context(stats, year or None, min_count))
 
     @get("/stats/events", include_in_schema=False)
-    async def stats_events(self, request: Request, queries: Any) -> ServerSentEvent:
+    async def stats_events(self, request: Request, queries: StatsQueries) -> ServerSentEvent:
         """`stats` whenever the user's statistics move (the projection applied something) or their
         sync state changes; the page then fetches its figures again."""
         user_id = request.user.id
@@ -108,6 +111,6 @@ class TrendsPages(Controller):
     path = "/"
 
     @get("/trends", include_in_schema=False)
-    async def trends_page(self, request: Request, queries: Any, jwt_auth: Any, users: Any) -> Template:
+    async def trends_page(self, request: Request, queries: StatsQueries, jwt_auth: Any, users: UserStore) -> Template:
         me = await _session_user(request, jwt_auth, users)
         return Template("trends.html", context={"me": me, "trends": await queries.global_trends(), "page": "trends"})
