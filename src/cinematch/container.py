@@ -15,31 +15,57 @@ from dependency_injector import containers, providers
 
 from .adapters import memory
 from .adapters.clock import SystemClock
-from .adapters.sqlite import (
-    Database, SqliteAffinityStore, SqliteCatalogStore, SqliteDeadLetterStore, SqliteDiaryStore, SqliteEventSource,
-    SqliteItemStore, SqliteStatsStore, SqliteTrendStore, SqliteUserStore,
-)
 from .adapters.kafka import KafkaEventPublisher, KafkaEventSource, KafkaGroupLag
 from .adapters.memory.stores import clear_stores
 from .adapters.mongo import (
-    Mongo, MongoAffinityStore, MongoCatalogStore, MongoDeadLetterStore, MongoDiaryStore, MongoItemStore,
-    MongoLimitStore, MongoStatsStore, MongoTrendStore, MongoUserStore, OutboxRelay,
+    Mongo,
+    MongoAffinityStore,
+    MongoCatalogStore,
+    MongoDeadLetterStore,
+    MongoDiaryStore,
+    MongoItemStore,
+    MongoLimitStore,
+    MongoStatsStore,
+    MongoTrendStore,
+    MongoUserStore,
+    OutboxRelay,
 )
 from .adapters.mongo.projections import clear_shadow
 from .adapters.observability import Metrics
+from .adapters.sqlite import (
+    Database,
+    SqliteAffinityStore,
+    SqliteCatalogStore,
+    SqliteDeadLetterStore,
+    SqliteDiaryStore,
+    SqliteEventSource,
+    SqliteItemStore,
+    SqliteStatsStore,
+    SqliteTrendStore,
+    SqliteUserStore,
+)
+from .adapters.tmdb import TmdbClient
 from .domain.library import ImportBatch, WatchItem
 from .domain.lists import FilmList
 from .services.accounts import Accounts
 from .services.diary import DiaryService
+from .services.enrichment import CatalogEnrichment
 from .services.import_jobs import ImportJobs
 from .services.imports import ImportService
 from .services.limits import LoginThrottle
+from .services.lists import ListService
 from .services.projection import (
-    FoldCache, ProjectionRunner, Projector, Reconciler, Shadow, TrendRetention, fold_batch, reference_fold,
+    FoldCache,
+    ProjectionRunner,
+    Projector,
+    Reconciler,
+    Shadow,
+    TrendRetention,
+    fold_batch,
+    reference_fold,
 )
 from .services.purge import AccountPurge
 from .services.queries import StatsQueries
-from .services.lists import ListService
 from .services.watchlist import WatchlistService
 from .settings import Settings, resolve_secret
 
@@ -159,8 +185,6 @@ def _enrichment(*, api_key: str, url: str, rate: float, catalog, diary):
     """The TMDB enricher, attached to the diary service, when an API key is set; else None."""
     if not api_key:
         return None
-    from .adapters.tmdb import TmdbClient
-    from .services.enrichment import CatalogEnrichment
     enricher = CatalogEnrichment(client=TmdbClient(api_key=api_key, base_url=url, requests_per_second=rate),
                                  catalog=catalog, diary=diary)
     diary.enricher = enricher

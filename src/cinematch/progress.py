@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from tqdm import tqdm
+
 
 class Progress:
     def __init__(self, enabled: bool | None = None, file: TextIO | None = None) -> None:
@@ -21,7 +23,6 @@ class Progress:
             return
         bar = self._bars.get(step)
         if bar is None:
-            from tqdm import tqdm
             bar = self._bars[step] = tqdm(total=total, desc=step, file=self.file, dynamic_ncols=True,
                                           unit_scale=True, leave=True)
         if total is not None and bar.total != total:

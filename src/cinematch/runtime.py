@@ -22,7 +22,17 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .adapters.mongo import migrate
+from .adapters.observability import (
+    Metrics,
+    consumer_sampler,
+    dead_letter_sampler,
+    group_lag_sampler,
+    model_sampler,
+    projection_sampler,
+)
 from .container import Application, close_resources
+from .services.limits import NotTrained
 
 log = logging.getLogger("cinematch")
 
@@ -69,7 +79,6 @@ class Runtime:
     async def prepare(self) -> None:
         """The store brought up to date: MongoDB's migrations, when this process applies them."""
         if self.config.storage() == "mongo" and self.config.migrate_on_start():
-            from .adapters.mongo import migrate
             await migrate(self.container.storage.mongo())
 
     async def start(self) -> None:
@@ -115,7 +124,6 @@ class Runtime:
                 loop.add_signal_handler(sig, done.set)
             refresh = None
             if self.config.metrics_port():
-                from .adapters.observability import Metrics
                 metrics = Metrics()
                 for sampler in self.samplers():
                     metrics.add_sampler(sampler)
@@ -152,7 +160,6 @@ class WorkerRuntime(Runtime):
         return [project]
 
     def samplers(self) -> list[Any]:
-        from .adapters.observability import consumer_sampler, dead_letter_sampler, projection_sampler
         found = [projection_sampler(self.runner), dead_letter_sampler(self.container.storage.dead_letters())]
         if self.config.bus() == "kafka":
             found.append(consumer_sampler(self.runner.source))
@@ -195,9 +202,6 @@ class ServeRuntime(Runtime):
             self.metrics.add_sampler(sampler)
 
     def samplers(self) -> list[Any]:
-        from .adapters.observability import (
-            dead_letter_sampler, group_lag_sampler, model_sampler, projection_sampler,
-        )
         found = []
         if self.runner is not None:
             found.append(projection_sampler(self.runner))
@@ -243,7 +247,6 @@ class ServeRuntime(Runtime):
 
     async def _first_model(self, stop: asyncio.Event) -> None:
         """A first model in the background when none exists, so users get the hybrid soon."""
-        from .services.limits import NotTrained
         recommendations = self.container.services.recommendations()
         try:
             if not (await recommendations.status())["is_trained"]:

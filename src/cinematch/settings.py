@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from pathlib import Path
 
@@ -127,7 +128,6 @@ def resolve_secret(settings: Settings) -> str:
     """The JWT secret: configured, or generated once and kept in the data dir."""
     if settings.jwt_secret:
         return settings.jwt_secret
-    import secrets
     if settings.storage == "memory":
         settings.jwt_secret = secrets.token_urlsafe(32)
         return settings.jwt_secret

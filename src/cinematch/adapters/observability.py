@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,6 @@ class Metrics:
 
     def serve(self, port: int, host: str = "0.0.0.0") -> None:
         """prometheus_client's HTTP server (a daemon thread) on `port`, for worker and Spark driver."""
-        from prometheus_client import start_http_server
         start_http_server(port, addr=host, registry=self.registry)
 
 

@@ -8,6 +8,7 @@ files it found under `<data_dir>/datasets/ml-100k/`.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import shutil
@@ -157,7 +158,6 @@ def load_ratings(path: str | os.PathLike) -> Ratings:
 
 def load_csv_ratings(path: str | os.PathLike) -> Ratings:
     """Any `user_id,item_id,rating[,timestamp]` CSV (a header line is skipped when present)."""
-    import csv
     rows: list[list[str]] = []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)

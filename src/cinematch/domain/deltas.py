@@ -24,9 +24,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from .events import Event, Movie
-from .ratings import halves
 from .profiles import AffKey, Profiles
-
+from .ratings import halves
 
 DEFAULT_TZ = "Europe/Rome"
 

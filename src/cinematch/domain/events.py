@@ -14,7 +14,18 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 
 from .bounds import (
-    MAX_PEOPLE, MAX_TAG, MAX_TAGS, Duration, EventDate, Genres, ImdbId, Instant, OutOfBounds, PeopleText, Title, Year,
+    MAX_PEOPLE,
+    MAX_TAG,
+    MAX_TAGS,
+    Duration,
+    EventDate,
+    Genres,
+    ImdbId,
+    Instant,
+    OutOfBounds,
+    PeopleText,
+    Title,
+    Year,
     check_date,
 )
 from .ratings import Rating, rating_problem

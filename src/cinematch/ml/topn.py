@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from .data import per_user_split
+from .metrics import ranking_metrics
+
 
 def interaction_matrix(X, n_users: int, n_items: int) -> sparse.csr_matrix:
     X = np.asarray(X, dtype=np.int64)
@@ -61,8 +64,6 @@ class TunedEASE:
         self.random_state = random_state
 
     def fit(self, X, n_users: int | None = None, n_items: int | None = None) -> "TunedEASE":
-        from .data import per_user_split
-        from .metrics import ranking_metrics
         X = np.asarray(X, dtype=np.int64)
         if not self.regs:
             raise ValueError("regs must name at least one λ")

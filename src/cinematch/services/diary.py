@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..domain.bounds import check_entry as check_bounds
 from ..domain.bounds import MAX_REVIEW, check_tags
+from ..domain.bounds import check_entry as check_bounds
 from ..domain.catalog import CatalogMovie, match_movie
 from ..domain.diary import DiaryEntry, NewEntry, carry, enrich, same_film, to_movie
 from ..domain.events import SCHEMA_VERSION, Event, Movie, parse_date

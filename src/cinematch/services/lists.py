@@ -13,7 +13,14 @@ from ..domain.exports import BackupList, BackupListItem
 from ..domain.imports import ParsedList
 from ..domain.library import watch_id
 from ..domain.lists import (
-    MAX_ITEMS, MAX_LISTS, FilmList, ListItem, ListProblem, check_list, check_note, placed,
+    MAX_ITEMS,
+    MAX_LISTS,
+    FilmList,
+    ListItem,
+    ListProblem,
+    check_list,
+    check_note,
+    placed,
 )
 from ..domain.ports import ItemStore
 from .diary import DiaryError

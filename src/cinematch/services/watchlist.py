@@ -12,7 +12,6 @@ from ..domain.imports import ImportRow, WatchlistRow
 from ..domain.library import WatchItem, watch_id
 from ..domain.ports import ItemStore
 from ..domain.text import normalize_title
-
 from .diary import DiaryError, DiaryService, by_imdb_id, check_entry
 
 

@@ -8,8 +8,14 @@ from .bus import MemoryEventLog, MemoryEventSource
 from .clock import FixedClock
 from .limits import MemoryLimitStore
 from .stores import (
-    MemoryAffinityStore, MemoryCatalogStore, MemoryDeadLetterStore, MemoryDiaryStore, MemoryItemStore, MemoryStatsStore,
-    MemoryTrendStore, MemoryUserStore,
+    MemoryAffinityStore,
+    MemoryCatalogStore,
+    MemoryDeadLetterStore,
+    MemoryDiaryStore,
+    MemoryItemStore,
+    MemoryStatsStore,
+    MemoryTrendStore,
+    MemoryUserStore,
 )
 
 __all__ = [

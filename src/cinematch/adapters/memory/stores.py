@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
@@ -14,8 +13,20 @@ from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event
 from ...domain.ports import (
-    AffinityStore, AffinityWrite, CatalogStore, Conflict, DeadLetter, DeadLetterStore, DiaryChange, DiaryStore,
-    ItemStore, StatsStore, StatsWrite, TrendStore, User, UserStore,
+    AffinityStore,
+    AffinityWrite,
+    CatalogStore,
+    Conflict,
+    DeadLetter,
+    DeadLetterStore,
+    DiaryChange,
+    DiaryStore,
+    ItemStore,
+    StatsStore,
+    StatsWrite,
+    TrendStore,
+    User,
+    UserStore,
 )
 from ...domain.stats import AffinityState, StatsState, rank_affinities
 from ...domain.text import normalize_title

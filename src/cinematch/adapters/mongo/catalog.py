@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import msgspec
 from pymongo import UpdateOne
 
 from ...domain.catalog import (
-    CatalogMovie, find_typo_anchors_async, group_candidates, keys_of, rank_search, title_keys, word_starts,
+    CatalogMovie,
+    find_typo_anchors_async,
+    group_candidates,
+    keys_of,
+    rank_search,
+    title_keys,
+    word_starts,
 )
 from ...domain.ports import CatalogStore
 from ...domain.text import normalize_title

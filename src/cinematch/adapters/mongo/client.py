@@ -5,11 +5,12 @@ the client is created on first use, inside the running event loop."""
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import urlparse
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+
+from ...domain.ports import StoreUnavailable
 
 DEFAULT_DB = "cinematch"
 
@@ -46,7 +47,6 @@ class Mongo:
 
     async def check(self) -> None:
         """Raise StoreUnavailable unless the server takes a small write now."""
-        from ...domain.ports import StoreUnavailable
         try:
             await self.db.health_probe.update_one({"_id": 1}, {"$inc": {"n": 1}}, upsert=True)
         except Exception as exc:  # noqa: BLE001 - readiness: any failure means not ready

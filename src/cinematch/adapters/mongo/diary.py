@@ -3,12 +3,10 @@ one guarded update (compare-and-set on the document's version), which is also th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-
 import asyncio
 import logging
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from pymongo import UpdateOne

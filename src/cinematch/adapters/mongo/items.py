@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from pymongo import ReplaceOne

@@ -3,15 +3,19 @@ collection. Each step may run again after a crash (index creation is idempotent)
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
-
 from typing import Any
 
-import datetime as dt
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
-
+from ...domain.catalog import movie_keys, word_starts
+from ...domain.events import Event
+from ...domain.ports import DiaryChange
+from ._base import fact_id
 from .client import Mongo
+from .diary import MongoDiaryStore
 
 # (version, description, indexes to create, index names to drop), per collection.
 MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str]]]] = [
@@ -64,9 +68,7 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
 async def _fact_films(mongo: Mongo) -> None:
     """Each stored trend fact gets the catalog film of its diary entry (idempotent: a
     crash part-way sets the same values again)."""
-    from pymongo import UpdateOne
 
-    from ._base import fact_id
     db = mongo.db
     async for diary in db.diaries.find({}, {"entries": 1}):
         ops = [UpdateOne({"_id": fact_id(diary["_id"], e["id"])}, {"$set": {"film": e["catalog_id"]}})
@@ -77,11 +79,7 @@ async def _fact_films(mongo: Mongo) -> None:
 
 async def _recalculate(mongo: Mongo, users: set[str]) -> None:
     """A RECALCULATE for each user, through the diary's own writer (its outbox)."""
-    import uuid
 
-    from ...domain.events import Event
-    from ...domain.ports import DiaryChange
-    from .diary import MongoDiaryStore
     diary = MongoDiaryStore(mongo)
     for user_id in sorted(users):
         event = Event(event_type="RECALCULATE", user_id=user_id, event_id=str(uuid.uuid4()))
@@ -100,7 +98,6 @@ async def _half_stars(mongo: Mongo) -> None:
     affinity's rated count is its count (set where missing: a re-run sets nothing twice);
     the statistics also count the entries with a duration, which only the diary knows:
     every user with statistics is recomputed."""
-    from pymongo import UpdateOne
     col = mongo.db.user_affinities
     ops = [UpdateOne({"_id": d["_id"], "rated_count": {"$exists": False}}, {"$set": {"rated_count": d.get("count", 0)}})
            async for d in col.find({"rated_count": {"$exists": False}}, {"count": 1})]
@@ -111,21 +108,18 @@ async def _half_stars(mongo: Mongo) -> None:
 
 async def _title_keys(mongo: Mongo) -> None:
     """Each catalog film gets its title keys (a re-run sets the same ones)."""
-    from ...domain.catalog import movie_keys
     await _set_each_film(mongo, lambda d: {"keys": movie_keys(d.get("title", ""), d.get("original_title"),
                                                               d.get("akas") or ())})
 
 
 async def _word_starts(mongo: Mongo) -> None:
     """Each catalog film gets the word starts of its keys (a re-run sets the same ones)."""
-    from ...domain.catalog import movie_keys, word_starts
     await _set_each_film(mongo, lambda d: {"words": word_starts(
         d.get("keys") or movie_keys(d.get("title", ""), d.get("original_title"), d.get("akas") or ()))})
 
 
 async def _set_each_film(mongo: Mongo, fields: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Sets `fields(film document)` on every catalog film, in bulk writes of 1,000."""
-    from pymongo import UpdateOne
     ops = [UpdateOne({"_id": d["_id"]}, {"$set": fields(d)})
            async for d in mongo.db.catalog.find({}, {"title": 1, "original_title": 1, "akas": 1, "keys": 1})]
     for start in range(0, len(ops), 1000):

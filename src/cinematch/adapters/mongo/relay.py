@@ -23,14 +23,13 @@ high-water marks).
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncio
 import contextlib
 import logging
 import math
 import time
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from ...domain.ports import EventRelayTarget, Outbox
 

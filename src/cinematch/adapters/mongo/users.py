@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import msgspec
 from pymongo.errors import DuplicateKeyError

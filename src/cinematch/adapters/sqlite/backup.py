@@ -13,13 +13,12 @@ is migrated when it is next opened.
 
 from __future__ import annotations
 
-from typing import Any
-
 import fcntl
 import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from ...domain.ports import StoreUnavailable
 from ...paths import private_dir

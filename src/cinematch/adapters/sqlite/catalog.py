@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Sequence
+from typing import Any
 
 from ...domain.catalog import CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys
 from ...domain.ports import CatalogStore
 from ...domain.text import normalize_title
 from ._base import OnDatabase, _enc, _movie, in_thread
-from .sql import chunks, placeholders
 from .catalog_index import _fts_phrase, write_title_keys, write_word_starts
+from .sql import chunks, placeholders
 
 _CATALOG_UPSERT = ("INSERT INTO catalog (id, title, original_title, normalized_title, normalized_original_title, doc) "
                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, "

@@ -4,7 +4,6 @@ full-text row, written by the catalog store and by the migrations that built the
 from __future__ import annotations
 
 import sqlite3
-
 from collections.abc import Sequence
 
 from ...domain.catalog import CatalogMovie, keys_of, word_starts

@@ -12,8 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
+from ...domain.catalog import CatalogMovie
 from ...domain.ports import StoreUnavailable
 from ...paths import private_dir, private_file
+from .catalog_index import write_title_keys, write_word_starts
 
 # Versioned, append-only. Each step runs once and is recorded in schema_migrations.
 MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the connection
@@ -108,7 +112,6 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
 
 
 def _title_keys(c: sqlite3.Connection) -> None:
-    from .catalog_index import write_title_keys
     c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
     c.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(keys, tokenize='trigram')")
@@ -118,7 +121,6 @@ def _title_keys(c: sqlite3.Connection) -> None:
 
 
 def _word_starts(c: sqlite3.Connection) -> None:
-    from .catalog_index import write_word_starts
     c.execute("CREATE TABLE catalog_words (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
     c.execute("CREATE INDEX catalog_words_id ON catalog_words (id)")
     c.execute("CREATE INDEX catalog_id_votes ON catalog (id, votes)")
@@ -127,9 +129,7 @@ def _word_starts(c: sqlite3.Connection) -> None:
 
 def _each_film(c: sqlite3.Connection, write: Callable[[list[Any]], None]) -> None:
     """`write` called with every catalog film, 5,000 at a time."""
-    import msgspec
 
-    from ...domain.catalog import CatalogMovie
     decode = msgspec.json.Decoder(CatalogMovie).decode
     rows = c.execute("SELECT doc FROM catalog").fetchall()
     for start in range(0, len(rows), 5000):

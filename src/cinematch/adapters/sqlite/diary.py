@@ -3,11 +3,10 @@ the outbox and the log the in-process projection tails)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import itertools
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 

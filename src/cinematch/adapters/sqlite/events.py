@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from ...domain.ports import EventSource, Record
 from .db import Database

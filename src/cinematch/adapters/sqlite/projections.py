@@ -3,10 +3,9 @@ stores on SQLite, each write guarded by its document's high-water mark."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from ...domain.deltas import TrendFact
 from ...domain.ports import AffinityStore, AffinityWrite, StaleWrite, StatsStore, StatsWrite, TrendStore

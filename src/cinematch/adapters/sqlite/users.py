@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from ...domain.ports import Conflict, User, UserStore
 from ._base import OnDatabase, in_thread
@@ -14,7 +14,6 @@ from .sql import chunks, placeholders
 class SqliteUserStore(OnDatabase, UserStore):
     @in_thread
     def create(self, user: User) -> None:
-        import sqlite3
         try:
             with self.db.tx() as c:
                 c.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",

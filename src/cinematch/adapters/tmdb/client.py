@@ -10,10 +10,9 @@ Anything else that goes wrong (no network, a 5xx, a timeout, an unexpected body)
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 import asyncio
 import time
+from typing import Any, TypeVar
 
 import httpx
 import msgspec

@@ -5,11 +5,10 @@ it was given, on 127.0.0.1."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 

@@ -12,7 +12,15 @@ from ..exports import BACKUP_FORMAT, Backup
 from .archives import is_zip, merge_trakt, parse_archive, trakt_file_name
 from .lists import is_list_export, parse_list
 from .rows import (
-    MAX_ROWS, ImportRow, LineReason, ListRow, ParsedImport, ParsedList, UnreadableImport, WatchlistRow, parse_csv,
+    MAX_ROWS,
+    ImportRow,
+    LineReason,
+    ListRow,
+    ParsedImport,
+    ParsedList,
+    UnreadableImport,
+    WatchlistRow,
+    parse_csv,
     parse_year,
 )
 

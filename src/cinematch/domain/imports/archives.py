@@ -30,7 +30,15 @@ import msgspec
 from ..text import normalize_title
 from .lists import parse_list
 from .rows import (
-    MAX_ROWS, LineReason, ImportRow, ParsedImport, UnreadableImport, WatchlistRow, check_name, parse_csv, rating,
+    MAX_ROWS,
+    ImportRow,
+    LineReason,
+    ParsedImport,
+    UnreadableImport,
+    WatchlistRow,
+    check_name,
+    parse_csv,
+    rating,
 )
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file of an archive, uncompressed

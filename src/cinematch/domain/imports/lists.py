@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .rows import MAX_ROWS, ListRow, LineReason, ParsedList, UnreadableImport, check_name, parse_year
+from .rows import MAX_ROWS, LineReason, ListRow, ParsedList, UnreadableImport, check_name, parse_year
 
 MAX_LIST_NAME = 200
 MAX_NOTE = 2_000

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
@@ -189,7 +190,6 @@ IMDB_NOT_FILMS = {"tvseries", "tv series", "tvminiseries", "tv mini series", "tv
 
 def _type_key(kind: str) -> str:
     """A title type compared without case, accents, hyphens or repeated spaces."""
-    import unicodedata
     text = "".join(c for c in unicodedata.normalize("NFD", kind) if not unicodedata.combining(c)).lower()
     return " ".join(text.replace("-", " ").split())
 TRUE = {"yes", "true", "1", "y"}

@@ -1,4 +1,8 @@
-"""The `cinematch` command line (docs/contract.md §4)."""
+"""The `cinematch` command line (docs/contract.md §4).
+
+Each command imports what it uses inside its own function (the container, the web app, the ML
+stack, pyspark): `cinematch --help` and a refused command answer at once, and no command pays for
+another's libraries (the ML stack alone takes seconds to import)."""
 
 from __future__ import annotations
 

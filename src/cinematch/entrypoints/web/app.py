@@ -20,12 +20,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from ...container import Application
-from ...domain.ports import Conflict, StoreUnavailable, User
-from ...services.accounts import AccountError, session_user
 from ...domain.lists import ListProblem
+from ...domain.ports import Conflict, StoreUnavailable, User
+from ...runtime import ServeRuntime
+from ...services.accounts import AccountError, session_user
 from ...services.diary import DiaryError
 from ...services.limits import NotTrained, RateLimited
-from ...runtime import ServeRuntime
 from .api import PROTECTED_CONTROLLERS, PUBLIC_CONTROLLERS
 from .assets import Assets
 from .hardening import add_headers, any_error, error_response, strict_query_integers

@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
 import pymongo.errors
@@ -126,7 +127,6 @@ def strict_query_integers(app: Any) -> Any:
     async def middleware(scope: Scope, receive: Any, send: Any) -> None:
         handler = scope.get("route_handler")
         if scope["type"] == "http" and handler is not None and scope.get("query_string"):
-            from urllib.parse import parse_qsl
             given = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             wanted = set(_integer_queries(handler).values())
             for key, value in given:

@@ -7,7 +7,16 @@ from typing import Annotated
 import msgspec
 
 from ...domain.bounds import (
-    MAX_NAME, MAX_TAG, MAX_TAGS, Duration, GenreList, ImdbId, PeopleList, PeopleText, Review, Year,
+    MAX_NAME,
+    MAX_TAG,
+    MAX_TAGS,
+    Duration,
+    GenreList,
+    ImdbId,
+    PeopleList,
+    PeopleText,
+    Review,
+    Year,
 )
 from ...domain.bounds import DateText as Date
 from ...domain.catalog import CatalogMovie, CatalogRecord

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import threading
 
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT = 10.0  # seconds to send a request line and headers (CINEMATCH_HTTP_HEADER_TIMEOUT_SECONDS)
@@ -77,7 +78,6 @@ def tune_collector() -> None:
 
 
 def run(app, host: str, port: int, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT) -> None:
-    import uvicorn
 
     tune_collector()
 

@@ -12,10 +12,17 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ...domain.deltas import (
-    COUNT_SIGN, RATING_SIGN, AffinityDelta, TrendFact, UserDelta, added_instant, local_day, public_film,
+    COUNT_SIGN,
+    RATING_SIGN,
+    AffinityDelta,
+    TrendFact,
+    UserDelta,
+    added_instant,
+    local_day,
+    public_film,
 )
-from ...domain.profiles import AffKey
 from ...domain.ports import AffinityWrite, StatsWrite
+from ...domain.profiles import AffKey
 from ...domain.ratings import stars
 from .caches import FoldCache
 

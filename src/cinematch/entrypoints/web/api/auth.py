@@ -14,8 +14,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from ....domain.ports import User
 from ....services.accounts import Accounts, session_mark
-from ....services.queries import StatsQueries
 from ....services.purge import AccountPurge
+from ....services.queries import StatsQueries
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors
 from ..schemas import AccountDeletion, Credentials, PasswordChange, Registered, TokenOut

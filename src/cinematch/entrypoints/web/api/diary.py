@@ -20,8 +20,8 @@ from ....domain.diary import DiaryEntry
 from ....domain.exports import BackupWatch, backup_chunks, letterboxd_chunks
 from ....domain.ports import Clock, DiaryStore, User
 from ....services.diary import DiaryService, EntryPatch, NewEntry
-from ....services.projection import paused_gc
 from ....services.lists import ListService
+from ....services.projection import paused_gc
 from ....services.watchlist import WatchlistService
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors

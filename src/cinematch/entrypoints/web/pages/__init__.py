@@ -10,6 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect
 
 from ....domain.ratings import display
+from ..hardening import error_response
 from .account import AccountPages
 from .admin import AdminPages
 from .diary import DiaryPages
@@ -30,7 +31,6 @@ TEMPLATE_FILTERS = {"stars": display}
 def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Response:
     """A page asked for without a session: the sign-in page; the API keeps its 401."""
     if request.url.path.startswith("/api/"):
-        from ..hardening import error_response
         return error_response(401, exc.detail or "sign in first")
     if "text/event-stream" in request.headers.get("accept", ""):
         # An open statistics page whose session ended: 204 tells its EventSource to stop

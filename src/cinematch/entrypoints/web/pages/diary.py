@@ -12,9 +12,9 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from ....domain.imports import parse_year
+from ....domain.ports import CatalogStore, Clock, DiaryStore
 from ....domain.ratings import normalize
 from ....services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
-from ....domain.ports import CatalogStore, Clock, DiaryStore
 from .forms import PAGE_SIZE, _form, _form_error, _rating, _tags
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
+from ....domain.ports import UserStore
 from ....domain.ratings import Rating, normalize, rating_problem
 from ....services.accounts import session_mark, session_user
 from ....services.diary import DiaryError
-from ....domain.ports import UserStore
 
 PAGE_SIZE = 20
 
@@ -59,7 +60,6 @@ def _signed_in(request: Request, jwt_auth: Any, ttl: int, user: Any, to: str = "
 
 
 def _query(**params: str) -> str:
-    from urllib.parse import urlencode
     return urlencode(params)
 
 

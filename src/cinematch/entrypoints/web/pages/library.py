@@ -10,13 +10,12 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from ....domain.imports import parse_year
-from ....services.diary import DiaryError
 from ....domain.ports import Clock
-from ....services.watchlist import WatchlistService
+from ....services.diary import DiaryError
 from ....services.import_jobs import ImportJobs
 from ....services.imports import ImportService
+from ....services.watchlist import WatchlistService
 from .forms import _form, _form_error, _query
-
 
 SHOW_AT_ONCE = 1.5  # seconds an upload may take before the page shows its progress instead of waiting
 

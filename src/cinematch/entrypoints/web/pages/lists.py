@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Template
+
 from ....domain.ports import CatalogStore, Clock
 from ....services.recommendations import Recommendations
 

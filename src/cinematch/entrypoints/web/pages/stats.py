@@ -11,9 +11,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent, Template
 
+from ....domain.ports import UserStore
 from ....domain.ratings import display
 from ....domain.stats import THRESHOLDS
-from ....domain.ports import UserStore
 from ....services.queries import StatsQueries
 from ..server import STOPPING
 from .forms import SSE_POLL, _session_user
