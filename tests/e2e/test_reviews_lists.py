@@ -188,3 +188,15 @@ def test_the_backup_and_the_letterboxd_csv_carry_reviews_likes_privacy_and_lists
     assert list(rows[0]) == ["Title", "Year", "imdbID", "Rating", "WatchedDate", "Rewatch", "Tags", "Review"]
     assert {r["Title"]: r["Review"] for r in rows if r["Review"]} == {"Heat": "The diner scene, again.",
                                                                        "Fargo": "Yah."}
+
+
+def test_two_lists_whose_urls_differ_only_by_case_are_two_lists(client):  # noqa: F811
+    """Letterboxd's short links are case-sensitive: boxd.it/aB and boxd.it/ab are two lists."""
+    h = login(client)
+    head = "Letterboxd list export v7\nDate,Name,Tags,URL,Description\n2024-01-01,{name},,https://boxd.it/{url},\n\n" \
+           "Position,Name,Year,URL,Description\n1,Heat,1995,,\n"
+    body = zipped_texts({"lists/one.csv": head.format(name="One", url="aB"),
+                         "lists/two.csv": head.format(name="Two", url="ab"),
+                         "diary.csv": "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n"})
+    assert upload(client, h, body)["lists"] == 2
+    assert sorted(x["name"] for x in client.get("/api/me/lists", headers=h).json()["items"]) == ["One", "Two"]

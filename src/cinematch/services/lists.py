@@ -4,6 +4,7 @@ told apart as watched or not against the owner's diary."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 
@@ -11,7 +12,6 @@ import msgspec
 
 from ..domain.exports import BackupList, BackupListItem
 from ..domain.imports import ParsedList
-from ..domain.library import watch_id
 from ..domain.lists import (
     MAX_ITEMS,
     MAX_LISTS,
@@ -178,7 +178,7 @@ class ListService:
                 items.setdefault(film.id, ListItem(id=film.id, name=film.name, title=film.title, year=film.year,
                                                    catalog_id=film.catalog_id, imdb_id=film.imdb_id, note=row.note))
             old = have.get(p.identity)
-            new = FilmList(id=old.id if old else watch_id(None, f"{user_id}|{p.identity}", None),
+            new = FilmList(id=old.id if old else list_id(user_id, p.identity),
                            name=p.name, created=old.created if old else now, updated=now,
                            description=p.description, ranked=p.ranked, public=old.public if old else False,
                            items=list(items.values()), batch=old.batch if old else batch, source=p.identity)
@@ -201,3 +201,9 @@ class ListService:
         made = [x.id for x in await self.store.all(user_id) if x.batch == batch]
         if made:
             await self.store.remove(user_id, made)
+
+
+def list_id(user_id: str, identity: str) -> str:
+    """The id of the list an export names (`identity`, e.g. its Letterboxd URL, compared exactly:
+    short URLs differ by case): the same list imported again is the same list."""
+    return hashlib.sha256(f"{user_id}\0{identity}".encode()).hexdigest()[:20]
