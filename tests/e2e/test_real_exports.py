@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ..unit.test_imports import zipped  # a folder as one ZIP, the way each service ships it
 from .test_api import client, login  # noqa: F401 - the fixture
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
@@ -62,15 +63,6 @@ def test_a_letterboxd_diary_imports_every_row_once(client, folder):  # noqa: F81
     assert again["imported"] == 0
 
 
-def zipped_folder(folder: Path) -> bytes:
-    """The folder as Letterboxd ships it: one ZIP, its folders (lists/, likes/, deleted/) inside."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted(folder.rglob("*.csv")):
-            z.write(path, path.relative_to(folder).as_posix())
-    return out.getvalue()
-
-
 def list_films(path: Path) -> tuple[str, int]:
     """A list file's name and the number of its films, read from the file: the rows of its
     Position table."""
@@ -83,7 +75,7 @@ def list_films(path: Path) -> tuple[str, int]:
 @pytest.mark.parametrize("folder", LETTERBOXD, ids=lambda p: p.name)
 def test_a_whole_letterboxd_export_keeps_its_reviews_likes_and_lists(client, folder):  # noqa: F811
     h = login(client)
-    report = send(client, h, zipped_folder(folder), "letterboxd-export.zip")
+    report = send(client, h, zipped(folder), "letterboxd-export.zip")
     entries = client.get("/api/movies", params={"limit": 1000}, headers=h).json()
     items = entries["items"]
     while len(items) < entries["total"]:
@@ -102,7 +94,7 @@ def test_a_whole_letterboxd_export_keeps_its_reviews_likes_and_lists(client, fol
     mine = client.get("/api/me/lists", headers=h).json()["items"]
     assert report["lists"] == len(mine) == len(files)
     assert sorted((m["name"], m["count"]) for m in mine) == sorted(list_films(f) for f in files)
-    again = send(client, h, zipped_folder(folder), "letterboxd-export.zip")
+    again = send(client, h, zipped(folder), "letterboxd-export.zip")
     assert (again["imported"], again["updated"], again["lists"]) == (0, 0, 0)
 
 

@@ -13,8 +13,8 @@ from cinematch.domain.imports import UnreadableImport, parse_import
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 
 
-def zipped(folder: str, prefix: str = "") -> bytes:
-    """The folder as a ZIP archive, the way the service hands it out."""
+def zipped(folder: str | Path, prefix: str = "") -> bytes:
+    """The folder (a fixture's name, or any path) as a ZIP archive, the way the service hands it out."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted((FIXTURES / folder).rglob("*")):

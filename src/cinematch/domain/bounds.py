@@ -25,10 +25,10 @@ MAX_PERSON = 200  # characters of one name
 MAX_PEOPLE_TEXT = MAX_PEOPLE * (MAX_PERSON + 2)  # the "A, B" string of MAX_PEOPLE names
 MAX_DURATION = 100_000  # minutes; the longest film ever released runs about 51,000
 MAX_IMDB_ID = 32
-MAX_INSTANT = 64
+MAX_INSTANT = 64  # characters of an ISO-8601 timestamp
 MAX_TAGS = 20  # tags of one entry
 MAX_TAG = 100  # characters of one tag
-MAX_REVIEW = 20_000  # characters of one review (shown as text, never as HTML)  # characters of an ISO-8601 timestamp
+MAX_REVIEW = 20_000  # characters of one review (shown as text, never as HTML)
 
 Title = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
 Review = Annotated[str, msgspec.Meta(max_length=MAX_REVIEW)]

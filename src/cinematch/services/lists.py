@@ -12,6 +12,7 @@ import msgspec
 
 from ..domain.exports import BackupList, BackupListItem
 from ..domain.imports import ParsedList
+from ..domain.library import WatchItem
 from ..domain.lists import (
     MAX_ITEMS,
     MAX_LISTS,
@@ -72,10 +73,7 @@ class ListService:
 
     async def _seen(self, user_id: str) -> FilmIndex:
         entries, _ = await self.entries.diary.snapshot(user_id)
-        seen = FilmIndex()
-        for e in entries:
-            seen.add(e.catalog_id, (e.name, e.title), e.year)
-        return seen
+        return FilmIndex.of_diary(entries)
 
     @staticmethod
     def _view(lst: FilmList, seen: FilmIndex) -> ListView:
@@ -88,12 +86,10 @@ class ListService:
 
     async def lists_of(self, user_id: str) -> list[ListSummary]:
         lists, seen = await self.store.all(user_id), await self._seen(user_id)
-        out = []
-        for lst in sorted(lists, key=lambda x: (x.updated or x.created, x.id), reverse=True):
-            watched = sum(seen.has(i.catalog_id, i.name, i.year) for i in lst.items)
-            out.append(ListSummary(id=lst.id, name=lst.name, count=len(lst.items), watched=watched,
-                                   public=lst.public, description=lst.description, ranked=lst.ranked))
-        return out
+        views = [self._view(lst, seen) for lst in sorted(lists, key=lambda x: (x.updated or x.created, x.id),
+                                                          reverse=True)]
+        return [ListSummary(id=v.id, name=v.name, count=v.count, watched=v.watched, public=v.public,
+                            description=v.description, ranked=v.ranked) for v in views]
 
     async def _get(self, user_id: str, list_id: str) -> FilmList | None:
         return next((x for x in await self.store.all(user_id) if x.id == list_id), None)
@@ -142,9 +138,7 @@ class ListService:
         if catalog_id and not (name and name.strip()):
             name = (await self.entries.catalog_film(catalog_id)).title
         film = await self.films.film_item(name or "", year, catalog_id, None, None)
-        item = ListItem(id=film.id, name=film.name, title=film.title, year=film.year, catalog_id=film.catalog_id,
-                        imdb_id=film.imdb_id, note=note.strip())
-        items = placed(lst.items, item, position)
+        items = placed(lst.items, _listed(film, note.strip()), position)
         if len(items) > MAX_ITEMS:
             raise ListProblem(f"a list holds at most {MAX_ITEMS:,} films")
         await self.store.put(user_id, [msgspec.structs.replace(lst, items=items, updated=self._now())])
@@ -175,8 +169,7 @@ class ListService:
                                                       candidates.get(row.name.strip(), []))
                 except DiaryError:
                     continue
-                items.setdefault(film.id, ListItem(id=film.id, name=film.name, title=film.title, year=film.year,
-                                                   catalog_id=film.catalog_id, imdb_id=film.imdb_id, note=row.note))
+                items.setdefault(film.id, _listed(film, row.note))
             old = have.get(p.identity)
             new = FilmList(id=old.id if old else list_id(user_id, p.identity),
                            name=p.name, created=old.created if old else now, updated=now,
@@ -207,3 +200,9 @@ def list_id(user_id: str, identity: str) -> str:
     """The id of the list an export names (`identity`, e.g. its Letterboxd URL, compared exactly:
     short URLs differ by case): the same list imported again is the same list."""
     return hashlib.sha256(f"{user_id}\0{identity}".encode()).hexdigest()[:20]
+
+
+def _listed(film: WatchItem, note: str) -> ListItem:
+    """A film linked as the watchlist links it (`WatchlistService.film_item`), as a list's item."""
+    return ListItem(id=film.id, name=film.name, title=film.title, year=film.year, catalog_id=film.catalog_id,
+                    imdb_id=film.imdb_id, note=note)

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
 from ..domain.catalog import CatalogMovie, match_movie
+from ..domain.diary import DiaryEntry
 from ..domain.imports import ImportRow, WatchlistRow
 from ..domain.library import WatchItem, watch_id
 from ..domain.ports import ItemStore
@@ -57,9 +58,7 @@ class WatchlistService:
         entries, _ = await self.entries.diary.snapshot(user_id)
         candidates = await self.entries.catalog.candidates_many(list({row.name.strip() for row in rows}))
         films = await self.entries.films_by_imdb_id([row.imdb_id for row in rows if row.imdb_id])
-        seen = FilmIndex()
-        for e in entries:
-            seen.add(e.catalog_id, (e.name, e.title), e.year)
+        seen = FilmIndex.of_diary(entries)
         for w in watched:  # the import's own watches, written or (a preview) not yet
             seen.add(None, (w.name,), w.year)
         items: dict[str, WatchItem] = {}
@@ -91,6 +90,14 @@ class FilmIndex:
     def __init__(self) -> None:
         self.ids: set[str] = set()
         self.names: dict[str, set[int | None]] = {}
+
+    @classmethod
+    def of_diary(cls, entries: Iterable[DiaryEntry]) -> FilmIndex:
+        """The films of these entries, each by its catalog film and by its name and title as typed."""
+        index = cls()
+        for e in entries:
+            index.add(e.catalog_id, (e.name, e.title), e.year)
+        return index
 
     def add(self, catalog_id: str | None, names: Sequence[str], year: int | None) -> None:
         if catalog_id:

@@ -17,10 +17,8 @@ from __future__ import annotations
 import csv
 import io
 
+from ..lists import MAX_LIST_NAME, MAX_NOTE
 from .rows import MAX_ROWS, LineReason, ListRow, ParsedList, UnreadableImport, check_name, parse_year
-
-MAX_LIST_NAME = 200
-MAX_NOTE = 2_000
 
 
 def is_list_export(text: str) -> bool:

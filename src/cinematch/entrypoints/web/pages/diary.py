@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from ....domain.bounds import MAX_REVIEW
 from ....domain.imports import parse_year
 from ....domain.ports import CatalogStore, Clock, DiaryStore
 from ....domain.ratings import normalize
@@ -40,7 +41,7 @@ def _kept(form: dict[str, str]) -> dict[str, Any]:
     except (ValueError, TypeError):
         rating = None
     return {**EMPTY_FORM, **{k: form.get(k, "")[:2000] for k in ("title", "year", "catalog_id", "date", "tags")},
-            "rating": rating, "review": form.get("review", "")[:20_000], **{k: bool(form.get(k)) for k in CHECKS}}
+            "rating": rating, "review": form.get("review", "")[:MAX_REVIEW], **{k: bool(form.get(k)) for k in CHECKS}}
 
 
 def _words(form: dict[str, str]) -> dict[str, Any]:
