@@ -92,12 +92,15 @@ def fill(base: str, entries: int) -> str:
         return made["id"]
 
 
-def audit(url: str, profile: str | None, form: str, chromium: str) -> dict:
+def audit(url: str, profile: str | None, form: str, chromium: str, language: str = "en") -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
-    report = OUT / f"{form}-{re.sub(r'[^a-z0-9]+', '-', url.split('//', 1)[1].split('/', 1)[-1]) or 'home'}.json"
+    page = re.sub(r'[^a-z0-9]+', '-', url.split('//', 1)[1].split('/', 1)[-1]) or 'home'
+    report = OUT / f"{language}-{form}-{page}.json"
     flags = "--headless=new --no-sandbox --disable-gpu" + (f" --user-data-dir={profile}" if profile else "")
     args = [str(LIGHTHOUSE), url, f"--chrome-path={chromium}", "--output=json", f"--output-path={report}",
             f"--chrome-flags={flags}", "--quiet", "--only-categories=performance,accessibility,best-practices"]
+    if language != "en":  # the browser asks for the pages in that language (Accept-Language)
+        args.append("--extra-headers=" + json.dumps({"Accept-Language": f"{language};q=1, en;q=0.5"}))
     if profile:
         args.append("--disable-storage-reset")  # keep the signed-in profile's cookie
     if form == "desktop":
@@ -118,6 +121,7 @@ def main() -> int:
     parser.add_argument("--pages", nargs="+", default=["/", "/diary", "/stats", "/recommendations", "/lists",
                                                        "/lists/{list}"])
     parser.add_argument("--entries", type=int, default=300)
+    parser.add_argument("--language", default="en", help="the pages' language the browser asks for (en, it)")
     parser.add_argument("--check", action="store_true", help="exit 1 unless every goal is met")
     args = parser.parse_args()
     install()
@@ -131,7 +135,7 @@ def main() -> int:
               f"{'CLS':>6}")
         for path in (p.replace("{list}", made) for p in args.pages):
             for form in ("mobile", "desktop"):
-                got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium)
+                got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium, args.language)
                 s, m = got["scores"], got["metrics"]
                 print(f"{path:<18} {form:<8} {s['performance']:>4} {s['accessibility']:>4} {s['best-practices']:>4} "
                       f"{m['first-contentful-paint']:>7} {m['largest-contentful-paint']:>7} "

@@ -22,7 +22,7 @@ def test_a_large_import_shows_its_progress_then_its_report(server, browser, tmp_
     assert int(progress.get_attribute("max")) == ROWS
     assert violations(page) == [], "while importing"
     shoot(page, "import-progress-phone")
-    expect(page.locator("#import-imported")).to_have_text(str(ROWS), timeout=120_000)
-    expect(page.locator("#batches")).to_contain_text(str(ROWS))  # the import is listed, undoable
+    expect(page.locator("#import-imported")).to_have_text(f"{ROWS:,}", timeout=120_000)
+    expect(page.locator("#batches")).to_contain_text(f"{ROWS:,}")  # the import is listed, undoable
     assert violations(page) == [], "the report"
     page.context.close()

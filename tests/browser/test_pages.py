@@ -140,12 +140,12 @@ def test_the_open_stats_page_says_syncing_then_shows_a_big_import(browser, tmp_p
         page.goto(f"{base}/import")
         page.get_by_label("File to import").set_input_files(str(csv))
         page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.locator("#import-imported")).to_have_text(str(rows))
+        expect(page.locator("#import-imported")).to_have_text(f"{rows:,}")  # numbers as the language writes them
         expect(stats.locator("#sync")).to_contain_text("Syncing…")  # diary ahead of the statistics
         worker = subprocess.Popen([sys.executable, "-m", "cinematch", "worker", "--profile", "embedded"],
                                   env={**os.environ, "CINEMATCH_DATA_DIR": str(data)})
         try:
-            expect(stats.locator("#total-films")).to_have_text(str(rows))
+            expect(stats.locator("#total-films")).to_have_text(f"{rows:,}")
             expect(stats.locator("#sync")).to_have_text("Up to date")
         finally:
             worker.terminate()

@@ -29,6 +29,17 @@ async def test_users_password_hash_is_replaced(storage):
     assert (user.password_hash, user.is_admin, user.username) == ("new", True, "Alice")
 
 
+async def test_users_language_is_kept_and_changed(storage):
+    users = storage.users()
+    await users.create(User(id="1", username="Bruno", password_hash="h", language="it"))
+    assert (await users.by_username("bruno")).language == "it"
+    await users.set_language("1", "")
+    assert (await users.by_id("1")).language == ""  # their browser's again
+    await users.set_language("1", "en")
+    assert (await users.by_id("1")).language == "en"
+    assert (await users.by_id("1")).password_hash == "h"  # nothing else changed
+
+
 # --- DiaryStore ------------------------------------------------------------------
 
 def entry(i, user="u", date="2025-01-01", name=None):

@@ -155,3 +155,4 @@ def test_a_wheel_built_from_a_clean_checkout_carries_the_pages_assets(tmp_path):
     for need in ("vendor/htmx.min.js", "vendor/htmx-sse.min.js", "app.js", "app.css", "icons/favicon.ico",
                  "manifest.webmanifest", "vendor/swagger/swagger-ui-bundle.js"):
         assert static + need in names, need
+    assert "cinematch/i18n/locales/it/LC_MESSAGES/messages.mo" in names  # the Italian pages, compiled

@@ -41,6 +41,7 @@ LAYERS = {
     "domain": set(),
     "paths": set(),
     "progress": set(),
+    "i18n": {"domain"},
     "settings": {"paths"},
     "data": {"domain", "progress"},
     "ml": {"domain", "data"},
@@ -49,7 +50,7 @@ LAYERS = {
     "container": {"domain", "services", "adapters", "settings", "paths"},
     "runtime": {"domain", "services", "adapters", "settings", "paths", "container"},
     "entrypoints": {"domain", "data", "ml", "services", "adapters", "container", "runtime", "settings", "paths",
-                    "progress"},
+                    "progress", "i18n"},
     "__main__": {"entrypoints"},
     "__init__": set(),
 }

@@ -10,6 +10,7 @@ megabytes.
 
 from __future__ import annotations
 
+from .messages import N_
 import datetime as dt
 from typing import Annotated
 
@@ -59,13 +60,13 @@ def latest_date(today: dt.date) -> dt.date:
 
 def check_date(value: dt.date, today: dt.date, field: str = "date") -> None:
     if not MIN_DATE <= value <= latest_date(today):
-        raise OutOfBounds(f"{field} must be from {MIN_DATE.isoformat()} to {latest_date(today).isoformat()}, "
-                          f"got {value.isoformat()}")
+        raise OutOfBounds(N_("{field} must be from {low} to {high}, got {value}").format(
+            field=field, low=MIN_DATE.isoformat(), high=latest_date(today).isoformat(), value=value.isoformat()))
 
 
 def check_text(value: str, limit: int, field: str) -> None:
     if len(value) > limit:
-        raise OutOfBounds(f"{field} is longer than {limit} characters")
+        raise OutOfBounds(N_("{field} is longer than {limit} characters").format(field=field, limit=limit))
 
 
 def check_genres(genres: list[str] | tuple[str, ...]) -> None:
@@ -84,14 +85,15 @@ def check_people(names: list[str], field: str) -> None:
 
 def check_tags(tags: list[str] | tuple[str, ...]) -> None:
     if len(tags) > MAX_TAGS:
-        raise OutOfBounds(f"at most {MAX_TAGS} tags per entry, got {len(tags)}")
+        raise OutOfBounds(N_("at most {n} tags per entry, got {got}").format(n=MAX_TAGS, got=len(tags)))
     for tag in tags:
         check_text(tag, MAX_TAG, "a tag")
 
 
 def check_year(year: int | None) -> None:
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
-        raise OutOfBounds(f"year must be from {MIN_YEAR} to {MAX_YEAR}, got {year}")
+        raise OutOfBounds(N_("year must be from {low} to {high}, got {year}").format(
+            low=MIN_YEAR, high=MAX_YEAR, year=year))
 
 
 def check_duration(minutes: int | None) -> None:

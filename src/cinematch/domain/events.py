@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from .messages import N_
 from .bounds import (
     MAX_PEOPLE,
     MAX_TAG,
@@ -248,7 +249,8 @@ def parse_date(value: str, field: str = "date") -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidEvent(f"{field} must be a real date YYYY-MM-DD, got {value[:40]!r}") from None
+        raise InvalidEvent(N_("{field} must be a real date YYYY-MM-DD, got {value!r}").format(
+            field=field, value=value[:40])) from None
 
 
 def parse_timestamp(value: str, field: str = "timestamp") -> dt.datetime:

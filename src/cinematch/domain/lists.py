@@ -6,6 +6,7 @@ few thousand films) and always read whole. Private by default; `public` is the p
 
 from __future__ import annotations
 
+from .messages import N_
 import msgspec
 
 MAX_LISTS = 1_000  # lists of one person
@@ -45,16 +46,16 @@ class ListProblem(ValueError):
 def check_list(name: str | None, description: str | None) -> None:
     if name is not None:
         if not name.strip():
-            raise ListProblem("a list needs a name")
+            raise ListProblem(N_("a list needs a name"))
         if len(name) > MAX_LIST_NAME:
-            raise ListProblem(f"a list's name is at most {MAX_LIST_NAME} characters")
+            raise ListProblem(N_("a list's name is at most {n} characters").format(n=MAX_LIST_NAME))
     if description is not None and len(description) > MAX_DESCRIPTION:
-        raise ListProblem(f"a list's description is at most {MAX_DESCRIPTION:,} characters")
+        raise ListProblem(N_("a list's description is at most {n} characters").format(n=f"{MAX_DESCRIPTION:,}"))
 
 
 def check_note(note: str | None) -> None:
     if note is not None and len(note) > MAX_NOTE:
-        raise ListProblem(f"a note is at most {MAX_NOTE:,} characters")
+        raise ListProblem(N_("a note is at most {n} characters").format(n=f"{MAX_NOTE:,}"))
 
 
 def placed(items: list[ListItem], item: ListItem, position: int | None) -> list[ListItem]:

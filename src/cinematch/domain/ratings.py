@@ -6,6 +6,7 @@ integer; a stored `sum_ratings` is that count halved, which a float holds exactl
 
 from __future__ import annotations
 
+from .messages import N_
 Rating = int | float  # whole stars stay ints on the wire, as seed consumers expect
 
 HALVES = tuple(range(1, 11))
@@ -16,9 +17,9 @@ def rating_problem(value: object, field: str = "rating") -> str | None:
     """Why `value` is not a rating (None is not a rating here: callers decide whether
     unrated is allowed), or None when it is one."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"{field} must be a number of stars from 0.5 to 5 in steps of 0.5"
+        return N_("{field} must be a number of stars from 0.5 to 5 in steps of 0.5").format(field=field)
     if not (0.5 <= value <= 5 and float(value * 2).is_integer()):
-        return f"{field} must be from 0.5 to 5 in steps of 0.5, got {value}"
+        return N_("{field} must be from 0.5 to 5 in steps of 0.5, got {value}").format(field=field, value=value)
     return None
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..domain.messages import N_
 from ..domain.ratings import display
 from ..domain.text import normalize_title
 from .content import ContentIndex
@@ -166,15 +167,17 @@ class Model:
             else:
                 closeness = np.asarray(self.content.matrix[rows] @ self.content.matrix[item].T.toarray()).ravel()
             best = liked[int(np.argmax(closeness))]
-            return f"because you rated {best.title} {display(best.rating)}"
+            return N_("because you rated {title} {stars}").format(title=best.title, stars=display(best.rating))
         if signal == "content" and genre_picks:
             shared = [g for g in genre_picks if _norm([g])[0] in _norm(self.genres[item])]
-            return f"matches your pick: {shared[0]}" if shared else "close to the genres you picked"
+            if shared:
+                return N_("matches your pick: {genre}").format(genre=shared[0])
+            return N_("close to the genres you picked")
         if signal == "content" and any(r.rating >= 4 for r in rated):
-            return "close to films you rated highly"
+            return N_("close to films you rated highly")
         if signal == "segment" and segment >= 0:
-            return f"popular in your segment ({self.segment_labels[segment]})"
-        return "popular with CineMatch viewers"
+            return N_("popular in your segment ({segment})").format(segment=self.segment_labels[segment])
+        return N_("popular with CineMatch viewers")
 
 
 def _norm(names: Sequence[str]) -> list[str]:

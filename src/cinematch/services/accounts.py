@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..domain.messages import LANGUAGES, N_
 from ..domain.ports import Conflict, User, UserStore
 from ..domain.users import canonical_username, username_key
 from .limits import LoginThrottle
@@ -44,18 +45,18 @@ def password_problem(password: str, username: str) -> str | None:
     commonly used password (zxcvbn's frequency lists and patterns: keyboard walks,
     repeats, sequences, dictionary words with digits)."""
     if len(password) < MIN_PASSWORD:
-        return f"password must be at least {MIN_PASSWORD} characters"
+        return N_("password must be at least {n} characters").format(n=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"password must be at most {MAX_PASSWORD} characters"
+        return N_("password must be at most {n} characters").format(n=MAX_PASSWORD)
     if not password.strip():
-        return "password must not be only spaces"
+        return N_("password must not be only spaces")
     if username and username_key(username) in password.lower():
-        return "password must not contain the username"
+        return N_("password must not contain the username")
     from zxcvbn import zxcvbn  # imported when first needed: it loads its word lists
     # zxcvbn's cost grows with the length, and it refuses (raises) past 72 characters: the
     # first 72 decide its verdict.
     if zxcvbn(password[:ZXCVBN_MAX], user_inputs=[username])["score"] < MIN_STRENGTH:
-        return "password is too common or too easy to guess; try a longer phrase"
+        return N_("password is too common or too easy to guess; try a longer phrase")
     return None
 
 
@@ -93,12 +94,12 @@ class Accounts:
                        ) -> User:
         name = canonical_username(username)
         if name is None:
-            raise AccountError("username must be 3-32 characters of letters, digits, '_', '.' or '-'")
+            raise AccountError(N_("username must be 3-32 characters of letters, digits, '_', '.' or '-'"))
         problem = password_problem(password or "", name) if check_strength else None
         if problem:
             raise AccountError(problem)
         if await self.users.by_username(name) is not None:  # a quick answer; the store's unique key decides
-            raise Conflict(f"username {name!r} is taken")
+            raise Conflict(N_("username {name!r} is taken").format(name=name))
         digest = await self._off_loop(self.hasher.hash, password)
         user = User(id=uuid.uuid4().hex, username=name, password_hash=digest,
                     is_admin=is_admin, created_at=dt.datetime.now(dt.UTC).isoformat())
@@ -125,7 +126,7 @@ class Accounts:
         await self.throttle.check(keys)
         if not await self._off_loop(self._verify, user.password_hash, current or ""):
             await self.throttle.failed(keys)
-            raise AccountError("the current password is not right")
+            raise AccountError(N_("the current password is not right"))
 
     async def change_password(self, user: User, current: str, new: str | None, client: str = "") -> None:
         """Set a new password (or, with `new` None, the same one hashed anew): either way every
@@ -138,6 +139,13 @@ class Accounts:
                 raise AccountError(problem)
         digest = await self._off_loop(self.hasher.hash, current if new is None else new)
         await self.users.set_password_hash(user.id, digest)
+
+    async def set_language(self, user: User, language: str) -> None:
+        """The language of the person's pages: one CineMatch speaks, or "" for their browser's."""
+        if language and language not in LANGUAGES:
+            raise AccountError(N_("unknown language {code!r}: one of {known}").format(
+                code=language[:10], known=", ".join(LANGUAGES)))
+        await self.users.set_language(user.id, language)
 
     async def reset_password(self, username: str, new: str) -> User:
         """An operator's reset (`cinematch user reset-password`): no current password asked;

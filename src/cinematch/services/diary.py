@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from ..domain.messages import N_
 from ..domain.bounds import MAX_REVIEW, check_tags
 from ..domain.bounds import check_entry as check_bounds
 from ..domain.catalog import CatalogMovie, match_movie
@@ -51,7 +52,7 @@ def check_entry(name: str | None, rating: object, date: str | None, today: dt.da
     """The rules and bounds (`domain.bounds`, `domain.ratings`) of the fields given, as a DiaryError.
     A rating of None or UNSET is not checked (unrated, or unchanged)."""
     if name is not None and not name.strip():
-        raise DiaryError("name must not be empty")
+        raise DiaryError(N_("name must not be empty"))
     if rating is not None and rating is not msgspec.UNSET and (problem := rating_problem(rating)):
         raise DiaryError(problem)
     try:
@@ -60,7 +61,8 @@ def check_entry(name: str | None, rating: object, date: str | None, today: dt.da
         if tags is not None:
             check_tags(tags)
         if review is not None and len(review) > MAX_REVIEW:
-            raise DiaryError(f"a review is at most {MAX_REVIEW:,} characters, got {len(review):,}")
+            raise DiaryError(N_("a review is at most {limit} characters, got {got}").format(
+                limit=f"{MAX_REVIEW:,}", got=f"{len(review):,}"))
     except ValueError as exc:  # InvalidEvent (not a real date) and OutOfBounds
         raise DiaryError(str(exc)) from None
 
@@ -140,7 +142,7 @@ class DiaryService:
     async def catalog_film(self, catalog_id: str) -> CatalogMovie:
         match = (await self.catalog.by_ids([catalog_id])).get(catalog_id)
         if match is None:
-            raise DiaryError(f"no catalog film has the id {catalog_id[:100]!r}")
+            raise DiaryError(N_("no catalog film has the id {id!r}").format(id=catalog_id[:100]))
         return match
 
     async def add(self, user_id: str, new: NewEntry) -> DiaryEntry:

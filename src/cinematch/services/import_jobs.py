@@ -16,6 +16,7 @@ from typing import Literal
 
 import msgspec
 
+from ..domain.messages import N_
 from .diary import DiaryError
 from .imports import ImportReport, ImportService
 
@@ -48,7 +49,7 @@ class ImportJobs:
         self._forget_old()
         running = [j for j in self._jobs.values() if j.user_id == user_id and not j.ended]
         if len(running) >= MAX_JOBS_PER_USER:
-            raise DiaryError(f"{len(running)} imports are still running; wait for one to finish")
+            raise DiaryError(N_("{n} imports are still running; wait for one to finish").format(n=len(running)))
         job = ImportJob(id=uuid.uuid4().hex, user_id=user_id, dry_run=dry_run, filename=filename[:300])
         self._jobs[job.id] = job
         self._tasks[job.id] = asyncio.create_task(self._run(job, raw))

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ..domain.messages import N_
 from ..domain.ports import LimitStore
 
 
 class RateLimited(Exception):
     def __init__(self, what: str, retry_after: float) -> None:
-        super().__init__(f"{what} is rate limited; retry in {int(retry_after) + 1} s")
+        super().__init__(N_("{what} is rate limited; retry in {seconds} s").format(
+            what=what, seconds=int(retry_after) + 1))
         self.retry_after = int(retry_after) + 1
 
 
@@ -60,7 +62,7 @@ class LoginThrottle:
     async def check(self, keys: list[str]) -> None:
         wait = await self.store.blocked_until(keys) - self.clock()
         if wait > 0:
-            raise RateLimited("signing in", wait)
+            raise RateLimited(N_("signing in"), wait)
 
     async def failed(self, keys: list[str]) -> None:
         now = self.clock()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from ..domain.messages import N_
 from ..domain.exports import BackupList, BackupListItem
 from ..domain.imports import ParsedList
 from ..domain.library import WatchItem
@@ -102,7 +103,7 @@ class ListService:
                      public: bool = False) -> ListView:
         check_list(name, description)
         if len(await self.store.all(user_id)) >= MAX_LISTS:
-            raise ListProblem(f"at most {MAX_LISTS:,} lists per person")
+            raise ListProblem(N_("at most {n} lists per person").format(n=f"{MAX_LISTS:,}"))
         now = self._now()
         lst = FilmList(id=uuid.uuid4().hex[:20], name=name.strip(),
                        created=now, updated=now, description=description.strip(), ranked=ranked, public=public)
@@ -134,13 +135,13 @@ class ListService:
         if lst is None:
             return None
         if not (name and name.strip()) and not catalog_id:
-            raise ListProblem("give the film's name or its catalog_id")
+            raise ListProblem(N_("give the film's name or its catalog_id"))
         if catalog_id and not (name and name.strip()):
             name = (await self.entries.catalog_film(catalog_id)).title
         film = await self.films.film_item(name or "", year, catalog_id, None, None)
         items = placed(lst.items, _listed(film, note.strip()), position)
         if len(items) > MAX_ITEMS:
-            raise ListProblem(f"a list holds at most {MAX_ITEMS:,} films")
+            raise ListProblem(N_("a list holds at most {n} films").format(n=f"{MAX_ITEMS:,}"))
         await self.store.put(user_id, [msgspec.structs.replace(lst, items=items, updated=self._now())])
         return await self.view(user_id, list_id)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..domain.messages import N_
 from ..data.movielens import dataset_dir, is_present
 from ..domain.catalog import title_keys
 from ..domain.diary import DiaryEntry
@@ -117,7 +118,7 @@ class Recommendations:
         marked = []
         for item in answer["items"]:
             if (normalize_title(item["title"]), item["year"]) in wanted:
-                item = {**item, "explanation": f"{item['explanation']} · on your watchlist"}
+                item = {**item, "explanation": item["explanation"] + " · " + N_("on your watchlist")}
             marked.append(item)
         return {**answer, "items": marked}
 
@@ -167,7 +168,8 @@ class Recommendations:
                 continue
             items.append({"movie_id": key, "title": meta.title, "year": meta.year, "genres": list(meta.genres),
                           "score": float(n), "predicted_rating": round(mean, 2),
-                          "explanation": f"logged by {n} CineMatch viewer{'s' if n > 1 else ''}"})
+                          "explanation": (N_("logged by {n} CineMatch viewers") if n > 1
+                                          else N_("logged by {n} CineMatch viewer")).format(n=n)})
             if len(items) == top_n:
                 break
         return {"items": items, "strategy": "popularity", "model_version": None}

@@ -55,6 +55,10 @@ class MemoryUserStore(UserStore):
         if user_id in self.users:
             self.users[user_id] = msgspec.structs.replace(self.users[user_id], password_hash=password_hash)
 
+    async def set_language(self, user_id: str, language: str) -> None:
+        if user_id in self.users:
+            self.users[user_id] = msgspec.structs.replace(self.users[user_id], language=language)
+
     async def purge(self, user_id: str, at: str) -> None:
         self.users.pop(user_id, None)
         self.purges.setdefault(user_id, False)

@@ -32,7 +32,8 @@ class MongoUserStore(UserStore):
         if doc is None:
             return None
         return User(id=doc["id"], username=doc["username"], password_hash=doc["password_hash"],
-                    is_admin=doc.get("is_admin", False), created_at=doc.get("created_at", ""))
+                    is_admin=doc.get("is_admin", False), created_at=doc.get("created_at", ""),
+                    language=doc.get("language", ""))
 
     async def by_username(self, username: str) -> User | None:
         return self._user(await self.mongo.db.users.find_one({"username_key": username.lower()}))
@@ -42,6 +43,9 @@ class MongoUserStore(UserStore):
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         await self.mongo.db.users.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
+    async def set_language(self, user_id: str, language: str) -> None:
+        await self.mongo.db.users.update_one({"_id": user_id}, {"$set": {"language": language}})
 
     async def purge(self, user_id: str, at: str) -> None:
         try:

@@ -108,6 +108,7 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
     # inside a title is found by an index range, as a title's own prefix is; (id, votes) ranks
     # a range's films without reading their documents.
     (9, "catalog word starts", lambda c: _word_starts(c)),
+    (10, "the language of a person's pages", "ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT ''"),
 ]
 
 

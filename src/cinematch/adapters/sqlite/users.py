@@ -11,34 +11,44 @@ from ._base import OnDatabase, in_thread
 from .sql import chunks, placeholders
 
 
+USER_COLUMNS = "id, username, password_hash, is_admin, created_at, language"
+
+
 class SqliteUserStore(OnDatabase, UserStore):
     @in_thread
     def create(self, user: User) -> None:
         try:
             with self.db.tx() as c:
-                c.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",
-                          (user.id, user.username, user.password_hash, int(user.is_admin), user.created_at))
+                c.execute("INSERT INTO users (id, username, password_hash, is_admin, created_at, language) "
+                          "VALUES (?, ?, ?, ?, ?, ?)", (user.id, user.username, user.password_hash,
+                                                        int(user.is_admin), user.created_at, user.language))
         except sqlite3.IntegrityError:
             raise Conflict(f"username {user.username!r} is taken") from None
 
     def _row(self, rows: list[tuple[Any, ...]]) -> User | None:
         if not rows:
             return None
-        uid, name, pw, admin, created = rows[0]
-        return User(id=uid, username=name, password_hash=pw, is_admin=bool(admin), created_at=created)
+        uid, name, pw, admin, created, language = rows[0]
+        return User(id=uid, username=name, password_hash=pw, is_admin=bool(admin), created_at=created,
+                    language=language)
 
     @in_thread
     def by_username(self, username: str) -> User | None:
-        return self._row(self.db.query("SELECT * FROM users WHERE username = ?", (username,)))
+        return self._row(self.db.query(f"SELECT {USER_COLUMNS} FROM users WHERE username = ?", (username,)))
 
     @in_thread
     def by_id(self, user_id: str) -> User | None:
-        return self._row(self.db.query("SELECT * FROM users WHERE id = ?", (user_id,)))
+        return self._row(self.db.query(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)))
 
     @in_thread
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         with self.db.tx() as c:
             c.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+    @in_thread
+    def set_language(self, user_id: str, language: str) -> None:
+        with self.db.tx() as c:
+            c.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
 
     @in_thread
     def purge(self, user_id: str, at: str) -> None:

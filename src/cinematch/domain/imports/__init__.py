@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
+from ..messages import N_
 from ..exports import BACKUP_FORMAT, Backup
 from .archives import is_zip, merge_trakt, parse_archive, trakt_file_name
 from .lists import is_list_export, parse_list
@@ -61,13 +62,14 @@ def parse_import(data: bytes | str, tz: str = "Europe/Rome", filename: str = "")
         if is_zip(data):
             return parse_archive(data, tz)
         if data[:2] == b"PK" or name.lower().endswith(".zip"):
-            raise UnreadableImport(f"{name or 'the file'} is not a readable ZIP archive (cut short or damaged?)")
+            raise UnreadableImport(N_("{file} is not a readable ZIP archive (cut short or damaged?)").format(
+                file=name or "the file"))
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise UnreadableImport("the file is not UTF-8 text") from None
+            raise UnreadableImport(N_("the file is not UTF-8 text")) from None
     if "\x00" in data:
-        raise UnreadableImport("the file is not text (it contains NUL bytes)")
+        raise UnreadableImport(N_("the file is not text (it contains NUL bytes)"))
     if data.lstrip().startswith("{"):
         return parse_backup(data)
     if data.lstrip().startswith("["):  # one file of a Trakt export, uploaded alone
@@ -78,8 +80,8 @@ def parse_import(data: bytes | str, tz: str = "Europe/Rome", filename: str = "")
         return ParsedImport(format="letterboxd-list", rows=[], errors=errors, lists=[listed], watchlist=[], notes=[])
     parsed = parse_csv(data, name)
     if parsed.format == "letterboxd-watched" and name.lower() == "films.csv":
-        raise UnreadableImport("films.csv is Letterboxd's likes/films.csv (the films you liked): import the whole "
-                               "export ZIP, so that each like reaches the entry of its film")
+        raise UnreadableImport(N_("films.csv is Letterboxd's likes/films.csv (the films you liked): import the "
+                                  "whole export ZIP, so that each like reaches the entry of its film"))
     return parsed
 
 

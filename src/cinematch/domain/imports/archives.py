@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from ..messages import N_
 from ..text import normalize_title
 from .lists import parse_list
 from .rows import (
@@ -92,7 +93,7 @@ def _text(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableImport(f"{name} is not UTF-8 text") from None
+        raise UnreadableImport(N_("{file} is not UTF-8 text").format(file=name)) from None
 
 
 def film_key(name: str, year: int | None) -> tuple[str, int | None]:
@@ -110,8 +111,8 @@ def parse_archive(data: bytes, tz: str) -> ParsedImport:
         return merge_letterboxd({b: _text(v, b) for b, v in members.items() if b.endswith(".csv")})
     if members:
         return merge_trakt({b: v for b, v in members.items()}, tz)
-    raise UnreadableImport("the archive is neither a Letterboxd nor a Trakt export (no diary.csv, "
-                           "watched.csv, ratings.csv or watched-history.json in it)")
+    raise UnreadableImport(N_("the archive is neither a Letterboxd nor a Trakt export (no diary.csv, "
+                              "watched.csv, ratings.csv or watched-history.json in it)"))
 
 
 def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
@@ -125,7 +126,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
     for name, p in parsed.items():
         expected = "letterboxd-" + name.removesuffix(".csv")
         if p.format != expected:
-            raise UnreadableImport(f"{name} does not have the columns of Letterboxd's {name}")
+            raise UnreadableImport(N_("{file} does not have the columns of Letterboxd's {file}").format(file=name))
         out.errors += _errors(p, name)
         out.notes += [LineReason(n.line, f"{name}: {n.reason}") for n in p.notes]
         out.skipped += p.skipped
@@ -159,13 +160,13 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
         if seen:
             if all(r.rating is None for r in seen) and row.rating is not None:
                 max(seen, key=lambda r: r.date or "").rating = row.rating
-            merged(row, "the rating of a film in the diary (one watch)", "ratings.csv")
+            merged(row, N_("the rating of a film in the diary (one watch)"), "ratings.csv")
         else:
             watch(row)
     for row in parsed.get("watched.csv", ParsedImport("", [], [])).rows:
         key = film_key(row.name, row.year)
         if key in watches or key in rated:
-            merged(row, "a film already logged or rated (one watch)", "watched.csv")
+            merged(row, N_("a film already logged or rated (one watch)"), "watched.csv")
         else:
             watch(row)
     if likes is not None:
@@ -177,7 +178,7 @@ def merge_letterboxd(files: dict[str, str]) -> ParsedImport:
             if seen:
                 max(seen, key=lambda r: r.date or "").liked = True
             else:
-                merged(row, "a like of a film this export has no watch of", LIKES)
+                merged(row, N_("a like of a film this export has no watch of"), LIKES)
     out.watchlist = parsed.get("watchlist.csv", ParsedImport("", [], [])).watchlist or []
     if len(out.rows) > MAX_ROWS:
         raise UnreadableImport(f"more than {MAX_ROWS} watches in one import")
@@ -256,8 +257,9 @@ def trakt_file_name(data: bytes, filename: str) -> str:
         return "watched-movies.json"
     if first.listed_at:
         return "watchlist.json"
-    raise UnreadableImport(f"{filename or 'the file'} is a JSON list, but not one of Trakt's export files "
-                           "(watched-history, watched-movies, ratings-movies, watchlist)")
+    raise UnreadableImport(N_("{file} is a JSON list, but not one of Trakt's export files "
+                              "(watched-history, watched-movies, ratings-movies, watchlist)").format(
+                                  file=filename or "the file"))
 
 
 def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
@@ -314,8 +316,8 @@ def merge_trakt(files: dict[str, bytes], tz: str) -> ParsedImport:
             if seen:
                 max(seen, key=lambda r: r.date or "").rating = stars
                 out.skipped += 1
-                out.notes.append(LineReason(i, "ratings-movies.json: the rating of a film in the history "
-                                                 "(one watch)"))
+                out.notes.append(LineReason(
+                    i, "ratings-movies.json: " + N_("the rating of a film in the history (one watch)")))
             else:
                 row = ImportRow(line=i, name=name, year=year, imdb_id=imdb, tmdb_id=_tmdb(item), rating=stars,
                                 date=when, source=f"ratings-movies.json:{i}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..messages import N_
 from ..lists import MAX_LIST_NAME, MAX_NOTE
 from .rows import MAX_ROWS, LineReason, ListRow, ParsedList, UnreadableImport, check_name, parse_year
 
@@ -40,8 +41,8 @@ def parse_list(text: str, filename: str = "") -> tuple[ParsedList, list[LineReas
     head = next((i for i, (_, r) in enumerate(rows) if [v.lower() for v in r[:2]] == ["date", "name"]), None)
     films = next((i for i, (_, r) in enumerate(rows) if r and r[0].lower() == "position"), None)
     if head is None or len(rows) < head + 2 or (films is not None and films != head + 2):
-        raise UnreadableImport(f"{where} is not a Letterboxd list export (no Date,Name,Tags,URL row followed by "
-                               "the list and its Position,Name,Year,URL table)")
+        raise UnreadableImport(N_("{file} is not a Letterboxd list export (no Date,Name,Tags,URL row followed by "
+                                  "the list and its Position,Name,Year,URL table)").format(file=where))
     cols = {c.lower(): i for i, c in enumerate(rows[head][1])}
     meta = rows[head + 1][1]
 

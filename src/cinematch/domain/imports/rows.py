@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 
+from ..messages import N_
 from ..bounds import MAX_REVIEW
 from ..diary import NewEntry
 from ..ratings import Rating, from_halves
@@ -90,15 +91,16 @@ def rating(raw: str, scale: int) -> Rating | None:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise ValueError(f"rating {raw[:20]!r} is not a number") from None
+        raise ValueError(N_("rating {raw!r} is not a number").format(raw=raw[:20])) from None
     if not value.is_finite():
-        raise ValueError(f"rating {raw[:20]!r} is not a number")
+        raise ValueError(N_("rating {raw!r} is not a number").format(raw=raw[:20]))
     low, high = (Decimal("0.5"), Decimal(5)) if scale == 5 else (Decimal(1), Decimal(10))
     if not low <= value <= high:
-        raise ValueError(f"rating {raw[:20]} is outside {low}-{high}")
+        raise ValueError(N_("rating {raw} is outside {low}-{high}").format(raw=raw[:20], low=low, high=high))
     halves = value * 2 if scale == 5 else value
     if halves != halves.to_integral_value():
-        raise ValueError(f"rating {raw[:20]} is not a whole {'half star' if scale == 5 else 'point'}")
+        raise ValueError((N_("rating {raw} is not a whole half star") if scale == 5 else
+                          N_("rating {raw} is not a whole point")).format(raw=raw[:20]))
     return from_halves(int(halves))
 
 
@@ -111,7 +113,7 @@ def date(raw: str) -> str | None:
             raise ValueError
         return dt.date.fromisoformat(raw).isoformat()
     except ValueError:
-        raise ValueError(f"date {raw[:40]!r} is not a real date YYYY-MM-DD") from None
+        raise ValueError(N_("date {raw!r} is not a real date YYYY-MM-DD").format(raw=raw[:40])) from None
 
 
 def parse_year(raw: str) -> int | None:
@@ -119,7 +121,7 @@ def parse_year(raw: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 1870 <= int(raw) <= 2200:
-        raise ValueError(f"year {raw[:20]!r} is not a year")
+        raise ValueError(N_("year {raw!r} is not a year").format(raw=raw[:20]))
     return int(raw)
 
 
@@ -141,15 +143,15 @@ def review(raw: str) -> str | None:
     """A review as written (kept as text: the pages never read it as HTML); None when empty."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()  # one kind of line end, whatever wrote it
     if len(text) > MAX_REVIEW:
-        raise ValueError(f"the review is longer than {MAX_REVIEW:,} characters")
+        raise ValueError(N_("the review is longer than {n} characters").format(n=f"{MAX_REVIEW:,}"))
     return text or None
 
 
 def check_name(name: str) -> str:
     if not name:
-        raise ValueError("name is empty")
+        raise ValueError(N_("name is empty"))
     if len(name) > MAX_FIELD:
-        raise ValueError(f"name is longer than {MAX_FIELD} characters")
+        raise ValueError(N_("name is longer than {n} characters").format(n=MAX_FIELD))
     return name
 
 
@@ -202,10 +204,10 @@ def detect_format(header: list[str], filename: str = "") -> str:
             if name == "letterboxd-watched" and filename.lower().endswith("watchlist.csv"):
                 return "letterboxd-watchlist"
             return name
-    raise UnreadableImport(
+    raise UnreadableImport(N_(
         "unrecognised CSV header: expected a Letterboxd export file (diary, ratings, watched, reviews, "
         "watchlist), IMDb ratings.csv or a list export, a CSV for Letterboxd's importer "
-        "(Title,Year,imdbID,Rating,WatchedDate) or the columns name,year,rating,date"
+        "(Title,Year,imdbID,Rating,WatchedDate) or the columns name,year,rating,date")
     )
 
 
@@ -214,7 +216,7 @@ def _row(fmt: str, get: Callable[[str], str], line: int) -> ImportRow | Watchlis
     if fmt in ("imdb", "imdb-list"):
         kind = get("title type").strip()
         if kind and _type_key(kind) in IMDB_NOT_FILMS:
-            return f"not a film ({kind[:40]})"
+            return N_("not a film ({kind})").format(kind=kind[:40])
         if fmt == "imdb-list":  # a list or the watchlist: films to see, never watches
             return WatchlistRow(line=line, name=check_name(get("title").strip() or get("original title").strip()),
                                 year=parse_year(get("year")), imdb_id=get("const").strip() or None,
@@ -252,7 +254,7 @@ def parse_csv(data: str, filename: str = "") -> ParsedImport:
     try:
         header = next(reader)
     except StopIteration:
-        raise UnreadableImport(f"{filename or 'the file'} is empty") from None
+        raise UnreadableImport(N_("{file} is empty").format(file=filename or "the file")) from None
     except csv.Error as exc:
         raise UnreadableImport(f"unreadable CSV header: {exc}") from None
     fmt = detect_format(header, filename)
@@ -272,10 +274,11 @@ def parse_csv(data: str, filename: str = "") -> ParsedImport:
             continue  # blank line
         read += 1
         if read > MAX_ROWS:  # read whole or not at all: never a history cut at some row
-            raise UnreadableImport(f"{filename or 'the file'} has more than {MAX_ROWS:,} rows; split it and import "
-                                   "the parts one after another")
+            raise UnreadableImport(N_("{file} has more than {n} rows; split it and import the parts one after "
+                                      "another").format(file=filename or "the file", n=f"{MAX_ROWS:,}"))
         if len(values) > len(header):
-            out.errors.append(LineReason(line, f"{len(values)} fields where the header has {len(header)}"))
+            out.errors.append(LineReason(line, N_("{n} fields where the header has {header}").format(
+                n=len(values), header=len(header))))
             continue
 
         def get(col: str, values: list[str] = values) -> str:

@@ -40,6 +40,10 @@ class UserStore(abc.ABC):
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace the user's password hash (every session signed with the old one ends)."""
 
+    @abc.abstractmethod
+    async def set_language(self, user_id: str, language: str) -> None:
+        """The language of the user's pages ("" for their browser's)."""
+
 
     @abc.abstractmethod
     async def purge(self, user_id: str, at: str) -> None:

@@ -27,6 +27,7 @@ class User(msgspec.Struct):
     password_hash: str
     is_admin: bool = False
     created_at: str = ""
+    language: str = ""  # the pages' language the person chose ("": their browser's)
 
 
 class DiaryChange(msgspec.Struct):

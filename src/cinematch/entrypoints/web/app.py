@@ -28,6 +28,8 @@ from ...services.diary import DiaryError
 from ...services.limits import NotTrained, RateLimited
 from .api import PROTECTED_CONTROLLERS, PUBLIC_CONTROLLERS
 from .assets import Assets
+from .language import install as install_languages
+from .language import speak_the_visitors_language, switch_language
 from .hardening import add_headers, any_error, error_response, strict_query_integers
 from .observe import count_unrouted, metrics_endpoint, observe_requests
 from .openapi import _bearer_only_where_needed
@@ -70,7 +72,7 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 # --- the factory ------------------------------------------------------------------
 
 PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/metrics",
-          "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$",
+          "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$", "^/language$",
           *PUBLIC_PAGES]
 WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
@@ -80,6 +82,7 @@ def _template_setup(assets: Assets):
     def setup(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals.update(TEMPLATE_GLOBALS, static_url=assets.url)
         engine.engine.filters.update(TEMPLATE_FILTERS)
+        install_languages(engine.engine)
     return setup
 
 
@@ -131,7 +134,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        favicon, manifest, metrics_endpoint, *PUBLIC_CONTROLLERS,
+                        favicon, manifest, switch_language, metrics_endpoint, *PUBLIC_CONTROLLERS,
                         # the operations behind the bearer token (the API document says so of each)
                         Router(path="/", security=[{"BearerToken": []}], route_handlers=PROTECTED_CONTROLLERS)],
         dependencies={
@@ -157,6 +160,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
         # the request observer outermost (before the auth middleware), so a 401 is counted and logged too
         on_app_init=[jwt_auth.on_app_init, _outermost(observe_requests(metrics)), _bearer_only_where_needed],
         middleware=[strict_query_integers],
+        before_request=speak_the_visitors_language,
         on_startup=[runtime.start],
         on_shutdown=[runtime.stop],
         exception_handlers={

@@ -8,12 +8,22 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from ....domain.ports import Conflict, UserStore
+from ....domain.messages import N_
+from ....domain.ports import Conflict, User, UserStore
 from ....services.accounts import AccountError, Accounts
 from ....services.limits import RateLimited
 from ....services.purge import AccountPurge
 from ....services.queries import StatsQueries
+from ..language import LANGUAGE_COOKIE, chosen_language, remember_language
 from .forms import SESSION_COOKIE, _form, _form_error, _local, _query, _session_user, _signed_in
+
+
+async def _keep_chosen_language(request: Request, accounts: Accounts, user: User) -> None:
+    """The language a visitor chose before signing in or up becomes the account's, unless the
+    account has one already (docs/contract.md §6: the choice survives sign-in)."""
+    chosen = chosen_language(request)
+    if chosen and not user.language:
+        await accounts.set_language(user, chosen)
 
 
 class AccountPages(Controller):
@@ -35,6 +45,7 @@ class AccountPages(Controller):
             user = await accounts.register(form.get("username", ""), form.get("password", ""))
         except (AccountError, Conflict) as exc:
             return Redirect(f"/?{_query(error=_form_error(exc))}#signup", status_code=303)
+        await _keep_chosen_language(request, accounts, user)
         return _signed_in(request, jwt_auth, ttl, user)
 
     @post("/signin", include_in_schema=False, status_code=303)
@@ -46,7 +57,9 @@ class AccountPages(Controller):
         except RateLimited as exc:
             return Redirect(f"/?{_query(error=str(exc))}#signin", status_code=303)
         if user is None:
-            return Redirect(f"/?{_query(error='wrong username or password')}#signin", status_code=303)
+            wrong = N_("wrong username or password")
+            return Redirect(f"/?{_query(error=wrong)}#signin", status_code=303)
+        await _keep_chosen_language(request, accounts, user)
         return _signed_in(request, jwt_auth, ttl, user, to=_local(form.get("next", "")))
 
     @post("/signout", include_in_schema=False, status_code=303)
@@ -77,6 +90,21 @@ class AccountPages(Controller):
         done = "everywhere" if everywhere else "password"
         return _signed_in(request, jwt_auth, ttl, user, to=f"/settings?done={done}")
 
+    @post("/settings/language", include_in_schema=False, status_code=303)
+    async def save_language(self, request: Request, accounts: Accounts) -> Response:
+        form = await _form(request)
+        language = form.get("language", "")
+        try:
+            await accounts.set_language(request.user, language)
+        except AccountError as exc:
+            return Redirect(f"/settings?{_query(error=_form_error(exc))}", status_code=303)
+        response = Redirect("/settings?done=language", status_code=303)
+        if language:  # the pages signed out (after sign-out, on this browser) speak it too
+            remember_language(response, language, request.url.scheme == "https")
+        else:
+            response.delete_cookie(LANGUAGE_COOKIE, path="/")
+        return response
+
     @post("/settings/delete", include_in_schema=False, status_code=303)
     async def delete_account_page(self, request: Request, accounts: Accounts, purge: AccountPurge,
                                   queries: StatsQueries) -> Response:
@@ -84,12 +112,13 @@ class AccountPages(Controller):
         client = request.client.host if request.client else ""
         try:
             if form.get("confirm") != "delete":
-                raise AccountError("tick the box to confirm that everything will be deleted")
+                raise AccountError(N_("tick the box to confirm that everything will be deleted"))
             await accounts.check_password(request.user, form.get("current", ""), client)
         except (AccountError, RateLimited) as exc:
             return Redirect(f"/settings?{_query(error=_form_error(exc))}", status_code=303)
         await purge.purge(request.user.id)
         queries.forget(request.user.id)
-        response = Redirect(f"/?{_query(error='Your account and everything in it were deleted.')}", status_code=303)
+        gone = N_("Your account and everything in it were deleted.")
+        response = Redirect(f"/?{_query(error=gone)}", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
+from ....domain.messages import N_
 from ....services.limits import NotTrained, RateLimited
 from ....services.recommendations import Recommendations
 from .forms import _query, require_admin
@@ -38,14 +39,14 @@ def _scatter(clustering: dict, size: int = 320, pad: int = 12) -> dict:
 
 
 EXPLAIN = {
-    "rmse": "Root mean squared error of predicted star ratings on held-out ratings: lower is better.",
-    "mae": "Mean absolute error: on average, predictions are this many stars away from the real rating.",
-    "ndcg_at_10": "How close the top 10 list comes to putting the films a viewer liked first (1 is perfect).",
-    "precision_at_10": "Share of the 10 recommended films that the viewer went on to rate.",
-    "recall_at_10": "Share of the films a viewer went on to rate that made the top 10.",
-    "coverage": "Share of the catalog that appears in anyone's recommendations.",
-    "diversity": "How different the films in one list are from each other (0 to 1).",
-    "novelty": "How far from the most popular films the lists reach (higher is less obvious).",
+    "rmse": N_("Root mean squared error of predicted star ratings on held-out ratings: lower is better."),
+    "mae": N_("Mean absolute error: on average, predictions are this many stars away from the real rating."),
+    "ndcg_at_10": N_("How close the top 10 list comes to putting the films a viewer liked first (1 is perfect)."),
+    "precision_at_10": N_("Share of the 10 recommended films that the viewer went on to rate."),
+    "recall_at_10": N_("Share of the films a viewer went on to rate that made the top 10."),
+    "coverage": N_("Share of the catalog that appears in anyone's recommendations."),
+    "diversity": N_("How different the films in one list are from each other (0 to 1)."),
+    "novelty": N_("How far from the most popular films the lists reach (higher is less obvious)."),
 }
 
 
@@ -72,9 +73,10 @@ class AdminPages(Controller):
         try:
             trained = await recommendations.train()
         except RateLimited as exc:
-            message = f"Training is rate limited: try again in {exc.retry_after} s."
+            message = N_("Training is rate limited: try again in {seconds} s.").format(seconds=exc.retry_after)
         except NotTrained as exc:
-            message = f"Nothing trained: {exc}"
+            message = N_("Nothing trained: {why}").format(why=exc)
         else:
-            message = f"Trained model {trained['model_version']} in {trained['seconds']} s."
+            message = N_("Trained model {version} in {seconds} s.").format(version=trained["model_version"],
+                                                                   seconds=trained["seconds"])
         return Redirect(f"/admin/ml?{_query(message=message)}", status_code=303)

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from ....domain.messages import N_
 from ....domain.bounds import MAX_REVIEW
 from ....domain.imports import parse_year
 from ....domain.ports import CatalogStore, Clock, DiaryStore
@@ -95,7 +96,7 @@ class DiaryPages(Controller):
                            rewatch=bool(form.get("rewatch")), tags=_tags(form.get("tags", "")),
                            catalog_id=form.get("catalog_id", "").strip()[:600] or None, **_words(form))
             if not new.name:
-                raise DiaryError("title must not be empty")
+                raise DiaryError(N_("title must not be empty"))
             await diary.add(request.user.id, new)
         except (DiaryError, ValueError) as exc:
             # The form again, as it was filled in, with the reason (422: htmx swaps it in, see base.html).

@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
+from .... import i18n
 from ....domain.ports import UserStore
 from ....domain.ratings import Rating, normalize, rating_problem
 from ....services.accounts import session_mark, session_user
@@ -33,7 +34,10 @@ async def _session_user(request: Request, jwt_auth: Any, users: UserStore) -> An
         token = jwt_auth.token_cls.decode(raw, secret=jwt_auth.token_secret, algorithm=jwt_auth.algorithm)
     except Exception:  # noqa: BLE001 - an expired or foreign cookie: signed out
         return None
-    return session_user(await users.by_id(token.sub), token.extras)
+    user = session_user(await users.by_id(token.sub), token.extras)
+    if user is not None and user.language:  # a public page speaks the account's language too
+        i18n.use(user.language)
+    return user
 
 
 def _form_error(exc: Exception) -> str:

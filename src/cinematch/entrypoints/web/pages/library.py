@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from ....domain.messages import N_
 from ....domain.imports import parse_year
 from ....domain.ports import Clock
 from ....services.diary import DiaryError
@@ -56,8 +57,8 @@ class ImportPages(Controller):
         job = import_jobs.get(request.user.id, job_id[:100])
         if job is None:
             return Template("import.html", context=await _import_context(
-                request, imports, error="this import is no longer followed here; its entries are in your diary "
-                                        "and it is listed below"))
+                request, imports, error=N_("this import is no longer followed here; its entries are in your diary "
+                                          "and it is listed below")))
         return Template("import.html", context=await _job_context(request, imports, job))
 
     @post("/import", include_in_schema=False, status_code=200, request_max_body_size=32 * 1024 * 1024)
@@ -70,7 +71,7 @@ class ImportPages(Controller):
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             return Template("import.html", context=await _import_context(request, imports,
-                                                                         error="choose a file to import"))
+                                                                         error=N_("choose a file to import")))
         try:
             job = import_jobs.start(request.user.id, await upload.read(), filename=upload.filename or "",
                                     dry_run=form.get("mode") == "preview")
@@ -105,7 +106,7 @@ class WatchlistPages(Controller):
         try:
             name = form.get("title", "").strip()
             if not name:
-                raise DiaryError("title must not be empty")
+                raise DiaryError(N_("title must not be empty"))
             await watchlist.watch(request.user.id, name, parse_year(form.get("year", "")))
         except (DiaryError, ValueError) as exc:
             return Redirect(f"/watchlist?{_query(error=_form_error(exc))}", status_code=303)

@@ -7,6 +7,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
+from ....domain.messages import N_
 from ....domain.imports import parse_year
 from ....domain.lists import ListProblem
 from ....services.diary import DiaryError
@@ -19,7 +20,7 @@ def _position(raw: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-        raise ListProblem(f"position {raw[:20]!r} is not a place on the list (1 is first)")
+        raise ListProblem(N_("position {raw!r} is not a place on the list (1 is first)").format(raw=raw[:20]))
     return int(raw)
 
 

@@ -6,8 +6,14 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Template
 
+from ....domain.messages import N_
 from ....domain.ports import CatalogStore, Clock
 from ....services.recommendations import Recommendations
+
+
+# How the page names the API's strategies (the API keeps the codes).
+STRATEGIES = {"hybrid": N_("the hybrid model"), "cold_start": N_("your genre picks and what is popular"),
+              "popularity": N_("what is popular here")}
 
 
 class RecommendationPages(Controller):
@@ -24,4 +30,5 @@ class RecommendationPages(Controller):
         known = [g for g, _ in await catalog.genres()][:30]
         return Template("recommendations.html", context={
             "me": request.user, "page": "recommendations", "r": answer, "genres": known, "picked": set(picks),
+            "strategy": STRATEGIES.get(answer["strategy"], answer["strategy"]),
             "today": clock.now().date().isoformat()})

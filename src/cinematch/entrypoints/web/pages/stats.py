@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent, Template
 
+from ....i18n import format_number, month_name, translate
 from ....domain.ports import UserStore
 from ....domain.ratings import display
 from ....domain.stats import THRESHOLDS
@@ -26,7 +27,8 @@ def scaled(rows: list[tuple[str, int]]) -> list[tuple[str, float, int]]:
 
 
 def trend_genre_rows(trends: dict) -> list[tuple[str, float, str]]:
-    return [(g["genre"], g["percentage"], f"{g['percentage']}%") for g in trends["trending_genres"]]
+    return [(translate(g["genre"]), g["percentage"], f"{format_number(g['percentage'])}%")
+            for g in trends["trending_genres"]]
 
 
 def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
@@ -36,9 +38,10 @@ def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
     dist = stats["rating_distribution"]
     threshold = str(min_count if min_count in THRESHOLDS else 1)
     return {"s": stats, "years": years, "year": chosen,
-            "month_rows": scaled([(f"{m:02d}", months.get(f"{m:02d}", 0)) for m in range(1, 13)]),
+            "month_rows": scaled([(month_name(m), months.get(f"{m:02d}", 0)) for m in range(1, 13)]),
             "dist_rows": scaled([(display(float(k)), n) for k, n in dist.items()]),
-            "genre_rows": [(g["name"], g["percentage"], f"{g['percentage']}%") for g in stats["genres"]],
+            "genre_rows": [(translate(g["name"]), g["percentage"], f"{format_number(g['percentage'])}%")
+                           for g in stats["genres"]],
             "thresholds": THRESHOLDS, "threshold": int(threshold),
             "best_directors": stats["best_rated_directors"][threshold],
             "best_actors": stats["best_rated_actors"][threshold]}

@@ -3,16 +3,13 @@
 (() => {
   const log = document.getElementById("ml-log");
   // What each event of the stream is called on the page (the stream's own names are for programs).
-  const NAMES = {
-    status: "Status", phase: "Phase", matrix_info: "Rating matrix read", k_svd_result: "SVD tried",
-    k_cluster_result: "Clusters tried", k_svd_optimal: "Best SVD K", k_cluster_optimal: "Best cluster K",
-    completed: "Completed", error: "Error",
-  };
+  // ...in the page's language: the template writes them (admin_ml.html, #ml-words).
+  const NAMES = JSON.parse(document.getElementById("ml-words").textContent);
   const named = (type) => NAMES[type] || type.replace(/_/g, " ");
   const chart = document.getElementById("k-chart");
   const note = (text) => {
     const li = document.createElement("li");
-    li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+    li.textContent = `${new Date().toLocaleTimeString(document.documentElement.lang)} ${text}`;
     log.prepend(li);
   };
   document.getElementById("clear-log").addEventListener("click", () => { log.innerHTML = ""; });
@@ -30,7 +27,7 @@
     const bar = document.getElementById("k-progress");
     const phase = document.getElementById("k-phase");
     const source = new EventSource("/api/admin/ml/k-optimization/stream");
-    note("K optimization started");
+    note(NAMES.started);
     source.onmessage = (message) => {
       const event = JSON.parse(message.data);
       bar.value = event.progress || 0;
@@ -47,10 +44,10 @@
       phase.textContent = event.message || event.phase || named(event.type);
       note(`${named(event.type)}${event.k !== undefined ? ": K = " + event.k : ""} (${bar.value}%)`);
       if (event.type === "completed" || event.type === "error") {
-        phase.textContent = event.type === "completed" ? "Completed." : `Error: ${event.message || ""}`;
+        phase.textContent = event.type === "completed" ? NAMES.done : `${NAMES.failed} ${event.message || ""}`;
         source.close();
       }
     };
-    source.onerror = () => { note("stream closed"); source.close(); };
+    source.onerror = () => { note(NAMES.closed); source.close(); };
   });
 })();
