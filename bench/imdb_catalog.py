@@ -137,7 +137,8 @@ def main() -> None:
     parser.add_argument("--films", type=int, default=700_000)
     parser.add_argument("--other-titles", type=int, default=10_300_000)
     parser.add_argument("--principals", type=int, default=90_000_000)
-    parser.add_argument("--files", help="a folder generated before (its files are read, not written)")
+    parser.add_argument("--files", help="a folder generated before (its files are read, not written), or one to "
+                                        "generate them into and keep")
     parser.add_argument("--data", help="the data directory to import into and keep; when it already holds "
                                        "the catalog, only the searches run")
     args = parser.parse_args()
@@ -148,13 +149,14 @@ def main() -> None:
                 print_search(kind, *row)
             return
         t0 = time.perf_counter()
-        if args.files:
+        reused = folder.is_dir() and any(folder.iterdir())
+        if reused:
             queries = film_titles(folder)
-        else:
-            folder.mkdir()
+        else:  # into --files when given (kept for the next run), else into a temporary folder
+            folder.mkdir(parents=True, exist_ok=True)
             queries = generate(folder, args.films, args.other_titles, args.principals)
         size = sum(p.stat().st_size for p in folder.iterdir())
-        print(f"files: {size / 1e9:.1f} GB ({'reused' if args.files else 'generated'} in "
+        print(f"files: {size / 1e9:.1f} GB ({'reused' if reused else 'generated'} in "
               f"{time.perf_counter() - t0:.0f} s)")
         t0 = time.perf_counter()
         run = subprocess.run([sys.executable, "-m", "cinematch", "catalog", "import-imdb", str(folder)],

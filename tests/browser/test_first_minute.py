@@ -35,6 +35,21 @@ def element_at_centre(page, locator) -> bool:
     }""")
 
 
+def test_a_film_not_in_the_catalog_is_said_so_and_logged_as_typed(server, browser):
+    page = signed_up(browser, server, "newcomer", 1280, 900)
+    page.get_by_label("Title").fill("Past Lives")
+    note = page.locator("#suggestions").get_by_role("status")
+    expect(note).to_have_text(re.compile("“Past Lives” is not in the catalog."))
+    expect(page.locator("#suggestions").get_by_role("option")).to_have_count(0)  # no guess at a film
+    assert violations(page) == [], "with the note open"
+    page.get_by_role("button", name="Log it as typed").click()
+    row = page.locator("#entries tr").first
+    expect(row).to_contain_text("Past Lives")
+    page.get_by_label("Title").fill("hea")
+    expect(page.locator("#suggestions").get_by_role("option")).to_have_count(2)  # the catalog still answers
+    page.context.close()
+
+
 @pytest.mark.parametrize("width,height,label", [(1280, 900, "desktop"), (390, 844, "phone")])
 def test_the_suggestions_show_whole_and_follow_the_keys(server, browser, width, height, label):
     page = signed_up(browser, server, f"typist-{label}", width, height)

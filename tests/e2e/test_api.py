@@ -300,6 +300,25 @@ def test_a_film_picked_from_search_is_logged_exactly(client):
     assert r.status_code == 400 and "catalog" in r.json()["detail"]
 
 
+def test_search_says_how_each_film_matched_and_no_when_none_does(client):
+    admin = login(client, "admin", "adminpass1")
+    client.post("/api/admin/catalog", json=[{"title": "Seven (Se7en)", "year": 1995, "votes": 900},
+                                            {"title": "MatchMaker, The", "year": 1997},
+                                            {"title": "Dunston Checks In", "year": 1996},
+                                            {"title": "Godfather, The", "year": 1972, "votes": 800},
+                                            {"title": "Godfather: Part II, The", "year": 1974, "votes": 700}],
+                headers=admin)
+
+    def found(q):
+        return [(m["title"], m["match"]) for m in client.get("/api/catalog/search", params={"q": q}).json()["items"]]
+
+    assert found("godfather") == [("Godfather, The", "exact"), ("Godfather: Part II, The", "prefix")]
+    assert found("godfater") == [("Godfather, The", "typo"), ("Godfather: Part II, The", "typo")]
+    assert found("part ii godfather") == [("Godfather: Part II, The", "words")]
+    for nothing in ("the matrix", "seven samurai", "dune", "fight club"):
+        assert found(nothing) == [], nothing
+
+
 @pytest.mark.parametrize("value", ["1e3", "2.5", "+5", " 5", "0x10", "5e0", ""])
 def test_query_integers_are_digits_only(client, value):
     h = login(client)

@@ -227,48 +227,6 @@ def group_candidates(names: Iterable[str], movies: Iterable[CatalogMovie],
     return out
 
 
-def trigrams(text: str) -> set[str]:
-    """The three-letter pieces of a normalized text, padded at its ends (typo tolerance)."""
-    padded = f"  {text} "
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
-
-
-TYPO_SIMILARITY = 0.5  # share of the query's trigrams a title must have to be a typo match
-
-
-def search_rank(movie: CatalogMovie, q: str, q_grams: set[str] | None = None) -> tuple[Any, ...] | None:
-    """Where a film ranks for the normalized query `q`, or None when it does not match: a title
-    key equal to the query, then one starting with it, then one containing it, then one
-    sharing most of its trigrams (a typo: "matrx"); within each, the most voted first."""
-    keys = keys_of(movie)
-    if q in keys:
-        tier, similarity = 0, 1.0
-    elif any(k.startswith(q) for k in keys):
-        tier, similarity = 1, 1.0
-    elif any(q in k for k in keys):
-        tier, similarity = 2, 1.0
-    else:
-        grams = q_grams if q_grams is not None else trigrams(q)
-        # a query trigram is one of the key's when it occurs in the padded key (cheaper than its set)
-        similarity = max((sum(map(f"  {k} ".__contains__, grams)) for k in keys), default=0) / len(grams) \
-            if grams else 0.0
-        if similarity < TYPO_SIMILARITY:
-            return None
-        tier = 3
-    return (tier, -round(similarity, 3), -movie.votes, movie.title, movie.year or 0, movie.id)
-
-
-def rank_search(movies: Iterable[CatalogMovie], q: str, limit: int) -> list[CatalogMovie]:
-    """The search answer among candidate films (`search_rank` for each): when a title key is
-    the query itself, the films named so and those whose title continues it, not every title
-    that merely contains it ("heat" is Heat and Heat Wave, not Wheat)."""
-    grams = trigrams(q)
-    ranked = sorted((r, m) for m in movies if (r := search_rank(m, q, grams)) is not None)
-    if ranked and ranked[0][0][0] == 0:
-        ranked = [(r, m) for r, m in ranked if r[0] <= 1]
-    return [m for _, m in ranked[:limit]]
-
-
 YEAR_SLACK = 1  # a year given with a name matches films of that year, one before or one after
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates, rank_search
+from ...domain.catalog import CatalogMovie, group_candidates
+from ...domain.search import rank_search
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event

@@ -10,12 +10,12 @@ from typing import Any
 import msgspec
 from pymongo import UpdateOne
 
+from ...domain.search import rank_search
 from ...domain.catalog import (
     CatalogMovie,
     find_typo_anchors_async,
     group_candidates,
     keys_of,
-    rank_search,
     title_keys,
     word_starts,
 )
@@ -74,7 +74,7 @@ class MongoCatalogStore(CatalogStore):
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
         """The same tiers as the embedded store's, each the most voted first, ranked by the
-        domain's rule (`domain.catalog.search_rank`): an anchored regex is a range of the
+        domain's rule (`domain.search`): an anchored regex is a range of the
         `keys` or `words` index; a one-word query inside a word, and a one-word typo, are
         unanchored regexes (a scan of the keys index: MongoDB has no trigram index)."""
         q = normalize_title(query)

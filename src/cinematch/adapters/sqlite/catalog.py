@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...domain.catalog import CatalogMovie, find_typo_anchors, group_candidates, keys_of, rank_search, title_keys
+from ...domain.catalog import CatalogMovie, find_typo_anchors, group_candidates, keys_of, title_keys
+from ...domain.search import rank_search
 from ...domain.ports import CatalogStore
 from ...domain.text import normalize_title
 from ._base import OnDatabase, _enc, _movie, in_thread
@@ -57,7 +58,7 @@ class SqliteCatalogStore(OnDatabase, CatalogStore):
     @in_thread
     def search(self, query: str, limit: int) -> list[CatalogMovie]:
         """Candidates from the indexes, tier by tier, each the most voted first; ranked by the
-        domain's rule (`domain.catalog.search_rank`). Every tier but the last resort is a range
+        domain's rule (`domain.search`). Every tier but the last resort is a range
         of an ordered index: a title key starting with the query, then a title word starting
         it (`catalog_words`); a one-word query inside a word comes from the trigram index; and
         when nothing contains the query (a typo), the candidates are the titles holding the

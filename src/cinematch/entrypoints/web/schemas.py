@@ -237,8 +237,14 @@ class Trends(msgspec.Struct):
     updated_at: str
 
 
+class FoundMovie(CatalogMovie, kw_only=True):
+    """A catalog film as a search found it: `match` says how (`domain.search.MATCHES`)."""
+
+    match: str
+
+
 class CatalogResults(msgspec.Struct):
-    items: list[CatalogMovie]
+    items: list[FoundMovie]
 
 
 class GenreCount(msgspec.Struct):

@@ -10,11 +10,13 @@ from litestar.params import Parameter
 from litestar.security.jwt import Token
 
 from ....domain.catalog import catalog_id_for, catalog_movie
+from ....domain.search import match_kind
+from ....domain.text import normalize_title
 from ....domain.ports import CatalogStore, User
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors
 from ..pages import require_admin
-from ..schemas import CatalogIn, CatalogResults, Genres, Upserted
+from ..schemas import CatalogIn, CatalogResults, FoundMovie, Genres, Upserted
 
 
 class CatalogController(Controller):
@@ -22,12 +24,16 @@ class CatalogController(Controller):
 
     path = "/"
 
-    @get("/api/catalog/search", tags=["catalog"], description="Public: films by title, alternative title, a word of "
-         "a title or a typo of one; the title itself first, then titles starting with it, then the rest, each the most "
-         "voted first. An item's `id` is the `catalog_id` POST /api/movies takes.", responses=errors(400, 503))
+    @get("/api/catalog/search", tags=["catalog"], description="Public: films by title, alternative title, words "
+         "of a title or a typo of them; the title itself first (`match` exact), then titles starting with it (prefix), "
+         "then titles holding every word (words), then typos (typo: every word within one edit, two for a word of 8 "
+         "letters or more), each the most voted first; a query nothing matches answers no items. An item's `id` is "
+         "the `catalog_id` POST /api/movies takes.", responses=errors(400, 503))
     async def catalog_search(self, catalog: CatalogStore, q: str = Parameter(default="", max_length=500),
                              limit: int = Parameter(default=20, ge=1, le=200)) -> CatalogResults:
-        return CatalogResults(items=await catalog.search(q, limit))
+        query = normalize_title(q)
+        found = [(m, match_kind(m, query)) for m in await catalog.search(q, limit)]
+        return CatalogResults(items=[FoundMovie(**msgspec.structs.asdict(m), match=kind) for m, kind in found if kind])
 
     @get("/api/genres", tags=["catalog"], description="Public: the catalog's genres, most films first.",
          responses=errors(503))

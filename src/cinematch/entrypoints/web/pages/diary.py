@@ -84,8 +84,9 @@ class DiaryPages(Controller):
 
     @get("/diary/suggest", include_in_schema=False)
     async def suggest(self, catalog: CatalogStore, title: str = Parameter(default="", max_length=200)) -> Template:
-        movies = await catalog.search(title, 8) if len(title.strip()) >= 2 else []
-        return Template("_suggestions.html", context={"movies": movies})
+        typed = title.strip()
+        movies = await catalog.search(typed, 8) if len(typed) >= 2 else []
+        return Template("_suggestions.html", context={"movies": movies, "typed": typed})
 
     @post("/diary", include_in_schema=False, status_code=303)
     async def log_film(self, request: Request, diary: DiaryService, diary_store: DiaryStore, clock: Clock) -> Response:

@@ -11,6 +11,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
 from .... import i18n
+from ....domain.messages import N_
 from ....domain.ports import UserStore
 from ....domain.ratings import Rating, normalize, rating_problem
 from ....services.accounts import session_mark, session_user
@@ -76,7 +77,7 @@ def _rating(raw: str) -> Rating | None:
     except ValueError:
         value = -1
     if rating_problem(value):
-        raise DiaryError("choose a rating from 0.5 to 5 stars, or Not rated")
+        raise DiaryError(N_("choose a rating from 0.5 to 5 stars, or Not rated"))
     return normalize(value)
 
 
