@@ -7,6 +7,8 @@ objects and never import dependency_injector.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncio
 import inspect
 from functools import partial
@@ -50,6 +52,7 @@ from .domain.lists import FilmList
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.enrichment import CatalogEnrichment
+from .services.catalog_refresh import CatalogRefresh
 from .services.import_jobs import ImportJobs
 from .services.imports import ImportService
 from .services.limits import LoginThrottle
@@ -217,6 +220,9 @@ class Services(containers.DeclarativeContainer):
     imports = providers.Singleton(ImportService, entries=diary, imports=storage.imports, watchlist=watchlist,
                                   lists=lists)
     import_jobs = providers.Singleton(ImportJobs, imports=imports)
+    catalog_refresh = providers.Singleton(
+        lambda data_dir, **kw: CatalogRefresh(Path(data_dir) / "imdb", **kw), data_dir=config.data_dir,
+        base_url=config.imdb_datasets_url, catalog=storage.catalog, every=config.catalog_refresh)
     enrichment = providers.Singleton(
         _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
         catalog=storage.catalog, diary=diary)

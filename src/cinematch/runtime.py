@@ -227,6 +227,8 @@ class ServeRuntime(Runtime):
             found.append(self.runner.run_forever)
         if config.ml_train_on_start():
             found.append(self._first_model)
+        if config.catalog_refresh() != "off":
+            found.append(services.catalog_refresh().run_forever)
         if config.bus() == "kafka" and config.storage() == "mongo" and config.relay_in_serve():
             found.append(self.container.bus.relay().run_forever)
         return found

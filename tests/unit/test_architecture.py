@@ -45,7 +45,7 @@ LAYERS = {
     "settings": {"paths"},
     "data": {"domain", "progress"},
     "ml": {"domain", "data"},
-    "services": {"domain", "data", "ml"},
+    "services": {"domain", "data", "ml", "progress"},
     "adapters": {"domain", "paths"},
     "container": {"domain", "services", "adapters", "settings", "paths"},
     "runtime": {"domain", "services", "adapters", "settings", "paths", "container"},

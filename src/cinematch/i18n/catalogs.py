@@ -30,7 +30,7 @@ TEMPLATES = PACKAGE / "entrypoints/web/templates"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 # Text a template may show as it is in every language: the name of the product, symbols, acronyms.
-AS_IS = {"CineMatch", "RMSE / MAE"}
+AS_IS = {"CineMatch", "RMSE / MAE", "MB"}
 SHOWN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "content", "aria-description"}
 _TAG_CHOSEN = re.compile(r"<(/?)\{\{.*?\}\}")  # <{{ "ol" if ranked else "ul" }}>: a tag all the same
 

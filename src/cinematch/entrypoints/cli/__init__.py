@@ -11,7 +11,10 @@ import sys
 
 from .accounts import cmd_backup, cmd_restore, cmd_user_create, cmd_user_reset_password
 from .common import _is_bad_input, one_line
-from .data import cmd_catalog_import, cmd_catalog_import_imdb, cmd_data_fetch, cmd_demo, cmd_ml_evaluate, cmd_ml_train
+from .data import (
+    cmd_catalog_fetch, cmd_catalog_import, cmd_catalog_import_imdb, cmd_data_fetch, cmd_demo, cmd_ml_evaluate,
+    cmd_ml_train,
+)
 from .processes import cmd_migrate, cmd_relay, cmd_serve, cmd_spark_reconcile, cmd_spark_stream, cmd_worker
 
 
@@ -92,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "gzipped or not; a re-run updates the same films")
     p.add_argument("dir")
     p.set_defaults(func=cmd_catalog_import_imdb)
+    p = cat_sub.add_parser("fetch", help="download the catalog's source files (only what changed since the last "
+                           "fetch; a download cut short resumes) and import them")
+    p.add_argument("source", choices=["imdb"], help="imdb: IMDb's datasets from CINEMATCH_IMDB_DATASETS_URL")
+    p.add_argument("--dir", help="where the files are kept (default: DATA_DIR/imdb)")
+    p.add_argument("--no-import", action="store_true", help="download only")
+    p.set_defaults(func=cmd_catalog_fetch)
 
     p = sub.add_parser("demo", help="load the demo catalog (MovieLens-100k + credits) and demo users")
     p.add_argument("--users", type=int, default=20, help="demo users to create (default 20)")

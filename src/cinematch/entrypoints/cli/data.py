@@ -47,6 +47,28 @@ def cmd_catalog_import_imdb(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_fetch(args: argparse.Namespace) -> int:
+    """`catalog fetch imdb`: the files brought up to date, then imported when any changed (or when
+    the catalog was never imported from them)."""
+    from pathlib import Path
+
+    from ...data.imdb import import_catalog
+    from ...data.imdb_fetch import fetch_datasets
+    settings = load_settings()
+    folder = Path(args.dir or Path(settings.data_dir) / "imdb")
+    progress = Progress()
+    report = fetch_datasets(folder, settings.imdb_datasets_url, progress=progress)
+    imported_mark = folder / "imported"
+    upserted = None
+    if not args.no_import and (report.changed or not imported_mark.exists()):
+        upserted = one_off(lambda c: import_catalog(folder, c.storage.catalog().upsert, progress=progress))
+        imported_mark.write_text(json.dumps({"upserted": upserted}))
+    progress.close()
+    print(json.dumps({"downloaded": report.downloaded, "unchanged": report.unchanged, "resumed": report.resumed,
+                      "bytes": report.bytes, "upserted": upserted}))
+    return 0
+
+
 def _fetch_ml100k():
     """MovieLens-100k's folder, or None after saying on stderr why it could not be fetched."""
     from ...data.movielens import DatasetUnavailable, fetch_ml100k

@@ -143,6 +143,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
             "diary": singleton(container.services.diary),
             "imports": singleton(container.services.imports),
             "import_jobs": singleton(container.services.import_jobs),
+            "catalog_refresh": singleton(container.services.catalog_refresh),
             "watchlist": singleton(container.services.watchlist),
             "lists": singleton(container.services.lists),
             "queries": singleton(container.services.queries),

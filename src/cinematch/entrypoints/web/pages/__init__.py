@@ -13,6 +13,7 @@ from ....domain.ratings import display
 from ..hardening import error_response
 from .account import AccountPages
 from .admin import AdminPages
+from .admin_catalog import AdminCatalogPages
 from .diary import DiaryPages
 from .forms import SESSION_COOKIE, _query, require_admin
 from .library import ImportPages, WatchlistPages
@@ -21,7 +22,7 @@ from .recommendations import RecommendationPages
 from .stats import StatsPages, TrendsPages, trend_genre_rows
 
 PAGES = [AccountPages, DiaryPages, StatsPages, TrendsPages, ImportPages, WatchlistPages, ListPages, RecommendationPages,
-         AdminPages]
+         AdminPages, AdminCatalogPages]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/"]
 
 TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}
