@@ -169,6 +169,15 @@ def format_moment(value: str) -> str:
     return f"{day}, {format_time(moment.time(), 'short', locale=language)}"
 
 
+def month_of(value: str) -> str:
+    """"2026-12" as "December 2026" or "dicembre 2026"."""
+    try:
+        day = dt.date.fromisoformat(f"{value[:7]}-01")
+    except ValueError:
+        return value
+    return _babel_date(day, "LLLL y", locale=current())
+
+
 def format_number(value: float | int | None, digits: int | None = None) -> str:
     """4.5 as "4.5" or "4,5"; `digits` fixes the decimals ("3.70")."""
     if value is None:
@@ -182,4 +191,4 @@ def month_name(month: int, width: Literal["abbreviated", "narrow", "wide"] = "ab
 
 
 __all__ = ["Catalog", "LANGUAGES", "catalog", "current", "format_date", "format_moment", "format_number", "gettext",
-           "month_name", "negotiate", "ngettext", "translate", "use"]
+           "month_name", "month_of", "negotiate", "ngettext", "translate", "use"]

@@ -28,6 +28,7 @@ from ...services.diary import DiaryError
 from ...services.limits import NotTrained, RateLimited
 from .api import PROTECTED_CONTROLLERS, PUBLIC_CONTROLLERS
 from .assets import Assets
+from .posters import PosterController
 from .language import install as install_languages
 from .language import speak_the_visitors_language, switch_language
 from .hardening import add_headers, any_error, error_response, strict_query_integers
@@ -72,7 +73,7 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 # --- the factory ------------------------------------------------------------------
 
 PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/genres", "^/health", "^/ready", "^/metrics",
-          "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$", "^/language$",
+          "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$", "^/language$", "^/posters/",
           *PUBLIC_PAGES]
 WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
@@ -134,7 +135,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
     ttl = settings.token_ttl_seconds()
     return Litestar(
         route_handlers=[*PAGES, create_static_files_router(path="/static", directories=[WEB_DIR / "static"]),
-                        favicon, manifest, switch_language, metrics_endpoint, *PUBLIC_CONTROLLERS,
+                        favicon, manifest, switch_language, PosterController, metrics_endpoint, *PUBLIC_CONTROLLERS,
                         # the operations behind the bearer token (the API document says so of each)
                         Router(path="/", security=[{"BearerToken": []}], route_handlers=PROTECTED_CONTROLLERS)],
         dependencies={

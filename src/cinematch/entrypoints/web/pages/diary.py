@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
@@ -20,13 +20,28 @@ from ....services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from .forms import PAGE_SIZE, _form, _form_error, _rating, _tags
 
 
-async def _diary_context(request: Request, diary_store: DiaryStore, clock: Clock, page: int = 1, **extra: Any) -> dict:
-    items, total = await diary_store.page(request.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+async def _diary_context(request: Request, diary_store: DiaryStore, clock: Clock, page: int = 1,
+                         view: str = "list", **extra: Any) -> dict:
+    size = POSTERS_PAGE if view == "posters" else PAGE_SIZE
+    items, total = await diary_store.page(request.user.id, size, (page - 1) * size)
     today = clock.now().date()
-    return {"me": request.user, "items": items, "total": total, "page_no": page,
-            "pages": max(1, -(-total // PAGE_SIZE)), "error": "", "form": EMPTY_FORM, "today": today.isoformat(),
+    return {"me": request.user, "items": items, "total": total, "page_no": page, "view": view,
+            "months": by_month(items) if view == "posters" else [],
+            "pages": max(1, -(-total // size)), "error": "", "form": EMPTY_FORM, "today": today.isoformat(),
             # a watch date may be tomorrow in the configured zone (docs/contract.md §2), no later
             "tomorrow": (today + dt.timedelta(days=1)).isoformat(), "page": "diary", **extra}
+
+
+POSTERS_PAGE = 48  # entries on a page of the poster view (a dozen rows of four)
+
+
+def by_month(items: list[Any]) -> list[tuple[str, list[Any]]]:
+    """A page's entries (newest first) grouped by the month they were watched, as the poster view
+    shows them: ("2026-12", [entries])."""
+    months: dict[str, list[Any]] = {}
+    for entry in items:
+        months.setdefault(entry.date[:7], []).append(entry)
+    return list(months.items())
 
 
 # What the log form shows when it is new: no rating chosen (a forgotten choice records no rating).
@@ -78,8 +93,9 @@ class DiaryPages(Controller):
 
     @get("/diary", include_in_schema=False)
     async def diary_page(self, request: Request, diary_store: DiaryStore, clock: Clock,
-                         page: int = Parameter(default=1, ge=1, le=1_000_000), error: str = "") -> Template:
-        context = await _diary_context(request, diary_store, clock, page, error=error[:300])
+                         page: int = Parameter(default=1, ge=1, le=1_000_000), error: str = "",
+                         view: Literal["list", "posters"] = "list") -> Template:
+        context = await _diary_context(request, diary_store, clock, page, view, error=error[:300])
         return Template("diary.html", context=context)
 
     @get("/diary/suggest", include_in_schema=False)
