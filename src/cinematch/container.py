@@ -53,6 +53,8 @@ from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.enrichment import CatalogEnrichment
 from .services.catalog_refresh import CatalogRefresh
+from .services.catalog_search import CatalogSearch
+from .adapters.posters import PosterStore
 from .services.import_jobs import ImportJobs
 from .services.imports import ImportService
 from .services.limits import LoginThrottle
@@ -184,12 +186,18 @@ class Bus(containers.DeclarativeContainer):
                                     group=config.kafka_group)
 
 
-def _enrichment(*, api_key: str, url: str, rate: float, catalog, diary):
-    """The TMDB enricher, attached to the diary service, when an API key is set; else None."""
+def _lookup(*, api_key: str, url: str, rate: float, image_url: str):
+    """TMDB (the `FilmLookup` port) when an API key is set; else None."""
     if not api_key:
         return None
-    enricher = CatalogEnrichment(client=TmdbClient(api_key=api_key, base_url=url, requests_per_second=rate),
-                                 catalog=catalog, diary=diary)
+    return TmdbClient(api_key=api_key, base_url=url, requests_per_second=rate, image_url=image_url)
+
+
+def _enrichment(*, lookup, catalog, diary):
+    """The TMDB enricher, attached to the diary service, when TMDB is configured; else None."""
+    if lookup is None:
+        return None
+    enricher = CatalogEnrichment(client=lookup, catalog=catalog, diary=diary)
     diary.enricher = enricher
     return enricher
 
@@ -223,9 +231,12 @@ class Services(containers.DeclarativeContainer):
     catalog_refresh = providers.Singleton(
         lambda data_dir, **kw: CatalogRefresh(Path(data_dir) / "imdb", **kw), data_dir=config.data_dir,
         base_url=config.imdb_datasets_url, catalog=storage.catalog, every=config.catalog_refresh)
-    enrichment = providers.Singleton(
-        _enrichment, api_key=config.tmdb_api_key, url=config.tmdb_url, rate=config.tmdb_requests_per_second,
-        catalog=storage.catalog, diary=diary)
+    lookup = providers.Singleton(_lookup, api_key=config.tmdb_api_key, url=config.tmdb_url,
+                                 rate=config.tmdb_requests_per_second, image_url=config.tmdb_image_url)
+    enrichment = providers.Singleton(_enrichment, lookup=lookup, catalog=storage.catalog, diary=diary)
+    catalog_search = providers.Singleton(CatalogSearch, catalog=storage.catalog, lookup=lookup)
+    posters = providers.Singleton(
+        lambda data_dir, **kw: PosterStore(Path(data_dir) / "posters", **kw), data_dir=config.data_dir)
     # Each projector owns the fold's memory (one bounded registry each: two projectors in
     # one process, the worker's two parts, never clear each other's mid-batch).
     fold_cache = providers.Factory(FoldCache, limit=config.fold_cache_limit)

@@ -236,6 +236,7 @@ class ServeRuntime(Runtime):
     async def stopping(self) -> None:
         if self.threaded is not None:
             await self.threaded.stop()
+        await self.container.services.posters().stop()  # its HTTP client, when a poster was fetched
         if self.group_lag is not None:
             await self.group_lag.stop()
 

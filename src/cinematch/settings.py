@@ -64,6 +64,7 @@ class Settings(msgspec.Struct, kw_only=True):
     catalog_refresh: str = "off"  # CINEMATCH_CATALOG_REFRESH: off | daily | weekly (serve fetches IMDb's files)
     tmdb_api_key: str = ""  # CINEMATCH_TMDB_API_KEY: with it, films the catalog lacks are looked up on TMDB
     tmdb_url: str = "https://api.themoviedb.org/3"  # CINEMATCH_TMDB_URL
+    tmdb_image_url: str = "https://image.tmdb.org/t/p/w342"  # CINEMATCH_TMDB_IMAGE_URL: posters, fetched once
     tmdb_requests_per_second: float = 10.0  # CINEMATCH_TMDB_REQUESTS_PER_SECOND
     ml_train_on_start: bool = True  # CINEMATCH_ML_TRAIN_ON_START: serve trains a first model when none exists
     log_format: str = "text"  # CINEMATCH_LOG_FORMAT: text | json (one object per line, with the request id)

@@ -57,3 +57,22 @@ def test_kinds_in_order_then_edits_then_votes():
     assert search("godfatr") == ["gf", "gf2"]  # the last word, unfinished and mistyped (7 letters: one edit)
     assert search("dunsto checks") == ["dun"]
     assert search("dune") == []  # four letters: a whole word within one edit, never a beginning
+
+
+def test_the_bounded_distance_agrees_with_a_full_levenshtein():
+    import random
+
+    def full(a, b):
+        row = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            previous, row[0] = row[:], i
+            for j, cb in enumerate(b, 1):
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+        return row[-1]
+
+    rnd = random.Random(3)
+    for _ in range(20_000):
+        a, b = ("".join(rnd.choice("abc ") for _ in range(rnd.randint(0, 8))) for _ in range(2))
+        for most in (0, 1, 2):
+            expected = full(a, b)
+            assert within(a, b, most) == (expected if expected <= most else None), (a, b, most)

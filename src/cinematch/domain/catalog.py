@@ -34,6 +34,8 @@ class CatalogMovie(msgspec.Struct, omit_defaults=True):
     normalized_original_title: str = ""
     akas: list[str] = []  # alternative titles (other languages, other forms)
     votes: int = 0  # popularity (IMDb votes): breaks ties between equal matches
+    countries: list[str] = []  # ISO 3166-1 alpha-2, where a film database knows them (TMDB)
+    languages: list[str] = []  # ISO 639-1 of the original language, likewise
     keys: list[str] = []  # every title key (`movie_keys`); empty in documents older than them
 
 
@@ -176,6 +178,8 @@ def catalog_movie(
     tmdb_id: int | None = None,
     akas: Iterable[str] | None = None,
     votes: int | None = None,
+    countries: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
 ) -> CatalogMovie:
     """Build a catalog movie with its normalized fields and title keys filled in."""
     akas = list(dict.fromkeys(a.strip() for a in (akas or ()) if a and a.strip() and a.strip() != title))
@@ -192,6 +196,8 @@ def catalog_movie(
         poster_url=poster_url,
         imdb_id=imdb_id,
         tmdb_id=tmdb_id,
+        countries=[c.strip().upper() for c in (countries or ()) if c and c.strip()][:20],
+        languages=[code.strip().lower() for code in (languages or ()) if code and code.strip()][:5],
         normalized_title=normalize_title(title),
         normalized_original_title=normalize_title(original_title),
         akas=akas[:MAX_AKAS],

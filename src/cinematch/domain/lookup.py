@@ -23,6 +23,9 @@ class FoundFilm(msgspec.Struct, frozen=True):
     runtime: int | None = None
     poster_url: str | None = None
     imdb_id: str | None = None
+    tmdb_id: int | None = None
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 (where it was produced)
+    languages: tuple[str, ...] = ()  # ISO 639-1 (its original language)
 
 
 class FilmLookup(abc.ABC):
@@ -30,6 +33,15 @@ class FilmLookup(abc.ABC):
     async def find(self, *, imdb_id: str | None = None, title: str = "", year: int | None = None) -> FoundFilm | None:
         """The film by its IMDb id, else by title (and year); None when it is not known.
         Raises LookupUnavailable when the service cannot answer."""
+
+    async def search(self, query: str, limit: int = 8) -> list[FoundFilm]:
+        """Films whose title the service matches to `query`, its best first (title, year, poster
+        and id only). Raises LookupUnavailable when the service cannot answer."""
+        return []
+
+    async def by_id(self, lookup_id: int) -> FoundFilm | None:
+        """One film by the service's own id, with its details and credits."""
+        return None
 
     async def start(self) -> None:
         """Connect (on first use by default)."""

@@ -13,7 +13,9 @@ alternative titles; `domain.catalog.keys_of`), in the first of these kinds:
 - `typo`: every query word is within its edits of a word of the key (one edit, two for a word of
   8 letters or more, none for a word of 1-2 letters, which only begins one), or, for the last
   query word of 5 letters or more (still being typed), of the beginning of one ("godfater" → The
-  Godfather; "the matrix" is not The MatchMaker, "fight club" not The First Wives Club).
+  Godfather; "the matrix" is not The MatchMaker, "fight club" not The First Wives Club); or the
+  whole query is within its edits of the whole key, or of the key's beginning from 5 letters (a
+  space dropped: "lovestory" → Love Story).
 
 Within a kind: fewer edits first, then the most voted."""
 
@@ -40,6 +42,13 @@ def within(a: str, b: str, most: int) -> int | None:
         return None
     if a == b:
         return 0
+    if most == 1:  # the common case (words of 3-7 letters): one pass, no table
+        i = 0
+        while i < len(a) and i < len(b) and a[i] == b[i]:
+            i += 1
+        rest_a, rest_b = (a[i + 1:], b[i + 1:]) if len(a) == len(b) else \
+            ((a[i + 1:], b[i:]) if len(a) > len(b) else (a[i:], b[i + 1:]))
+        return 1 if rest_a == rest_b else None
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i] + [most + 1] * len(b)
@@ -53,47 +62,82 @@ def within(a: str, b: str, most: int) -> int | None:
     return previous[-1] if previous[-1] <= most else None
 
 
-def _word_edits(word: str, title_words: list[str], last: bool) -> int | None:
-    """The fewest edits that make a query word one of the title's words (0: it is one, or begins
-    one), or None when none is near enough."""
-    if any(t.startswith(word) for t in title_words):
-        return 0
-    most = edits_allowed(word)
-    if not most:
-        return None
-    best: int | None = None
-    for t in title_words:
-        found = within(word, t, most)
-        if found is None and last and len(word) >= TYPED_ON and len(t) > len(word):
-            found = within(word, t[:len(word)], most)
-        if found is not None and (best is None or found < best):
-            best = found
-    return best
+class Query:
+    """A normalized query made ready to be compared with many titles: its words, its bigrams (a
+    cheap bound before an edit distance), and the word comparisons already made (titles share
+    words: each pair is computed once per search)."""
 
+    def __init__(self, q: str) -> None:
+        self.q = q
+        self.words = q.split()
+        self.most = edits_allowed(q)
+        self.grams = {q[i:i + 2] for i in range(len(q) - 1)}
+        self._words: dict[tuple[str, str, bool], int | None] = {}
 
-def _typo_edits(q_words: list[str], key: str) -> int | None:
-    title_words = key.split()
-    total = 0
-    for i, word in enumerate(q_words):
-        found = _word_edits(word, title_words, last=i == len(q_words) - 1)
-        if found is None:
+    def near(self, text: str) -> int | None:
+        """The whole query against a whole key (or a key's beginning): within its edits?"""
+        # The q-gram lemma: an edit takes at most two of the query's bigrams away, so a text within
+        # `most` edits lacks at most 2·most of them (a substring test each, cheaper than the distance).
+        missing = 0
+        for gram in self.grams:
+            if gram not in text:
+                missing += 1
+                if missing > 2 * self.most:
+                    return None
+        return within(self.q, text, self.most)
+
+    def word_edits(self, word: str, title_words: list[str], last: bool) -> int | None:
+        """The fewest edits that make a query word one of the title's words (0: it is one, or
+        begins one), or None when none is near enough."""
+        if any(t.startswith(word) for t in title_words):
+            return 0
+        most = edits_allowed(word)
+        if not most:
             return None
-        total += found
-    return total
+        best: int | None = None
+        for t in title_words:
+            memo = (word, t, last)
+            if memo not in self._words:
+                found = within(word, t, most)
+                if found is None and last and len(word) >= TYPED_ON and len(t) > len(word):
+                    found = within(word, t[:len(word)], most)
+                self._words[memo] = found
+            found = self._words[memo]
+            if found is not None and (best is None or found < best):
+                best = found
+        return best
+
+    def typo_edits(self, key: str, title_words: list[str]) -> int | None:
+        """The edits of a typo match against one key, or None: the whole query against the whole
+        key (a space dropped or added: "lovestory" → Love Story) or, from 5 letters, against its
+        beginning (a title still being typed); else word by word."""
+        whole = self.near(key) if abs(len(key) - len(self.q)) <= self.most else None
+        if whole is None and len(self.q) >= TYPED_ON and len(key) > len(self.q):
+            whole = self.near(key[:len(self.q)])
+        if whole is not None:
+            return whole
+        total = 0
+        for i, word in enumerate(self.words):
+            found = self.word_edits(word, title_words, last=i == len(self.words) - 1)
+            if found is None:
+                return None
+            total += found
+        return total
 
 
-def search_match(movie: CatalogMovie, q: str) -> tuple[int, int] | None:
+def search_match(movie: CatalogMovie, q: str | Query) -> tuple[int, int] | None:
     """(the kind's place in MATCHES, the edits of a typo) of the film for the normalized query,
     or None when it does not match."""
+    query = q if isinstance(q, Query) else Query(q)
     keys = keys_of(movie)
-    if q in keys:
+    if query.q in keys:
         return 0, 0
-    if any(k.startswith(q) for k in keys):
+    if any(k.startswith(query.q) for k in keys):
         return 1, 0
-    q_words = q.split()
-    if any(all(any(t.startswith(w) for t in k.split()) for w in q_words) for k in keys):
+    splits = [k.split() for k in keys]
+    if any(all(any(t.startswith(w) for t in words) for w in query.words) for words in splits):
         return 2, 0
-    edits = [e for k in keys if (e := _typo_edits(q_words, k)) is not None]
+    edits = [e for k, words in zip(keys, splits) if (e := query.typo_edits(k, words)) is not None]
     return (3, min(edits)) if edits else None
 
 
@@ -108,8 +152,9 @@ def rank_search(movies: Iterable[CatalogMovie], q: str, limit: int) -> list[Cata
     a key is the query itself, only the films so named and those whose title continues it
     ("heat" is Heat and Heat Wave, not every title with the word)."""
     ranked: list[tuple[tuple[Any, ...], CatalogMovie]] = []
+    query = Query(q)
     for m in movies:
-        found = search_match(m, q)
+        found = search_match(m, query)
         if found is not None:
             ranked.append(((*found, -m.votes, m.title, m.year or 0, m.id), m))
     ranked.sort(key=lambda pair: pair[0])

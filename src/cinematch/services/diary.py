@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from ..domain.lookup import LookupUnavailable
 from ..domain.messages import N_
 from ..domain.bounds import MAX_REVIEW, check_tags
 from ..domain.bounds import check_entry as check_bounds
@@ -65,6 +66,9 @@ def check_entry(name: str | None, rating: object, date: str | None, today: dt.da
                 limit=f"{MAX_REVIEW:,}", got=f"{len(review):,}"))
     except ValueError as exc:  # InvalidEvent (not a real date) and OutOfBounds
         raise DiaryError(str(exc)) from None
+
+
+LOOKUP_PREFIX = "tmdb:"  # a catalog_id naming a film of TMDB's search that the catalog lacks
 
 
 class DiaryService:
@@ -140,7 +144,14 @@ class DiaryService:
         return list((await self.catalog.by_ids(wanted)).values()) if wanted else []
 
     async def catalog_film(self, catalog_id: str) -> CatalogMovie:
+        """The catalog film picked; "tmdb:<id>", a film picked from TMDB's search, joins the catalog first."""
         match = (await self.catalog.by_ids([catalog_id])).get(catalog_id)
+        if match is None and catalog_id.startswith(LOOKUP_PREFIX) and catalog_id[len(LOOKUP_PREFIX):].isdigit() \
+                and self.enricher is not None:
+            try:
+                match = await self.enricher.adopt(int(catalog_id[len(LOOKUP_PREFIX):]))
+            except LookupUnavailable:
+                raise DiaryError(N_("TMDB cannot be reached now: log the film as typed, or try again")) from None
         if match is None:
             raise DiaryError(N_("no catalog film has the id {id!r}").format(id=catalog_id[:100]))
         return match

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..domain.catalog import catalog_id_for, catalog_movie, match_movie
+from ..domain.catalog import CatalogMovie, catalog_id_for, catalog_movie, match_movie
 from ..domain.diary import DiaryEntry
 from ..domain.lookup import FilmLookup, FoundFilm, LookupUnavailable
 from ..domain.ports import CatalogStore
@@ -106,8 +106,29 @@ class CatalogEnrichment:
             old = (await self.catalog.by_ids([entry.catalog_id])).get(entry.catalog_id)
         if old is None:
             old = match_movie(film.title, film.year, await self.catalog.candidates(film.title))
-        movie = catalog_movie(
-            id=old.id if old else (film.imdb_id or catalog_id_for(film.title, film.year)),
+        movie = self._merged(old, film)
+        await self.catalog.upsert([movie])
+        self.enriched += 1
+        return movie.id
+
+    async def adopt(self, lookup_id: int) -> CatalogMovie | None:
+        """A film picked from the film database's own search (the catalog lacked it): into the
+        catalog, under its IMDb id when it has one, with what the database knows (countries and
+        language too). None when the database does not know the id; LookupUnavailable propagates."""
+        film = await self.client.by_id(lookup_id)
+        if film is None:
+            return None
+        movie_id = film.imdb_id or f"tmdb:{lookup_id}"
+        movie = self._merged((await self.catalog.by_ids([movie_id])).get(movie_id), film, movie_id)
+        await self.catalog.upsert([movie])
+        self.enriched += 1
+        return movie
+
+    @staticmethod
+    def _merged(old: CatalogMovie | None, film: FoundFilm, new_id: str | None = None) -> CatalogMovie:
+        """The catalog film completed with what the database knows (what it had stays)."""
+        return catalog_movie(
+            id=old.id if old else (new_id or film.imdb_id or catalog_id_for(film.title, film.year)),
             title=old.title if old else film.title,
             original_title=(old.original_title if old else None) or film.original_title,
             year=(old.year if old else None) or film.year,
@@ -117,7 +138,7 @@ class CatalogEnrichment:
             duration=(old.duration if old else 0) or film.runtime,
             poster_url=(old.poster_url if old else None) or film.poster_url,
             imdb_id=(old.imdb_id if old else None) or film.imdb_id,
-            akas=old.akas if old else [], votes=old.votes if old else 0)
-        await self.catalog.upsert([movie])
-        self.enriched += 1
-        return movie.id
+            akas=old.akas if old else [], votes=old.votes if old else 0,
+            tmdb_id=(old.tmdb_id if old else None) or film.tmdb_id,
+            countries=(old.countries if old else None) or list(film.countries),
+            languages=(old.languages if old else None) or list(film.languages))

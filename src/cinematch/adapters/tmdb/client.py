@@ -19,7 +19,7 @@ import msgspec
 
 from ...domain.lookup import FilmLookup, FoundFilm, LookupUnavailable
 
-IMAGE_BASE = "https://image.tmdb.org/t/p/w342"
+IMAGE_BASE = "https://image.tmdb.org/t/p/w342"  # + a poster_path, which starts with its "/"
 
 T = TypeVar("T")
 
@@ -50,7 +50,19 @@ class _Credits(msgspec.Struct):
 class _Result(msgspec.Struct):
     id: int
     title: str = ""
+    original_title: str | None = None
     release_date: str | None = None
+    poster_path: str | None = None
+
+    def found(self, image_base: str) -> FoundFilm:
+        date = self.release_date or ""
+        return FoundFilm(title=self.title, original_title=self.original_title, tmdb_id=self.id,
+                         year=int(date[:4]) if date[:4].isdigit() else None,
+                         poster_url=image_base + self.poster_path if self.poster_path else None)
+
+
+class _Country(msgspec.Struct):
+    iso_3166_1: str = ""
 
 
 class _Results(msgspec.Struct):
@@ -73,6 +85,8 @@ class TmdbFilm(msgspec.Struct):
     poster_path: str | None = None
     imdb_id: str | None = None
     credits: _Credits = msgspec.field(default_factory=_Credits)
+    production_countries: list[_Country] = []
+    original_language: str | None = None
 
     @property
     def year(self) -> int | None:
@@ -87,22 +101,22 @@ class TmdbFilm(msgspec.Struct):
     def actors(self) -> list[str]:
         return [c.name for c in sorted(self.credits.cast, key=lambda c: c.order) if c.name]
 
-    @property
-    def poster_url(self) -> str | None:
-        return IMAGE_BASE + self.poster_path if self.poster_path else None
-
-    def found(self) -> FoundFilm:
+    def found(self, image_base: str = IMAGE_BASE) -> FoundFilm:
         return FoundFilm(title=self.title, original_title=self.original_title, year=self.year,
                          genres=tuple(g.name for g in self.genres), directors=tuple(self.directors),
-                         actors=tuple(self.actors), runtime=self.runtime, poster_url=self.poster_url,
-                         imdb_id=self.imdb_id)
+                         actors=tuple(self.actors), runtime=self.runtime,
+                         poster_url=image_base + self.poster_path if self.poster_path else None,
+                         imdb_id=self.imdb_id, tmdb_id=self.id,
+                         countries=tuple(c.iso_3166_1 for c in self.production_countries if c.iso_3166_1),
+                         languages=(self.original_language,) if self.original_language else ())
 
 
 class TmdbClient(FilmLookup):
     def __init__(self, *, api_key: str, base_url: str = "https://api.themoviedb.org/3",
-                 requests_per_second: float = 10.0, timeout: float = 10.0) -> None:
+                 requests_per_second: float = 10.0, timeout: float = 10.0, image_url: str = IMAGE_BASE) -> None:
         self.api_key = api_key
         self.base_url = base_url.rstrip("/")
+        self.image_base = image_url.rstrip("/")
         self.interval = 1.0 / requests_per_second
         self.timeout = timeout
         self._http: httpx.AsyncClient | None = None
@@ -159,5 +173,12 @@ class TmdbClient(FilmLookup):
                 tmdb_id = results.results[0].id
         if tmdb_id is None:
             return None
-        film = await self._get(f"/movie/{tmdb_id}", {"append_to_response": "credits"}, TmdbFilm)
-        return film.found() if film is not None else None
+        return await self.by_id(tmdb_id)
+
+    async def by_id(self, lookup_id: int) -> FoundFilm | None:
+        film = await self._get(f"/movie/{int(lookup_id)}", {"append_to_response": "credits"}, TmdbFilm)
+        return film.found(self.image_base) if film is not None else None
+
+    async def search(self, query: str, limit: int = 8) -> list[FoundFilm]:
+        results = await self._get("/search/movie", {"query": query[:200]}, _Results)
+        return [r.found(self.image_base) for r in (results.results if results else [])[:limit]]

@@ -1,7 +1,8 @@
 """A local HTTP server that answers like TMDB's API v3, for tests and demos on a machine
 that cannot reach TMDB (this one): `/find/{imdb_id}`, `/search/movie`, `/movie/{id}`, in the
-documented response shapes, from a dict of films. It never claims to be TMDB: it serves what
-it was given, on 127.0.0.1."""
+documented response shapes, from a dict of films, and their posters at the image host's paths
+(`/t/p/w342/{poster_path}`, a small PNG). It never claims to be TMDB: it serves what it was given,
+on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 
+# A 1x1 transparent PNG: what the fake's image host serves for every known poster.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082")
+
+
 class FakeTmdb:
     def __init__(self, films: list[dict[str, Any]], api_key: str = "test-key") -> None:
         self.films = {f["id"]: f for f in films}  # TMDB's /movie/{id} bodies, credits included
         self.api_key = api_key
         self.requests: list[str] = []
+        self.images: list[str] = []  # poster paths asked for
         self.throttle_next = 0  # answer this many requests 429 first
         self._server: ThreadingHTTPServer | None = None
 
@@ -24,6 +31,17 @@ class FakeTmdb:
     def url(self) -> str:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}/3"
+
+    @property
+    def image_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/t/p/w342"
+
+    def image(self, path: str) -> bytes | None:
+        """A poster's bytes (a 1x1 PNG) when a film has this poster path."""
+        self.images.append(path)
+        known = {f.get("poster_path") for f in self.films.values()}
+        return PNG if path.removeprefix("/t/p/w342") in known else None
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         self.requests.append(path)
@@ -60,6 +78,14 @@ class FakeTmdb:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 url = urlparse(self.path)
+                if url.path.startswith("/t/p/"):
+                    png = fake.image(url.path)
+                    self.send_response(200 if png else 404)
+                    self.send_header("Content-Type", "image/png" if png else "text/plain")
+                    self.send_header("Content-Length", str(len(png or b"")))
+                    self.end_headers()
+                    self.wfile.write(png or b"")
+                    return
                 status, body = fake.answer(url.path, parse_qs(url.query))
                 data = json.dumps(body).encode()
                 self.send_response(status)

@@ -145,6 +145,8 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
             "imports": singleton(container.services.imports),
             "import_jobs": singleton(container.services.import_jobs),
             "catalog_refresh": singleton(container.services.catalog_refresh),
+            "posters": singleton(container.services.posters),
+            "catalog_search": singleton(container.services.catalog_search),
             "watchlist": singleton(container.services.watchlist),
             "lists": singleton(container.services.lists),
             "queries": singleton(container.services.queries),

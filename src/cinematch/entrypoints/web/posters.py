@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
+from ...adapters.posters import PosterStore
 from ...domain.catalog import catalog_id_for
 from ...domain.ports import CatalogStore
 
@@ -74,8 +75,14 @@ class PosterController(Controller):
         return _answer(request, draw(title, year, catalog_id_for(title, year)))
 
     @get("/{catalog_id:str}", include_in_schema=False)
-    async def poster(self, request: Request, catalog_id: str, catalog: CatalogStore) -> Response[bytes]:
+    async def poster(self, request: Request, catalog_id: str, catalog: CatalogStore,
+                     posters: PosterStore) -> Response[bytes]:
+        """A catalog film's poster: its film database's, fetched once and kept here, else drawn."""
         film = (await catalog.by_ids([catalog_id[:200]])).get(catalog_id[:200])
         if film is None:
             raise NotFoundException("no catalog film has this id")
+        if film.poster_url and film.poster_url.startswith(("http://", "https://")):
+            found = await posters.image(film.poster_url)
+            if found is not None:
+                return Response(found[0], media_type=found[1], headers={"Cache-Control": CACHE})
         return _answer(request, draw(film.title, film.year, catalog_id_for(film.title, film.year)))

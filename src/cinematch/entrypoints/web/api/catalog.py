@@ -10,8 +10,7 @@ from litestar.params import Parameter
 from litestar.security.jwt import Token
 
 from ....domain.catalog import catalog_id_for, catalog_movie
-from ....domain.search import match_kind
-from ....domain.text import normalize_title
+from ....services.catalog_search import CatalogSearch
 from ....domain.ports import CatalogStore, User
 from ..hardening import strict_body
 from ..openapi import SIGNED_IN, errors
@@ -29,11 +28,10 @@ class CatalogController(Controller):
          "then titles holding every word (words), then typos (typo: every word within one edit, two for a word of 8 "
          "letters or more), each the most voted first; a query nothing matches answers no items. An item's `id` is "
          "the `catalog_id` POST /api/movies takes.", responses=errors(400, 503))
-    async def catalog_search(self, catalog: CatalogStore, q: str = Parameter(default="", max_length=500),
+    async def catalog_search(self, catalog_search: CatalogSearch, q: str = Parameter(default="", max_length=500),
                              limit: int = Parameter(default=20, ge=1, le=200)) -> CatalogResults:
-        query = normalize_title(q)
-        found = [(m, match_kind(m, query)) for m in await catalog.search(q, limit)]
-        return CatalogResults(items=[FoundMovie(**msgspec.structs.asdict(m), match=kind) for m, kind in found if kind])
+        return CatalogResults(items=[FoundMovie(**msgspec.structs.asdict(m), match=kind)
+                                     for m, kind in await catalog_search.search(q, limit)])
 
     @get("/api/genres", tags=["catalog"], description="Public: the catalog's genres, most films first.",
          responses=errors(503))

@@ -14,8 +14,9 @@ from litestar.response import Redirect, Template
 from ....domain.messages import N_
 from ....domain.bounds import MAX_REVIEW
 from ....domain.imports import parse_year
-from ....domain.ports import CatalogStore, Clock, DiaryStore
+from ....domain.ports import Clock, DiaryStore
 from ....domain.ratings import normalize
+from ....services.catalog_search import CatalogSearch
 from ....services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from .forms import PAGE_SIZE, _form, _form_error, _rating, _tags
 
@@ -99,9 +100,10 @@ class DiaryPages(Controller):
         return Template("diary.html", context=context)
 
     @get("/diary/suggest", include_in_schema=False)
-    async def suggest(self, catalog: CatalogStore, title: str = Parameter(default="", max_length=200)) -> Template:
+    async def suggest(self, catalog_search: CatalogSearch,
+                      title: str = Parameter(default="", max_length=200)) -> Template:
         typed = title.strip()
-        movies = await catalog.search(typed, 8) if len(typed) >= 2 else []
+        movies = [m for m, _ in await catalog_search.search(typed, 8)] if len(typed) >= 2 else []
         return Template("_suggestions.html", context={"movies": movies, "typed": typed})
 
     @post("/diary", include_in_schema=False, status_code=303)

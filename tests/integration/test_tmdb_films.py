@@ -1,0 +1,79 @@
+"""A film only TMDB knows, through the API, against our local TMDB stand-in (adapters/tmdb/fake.py,
+TMDB's documented shapes; TMDB cannot be reached from here): the catalog's search says it lacks it,
+TMDB's search finds it, logging the pick brings it into the catalog (IMDb id, runtime, genres,
+credits, countries, language) and links the entry; its poster is downloaded once and then served by
+CineMatch from its own store; TMDB down leaves the catalog's answer alone."""
+
+import json
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from cinematch.adapters.tmdb.fake import PNG, FakeTmdb
+from cinematch.entrypoints.web.app import create_app
+from tests.support import wired
+
+FILMS = json.loads((Path(__file__).parents[1] / "fixtures" / "tmdb" / "films.json").read_text())
+
+
+@pytest.fixture
+def tmdb():
+    fake = FakeTmdb(FILMS).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def client(tmdb, tmp_path):
+    c = wired("sqlite", data_dir=tmp_path, tmdb_api_key="test-key", tmdb_url=tmdb.url, tmdb_image_url=tmdb.image_url,
+              tmdb_requests_per_second=100, ml_train_on_start=False)
+    with TestClient(create_app(c, run_projections=False)) as test_client:
+        yield test_client
+    c.storage.db().close()
+
+
+def signed_in(client):
+    client.post("/api/auth/register", json={"username": "cinefila", "password": "correct-horse-42"})
+    token = client.post("/api/auth/token", json={"username": "cinefila", "password": "correct-horse-42"}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def test_a_film_only_tmdb_knows_is_found_picked_linked_and_its_poster_kept(client, tmdb):
+    h = signed_in(client)
+    [found] = client.get("/api/catalog/search", params={"q": "past lives"}).json()["items"]
+    assert (found["id"], found["title"], found["year"], found["match"]) == ("tmdb:666277", "Past Lives", 2023, "tmdb")
+    entry = client.post("/api/movies", json={"name": "Past Lives", "catalog_id": found["id"], "rating": 4.5},
+                        headers=h).json()
+    assert (entry["catalog_id"], entry["year"], entry["director"], entry["duration"]) == (
+        "tt13238346", 2023, "Celine Song", 106)
+    assert entry["genres"] == ["Drama", "Romance"]
+    [film] = client.get("/api/catalog/search", params={"q": "past lives"}).json()["items"]  # the catalog's now
+    assert (film["id"], film["match"], film["countries"], film["languages"]) == ("tt13238346", "exact", ["US", "KR"],
+                                                                                ["en"])
+    assert film["tmdb_id"] == 666277 and film["actors"].startswith("Greta Lee")
+    asked = len(tmdb.requests)
+    assert len(client.get("/api/catalog/search", params={"q": "past lives"}).json()["items"]) == 1
+    assert len(tmdb.requests) == asked  # a good answer of the catalog's asks TMDB nothing
+    first = client.get("/posters/tt13238346")
+    assert (first.status_code, first.headers["content-type"], first.content) == (200, "image/png", PNG)
+    again = client.get("/posters/tt13238346")
+    assert again.content == PNG and tmdb.images == ["/t/p/w342/k3waqVXSnvCZWfJYNtdamTgTtTA.jpg"]  # fetched once
+
+
+def test_tmdb_down_leaves_the_catalogs_answer_and_a_pick_says_why(client, tmdb):
+    h = signed_in(client)
+    tmdb.stop()
+    assert client.get("/api/catalog/search", params={"q": "past lives"}).json()["items"] == []
+    r = client.post("/api/movies", json={"name": "Past Lives", "catalog_id": "tmdb:666277"}, headers=h)
+    assert r.status_code == 400 and "TMDB cannot be reached" in r.json()["detail"]
+    r = client.post("/api/movies", json={"name": "Nothing", "catalog_id": "tmdb:1"}, headers=h)
+    assert r.status_code == 400
+
+
+def test_a_poster_that_cannot_be_fetched_is_drawn(client, tmdb):
+    h = signed_in(client)
+    client.post("/api/movies", json={"name": "Oppenheimer", "catalog_id": "tmdb:872585"}, headers=h)
+    tmdb.films[872585]["poster_path"] = "/gone.jpg"  # the image host no longer has it
+    r = client.get("/posters/tt15398776")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and ">Oppenheimer<" in r.text
