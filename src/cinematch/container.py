@@ -54,6 +54,7 @@ from .services.diary import DiaryService
 from .services.enrichment import CatalogEnrichment
 from .services.catalog_refresh import CatalogRefresh
 from .services.catalog_search import CatalogSearch
+from .services.films import FilmService
 from .adapters.posters import PosterStore
 from .services.import_jobs import ImportJobs
 from .services.imports import ImportService
@@ -274,6 +275,8 @@ class Services(containers.DeclarativeContainer):
     recommendations = providers.Singleton(
         _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens,
         watchlist=storage.watchlist, limits=storage.limits)
+    films = providers.Singleton(FilmService, catalog=storage.catalog, diary=storage.diary,
+                                recommendations=recommendations, min_users=config.trends_min_users)
     queries = providers.Singleton(
         StatsQueries, diary=storage.diary, stats=storage.stats, affinities=storage.affinities, trends=storage.trends,
         catalog=storage.catalog, clock=clock, window_days=config.trends_window_days,

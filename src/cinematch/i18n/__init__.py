@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time, get_month_names
 from babel.numbers import format_decimal
@@ -178,6 +179,16 @@ def month_of(value: str) -> str:
     return _babel_date(day, "LLLL y", locale=current())
 
 
+def country_name(code: str) -> str:
+    """"KR" as "South Korea" or "Corea del Sud"."""
+    return str(Locale.parse(current()).territories.get(code.upper(), code))
+
+
+def language_name(code: str) -> str:
+    """"ko" as "Korean" or "coreano"."""
+    return str(Locale.parse(current()).languages.get(code.lower(), code))
+
+
 def format_number(value: float | int | None, digits: int | None = None) -> str:
     """4.5 as "4.5" or "4,5"; `digits` fixes the decimals ("3.70")."""
     if value is None:
@@ -190,5 +201,6 @@ def month_name(month: int, width: Literal["abbreviated", "narrow", "wide"] = "ab
     return str(get_month_names(width, locale=current())[month])
 
 
-__all__ = ["Catalog", "LANGUAGES", "catalog", "current", "format_date", "format_moment", "format_number", "gettext",
-           "month_name", "month_of", "negotiate", "ngettext", "translate", "use"]
+__all__ = ["catalog", "Catalog", "country_name", "current", "format_date", "format_moment", "format_number",
+           "gettext", "language_name", "LANGUAGES", "month_name", "month_of", "negotiate", "ngettext", "translate",
+           "use"]

@@ -146,6 +146,32 @@ class Recommendations:
                            "predicted_rating": r.predicted_rating, "explanation": r.explanation} for r in recs],
                 "strategy": strategy, "model_version": version}
 
+    async def similar(self, genres: list[str], director: str, actors: str, year: int | None, title: str,
+                      n: int = 8) -> list[tuple[str, int | None]]:
+        """Films like this one, by the served model's content (genres, director, cast, decade):
+        (title, year), the most alike first, never the film itself; [] without a model."""
+        served = await self._model()
+        if served is None:
+            return []
+        model = served[1]
+        own = set(self._title_keys(title))
+
+        def nearest() -> list[tuple[str, int | None]]:
+            profile = model.content.profile(np.zeros(0, dtype=np.int64), np.zeros(0),
+                                            [(item_features(genres, director, actors, year), 1.0)])
+            if not profile.any():
+                return []
+            scores = model.content.scores(profile)
+            out: list[tuple[str, int | None]] = []
+            for i in np.argsort(-scores, kind="stable")[:n * 3]:
+                if scores[i] <= 0 or own.intersection(self._title_keys(model.titles[i])):
+                    continue
+                out.append((model.titles[i], model.years[i]))
+                if len(out) == n:
+                    break
+            return out
+        return await asyncio.to_thread(nearest)
+
     async def _popular(self, entries: list[DiaryEntry], top_n: int) -> dict[str, Any]:
         """No model yet: the films most logged on the platform, best rated first among
         equals (an empty list only on an installation with no diary at all). Training,

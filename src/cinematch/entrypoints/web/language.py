@@ -64,4 +64,5 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(lang=i18n.current, languages=LANGUAGES)
     env.filters.update(tr=i18n.translate, date=i18n.format_date, moment=i18n.format_moment, number=i18n.format_number,
-                       month=i18n.month_name, month_of=i18n.month_of)
+                       month=i18n.month_name, month_of=i18n.month_of, country=i18n.country_name,
+                       language=i18n.language_name)

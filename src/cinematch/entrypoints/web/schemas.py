@@ -336,3 +336,18 @@ class TrainedOut(msgspec.Struct):
     k_cluster: int
     metrics: dict[str, float | str | None]  # the held-out evaluation (Evaluation's fields)
     seconds: float
+
+
+class FilmInstance(msgspec.Struct):
+    users: int
+    avg_rating: float | None
+
+
+class FilmPage(msgspec.Struct):
+    """GET /api/films/{catalog_id}: the film, your watches (signed in), the instance's line (from
+    CINEMATCH_TRENDS_MIN_USERS people, no private entry counted), similar films."""
+
+    film: CatalogMovie
+    your_entries: list[EntryOut]
+    instance: FilmInstance | None
+    similar: list[CatalogMovie]

@@ -4,6 +4,7 @@ the others sit behind the bearer token (the app's protected router says so in th
 from .auth import AccountController, SignInController
 from .catalog import CatalogAdminController, CatalogController
 from .diary import DiaryController
+from .films import FilmController
 from .imports import ImportsController
 from .lists import ListsController
 from .ops import OpsController
@@ -11,7 +12,7 @@ from .recommendations import RecommendationsController
 from .stats import StatsController, TrendsController
 from .watchlist import WatchlistController
 
-PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, OpsController]
+PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, FilmController, OpsController]
 PROTECTED_CONTROLLERS = [AccountController, DiaryController, ImportsController, WatchlistController, StatsController,
                          CatalogAdminController, RecommendationsController, ListsController]
 

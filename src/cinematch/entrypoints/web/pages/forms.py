@@ -41,6 +41,19 @@ async def _session_user(request: Request, jwt_auth: Any, users: UserStore) -> An
     return user
 
 
+async def caller(request: Request, jwt_auth: Any, users: UserStore) -> Any:
+    """Who calls a public endpoint: the bearer token's user, else the session cookie's, else None."""
+    bearer = request.headers.get("authorization", "")
+    if bearer.lower().startswith("bearer "):
+        try:
+            token = jwt_auth.token_cls.decode(bearer[7:].strip(), secret=jwt_auth.token_secret,
+                                              algorithm=jwt_auth.algorithm)
+        except Exception:  # noqa: BLE001 - a wrong or expired token: an anonymous caller
+            return None
+        return session_user(await users.by_id(token.sub), token.extras)
+    return await _session_user(request, jwt_auth, users)
+
+
 def _form_error(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 

@@ -16,7 +16,7 @@ from ....services.diary import DiaryError
 from ....services.import_jobs import ImportJobs
 from ....services.imports import ImportService
 from ....services.watchlist import WatchlistService
-from .forms import _form, _form_error, _query
+from .forms import _local, _form, _form_error, _query
 
 SHOW_AT_ONCE = 1.5  # seconds an upload may take before the page shows its progress instead of waiting
 
@@ -110,7 +110,7 @@ class WatchlistPages(Controller):
             await watchlist.watch(request.user.id, name, parse_year(form.get("year", "")))
         except (DiaryError, ValueError) as exc:
             return Redirect(f"/watchlist?{_query(error=_form_error(exc))}", status_code=303)
-        return Redirect("/watchlist", status_code=303)
+        return Redirect(_local(form.get("next", "")) if form.get("next") else "/watchlist", status_code=303)
 
     @post("/watchlist/{item_id:str}/remove", include_in_schema=False, status_code=303)
     async def watchlist_remove(self, item_id: str, request: Request, watchlist: WatchlistService) -> Response:

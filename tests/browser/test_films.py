@@ -1,0 +1,60 @@
+"""A film's page in a real browser: reached from the diary's linked title, its credits and poster,
+your watches, logging a rewatch and adding it to the watchlist from there, in English and Italian,
+at desktop and phone width, accessible."""
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import shoot, violations
+
+PASSWORD = "correct-horse-42"
+
+
+def signed_in(browser, base, name, locale, width, height):
+    with httpx.Client(base_url=base) as http:
+        http.post("/api/auth/register", json={"username": name, "password": PASSWORD})
+        token = http.post("/api/auth/token", json={"username": name, "password": PASSWORD}).json()["access_token"]
+        http.post("/api/movies", json={"name": "Heat", "year": 1995, "rating": 4, "date": "2025-05-01"},
+                  headers={"Authorization": f"Bearer {token}"})
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/")
+    page.locator("#signin-username").fill(name)
+    page.locator("#signin-password").fill(PASSWORD)
+    page.locator("#signin button[type=submit]").click()
+    return page
+
+
+@pytest.mark.parametrize("locale,width,height,names", [
+    ("en-US", 1280, 860, {"director": "Directed by", "yours": "Your watches", "again": "Log a rewatch",
+                          "want": "Add to watchlist", "rating": "Rating", "rewatch": "rewatch"}),
+    ("it-IT", 390, 844, {"director": "Regia", "yours": "Le tue visioni", "again": "Registra la nuova visione",
+                         "want": "Aggiungi ai Da vedere", "rating": "Voto", "rewatch": "rivisto"}),
+])
+def test_a_film_page_from_the_diary(server, browser, locale, width, height, names):
+    page = signed_in(browser, server, f"film-fan-{locale}", locale, width, height)
+    page.locator("#entries").get_by_role("link", name="Heat").click()
+    expect(page).to_have_url(re.compile(r"/films/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Heat (1995)")
+    expect(page.locator(".facts")).to_contain_text(names["director"])
+    expect(page.locator(".facts")).to_contain_text("Michael Mann")
+    expect(page.locator(".film-head img.poster")).to_have_js_property("complete", True)
+    expect(page.locator("#your-watches li")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
+    assert violations(page) == [], "/films"
+    shoot(page, f"film-{locale}")
+    film_url = page.url
+    page.get_by_label(names["rating"]).select_option("4.5")
+    page.get_by_role("button", name=names["again"]).click()
+    page.goto(film_url)
+    expect(page.locator("#your-watches li")).to_have_count(2)
+    expect(page.locator("#your-watches li").first).to_contain_text(names["rewatch"])  # the newest, a rewatch
+    page.get_by_role("button", name=names["want"]).click()
+    expect(page).to_have_url(film_url)  # back on the film's page
+    page.goto(f"{server}/watchlist")
+    expect(page.locator("#watchlist")).to_contain_text("Heat")
+    page.context.close()
