@@ -55,6 +55,7 @@ from .services.enrichment import CatalogEnrichment
 from .services.catalog_refresh import CatalogRefresh
 from .services.catalog_search import CatalogSearch
 from .services.films import FilmService
+from .services.people import PersonService
 from .adapters.posters import PosterStore
 from .services.import_jobs import ImportJobs
 from .services.imports import ImportService
@@ -236,6 +237,7 @@ class Services(containers.DeclarativeContainer):
                                  rate=config.tmdb_requests_per_second, image_url=config.tmdb_image_url)
     enrichment = providers.Singleton(_enrichment, lookup=lookup, catalog=storage.catalog, diary=diary)
     catalog_search = providers.Singleton(CatalogSearch, catalog=storage.catalog, lookup=lookup)
+    people = providers.Singleton(PersonService, catalog=storage.catalog, diary=storage.diary)
     posters = providers.Singleton(
         lambda data_dir, **kw: PosterStore(Path(data_dir) / "posters", **kw), data_dir=config.data_dir)
     # Each projector owns the fold's memory (one bounded registry each: two projectors in

@@ -31,9 +31,9 @@ def signed_in(browser, base, name, locale, width, height):
 
 @pytest.mark.parametrize("locale,width,height,names", [
     ("en-US", 1280, 860, {"director": "Directed by", "yours": "Your watches", "again": "Log a rewatch",
-                          "want": "Add to watchlist", "rating": "Rating", "rewatch": "rewatch"}),
+                          "want": "Add to watchlist", "rating": "Rating", "rewatch": "rewatch", "directed": "Directed", "seen": "You have seen 1 of their"}),
     ("it-IT", 390, 844, {"director": "Regia", "yours": "Le tue visioni", "again": "Registra la nuova visione",
-                         "want": "Aggiungi ai Da vedere", "rating": "Voto", "rewatch": "rivisto"}),
+                         "want": "Aggiungi ai Da vedere", "rating": "Voto", "rewatch": "rivisto", "directed": "Regia", "seen": "Hai visto 1 del suo 1 film"}),
 ])
 def test_a_film_page_from_the_diary(server, browser, locale, width, height, names):
     page = signed_in(browser, server, f"film-fan-{locale}", locale, width, height)
@@ -48,6 +48,15 @@ def test_a_film_page_from_the_diary(server, browser, locale, width, height, name
     assert violations(page) == [], "/films"
     shoot(page, f"film-{locale}")
     film_url = page.url
+    page.locator(".facts").get_by_role("link", name="Michael Mann").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Michael Mann")
+    expect(page.locator("#role-director")).to_contain_text(names["directed"])
+    expect(page.locator(".poster-grid li.seen")).to_have_count(1)  # Heat, which this person logged
+    expect(page.locator("#person-you")).to_contain_text(names["seen"])
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
+    assert violations(page) == [], "/people"
+    shoot(page, f"person-{locale}")
+    page.goto(film_url)
     page.get_by_label(names["rating"]).select_option("4.5")
     page.get_by_role("button", name=names["again"]).click()
     page.goto(film_url)

@@ -392,6 +392,21 @@ async def test_catalog_search_ranks_keys_prefixes_words_typos_then_votes(storage
     assert [m.id for m in await cat.search("gisaengchng", 10)] == ["p"]  # a one-word typo
 
 
+async def test_catalog_films_of_a_person_by_their_credits(storage):
+    cat = storage.catalog()
+    await cat.upsert([catalog_movie(id="heat", title="Heat", year=1995, director="Michael Mann",
+                                    actors="Al Pacino, Robert De Niro", votes=900),
+                      catalog_movie(id="gf", title="Godfather, The", year=1972, director="Francis Ford Coppola",
+                                    actors="Marlon Brando, Al Pacino", votes=2000),
+                      catalog_movie(id="thief", title="Thief", year=1981, director="Michael Mann", votes=50)])
+    assert [m.id for m in await cat.by_person("Al Pacino")] == ["gf", "heat"]  # the most voted first
+    assert [m.id for m in await cat.by_person("michael mann")] == ["heat", "thief"]  # the name's key
+    assert [m.id for m in await cat.by_person("Al Pacino", limit=1)] == ["gf"]
+    assert await cat.by_person("Nobody") == []
+    await cat.upsert([catalog_movie(id="thief", title="Thief", year=1981, director="Someone Else", votes=50)])
+    assert [m.id for m in await cat.by_person("Michael Mann")] == ["heat"]  # credits replaced on update
+
+
 async def test_catalog_search_says_no_rather_than_a_film_that_shares_letters(storage):
     """MovieLens' titles, which once answered these queries with the wrong film (#34)."""
     cat = storage.catalog()

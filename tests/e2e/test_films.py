@@ -80,3 +80,27 @@ def test_the_film_page_in_both_languages_and_links_to_it(app):
     assert cl.get("/films/no-such-film").status_code == 404
     trends = cl.get("/trends").text
     assert f'href="/films/{quote(film_id, safe="")}"' not in trends  # one viewer: Heat is in no public list
+
+
+def test_a_persons_films_by_role_with_yours(app):
+    c, cl = app
+    anonymous = cl.get("/api/people/Michael Mann").json()
+    assert anonymous["name"] == "Michael Mann" and anonymous["you"] is None
+    assert [f["title"] for f in anonymous["films"]] == ["Collateral", "Heat", "Thief"]  # equal votes: by title
+    assert all(f["roles"] == ["director"] and not f["watched"] for f in anonymous["films"])
+    h = login(cl, "gina")
+    cl.post("/api/movies", json={"name": "Heat", "rating": 4, "date": "2025-01-01"}, headers=h)
+    cl.post("/api/movies", json={"name": "Heat", "rating": 5, "date": "2025-03-01", "rewatch": True}, headers=h)
+    cl.post("/api/movies", json={"name": "Thief"}, headers=h)
+    mine = cl.get("/api/people/michael mann", headers=h).json()  # the name's key: case and accents aside
+    assert mine["you"] == {"count": 3, "rated_count": 2, "avg_rating": 4.5}
+    heat = next(f for f in mine["films"] if f["title"] == "Heat")
+    assert (heat["watched"], heat["your_rating"]) == (True, 5)  # the latest watch's rating
+    assert cl.get("/api/people/Al Pacino", params={"role": "director"}).status_code == 404
+    assert [f["title"] for f in cl.get("/api/people/Al Pacino", params={"role": "actor"}).json()["films"]] == ["Heat"]
+    assert cl.get("/api/people/Nobody At All").status_code == 404
+    assert cl.get("/api/people/Al Pacino", params={"role": "writer"}).status_code == 400
+    page = cl.get("/people/Michael Mann", headers={**h, "accept-language": "it"})
+    assert page.status_code == 200 and "Regia" in page.text and "Collateral" in page.text
+    film = cl.get(f"/films/{heat_id(cl)}").text
+    assert 'href="/people/Michael%20Mann"' in film and 'href="/people/Al%20Pacino"' in film

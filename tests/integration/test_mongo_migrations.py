@@ -42,9 +42,11 @@ async def test_catalog_films_stored_before_get_their_keys_and_word_starts(mongo_
     db = c.storage.mongo().db
     await migrate(c.storage.mongo())
     await db.schema_migrations.delete_many({"_id": {"$gte": 8}})  # as a version before title keys left it
-    await db.catalog.insert_one({"_id": "gf2", "id": "gf2", "title": "The Godfather Part II", "year": 1974})
+    await db.catalog.insert_one({"_id": "gf2", "id": "gf2", "title": "The Godfather Part II", "year": 1974,
+                                 "director": "Francis Ford Coppola", "actors": "Al Pacino"})
     assert await migrate(c.storage.mongo()) == [v for v, *_ in MIGRATIONS if v >= 8]
     doc = await db.catalog.find_one({"_id": "gf2"})
     assert "godfather part ii" in doc["keys"] and "part ii" in doc["words"]
     for query in ("godfather", "part ii", "godfathr part ii"):
         assert [m.id for m in await c.storage.catalog().search(query, 5)] == ["gf2"], query
+    assert [m.id for m in await c.storage.catalog().by_person("al pacino")] == ["gf2"]  # migration 12

@@ -31,7 +31,8 @@ def old_database(path, monkeypatch):
         for e in entries:
             c.execute("INSERT INTO trend_facts VALUES ('u', ?, '2025-12-30', ?, '[]', 1, ?)", (e.id, e.name, e.seq))
         c.execute("INSERT INTO catalog VALUES ('gf2', 'The Godfather Part II', NULL, 'the godfather part ii', '', ?)",
-                  (msgspec.json.encode({"id": "gf2", "title": "The Godfather Part II", "year": 1974}),))
+                  (msgspec.json.encode({"id": "gf2", "title": "The Godfather Part II", "year": 1974,
+                                        "director": "Francis Ford Coppola", "actors": "Al Pacino"}),))
     db.close()
     monkeypatch.undo()
 
@@ -56,4 +57,7 @@ async def test_an_old_database_is_migrated_and_recomputed_under_the_new_keys(tmp
     catalog = app.storage.catalog()
     for query in ("godfather", "part ii", "godfathr part ii"):
         assert [m.id for m in await catalog.search(query, 5)] == ["gf2"], query
+    # who it credits (migration 11), for the people's pages
+    assert [m.id for m in await catalog.by_person("Al Pacino")] == ["gf2"]
+    assert [m.id for m in await catalog.by_person("francis ford coppola")] == ["gf2"]
     db.close()

@@ -101,6 +101,27 @@ def movie_keys(title: str, original_title: str | None = None, akas: Iterable[str
     return list(keys)
 
 
+ROLES = ("director", "actor")
+
+
+def person_key(name: str) -> str:
+    """How a person's name is looked up: normalized as a title is ("Bong Joon-ho" = "bong joon ho")."""
+    return normalize_title(name)
+
+
+def credits_of(movie: CatalogMovie) -> list[tuple[str, str]]:
+    """(person key, role) of everyone the film credits: its directors and its billed actors."""
+    out = [(person_key(n), "director") for n in split_people(movie.director)]
+    out += [(person_key(n), "actor") for n in split_people(movie.actors)]
+    return [(k, role) for k, role in dict.fromkeys(out) if k]
+
+
+def roles_of(movie: CatalogMovie, name: str) -> list[str]:
+    """The roles the film credits `name` in ("director", "actor")."""
+    key = person_key(name)
+    return [role for k, role in credits_of(movie) if k == key]
+
+
 def keys_of(movie: CatalogMovie) -> list[str]:
     return movie.keys or movie_keys(movie.title, movie.original_title, movie.akas)
 

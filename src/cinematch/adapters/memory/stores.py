@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from ...domain.catalog import CatalogMovie, group_candidates
+from ...domain.catalog import CatalogMovie, credits_of, group_candidates, person_key
 from ...domain.search import rank_search
 from ...domain.deltas import TrendFact
 from ...domain.diary import DiaryEntry, diary_order
@@ -143,6 +143,11 @@ class MemoryCatalogStore(CatalogStore):
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
         return group_candidates([name], self.movies.values())[name]
+
+    async def by_person(self, name: str, limit: int = 500) -> list[CatalogMovie]:
+        key = person_key(name)
+        found = [m for m in self.movies.values() if any(k == key for k, _ in credits_of(m))]
+        return sorted(found, key=lambda m: (-m.votes, m.title, m.id))[:limit]
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
         q = normalize_title(query)

@@ -12,6 +12,8 @@ from pymongo import UpdateOne
 
 from ...domain.search import rank_search
 from ...domain.catalog import (
+    credits_of,
+    person_key,
     CatalogMovie,
     find_typo_anchors_async,
     group_candidates,
@@ -46,13 +48,14 @@ class MongoCatalogStore(CatalogStore):
     @staticmethod
     def _doc(m: CatalogMovie) -> dict[str, Any]:
         """A film's document: the film, and the word starts of its keys (`words`, indexed)."""
-        return {**msgspec.to_builtins(m), "words": word_starts(keys_of(m))}
+        return {**msgspec.to_builtins(m), "words": word_starts(keys_of(m)), "people": [k for k, _ in credits_of(m)]}
 
     @staticmethod
     def _movie(doc: Mapping[str, Any]) -> CatalogMovie:
         doc = dict(doc)
         doc.pop("_id", None)
         doc.pop("words", None)
+        doc.pop("people", None)
         return msgspec.convert(doc, CatalogMovie)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
@@ -71,6 +74,11 @@ class MongoCatalogStore(CatalogStore):
             async for d in self.mongo.db.catalog.find(q):
                 found.setdefault(d["_id"], self._movie(d))
         return group_candidates(wanted, found.values(), name_keys)
+
+    async def by_person(self, name: str, limit: int = 500) -> list[CatalogMovie]:
+        cursor = self.mongo.db.catalog.find({"people": person_key(name)}).sort(
+            [("votes", -1), ("title", 1), ("_id", 1)]).limit(limit)
+        return [self._movie(d) async for d in cursor]
 
     async def search(self, query: str, limit: int) -> list[CatalogMovie]:
         """The same tiers as the embedded store's, each the most voted first, ranked by the

@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
-from ...domain.catalog import movie_keys, word_starts
+from ...domain.catalog import CatalogMovie, credits_of, movie_keys, word_starts
 from ...domain.events import Event
 from ...domain.ports import DiaryChange
 from ._base import fact_id
@@ -62,6 +62,9 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
         "login_blocks": [IndexModel([("key", ASCENDING), ("until", DESCENDING)], name="key_until")],
     }, {}),
     (11, "lists of films", {"lists": [IndexModel([("user_id", ASCENDING)], name="user")]}, {}),
+    (12, "catalog people (data step: `_people`)", {
+        "catalog": [IndexModel([("people", ASCENDING)], name="people")],
+    }, {}),
 ]
 
 
@@ -126,7 +129,20 @@ async def _set_each_film(mongo: Mongo, fields: Callable[[dict[str, Any]], dict[s
         await mongo.db.catalog.bulk_write(ops[start:start + 1000], ordered=False)
 
 
-DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts}
+async def _people(mongo: Mongo) -> None:
+    """Each catalog film gets the keys of the people it credits (a re-run sets the same ones)."""
+    ops = [UpdateOne({"_id": d["_id"]}, {"$set": {"people": [k for k, _ in credits_of(_as_movie(d))]}})
+           async for d in mongo.db.catalog.find({}, {"title": 1, "director": 1, "actors": 1})]
+    for start in range(0, len(ops), 1000):
+        await mongo.db.catalog.bulk_write(ops[start:start + 1000], ordered=False)
+
+
+def _as_movie(d: dict[str, Any]) -> CatalogMovie:
+    return CatalogMovie(id=str(d["_id"]), title=d.get("title", ""), director=d.get("director", ""),
+                        actors=d.get("actors", ""))
+
+
+DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts, 12: _people}
 
 
 async def migrate(mongo: Mongo) -> list[int]:

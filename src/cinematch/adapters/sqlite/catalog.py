@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...domain.catalog import CatalogMovie, find_typo_anchors, group_candidates, keys_of, title_keys
+from ...domain.catalog import (CatalogMovie, find_typo_anchors, group_candidates, keys_of, person_key,
+                               title_keys)
 from ...domain.search import rank_search
 from ...domain.ports import CatalogStore
 from ...domain.text import normalize_title
 from ._base import OnDatabase, _enc, _movie, in_thread
-from .catalog_index import _fts_phrase, write_title_keys, write_word_starts
+from .catalog_index import _fts_phrase, write_people, write_title_keys, write_word_starts
 from .sql import chunks, placeholders
 
 _CATALOG_UPSERT = ("INSERT INTO catalog (id, title, original_title, normalized_title, normalized_original_title, doc) "
@@ -35,6 +36,7 @@ class SqliteCatalogStore(OnDatabase, CatalogStore):
             c.executemany(_CATALOG_UPSERT, [_catalog_row(m) for m in unique])
             write_title_keys(c, unique)
             write_word_starts(c, unique)
+            write_people(c, unique)
         return len(movies)
 
     async def candidates(self, name: str) -> list[CatalogMovie]:
@@ -108,6 +110,14 @@ class SqliteCatalogStore(OnDatabase, CatalogStore):
             "SELECT c.id, c.doc FROM (SELECT rowid FROM catalog_fts WHERE catalog_fts MATCH ? LIMIT ?) f "
             "CROSS JOIN catalog c ON c.rowid = f.rowid ORDER BY c.votes DESC LIMIT ?",
             (_fts_phrase(text), SEARCH_SCAN, SEARCH_CANDIDATES))
+
+    @in_thread
+    def by_person(self, name: str, limit: int = 500) -> list[CatalogMovie]:
+        rows = self.db.query(
+            "SELECT c.doc FROM (SELECT DISTINCT id FROM catalog_people WHERE key = ?) p "
+            "CROSS JOIN catalog c ON c.id = p.id ORDER BY c.votes DESC, c.title, c.id LIMIT ?",
+            (person_key(name), limit))
+        return [_movie.decode(doc) for (doc,) in rows]
 
     @in_thread
     def genres(self) -> list[tuple[str, int]]:

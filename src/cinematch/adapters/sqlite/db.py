@@ -8,16 +8,14 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import msgspec
 
-from ...domain.catalog import CatalogMovie
 from ...domain.ports import StoreUnavailable
 from ...paths import private_dir, private_file
-from .catalog_index import write_title_keys, write_word_starts
+from .catalog_index import build_people, build_title_keys, build_word_starts
 
 # Versioned, append-only. Each step runs once and is recorded in schema_migrations.
 MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the connection
@@ -103,38 +101,15 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
     # lookups and prefixes, its keys in a trigram full-text index for substrings and typos, its
     # votes for ranking; filled in for the films stored before (a Python step: the keys are
     # the domain's rule).
-    (8, "catalog title keys and search", lambda c: _title_keys(c)),
+    (8, "catalog title keys and search", lambda c: build_title_keys(c)),
     # The tails of the title keys from each later word (domain.catalog.word_starts): a word
     # inside a title is found by an index range, as a title's own prefix is; (id, votes) ranks
     # a range's films without reading their documents.
-    (9, "catalog word starts", lambda c: _word_starts(c)),
+    (9, "catalog word starts", lambda c: build_word_starts(c)),
     (10, "the language of a person's pages", "ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT ''"),
+    # Who each film credits, as what (domain.catalog.credits_of): a person's page is an index range.
+    (11, "catalog people", lambda c: build_people(c)),
 ]
-
-
-def _title_keys(c: sqlite3.Connection) -> None:
-    c.execute("CREATE TABLE catalog_keys (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
-    c.execute("CREATE INDEX catalog_keys_id ON catalog_keys (id)")
-    c.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(keys, tokenize='trigram')")
-    c.execute("ALTER TABLE catalog ADD COLUMN votes INTEGER NOT NULL DEFAULT 0")
-    c.execute("CREATE INDEX catalog_votes ON catalog (votes DESC)")
-    _each_film(c, lambda films: write_title_keys(c, films))
-
-
-def _word_starts(c: sqlite3.Connection) -> None:
-    c.execute("CREATE TABLE catalog_words (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID")
-    c.execute("CREATE INDEX catalog_words_id ON catalog_words (id)")
-    c.execute("CREATE INDEX catalog_id_votes ON catalog (id, votes)")
-    _each_film(c, lambda films: write_word_starts(c, films))
-
-
-def _each_film(c: sqlite3.Connection, write: Callable[[list[Any]], None]) -> None:
-    """`write` called with every catalog film, 5,000 at a time."""
-
-    decode = msgspec.json.Decoder(CatalogMovie).decode
-    rows = c.execute("SELECT doc FROM catalog").fetchall()
-    for start in range(0, len(rows), 5000):
-        write([decode(r[0]) for r in rows[start:start + 5000]])
 
 
 def unavailable(exc: sqlite3.Error) -> StoreUnavailable | None:

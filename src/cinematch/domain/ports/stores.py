@@ -133,6 +133,11 @@ class CatalogStore(abc.ABC):
     @abc.abstractmethod
     async def count(self) -> int: ...
 
+    @abc.abstractmethod
+    async def by_person(self, name: str, limit: int = 500) -> list[CatalogMovie]:
+        """The films crediting `name` (`domain.catalog.person_key`) as director or actor, the most
+        voted first, at most `limit`."""
+
 
 class LimitStore(abc.ABC):
     """What the rate limits and the sign-in throttle remember (services/limits.py holds the

@@ -72,9 +72,9 @@ def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
 
 # --- the factory ------------------------------------------------------------------
 
-PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/films/", "^/api/genres", "^/health",
-          "^/ready", "^/metrics", "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$", "^/language$", "^/posters/",
-          *PUBLIC_PAGES]
+PUBLIC = ["^/api/auth/", "^/api/trends/global", "^/api/catalog/", "^/api/films/", "^/api/people/", "^/api/genres",
+          "^/health", "^/ready", "^/metrics", "^/schema", "^/favicon.ico$", "^/manifest.webmanifest$", "^/language$",
+          "^/posters/", *PUBLIC_PAGES]
 WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
 
@@ -148,6 +148,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
             "posters": singleton(container.services.posters),
             "catalog_search": singleton(container.services.catalog_search),
             "films": singleton(container.services.films),
+            "people": singleton(container.services.people),
             "watchlist": singleton(container.services.watchlist),
             "lists": singleton(container.services.lists),
             "queries": singleton(container.services.queries),

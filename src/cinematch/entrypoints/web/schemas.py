@@ -351,3 +351,23 @@ class FilmPage(msgspec.Struct):
     your_entries: list[EntryOut]
     instance: FilmInstance | None
     similar: list[CatalogMovie]
+
+
+class PersonFilm(CatalogMovie, kw_only=True):
+    roles: list[str]
+    watched: bool
+    your_rating: float | None = None
+
+
+class PersonYou(msgspec.Struct):
+    count: int
+    rated_count: int
+    avg_rating: float
+
+
+class PersonPage(msgspec.Struct):
+    """GET /api/people/{name}: the catalog films crediting the person, by role; `you` when signed in."""
+
+    name: str
+    films: list[PersonFilm]
+    you: PersonYou | None = None

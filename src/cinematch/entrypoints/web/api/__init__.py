@@ -8,11 +8,13 @@ from .films import FilmController
 from .imports import ImportsController
 from .lists import ListsController
 from .ops import OpsController
+from .people import PersonController
 from .recommendations import RecommendationsController
 from .stats import StatsController, TrendsController
 from .watchlist import WatchlistController
 
-PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, FilmController, OpsController]
+PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, FilmController, PersonController,
+                      OpsController]
 PROTECTED_CONTROLLERS = [AccountController, DiaryController, ImportsController, WatchlistController, StatsController,
                          CatalogAdminController, RecommendationsController, ListsController]
 

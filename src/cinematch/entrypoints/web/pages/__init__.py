@@ -16,6 +16,7 @@ from .admin import AdminPages
 from .admin_catalog import AdminCatalogPages
 from .diary import DiaryPages
 from .films import FilmPages
+from .people import PersonPages
 from .forms import SESSION_COOKIE, _query, require_admin
 from .library import ImportPages, WatchlistPages
 from .lists import ListPages
@@ -23,8 +24,8 @@ from .recommendations import RecommendationPages
 from .stats import StatsPages, TrendsPages, trend_genre_rows
 
 PAGES = [AccountPages, DiaryPages, StatsPages, TrendsPages, ImportPages, WatchlistPages, ListPages, RecommendationPages,
-         AdminPages, AdminCatalogPages, FilmPages]
-PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/", "^/films/"]
+         AdminPages, AdminCatalogPages, FilmPages, PersonPages]
+PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/", "^/films/", "^/people/"]
 
 TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}
 TEMPLATE_FILTERS = {"stars": display}
