@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from urllib.parse import quote
 from pathlib import Path
 
 import httpx
@@ -66,7 +67,8 @@ def signed_in_profile(base: str, name: str, chromium: str) -> str:
 
 def fill(base: str, entries: int) -> str:
     """A catalog of 400 films, a diary of `entries` watches over two years and a ranked list of 60
-    films with notes; returns the list's id (the `{list}` of a page's path)."""
+    films with notes; returns the list's id (the `{list}` of a page's path; `{film}` is a catalog film's
+    page, `/people/Director 7` a director's)."""
     rnd = random.Random(30)
     with httpx.Client(base_url=base, timeout=60) as http:
         token = http.post("/api/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}).json()
@@ -133,7 +135,8 @@ def main() -> int:
         profile = signed_in_profile(base, "viewer", chromium)
         print(f"{'page':<18} {'form':<8} {'perf':>4} {'a11y':>4} {'bp':>4} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} "
               f"{'CLS':>6}")
-        for path in (p.replace("{list}", made) for p in args.pages):
+        film = httpx.get(f"{base}/api/catalog/search", params={"q": "Film 7"}).json()["items"][0]["id"]
+        for path in (p.replace("{list}", made).replace("{film}", quote(film, safe="")) for p in args.pages):
             for form in ("mobile", "desktop"):
                 got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium, args.language)
                 s, m = got["scores"], got["metrics"]

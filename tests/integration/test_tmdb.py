@@ -3,24 +3,9 @@ shapes (TMDB itself cannot be reached from here): a film the catalog lacks is lo
 background, added to the catalog with its details, and the entries that asked for it gain them;
 each film is asked once; a 429 waits; TMDB down is only a pause, never a failed diary write."""
 
-import json
-from pathlib import Path
-
-import pytest
-
-from cinematch.adapters.tmdb.fake import FakeTmdb
 from cinematch.domain import catalog_movie
 from cinematch.services.diary import NewEntry
 from tests.support import wired
-
-FILMS = json.loads((Path(__file__).parents[1] / "fixtures" / "tmdb" / "films.json").read_text())
-
-
-@pytest.fixture
-def tmdb():
-    fake = FakeTmdb(FILMS).start()
-    yield fake
-    fake.stop()
 
 
 def app_with(tmdb, tmp_path):

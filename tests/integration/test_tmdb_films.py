@@ -4,24 +4,12 @@ TMDB's search finds it, logging the pick brings it into the catalog (IMDb id, ru
 credits, countries, language) and links the entry; its poster is downloaded once and then served by
 CineMatch from its own store; TMDB down leaves the catalog's answer alone."""
 
-import json
-from pathlib import Path
-
 import pytest
 from litestar.testing import TestClient
 
-from cinematch.adapters.tmdb.fake import PNG, FakeTmdb
+from cinematch.adapters.tmdb.fake import PNG
 from cinematch.entrypoints.web.app import create_app
 from tests.support import wired
-
-FILMS = json.loads((Path(__file__).parents[1] / "fixtures" / "tmdb" / "films.json").read_text())
-
-
-@pytest.fixture
-def tmdb():
-    fake = FakeTmdb(FILMS).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@
       if (event.type === "k_svd_optimal" || event.type === "k_cluster_optimal") {
         document.getElementById("k-best").textContent += ` ${named(event.type)}: ${event.optimal_k}.`;
       }
-      phase.textContent = event.message || event.phase || named(event.type);
+      // the stream's own messages are English, for programs: the page says it in its language
+      phase.textContent = (event.phase && NAMES[`phase_${event.phase}`]) || named(event.type);
       note(`${named(event.type)}${event.k !== undefined ? ": K = " + event.k : ""} (${bar.value}%)`);
       if (event.type === "completed" || event.type === "error") {
         phase.textContent = event.type === "completed" ? NAMES.done : `${NAMES.failed} ${event.message || ""}`;
