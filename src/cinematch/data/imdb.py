@@ -15,7 +15,7 @@ import bisect
 import gzip
 import io
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..domain.catalog import MAX_AKAS, CatalogMovie, catalog_movie
@@ -65,9 +65,13 @@ def _num(code: str) -> int:
     return int(code[2:]) if code[2:].isdigit() else -1
 
 
-def _films(path: Path, progress: Progress) -> dict[int, tuple]:
+# a film as title.basics gives it: IMDb id, title, original title, year, runtime, genres
+Film = tuple[str, str, str | None, int | None, int | None, tuple[str, ...]]
+
+
+def _films(path: Path, progress: Progress) -> dict[int, Film]:
     """number -> (IMDb id, title, original title, year, runtime, genres) of the films."""
-    films: dict[int, tuple] = {}
+    films: dict[int, Film] = {}
     genres_seen: dict[str, tuple[str, ...]] = {}  # the same few genre lists, shared
     n = 0
     for n, row in enumerate(rows(path), start=1):
@@ -86,7 +90,7 @@ def _films(path: Path, progress: Progress) -> dict[int, tuple]:
     return films
 
 
-def _votes(path: Path | None, films: dict) -> dict[int, int]:
+def _votes(path: Path | None, films: dict[int, Film]) -> dict[int, int]:
     out: dict[int, int] = {}
     if path is None:
         return out
@@ -96,7 +100,7 @@ def _votes(path: Path | None, films: dict) -> dict[int, int]:
     return out
 
 
-def _directors(path: Path, films: dict) -> dict[int, tuple[int, ...]]:
+def _directors(path: Path, films: dict[int, Film]) -> dict[int, tuple[int, ...]]:
     out: dict[int, tuple[int, ...]] = {}
     for row in rows(path):
         if len(row) >= 2 and row[1] != NULL and (t := _num(row[0])) in films:
@@ -104,12 +108,13 @@ def _directors(path: Path, films: dict) -> dict[int, tuple[int, ...]]:
     return out
 
 
-def _actors(path: Path, films: dict, progress: Progress) -> dict[int, tuple[int, ...]]:
+def _actors(path: Path, films: dict[int, Film], progress: Progress) -> dict[int, tuple[int, ...]]:
     """number -> the first billed actors (people numbers, by `ordering`). The file is the largest
     by far (about 90 million rows): a line is split only as far as the category, and a film's
     rows, which come together, are settled when the next film's begin."""
     out: dict[int, tuple[int, ...]] = {}
-    current, number, keep, cast = "", -1, False, []
+    current, number, keep = "", -1, False
+    cast: list[tuple[int, int]] = []
     n = 0
     for n, line in enumerate(lines(path), start=1):
         parts = line.split("\t", 4)
@@ -132,7 +137,7 @@ def _actors(path: Path, films: dict, progress: Progress) -> dict[int, tuple[int,
     return out
 
 
-def _akas(path: Path | None, films: dict) -> dict[int, list[str]]:
+def _akas(path: Path | None, films: dict[int, Film]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     if path is None:
         return out
@@ -184,7 +189,7 @@ def _names(path: Path, wanted: bytearray) -> Names:
     return out
 
 
-def _bitmap(people) -> bytearray:
+def _bitmap(people: Iterable[int]) -> bytearray:
     people = [p for p in people if p >= 0]
     bits = bytearray((max(people, default=0) >> 3) + 1)
     for p in people:
@@ -197,16 +202,17 @@ def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterat
     folder = Path(folder)
     progress = progress or Progress(False)
     paths = {name: find(folder, name) for name in FILES}
-    missing = [name for name in REQUIRED if paths[name] is None]
+    required = {name: path for name in REQUIRED if (path := paths[name]) is not None}
+    missing = [name for name in REQUIRED if name not in required]
     if missing:
         raise MissingFile(f"{folder} lacks {', '.join(f'{m}.tsv.gz' for m in missing)} (IMDb's dataset files)")
-    films = _films(paths["title.basics"], progress)
+    films = _films(required["title.basics"], progress)
     votes = _votes(paths["title.ratings"], films)
-    directors = _directors(paths["title.crew"], films)
-    actors = _actors(paths["title.principals"], films, progress)
+    directors = _directors(required["title.crew"], films)
+    actors = _actors(required["title.principals"], films, progress)
     akas = _akas(paths["title.akas"], films)
     wanted = _bitmap(p for group in (directors, actors) for people in group.values() for p in people)
-    names = _names(paths["name.basics"], wanted)
+    names = _names(required["name.basics"], wanted)
     del wanted
     for number, (tconst, title, original, year, runtime, genres) in films.items():
         yield catalog_movie(
@@ -217,7 +223,7 @@ def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterat
             akas=akas.get(number, [])[:MAX_AKAS], votes=votes.get(number, 0))
 
 
-async def import_catalog(folder: str | Path, upsert: Callable, chunk: int = 5000,
+async def import_catalog(folder: str | Path, upsert: Callable[[list[CatalogMovie]], Awaitable[int]], chunk: int = 5000,
                          progress: Progress | None = None) -> int:
     """Stream the folder's films into the catalog store (`upsert`, a chunk at a time)."""
     progress = progress or Progress(False)

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..progress import Progress
+
 GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 RECBOLE_SPEC = "recbole==1.2.1"
 GROUPLENS_FILES = ("u.data", "u.item")
@@ -57,7 +59,7 @@ class Ratings:
         return len(self.ratings)
 
 
-def dataset_dir(data_dir: str | os.PathLike) -> Path:
+def dataset_dir(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / "datasets" / "ml-100k"
 
 
@@ -65,8 +67,8 @@ def is_present(path: Path) -> bool:
     return all((path / f).exists() for f in GROUPLENS_FILES) or all((path / f).exists() for f in RECBOLE_FILES)
 
 
-def fetch_ml100k(data_dir: str | os.PathLike, *, grouplens_url: str = GROUPLENS_URL, timeout: float = 20,
-                 use_recbole: bool = True, progress=None) -> Path:
+def fetch_ml100k(data_dir: str | os.PathLike[str], *, grouplens_url: str = GROUPLENS_URL, timeout: float = 20,
+                 use_recbole: bool = True, progress: Progress | None = None) -> Path:
     """Put MovieLens-100k under `<data_dir>/datasets/ml-100k` (idempotent); returns the folder.
     `progress(step, done, total)` hears the download's bytes."""
     target = dataset_dir(data_dir)
@@ -133,7 +135,7 @@ def _unpack_recbole(target: Path, timeout: float) -> None:
 
 # --- loaders -------------------------------------------------------------------------
 
-def load_items(path: str | os.PathLike) -> dict[str, Item]:
+def load_items(path: str | os.PathLike[str]) -> dict[str, Item]:
     path = Path(path)
     if (path / "u.item").exists():
         return _grouplens_items(path / "u.item")
@@ -142,7 +144,7 @@ def load_items(path: str | os.PathLike) -> dict[str, Item]:
     raise FileNotFoundError(f"no u.item or ml-100k.item in {path}")
 
 
-def load_ratings(path: str | os.PathLike) -> Ratings:
+def load_ratings(path: str | os.PathLike[str]) -> Ratings:
     path = Path(path)
     if (path / "u.data").exists():
         rows = [line.split("\t") for line in (path / "u.data").read_text("latin-1").splitlines() if line.strip()]
@@ -156,7 +158,7 @@ def load_ratings(path: str | os.PathLike) -> Ratings:
     raise FileNotFoundError(f"no u.data or ml-100k.inter in {path}")
 
 
-def load_csv_ratings(path: str | os.PathLike) -> Ratings:
+def load_csv_ratings(path: str | os.PathLike[str]) -> Ratings:
     """Any `user_id,item_id,rating[,timestamp]` CSV (a header line is skipped when present)."""
     rows: list[list[str]] = []
     with open(path, newline="", encoding="utf-8") as fh:
