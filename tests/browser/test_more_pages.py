@@ -179,6 +179,7 @@ def test_recommendations_and_the_ml_dashboard(platform, browser):
             "username": "user0", "password": PASSWORD}).json()["access_token"]}).json()["items"] for t in [t["title"]]}
     shown = [t.split(" (")[0].strip() for t in cards.locator(".rec-title").all_inner_texts()]
     assert not set(shown) & diary  # never a film already in the diary
+    assert cards.locator(".rec-title a[href^='/films/']").count() >= 1  # catalog films link to their pages
     first = shown[0]
     assert cards.first.locator("select").input_value() == ""  # no rating chosen for the person
     cards.first.get_by_role("button", name=f"Log it: {first}").click()
