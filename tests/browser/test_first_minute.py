@@ -45,6 +45,7 @@ def test_a_film_not_in_the_catalog_is_said_so_and_logged_as_typed(server, browse
     page.get_by_role("button", name="Log it as typed").click()
     row = page.locator("#entries tr").first
     expect(row).to_contain_text("Past Lives")
+    expect(page.get_by_label("Title")).to_be_focused()  # the new form settled (htmx listens to it from then)
     page.get_by_label("Title").fill("hea")
     expect(page.locator("#suggestions").get_by_role("option")).to_have_count(2)  # the catalog still answers
     page.context.close()
