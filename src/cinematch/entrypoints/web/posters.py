@@ -38,8 +38,9 @@ def draw(title: str, year: int | None, key: str) -> str:
     top, bottom, ink = colours(key)
     words = " ".join(title.split()) or "?"
     size = 26 if len(words) <= 24 else 21 if len(words) <= 60 else 17
-    lines = textwrap.wrap(words, width=max(8, int(WIDTH * 1.75 / size)), break_long_words=True)[:MAX_LINES]
-    if len(textwrap.wrap(words, width=max(8, int(WIDTH * 1.75 / size)))) > MAX_LINES:
+    wrapped = textwrap.wrap(words, width=max(8, int(WIDTH * 1.75 / size)), break_long_words=True)
+    lines = wrapped[:MAX_LINES]
+    if len(wrapped) > MAX_LINES:
         lines[-1] = lines[-1][:-1] + "…"
     first = 60
     text = "".join(f'<tspan x="16" y="{first + i * size * 1.2:.0f}">{escape(line)}</tspan>'

@@ -28,14 +28,7 @@ SSE_POLL = 0.2  # seconds between the stats page's looks at the statistics' mark
 
 async def _session_user(request: Request, jwt_auth: Any, users: UserStore) -> Any:
     """The user of the session cookie on a public page (the auth middleware skips those)."""
-    raw = request.cookies.get(SESSION_COOKIE, "").split(" ")[-1]
-    if not raw:
-        return None
-    try:
-        token = jwt_auth.token_cls.decode(raw, secret=jwt_auth.token_secret, algorithm=jwt_auth.algorithm)
-    except Exception:  # noqa: BLE001 - an expired or foreign cookie: signed out
-        return None
-    user = session_user(await users.by_id(token.sub), token.extras)
+    user = await _token_user(request.cookies.get(SESSION_COOKIE, "").split(" ")[-1], jwt_auth, users)
     if user is not None and user.language:  # a public page speaks the account's language too
         i18n.use(user.language)
     return user
@@ -45,13 +38,19 @@ async def caller(request: Request, jwt_auth: Any, users: UserStore) -> Any:
     """Who calls a public endpoint: the bearer token's user, else the session cookie's, else None."""
     bearer = request.headers.get("authorization", "")
     if bearer.lower().startswith("bearer "):
-        try:
-            token = jwt_auth.token_cls.decode(bearer[7:].strip(), secret=jwt_auth.token_secret,
-                                              algorithm=jwt_auth.algorithm)
-        except Exception:  # noqa: BLE001 - a wrong or expired token: an anonymous caller
-            return None
-        return session_user(await users.by_id(token.sub), token.extras)
+        return await _token_user(bearer[7:].strip(), jwt_auth, users)
     return await _session_user(request, jwt_auth, users)
+
+
+async def _token_user(raw: str, jwt_auth: Any, users: UserStore) -> Any:
+    """The user a token (a session cookie's or a bearer's) stands for while its session is open, else None."""
+    if not raw:
+        return None
+    try:
+        token = jwt_auth.token_cls.decode(raw, secret=jwt_auth.token_secret, algorithm=jwt_auth.algorithm)
+    except Exception:  # noqa: BLE001 - an expired or foreign token: an anonymous caller
+        return None
+    return session_user(await users.by_id(token.sub), token.extras)
 
 
 def _form_error(exc: Exception) -> str:
