@@ -80,6 +80,8 @@ class Settings(msgspec.Struct, kw_only=True):
             self.bus = "kafka" if self.profile in ("kafka", "spark") else self.storage
         if self.bus not in ("memory", "sqlite", "kafka"):
             raise ValueError(f"CINEMATCH_BUS must be memory, sqlite or kafka, got {self.bus!r}")
+        if self.catalog_refresh not in ("off", "daily", "weekly"):  # said at start, not when the loop begins
+            raise ValueError(f"CINEMATCH_CATALOG_REFRESH must be off, daily or weekly, got {self.catalog_refresh!r}")
         if self.storage not in ("memory", "sqlite", "mongo"):
             raise ValueError(f"CINEMATCH_STORAGE must be memory, sqlite or mongo, got {self.storage!r}")
         if self.trends_window_days < 1:

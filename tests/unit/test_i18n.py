@@ -106,3 +106,4 @@ def test_the_check_finds_a_missing_translation_and_a_stale_compiled_catalog(tmp_
     assert any(".mo is not its .po" in line for line in found)
     catalogs.compile_all()
     assert list(catalogs.problems()) == ["it: no translation: 'Diary'"]
+
