@@ -10,15 +10,24 @@ GENRES = ["Drama", "Comedy", "Action", "Thriller", "Sci-Fi", "Romance", "Horror"
           "Documentary", "Fantasy", "Adventure", "Mystery", "Family"]
 
 
+COUNTRIES = ["US", "GB", "FR", "IT", "DE", "JP", "KR", "IN", "ES", "CA"]
+LANGUAGES = ["en", "fr", "it", "de", "ja", "ko", "hi", "es"]
+
+
 def catalog(n_films: int = 10_000, seed: int = 1) -> list[dict]:
     rnd = random.Random(seed)
     people = [f"Person {i}" for i in range(4000)]
-    return [
+    films = [
         {"title": f"Film {i}", "year": 1950 + i % 75, "genres": rnd.sample(GENRES, rnd.randint(1, 3)),
          "director": ", ".join(rnd.sample(people, rnd.choice((1, 1, 1, 2)))),
-         "actors": ", ".join(rnd.sample(people, rnd.randint(3, 7))), "duration": rnd.randint(80, 180)}
+         "actors": ", ".join(rnd.sample(people, rnd.randint(3, 7))), "duration": rnd.randint(80, 180),
+         "id": f"tt{i:07d}", "writers": ", ".join(rnd.sample(people, rnd.choice((1, 1, 2, 3))))}
         for i in range(n_films)
     ]
+    for film in films[::2]:  # half of them known to TMDB too: where they were made, in which language
+        film["countries"] = rnd.sample(COUNTRIES, rnd.choice((1, 1, 2)))
+        film["languages"] = [rnd.choice(LANGUAGES)]
+    return films
 
 
 def events(n_events: int, n_users: int = 20_000, films: list[dict] | None = None, seed: int = 2) -> list[bytes]:
@@ -53,7 +62,9 @@ def events(n_events: int, n_users: int = 20_000, films: list[dict] | None = None
             kind, extra = "ADD", {}
         movie = Movie(name=film["title"], title=film["title"], year=film["year"], rating=r, genres=film["genres"],
                       duration=film["duration"], director=film["director"], actors=film["actors"], date=date,
-                      added_at="2025-06-01T10:00:00+02:00", **extra)
+                      added_at="2025-06-01T10:00:00+02:00", catalog_id=film["id"], writers=film["writers"],
+                      countries=tuple(film.get("countries", ())) or None,
+                      languages=tuple(film.get("languages", ())) or None, **extra)
         out.append(encode_event(Event(event_type=kind, user_id=f"user{u}", entry_id=eid, movie=movie, seq=seq,
                                       timestamp="2025-06-01T10:00:00+02:00")))
     return out

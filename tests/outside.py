@@ -9,6 +9,7 @@ Used on every runtime: embedded (tests/e2e), kafka and spark (tests/integration)
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import unicodedata
 from collections import Counter, defaultdict
@@ -19,12 +20,14 @@ from typing import Any
 # case, people whose names need escaping, films without a year, and typed names nowhere in it.
 FILMS: list[dict[str, Any]] = [
     {"title": "Garden", "year": 1990, "genres": ["Drama"], "director": "Ann Lee", "actors": "Bo Dot, Cy Ray",
-     "duration": 100, "votes": 5},
+     "duration": 100, "votes": 5, "writers": "Ann Lee, Bo Dot, Third Writer", "countries": ["IT", "FR"],
+     "languages": ["it"]},
     {"title": "Red Harbor", "year": 2012, "genres": ["Crime", "Drama"], "director": "J.J. Abrams",
-     "actors": "Ann $Lee|Dee Fox", "duration": 95, "votes": 4},
+     "actors": "Ann $Lee|Dee Fox", "duration": 95, "votes": 4, "writers": "J.J. Abrams", "countries": ["US"],
+     "languages": ["en", "es"]},
     {"title": "Heat", "year": 1995, "genres": ["Crime", "Thriller"], "director": "Michael Mann",
      "actors": "Al Pacino, Robert De Niro, Val Kilmer, Jon Voight, Tom Sizemore, Ashley Judd", "duration": 170,
-     "votes": 9},
+     "votes": 9, "writers": "Michael Mann", "countries": ["US"], "languages": ["en"]},
     {"title": "Heat", "year": 1986, "genres": ["Action"], "director": "Dick Richards, Jerry Jameson",
      "actors": "Burt Reynolds", "duration": 101, "votes": 2},
     {"title": "Alien", "year": 1979, "genres": ["Horror", "Sci-Fi"], "director": "Ridley Scott",
@@ -39,6 +42,8 @@ FILMS: list[dict[str, Any]] = [
     {"title": "Night Shift", "year": 1983, "genres": ["Horror"], "director": "Nobody Known", "duration": 90,
      "votes": 3},
 ]
+# docs/contract.md §2's affinity types, each compared whole.
+AFFINITY_TYPES = ("director", "actor", "genre", "writer", "country", "language", "decade", "release_year", "weekday")
 TYPED = ["Home Movie", "Our Holiday 2019", "Untitled Short", "garden party"]  # in no catalog title
 
 
@@ -147,7 +152,7 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
     elif roll < 0.72:  # privacy changes only the public trends; a review and a like change nothing counted
         hidden = entry_id not in p.private
         body, kind = {"private": hidden, "review": rnd.choice(["", "Again.", "<i>Not</i> again"]),
-                      "liked": rnd.random() < 0.5}, "private"
+                      "liked": rnd.random() < 0.5, "rewatch": rnd.random() < 0.5}, "private"
         (p.private.add if hidden else p.private.discard)(entry_id)
     elif roll < 0.77:
         film = rnd.choice(FILMS)
@@ -239,9 +244,24 @@ def recompute(entries: list[dict]) -> tuple[dict, dict[str, dict[str, tuple]]]:
              "avg_rating": sum(rated) / len(rated) if rated else 0, "watch_time_minutes": sum(timed),
              "avg_duration": round(sum(timed) / len(timed), 1) if timed else 0, "rating_distribution": dist,
              "monthly_counts": dict(months)}
-    aff: dict[str, dict[str, list]] = {"director": {}, "actor": {}, "genre": {}}
+    films: Counter = Counter()
+    named_by: dict[str, tuple[str, str, int | None]] = {}  # film -> (date, title, year) of its latest watch
     for e in entries:
-        named = {"director": people(e["director"], 2), "actor": people(e["actors"], 5), "genre": e["genres"]}
+        film = e["catalog_id"] or f"{norm(e['name'])}|{e['year'] or ''}"
+        films[film] += 1
+        seen = named_by.get(film)
+        if seen is None or e["date"] > seen[0] or (e["date"] == seen[0] and e["title"] < seen[1]):
+            named_by[film] = (e["date"], e["title"], e["year"])
+    again = [{"title": named_by[f][1], "year": named_by[f][2], "count": n} for f, n in films.items() if n >= 2]
+    stats.update({"rewatch_count": sum(1 for e in entries if e["rewatch"]), "distinct_films": len(films),
+                  "most_rewatched": sorted(again, key=lambda f: (-f["count"], f["title"], f["year"] or 0))[:10]})
+    aff: dict[str, dict[str, list]] = {kind: {} for kind in AFFINITY_TYPES}
+    for e in entries:
+        year = e["year"]
+        named = {"director": people(e["director"], 2), "actor": people(e["actors"], 5), "genre": e["genres"],
+                 "writer": people(e["writers"], 2), "country": e["countries"], "language": e["languages"],
+                 "decade": [f"{year // 10 * 10}s"] if year else [], "release_year": [str(year)] if year else [],
+                 "weekday": [str(dt.date.fromisoformat(e["date"]).isoweekday())]}
         for kind, names in named.items():
             for n in names:
                 a = aff[kind].setdefault(n, [0, 0, 0.0])

@@ -11,9 +11,9 @@ import pytest
 from tests.e2e.test_api import login, make_client
 
 CATALOG = [{"title": "Heat", "year": 1995, "genres": ["Crime", "Drama"], "director": "Michael Mann",
-            "actors": "Al Pacino, Robert De Niro", "duration": 170, "imdb_id": "tt0113277"},
+            "actors": "Al Pacino, Robert De Niro", "duration": 170, "imdb_id": "tt0113277", "writers": "Michael Mann"},
            {"title": "Collateral", "year": 2004, "genres": ["Crime", "Drama", "Thriller"], "director": "Michael Mann",
-            "actors": "Tom Cruise, Jamie Foxx", "duration": 120},
+            "actors": "Tom Cruise, Jamie Foxx", "duration": 120, "writers": "Stuart Beattie"},
            {"title": "Thief", "year": 1981, "genres": ["Crime", "Drama"], "director": "Michael Mann", "duration": 123},
            {"title": "Amélie", "year": 2001, "genres": ["Comedy", "Romance"], "director": "Jean-Pierre Jeunet"}]
 
@@ -75,7 +75,7 @@ def test_the_film_page_in_both_languages_and_links_to_it(app):
     film_id = heat_id(cl)
     page = cl.get(f"/films/{film_id}", headers={"accept-language": "it"})
     assert page.status_code == 200 and '<html lang="it">' in page.text
-    assert "Regia" in page.text and "Michael Mann" in page.text and "Poliziesco" in page.text
+    assert "Regia" in page.text and "Michael Mann" in page.text and "Poliziesco" in page.text and "Sceneggiatura" in page.text
     assert f'src="/posters/{quote(film_id, safe="")}"' in page.text
     assert cl.get("/films/no-such-film").status_code == 404
     trends = cl.get("/trends").text
@@ -87,7 +87,10 @@ def test_a_persons_films_by_role_with_yours(app):
     anonymous = cl.get("/api/people/Michael Mann").json()
     assert anonymous["name"] == "Michael Mann" and anonymous["you"] is None
     assert [f["title"] for f in anonymous["films"]] == ["Collateral", "Heat", "Thief"]  # equal votes: by title
-    assert all(f["roles"] == ["director"] and not f["watched"] for f in anonymous["films"])
+    assert [f["roles"] for f in anonymous["films"]] == [["director"], ["director", "writer"], ["director"]]
+    assert not any(f["watched"] for f in anonymous["films"])
+    writer = cl.get("/api/people/Michael Mann", params={"role": "writer"}).json()
+    assert [f["title"] for f in writer["films"]] == ["Heat"]  # wrote Heat, not Collateral
     h = login(cl, "gina")
     cl.post("/api/movies", json={"name": "Heat", "rating": 4, "date": "2025-01-01"}, headers=h)
     cl.post("/api/movies", json={"name": "Heat", "rating": 5, "date": "2025-03-01", "rewatch": True}, headers=h)
@@ -99,8 +102,9 @@ def test_a_persons_films_by_role_with_yours(app):
     assert cl.get("/api/people/Al Pacino", params={"role": "director"}).status_code == 404
     assert [f["title"] for f in cl.get("/api/people/Al Pacino", params={"role": "actor"}).json()["films"]] == ["Heat"]
     assert cl.get("/api/people/Nobody At All").status_code == 404
-    assert cl.get("/api/people/Al Pacino", params={"role": "writer"}).status_code == 400
+    assert cl.get("/api/people/Al Pacino", params={"role": "writer"}).status_code == 404
+    assert cl.get("/api/people/Al Pacino", params={"role": "producer"}).status_code == 400
     page = cl.get("/people/Michael Mann", headers={**h, "accept-language": "it"})
-    assert page.status_code == 200 and "Regia" in page.text and "Collateral" in page.text
+    assert page.status_code == 200 and "Regia" in page.text and "Collateral" in page.text and "Ha scritto" in page.text
     film = cl.get(f"/films/{heat_id(cl)}").text
     assert 'href="/people/Michael%20Mann"' in film and 'href="/people/Al%20Pacino"' in film

@@ -44,10 +44,16 @@ def test_the_outside_check_sees_a_rename_that_keeps_the_old_films_year():
     assert outside.link_problems([entry], typed)
     linked = {**entry, "year": 2012, "catalog_id": "x", "genres": ["Crime", "Drama"], "duration": 95}
     assert outside.link_problems([linked], typed) == []
-    stats, aff = outside.recompute([{**linked, "rating": 4.5, "date": "2024-03-02", "director": "J.J. Abrams",
-                                     "actors": "Ann $Lee|Dee Fox"}])
-    assert stats["rating_distribution"]["4.5"] == 1 and stats["monthly_counts"] == {"2024": {"03": 1}}
-    assert aff["actor"] == {"Ann $Lee": (1, 1, 4.5), "Dee Fox": (1, 1, 4.5)}
+    watched = {**linked, "rating": 4.5, "date": "2024-03-02", "director": "J.J. Abrams", "actors": "Ann $Lee|Dee Fox",
+               "writers": "J.J. Abrams", "countries": ["US"], "languages": ["en", "es"], "rewatch": False}
+    again = {**watched, "id": "e2", "rating": None, "date": "2024-03-04", "rewatch": True}
+    stats, aff = outside.recompute([watched, again])
+    assert stats["rating_distribution"]["4.5"] == 1 and stats["monthly_counts"] == {"2024": {"03": 2}}
+    assert aff["actor"] == {"Ann $Lee": (2, 1, 4.5), "Dee Fox": (2, 1, 4.5)}
+    assert (stats["rewatch_count"], stats["distinct_films"], stats["most_rewatched"]) == (
+        1, 1, [{"title": "Red Harbor", "year": 2012, "count": 2}])
+    assert aff["weekday"] == {"6": (1, 1, 4.5), "1": (1, 0, 0.0)}  # a Saturday and a Monday
+    assert aff["decade"] == {"2010s": (2, 1, 4.5)} and aff["language"]["es"] == (2, 1, 4.5)
 
 
 def test_the_outside_trends_leave_out_private_entries_and_unlinked_names():

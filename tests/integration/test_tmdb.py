@@ -22,6 +22,7 @@ async def test_a_film_the_catalog_lacks_is_found_and_its_entries_gain_its_detail
     [film] = await c.storage.catalog().search("oppenheimer", 5)
     assert (film.title, film.year, film.duration, film.genres) == ("Oppenheimer", 2023, 181, ["Drama", "History"])
     assert film.director == "Christopher Nolan" and film.actors == "Cillian Murphy, Emily Blunt"
+    assert film.writers == "Christopher Nolan"  # TMDB's writing credits (the screenplay)
     assert film.poster_url.endswith("/8Gxv8gSFCU0XGDykEGv7zR1n2ua.jpg") and film.imdb_id == "tt15398776"
     linked = await c.storage.diary().get("u", entry.id)
     assert (linked.catalog_id, linked.genres, linked.director, linked.duration) == (

@@ -36,6 +36,8 @@ def test_a_film_only_tmdb_knows_is_found_picked_linked_and_its_poster_kept(clien
     assert (entry["catalog_id"], entry["year"], entry["director"], entry["duration"]) == (
         "tt13238346", 2023, "Celine Song", 106)
     assert entry["genres"] == ["Drama", "Romance"]
+    # The entry carries what the film brings for the statistics: its writer, countries, language.
+    assert (entry["writers"], entry["countries"], entry["languages"]) == ("Celine Song", ["US", "KR"], ["en"])
     [film] = client.get("/api/catalog/search", params={"q": "past lives"}).json()["items"]  # the catalog's now
     assert (film["id"], film["match"], film["countries"], film["languages"]) == ("tt13238346", "exact", ["US", "KR"],
                                                                                 ["en"])

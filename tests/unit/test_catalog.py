@@ -1,3 +1,5 @@
+import msgspec
+
 from cinematch.domain import catalog_movie, match_movie
 
 
@@ -79,3 +81,16 @@ def test_a_typo_is_looked_up_by_the_longest_beginnings_titles_have():
     assert find_typo_anchors("godfathr part ii", begins) == ["godfath", "part ii"]
     assert find_typo_anchors("th matrix", begins) == ["matrix"]  # "th " begins nothing; "th" is too short
     assert find_typo_anchors("zz qq", begins) == []
+
+
+def test_tmdb_writers_are_the_screenplay_first_each_person_once():
+    """TMDB lists writing credits by job: the screenplay's writers come first, the story's after,
+    and a person credited twice is named once."""
+    import json
+    from pathlib import Path
+
+    from cinematch.adapters.tmdb.client import TmdbFilm
+    films = json.loads((Path(__file__).parents[1] / "fixtures/tmdb/films.json").read_text())
+    parasite = msgspec.convert(next(f for f in films if f["id"] == 496243), TmdbFilm)
+    assert parasite.writers == ["Bong Joon Ho", "Han Jin-won"] and parasite.found().writers == ("Bong Joon Ho",
+                                                                                                  "Han Jin-won")

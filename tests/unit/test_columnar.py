@@ -14,6 +14,7 @@ from cinematch.services.projection import decode_records
 
 PEOPLE = ["Ann Lee", "Bo $mith", "C. Dot", "Émile Zola", " Ann Lee ", "x" * 300]
 GENRES = ["Drama", "Comedy", "Sci.Fi", "$where", "Noir"]
+CODES = ["US", "IT", "FR", "$x", "J.P"]
 
 
 def some_rating(rnd: random.Random):
@@ -31,6 +32,11 @@ def movie(rnd: random.Random, rating: int | None = None) -> Movie:
         added_at=rnd.choice([None, "2025-06-01T23:30:00+00:00", "2025-06-02T10:00:00+02:00"]),
         catalog_id=rnd.choice([None, f"film-{rnd.randint(1, 12)}"]),
         private=rnd.random() < 0.2,  # a private entry counts for its owner, in no public trend
+        writers=rnd.choice([None, "", ", ".join(rnd.sample(PEOPLE, rnd.randint(1, 3)))]),
+        countries=rnd.choice([None, (), tuple(rnd.sample(CODES, rnd.randint(1, 3)))]),
+        languages=rnd.choice([None, tuple(rnd.sample(CODES, 1))]),
+        year=rnd.choice([None, 1899, 1994, 1999, 2000, 2024]),
+        rewatch=rnd.random() < 0.3,
     )
 
 
@@ -78,7 +84,8 @@ def random_events(seed: int, n: int = 400) -> list[Event]:
 
 def comparable(deltas):
     return {
-        u: (d.stats.total, d.stats.rated, d.stats.halves, d.stats.watch_time, d.stats.timed, list(d.stats.dist),
+        u: (d.stats.total, d.stats.rated, d.stats.halves, d.stats.watch_time, d.stats.timed, d.stats.rewatch,
+            list(d.stats.dist),
             {m: n for m, n in d.stats.monthly.items() if n},
             {k: (a.count, a.rated, a.halves) for k, a in d.affinities.items() if a.count or a.rated or a.halves},
             {k: (*f.as_tuple(), f.seq) for k, f in d.trends.items()},
@@ -121,7 +128,7 @@ def test_a_rating_set_to_what_it_was_still_moves_its_names_marks():
     for fold in (fold_batch, reference_fold):
         batch = fold(events)
         assert {(w.name_key, w.count, w.sum_ratings, w.new_hwm) for w in batch.affinity_writes("now")} == {
-            ("Ann", 0, 0, 2), ("Drama", 0, 0, 2)}
+            ("Ann", 0, 0, 2), ("Drama", 0, 0, 2), ("a|", 0, 0, 2), ("4", 0, 0, 2)}  # and its film, its weekday
         (stats,) = batch.stats_writes("now")
         assert (stats.rated, stats.sum_ratings, stats.dist, stats.new_hwm) == (0, 0, [0] * 10, 2)
 
@@ -156,7 +163,7 @@ def test_empty_batch():
 def test_documents_counts_stats_affinities_and_facts():
     m = Movie(name="A", rating=4, genres=["Drama"], director="Ann", actors="Bo, Cy", date="2025-01-02")
     batch = fold_batch([Event(event_type="ADD", user_id="u", entry_id="e1", movie=m, seq=1)])
-    assert batch.documents == 1 + 4 + 1  # stats, director+2 actors+genre, one trend fact
+    assert batch.documents == 1 + 6 + 1  # stats, director+2 actors+genre+film+weekday, one trend fact
 
 
 def test_two_users_sharing_an_entry_key_keep_a_fact_each():
@@ -182,7 +189,8 @@ def test_changed_credits_under_the_same_actors_are_not_mistaken_for_cached_ones(
     affinities = fold_batch(events).user_deltas()["u"].affinities
     assert {k: (x.count, x.halves) for k, x in affinities.items()} == {
         ("director", "Ann"): (2, 16), ("director", "Dee"): (2, 8), ("actor", "Bo"): (4, 24),
-        ("actor", "Cy"): (4, 24), ("genre", "Drama"): (2, 16), ("genre", "Noir"): (2, 8)}
+        ("actor", "Cy"): (4, 24), ("genre", "Drama"): (2, 16), ("genre", "Noir"): (2, 8),
+        ("film", "a|"): (2, 16), ("film", "b|"): (2, 8), ("weekday", "4"): (2, 16), ("weekday", "7"): (2, 8)}
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -190,7 +198,7 @@ def test_a_fold_without_affinities_or_facts_leaves_only_those_out(seed):
     """The Spark runtime's statistics query owns no trend facts, its trends query no affinities."""
     events = random_events(seed)
     full = comparable(fold_batch(events).user_deltas())
-    for kwargs, dropped in (({"affinities": False}, 7), ({"facts": False}, 8)):
+    for kwargs, dropped in (({"affinities": False}, 8), ({"facts": False}, 9)):
         part = comparable(fold_batch(events, **kwargs).user_deltas())
         assert all(not row[dropped] for row in part.values())
         assert {u: row[:dropped] + row[dropped + 1:] for u, row in part.items()} == {
@@ -283,7 +291,8 @@ def test_an_affinity_that_sums_to_zero_in_the_batch_keeps_its_row():
               Event(event_type="DELETE", user_id="u", entry_id="e1", movie=m, seq=3)]
     rows = {(key, c, r, s) for _, key, _, c, r, s in zip(*fold_batch(events).affinity_rows())}
     assert rows == {(("director", "Ann"), 0, 0, 0), (("genre", "Drama"), 0, 0, 0), (("actor", "Bo"), 1, 1, 4),
-                    (("director", "Dee"), 1, 1, 4), (("genre", "Noir"), 1, 1, 4)}
+                    (("director", "Dee"), 1, 1, 4), (("genre", "Noir"), 1, 1, 4), (("film", "a|"), 0, 0, 0),
+                    (("film", "b|"), 1, 1, 4), (("weekday", "4"), 0, 0, 0), (("weekday", "5"), 1, 1, 4)}
 
 
 def test_a_private_entry_is_a_trend_fact_of_no_film_in_both_folds():

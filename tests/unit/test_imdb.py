@@ -36,6 +36,9 @@ def test_fields_nulls_and_credits(films):
     tv = films["tt0120338"]
     assert (tv.year, tv.duration, tv.genres, tv.director, tv.votes) == (None, 0, [], "", 0)  # \N everywhere
     assert films["tt0133093"].director == "Lana Wachowski, Lilly Wachowski"
+    # Writers from title.crew: the first two, in its order; none where it says \N.
+    assert (heat.writers, films["tt0133093"].writers, tv.writers) == ("Michael Mann", "Lilly Wachowski, Lana Wachowski", "")
+    assert films["tt0068646"].writers == "Mario Puzo, Francis Ford Coppola"
     assert films["tt6751668"].director == "Bong Joon Ho" and films["tt6751668"].original_title == "Gisaengchung"
     assert films["tt0211915"].original_title == "Le fabuleux destin d'Amélie Poulain"
     assert films["tt0113277"].original_title is None  # the same as the title

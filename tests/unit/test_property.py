@@ -16,11 +16,13 @@ NAMES = ["Inception", "Amélie", "Heat", "Unknown Film", "Le Fabuleux Destin d'A
 DATES = ["2024-12-31", "2025-01-01", "2025-01-15", "2025-02-28", "2023-06-10"]
 CATALOG = [
     catalog_movie(id="1", title="Inception", year=2010, genres=["Sci-Fi", "Action"], director="Christopher Nolan",
-                  actors="Leonardo DiCaprio, Elliot Page, Tom Hardy", duration=148),
+                  actors="Leonardo DiCaprio, Elliot Page, Tom Hardy", duration=148, writers="Christopher Nolan",
+                  countries=["US", "GB"], languages=["en"]),
     catalog_movie(id="2", title="Amélie", original_title="Le Fabuleux Destin d'Amélie Poulain", year=2001,
-                  genres=["Comedy", "Romance"], director="Jean-Pierre Jeunet", actors="Audrey Tautou", duration=122),
+                  genres=["Comedy", "Romance"], director="Jean-Pierre Jeunet", actors="Audrey Tautou", duration=122,
+                  writers="Guillaume Laurant, Jean-Pierre Jeunet", countries=["FR", "DE"], languages=["fr"]),
     catalog_movie(id="3", title="Heat", year=1995, genres=["Crime", "Action"], director="Michael Mann",
-                  actors="Al Pacino | Robert De Niro | Tom Hardy", duration=170),
+                  actors="Al Pacino | Robert De Niro | Tom Hardy", duration=170, writers="Michael Mann"),
 ]
 
 user = st.integers(0, len(USERS) - 1)
@@ -29,7 +31,8 @@ rating = st.one_of(st.none(), st.integers(1, 5), st.integers(1, 10).map(lambda h
 pick = st.integers(0, 50)
 ops = st.one_of(
     st.tuples(st.just("add"), user, st.integers(0, len(NAMES) - 1), rating, st.integers(0, len(DATES) - 1),
-              st.booleans()),
+              st.booleans(), st.booleans()),
+    st.tuples(st.just("rewatch"), user, pick, st.booleans()),
     st.tuples(st.just("rate"), user, pick, rating),
     st.tuples(st.just("redate"), user, pick, st.integers(0, len(DATES) - 1)),
     st.tuples(st.just("rename"), user, pick, st.integers(0, len(NAMES) - 1)),
@@ -74,11 +77,11 @@ async def run_scenario(steps, storage: str, data_dir: str, fold: str = "vectoris
         kind, *args = step
         clock.advance(hours=7)
         if kind == "add":
-            u, n, r, d, supply = args
-            extra = {"genres": ["Drama"], "director": "Someone Else"} if supply else {}
-            await diary.add(USERS[u], NewEntry(name=NAMES[n], rating=r, date=DATES[d], **extra))
+            u, n, r, d, supply, again = args
+            extra = {"genres": ["Drama"], "director": "Someone Else", "writers": "A. Writer"} if supply else {}
+            await diary.add(USERS[u], NewEntry(name=NAMES[n], rating=r, date=DATES[d], rewatch=again, **extra))
             continue
-        if kind in ("rate", "redate", "rename", "delete"):
+        if kind in ("rate", "redate", "rename", "delete", "rewatch"):
             entries, _ = await c.storage.diary().snapshot(USERS[args[0]])
             if not entries:
                 continue
@@ -87,6 +90,8 @@ async def run_scenario(steps, storage: str, data_dir: str, fold: str = "vectoris
                 await diary.update(USERS[args[0]], target.id, EntryPatch(rating=args[2]))
             elif kind == "redate":
                 await diary.update(USERS[args[0]], target.id, EntryPatch(date=DATES[args[2]]))
+            elif kind == "rewatch":
+                await diary.update(USERS[args[0]], target.id, EntryPatch(rewatch=args[2]))
             elif kind == "rename":
                 await diary.update(USERS[args[0]], target.id, EntryPatch(name=NAMES[args[2]]))
             else:

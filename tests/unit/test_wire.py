@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cinematch.domain import Event, InvalidEvent, Movie, decode_event, encode_event
+from cinematch.domain.deltas import film_credits
 from cinematch.domain.profiles import movie_profile
 from cinematch.domain.ports import Record
 from cinematch.services.projection import wire
@@ -92,7 +93,10 @@ movies = st.builds(
     Movie, name=st.text(min_size=1, max_size=20).filter(lambda s: not s.isspace()), rating=st.one_of(st.none(), st.integers(1, 5), st.integers(1, 10).map(lambda h: h / 2)),
     director=names, actors=names, genres=st.one_of(st.none(), st.lists(st.text(max_size=12), max_size=4).map(tuple)),
     duration=st.one_of(st.none(), st.integers(0, 400)), date=st.sampled_from([None, "2025-02-03"]),
-    title=st.one_of(st.none(), st.text(max_size=10)),
+    title=st.one_of(st.none(), st.text(max_size=10)), writers=names,
+    countries=st.one_of(st.none(), st.lists(st.sampled_from(["US", "IT", " ", "$x"]), max_size=3).map(tuple)),
+    languages=st.one_of(st.none(), st.lists(st.sampled_from(["en", "it", "J.p"]), max_size=2).map(tuple)),
+    year=st.one_of(st.none(), st.integers(1870, 2100)), catalog_id=st.one_of(st.none(), st.text(min_size=1, max_size=8)),
 )
 
 
@@ -102,7 +106,7 @@ def test_any_event_round_trips_through_the_wire_view(movie, kind):
     domain = decode_event(payload)
     assert domain_of_wire(payload) == domain
     (pid, genres), = profile_hits([msgspec.json.decode(payload, type=WireEvent).movie], CACHE)
-    assert CACHE.profiles[pid] == movie_profile(domain.movie.director, domain.movie.actors, domain.movie.genres)
+    assert CACHE.profiles[pid] == movie_profile(*film_credits(domain.movie))
 
 
 def test_the_wire_view_has_the_domain_fields_and_settings():

@@ -3,7 +3,7 @@
 The files are tab-separated, gzipped or not, with a header line; `\\N` is null. They are read
 as streams, one line at a time, in the order that keeps memory to what the films need:
 `title.basics` picks the films (`movie`, `tvMovie`, not adult) and is the only file held for
-every row kept; `title.ratings` adds votes, `title.crew` directors, `title.principals` the first
+every row kept; `title.ratings` adds votes, `title.crew` directors and writers, `title.principals` the first
 billed actors (by `ordering`), `title.akas` alternative titles, and `name.basics` is read last,
 for the names of the people kept only. A film's catalog id is its IMDb id (`tt…`), so a second
 run updates the same films in place.
@@ -25,6 +25,7 @@ FILMS = frozenset({"movie", "tvMovie"})
 ACTING = frozenset({"actor", "actress"})
 MAX_ACTORS_KEPT = 5  # only the first five billed actors count (docs/contract.md §2)
 MAX_DIRECTORS_KEPT = 2
+MAX_WRITERS_KEPT = 2  # likewise the first two writers
 MAX_AKAS_KEPT = 20
 NULL = "\\N"
 FILES = ("title.basics", "title.ratings", "title.crew", "title.principals", "title.akas", "name.basics")
@@ -100,12 +101,17 @@ def _votes(path: Path | None, films: dict[int, Film]) -> dict[int, int]:
     return out
 
 
-def _directors(path: Path, films: dict[int, Film]) -> dict[int, tuple[int, ...]]:
-    out: dict[int, tuple[int, ...]] = {}
+def _crew(path: Path, films: dict[int, Film]) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+    """number -> the first directors, and number -> the first writers (people numbers)."""
+    directors: dict[int, tuple[int, ...]] = {}
+    writers: dict[int, tuple[int, ...]] = {}
     for row in rows(path):
-        if len(row) >= 2 and row[1] != NULL and (t := _num(row[0])) in films:
-            out[t] = tuple(_num(p) for p in row[1].split(",")[:MAX_DIRECTORS_KEPT])
-    return out
+        if len(row) >= 2 and (t := _num(row[0])) in films:
+            if row[1] != NULL:
+                directors[t] = tuple(_num(p) for p in row[1].split(",")[:MAX_DIRECTORS_KEPT])
+            if len(row) >= 3 and row[2].strip() != NULL:
+                writers[t] = tuple(_num(p) for p in row[2].strip().split(",")[:MAX_WRITERS_KEPT])
+    return directors, writers
 
 
 def _actors(path: Path, films: dict[int, Film], progress: Progress) -> dict[int, tuple[int, ...]]:
@@ -208,16 +214,17 @@ def read_catalog(folder: str | Path, progress: Progress | None = None) -> Iterat
         raise MissingFile(f"{folder} lacks {', '.join(f'{m}.tsv.gz' for m in missing)} (IMDb's dataset files)")
     films = _films(required["title.basics"], progress)
     votes = _votes(paths["title.ratings"], films)
-    directors = _directors(required["title.crew"], films)
+    directors, writers = _crew(required["title.crew"], films)
     actors = _actors(required["title.principals"], films, progress)
     akas = _akas(paths["title.akas"], films)
-    wanted = _bitmap(p for group in (directors, actors) for people in group.values() for p in people)
+    wanted = _bitmap(p for group in (directors, writers, actors) for people in group.values() for p in people)
     names = _names(required["name.basics"], wanted)
     del wanted
     for number, (tconst, title, original, year, runtime, genres) in films.items():
         yield catalog_movie(
             id=tconst, title=title, original_title=original, year=year, genres=genres,
             director=[n for p in directors.get(number, ()) if (n := names.get(p))],
+            writers=[n for p in writers.get(number, ()) if (n := names.get(p))],
             actors=[n for p in actors.get(number, ()) if (n := names.get(p))],
             duration=runtime if runtime is not None and runtime <= 100_000 else None, imdb_id=tconst,
             akas=akas.get(number, [])[:MAX_AKAS], votes=votes.get(number, 0))

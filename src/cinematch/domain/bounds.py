@@ -30,6 +30,8 @@ MAX_INSTANT = 64  # characters of an ISO-8601 timestamp
 MAX_TAGS = 20  # tags of one entry
 MAX_TAG = 100  # characters of one tag
 MAX_REVIEW = 20_000  # characters of one review (shown as text, never as HTML)
+MAX_CODES = 20  # countries or languages of one film (TMDB lists a few)
+MAX_CODE = 8  # characters of one code (ISO 3166-1 alpha-2, ISO 639-1; a few more for what TMDB invents)
 
 Title = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
 Review = Annotated[str, msgspec.Meta(max_length=MAX_REVIEW)]
@@ -38,6 +40,8 @@ Genres = Annotated[tuple[Genre, ...], msgspec.Meta(max_length=MAX_GENRES)]
 GenreList = Annotated[list[Genre], msgspec.Meta(max_length=MAX_GENRES)]
 PeopleText = Annotated[str, msgspec.Meta(max_length=MAX_PEOPLE_TEXT)]
 PeopleList = Annotated[list[Annotated[str, msgspec.Meta(max_length=MAX_PERSON)]], msgspec.Meta(max_length=MAX_PEOPLE)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_CODE)]
+Codes = Annotated[tuple[Code, ...], msgspec.Meta(max_length=MAX_CODES)]
 Duration = Annotated[int, msgspec.Meta(ge=0, le=MAX_DURATION)]
 Year = Annotated[int, msgspec.Meta(ge=MIN_YEAR, le=MAX_YEAR)]
 ImdbId = Annotated[str, msgspec.Meta(max_length=MAX_IMDB_ID)]
@@ -104,7 +108,7 @@ def check_duration(minutes: int | None) -> None:
 def check_entry(*, name: str | None = None, year: int | None = None, date: dt.date | None = None,
                 today: dt.date | None = None, genres: list[str] | tuple[str, ...] | None = None,
                 directors: list[str] | None = None, actors: list[str] | None = None,
-                duration: int | None = None) -> None:
+                duration: int | None = None, writers: list[str] | None = None) -> None:
     """Every bound of one entry's fields that are given; raises OutOfBounds at the first broken."""
     if name is not None:
         check_text(name, MAX_NAME, "name")
@@ -117,4 +121,6 @@ def check_entry(*, name: str | None = None, year: int | None = None, date: dt.da
         check_people(directors, "director")
     if actors is not None:
         check_people(actors, "actors")
+    if writers is not None:
+        check_people(writers, "writers")
     check_duration(duration)

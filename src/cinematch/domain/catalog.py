@@ -14,7 +14,19 @@ from typing import Annotated, Any
 
 import msgspec
 
-from .bounds import MAX_NAME, MAX_PEOPLE, Duration, GenreList, ImdbId, PeopleList, PeopleText, Year
+from .bounds import (
+    MAX_CODE,
+    MAX_CODES,
+    MAX_NAME,
+    MAX_PEOPLE,
+    Code,
+    Duration,
+    GenreList,
+    ImdbId,
+    PeopleList,
+    PeopleText,
+    Year,
+)
 from .text import normalize_title, people_string, split_people
 
 
@@ -30,6 +42,7 @@ class CatalogMovie(msgspec.Struct, omit_defaults=True):
     poster_url: str | None = None
     imdb_id: str | None = None
     tmdb_id: int | None = None
+    writers: str = ""  # "A, B": IMDb's title.crew, TMDB's writing credits
     normalized_title: str = ""
     normalized_original_title: str = ""
     akas: list[str] = []  # alternative titles (other languages, other forms)
@@ -49,6 +62,7 @@ class CatalogRecord(msgspec.Struct):
     genres: GenreList | None = None
     director: PeopleText | PeopleList | None = None
     actors: PeopleText | PeopleList | None = None
+    writers: PeopleText | PeopleList | None = None
     duration: Duration | None = None
     poster_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     imdb_id: ImdbId | None = None
@@ -56,6 +70,8 @@ class CatalogRecord(msgspec.Struct):
     akas: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]],
                     msgspec.Meta(max_length=MAX_AKAS)] | None = None
     votes: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    countries: Annotated[list[Code], msgspec.Meta(max_length=MAX_CODES)] | None = None  # ISO 3166-1 alpha-2
+    languages: Annotated[list[Code], msgspec.Meta(max_length=MAX_CODES)] | None = None  # ISO 639-1
 
 
 MAX_AKAS = 200
@@ -101,7 +117,7 @@ def movie_keys(title: str, original_title: str | None = None, akas: Iterable[str
     return list(keys)
 
 
-ROLES = ("director", "actor")
+ROLES = ("director", "writer", "actor")
 
 
 def person_key(name: str) -> str:
@@ -110,14 +126,15 @@ def person_key(name: str) -> str:
 
 
 def credits_of(movie: CatalogMovie) -> list[tuple[str, str]]:
-    """(person key, role) of everyone the film credits: its directors and its billed actors."""
+    """(person key, role) of everyone the film credits: its directors, writers and billed actors."""
     out = [(person_key(n), "director") for n in split_people(movie.director)]
+    out += [(person_key(n), "writer") for n in split_people(movie.writers)]
     out += [(person_key(n), "actor") for n in split_people(movie.actors)]
     return [(k, role) for k, role in dict.fromkeys(out) if k]
 
 
 def roles_of(movie: CatalogMovie, name: str) -> list[str]:
-    """The roles the film credits `name` in ("director", "actor")."""
+    """The roles the film credits `name` in (of ROLES)."""
     key = person_key(name)
     return [role for k, role in credits_of(movie) if k == key]
 
@@ -201,6 +218,7 @@ def catalog_movie(
     votes: int | None = None,
     countries: Iterable[str] | None = None,
     languages: Iterable[str] | None = None,
+    writers: str | list[str] | None = None,
 ) -> CatalogMovie:
     """Build a catalog movie with its normalized fields and title keys filled in."""
     akas = list(dict.fromkeys(a.strip() for a in (akas or ()) if a and a.strip() and a.strip() != title))
@@ -213,12 +231,13 @@ def catalog_movie(
         # At most MAX_PEOPLE names (only the first 2 directors and 5 actors count anyway).
         director=people_string(split_people(director)[:MAX_PEOPLE]),
         actors=people_string(split_people(actors)[:MAX_PEOPLE]),
+        writers=people_string(split_people(writers)[:MAX_PEOPLE]),
         duration=duration or 0,
         poster_url=poster_url,
         imdb_id=imdb_id,
         tmdb_id=tmdb_id,
-        countries=[c.strip().upper() for c in (countries or ()) if c and c.strip()][:20],
-        languages=[code.strip().lower() for code in (languages or ()) if code and code.strip()][:5],
+        countries=[c.strip().upper() for c in (countries or ()) if c and c.strip() and len(c.strip()) <= MAX_CODE][:20],
+        languages=[c.strip().lower() for c in (languages or ()) if c and c.strip() and len(c.strip()) <= MAX_CODE][:20],
         normalized_title=normalize_title(title),
         normalized_original_title=normalize_title(original_title),
         akas=akas[:MAX_AKAS],

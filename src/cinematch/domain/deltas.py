@@ -2,7 +2,7 @@
 
 One event folds into three kinds of delta:
 - the user's statistics (`StatsDelta`: counters to add),
-- the user's affinities (`AffinityDelta` per director/actor/genre key),
+- the user's affinities (`AffinityDelta` per key of `profiles.AFFINITY_TYPES`, and per film),
 - the trend fact of the diary entry (`TrendFact`: the entry's latest state,
   last writer wins by `seq`).
 
@@ -33,10 +33,11 @@ DEFAULT_TZ = "Europe/Rome"
 class StatsDelta:
     """Additive change to one user's statistics document."""
 
-    __slots__ = ("total", "rated", "halves", "watch_time", "timed", "dist", "monthly")
+    __slots__ = ("total", "rated", "halves", "watch_time", "timed", "dist", "monthly", "rewatch")
 
     def __init__(self) -> None:
         self.total = 0
+        self.rewatch = 0  # entries marked rewatch
         self.rated = 0  # entries with a rating
         self.halves = 0  # sum of the ratings, in half stars
         self.watch_time = 0
@@ -50,6 +51,7 @@ class StatsDelta:
         self.halves += other.halves
         self.watch_time += other.watch_time
         self.timed += other.timed
+        self.rewatch += other.rewatch
         for i in range(10):
             self.dist[i] += other.dist[i]
         for month, n in other.monthly.items():
@@ -58,13 +60,15 @@ class StatsDelta:
 
     def is_zero(self) -> bool:
         return not (
-            self.total or self.rated or self.halves or self.watch_time or self.timed or any(self.dist)
+            self.total or self.rated or self.halves or self.watch_time or self.timed or self.rewatch
+            or any(self.dist)
             or any(self.monthly.values())
         )
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return (f"StatsDelta(total={self.total}, rated={self.rated}, halves={self.halves}, "
-                f"time={self.watch_time}, timed={self.timed}, dist={self.dist}, monthly={self.monthly})")
+                f"time={self.watch_time}, timed={self.timed}, rewatch={self.rewatch}, dist={self.dist}, "
+                f"monthly={self.monthly})")
 
 
 class AffinityDelta:
@@ -229,6 +233,11 @@ def month_key(when: str) -> str:
     return when[:7]
 
 
+def entry_day(movie: Movie, event: Event) -> str | None:
+    """The day an entry counts on (its weekday): its watch date, else its event's timestamp's date."""
+    return movie.date or event.timestamp
+
+
 def entry_month(movie: Movie, event: Event) -> str | None:
     """The month an entry counts in: its watch date's, else its event's timestamp's."""
     when = movie.date or event.timestamp
@@ -254,12 +263,28 @@ def _add_movie(delta: UserDelta, movie: Movie, sign: int, event: Event) -> None:
     if movie.duration:
         stats.watch_time += sign * movie.duration
         stats.timed += sign
+    if movie.rewatch:
+        stats.rewatch += sign
     month = entry_month(movie, event)
     if month is not None:
         monthly = stats.monthly
         monthly[month] = monthly.get(month, 0) + sign
-    pid = delta.book.lookup(movie.director, movie.actors, movie.genres)[0]
-    _add_profile(delta.profiles, pid, sign, rated, sign * h)
+    _add_profiles(delta, movie, event, sign, rated, sign * h)
+
+
+def film_credits(movie: Movie) -> tuple[Any, ...]:
+    """What an entry's profile is made of (`profiles.PROFILE_FIELDS`)."""
+    return (movie.director, movie.actors, movie.genres, movie.writers, movie.countries, movie.languages,
+            movie.year, movie.catalog_id, movie.name, movie.title)
+
+
+def _add_profiles(delta: UserDelta, movie: Movie, event: Event, count: int, rated: int, sums: int) -> None:
+    """An entry's change in its film's profile and in its weekday's."""
+    book = delta.book
+    _add_profile(delta.profiles, book.lookup(*film_credits(movie))[0], count, rated, sums)
+    day = book.weekday(entry_day(movie, event))
+    if day >= 0:
+        _add_profile(delta.profiles, day, count, rated, sums)
 
 
 def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, rated: int, sums: int) -> None:
@@ -275,7 +300,7 @@ def _add_profile(profiles: dict[int, list[int]], pid: int, count: int, rated: in
 def _trend_fact(book: Profiles, event: Event, movie: Movie, live: bool, seq: int, tz: str) -> TrendFact:
     return TrendFact(
         event.user_id, entry_key(event), local_day(added_instant(movie, event), tz),
-        movie.title or movie.name, book.lookup(movie.director, movie.actors, movie.genres)[1], live, seq,
+        movie.title or movie.name, book.lookup(*film_credits(movie))[1], live, seq,
         public_film(movie),
     )
 
@@ -306,8 +331,7 @@ def apply_event(delta: UserDelta, event: Event, tz: str = DEFAULT_TZ, *,
         if new:
             target.stats.dist[new - 1] += RATING_SIGN[kind]
         # Touched even when the rating is the same: its names' marks move past this event.
-        _add_profile(target.profiles, target.book.lookup(movie.director, movie.actors, movie.genres)[0],
-                     0, rated, diff)
+        _add_profiles(target, movie, event, 0, rated, diff)
     elif kind == "DELETE":
         _add_movie(target, movie, COUNT_SIGN[kind], event)
         if trends:

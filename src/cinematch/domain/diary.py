@@ -9,10 +9,10 @@ import msgspec
 from .catalog import CatalogMovie
 from .events import Movie
 from .ratings import Rating
-from .text import normalize_title, people_string
+from .text import film_key, normalize_title, people_string
 
 # Fields a request may supply; supplied values win over the catalog's.
-ENRICHED_FIELDS = ("genres", "director", "actors", "duration")
+ENRICHED_FIELDS = ("genres", "director", "actors", "writers", "duration")
 
 
 class NewEntry(msgspec.Struct, omit_defaults=True):
@@ -26,6 +26,7 @@ class NewEntry(msgspec.Struct, omit_defaults=True):
     genres: list[str] | None = None
     director: str | list[str] | None = None
     actors: str | list[str] | None = None
+    writers: str | list[str] | None = None
     duration: int | None = None
     rewatch: bool = False
     tags: list[str] | None = None
@@ -62,6 +63,9 @@ class DiaryEntry(msgspec.Struct, omit_defaults=True):
     spoilers: bool = False
     liked: bool = False
     private: bool = False
+    writers: str = ""
+    countries: list[str] = []  # ISO 3166-1 alpha-2 of the catalog film, where it knows them
+    languages: list[str] = []  # ISO 639-1 of its original language, likewise
 
 
 # What an entry keeps when it is resolved again (a rename, a relink): the person's own words and
@@ -107,6 +111,7 @@ def enrich(
     genres: Any = supplied.get("genres", match.genres if match else [])  # supplied: checked by the caller
     director = supplied.get("director", match.director if match else "")
     actors = supplied.get("actors", match.actors if match else "")
+    writers = supplied.get("writers", match.writers if match else "")
     duration = supplied.get("duration", match.duration if match else 0)
     return DiaryEntry(
         id=entry_id,
@@ -121,6 +126,9 @@ def enrich(
         # (the ignores) `supplied` holds objects the caller checked: names as str or list, a duration as int
         director=people_string(director),  # type: ignore[arg-type]
         actors=people_string(actors),  # type: ignore[arg-type]
+        writers=people_string(writers),  # type: ignore[arg-type]
+        countries=list(match.countries) if match else [],
+        languages=list(match.languages) if match else [],
         duration=int(duration or 0),  # type: ignore[call-overload]
         catalog_id=match.id if match else None,
         imdb_id=imdb_id or (match.imdb_id if match else None),
@@ -141,6 +149,9 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
         duration=entry.duration,
         director=entry.director,
         actors=entry.actors,
+        writers=entry.writers or None,
+        countries=tuple(entry.countries) or None,
+        languages=tuple(entry.languages) or None,
         date=entry.date,
         title=entry.title or entry.name,
         added_at=entry.added_at,
@@ -154,7 +165,7 @@ def to_movie(entry: DiaryEntry, **extra: object) -> Movie:
 
 def film_of(entry: DiaryEntry) -> str:
     """Which film an entry is about: its catalog film, else the name as typed (normalized) and year."""
-    return entry.catalog_id or f"{normalize_title(entry.name)}|{entry.year or ''}"
+    return film_key(entry.catalog_id, entry.name, entry.year)
 
 
 def same_film(catalog_id: str | None, name: str, year: int | None, entry: DiaryEntry) -> bool:

@@ -18,6 +18,7 @@ from .bounds import (
     MAX_PEOPLE,
     MAX_TAG,
     MAX_TAGS,
+    Codes,
     Duration,
     EventDate,
     Genres,
@@ -63,6 +64,9 @@ class Movie(msgspec.Struct, omit_defaults=True, gc=False):
     duration: Duration | None = None
     director: PeopleText | None = None
     actors: PeopleText | None = None
+    writers: PeopleText | None = None  # CineMatch addition, like countries and languages
+    countries: Codes | None = None  # ISO 3166-1 alpha-2, where the catalog knows them
+    languages: Codes | None = None  # ISO 639-1 of the original language, likewise
     date: EventDate | None = None
     old_rating: Rating | None = None
     new_rating: Rating | None = None
@@ -172,8 +176,8 @@ def _check_movie(movie: Movie | None, field: str, parsed: Parsed) -> None:
         raise InvalidEvent(f"{field}.name must not be empty")
     if movie.date is not None and movie.date not in parsed.dates:
         _check_once(movie.date, f"{field}.date", parsed.dates, _parse_bounded_date)
-    if type(movie.director) is str or type(movie.actors) is str:  # a domain Movie (the wire view checks its own)
-        check_movie_people(movie.director, movie.actors, field)
+    if type(movie) is Movie:  # (the wire view checks its own credits: `wire.credits_of`)
+        check_movie_people(movie.director, movie.actors, field, movie.writers)
     if movie.added_at is not None and movie.added_at not in parsed.instants:
         _check_once(movie.added_at, f"{field}.added_at", parsed.instants, parse_timestamp)
 
@@ -223,9 +227,9 @@ def validate_events(events: Iterable[Event], parsed: Parsed | None = None) -> No
             _check_rating(event.previous.rating, "previous.rating", version)
 
 
-def check_movie_people(director: str | None, actors: str | None, field: str) -> None:
+def check_movie_people(director: str | None, actors: str | None, field: str, writers: str | None = None) -> None:
     """At most MAX_PEOPLE names in each people field (their length is bounded by the type)."""
-    for what, value in (("director", director), ("actors", actors)):
+    for what, value in (("director", director), ("actors", actors), ("writers", writers)):
         if value and value.count(",") + value.count("|") >= MAX_PEOPLE:
             raise InvalidEvent(f"{field}.{what} lists more than {MAX_PEOPLE} names")
 

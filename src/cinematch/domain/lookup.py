@@ -20,6 +20,7 @@ class FoundFilm(msgspec.Struct, frozen=True):
     genres: tuple[str, ...] = ()
     directors: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()  # in billing order
+    writers: tuple[str, ...] = ()  # the screenplay's first
     runtime: int | None = None
     poster_url: str | None = None
     imdb_id: str | None = None

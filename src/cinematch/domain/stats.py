@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 import msgspec
 
 from .deltas import DEFAULT_TZ, AffinityDelta, StatsDelta, TrendFact, UserDelta, apply_event
-from .profiles import AffKey
-from .diary import DiaryEntry, diary_order, to_movie
+from .profiles import AFFINITY_TYPES, FILM, AffKey
+from .diary import DiaryEntry, diary_order, film_of, to_movie
 from .events import SCHEMA_VERSION, Event
 from .ratings import RATING_KEYS, Rating, halves, stars
 
@@ -31,6 +31,7 @@ class StatsState(msgspec.Struct, omit_defaults=False):
     sum_ratings: Rating = 0  # stars; a sum of half stars, exact in a float
     watch_time_minutes: int = 0
     timed_count: int = 0  # entries whose duration is known
+    rewatch_count: int = 0  # entries marked rewatch
     rating_distribution: dict[str, int] = msgspec.field(default_factory=lambda: dict.fromkeys(RATING_KEYS, 0))
     monthly_counts: dict[str, dict[str, int]] = {}
     hwm: int = 0  # highest event seq applied
@@ -80,6 +81,7 @@ def apply_stats_delta(state: StatsState, delta: StatsDelta) -> StatsState:
         sum_ratings=add_halves(state.sum_ratings, delta.halves),
         watch_time_minutes=state.watch_time_minutes + delta.watch_time,
         timed_count=state.timed_count + delta.timed,
+        rewatch_count=state.rewatch_count + delta.rewatch,
         rating_distribution=dist,
         monthly_counts=prune_monthly(monthly),
     )
@@ -92,7 +94,7 @@ def add_halves(sum_ratings: Rating, more_halves: int) -> Rating:
 
 def stats_counters(s: StatsState) -> tuple[Any, ...]:
     """What a statistics document says (not when, nor up to which event): to compare two."""
-    return (s.total_watched, s.rated_count, s.sum_ratings, s.watch_time_minutes, s.timed_count,
+    return (s.total_watched, s.rated_count, s.sum_ratings, s.watch_time_minutes, s.timed_count, s.rewatch_count,
             {k: n for k, n in s.rating_distribution.items() if n}, prune_monthly(s.monthly_counts))
 
 
@@ -248,19 +250,16 @@ def _neg_date(date: str) -> tuple[Any, ...]:
     return tuple(-int(p) for p in date.split("-"))
 
 
-def stats_view(
-    state: StatsState,
-    affinities: Iterable[AffinityState],
-    top_rated_entries: Sequence[DiaryEntry],
-    recent_entries: Sequence[DiaryEntry],
-) -> dict[str, Any]:
-    """The full statistics of docs/contract.md §3 (without `sync`, which the service adds)."""
+def stats_view(state: StatsState, affinities: Iterable[AffinityState], entries: Sequence[DiaryEntry]) -> dict[str, Any]:
+    """The full statistics of docs/contract.md §3 (without `sync`, which the service adds), from
+    the stored documents; the diary's `entries` give the top lists and name the films."""
     live = [a for a in affinities if a.count > 0]
-    by_type: dict[str, list[AffinityState]] = {"director": [], "actor": [], "genre": []}
+    by_type: dict[str, list[AffinityState]] = {kind: [] for kind in (*AFFINITY_TYPES, FILM)}
     for a in live:
         by_type.setdefault(a.type, []).append(a)
     genres = _rank_count(by_type["genre"])
     total, rated, timed = state.total_watched, state.rated_count, state.timed_count
+    films = by_type[FILM]
     view: dict[str, Any] = {
         "total_watched": total,
         "rated_count": rated,
@@ -271,16 +270,25 @@ def stats_view(
         "avg_duration": round(state.watch_time_minutes / timed, 1) if timed else 0,
         "rating_distribution": {k: state.rating_distribution.get(k, 0) for k in RATING_KEYS},
         "monthly_counts": prune_monthly(state.monthly_counts),
+        "rewatch_count": state.rewatch_count,
+        "distinct_films": len(films),
+        "most_rewatched": most_rewatched(films, entries),
         "favorite_genre": genres[0].name if genres else None,
         "genres": [
             {**affinity_item(g), "percentage": round(100 * g.count / total, 1) if total else 0}
             for g in genres[:10]
         ],
-        "top_rated_movies": [entry_item(e) for e in top_rated_entries],
-        "recent_movies": [entry_item(e) for e in recent_entries],
+        "top_rated_movies": [entry_item(e) for e in top_rated(entries)],
+        "recent_movies": [entry_item(e) for e in recent(entries)],
         "updated_at": state.updated_at,
     }
-    for kind, plural in (("director", "directors"), ("actor", "actors")):
+    # The breakdowns the charts draw, whole: a film's decade and year, the weekday, its
+    # countries and languages (in their own order: decades and years by time, weekdays Monday first).
+    for kind, plural in (("decade", "decades"), ("release_year", "release_years"), ("weekday", "weekdays")):
+        view[plural] = [affinity_item(a) for a in sorted(by_type[kind], key=attrgetter("name"))]
+    for kind, plural in (("country", "countries"), ("language", "languages")):
+        view[plural] = [affinity_item(a) for a in _rank_count(by_type[kind])]
+    for kind, plural in (("director", "directors"), ("actor", "actors"), ("writer", "writers")):
         people = by_type[kind]
         view[f"most_watched_{plural}"] = [affinity_item(a) for a in _rank_count(people)[:10]]
         view[f"best_rated_{plural}"] = {
@@ -291,6 +299,26 @@ def stats_view(
     return view
 
 
+def most_rewatched(films: Iterable[AffinityState], entries: Iterable[DiaryEntry],
+                   limit: int = 10) -> list[dict[str, Any]]:
+    """The films logged most often (twice or more), most first, ties by title then year; each
+    named as its most recently watched entry names it (a film typed two ways is one film; on
+    one day, the title first in order: what the diary says, not when or where it was logged)."""
+    again = {a.name: a.count for a in films if a.count >= 2}
+    if not again:
+        return []
+    latest: dict[str, tuple[str, str, int | None]] = {}  # film -> (date, title, year)
+    for e in entries:
+        film = film_of(e)
+        if film in again:
+            seen = latest.get(film)
+            title = e.title or e.name
+            if seen is None or e.date > seen[0] or (e.date == seen[0] and title < seen[1]):
+                latest[film] = (e.date, title, e.year)
+    out = [{"title": title, "year": year, "count": again[film]} for film, (_, title, year) in latest.items()]
+    return heapq.nsmallest(limit, out, key=lambda f: (-f["count"], f["title"], f["year"] or 0))
+
+
 def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DEFAULT_TZ) -> dict[str, Any]:
     """The seeds' compute_user_stats: the whole view from the diary alone."""
     state, affs, _ = compute_user_state(user_id, entries, tz)
@@ -299,7 +327,7 @@ def compute_user_stats(user_id: str, entries: Sequence[DiaryEntry], tz: str = DE
                       name_key=k[1], count=a.count, rated_count=a.rated, sum_ratings=stars(a.halves))
         for k, a in affs.items()
     ]
-    return stats_view(state, docs, top_rated(entries), recent(entries))
+    return stats_view(state, docs, entries)
 
 
 # How a user's affinities are ranked, per `sort`: (field, descending), most significant first.

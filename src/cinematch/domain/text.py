@@ -18,6 +18,7 @@ _SPACES = re.compile(r"\s+", re.UNICODE)
 _PEOPLE_SPLIT = re.compile(r"[,|]")
 
 MAX_DIRECTORS = 2
+MAX_WRITERS = 2
 MAX_ACTORS = 5
 
 
@@ -66,3 +67,9 @@ def split_people(value: str | list[str] | None, limit: int | None = None) -> lis
 def people_string(value: str | list[str] | None) -> str:
     """The canonical "A, B" form stored on entries and carried by events."""
     return ", ".join(split_people(value))
+
+
+def film_key(catalog_id: str | None, name: str, year: int | None) -> str:
+    """Which film an entry is about: its catalog film, else the name as typed (normalized) and
+    year (docs/contract.md §2 `distinct_films`)."""
+    return catalog_id or f"{normalize_title(name)}|{year or ''}"

@@ -27,6 +27,7 @@ class StatsWrite(msgspec.Struct):
     sum_ratings: Rating = 0  # stars (a sum of half stars: exact)
     watch_time: int = 0
     timed: int = 0
+    rewatch: int = 0
     dist: list[int] = msgspec.field(default_factory=lambda: [0] * 10)  # by half star
     monthly: dict[str, int] = {}  # "YYYY-MM" -> change
     updated_at: str = ""
@@ -56,7 +57,7 @@ def apply_stats_write(state: StatsState | None, write: StatsWrite) -> StatsState
     check_hwm("user_stats", write.user_id, state.hwm, write.expected_hwm)
     delta = StatsDelta()
     delta.total, delta.rated, delta.halves = write.total, write.rated, halves(write.sum_ratings)
-    delta.watch_time, delta.timed = write.watch_time, write.timed
+    delta.watch_time, delta.timed, delta.rewatch = write.watch_time, write.timed, write.rewatch
     delta.dist = list(write.dist)
     delta.monthly = dict(write.monthly)
     new = apply_stats_delta(state, delta)

@@ -49,7 +49,8 @@ class DiaryError(ValueError):
 
 def check_entry(name: str | None, rating: object, date: str | None, today: dt.date, *, year: int | None = None,
                 genres: list[str] | None = None, directors: list[str] | None = None, actors: list[str] | None = None,
-                duration: int | None = None, tags: list[str] | None = None, review: str | None = None) -> None:
+                duration: int | None = None, tags: list[str] | None = None, review: str | None = None,
+                writers: list[str] | None = None) -> None:
     """The rules and bounds (`domain.bounds`, `domain.ratings`) of the fields given, as a DiaryError.
     A rating of None or UNSET is not checked (unrated, or unchanged)."""
     if name is not None and not name.strip():
@@ -58,7 +59,7 @@ def check_entry(name: str | None, rating: object, date: str | None, today: dt.da
         raise DiaryError(problem)
     try:
         check_bounds(name=name, year=year, date=parse_date(date) if date is not None else None, today=today,
-                     genres=genres, directors=directors, actors=actors, duration=duration)
+                     genres=genres, directors=directors, actors=actors, duration=duration, writers=writers)
         if tags is not None:
             check_tags(tags)
         if review is not None and len(review) > MAX_REVIEW:
@@ -109,9 +110,10 @@ class DiaryService:
         genres = [g.strip() for g in new.genres if g.strip()] if new.genres is not None else None
         directors = split_people(new.director) if new.director is not None else None
         actors = split_people(new.actors) if new.actors is not None else None
+        writers = split_people(new.writers) if new.writers is not None else None
         tags = clean_tags(new.tags)
-        check_entry(name, new.rating, new.date, today, year=new.year, genres=genres,
-                    directors=directors, actors=actors, duration=new.duration, tags=tags, review=new.review)
+        check_entry(name, new.rating, new.date, today, year=new.year, genres=genres, directors=directors,
+                    actors=actors, duration=new.duration, tags=tags, review=new.review, writers=writers)
         supplied: dict[str, object] = {}
         if genres is not None:
             supplied["genres"] = genres
@@ -119,6 +121,8 @@ class DiaryService:
             supplied["director"] = ", ".join(directors)
         if actors is not None:
             supplied["actors"] = ", ".join(actors)
+        if writers is not None:
+            supplied["writers"] = ", ".join(writers)
         if new.duration is not None:
             supplied["duration"] = new.duration
         match = found[0] if new.catalog_id is not None else by_imdb_id(new.imdb_id, found, new.tmdb_id) or match_movie(
@@ -134,7 +138,7 @@ class DiaryService:
         if match is not None:  # what the catalog added is held to the bounds too (its event must decode)
             check_entry(None, None, None, today, year=entry.year, genres=entry.genres,
                         directors=split_people(entry.director), actors=split_people(entry.actors),
-                        duration=entry.duration)
+                        duration=entry.duration, writers=split_people(entry.writers))
         return entry
 
     async def films_by_imdb_id(self, imdb_ids: Sequence[str]) -> list[CatalogMovie]:
@@ -186,7 +190,7 @@ class DiaryService:
             try:
                 check_entry(None, None, None, self.clock.now().date(), year=new.year, genres=new.genres,
                             directors=split_people(new.director), actors=split_people(new.actors),
-                            duration=new.duration)
+                            duration=new.duration, writers=split_people(new.writers))
             except DiaryError:
                 return False  # the film's details are outside the entry bounds: left as it was
             event = self.event("UPDATE", user_id, entry_id, to_movie(new), previous=to_movie(old))

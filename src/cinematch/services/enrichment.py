@@ -135,6 +135,7 @@ class CatalogEnrichment:
             genres=(old.genres if old else None) or list(film.genres),
             director=(old.director if old else "") or list(film.directors[:2]),
             actors=(old.actors if old else "") or list(film.actors[:5]),
+            writers=(old.writers if old else "") or list(film.writers[:2]),
             duration=(old.duration if old else 0) or film.runtime,
             poster_url=(old.poster_url if old else None) or film.poster_url,
             imdb_id=(old.imdb_id if old else None) or film.imdb_id,

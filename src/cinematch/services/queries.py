@@ -10,10 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..domain.ports import AffinityStore, CatalogStore, Clock, DiaryStore, StatsStore, TrendStore
-from ..domain.stats import StatsState, affinity_item, compute_user_stats, recent, stats_view, top_rated
+from ..domain.stats import StatsState, affinity_item, compute_user_stats, stats_view
 from ..domain.trends import global_trends, window_start
 
-AFFINITY_TYPES = ("director", "actor", "genre")
 AFFINITY_SORTS = ("count", "avg_rating")
 
 
@@ -124,7 +123,7 @@ class StatsQueries:
             affinities = await self.affinities.for_user(user_id)
             entries, _ = await self.diary.snapshot(user_id)
             view = await asyncio.to_thread(
-                lambda: stats_view(state, affinities, top_rated(entries), recent(entries)))
+                lambda: stats_view(state, affinities, entries))
         built = (state.hwm, view)
         self._views[user_id] = built
         while len(self._views) > self.max_views:

@@ -65,6 +65,8 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     (12, "catalog people (data step: `_people`)", {
         "catalog": [IndexModel([("people", ASCENDING)], name="people")],
     }, {}),
+    (13, "writers, countries, languages, decades, years, weekdays, rewatches, films (data step: `_new_breakdowns`)",
+     {}, {}),
 ]
 
 
@@ -132,17 +134,24 @@ async def _set_each_film(mongo: Mongo, fields: Callable[[dict[str, Any]], dict[s
 async def _people(mongo: Mongo) -> None:
     """Each catalog film gets the keys of the people it credits (a re-run sets the same ones)."""
     ops = [UpdateOne({"_id": d["_id"]}, {"$set": {"people": [k for k, _ in credits_of(_as_movie(d))]}})
-           async for d in mongo.db.catalog.find({}, {"title": 1, "director": 1, "actors": 1})]
+           async for d in mongo.db.catalog.find({}, {"title": 1, "director": 1, "actors": 1, "writers": 1})]
     for start in range(0, len(ops), 1000):
         await mongo.db.catalog.bulk_write(ops[start:start + 1000], ordered=False)
 
 
 def _as_movie(d: dict[str, Any]) -> CatalogMovie:
     return CatalogMovie(id=str(d["_id"]), title=d.get("title", ""), director=d.get("director", ""),
-                        actors=d.get("actors", ""))
+                        actors=d.get("actors", ""), writers=d.get("writers", ""))
 
 
-DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts, 12: _people}
+async def _new_breakdowns(mongo: Mongo) -> None:
+    """Statistics by writer, country, language, decade, release year and weekday, rewatches and
+    distinct films: every user with statistics is recomputed from the diary as it is."""
+    await _recalculate(mongo, {d["_id"] async for d in mongo.db.user_stats.find({}, {"_id": 1})})
+
+
+DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts, 12: _people,
+              13: _new_breakdowns}
 
 
 async def migrate(mongo: Mongo) -> list[int]:

@@ -65,7 +65,8 @@ class MongoStatsStore(_Projection, StatsStore):
     @staticmethod
     def _write(w: StatsWrite) -> tuple[str, int, dict[str, Any], dict[str, Any] | None]:
         inc: dict[str, float] = {"total_watched": w.total, "rated_count": w.rated, "sum_ratings": w.sum_ratings,
-                                 "watch_time_minutes": w.watch_time, "timed_count": w.timed}
+                                 "watch_time_minutes": w.watch_time, "timed_count": w.timed,
+                                 "rewatch_count": w.rewatch}
         dist = {k: w.dist[i] for i, k in enumerate(DIST_FIELDS) if w.dist[i]}
         monthly = {m: n for m, n in w.monthly.items() if n}
         inc.update({f"rating_distribution.{k}": n for k, n in dist.items()})
@@ -78,7 +79,8 @@ class MongoStatsStore(_Projection, StatsStore):
             years.setdefault(m[:4], {})[m[5:7]] = n
         doc = {"_id": w.user_id, "user_id": w.user_id, "total_watched": w.total, "rated_count": w.rated,
                "sum_ratings": w.sum_ratings, "watch_time_minutes": w.watch_time, "timed_count": w.timed,
-               "rating_distribution": dist, "monthly_counts": years, "hwm": w.new_hwm, "updated_at": w.updated_at}
+               "rewatch_count": w.rewatch, "rating_distribution": dist, "monthly_counts": years, "hwm": w.new_hwm,
+               "updated_at": w.updated_at}
         return w.user_id, 0, update, doc
 
     async def replace(self, state: StatsState) -> None:
@@ -103,7 +105,8 @@ class MongoStatsStore(_Projection, StatsStore):
         return StatsState(
             user_id=user_id, total_watched=doc.get("total_watched", 0), rated_count=doc.get("rated_count", 0),
             sum_ratings=exact_sum(doc.get("sum_ratings", 0)), watch_time_minutes=doc.get("watch_time_minutes", 0),
-            timed_count=doc.get("timed_count", 0), rating_distribution=dist,
+            timed_count=doc.get("timed_count", 0), rewatch_count=doc.get("rewatch_count", 0),
+            rating_distribution=dist,
             monthly_counts=prune_monthly(doc.get("monthly_counts", {})), hwm=doc.get("hwm", 0),
             updated_at=doc.get("updated_at"))
 

@@ -109,6 +109,13 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
     (10, "the language of a person's pages", "ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT ''"),
     # Who each film credits, as what (domain.catalog.credits_of): a person's page is an index range.
     (11, "catalog people", lambda c: build_people(c)),
+    # Statistics by writer, country, language, decade, release year and weekday, rewatches and
+    # distinct films (docs/contract.md §2): folded from the diary as it is, so every user with
+    # statistics gets a RECALCULATE (no seq: a recompute at the diary's version).
+    (12, "writers, countries, languages, decades, years, weekdays, rewatches and films", """
+    INSERT INTO events (user_id, payload)
+    SELECT user_id, CAST(json_object('event_type', 'RECALCULATE', 'user_id', user_id) AS BLOB) FROM user_stats;
+    """),
 ]
 
 

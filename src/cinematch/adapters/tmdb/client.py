@@ -40,6 +40,11 @@ class _Cast(msgspec.Struct):
 class _Crew(msgspec.Struct):
     name: str = ""
     job: str = ""
+    department: str = ""
+
+
+# TMDB's writing jobs, the screenplay's first (a film's "written by"), then the source's.
+WRITING_JOBS = ("Screenplay", "Writer", "Story", "Novel", "Author")
 
 
 class _Credits(msgspec.Struct):
@@ -98,13 +103,21 @@ class TmdbFilm(msgspec.Struct):
         return [c.name for c in self.credits.crew if c.job == "Director" and c.name]
 
     @property
+    def writers(self) -> list[str]:
+        """The writing credits, the screenplay's first (each person once)."""
+        rank = {job: i for i, job in enumerate(WRITING_JOBS)}
+        crew = [c for c in self.credits.crew if c.name and (c.job in rank or c.department == "Writing")]
+        ordered = sorted(crew, key=lambda c: rank.get(c.job, len(rank)))  # stable: TMDB's order within a job
+        return list(dict.fromkeys(c.name for c in ordered))
+
+    @property
     def actors(self) -> list[str]:
         return [c.name for c in sorted(self.credits.cast, key=lambda c: c.order) if c.name]
 
     def found(self, image_base: str = IMAGE_BASE) -> FoundFilm:
         return FoundFilm(title=self.title, original_title=self.original_title, year=self.year,
                          genres=tuple(g.name for g in self.genres), directors=tuple(self.directors),
-                         actors=tuple(self.actors), runtime=self.runtime,
+                         actors=tuple(self.actors), writers=tuple(self.writers), runtime=self.runtime,
                          poster_url=image_base + self.poster_path if self.poster_path else None,
                          imdb_id=self.imdb_id, tmdb_id=self.id,
                          countries=tuple(c.iso_3166_1 for c in self.production_countries if c.iso_3166_1),

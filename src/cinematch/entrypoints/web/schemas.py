@@ -66,6 +66,7 @@ class MovieIn(msgspec.Struct, forbid_unknown_fields=False):
     genres: GenreList | None = None
     director: People | None = None
     actors: People | None = None
+    writers: People | None = None
     duration: Duration | None = None
     rewatch: bool = False
     tags: Tags | None = None
@@ -106,6 +107,9 @@ class EntrySummary(msgspec.Struct):
 class EntryOut(EntrySummary):
     director: str
     actors: str
+    writers: str
+    countries: list[str]  # ISO 3166-1 alpha-2, where the catalog film has them
+    languages: list[str]  # ISO 639-1 of its original language, likewise
     duration: int
     catalog_id: str | None
     review: str
@@ -188,6 +192,12 @@ class SyncOut(msgspec.Struct):
     pending_events: int
 
 
+class Rewatched(msgspec.Struct):
+    title: str
+    year: int | None
+    count: int
+
+
 class StatsOut(msgspec.Struct, omit_defaults=True):
     """docs/contract.md §2's statistics of the caller (`year`: only in the year in review)."""
     total_watched: int
@@ -199,6 +209,9 @@ class StatsOut(msgspec.Struct, omit_defaults=True):
     avg_duration: float
     rating_distribution: dict[str, int]  # "0.5" … "5"
     monthly_counts: dict[str, dict[str, int]]  # year -> month ("01") -> entries
+    rewatch_count: int  # entries marked rewatch
+    distinct_films: int  # by catalog film when linked, else by normalized title and year
+    most_rewatched: list[Rewatched]  # count ≥ 2, most first, ties by title
     favorite_genre: str | None
     genres: list[GenreShare]
     top_rated_movies: list[EntrySummary]
@@ -208,6 +221,13 @@ class StatsOut(msgspec.Struct, omit_defaults=True):
     best_rated_directors: dict[str, list[AffinityOut]]  # by the minimum count: "1", "2", "3", "5"
     most_watched_actors: list[AffinityOut]
     best_rated_actors: dict[str, list[AffinityOut]]
+    most_watched_writers: list[AffinityOut]
+    best_rated_writers: dict[str, list[AffinityOut]]
+    decades: list[AffinityOut]  # "1990s", oldest first
+    release_years: list[AffinityOut]  # "1994", oldest first
+    weekdays: list[AffinityOut]  # ISO weekday of the watched date: "1" Monday … "7" Sunday
+    countries: list[AffinityOut]  # ISO 3166-1 alpha-2, most watched first
+    languages: list[AffinityOut]  # ISO 639-1, most watched first
     sync: SyncOut
     year: int | None = None
 

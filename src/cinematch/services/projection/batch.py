@@ -36,8 +36,8 @@ _DIST_OF_KIND = np.array([RATING_SIGN[k] for k in _KIND_NAMES], np.int64)  # the
 _first = itemgetter(0)
 _user_id, _seq, _kind, _movie, _entry_id = (attrgetter(f) for f in ("user_id", "seq", "event_type", "movie",
                                                                       "entry_id"))
-_rating, _old, _new, _duration, _date = (attrgetter(f) for f in ("rating", "old_rating", "new_rating", "duration",
-                                                                   "date"))
+_rating, _old, _new, _duration, _date, _rewatch = (
+    attrgetter(f) for f in ("rating", "old_rating", "new_rating", "duration", "date", "rewatch"))
 
 
 class _Ids(dict[Any, int]):
@@ -115,6 +115,7 @@ class BatchDelta:
         self.halves = np.zeros(n, np.int64)  # sum of ratings in half stars
         self.watch_time = np.zeros(n, np.int64)
         self.timed = np.zeros(n, np.int64)
+        self.rewatch = np.zeros(n, np.int64)  # entries marked rewatch
         self.dist = np.zeros((n, 10), np.int64)
         self.events = np.zeros(n, np.int64)
         self.first_seq = np.zeros(n, np.int64)  # per user, its lowest / highest seq in the batch; 0: none
@@ -190,11 +191,11 @@ class BatchDelta:
         fresh = [True] * len(self.users) if fresh is None else fresh
         new_hwms = np.maximum(self.last_seq, hwms).tolist()
         return [StatsWrite(user_id=u, expected_hwm=h, new_hwm=nh, total=t, rated=r, sum_ratings=stars(sh),
-                           watch_time=wt, timed=tc, dist=d, monthly=m, updated_at=now)
-                for u, ok, h, nh, t, r, sh, wt, tc, d, m in zip(
+                           watch_time=wt, timed=tc, rewatch=rw, dist=d, monthly=m, updated_at=now)
+                for u, ok, h, nh, t, r, sh, wt, tc, rw, d, m in zip(
                     self.users, fresh, hwms.tolist(), new_hwms, self.total.tolist(), self.rated.tolist(),
-                    self.halves.tolist(), self.watch_time.tolist(), self.timed.tolist(), self.dist.tolist(),
-                    self.monthly_by_user()) if ok]
+                    self.halves.tolist(), self.watch_time.tolist(), self.timed.tolist(), self.rewatch.tolist(),
+                    self.dist.tolist(), self.monthly_by_user()) if ok]
 
     def affinity_writes(self, now: str, ids: list[str] | None = None, hwms: np.ndarray | None = None,
                         fresh: list[bool] | None = None) -> list[AffinityWrite]:
@@ -222,7 +223,7 @@ class BatchDelta:
             d = out[user_id] = UserDelta(user_id, self.cache.profiles)
             s = d.stats
             s.total, s.rated, s.halves = int(self.total[i]), int(self.rated[i]), int(self.halves[i])
-            s.watch_time, s.timed = int(self.watch_time[i]), int(self.timed[i])
+            s.watch_time, s.timed, s.rewatch = int(self.watch_time[i]), int(self.timed[i]), int(self.rewatch[i])
             s.dist = [int(x) for x in self.dist[i]]
             s.monthly = monthly[i]
             d.first_seq, d.last_seq = int(self.first_seq[i]) or None, int(self.last_seq[i]) or None
@@ -246,7 +247,7 @@ class BatchDelta:
         for i, d in enumerate(deltas.values()):
             s = d.stats
             out.total[i], out.rated[i], out.halves[i] = s.total, s.rated, s.halves
-            out.watch_time[i], out.timed[i], out.dist[i] = s.watch_time, s.timed, s.dist
+            out.watch_time[i], out.timed[i], out.rewatch[i], out.dist[i] = s.watch_time, s.timed, s.rewatch, s.dist
             out.events[i], out.first_seq[i], out.last_seq[i] = d.events, d.first_seq or 0, d.last_seq or 0
             month_rows += [(i, months[m], n) for m, n in s.monthly.items() if n]
             if affinities:

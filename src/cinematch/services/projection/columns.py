@@ -12,11 +12,24 @@ import numpy as np
 
 from ...domain.deltas import entry_key, month_key
 from ...domain.events import Event
-from .batch import _KINDS, _date, _duration, _entry_id, _first, _Ids, _kind, _movie, _rating, _seq, _user_id
+from .batch import _KINDS, _date, _rewatch, _duration, _entry_id, _first, _Ids, _kind, _movie, _rating, _seq, _user_id
 from .caches import FoldCache
 from .wire import Wire, profile_hits
 
 _NO_DATE = -2
+
+
+class _WeekdayIds(dict[str | None, int]):
+    """A date to the profile id of its weekday (`Profiles.weekday`); no date is _NO_DATE (the
+    caller looks at the event's timestamp instead)."""
+
+    def __init__(self, cache: FoldCache) -> None:
+        super().__init__()
+        self.weekday = cache.profiles.weekday
+
+    def __missing__(self, when: str | None) -> int:
+        value = self[when] = _NO_DATE if when is None else self.weekday(when)
+        return value
 
 
 class _MonthIds(dict[str | None, int]):
@@ -66,6 +79,7 @@ class Columns:
         self.entries = entries
         self.users = _Ids()  # user id -> index, in order of first sight
         self.month_of = _MonthIds()
+        self.weekday_of = _WeekdayIds(cache)
         self.user_ix: list[int] = []
         self.kinds: list[int] = []
         self.seqs: list[int | None] = []
@@ -75,6 +89,8 @@ class Columns:
         self.ratings: list[int | None] = []
         self.durations: list[int | None] = []
         self.month_ix: list[int] = []
+        self.weekday_ix: list[int] = []  # the profile id of the entry's weekday
+        self.rewatches: list[bool] = []
         self.entry_keys: list[str] = []
         # Each distinct entry key's number (in C: `setdefault` with the next count; gaps are fine).
         self.entry_ix: list[int] = []
@@ -105,7 +121,10 @@ class Columns:
         self.pids += map(_first, hits)
         self.ratings += map(_rating, movies)
         self.durations += map(_duration, movies)
-        self.month_ix += map(self.month_of.__getitem__, map(_date, movies))
+        dates = list(map(_date, movies))
+        self.month_ix += map(self.month_of.__getitem__, dates)
+        self.weekday_ix += map(self.weekday_of.__getitem__, dates)
+        self.rewatches += map(_rewatch, movies)
         if not self.entries:
             return
         keys = list(map(_entry_id, events))

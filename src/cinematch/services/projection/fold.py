@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 from scipy import sparse
 
-from ...domain.deltas import DEFAULT_TZ, entry_month, fold_events
+from ...domain.deltas import DEFAULT_TZ, entry_day, entry_month, film_credits, fold_events
 from ...domain.events import Event, Movie
 from .batch import (
     _COUNT_OF_KIND,
@@ -119,35 +119,38 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
             m_a[i] = month_of[month] if month else -1
     if has_ur:
         m_a[ur] = -1
+    # Weekday of each entry (`entry_day`): as its month, only a movie without a date falls back.
+    book = cols.cache.profiles
+    w_a = np.array(cols.weekday_ix, np.int64)
+    if None in cols.weekday_of:
+        for i in np.flatnonzero(w_a == _NO_DATE).tolist():
+            w_a[i] = book.weekday(entry_day(movies[i], events[i]))
+    rw_a = np.array(cols.rewatches, np.int64)
 
     # Second rows: the old rating of UPDATE_RATING, the previous movie of UPDATE.
-    extra_u, extra_p, extra_c, extra_r, extra_d, extra_t, extra_m = ([] for _ in range(7))
+    extra: tuple[list[np.ndarray], ...] = tuple([] for _ in range(9))
     if has_ur:
-        extra_u.append(u_a[ur_ix])
-        extra_p.append(p_a[ur_ix])
-        extra_c.append(np.zeros(len(ur_ix), np.int64))
-        extra_r.append(_halves(list(map(_old, ur_movies))))
-        extra_d.append(np.full(len(ur_ix), -1, np.int64))
-        extra_t.append(np.zeros(len(ur_ix), np.int64))
-        extra_m.append(np.full(len(ur_ix), -1, np.int64))
+        none, zeros = np.full(len(ur_ix), -1, np.int64), np.zeros(len(ur_ix), np.int64)
+        for rows, column in zip(extra, (u_a[ur_ix], p_a[ur_ix], zeros, _halves(list(map(_old, ur_movies))), none,
+                                        zeros, none, w_a[ur_ix], zeros)):
+            rows.append(column)
     up_ix = np.flatnonzero(k_a == UPDATE).tolist()
     if up_ix:
         prevs = [events[i].previous or Movie() for i in up_ix]  # validation: an UPDATE has one
-        extra_u.append(u_a[up_ix])
-        lookup = cols.cache.profiles.lookup
-        extra_p.append(np.array([lookup(p.director, p.actors, p.genres)[0] for p in prevs], np.int64))
-        extra_c.append(np.full(len(up_ix), -1, np.int64))
-        extra_r.append(_halves(p.rating for p in prevs))
-        extra_d.append(np.full(len(up_ix), -1, np.int64))
-        extra_t.append(_ints(p.duration for p in prevs))
+        none = np.full(len(up_ix), -1, np.int64)
         pm = []
         for i, p in zip(up_ix, prevs):
             month = entry_month(p, events[i])
             pm.append(month_of[month] if month else -1)
-        extra_m.append(np.array(pm, np.int64))
-    if extra_u:
-        u_a, p_a, c_a, r_a, d_a, t_a, m_a = (np.concatenate([a, *b]) for a, b in zip(
-            (u_a, p_a, c_a, r_a, d_a, t_a, m_a), (extra_u, extra_p, extra_c, extra_r, extra_d, extra_t, extra_m)))
+        columns = (u_a[up_ix], np.array([book.lookup(*film_credits(p))[0] for p in prevs], np.int64), none,
+                   _halves(p.rating for p in prevs), none, _ints(p.duration for p in prevs), np.array(pm, np.int64),
+                   np.array([book.weekday(entry_day(p, events[i])) for i, p in zip(up_ix, prevs)], np.int64),
+                   np.array([p.rewatch for p in prevs], np.int64))
+        for rows, column in zip(extra, columns):
+            rows.append(column)
+    if extra[0]:
+        u_a, p_a, c_a, r_a, d_a, t_a, m_a, w_a, rw_a = (np.concatenate([a, *b]) for a, b in zip(
+            (u_a, p_a, c_a, r_a, d_a, t_a, m_a, w_a, rw_a), extra))
 
     # Trend facts: the last event of each (user, entry) in the batch (events come in seq order).
     fact_ix = np.flatnonzero(~ur) if has_ur else np.arange(n)
@@ -180,6 +183,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     out.halves = np.bincount(u_a, rating_sum, n_users).astype(np.int64)
     out.watch_time = np.bincount(u_a, t_a * c_a, n_users).astype(np.int64)
     out.timed = np.bincount(u_a, c_a * (t_a > 0), n_users).astype(np.int64)
+    out.rewatch = np.bincount(u_a, c_a * rw_a, n_users).astype(np.int64)
     out.dist = np.bincount(u_a * 10 + np.maximum(r_a - 1, 0), rated_a, n_users * 10).astype(np.int64) \
         .reshape(n_users, 10)
 
@@ -199,6 +203,12 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
 
     if not affinities:
         return out
+    # Each row counts in its film's profile and again in its weekday's.
+    day = w_a >= 0
+    if day.any():
+        u_a, p_a, c_a, rated_a, rating_sum = (np.concatenate([a, a[day]]) for a in (u_a, p_a, c_a, rated_a,
+                                                                                      rating_sum))
+        p_a[len(day):] = w_a[day]
     out.aff = AffinityRows(*_affinity_sums(cols.cache.keys, u_a, p_a, c_a, rated_a, rating_sum, n_users))
     return out
 

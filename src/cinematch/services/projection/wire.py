@@ -1,12 +1,12 @@
 """The projection's view of a wire event: a film's credits stay raw JSON.
 
-A film's credits (director, actors, genres) repeat in every event about it, and the
-fold needs them only to find the film's affinity profile (`deltas.Profiles.lookup`). Decoded
-into two strings and a tuple of strings per event, then encoded again into a cache
-key, they cost a third of the projection's per-event time. Here they are kept as
-`msgspec.Raw`: a slice of the payload (no copy, not tracked by the collector). The
-three slices joined are the key of the credits cache; they are decoded, and their
-types checked, only when the key is new. The cache holds only credits that passed,
+A film's credits (director, actors, genres, writers, countries, languages) repeat in every
+event about it, and the fold needs them only to find the film's affinity profile
+(`profiles.Profiles.lookup`). Decoded into strings and tuples of strings per event, then encoded
+again into a cache key, they cost a third of the projection's per-event time. Here they are
+kept as `msgspec.Raw`: a slice of the payload (no copy, not tracked by the collector). The
+slices joined, with the film's year, id, name and title, are the key of the credits cache; they
+are decoded, and their types checked, only when the key is new. The cache holds only credits that passed,
 so a hit is valid by construction: equal bytes decode to equal values.
 
 `WireEvent` has the fields of `domain.Event` under the same names and types, but
@@ -28,7 +28,8 @@ from ...domain.events import Event, InvalidEvent, Movie, check_movie_people, dec
 from .caches import FoldCache
 
 _NULL = msgspec.Raw(b"null")
-CREDITS = ("director", "actors", "genres")
+CREDITS = ("director", "actors", "genres", "writers", "countries", "languages")  # kept raw
+FILM_FIELDS = ("year", "catalog_id", "name", "title")  # decoded: the rest of a profile (`PROFILE_FIELDS`)
 
 
 def _like(struct: type[msgspec.Struct], name: str, types: dict[str, object], defaults: dict[str, object]) -> type:
@@ -53,6 +54,7 @@ WireEvent = _like(Event, "WireEvent", {"movie": WireMovie | None}, {})
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(WireEvent)
 _movie = attrgetter("movie")
 _credits_raw = attrgetter(*CREDITS)
+_film_fields = attrgetter(*FILM_FIELDS)
 _credits_encoded = msgspec.json.Encoder().encode
 _join = b"\0".join
 # What the credits are, field by field, as `domain.Movie` declares them.
@@ -98,24 +100,27 @@ def profile_hits(movies: Sequence[Any], cache: FoldCache) -> list[tuple[int, tup
     InvalidEvent (the whole call: nothing is cached for them)."""
     credits, lookup = cache.credits, cache.profiles.lookup
     if set(map(type, movies)) <= {WireMovie}:  # the projection's batches: keys built in C
-        keys = list(map(_join, map(_credits_raw, movies)))
+        keys = list(zip(map(_join, map(_credits_raw, movies)), map(_film_fields, movies)))
     else:
-        keys = [_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)) for m in movies]
+        keys = [(_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)),
+                 _film_fields(m)) for m in movies]
     hits = list(map(credits.get, keys))
     if None in hits:
         for i in [i for i, hit in enumerate(hits) if hit is None]:
             hit = credits.get(keys[i])  # an earlier movie of this call may have filled it
             if hit is None:
-                hit = credits[keys[i]] = lookup(*credits_of(movies[i]))
+                profile: tuple[Any, ...] = (*credits_of(movies[i]), *keys[i][1])  # `PROFILE_FIELDS`
+                hit = credits[keys[i]] = lookup(*profile)
             hits[i] = hit
     found: list[Hit] = hits  # type: ignore[assignment]  # no None left: each miss was filled above
     return found
 
 
-def credits_of(movie: Any) -> tuple[str | None, str | None, tuple[str, ...] | None]:
-    """(director, actors, genres) as values; raises InvalidEvent for a raw one of the wrong type."""
+def credits_of(movie: Any) -> tuple[Any, ...]:
+    """The `CREDITS` as values; raises InvalidEvent for a raw one of the wrong type."""
     if type(movie) is not WireMovie:
-        return movie.director, movie.actors, movie.genres
+        values: tuple[Any, ...] = _credits_raw(movie)  # (attrgetter of several fields: a tuple)
+        return values
     out = []
     for field, decoder in _credit_types:
         try:
@@ -126,8 +131,8 @@ def credits_of(movie: Any) -> tuple[str | None, str | None, tuple[str, ...] | No
             where = f"$.movie.{field}"
             text = text.replace("`$", f"`{where}") if " - at `$" in text else f"{text} - at `{where}`"
             raise InvalidEvent(f"invalid event: {text}") from None
-    check_movie_people(out[0], out[1], "movie")
-    return out[0], out[1], out[2]
+    check_movie_people(out[0], out[1], "movie", out[3])
+    return tuple(out)
 
 
 def as_domain(event: Any) -> Event:
@@ -140,6 +145,6 @@ def as_domain(event: Any) -> Event:
     m = wire.movie
     if m is not None:
         movie = msgspec.structs.asdict(m)
-        movie["director"], movie["actors"], movie["genres"] = credits_of(m)
+        movie.update(zip(CREDITS, credits_of(m)))
         fields["movie"] = Movie(**movie)
     return Event(**fields)

@@ -30,7 +30,8 @@ from ..schemas import EntryOut, EntryPage, MovieIn, MoviePatch
 
 def entry_out(e: DiaryEntry) -> EntryOut:
     return EntryOut(id=e.id, name=e.name, title=e.title or e.name, year=e.year, rating=e.rating, date=e.date,
-                    genres=list(e.genres), director=e.director, actors=e.actors, duration=e.duration,
+                    genres=list(e.genres), director=e.director, actors=e.actors, writers=e.writers,
+                    countries=list(e.countries), languages=list(e.languages), duration=e.duration,
                     catalog_id=e.catalog_id, rewatch=e.rewatch, tags=list(e.tags), review=e.review,
                     spoilers=e.spoilers, liked=e.liked, private=e.private)
 

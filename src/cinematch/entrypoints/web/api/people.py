@@ -20,12 +20,13 @@ class PersonController(Controller):
     path = "/"
 
     @get("/api/people/{name:str}", tags=["catalog"], responses=errors(400, 404, 503),
-         description="Public: the catalog films crediting the person (director or actor; `role` keeps one), the "
+         description="Public: the catalog films crediting the person (director, writer or actor; `role` keeps "
+                     "one), the "
          "most voted first, each with its `roles`, whether the caller has `watched` it and `your_rating` (the latest "
          "watch's); `you` (count, rated_count, avg_rating over the caller's entries of those films) when signed "
          "in. 404 when no catalog film credits the name.")
     async def person(self, name: str, request: Request, people: PersonService, jwt_auth: Any, users: UserStore,
-                     role: Literal["director", "actor"] | None = Parameter(default=None)) -> PersonPage:
+                     role: Literal["director", "writer", "actor"] | None = Parameter(default=None)) -> PersonPage:
         me = await caller(request, jwt_auth, users)
         found = await people.person(name[:200], me.id if me else None, role)
         if found is None:

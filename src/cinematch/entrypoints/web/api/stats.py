@@ -13,7 +13,8 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from ....domain.ports import User
 from ....services.diary import DiaryService
-from ....services.queries import AFFINITY_SORTS, AFFINITY_TYPES, StatsQueries
+from ....domain.profiles import AFFINITY_TYPES  # every type of docs/contract.md §2 (not the internal `film`)
+from ....services.queries import AFFINITY_SORTS, StatsQueries
 from ..openapi import SIGNED_IN, errors
 from ..schemas import Accepted, Affinities, StatsOut, Trends
 from .diary import MAX_OFFSET
@@ -39,7 +40,9 @@ class StatsController(Controller):
             return msgspec.convert(await queries.year_stats(request.user.id, year), StatsOut)
         return msgspec.convert(await queries.user_stats(request.user.id), StatsOut)
 
-    @get("/api/me/affinities", tags=["stats"], description="Directors, actors or genres by count (or mean rating).",
+    @get("/api/me/affinities", tags=["stats"],
+         description="A person's names of one type (directors, actors, writers, genres, countries, languages, "
+                     "decades, release years, weekdays) by count (or mean rating).",
          responses=errors(*SIGNED_IN))
     async def my_affinities(
         self,

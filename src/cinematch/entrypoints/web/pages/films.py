@@ -28,4 +28,5 @@ class FilmPages(Controller):
         film = page["film"]
         return Template("film.html", context={
             **page, "me": me, "page": "film", "today": clock.now().date().isoformat(),
-            "directors": split_people(film.director), "cast": split_people(film.actors)})
+            "directors": split_people(film.director), "writers": split_people(film.writers),
+            "cast": split_people(film.actors)})

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
+from ....domain.catalog import ROLES
 from ....domain.ports import UserStore
 from ....services.people import PersonService
 from .forms import _session_user
@@ -24,6 +25,6 @@ class PersonPages(Controller):
         found = await people.person(name[:200], me.id if me else None)
         if found is None:
             raise NotFoundException("no catalog film credits this name")
-        by_role = {role: [f for f in found["films"] if role in f["roles"]] for role in ("director", "actor")}
+        by_role = {role: [f for f in found["films"] if role in f["roles"]] for role in ROLES}
         return Template("person.html", context={**found, "me": me, "page": "person", "by_role": by_role,
                                                 "seen": sum(f["watched"] for f in found["films"])})

@@ -1,0 +1,61 @@
+"""The calendar of a diary (docs/contract.md §2 Calendar): the days watched, the streaks of
+consecutive days, and the milestones (the 1st, 50th, 100th, 250th, 500th, 1000th and every
+further 500th entry in watched order). Read from the diary as it is: exact at every moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+
+class Streak(NamedTuple):
+    days: int
+    start: str | None
+    end: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"days": self.days, "start": self.start, "end": self.end}
+
+
+NO_STREAK = Streak(0, None, None)
+FIRST_MILESTONES = (1, 50, 100, 250, 500, 1000)
+EVERY = 500  # after the 1000th, every 500th
+
+
+def milestones_upto(total: int) -> list[int]:
+    """The entry numbers that are milestones in a diary of `total` entries."""
+    marks = [n for n in FIRST_MILESTONES if n <= total]
+    marks += range(FIRST_MILESTONES[-1] + EVERY, total + 1, EVERY)
+    return marks
+
+
+def streaks(days: Iterable[str], today: dt.date) -> tuple[Streak, Streak]:
+    """(longest, current) runs of consecutive days among `days` (dates "YYYY-MM-DD"); the longest
+    is the earliest of equal length; the current one ends today or yesterday, else it is 0."""
+    ordered = sorted({dt.date.fromisoformat(d) for d in days})
+    longest = current = NO_STREAK
+    start = prev = None
+    for day in [*ordered, None]:
+        if day is not None and prev is not None and day - prev == dt.timedelta(days=1):
+            prev = day
+            continue
+        if start is not None and prev is not None:
+            run = Streak((prev - start).days + 1, start.isoformat(), prev.isoformat())
+            if run.days > longest.days:
+                longest = run
+            if prev >= today - dt.timedelta(days=1):
+                current = run
+        start = prev = day
+    return longest, current
+
+
+def calendar_view(day_counts: Mapping[str, int], milestones: Iterable[dict[str, Any]], today: dt.date,
+                  year: int | None = None) -> dict[str, Any]:
+    """GET /api/me/calendar: every day watched (or the days of `year`, with the streaks within
+    it and the milestones reached in it)."""
+    days = {d: n for d, n in sorted(day_counts.items()) if n and (year is None or d[:4] == str(year))}
+    longest, current = streaks(days, today)
+    reached = [m for m in milestones if year is None or m["date"][:4] == str(year)]
+    return {"days": days, "longest_streak": longest.as_dict(), "current_streak": current.as_dict(),
+            "milestones": reached}
