@@ -87,6 +87,7 @@ class Person:
     typed: dict[str, Typed] = field(default_factory=dict)  # entry id -> what was typed
     imports: int = 0
     private: set[str] = field(default_factory=set)  # the entries made private
+    today: str | None = None  # the server's day, once an entry logged without a date said it
 
 
 def load_catalog(client, admin: dict[str, str]) -> None:
@@ -134,8 +135,12 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
         body: dict[str, Any] = {"name": name, "rating": _rating(rnd), "date": _date(rnd), "rewatch": rnd.random() < 0.1}
         if hint is not None:
             body["year"] = hint
+        if rnd.random() < 0.05:  # logged today (the server's day): the calendar's current streak
+            del body["date"]
         r = client.post("/api/movies", json=body, headers=p.headers)
         assert r.status_code == 201, r.text
+        if "date" not in body:
+            p.today = r.json()["date"]
         p.typed[r.json()["id"]] = Typed(name, hint)
         return "add"
     entry_id = rnd.choice(sorted(p.typed))
@@ -272,6 +277,30 @@ def recompute(entries: list[dict]) -> tuple[dict, dict[str, dict[str, tuple]]]:
     return stats, {k: {n: tuple(v) for n, v in d.items()} for k, d in aff.items()}
 
 
+def expected_calendar(entries: list[dict], today_text: str | None = None) -> dict:
+    """docs/contract.md §2 Calendar from the listing (newest first: reversed, it is the watched
+    order, ties in the order the entries were added)."""
+    days = Counter(e["date"] for e in entries)
+    runs: list[list[dt.date]] = []
+    for day in sorted(dt.date.fromisoformat(d) for d in days):
+        if runs and day - runs[-1][-1] == dt.timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    today = dt.date.fromisoformat(today_text) if today_text else None
+    longest = max(runs, key=len, default=[])  # the first of the longest
+    current = runs[-1] if runs and today and runs[-1][-1] >= today - dt.timedelta(days=1) else []
+
+    def streak(run: list[dt.date]) -> dict:
+        return {"days": len(run), "start": run[0].isoformat() if run else None,
+                "end": run[-1].isoformat() if run else None}
+    marks = {1, 50, 100, 250, 500} | set(range(1000, len(entries) + 1, 500))
+    ordered = entries[::-1]
+    return {"days": dict(sorted(days.items())), "longest_streak": streak(longest), "current_streak": streak(current),
+            "milestones": [{"n": n, "date": ordered[n - 1]["date"], "title": ordered[n - 1]["title"],
+                            "entry_id": ordered[n - 1]["id"]} for n in sorted(marks) if n <= len(ordered)]}
+
+
 def link_problems(entries: list[dict], typed: dict[str, Typed]) -> list[str]:
     """Each entry's link, title and year against the contract's rule for what was typed."""
     problems = []
@@ -304,6 +333,12 @@ def mismatches(client, p: Person, label: str) -> list[str]:
         same = abs(have - want) < 1e-9 if isinstance(want, float) else have == want
         if not same:
             problems.append(f"{label} stats {key}: {have} != {want}")
+    cal = client.get("/api/me/calendar", headers=p.headers).json()
+    want_cal = expected_calendar(entries, p.today)
+    if p.today is None:  # the server's day unknown: its current streak is not judged
+        want_cal["current_streak"] = cal.get("current_streak")
+    if want_cal != cal:
+        problems.append(f"{label} calendar: {cal} != {want_cal}")
     for kind, want_names in aff.items():
         items = client.get("/api/me/affinities", params={"type": kind, "limit": 1000},
                            headers=p.headers).json()["items"]

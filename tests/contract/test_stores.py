@@ -1,5 +1,6 @@
 """Contract suites for the store ports (users, diary, catalog, stats, affinities, trends, dead letters)."""
 
+import msgspec
 import pytest
 
 from cinematch.domain import DiaryEntry, Event, catalog_movie
@@ -367,6 +368,26 @@ async def test_diary_reads_one_year_and_forgets_a_removed_user(storage):
     await diary.remove_user("u")
     assert await diary.snapshot("u") == ([], 0) and await diary.watched_in("u", 2024) == []
     assert [e.id for e in await diary.watched_in("v", 2024)] == ["e9"]
+
+
+async def test_diary_calendar_counts_days_and_finds_positions_in_watched_order(storage):
+    """Per day its entries; the nth entries by date, then in the order they were added (added_at,
+    then id), whatever order they were written in; another person's diary apart."""
+    diary = storage.diary()
+    rows = [("e1", "2024-03-02", "2024-03-05T10:00:00+00:00"), ("e2", "2024-03-01", "2024-03-09T10:00:00+00:00"),
+            ("e3", "2024-03-02", "2024-03-04T10:00:00+00:00"), ("e4", "2024-03-02", "2024-03-04T10:00:00+00:00"),
+            ("e5", "2023-12-31", "2024-01-01T00:00:00+00:00")]
+    for i, (eid, date, added) in enumerate(rows):
+        put = msgspec.structs.replace(entry(i, date=date), id=eid, added_at=added, title=f"T{eid}")
+        await diary.write("u", [DiaryChange(event=Event(event_type="ADD", user_id="u", entry_id=eid), put=put)])
+    await diary.write("v", [DiaryChange(event=Event(event_type="ADD", user_id="v", entry_id="x"),
+                                        put=entry(9, user="v", date="2024-03-01"))])
+    asked: list[int] = []
+    days, nth = await diary.calendar("u", lambda total: asked.append(total) or [1, 2, 3, 4, 5])
+    assert asked == [5] and days == {"2023-12-31": 1, "2024-03-01": 1, "2024-03-02": 3}
+    assert [(n, e.id) for n, e in nth] == [(1, "e5"), (2, "e2"), (3, "e3"), (4, "e4"), (5, "e1")]
+    assert nth[0][1].title == "Te5"  # the whole entry
+    assert await diary.calendar("nobody", lambda total: [1] if total else []) == ({}, [])
 
 
 async def test_catalog_search_ranks_keys_prefixes_words_typos_then_votes(storage):

@@ -66,3 +66,15 @@ def test_the_outside_trends_leave_out_private_entries_and_unlinked_names():
     assert top == []
     top, _ = outside.expected_trends([[heat], [heat], [{**heat, "catalog_id": None}]])
     assert top == []
+
+
+def test_the_outside_calendar_follows_the_listing_order():
+    """The calendar recompute itself: days, the earliest longest run, milestones in watched order
+    with ties in the order added (the listing, newest first, reversed)."""
+    listing = [{"id": f"e{i}", "date": d, "title": f"T{i}"} for i, d in enumerate(
+        ["2024-01-03", "2024-01-02", "2024-01-02", "2023-05-01", "2023-04-30"])]
+    cal = outside.expected_calendar(listing)
+    assert cal["days"] == {"2023-04-30": 1, "2023-05-01": 1, "2024-01-02": 2, "2024-01-03": 1}
+    assert cal["longest_streak"] == {"days": 2, "start": "2023-04-30", "end": "2023-05-01"}
+    assert cal["current_streak"] == {"days": 0, "start": None, "end": None}
+    assert cal["milestones"] == [{"n": 1, "date": "2023-04-30", "title": "T4", "entry_id": "e4"}]

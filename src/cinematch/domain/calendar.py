@@ -5,8 +5,11 @@ further 500th entry in watched order). Read from the diary as it is: exact at ev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
+
+from .diary import DiaryEntry, diary_order
 
 
 class Streak(NamedTuple):
@@ -28,6 +31,14 @@ def milestones_upto(total: int) -> list[int]:
     marks = [n for n in FIRST_MILESTONES if n <= total]
     marks += range(FIRST_MILESTONES[-1] + EVERY, total + 1, EVERY)
     return marks
+
+
+def calendar_of(entries: Sequence[DiaryEntry], numbers: Callable[[int], Sequence[int]]
+                ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
+    """`DiaryStore.calendar` over a whole diary in hand: entries per day, and the entries at the
+    positions `numbers` names in watched order (by date, then as added: `diary.DIARY_ORDER`)."""
+    ordered = sorted(entries, key=diary_order)
+    return dict(Counter(e.date for e in entries)), [(n, ordered[n - 1]) for n in numbers(len(ordered))]
 
 
 def streaks(days: Iterable[str], today: dt.date) -> tuple[Streak, Streak]:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..domain.calendar import calendar_view, milestones_upto
 from ..domain.ports import AffinityStore, CatalogStore, Clock, DiaryStore, StatsStore, TrendStore
 from ..domain.stats import StatsState, affinity_item, compute_user_stats, stats_view
 from ..domain.trends import global_trends, window_start
@@ -36,6 +37,9 @@ class StatsQueries:
         # user -> (the statistics' mark, the view built at it): the most recently read users
         self._views: collections.OrderedDict[str, tuple[int, dict[str, Any]]] = collections.OrderedDict()
         self._building: dict[str, asyncio.Future[Any]] = {}
+        # (user, year) -> ((the diary's version, the day), the calendar at them)
+        self._calendars: collections.OrderedDict[tuple[str, int | None], tuple[tuple[int, Any], dict[str, Any]]] = \
+            collections.OrderedDict()
         self._view_slots = asyncio.Semaphore(2)  # views built at once
         self.view_wait = view_wait
         self.max_views = max_views
@@ -95,6 +99,8 @@ class StatsQueries:
     def forget(self, user_id: str) -> None:
         """Drop a user's kept views (their account was deleted)."""
         self._views.pop(user_id, None)
+        for kept in [k for k in self._calendars if k[0] == user_id]:
+            del self._calendars[kept]
         for key in [k for k in self._years if k[0] == user_id]:
             del self._years[key]
 
@@ -129,6 +135,22 @@ class StatsQueries:
         while len(self._views) > self.max_views:
             self._views.popitem(last=False)
         return built
+
+    async def calendar(self, user_id: str, year: int | None = None) -> dict[str, Any]:
+        """The calendar of docs/contract.md §2, read from the diary's date index, kept until the
+        diary's version moves (or the day changes: the current streak): exact at every read."""
+        key, version, today = (user_id, year), await self.diary.version(user_id), self.clock.now().date()
+        kept = self._calendars.get(key)
+        if kept is not None and kept[0] == (version, today):
+            self._calendars.move_to_end(key)
+            return kept[1]
+        days, marks = await self.diary.calendar(user_id, milestones_upto)
+        milestones = [{"n": n, "date": e.date, "title": e.title or e.name, "entry_id": e.id} for n, e in marks]
+        view = await asyncio.to_thread(calendar_view, days, milestones, today, year)
+        self._calendars[key] = ((version, today), view)
+        while len(self._calendars) > self.max_views:
+            self._calendars.popitem(last=False)
+        return view
 
     async def affinities_of(self, user_id: str, kind: str, sort: str, limit: int,
                             min_count: int) -> list[dict[str, Any]]:

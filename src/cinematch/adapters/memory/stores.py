@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
+from ...domain.calendar import calendar_of
 from ...domain.catalog import CatalogMovie, credits_of, group_candidates, person_key
 from ...domain.search import rank_search
 from ...domain.deltas import TrendFact
@@ -86,6 +87,10 @@ class MemoryDiaryStore(DiaryStore):
 
     async def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
         return [e for e in self.entries.get(user_id, {}).values() if e.date[:4] == f"{year:04d}"]
+
+    async def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
+                       ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
+        return calendar_of(list(self.entries.get(user_id, {}).values()), numbers)
 
     async def remove_user(self, user_id: str) -> None:
         # The in-memory log keeps its records (a bus): the projection skips a purged user's events.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from ...domain.calendar import calendar_of
 from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event, encode_event
 from ...domain.ports import Conflict, DiaryChange, DiaryStore, Outbox
@@ -153,6 +154,10 @@ class MongoDiaryStore(DiaryStore, Outbox):
         # One document holds the diary: it is read whole (one read, decoded in C), then filtered.
         prefix = f"{year:04d}"
         return [e for e in self._entries(await self._doc(user_id, {"entries": 1})) if e.date[:4] == prefix]
+
+    async def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
+                       ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
+        return calendar_of(self._entries(await self._doc(user_id, {"entries": 1})), numbers)  # one read
 
     async def user_ids(self) -> list[str]:
         return sorted([d["_id"] async for d in self.col.find({"seq": {"$gt": 0}}, {"_id": 1})])

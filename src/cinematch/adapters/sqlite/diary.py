@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -17,6 +17,7 @@ from ._base import OnDatabase, _enc, _entry, in_thread
 from .sql import chunks, placeholders
 
 _DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
+_WATCHED_ORDER_SQL = ", ".join(DIARY_ORDER)  # the same, oldest first
 
 
 class SqliteDiaryStore(OnDatabase, DiaryStore):
@@ -94,6 +95,22 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
         rows = self.db.query("SELECT doc FROM diary WHERE user_id = ? AND date BETWEEN ? AND ?",
                              (user_id, f"{year:04d}-01-01", f"{year:04d}-12-31"))
         return [_entry.decode(r[0]) for r in rows]
+
+    @in_thread
+    def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
+                 ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
+        # Both from the (user_id, date, added_at, id) index, in one consistent read: the days
+        # grouped, the positions numbered by a window over it (only their documents are read).
+        with self.db.tx() as c:
+            days = dict(c.execute("SELECT date, count(*) FROM diary WHERE user_id = ? GROUP BY date",
+                                  (user_id,)).fetchall())
+            wanted = list(numbers(sum(days.values())))
+            rows = c.execute(
+                f"SELECT w.n, d.doc FROM (SELECT row_number() OVER (ORDER BY {_WATCHED_ORDER_SQL}) AS n, id "
+                f"FROM diary WHERE user_id = ?) w JOIN diary d ON d.user_id = ? AND d.id = w.id "
+                f"WHERE w.n IN ({placeholders(len(wanted))}) ORDER BY w.n",
+                (user_id, user_id, *wanted)).fetchall() if wanted else []
+        return days, [(n, _entry.decode(doc)) for n, doc in rows]
 
     @in_thread
     def version(self, user_id: str) -> int:

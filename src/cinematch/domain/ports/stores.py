@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -89,6 +89,13 @@ class DiaryStore(abc.ABC):
     @abc.abstractmethod
     async def watched_in(self, user_id: str, year: int) -> list[DiaryEntry]:
         """The entries watched in that calendar year (by their watched date)."""
+
+    @abc.abstractmethod
+    async def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
+                       ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
+        """In one consistent read: the entries per watched date, and the entries at the positions
+        `numbers(total entries)` names (1-based) in watched order: by date, then in the order they
+        were added (added_at, then id). `domain.calendar` says which positions are milestones."""
 
     @abc.abstractmethod
     async def version(self, user_id: str) -> int:

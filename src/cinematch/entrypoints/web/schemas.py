@@ -192,6 +192,26 @@ class SyncOut(msgspec.Struct):
     pending_events: int
 
 
+class Streak(msgspec.Struct):
+    days: int
+    start: str | None
+    end: str | None
+
+
+class Milestone(msgspec.Struct):
+    n: int  # the nth entry in watched order
+    date: str
+    title: str
+    entry_id: str
+
+
+class CalendarOut(msgspec.Struct):
+    days: dict[str, int]  # "YYYY-MM-DD" -> entries watched that day (days without any left out)
+    longest_streak: Streak
+    current_streak: Streak  # ending today or yesterday, else 0 days
+    milestones: list[Milestone]
+
+
 class Rewatched(msgspec.Struct):
     title: str
     year: int | None

@@ -16,7 +16,7 @@ from ....services.diary import DiaryService
 from ....domain.profiles import AFFINITY_TYPES  # every type of docs/contract.md §2 (not the internal `film`)
 from ....services.queries import AFFINITY_SORTS, StatsQueries
 from ..openapi import SIGNED_IN, errors
-from ..schemas import Accepted, Affinities, StatsOut, Trends
+from ..schemas import Accepted, Affinities, CalendarOut, StatsOut, Trends
 from .diary import MAX_OFFSET
 
 
@@ -39,6 +39,14 @@ class StatsController(Controller):
         if year is not None:
             return msgspec.convert(await queries.year_stats(request.user.id, year), StatsOut)
         return msgspec.convert(await queries.user_stats(request.user.id), StatsOut)
+
+    @get("/api/me/calendar", tags=["stats"], description="The days watched, the longest and the current streak "
+         "of consecutive days, and the milestones (the 1st, 50th, 100th, 250th, 500th, 1000th and every further "
+         "500th entry in watched order); with `year`, that year's days, streaks within it and milestones reached "
+         "in it. Read from the diary as it is.", responses=errors(*SIGNED_IN))
+    async def my_calendar(self, request: Request[User, Token, Any], queries: StatsQueries,
+                          year: int | None = Parameter(default=None, ge=1870, le=2100)) -> CalendarOut:
+        return msgspec.convert(await queries.calendar(request.user.id, year), CalendarOut)
 
     @get("/api/me/affinities", tags=["stats"],
          description="A person's names of one type (directors, actors, writers, genres, countries, languages, "
