@@ -4,6 +4,7 @@ diary of a few hundred entries: performance, accessibility and best practices, o
 the npm registry, pinned by bench/lighthouse/package-lock.json, and drives Debian's chromium.
 
     python bench/lighthouse.py [--pages / /diary /stats /recommendations /lists /lists/{list}] [--check]
+    python bench/lighthouse.py --pages /stats /calendar /stats/2025 /share/{share}
 
 `--check` exits 1 unless every page has performance >= 95 and accessibility and best practices
 100 (the goals of issue #30). Each run's JSON report is kept under bench/out/lighthouse/.
@@ -65,10 +66,10 @@ def signed_in_profile(base: str, name: str, chromium: str) -> str:
     return profile
 
 
-def fill(base: str, entries: int) -> str:
-    """A catalog of 400 films, a diary of `entries` watches over two years and a ranked list of 60
-    films with notes; returns the list's id (the `{list}` of a page's path; `{film}` is a catalog film's
-    page, `/people/Director 7` a director's)."""
+def fill(base: str, entries: int) -> tuple[str, str]:
+    """A catalog of 400 films, a diary of `entries` watches over two years, a ranked list of 60
+    films with notes and a shared 2025; returns the list's id and the share's token (the `{list}` and
+    `{share}` of a page's path; `{film}` is a catalog film's page, `/people/Director 7` a director's)."""
     rnd = random.Random(30)
     with httpx.Client(base_url=base, timeout=60) as http:
         token = http.post("/api/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}).json()
@@ -91,7 +92,8 @@ def fill(base: str, entries: int) -> str:
         for i in rnd.sample(range(400), 60):
             http.post(f"/api/me/lists/{made['id']}/items", json={"name": f"Film {i}", "note": "Why: a note."},
                       headers=me)
-        return made["id"]
+        share = http.post("/api/me/shares", json={"kind": "year", "year": 2025}, headers=me).json()
+        return made["id"], share["token"]
 
 
 def audit(url: str, profile: str | None, form: str, chromium: str, language: str = "en") -> dict:
@@ -107,7 +109,11 @@ def audit(url: str, profile: str | None, form: str, chromium: str, language: str
         args.append("--disable-storage-reset")  # keep the signed-in profile's cookie
     if form == "desktop":
         args.append("--preset=desktop")
-    subprocess.run(args, check=True, env={**os.environ, "CHROME_PATH": chromium})
+    for attempt in range(3):  # Lighthouse sometimes loses its trace ("NO_NAVSTART: run Lighthouse again")
+        if subprocess.run(args, env={**os.environ, "CHROME_PATH": chromium}).returncode == 0:
+            break
+    else:
+        raise SystemExit(f"lighthouse failed three times on {url}")
     result = json.loads(report.read_text())
     scores = {k: round(100 * (v["score"] or 0)) for k, v in result["categories"].items()}
     failing = [f"{a['id']} ({a['score']})" for a in result["audits"].values()
@@ -130,13 +136,14 @@ def main() -> int:
     missed = []
     with tempfile.TemporaryDirectory() as data, serving(
             data, CINEMATCH_ADMIN_USERNAME=ADMIN[0], CINEMATCH_ADMIN_PASSWORD=ADMIN[1]) as base:
-        made = fill(base, args.entries)
+        made, share = fill(base, args.entries)
         chromium = os.environ.get("CINEMATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
         profile = signed_in_profile(base, "viewer", chromium)
         print(f"{'page':<18} {'form':<8} {'perf':>4} {'a11y':>4} {'bp':>4} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} "
               f"{'CLS':>6}")
         film = httpx.get(f"{base}/api/catalog/search", params={"q": "Film 7"}).json()["items"][0]["id"]
-        for path in (p.replace("{list}", made).replace("{film}", quote(film, safe="")) for p in args.pages):
+        for path in (p.replace("{list}", made).replace("{film}", quote(film, safe="")).replace("{share}", share)
+                     for p in args.pages):
             for form in ("mobile", "desktop"):
                 got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium, args.language)
                 s, m = got["scores"], got["metrics"]

@@ -49,6 +49,7 @@ from .adapters.sqlite import (
 from .adapters.tmdb import TmdbClient
 from .domain.library import ImportBatch, WatchItem
 from .domain.lists import FilmList
+from .domain.shares import Share
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.enrichment import CatalogEnrichment
@@ -72,6 +73,7 @@ from .services.projection import (
     reference_fold,
 )
 from .services.purge import AccountPurge
+from .services.shares import ShareService
 from .services.queries import StatsQueries
 from .services.watchlist import WatchlistService
 from .settings import Settings, resolve_secret
@@ -140,6 +142,7 @@ class Storage(containers.DeclarativeContainer):
     watchlist = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore,
                              "watchlist", WatchItem)
     lists = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "lists", FilmList)
+    shares = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "shares", Share)
     # Rate limits and the sign-in throttle: per process on the embedded profile (one process
     # serves), in MongoDB where several app processes serve one address.
     limits = providers.Selector(
@@ -219,10 +222,12 @@ class Services(containers.DeclarativeContainer):
 
     accounts = providers.Singleton(Accounts, users=storage.users,
                                    throttle=providers.Singleton(LoginThrottle, storage.limits))
+    shares = providers.Singleton(ShareService, store=storage.shares, diary=storage.diary, users=storage.users,
+                                 clock=clock, tz=config.timezone)
     purge = providers.Singleton(
         AccountPurge, users=storage.users, clock=clock,
-        stores=providers.List(storage.diary, storage.stats, storage.affinities, storage.trends, storage.imports,
-                              storage.watchlist, storage.lists))
+        stores=providers.List(shares, storage.diary, storage.stats, storage.affinities, storage.trends,
+                              storage.imports, storage.watchlist, storage.lists))
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
                                 watchlist=storage.watchlist, tz=config.timezone)
     watchlist = providers.Singleton(WatchlistService, store=storage.watchlist, entries=diary)

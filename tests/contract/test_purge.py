@@ -6,6 +6,7 @@ import time
 import pytest
 
 from cinematch.domain import catalog_movie
+from cinematch.domain.shares import token_key
 from cinematch.services.diary import NewEntry
 
 CATALOG = [catalog_movie(id="heat|1995", title="Heat", year=1995, genres=["Crime"], director="Michael Mann")]
@@ -40,11 +41,12 @@ async def documents_of(container, user_id: str) -> dict:
     return {"diary": len(entries), "version": version, "stats": await s.stats().get(user_id) is not None,
             "affinities": len(await s.affinities().for_user(user_id)), "facts": len(await s.trends().facts(user_id)),
             "imports": len(await s.imports().all(user_id)), "watchlist": len(await s.watchlist().all(user_id)),
-            "lists": len(await s.lists().all(user_id)), "user": await s.users().by_id(user_id) is not None}
+            "lists": len(await s.lists().all(user_id)), "user": await s.users().by_id(user_id) is not None,
+            "shares": len(await s.shares().all(user_id))}
 
 
 NOTHING = {"diary": 0, "version": 0, "stats": False, "affinities": 0, "facts": 0, "imports": 0, "watchlist": 0,
-           "lists": 0, "user": False}
+           "lists": 0, "user": False, "shares": 0}
 
 
 async def test_a_deleted_account_leaves_nothing_and_in_flight_events_bring_nothing_back(container, project):
@@ -58,6 +60,7 @@ async def test_a_deleted_account_leaves_nothing_and_in_flight_events_bring_nothi
         await container.services.watchlist().watch(user.id, "Stalker", 1979)
         made = await container.services.lists().create(user.id, "Night films")
         await container.services.lists().add_item(user.id, made.id, name="Heat", note="The diner.")
+    links = {user.id: (await container.services.shares().create(user.id, "year", 2025)).id for user in (gone, kept)}
     await project()
     before = await documents_of(container, kept.id)
     assert (await documents_of(container, gone.id))["stats"] and before["stats"]
@@ -68,6 +71,10 @@ async def test_a_deleted_account_leaves_nothing_and_in_flight_events_bring_nothi
     assert await documents_of(container, gone.id) == NOTHING
     assert await container.storage.users().purged([gone.id, kept.id]) == {gone.id}
     assert await documents_of(container, kept.id) == before  # nobody else's data moved
+    shares = container.services.shares()
+    assert await shares.resolve(links[gone.id]) is None  # the link of a deleted account opens nothing
+    assert await container.storage.shares().all(token_key(links[gone.id])) == []  # and is not kept
+    assert (await shares.resolve(links[kept.id])).owner == kept.id
     assert await container.storage.users().pending_purges() == []
     again = await accounts.register("leaving", "another-horse-77")  # the name is free again
     assert again.id != gone.id

@@ -20,7 +20,7 @@ async def test_half_stars_migration_counts_ratings_apart_and_recomputes_every_us
     c = mongo_profile
     db = c.storage.mongo().db
     await migrate(c.storage.mongo())
-    await db.schema_migrations.delete_many({"_id": {"$gte": 6}})  # as a version before half stars left it
+    await db.schema_migrations.delete_many({"_id": {"$gte": 6, "$lte": 12}})  # as a version before half stars left it
     await c.services.diary().add_many("u", [NewEntry(name="Heat", rating=4, duration=170, director="Michael Mann")])
     await db.user_stats.insert_one({"_id": "u", "user_id": "u", "total_watched": 1, "sum_ratings": 4,
                                     "watch_time_minutes": 170, "rating_distribution": {"4": 1}, "hwm": 1})
@@ -28,13 +28,29 @@ async def test_half_stars_migration_counts_ratings_apart_and_recomputes_every_us
                                          "name": "Michael Mann", "name_key": "Michael_Mann", "count": 1,
                                          "sum_ratings": 4, "hwm": 1})
     version = await c.storage.diary().version("u")
-    assert await migrate(c.storage.mongo()) == [v for v, *_ in MIGRATIONS if v >= 6]
+    assert await migrate(c.storage.mongo()) == [v for v, *_ in MIGRATIONS if 6 <= v <= 12]
     [aff] = await c.storage.affinities().for_user("u")
     assert (aff.count, aff.rated_count, aff.sum_ratings) == (1, 1, 4)
     assert await c.storage.diary().version("u") == version + 1  # a RECALCULATE, in the diary's outbox
     outbox = (await db.diaries.find_one({"_id": "u"}))["outbox"]
     assert b'"RECALCULATE"' in bytes(outbox[-1]["payload"])
     assert await migrate(c.storage.mongo()) == []  # applied once
+
+
+async def test_the_new_breakdowns_recompute_every_user_with_statistics(mongo_profile):
+    """Migration 13: writers, countries, languages, decades, years, weekdays, rewatches and films
+    come from a recompute of each diary (a RECALCULATE through the diary's own outbox)."""
+    c = mongo_profile
+    db = c.storage.mongo().db
+    await migrate(c.storage.mongo())
+    await c.services.diary().add_many("u", [NewEntry(name="Heat", rating=4, date="2025-03-03", rewatch=True)])
+    await db.user_stats.insert_one({"_id": "u", "user_id": "u", "total_watched": 1, "hwm": 1})
+    await db.schema_migrations.delete_many({"_id": 13})
+    version = await c.storage.diary().version("u")
+    assert await migrate(c.storage.mongo()) == [13]
+    assert await c.storage.diary().version("u") == version + 1
+    outbox = (await db.diaries.find_one({"_id": "u"}))["outbox"]
+    assert b'"RECALCULATE"' in bytes(outbox[-1]["payload"])
 
 
 async def test_catalog_films_stored_before_get_their_keys_and_word_starts(mongo_profile):

@@ -44,21 +44,28 @@ def calendar_of(entries: Sequence[DiaryEntry], numbers: Callable[[int], Sequence
 def streaks(days: Iterable[str], today: dt.date) -> tuple[Streak, Streak]:
     """(longest, current) runs of consecutive days among `days` (dates "YYYY-MM-DD"); the longest
     is the earliest of equal length; the current one ends today or yesterday, else it is 0."""
-    ordered = sorted({dt.date.fromisoformat(d) for d in days})
-    longest = current = NO_STREAK
+    # Days as ordinals (a run is consecutive integers); only a run's ends become dates again.
+    ordinals = sorted({dt.date.fromisoformat(d).toordinal() for d in days})
+    best = last = (0, 0)  # (first, last) ordinal of the longest run, and of the latest
     start = prev = None
-    for day in [*ordered, None]:
-        if day is not None and prev is not None and day - prev == dt.timedelta(days=1):
+    for day in [*ordinals, None]:
+        if day is not None and prev is not None and day == prev + 1:
             prev = day
             continue
         if start is not None and prev is not None:
-            run = Streak((prev - start).days + 1, start.isoformat(), prev.isoformat())
-            if run.days > longest.days:
-                longest = run
-            if prev >= today - dt.timedelta(days=1):
-                current = run
+            if prev - start + 1 > (best[1] - best[0] + 1 if best[0] else 0):
+                best = (start, prev)
+            last = (start, prev)
         start = prev = day
-    return longest, current
+    yesterday = today.toordinal() - 1
+    return _streak(best), (_streak(last) if last[0] and last[1] >= yesterday else NO_STREAK)
+
+
+def _streak(run: tuple[int, int]) -> Streak:
+    first, last = run
+    if not first:
+        return NO_STREAK
+    return Streak(last - first + 1, dt.date.fromordinal(first).isoformat(), dt.date.fromordinal(last).isoformat())
 
 
 def calendar_view(day_counts: Mapping[str, int], milestones: Iterable[dict[str, Any]], today: dt.date,

@@ -91,7 +91,12 @@ class AffinityDelta:
 def public_film(movie: Movie) -> str:
     """The catalog film an entry counts for in the public trends: its linked film, unless the
     entry is private ("" then, like an entry the catalog does not know: docs/contract.md §2)."""
-    return "" if movie.private else (movie.catalog_id or "")
+    return public_film_of(movie.private, movie.catalog_id)
+
+
+def public_film_of(private: bool, catalog_id: str | None) -> str:
+    """`public_film` of an entry's flag and film (the vectorised fold reads them apart)."""
+    return "" if private else (catalog_id or "")
 
 
 class TrendFact(msgspec.Struct, gc=False):
@@ -275,7 +280,7 @@ def _add_movie(delta: UserDelta, movie: Movie, sign: int, event: Event) -> None:
 def film_credits(movie: Movie) -> tuple[Any, ...]:
     """What an entry's profile is made of (`profiles.PROFILE_FIELDS`)."""
     return (movie.director, movie.actors, movie.genres, movie.writers, movie.countries, movie.languages,
-            movie.year, movie.catalog_id, movie.name, movie.title)
+            movie.year, movie.catalog_id, movie.name)
 
 
 def _add_profiles(delta: UserDelta, movie: Movie, event: Event, count: int, rated: int, sums: int) -> None:

@@ -18,8 +18,7 @@ FILM = "film"
 AffKey = tuple[str, str]  # (type, clean_key(name))
 Profile = tuple[tuple[AffKey, str], ...]  # ((type, key), display name) per affinity of a movie
 # What an entry's profile is made of, in `Profiles.lookup`'s order (an event's `movie` fields).
-PROFILE_FIELDS = ("director", "actors", "genres", "writers", "countries", "languages", "year", "catalog_id", "name",
-                  "title")
+PROFILE_FIELDS = ("director", "actors", "genres", "writers", "countries", "languages", "year", "catalog_id", "name")
 
 
 class Profiles:
@@ -56,33 +55,45 @@ class Profiles:
     def lookup(self, director: str | None, actors: str | None, genres: Iterable[str] | None,
                writers: str | None = None, countries: Iterable[str] | None = None,
                languages: Iterable[str] | None = None, year: int | None = None, catalog_id: str | None = None,
-               name: str | None = "", title: str | None = None) -> tuple[int, tuple[str, ...]]:
+               name: str | None = "") -> tuple[int, tuple[str, ...]]:
         """(profile id, cleaned genres) of one entry's credits and film (`PROFILE_FIELDS`)."""
         cache_key = (director, actors, tuple(genres or ()), writers, tuple(countries or ()), tuple(languages or ()),
-                     year, catalog_id, name, title)
+                     year, catalog_id, name)
         hit = self._ids.get(cache_key)
         if hit is not None:
             return hit
         clean_genres = tuple(g.strip() for g in (genres or ()) if g and g.strip())
         self.items.append(movie_profile(director, actors, clean_genres, writers, countries, languages, year,
-                                        catalog_id, name or "", title))
+                                        catalog_id, name or ""))
         hit = self._ids[cache_key] = (len(self.items) - 1, clean_genres)
         return hit
 
     def weekday(self, when: str | None) -> int:
         """The profile id of the weekday of a date (or of an instant's date as written); -1 for none."""
-        if not when:
+        day = weekday_index(when)
+        if day < 0:
             return -1
-        day = when[:10]
-        pid = self._days.get(day)
+        key = weekday_key(day)
+        pid = self._days.get(key[1])
         if pid is None:
-            try:
-                key = str(dt.date.fromisoformat(day).isoweekday())
-            except ValueError:  # (validated events have real dates; a seed's odd timestamp has no day)
-                return -1
-            self.items.append(((("weekday", key), key),))
-            pid = self._days[day] = len(self.items) - 1
+            self.items.append(((key, key[1]),))
+            pid = self._days[key[1]] = len(self.items) - 1
         return pid
+
+
+def weekday_index(when: str | None) -> int:
+    """0 (Monday) … 6 of a date, or of an instant's date as written; -1 for none."""
+    if not when:
+        return -1
+    try:
+        return dt.date.fromisoformat(when[:10]).weekday()
+    except ValueError:  # (validated events have real dates; a seed's odd timestamp has no day)
+        return -1
+
+
+def weekday_key(index: int) -> AffKey:
+    """The affinity key of a weekday index: ISO numbering, "1" = Monday … "7" (docs/contract.md §2)."""
+    return ("weekday", str(index + 1))
 
 
 def decade(year: int) -> str:
@@ -93,7 +104,7 @@ def decade(year: int) -> str:
 def movie_profile(director: str | None, actors: str | None, genres: Iterable[str] | None,
                   writers: str | None = None, countries: Iterable[str] | None = None,
                   languages: Iterable[str] | None = None, year: int | None = None, catalog_id: str | None = None,
-                  name: str = "", title: str | None = None) -> Profile:
+                  name: str = "") -> Profile:
     """The affinity keys of one entry: first 2 directors, first 5 actors, first 2 writers, all
     genres, countries and languages, the decade and the year of the film, and the film itself.
 

@@ -24,7 +24,7 @@ from typing import Literal
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
-from babel.dates import format_time, get_month_names
+from babel.dates import format_time, get_day_names, get_month_names
 from babel.numbers import format_decimal
 
 from ..domain.messages import DEFAULT_LANGUAGE, LANGUAGES
@@ -201,6 +201,11 @@ def month_name(month: int, width: Literal["abbreviated", "narrow", "wide"] = "ab
     return str(get_month_names(width, locale=current())[month])
 
 
+def weekday_name(iso: int, width: Literal["abbreviated", "narrow", "wide"] = "abbreviated") -> str:
+    """ISO weekday 1 (Monday) … 7 as "Mon" or "lun"."""
+    return str(get_day_names(width, locale=current())[(iso - 1) % 7])  # Babel counts from Monday = 0
+
+
 __all__ = ["catalog", "Catalog", "country_name", "current", "format_date", "format_moment", "format_number",
            "gettext", "language_name", "LANGUAGES", "month_name", "month_of", "negotiate", "ngettext", "translate",
-           "use"]
+           "use", "weekday_name"]

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..domain.calendar import calendar_view, milestones_upto
+from ..domain.review import year_extras
 from ..domain.ports import AffinityStore, CatalogStore, Clock, DiaryStore, StatsStore, TrendStore
 from ..domain.stats import StatsState, affinity_item, compute_user_stats, stats_view
 from ..domain.trends import global_trends, window_start
@@ -38,6 +39,7 @@ class StatsQueries:
         self._views: collections.OrderedDict[str, tuple[int, dict[str, Any]]] = collections.OrderedDict()
         self._building: dict[str, asyncio.Future[Any]] = {}
         # (user, year) -> ((the diary's version, the day), the calendar at them)
+        self._extras: collections.OrderedDict[tuple[str, int], tuple[int, dict[str, Any]]] = collections.OrderedDict()
         self._calendars: collections.OrderedDict[tuple[str, int | None], tuple[tuple[int, Any], dict[str, Any]]] = \
             collections.OrderedDict()
         self._view_slots = asyncio.Semaphore(2)  # views built at once
@@ -57,7 +59,9 @@ class StatsQueries:
     @staticmethod
     def _sync(version: int, hwm: int) -> dict[str, Any]:
         pending = max(0, version - hwm)
-        return {"status": "synced" if pending == 0 else "syncing", "pending_events": pending}
+        # (`version` and `hwm` as well: the page that shows a view follows changes from there on)
+        return {"status": "synced" if pending == 0 else "syncing", "pending_events": pending, "version": version,
+                "hwm": hwm}
 
     async def user_stats(self, user_id: str) -> dict[str, Any]:
         """The statistics view: two small reads (the statistics' mark, the diary's version)
@@ -101,6 +105,8 @@ class StatsQueries:
         self._views.pop(user_id, None)
         for kept in [k for k in self._calendars if k[0] == user_id]:
             del self._calendars[kept]
+        for done in [k for k in self._extras if k[0] == user_id]:
+            del self._extras[done]
         for key in [k for k in self._years if k[0] == user_id]:
             del self._years[key]
 
@@ -151,6 +157,20 @@ class StatsQueries:
         while len(self._calendars) > self.max_views:
             self._calendars.popitem(last=False)
         return view
+
+    async def review_extras(self, user_id: str, year: int) -> dict[str, Any]:
+        """The year in review's first and last film and new-to-you directors, from the whole diary
+        (kept until the diary's version moves)."""
+        key, version = (user_id, year), await self.diary.version(user_id)
+        kept = self._extras.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        entries, at = await self.diary.snapshot(user_id)
+        extras = await asyncio.to_thread(year_extras, entries, year)
+        self._extras[key] = (at, extras)
+        while len(self._extras) > self.max_views:
+            self._extras.popitem(last=False)
+        return extras
 
     async def affinities_of(self, user_id: str, kind: str, sort: str, limit: int,
                             min_count: int) -> list[dict[str, Any]]:

@@ -67,6 +67,7 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     }, {}),
     (13, "writers, countries, languages, decades, years, weekdays, rewatches, films (data step: `_new_breakdowns`)",
      {}, {}),
+    (14, "shared years in review", {"shares": [IndexModel([("user_id", ASCENDING)], name="user")]}, {}),
 ]
 
 

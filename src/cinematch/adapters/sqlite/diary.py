@@ -3,6 +3,7 @@ the outbox and the log the in-process projection tails)."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -100,17 +101,21 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
     def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
                  ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
         # Both from the (user_id, date, added_at, id) index, in one consistent read: the days
-        # grouped, the positions numbered by a window over it (only their documents are read).
+        # grouped; then each position found by the days' running counts, and read as the kth entry
+        # of its day (a short range of the index: only those documents are read).
         with self.db.tx() as c:
-            days = dict(c.execute("SELECT date, count(*) FROM diary WHERE user_id = ? GROUP BY date",
+            days = dict(c.execute("SELECT date, count(*) FROM diary WHERE user_id = ? GROUP BY date ORDER BY date",
                                   (user_id,)).fetchall())
-            wanted = list(numbers(sum(days.values())))
-            rows = c.execute(
-                f"SELECT w.n, d.doc FROM (SELECT row_number() OVER (ORDER BY {_WATCHED_ORDER_SQL}) AS n, id "
-                f"FROM diary WHERE user_id = ?) w JOIN diary d ON d.user_id = ? AND d.id = w.id "
-                f"WHERE w.n IN ({placeholders(len(wanted))}) ORDER BY w.n",
-                (user_id, user_id, *wanted)).fetchall() if wanted else []
-        return days, [(n, _entry.decode(doc)) for n, doc in rows]
+            ordered, running = list(days), list(itertools.accumulate(days.values()))
+            found = []
+            for n in numbers(running[-1] if running else 0):
+                at = bisect.bisect_left(running, n)  # the day holding the nth entry
+                before = running[at - 1] if at else 0
+                (doc,) = c.execute(f"SELECT doc FROM diary WHERE user_id = ? AND date = ? "
+                                   f"ORDER BY {_WATCHED_ORDER_SQL} LIMIT 1 OFFSET ?",
+                                   (user_id, ordered[at], n - before - 1)).fetchone()
+                found.append((n, doc))
+        return days, [(n, _entry.decode(doc)) for n, doc in found]
 
     @in_thread
     def version(self, user_id: str) -> int:

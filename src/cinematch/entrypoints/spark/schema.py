@@ -30,7 +30,8 @@ def event_schema():
             StructField("new_rating", DoubleType()), StructField("title", StringType()),
             StructField("added_at", StringType()), StructField("catalog_id", StringType()),
             StructField("rewatch", BooleanType()), StructField("tags", ArrayType(StringType())),
-            StructField("private", BooleanType()),
+            StructField("private", BooleanType()), StructField("writers", StringType()),
+            StructField("countries", ArrayType(StringType())), StructField("languages", ArrayType(StringType())),
         ])
 
     return StructType([

@@ -151,6 +151,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
             "people": singleton(container.services.people),
             "watchlist": singleton(container.services.watchlist),
             "lists": singleton(container.services.lists),
+            "shares": singleton(container.services.shares),
             "queries": singleton(container.services.queries),
             "diary_store": singleton(container.storage.diary),
             "catalog": singleton(container.storage.catalog),

@@ -19,12 +19,13 @@ from ...domain.deltas import (
     UserDelta,
     added_instant,
     local_day,
-    public_film,
+    public_film_of,
 )
 from ...domain.ports import AffinityWrite, StatsWrite
 from ...domain.profiles import AffKey
 from ...domain.ratings import stars
 from .caches import FoldCache
+from .wire import catalog_id_of
 
 # The event kinds by index, and what each does to the counts.
 _KIND_NAMES = ("ADD", "DELETE", "UPDATE", "UPDATE_RATING")  # by index; a BULK_IMPORT folds as an ADD
@@ -157,7 +158,7 @@ class BatchDelta:
                     user_id = self.users[user_ix[i]]
                     self._facts[user_id, keys[i]] = TrendFact(user_id, keys[i], day, movie.title or movie.name,
                                                               hits[i][1], kind != DELETE, seqs[i],
-                                                              public_film(movie))
+                                                              public_film_of(movie.private, catalog_id_of(movie)))
         return self._facts
 
     def monthly_by_user(self) -> list[dict[str, int]]:

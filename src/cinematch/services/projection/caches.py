@@ -15,7 +15,6 @@ from an earlier batch is still held.
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -96,7 +95,7 @@ class FoldCache:
         self.profiles = Profiles()
         self.keys = KeyIndex(self.profiles)
         # Credits key -> (profile id, cleaned genres): `services.projection.wire.profile_hits`.
-        self.credits: dict[tuple[bytes, tuple[Any, ...]], tuple[int, tuple[str, ...]]] = {}
+        self.credits: dict[bytes, tuple[int, tuple[str, ...]]] = {}
         self.parsed = Parsed()  # dates and instants that passed validation
         self.days: dict[tuple[str, str], str] = {}  # (instant, zone) -> local day of a trend fact
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...domain.deltas import entry_key, month_key
 from ...domain.events import Event
+from ...domain.profiles import weekday_index
 from .batch import _KINDS, _date, _rewatch, _duration, _entry_id, _first, _Ids, _kind, _movie, _rating, _seq, _user_id
 from .caches import FoldCache
 from .wire import Wire, profile_hits
@@ -19,16 +20,12 @@ from .wire import Wire, profile_hits
 _NO_DATE = -2
 
 
-class _WeekdayIds(dict[str | None, int]):
-    """A date to the profile id of its weekday (`Profiles.weekday`); no date is _NO_DATE (the
+class _Weekdays(dict[str | None, int]):
+    """A date to its weekday (0 = Monday, `profiles.weekday_index`); no date is _NO_DATE (the
     caller looks at the event's timestamp instead)."""
 
-    def __init__(self, cache: FoldCache) -> None:
-        super().__init__()
-        self.weekday = cache.profiles.weekday
-
     def __missing__(self, when: str | None) -> int:
-        value = self[when] = _NO_DATE if when is None else self.weekday(when)
+        value = self[when] = _NO_DATE if when is None else weekday_index(when)
         return value
 
 
@@ -79,7 +76,7 @@ class Columns:
         self.entries = entries
         self.users = _Ids()  # user id -> index, in order of first sight
         self.month_of = _MonthIds()
-        self.weekday_of = _WeekdayIds(cache)
+        self.weekday_of = _Weekdays()
         self.user_ix: list[int] = []
         self.kinds: list[int] = []
         self.seqs: list[int | None] = []
@@ -89,7 +86,7 @@ class Columns:
         self.ratings: list[int | None] = []
         self.durations: list[int | None] = []
         self.month_ix: list[int] = []
-        self.weekday_ix: list[int] = []  # the profile id of the entry's weekday
+        self.weekday_ix: list[int] = []  # the entry's weekday, 0 = Monday
         self.rewatches: list[bool] = []
         self.entry_keys: list[str] = []
         # Each distinct entry key's number (in C: `setdefault` with the next count; gaps are fine).

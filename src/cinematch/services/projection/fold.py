@@ -25,6 +25,7 @@ from scipy import sparse
 
 from ...domain.deltas import DEFAULT_TZ, entry_day, entry_month, film_credits, fold_events
 from ...domain.events import Event, Movie
+from ...domain.profiles import weekday_index, weekday_key
 from .batch import (
     _COUNT_OF_KIND,
     _DIST_OF_KIND,
@@ -124,7 +125,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
     w_a = np.array(cols.weekday_ix, np.int64)
     if None in cols.weekday_of:
         for i in np.flatnonzero(w_a == _NO_DATE).tolist():
-            w_a[i] = book.weekday(entry_day(movies[i], events[i]))
+            w_a[i] = weekday_index(entry_day(movies[i], events[i]))
     rw_a = np.array(cols.rewatches, np.int64)
 
     # Second rows: the old rating of UPDATE_RATING, the previous movie of UPDATE.
@@ -144,7 +145,7 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
             pm.append(month_of[month] if month else -1)
         columns = (u_a[up_ix], np.array([book.lookup(*film_credits(p))[0] for p in prevs], np.int64), none,
                    _halves(p.rating for p in prevs), none, _ints(p.duration for p in prevs), np.array(pm, np.int64),
-                   np.array([book.weekday(entry_day(p, events[i])) for i, p in zip(up_ix, prevs)], np.int64),
+                   np.array([weekday_index(entry_day(p, events[i])) for i, p in zip(up_ix, prevs)], np.int64),
                    np.array([p.rewatch for p in prevs], np.int64))
         for rows, column in zip(extra, columns):
             rows.append(column)
@@ -203,13 +204,18 @@ def _fold(events: Sequence[Event], cols: Columns, tz: str, affinities: bool = Tr
 
     if not affinities:
         return out
-    # Each row counts in its film's profile and again in its weekday's.
+    found = _affinity_sums(cols.cache.keys, u_a, p_a, c_a, rated_a, rating_sum, n_users)
+    # Each row counts again under its weekday: seven keys, summed per (user, weekday) like the months.
     day = w_a >= 0
     if day.any():
-        u_a, p_a, c_a, rated_a, rating_sum = (np.concatenate([a, a[day]]) for a in (u_a, p_a, c_a, rated_a,
-                                                                                      rating_sum))
-        p_a[len(day):] = w_a[day]
-    out.aff = AffinityRows(*_affinity_sums(cols.cache.keys, u_a, p_a, c_a, rated_a, rating_sum, n_users))
+        cells = u_a[day] * 7 + w_a[day]
+        touched = np.flatnonzero(np.bincount(cells, minlength=n_users * 7))
+        index = cols.cache.keys
+        key_of = np.array([index.intern(key, key[1]) for key in map(weekday_key, range(7))], np.int64)
+        sums = [np.bincount(cells, weights, n_users * 7).astype(np.int64)[touched]
+                for weights in (c_a[day], rated_a[day], rating_sum[day])]
+        found = tuple(np.concatenate([a, b]) for a, b in zip(found, (touched // 7, key_of[touched % 7], *sums)))
+    out.aff = AffinityRows(*found)
     return out
 
 

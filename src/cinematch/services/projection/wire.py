@@ -28,8 +28,9 @@ from ...domain.events import Event, InvalidEvent, Movie, check_movie_people, dec
 from .caches import FoldCache
 
 _NULL = msgspec.Raw(b"null")
-CREDITS = ("director", "actors", "genres", "writers", "countries", "languages")  # kept raw
-FILM_FIELDS = ("year", "catalog_id", "name", "title")  # decoded: the rest of a profile (`PROFILE_FIELDS`)
+# Kept raw: everything of a profile (`profiles.PROFILE_FIELDS`) but the name, which the domain's
+# rules read (and which names the film only when it is not linked to the catalog).
+CREDITS = ("director", "actors", "genres", "writers", "countries", "languages", "year", "catalog_id")
 
 
 def _like(struct: type[msgspec.Struct], name: str, types: dict[str, object], defaults: dict[str, object]) -> type:
@@ -54,7 +55,8 @@ WireEvent = _like(Event, "WireEvent", {"movie": WireMovie | None}, {})
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(WireEvent)
 _movie = attrgetter("movie")
 _credits_raw = attrgetter(*CREDITS)
-_film_fields = attrgetter(*FILM_FIELDS)
+_catalog_raw = attrgetter("catalog_id")
+_name = attrgetter("name")
 _credits_encoded = msgspec.json.Encoder().encode
 _join = b"\0".join
 # What the credits are, field by field, as `domain.Movie` declares them.
@@ -92,24 +94,30 @@ def profile_hits(movies: Sequence[Any], cache: FoldCache) -> list[tuple[int, tup
     credits in `cache`.
 
     Two kinds of credits key share them, and cannot collide: raw JSON values joined by
-    NUL (JSON text never holds a NUL byte, so the key holds two), and the JSON array of
-    decoded values of a domain `Movie` (no NUL at all). Equal content under two spellings
-    (escapes) is two keys of one profile: a miss, not a mistake.
+    NUL (JSON text never holds a NUL byte), and a byte 1 (which JSON text never starts with)
+    before the JSON array of the decoded values of a domain `Movie`. A film the catalog does
+    not know is known by its name too: NUL NUL and the name after either. Equal content under
+    two spellings (escapes) is two keys of one profile: a miss, not a mistake.
 
     A new key of a `WireMovie` is decoded first: credits of the wrong type raise
     InvalidEvent (the whole call: nothing is cached for them)."""
     credits, lookup = cache.credits, cache.profiles.lookup
     if set(map(type, movies)) <= {WireMovie}:  # the projection's batches: keys built in C
-        keys = list(zip(map(_join, map(_credits_raw, movies)), map(_film_fields, movies)))
+        keys = list(map(_join, map(_credits_raw, movies)))
+        # A film not linked to the catalog is known by its name too (rare: a loop of its own).
+        films = list(map(_catalog_raw, movies))
+        if _NULL in films:
+            for i in [i for i, c in enumerate(films) if c == _NULL]:
+                keys[i] += b"\0\0" + movies[i].name.encode()
     else:
-        keys = [(_join(_credits_raw(m)) if type(m) is WireMovie else _credits_encoded(_credits_raw(m)),
-                 _film_fields(m)) for m in movies]
+        keys = [(_join(_credits_raw(m)) if type(m) is WireMovie else b"\1" + _credits_encoded(_credits_raw(m)))
+                + b"\0\0" + m.name.encode() for m in movies]
     hits = list(map(credits.get, keys))
     if None in hits:
         for i in [i for i, hit in enumerate(hits) if hit is None]:
             hit = credits.get(keys[i])  # an earlier movie of this call may have filled it
             if hit is None:
-                profile: tuple[Any, ...] = (*credits_of(movies[i]), *keys[i][1])  # `PROFILE_FIELDS`
+                profile: tuple[Any, ...] = (*credits_of(movies[i]), movies[i].name)  # `PROFILE_FIELDS`
                 hit = credits[keys[i]] = lookup(*profile)
             hits[i] = hit
     found: list[Hit] = hits  # type: ignore[assignment]  # no None left: each miss was filled above
@@ -133,6 +141,15 @@ def credits_of(movie: Any) -> tuple[Any, ...]:
             raise InvalidEvent(f"invalid event: {text}") from None
     check_movie_people(out[0], out[1], "movie", out[3])
     return tuple(out)
+
+
+def catalog_id_of(movie: Any) -> str | None:
+    """A movie's catalog film (raw JSON in a `WireMovie`, checked when its profile was found)."""
+    value = movie.catalog_id
+    if type(value) is msgspec.Raw:
+        found: str | None = msgspec.json.decode(value)
+        return found
+    return value  # type: ignore[no-any-return]
 
 
 def as_domain(event: Any) -> Event:

@@ -10,12 +10,13 @@ from .lists import ListsController
 from .ops import OpsController
 from .people import PersonController
 from .recommendations import RecommendationsController
+from .shares import SharesController
 from .stats import StatsController, TrendsController
 from .watchlist import WatchlistController
 
 PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, FilmController, PersonController,
                       OpsController]
 PROTECTED_CONTROLLERS = [AccountController, DiaryController, ImportsController, WatchlistController, StatsController,
-                         CatalogAdminController, RecommendationsController, ListsController]
+                         CatalogAdminController, RecommendationsController, ListsController, SharesController]
 
 __all__ = ["PROTECTED_CONTROLLERS", "PUBLIC_CONTROLLERS"]

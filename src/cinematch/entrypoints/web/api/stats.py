@@ -16,7 +16,8 @@ from ....services.diary import DiaryService
 from ....domain.profiles import AFFINITY_TYPES  # every type of docs/contract.md §2 (not the internal `film`)
 from ....services.queries import AFFINITY_SORTS, StatsQueries
 from ..openapi import SIGNED_IN, errors
-from ..schemas import Accepted, Affinities, CalendarOut, StatsOut, Trends
+from ..schemas import Accepted
+from ..stats_schemas import Affinities, CalendarOut, StatsOut, Trends
 from .diary import MAX_OFFSET
 
 

@@ -21,11 +21,13 @@ from .forms import SESSION_COOKIE, _query, require_admin
 from .library import ImportPages, WatchlistPages
 from .lists import ListPages
 from .recommendations import RecommendationPages
+from .share import SharePages
 from .stats import StatsPages, TrendsPages, trend_genre_rows
 
 PAGES = [AccountPages, DiaryPages, StatsPages, TrendsPages, ImportPages, WatchlistPages, ListPages, RecommendationPages,
-         AdminPages, AdminCatalogPages, FilmPages, PersonPages]
-PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/", "^/films/", "^/people/"]
+         AdminPages, AdminCatalogPages, FilmPages, PersonPages, SharePages]
+PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/", "^/films/", "^/people/",
+                "^/share/"]
 
 TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}
 TEMPLATE_FILTERS = {"stars": display}

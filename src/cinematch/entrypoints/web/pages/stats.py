@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
-from litestar.response import ServerSentEvent, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 
-from ....i18n import format_number, month_name, translate
+from ....i18n import format_number, translate
 from ....domain.ports import UserStore
-from ....domain.ratings import display
-from ....domain.stats import THRESHOLDS
 from ....services.queries import StatsQueries
+from ....services.shares import ShareError, ShareService
 from ..server import STOPPING
-from .forms import SSE_POLL, _session_user
-
-
-def scaled(rows: list[tuple[str, int]]) -> list[tuple[str, float, int]]:
-    """(label, count) rows as bars: the largest count is the full width."""
-    top = max([n for _, n in rows] + [1])
-    return [(label, round(100 * n / top, 1), n) for label, n in rows]
+from ..charts import heatmap
+from .figures import figures_context
+from .forms import SSE_POLL, _form, _form_error, _query, _session_user
 
 
 def trend_genre_rows(trends: dict) -> list[tuple[str, float, str]]:
@@ -31,20 +27,14 @@ def trend_genre_rows(trends: dict) -> list[tuple[str, float, str]]:
             for g in trends["trending_genres"]]
 
 
-def _figures_context(stats: dict, year: str | None, min_count: int) -> dict:
-    years = sorted(stats["monthly_counts"], reverse=True)
-    chosen = year if year in years else (years[0] if years else None)
-    months = stats["monthly_counts"].get(chosen, {}) if chosen else {}
-    dist = stats["rating_distribution"]
-    threshold = str(min_count if min_count in THRESHOLDS else 1)
-    return {"s": stats, "years": years, "year": chosen,
-            "month_rows": scaled([(month_name(m), months.get(f"{m:02d}", 0)) for m in range(1, 13)]),
-            "dist_rows": scaled([(display(float(k)), n) for k, n in dist.items()]),
-            "genre_rows": [(translate(g["name"]), g["percentage"], f"{format_number(g['percentage'])}%")
-                           for g in stats["genres"]],
-            "thresholds": THRESHOLDS, "threshold": int(threshold),
-            "best_directors": stats["best_rated_directors"][threshold],
-            "best_actors": stats["best_rated_actors"][threshold]}
+async def _context(request: Request, queries: StatsQueries, review: int | None, year: str | None,
+                   min_count: int) -> dict:
+    stats = await _stats_of(request, queries, review)
+    calendar = await queries.calendar(request.user.id, review)
+    context = figures_context(stats, year, min_count, calendar, review)
+    if review is not None:
+        context["extras"] = await queries.review_extras(request.user.id, review)
+    return context
 
 
 async def _stats_of(request: Request, queries: StatsQueries, review: int | None) -> dict:
@@ -62,39 +52,74 @@ class StatsPages(Controller):
     @get("/stats", include_in_schema=False)
     async def stats_page(self, request: Request, queries: StatsQueries, year: str = Parameter(default="", max_length=4),
                          min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
-        stats = await queries.user_stats(request.user.id)
+        context = await _context(request, queries, None, year or None, min_count)
         return Template("stats.html", context={"me": request.user, "page": "stats", "review": None,
-                                               "review_years": sorted(stats["monthly_counts"], reverse=True),
-                                               **_figures_context(stats, year or None, min_count)})
+                                               "review_years": context["years"], **context})
 
     @get("/stats/{review:int}", include_in_schema=False)
-    async def year_in_review_page(self, review: int, request: Request, queries: StatsQueries,
-                                  min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
+    async def year_in_review_page(self, review: int, request: Request, queries: StatsQueries, shares: ShareService,
+                                  min_count: int = Parameter(default=1, ge=1, le=1000),
+                                  error: str = Parameter(default="", max_length=300)) -> Template:
         """The year in review: the statistics of the films watched that year."""
         if not 1870 <= review <= 2100:
             raise HTTPException(status_code=404, detail="no such year")
         everything = await queries.user_stats(request.user.id)
-        stats = await queries.year_stats(request.user.id, review)
+        context = await _context(request, queries, review, str(review), min_count)
+        links = [s for s in await shares.mine(request.user.id) if s.year == review]
         return Template("stats.html", context={"me": request.user, "page": "stats", "review": review,
                                                "review_years": sorted(everything["monthly_counts"], reverse=True),
-                                               **_figures_context(stats, str(review), min_count)})
+                                               "links": links, "error": error,
+                                               "request_base": str(request.base_url).rstrip("/"), **context})
+
+    @post("/stats/{review:int}/shares", include_in_schema=False, status_code=303)
+    async def share_year(self, review: int, request: Request, shares: ShareService) -> Response:
+        """Make a public link to this year in review."""
+        await _form(request)
+        try:
+            await shares.create(request.user.id, "year", review)
+        except ShareError as exc:
+            return Redirect(f"/stats/{review}?{_query(error=_form_error(exc))}", status_code=303)
+        return Redirect(f"/stats/{review}#share-title", status_code=303)
+
+    @post("/shares/{token:str}/revoke", include_in_schema=False, status_code=303)
+    async def revoke_share(self, token: str, request: Request, shares: ShareService) -> Response:
+        form = await _form(request)
+        await shares.revoke(request.user.id, token[:100])
+        back = form.get("year", "")
+        return Redirect(f"/stats/{back}#share-title" if back.isdigit() else "/stats", status_code=303)
+
+    @get("/calendar", include_in_schema=False)
+    async def calendar_page(self, request: Request, queries: StatsQueries,
+                            year: int | None = Parameter(default=None, ge=1870, le=2100)) -> Template:
+        """Every year of the diary as a heat map of days (or one year), the streaks, the milestones."""
+        whole = await queries.calendar(request.user.id)
+        years = sorted({int(d[:4]) for d in whole["days"]}, reverse=True)
+        shown = [year] if year is not None else years
+        cal = await queries.calendar(request.user.id, year) if year is not None else whole
+        return Template("calendar.html", context={
+            "me": request.user, "page": "calendar", "cal": cal, "year": year, "years": years,
+            "maps": [(y, heatmap(f"days-{y}", y, whole["days"])) for y in shown]})
 
     @get("/stats/figures", include_in_schema=False)
     async def stats_figures(self, request: Request, queries: StatsQueries, year: str = Parameter(default="",
                             max_length=4),
                             min_count: int = Parameter(default=1, ge=1, le=1000),
                             review: int | None = Parameter(default=None, ge=1870, le=2100)) -> Template:
-        stats = await _stats_of(request, queries, review)
-        return Template("_figures.html", context=_figures_context(stats, year or None, min_count))
+        context = await _context(request, queries, review, year or (str(review) if review else None), min_count)
+        return Template("_figures.html", context={"review": review, **context})
 
     @get("/stats/events", include_in_schema=False)
-    async def stats_events(self, request: Request, queries: StatsQueries) -> ServerSentEvent:
+    async def stats_events(self, request: Request, queries: StatsQueries,
+                           since: str = Parameter(default="", max_length=50)) -> ServerSentEvent:
         """`stats` whenever the user's statistics move (the projection applied something) or their
-        sync state changes; the page then fetches its figures again."""
+        sync state changes; the page then fetches its figures again. `since` ("version-hwm") is
+        the mark of the figures the page shows: nothing is sent until the statistics move past it
+        (a page that has just loaded does not fetch them all again)."""
         user_id = request.user.id
+        shown = tuple(int(p) for p in since.split("-")) if re.fullmatch(r"\d{1,12}-\d{1,12}", since) else None
 
         async def changes():
-            last = None
+            last = shown
             for _ in range(int(3600 / SSE_POLL)):  # an hour at most; the browser reconnects
                 if STOPPING.is_set():
                     return
