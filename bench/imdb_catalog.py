@@ -8,6 +8,12 @@ dataset (about 700,000 films among 11 million titles, ~90 million principals row
 <= 15 minutes with peak RSS <= 1.5 GB; search p99 <= 20 ms.
 
     python bench/imdb_catalog.py [--films 700000] [--other-titles 10300000] [--principals 90000000]
+    python bench/imdb_catalog.py --files DIR --fetch   # `catalog fetch imdb` from a local mirror of them
+
+`--fetch` gzips the files (as IMDb serves them), serves them from a local mirror that answers as
+IMDb's host does (ETag, Last-Modified, 304, Range: tests/imdb_mirror.py), and times `cinematch
+catalog fetch imdb` (download, the gzip check of each file, the import) and its peak RSS, then a
+second fetch, which finds every file unchanged.
 
 The generated files are plain TSV in a temporary folder (gzip would only add CPU time on both
 sides); smaller figures make a quick run: --films 70000 --other-titles 1030000 --principals 9000000.
@@ -63,7 +69,8 @@ def generate(folder: Path, films: int, other_titles: int, principals: int, seed:
                 kind = "tvMovie"
             basics.write(f"{t}\t{kind}\t{name}\t{name}\t{int(rnd.random() < 0.01)}\t{rnd.randint(1920, 2025)}\t{N}\t"
                          f"{rnd.randint(60, 200)}\t{','.join(rnd.sample(GENRES, rnd.randint(1, 3)))}\n")
-            crew.write(f"{t}\tnm{rnd.randrange(people):08d}\t{N}\n")
+            writers = ",".join(f"nm{rnd.randrange(people):08d}" for _ in range(rnd.randint(1, 3)))  # IMDb lists several
+            crew.write(f"{t}\tnm{rnd.randrange(people):08d}\t{writers if rnd.random() < 0.8 else N}\n")
             if rnd.random() < 0.3:
                 ratings.write(f"{t}\t{rnd.randint(10, 99) / 10}\t{rnd.randint(5, 2_000_000)}\n")
             if i in film_ids:
@@ -141,7 +148,10 @@ def main() -> None:
                                         "generate them into and keep")
     parser.add_argument("--data", help="the data directory to import into and keep; when it already holds "
                                        "the catalog, only the searches run")
+    parser.add_argument("--fetch", action="store_true", help="`catalog fetch imdb` from a local mirror of the files")
     args = parser.parse_args()
+    if args.fetch:
+        return fetch(Path(args.files) if args.files else None, args)
     with tempfile.TemporaryDirectory() as tmp:
         folder, data = Path(args.files or Path(tmp) / "imdb"), Path(args.data or Path(tmp) / "data")
         if (data / "cinematch.db").exists():
@@ -170,6 +180,44 @@ def main() -> None:
               f"peak RSS {peak:,.0f} MB, database {(data / 'cinematch.db').stat().st_size / 1e9:.2f} GB")
         for kind, row in asyncio.run(search_latency(data, queries)).items():
             print_search(kind, *row)
+
+
+def fetch(folder: Path | None, args: argparse.Namespace) -> None:
+    """`cinematch catalog fetch imdb` from a local mirror of the files: a first fetch (everything
+    downloaded, checked and imported) and a second (every file unchanged: 304s)."""
+    import gzip
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: the tests' mirror
+    from tests.imdb_mirror import Mirror, serve
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if folder is None:
+            folder = Path(tmp) / "imdb"
+            folder.mkdir()
+            generate(folder, args.films, args.other_titles, args.principals)
+        t0 = time.perf_counter()
+        files = {}
+        for path in sorted(folder.glob("*.tsv")):
+            packed = Path(tmp) / f"{path.name}.gz"
+            with path.open("rb") as src, gzip.open(packed, "wb", compresslevel=1) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            files[packed.name] = packed.read_bytes()
+            packed.unlink()
+        print(f"gzipped {len(files)} files, {sum(map(len, files.values())) / 1e9:.2f} GB, in "
+              f"{time.perf_counter() - t0:.0f} s")
+        Mirror.files, Mirror.versions, Mirror.cut_after, Mirror.seen = files, {n: "v1" for n in files}, {}, []
+        with serve() as url:
+            env = {**os.environ, "CINEMATCH_DATA_DIR": str(Path(tmp) / "data"), "CINEMATCH_IMDB_DATASETS_URL": url}
+            for label in ("first fetch", "second fetch"):
+                t0 = time.perf_counter()
+                run = subprocess.run([sys.executable, "-m", "cinematch", "catalog", "fetch", "imdb"], env=env,
+                                     capture_output=True, text=True)
+                if run.returncode:
+                    raise SystemExit(run.stderr)
+                peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                print(f"{label}: {time.perf_counter() - t0:.0f} s, peak RSS {peak:,.0f} MB, "
+                      f"{run.stdout.splitlines()[-1]}")
 
 
 def print_search(kind: str, p50: float, p99: float, found: float) -> None:

@@ -72,9 +72,18 @@ def imdb_mirror():
         for i in range(20_000))
     files["title.akas.tsv.gz"] = gzip.compress(akas.encode(), compresslevel=1)
     Mirror.files, Mirror.versions, Mirror.cut_after, Mirror.seen = files, {n: "v1" for n in files}, {}, []
+    with serve() as url:
+        yield url
+
+
+@contextmanager
+def serve():
+    """The mirror of `Mirror.files` on a free port (its base URL)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Mirror)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
 
 

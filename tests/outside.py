@@ -250,14 +250,15 @@ def recompute(entries: list[dict]) -> tuple[dict, dict[str, dict[str, tuple]]]:
              "avg_duration": round(sum(timed) / len(timed), 1) if timed else 0, "rating_distribution": dist,
              "monthly_counts": dict(months)}
     films: Counter = Counter()
-    named_by: dict[str, tuple[str, str, int | None]] = {}  # film -> (date, title, year) of its latest watch
+    named_by: dict[str, tuple] = {}  # film -> (date, title, year, catalog id) of its latest watch
     for e in entries:
         film = e["catalog_id"] or f"{norm(e['name'])}|{e['year'] or ''}"
         films[film] += 1
         seen = named_by.get(film)
         if seen is None or e["date"] > seen[0] or (e["date"] == seen[0] and e["title"] < seen[1]):
-            named_by[film] = (e["date"], e["title"], e["year"])
-    again = [{"title": named_by[f][1], "year": named_by[f][2], "count": n} for f, n in films.items() if n >= 2]
+            named_by[film] = (e["date"], e["title"], e["year"], e["catalog_id"])
+    again = [{"title": named_by[f][1], "year": named_by[f][2], "count": n, "catalog_id": named_by[f][3]}
+             for f, n in films.items() if n >= 2]
     stats.update({"rewatch_count": sum(1 for e in entries if e["rewatch"]), "distinct_films": len(films),
                   "most_rewatched": sorted(again, key=lambda f: (-f["count"], f["title"], f["year"] or 0))[:10]})
     aff: dict[str, dict[str, list]] = {kind: {} for kind in AFFINITY_TYPES}

@@ -64,10 +64,11 @@ def test_a_journey_in_italian(server, browser):
     page.get_by_role("link", name="Statistiche").click()
     expect(page.get_by_role("heading", name="Le tue statistiche")).to_be_visible()
     expect(page.locator("#avg-rating")).to_have_text("4,50")
-    genres = page.locator("section[aria-labelledby=genres-title] .label")
+    genres = page.locator("#chart-genres svg text.axis")
     expect(genres).to_have_text(["Poliziesco", "Drammatico"])  # Crime, Drama: translated for display only
     expect(page.locator("#sync")).to_have_text(re.compile("Aggiornato|Sincronizzazione"))
-    expect(page.locator(".months .label").first).to_have_text("gen")
+    expect(page.locator("#chart-months svg text.axis").first).to_have_text("gen")
+    expect(page.locator("#chart-weekdays summary")).to_have_text("Mostra come tabella")
     assert violations(page) == [], "/stats"
 
     page.get_by_role("link", name="Importa").click()

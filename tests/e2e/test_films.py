@@ -76,7 +76,9 @@ def test_the_film_page_in_both_languages_and_links_to_it(app):
     page = cl.get(f"/films/{film_id}", headers={"accept-language": "it"})
     assert page.status_code == 200 and '<html lang="it">' in page.text
     assert "Regia" in page.text and "Michael Mann" in page.text and "Poliziesco" in page.text and "Sceneggiatura" in page.text
-    assert f'src="/posters/{quote(film_id, safe="")}"' in page.text
+    poster = f'/posters/{quote(film_id, safe="")}'
+    assert f'src="{poster}?w=150"' in page.text  # the large poster, and its sizes for denser screens
+    assert f'srcset="{poster}?w=150 150w, {poster}?w=300 300w, {poster}?w=450 450w" sizes="150px"' in page.text
     assert cl.get("/films/no-such-film").status_code == 404
     trends = cl.get("/trends").text
     assert f'href="/films/{quote(film_id, safe="")}"' not in trends  # one viewer: Heat is in no public list

@@ -51,7 +51,7 @@ def test_the_outside_check_sees_a_rename_that_keeps_the_old_films_year():
     assert stats["rating_distribution"]["4.5"] == 1 and stats["monthly_counts"] == {"2024": {"03": 2}}
     assert aff["actor"] == {"Ann $Lee": (2, 1, 4.5), "Dee Fox": (2, 1, 4.5)}
     assert (stats["rewatch_count"], stats["distinct_films"], stats["most_rewatched"]) == (
-        1, 1, [{"title": "Red Harbor", "year": 2012, "count": 2}])
+        1, 1, [{"title": "Red Harbor", "year": 2012, "count": 2, "catalog_id": "x"}])
     assert aff["weekday"] == {"6": (1, 1, 4.5), "1": (1, 0, 0.0)}  # a Saturday and a Monday
     assert aff["decade"] == {"2010s": (2, 1, 4.5)} and aff["language"]["es"] == (2, 1, 4.5)
 

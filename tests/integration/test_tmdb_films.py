@@ -49,6 +49,11 @@ def test_a_film_only_tmdb_knows_is_found_picked_linked_and_its_poster_kept(clien
     assert (first.status_code, first.headers["content-type"], first.content) == (200, "image/png", PNG)
     again = client.get("/posters/tt13238346")
     assert again.content == PNG and tmdb.images == ["/t/p/w342/k3waqVXSnvCZWfJYNtdamTgTtTA.jpg"]  # fetched once
+    # A page's srcset asks for other widths: TMDB's nearest size at or above each, each fetched once
+    # (300 is the w342 already kept).
+    for width in (100, 100, 300, 450, 2000):
+        assert client.get("/posters/tt13238346", params={"w": width}).content == PNG
+    assert tmdb.images[1:] == [f"/t/p/{size}/k3waqVXSnvCZWfJYNtdamTgTtTA.jpg" for size in ("w154", "w500", "w780")]
 
 
 def test_tmdb_down_leaves_the_catalogs_answer_and_a_pick_says_why(client, tmdb):

@@ -33,8 +33,10 @@ async def test_the_year_in_review_is_the_recompute_of_that_years_entries(items):
     mine, _ = await app.storage.diary().snapshot("u")
     got = await app.services.queries().year_stats("u", 2024)
     want = compute_user_stats("u", [e for e in mine if e.date.startswith("2024")])
-    assert {k: v for k, v in got.items() if k not in ("sync", "year")} == want
+    assert {k: v for k, v in got.items() if k not in ("sync", "year", "mark")} == want
     assert got["year"] == 2024 and got["sync"] == {"status": "synced", "pending_events": 0}
+    version = await app.storage.diary().version("u")
+    assert got["mark"] == f"{version}-{version}"  # read from the diary at its version
 
 
 async def test_a_slow_year_recompute_serves_the_previous_review_marked_syncing():

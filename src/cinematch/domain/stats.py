@@ -221,7 +221,8 @@ def affinity_item(a: AffinityState) -> dict[str, Any]:
 
 def entry_item(e: DiaryEntry) -> dict[str, Any]:
     return {"id": e.id, "name": e.name, "title": e.title or e.name, "year": e.year,
-            "rating": e.rating, "date": e.date, "genres": list(e.genres), "rewatch": e.rewatch, "tags": list(e.tags)}
+            "rating": e.rating, "date": e.date, "genres": list(e.genres), "rewatch": e.rewatch, "tags": list(e.tags),
+            "catalog_id": e.catalog_id}
 
 
 # heapq's nsmallest/nlargest are the sorted lists' first `limit` (ties included), without
@@ -307,15 +308,16 @@ def most_rewatched(films: Iterable[AffinityState], entries: Iterable[DiaryEntry]
     again = {a.name: a.count for a in films if a.count >= 2}
     if not again:
         return []
-    latest: dict[str, tuple[str, str, int | None]] = {}  # film -> (date, title, year)
+    latest: dict[str, tuple[str, str, int | None, str | None]] = {}  # film -> (date, title, year, catalog id)
     for e in entries:
         film = film_of(e)
         if film in again:
             seen = latest.get(film)
             title = e.title or e.name
             if seen is None or e.date > seen[0] or (e.date == seen[0] and title < seen[1]):
-                latest[film] = (e.date, title, e.year)
-    out = [{"title": title, "year": year, "count": again[film]} for film, (_, title, year) in latest.items()]
+                latest[film] = (e.date, title, e.year, e.catalog_id)
+    out = [{"title": title, "year": year, "count": again[film], "catalog_id": catalog_id}
+           for film, (_, title, year, catalog_id) in latest.items()]
     return heapq.nsmallest(limit, out, key=lambda f: (-f["count"], f["title"], f["year"] or 0))
 
 

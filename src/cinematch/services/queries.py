@@ -59,9 +59,7 @@ class StatsQueries:
     @staticmethod
     def _sync(version: int, hwm: int) -> dict[str, Any]:
         pending = max(0, version - hwm)
-        # (`version` and `hwm` as well: the page that shows a view follows changes from there on)
-        return {"status": "synced" if pending == 0 else "syncing", "pending_events": pending, "version": version,
-                "hwm": hwm}
+        return {"status": "synced" if pending == 0 else "syncing", "pending_events": pending}
 
     async def user_stats(self, user_id: str) -> dict[str, Any]:
         """The statistics view: two small reads (the statistics' mark, the diary's version)
@@ -72,7 +70,8 @@ class StatsQueries:
         state = await self.stats.get(user_id) or StatsState(user_id=user_id)
         version = await self.diary.version(user_id)
         hwm, view = await self._kept(self._views, user_id, state.hwm, lambda: self._build_view(user_id))
-        return {**view, "sync": self._sync(version, hwm)}
+        # `mark`: where the view stands (a page that shows it follows changes from there on)
+        return {**view, "sync": self._sync(version, hwm), "mark": f"{version}-{hwm}"}
 
     def _forget_build(self, key: Any, _task: object = None) -> None:
         self._building.pop(key, None)
@@ -127,7 +126,7 @@ class StatsQueries:
                 self._years.popitem(last=False)
             return built
         at, view = await self._kept(self._years, (user_id, year), version, build)
-        return {**view, "sync": self._sync(version, at)}
+        return {**view, "sync": self._sync(version, at), "mark": f"{version}-{at}"}
 
     async def _build_view(self, user_id: str) -> tuple[int, dict[str, Any]]:
         async with self._view_slots:

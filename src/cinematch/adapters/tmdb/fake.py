@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 
+SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")  # the image host's poster sizes
 # A 1x1 transparent PNG: what the fake's image host serves for every known poster.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082")
@@ -41,7 +42,8 @@ class FakeTmdb:
         """A poster's bytes (a 1x1 PNG) when a film has this poster path."""
         self.images.append(path)
         known = {f.get("poster_path") for f in self.films.values()}
-        return PNG if path.removeprefix("/t/p/w342") in known else None
+        size, _, poster = path.removeprefix("/t/p/").partition("/")
+        return PNG if size in SIZES and "/" + poster in known else None
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         self.requests.append(path)

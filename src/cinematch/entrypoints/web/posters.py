@@ -7,6 +7,7 @@ and cached by the browser (an ETag of what the poster shows)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import textwrap
 from xml.sax.saxutils import escape
 
@@ -58,6 +59,20 @@ def draw(title: str, year: int | None, key: str) -> str:
             + "</svg>")
 
 
+# TMDB's poster widths (its /configuration): an image path names one, `/t/p/w342/abc.jpg`.
+POSTER_WIDTHS = (92, 154, 185, 342, 500, 780)
+_TMDB_SIZE = re.compile(r"/t/p/(?:w\d+|original)/")
+
+
+def sized(url: str, width: int | None) -> str:
+    """A TMDB poster URL at the smallest of its widths at least `width` (the URL as it is for
+    another host, or without a width)."""
+    if width is None or not _TMDB_SIZE.search(url):
+        return url
+    size = next((w for w in POSTER_WIDTHS if w >= width), POSTER_WIDTHS[-1])
+    return _TMDB_SIZE.sub(f"/t/p/w{size}/", url, count=1)
+
+
 def _answer(request: Request, svg: str) -> Response[bytes]:
     tag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:20] + '"'
     headers = {"ETag": tag, "Cache-Control": CACHE}
@@ -76,14 +91,15 @@ class PosterController(Controller):
         return _answer(request, draw(title, year, catalog_id_for(title, year)))
 
     @get("/{catalog_id:str}", include_in_schema=False)
-    async def poster(self, request: Request, catalog_id: str, catalog: CatalogStore,
-                     posters: PosterStore) -> Response[bytes]:
-        """A catalog film's poster: its film database's, fetched once and kept here, else drawn."""
+    async def poster(self, request: Request, catalog_id: str, catalog: CatalogStore, posters: PosterStore,
+                     w: int | None = Parameter(default=None, ge=1, le=2000)) -> Response[bytes]:
+        """A catalog film's poster: its film database's, fetched once and kept here, else drawn.
+        `w`: the width wanted (a page's `srcset`): TMDB's nearest size at or above it."""
         film = (await catalog.by_ids([catalog_id[:200]])).get(catalog_id[:200])
         if film is None:
             raise NotFoundException("no catalog film has this id")
         if film.poster_url and film.poster_url.startswith(("http://", "https://")):
-            found = await posters.image(film.poster_url)
+            found = await posters.image(sized(film.poster_url, w))
             if found is not None:
                 return Response(found[0], media_type=found[1], headers={"Cache-Control": CACHE})
         return _answer(request, draw(film.title, film.year, catalog_id_for(film.title, film.year)))

@@ -102,6 +102,7 @@ class EntrySummary(msgspec.Struct):
     genres: list[str]
     rewatch: bool
     tags: list[str]
+    catalog_id: str | None  # the linked catalog film (its page: /films/{catalog_id})
 
 
 class EntryOut(EntrySummary):
@@ -111,7 +112,6 @@ class EntryOut(EntrySummary):
     countries: list[str]  # ISO 3166-1 alpha-2, where the catalog film has them
     languages: list[str]  # ISO 639-1 of its original language, likewise
     duration: int
-    catalog_id: str | None
     review: str
     spoilers: bool
     liked: bool

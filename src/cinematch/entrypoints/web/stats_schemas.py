@@ -49,6 +49,7 @@ class Rewatched(msgspec.Struct):
     title: str
     year: int | None
     count: int
+    catalog_id: str | None = None  # when the film is the catalog's
 
 
 class StatsOut(msgspec.Struct, omit_defaults=True):
