@@ -192,10 +192,12 @@ def fetch(folder: Path | None, args: argparse.Namespace) -> None:
     from tests.imdb_mirror import Mirror, serve
 
     with tempfile.TemporaryDirectory() as tmp:
-        if folder is None:
-            folder = Path(tmp) / "imdb"
-            folder.mkdir()
+        folder = folder or Path(tmp) / "imdb"
+        if not (folder.is_dir() and any(folder.glob("*.tsv"))):
+            folder.mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
             generate(folder, args.films, args.other_titles, args.principals)
+            print(f"generated in {time.perf_counter() - t0:.0f} s")
         t0 = time.perf_counter()
         files = {}
         for path in sorted(folder.glob("*.tsv")):

@@ -2,17 +2,7 @@
 
 import datetime as dt
 
-import pytest
-
-from tests.e2e.test_api import login, make_client
-
-
-@pytest.fixture
-def app(tmp_path):
-    c, cl = make_client(tmp_path)
-    with cl:
-        yield c, cl
-    c.storage.db().close()
+from tests.e2e.test_api import login
 
 
 def test_days_streaks_and_milestones_follow_every_edit(app):

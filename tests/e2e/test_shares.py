@@ -3,18 +3,9 @@ its card image, no private entry on it, revoked links and deleted accounts gone.
 
 import io
 
-import pytest
 from PIL import Image
 
-from tests.e2e.test_api import login, make_client
-
-
-@pytest.fixture
-def app(tmp_path):
-    c, cl = make_client(tmp_path)
-    with cl:
-        yield c, cl
-    c.storage.db().close()
+from tests.e2e.test_api import login
 
 
 def log(cl, h, name, date, **extra):

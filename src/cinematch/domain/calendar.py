@@ -45,7 +45,7 @@ def streaks(days: Iterable[str], today: dt.date) -> tuple[Streak, Streak]:
     """(longest, current) runs of consecutive days among `days` (dates "YYYY-MM-DD"); the longest
     is the earliest of equal length; the current one ends today or yesterday, else it is 0."""
     # Days as ordinals (a run is consecutive integers); only a run's ends become dates again.
-    ordinals = sorted({dt.date.fromisoformat(d).toordinal() for d in days})
+    ordinals = sorted({dt.date.fromisoformat(d).toordinal() for d in days})  # (sorting sorted ints: linear)
     best = last = (0, 0)  # (first, last) ordinal of the longest run, and of the latest
     start = prev = None
     for day in [*ordinals, None]:
@@ -72,7 +72,10 @@ def calendar_view(day_counts: Mapping[str, int], milestones: Iterable[dict[str, 
                   year: int | None = None) -> dict[str, Any]:
     """GET /api/me/calendar: every day watched (or the days of `year`, with the streaks within
     it and the milestones reached in it)."""
-    days = {d: n for d, n in sorted(day_counts.items()) if n and (year is None or d[:4] == str(year))}
+    days = dict(day_counts) if year is None else {d: n for d, n in day_counts.items() if d.startswith(f"{year:04d}-")}
+    keys = list(days)
+    if any(later < earlier for earlier, later in zip(keys, keys[1:])):  # (SQLite gives them in order already)
+        days = {d: days[d] for d in sorted(keys)}
     longest, current = streaks(days, today)
     reached = [m for m in milestones if year is None or m["date"][:4] == str(year)]
     return {"days": days, "longest_streak": longest.as_dict(), "current_streak": current.as_dict(),
