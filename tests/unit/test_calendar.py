@@ -3,6 +3,7 @@
 import datetime as dt
 
 from cinematch.domain.calendar import calendar_view, milestones_upto, streaks
+from cinematch.domain.diary import DiaryEntry
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -34,11 +35,11 @@ def test_a_streak_runs_across_months_and_years():
 
 def test_a_years_view_keeps_its_days_streaks_within_it_and_its_milestones():
     days = {"2025-12-30": 1, "2025-12-31": 2, "2026-01-01": 1, "2026-01-02": 1}
-    marks = [{"n": 1, "date": "2025-12-30", "title": "A", "entry_id": "a"},
-             {"n": 50, "date": "2026-01-02", "title": "B", "entry_id": "b"}]
+    marks = [(1, DiaryEntry(id="a", user_id="u", name="a", title="A", date="2025-12-30", added_at="")),
+             (50, DiaryEntry(id="b", user_id="u", name="B", date="2026-01-02", added_at=""))]
     year = calendar_view(days, marks, TODAY, 2026)
     assert year["days"] == {"2026-01-01": 1, "2026-01-02": 1}
     assert year["longest_streak"] == {"days": 2, "start": "2026-01-01", "end": "2026-01-02"}  # cut at the year
-    assert [m["n"] for m in year["milestones"]] == [50]
+    assert year["milestones"] == [{"n": 50, "date": "2026-01-02", "title": "B", "entry_id": "b"}]
     whole = calendar_view(days, marks, TODAY)
     assert whole["longest_streak"]["days"] == 4 and len(whole["milestones"]) == 2

@@ -68,15 +68,16 @@ def _streak(run: tuple[int, int]) -> Streak:
     return Streak(last - first + 1, dt.date.fromordinal(first).isoformat(), dt.date.fromordinal(last).isoformat())
 
 
-def calendar_view(day_counts: Mapping[str, int], milestones: Iterable[dict[str, Any]], today: dt.date,
+def calendar_view(day_counts: Mapping[str, int], marks: Iterable[tuple[int, DiaryEntry]], today: dt.date,
                   year: int | None = None) -> dict[str, Any]:
-    """GET /api/me/calendar: every day watched (or the days of `year`, with the streaks within
-    it and the milestones reached in it)."""
+    """GET /api/me/calendar from what `DiaryStore.calendar` (or `calendar_of`) read: every day
+    watched (or the days of `year`, with the streaks within it and the milestones reached in it)."""
     days = dict(day_counts) if year is None else {d: n for d, n in day_counts.items() if d.startswith(f"{year:04d}-")}
     keys = list(days)
     if any(later < earlier for earlier, later in zip(keys, keys[1:])):  # (SQLite gives them in order already)
         days = {d: days[d] for d in sorted(keys)}
     longest, current = streaks(days, today)
-    reached = [m for m in milestones if year is None or m["date"][:4] == str(year)]
+    reached = [{"n": n, "date": e.date, "title": e.title or e.name, "entry_id": e.id}
+               for n, e in marks if year is None or e.date[:4] == f"{year:04d}"]
     return {"days": days, "longest_streak": longest.as_dict(), "current_streak": current.as_dict(),
             "milestones": reached}

@@ -34,11 +34,11 @@ class Profiles:
     watched on another day changes that profile only.
     """
 
-    __slots__ = ("_ids", "_days", "items")
+    __slots__ = ("_ids", "_weekdays", "items")
 
     def __init__(self) -> None:
         self._ids: dict[tuple[Any, ...], tuple[int, tuple[str, ...]]] = {}
-        self._days: dict[str, int] = {}
+        self._weekdays: dict[str, int] = {}  # "1" (Monday) … "7" -> profile id
         self.items: list[Profile] = []  # profile id -> profile
 
     def __len__(self) -> int:
@@ -49,7 +49,7 @@ class Profiles:
 
     def clear(self) -> None:
         self._ids.clear()
-        self._days.clear()
+        self._weekdays.clear()
         self.items.clear()
 
     def lookup(self, director: str | None, actors: str | None, genres: Iterable[str] | None,
@@ -74,10 +74,10 @@ class Profiles:
         if day < 0:
             return -1
         key = weekday_key(day)
-        pid = self._days.get(key[1])
+        pid = self._weekdays.get(key[1])
         if pid is None:
             self.items.append(((key, key[1]),))
-            pid = self._days[key[1]] = len(self.items) - 1
+            pid = self._weekdays[key[1]] = len(self.items) - 1
         return pid
 
 

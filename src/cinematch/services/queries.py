@@ -38,8 +38,9 @@ class StatsQueries:
         # user -> (the statistics' mark, the view built at it): the most recently read users
         self._views: collections.OrderedDict[str, tuple[int, dict[str, Any]]] = collections.OrderedDict()
         self._building: dict[str, asyncio.Future[Any]] = {}
-        # (user, year) -> ((the diary's version, the day), the calendar at them)
+        # (user, year) -> (the diary's version, the year's first and last film and new directors at it)
         self._extras: collections.OrderedDict[tuple[str, int], tuple[int, dict[str, Any]]] = collections.OrderedDict()
+        # (user, year or None) -> ((the diary's version, the day), the calendar at them)
         self._calendars: collections.OrderedDict[tuple[str, int | None], tuple[tuple[int, Any], dict[str, Any]]] = \
             collections.OrderedDict()
         self._view_slots = asyncio.Semaphore(2)  # views built at once
@@ -144,32 +145,42 @@ class StatsQueries:
     async def calendar(self, user_id: str, year: int | None = None) -> dict[str, Any]:
         """The calendar of docs/contract.md §2, read from the diary's date index, kept until the
         diary's version moves (or the day changes: the current streak): exact at every read."""
-        key, version, today = (user_id, year), await self.diary.version(user_id), self.clock.now().date()
-        kept = self._calendars.get(key)
-        if kept is not None and kept[0] == (version, today):
-            self._calendars.move_to_end(key)
-            return kept[1]
-        days, marks = await self.diary.calendar(user_id, milestones_upto)
-        milestones = [{"n": n, "date": e.date, "title": e.title or e.name, "entry_id": e.id} for n, e in marks]
-        view = await asyncio.to_thread(calendar_view, days, milestones, today, year)
-        self._calendars[key] = ((version, today), view)
-        while len(self._calendars) > self.max_views:
-            self._calendars.popitem(last=False)
+        key, mark = (user_id, year), (await self.diary.version(user_id), self.clock.now().date())
+        view = self._recall(self._calendars, key, mark)
+        if view is None:
+            days, marks = await self.diary.calendar(user_id, milestones_upto)
+            view = self._keep(self._calendars, key, mark,
+                              await asyncio.to_thread(calendar_view, days, marks, mark[1], year))
         return view
 
     async def review_extras(self, user_id: str, year: int) -> dict[str, Any]:
         """The year in review's first and last film and new-to-you directors, from the whole diary
         (kept until the diary's version moves)."""
-        key, version = (user_id, year), await self.diary.version(user_id)
-        kept = self._extras.get(key)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-        entries, at = await self.diary.snapshot(user_id)
-        extras = await asyncio.to_thread(year_extras, entries, year)
-        self._extras[key] = (at, extras)
-        while len(self._extras) > self.max_views:
-            self._extras.popitem(last=False)
+        key = (user_id, year)
+        extras = self._recall(self._extras, key, await self.diary.version(user_id))
+        if extras is None:
+            entries, at = await self.diary.snapshot(user_id)
+            extras = self._keep(self._extras, key, at, await asyncio.to_thread(year_extras, entries, year))
         return extras
+
+    @staticmethod
+    def _recall(kept: collections.OrderedDict[Any, tuple[Any, dict[str, Any]]], key: Any,
+                mark: Any) -> dict[str, Any] | None:
+        """What `kept` holds under `key` if it was made at `mark` (then kept longest), else None."""
+        found = kept.get(key)
+        if found is None or found[0] != mark:
+            return None
+        kept.move_to_end(key)
+        return found[1]
+
+    def _keep(self, kept: collections.OrderedDict[Any, tuple[Any, dict[str, Any]]], key: Any, mark: Any,
+              value: dict[str, Any]) -> dict[str, Any]:
+        """Keep `value`, made at `mark`, under `key`: the `max_views` most recent only."""
+        kept[key] = (mark, value)
+        kept.move_to_end(key)
+        while len(kept) > self.max_views:
+            kept.popitem(last=False)
+        return value
 
     async def affinities_of(self, user_id: str, kind: str, sort: str, limit: int,
                             min_count: int) -> list[dict[str, Any]]:

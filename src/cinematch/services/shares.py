@@ -77,10 +77,9 @@ class ShareService:
             public = shown(entries)
             year = [e for e in public if e.date[:4] == f"{share.year:04d}"]
             days, marks = calendar_of(public, milestones_upto)
-            milestones = [{"n": n, "date": e.date, "title": e.title or e.name, "entry_id": e.id} for n, e in marks]
             stats = compute_user_stats(share.owner, year, self.tz)
             return {"stats": {**stats, "sync": {"status": "synced", "pending_events": 0}, "year": share.year},
-                    "calendar": calendar_view(days, milestones, today, share.year),
+                    "calendar": calendar_view(days, marks, today, share.year),
                     "extras": year_extras(public, share.year)}
         review = await asyncio.to_thread(build)
         return {**review, "username": user.username if user else "", "share": share}
