@@ -388,6 +388,17 @@ async def test_diary_calendar_counts_days_and_finds_positions_in_watched_order(s
     assert [(n, e.id) for n, e in nth] == [(1, "e5"), (2, "e2"), (3, "e3"), (4, "e4"), (5, "e1")]
     assert nth[0][1].title == "Te5"  # the whole entry
     assert await diary.calendar("nobody", lambda total: [1] if total else []) == ({}, [])
+    # a re-date moves an entry's day, a rewrite on its day and a delete count once and no more
+    moved = msgspec.structs.replace(nth[4][1], date="2024-03-01")
+    same = msgspec.structs.replace(nth[2][1], rating=1.0)
+    await diary.write("u", [DiaryChange(event=Event(event_type="EDIT", user_id="u", entry_id="e1"), put=moved),
+                            DiaryChange(event=Event(event_type="EDIT", user_id="u", entry_id="e3"), put=same),
+                            DiaryChange(event=Event(event_type="DELETE", user_id="u", entry_id="e5"), delete_id="e5")])
+    days, nth = await diary.calendar("u", lambda total: [total])
+    assert days == {"2024-03-01": 2, "2024-03-02": 2} and [(n, e.id) for n, e in nth] == [(4, "e4")]
+    await diary.remove_user("u")
+    assert await diary.calendar("u", lambda total: [1] if total else []) == ({}, [])
+    assert (await diary.calendar("v", lambda total: []))[0] == {"2024-03-01": 1}
 
 
 async def test_catalog_search_ranks_keys_prefixes_words_typos_then_votes(storage):

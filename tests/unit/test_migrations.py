@@ -60,4 +60,9 @@ async def test_an_old_database_is_migrated_and_recomputed_under_the_new_keys(tmp
     # who it credits (migration 11), for the people's pages
     assert [m.id for m in await catalog.by_person("Al Pacino")] == ["gf2"]
     assert [m.id for m in await catalog.by_person("francis ford coppola")] == ["gf2"]
+    # the entries per day (migration 13), for the calendar, and kept from then on
+    assert db.query("SELECT date, n FROM diary_days WHERE user_id = 'u' ORDER BY date") == [
+        ("2024-01-01", 1), ("2024-01-02", 1)]
+    await app.services.diary().delete("u", "e2")
+    assert (await app.storage.diary().calendar("u", lambda total: []))[0] == {"2024-01-01": 1}
     db.close()

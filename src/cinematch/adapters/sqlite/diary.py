@@ -19,6 +19,10 @@ from .sql import chunks, placeholders
 
 _DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
 _WATCHED_ORDER_SQL = ", ".join(DIARY_ORDER)  # the same, oldest first
+# An upsert, not INSERT OR REPLACE: a replaced row's delete fires no trigger, and the triggers of
+# diary_days (db.MIGRATIONS 13) must see every entry that moves to another day.
+_PUT = ("INSERT INTO diary VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET "
+        "date = excluded.date, added_at = excluded.added_at, seq = excluded.seq, doc = excluded.doc")
 
 
 class SqliteDiaryStore(OnDatabase, DiaryStore):
@@ -51,8 +55,7 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
                     ops.append(("delete", (user_id, change.delete_id)))
             # Runs of the same statement go to executemany: one call per run, not per row.
             for kind, run in itertools.groupby(ops, key=lambda op: op[0]):
-                sql = ("INSERT OR REPLACE INTO diary VALUES (?, ?, ?, ?, ?, ?)" if kind == "put"
-                       else "DELETE FROM diary WHERE user_id = ? AND id = ?")
+                sql = (_PUT if kind == "put" else "DELETE FROM diary WHERE user_id = ? AND id = ?")
                 c.executemany(sql, [args for _, args in run])
             c.executemany("INSERT INTO events (user_id, payload) VALUES (?, ?)",
                           [(user_id, encode_event(e)) for e in events])
@@ -100,11 +103,11 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
     @in_thread
     def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
                  ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
-        # Both from the (user_id, date, added_at, id) index, in one consistent read: the days
-        # grouped; then each position found by the days' running counts, and read as the kth entry
-        # of its day (a short range of the index: only those documents are read).
+        # In one consistent read: the days from diary_days (kept by triggers with every write);
+        # then each position found by the days' running counts, and read as the kth entry of its
+        # day (a short range of the (user_id, date, added_at, id) index: only those documents).
         with self.db.tx() as c:
-            days = dict(c.execute("SELECT date, count(*) FROM diary WHERE user_id = ? GROUP BY date ORDER BY date",
+            days = dict(c.execute("SELECT date, n FROM diary_days WHERE user_id = ? ORDER BY date",
                                   (user_id,)).fetchall())
             ordered, running = list(days), list(itertools.accumulate(days.values()))
             found = []
