@@ -388,6 +388,52 @@ def trend_problems(client, people_: list[Person], timeout: float = 120.0) -> lis
         time.sleep(0.1)
 
 
+def expected_instance(listings: list[list[dict]], catalog_id: str, min_users: int = 3) -> dict | None:
+    """docs/contract.md §3 a film's instance line from every listing: the people with an entry
+    linked to it that is not private, and the mean of those entries' ratings; from `min_users`."""
+    counted = [(who, e) for who, entries in enumerate(listings) for e in entries
+               if e["catalog_id"] == catalog_id and not e["private"]]
+    users = {who for who, _ in counted}
+    rated = [round(e["rating"] * 2) for _, e in counted if e["rating"] is not None]
+    if len(users) < min_users:
+        return None
+    return {"users": len(users), "avg_rating": round(sum(rated) / len(rated) / 2, 2) if rated else None}
+
+
+PEOPLE_ASKED = ("Ann Lee", "Sigourney Weaver", "Michael Mann", "J.J. Abrams", "Bo Dot", "Henry Winkler")
+
+
+def film_problems(client, people_: list[Person], catalog_ids: dict[tuple[str, int | None], str]) -> list[str]:
+    """Every film page's instance line and each person's own watches of it, and each person
+    page's `you`, against the recompute from the listings (read from the diaries: no waiting)."""
+    listings = [listing(client, p) for p in people_]
+    problems = []
+    for film in FILMS:
+        film_id = catalog_ids[(film["title"], film["year"])]
+        want = expected_instance(listings, film_id)
+        for who, p in enumerate(people_):
+            got = client.get(f"/api/films/{film_id}", headers=p.headers).json()
+            if got["instance"] != want:
+                problems.append(f"film {film['title']} {film['year']} instance: {got['instance']} != {want}")
+            mine = sorted(e["id"] for e in listings[who] if e["catalog_id"] == film_id)
+            if sorted(e["id"] for e in got["your_entries"]) != mine:
+                problems.append(f"film {film['title']} person{who} entries: {got['your_entries']} != {mine}")
+    for name in PEOPLE_ASKED:
+        # (a name is looked up as a title is: normalized, so "Ann $Lee" is found as "Ann Lee")
+        ids = {catalog_ids[(f["title"], f["year"])] for f in FILMS
+               if norm(name) in map(norm, people(f.get("director"), 99) + people(f.get("actors"), 99)
+                                    + people(f.get("writers"), 99))}
+        for who, p in enumerate(people_):
+            mine = [e for e in listings[who] if e["catalog_id"] in ids]
+            rated = [e["rating"] for e in mine if e["rating"] is not None]
+            want = {"count": len(mine), "rated_count": len(rated),
+                    "avg_rating": round(sum(rated) / len(rated), 2) if rated else 0}
+            got = client.get(f"/api/people/{name}", headers=p.headers).json()["you"]
+            if got != want:
+                problems.append(f"person {name} person{who} you: {got} != {want}")
+    return problems
+
+
 def wait_synced(client, p: Person, timeout: float = 120.0) -> None:
     import time
     end = time.monotonic() + timeout

@@ -477,3 +477,53 @@ async def test_a_catalog_upsert_may_name_one_film_twice(storage):
                                                                                     genres=["Drama"])])
     [film] = (await cat.by_ids(["d"])).values()
     assert film.genres == ["Drama"] and [m.id for m in await cat.search("dup", 5)] == ["d"]
+
+
+async def test_diary_audience_counts_people_and_ratings_of_linked_public_entries(storage):
+    """A film's audience: distinct people, their rated entries and the sum in half stars; private
+    or unlinked entries never count; every write (add, rewatch, re-rate, private, relink, delete,
+    a whole diary removed) moves it at once; random writes agree with the recompute."""
+    import random
+
+    from cinematch.domain.audience import NOBODY, Audience, audience_of
+
+    diary = storage.diary()
+    heat = {"catalog_id": "tt0113277"}
+
+    def put(user, i, **fields):
+        e = msgspec.structs.replace(entry(i, user=user), **{"rating": 4.5, **heat, **fields})
+        return DiaryChange(event=Event(event_type="ADD", user_id=user, entry_id=e.id), put=e)
+
+    await diary.write("u", [put("u", 1), put("u", 2, rating=None, rewatch=True), put("u", 3, private=True)])
+    await diary.write("v", [put("v", 1, rating=3.0), put("v", 2, catalog_id=None)])
+    assert await diary.audience("tt0113277") == Audience(2, 2, 9 + 6)
+    assert await diary.audience("tt9999999") == NOBODY
+    await diary.write("u", [put("u", 1, rating=1.0), put("u", 3, private=False, rating=None)])  # re-rate, made public
+    await diary.write("v", [put("v", 1, catalog_id="tt0000001"),  # relinked to another film
+                            DiaryChange(event=Event(event_type="DELETE", user_id="v", entry_id="e2"), delete_id="e2")])
+    assert await diary.audience("tt0113277") == Audience(1, 1, 2)
+    assert await diary.audience("tt0000001") == Audience(1, 1, 9)
+    await diary.remove_user("u")
+    assert await diary.audience("tt0113277") == NOBODY
+    # an entry moved to another film with the same counts (a store that took the new counts for
+    # the old ones, as FerretDB does for a whole embedded document, would keep the old film)
+    await diary.write("w", [put("w", 1, rating=None)])
+    await diary.write("w", [put("w", 1, rating=None, catalog_id="tt0000002")])
+    assert (await diary.audience("tt0113277"), await diary.audience("tt0000002")) == (NOBODY, Audience(1, 0, 0))
+    await diary.remove_user("w")
+    rnd, kept = random.Random(5), {}
+    films = ["tt0000001", "tt0000002", None]
+    for step in range(60):
+        user, i = rnd.choice("abc"), rnd.randrange(6)
+        if rnd.random() < 0.2:
+            await diary.write(user, [DiaryChange(event=Event(event_type="DELETE", user_id=user, entry_id=f"e{i}"),
+                                                 delete_id=f"e{i}")])
+            kept.get(user, {}).pop(f"e{i}", None)
+            continue
+        change_ = put(user, i, catalog_id=rnd.choice(films), private=rnd.random() < 0.2,
+                      rating=rnd.choice([None, 0.5, 2.0, 5.0]))
+        await diary.write(user, [change_])
+        kept.setdefault(user, {})[change_.put.id] = change_.put
+    kept["v"] = {e.id: e for e in (await diary.snapshot("v"))[0]}
+    for film in films[:2]:
+        assert await diary.audience(film) == audience_of(((u, es.values()) for u, es in kept.items()), film), film

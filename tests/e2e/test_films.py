@@ -24,7 +24,6 @@ def app(tmp_path):
     with cl:
         admin = login(cl, "admin", "adminpass1")
         assert cl.post("/api/admin/catalog", json=CATALOG, headers=admin).status_code == 200
-        c.services.films().ttl = 0  # the instance's line read afresh each time (the test changes it)
         yield c, cl
     c.storage.db().close()
 

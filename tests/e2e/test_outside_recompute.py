@@ -1,7 +1,7 @@
 """The outside check on the embedded profile (tests/outside.py): five people, random adds, renames
 across the catalog (with and without years), re-dates, rating changes, picks, deletes and imports,
-all through the HTTP API; then every statistic and affinity equals the recompute from the diary
-listing, and every entry is linked as docs/contract.md §2 says. The same check runs on kafka and
+all through the HTTP API; then every statistic and affinity, every film page's instance line and
+every person page's `you` equals the recompute from the diary listings, and every entry is linked as docs/contract.md §2 says. The same check runs on kafka and
 spark in tests/integration/test_outside_recompute.py."""
 
 import random
@@ -27,10 +27,13 @@ def test_every_statistic_is_the_recompute_of_the_listing_after_random_edits(tmp_
                 outside.wait_synced(client, p)
                 problems += outside.mismatches(client, p, f"round {round_} person{i}")
             problems += outside.trend_problems(client, people)
+            problems += outside.film_problems(client, people, ids)
             if round_ == 0:
                 kinds += outside.drive(client, people, rnd, 1500, ids)
+        shown = sum(client.get(f"/api/films/{i}").json()["instance"] is not None for i in ids.values())
     c.storage.db().close()
     assert problems == [], "\n".join(problems[:20])
+    assert shown >= 3  # the film lines compared were not all empty
     # the mix really had every kind of edit, renames across the catalog most of all
     assert min(kinds[k] for k in ("add", "rename", "redate", "rating", "pick", "delete", "import", "private")) >= 20, kinds
 
@@ -66,6 +69,17 @@ def test_the_outside_trends_leave_out_private_entries_and_unlinked_names():
     assert top == []
     top, _ = outside.expected_trends([[heat], [heat], [{**heat, "catalog_id": None}]])
     assert top == []
+
+
+def test_the_outside_instance_line_counts_people_from_three_and_no_private_entry():
+    """The film line recompute itself: distinct people (a rewatch counts once), the mean over rated
+    entries, nothing under three people, a private entry nowhere."""
+    heat = {"catalog_id": "x", "private": False, "rating": 4.5}
+    listings = [[heat, {**heat, "rating": None}], [{**heat, "rating": 3}], [{**heat, "private": True}]]
+    assert outside.expected_instance(listings, "x") is None  # two people counted
+    listings.append([{**heat, "rating": 1}])
+    assert outside.expected_instance(listings, "x") == {"users": 3, "avg_rating": 2.83}
+    assert outside.expected_instance(listings, "y") is None
 
 
 def test_the_outside_calendar_follows_the_listing_order():

@@ -66,3 +66,23 @@ async def test_catalog_films_stored_before_get_their_keys_and_word_starts(mongo_
     for query in ("godfather", "part ii", "godfathr part ii"):
         assert [m.id for m in await c.storage.catalog().search(query, 5)] == ["gf2"], query
     assert [m.id for m in await c.storage.catalog().by_person("al pacino")] == ["gf2"]  # migration 12
+
+
+async def test_films_audiences_are_kept_for_diaries_written_before(mongo_profile):
+    """Migration 15: each diary's share of its films' audiences, for diaries that had none."""
+    from cinematch.domain import DiaryEntry, Event
+    from cinematch.domain.audience import Audience
+    from cinematch.domain.ports import DiaryChange
+
+    c = mongo_profile
+    db, diary = c.storage.mongo().db, c.storage.diary()
+    await migrate(c.storage.mongo())
+    for user, rating in (("u", 4.5), ("v", None)):
+        e = DiaryEntry(id="e1", user_id=user, name="Heat", rating=rating, date="2025-03-03",
+                       added_at="2025-03-03T10:00:00+00:00", catalog_id="tt0113277")
+        await diary.write(user, [DiaryChange(event=Event(event_type="ADD", user_id=user, entry_id="e1"), put=e)])
+    await db.diaries.update_many({}, {"$unset": {"film_shares": "", "films": ""}})  # as an older version wrote them
+    await db.schema_migrations.delete_many({"_id": 15})
+    assert await diary.audience("tt0113277") == Audience(0, 0, 0)
+    assert await migrate(c.storage.mongo()) == [15]
+    assert await diary.audience("tt0113277") == Audience(2, 1, 9)

@@ -65,6 +65,7 @@ def run_check(env: dict[str, str], tmp_path, proc: Proc, ready, kills: int, seed
             outside.wait_synced(client, p, timeout=300)
             problems += outside.mismatches(client, p, f"person{i}")
         problems += outside.trend_problems(client, people, timeout=300)
+        problems += outside.film_problems(client, people, ids)
         proc.stop()
     assert problems == [], "\n".join(problems[:20])
     assert kinds["rename"] >= 50 and kinds["import"] >= 10, kinds

@@ -63,6 +63,8 @@ async def test_an_old_database_is_migrated_and_recomputed_under_the_new_keys(tmp
     # the entries per day (migration 13), for the calendar, and kept from then on
     assert db.query("SELECT date, n FROM diary_days WHERE user_id = 'u' ORDER BY date") == [
         ("2024-01-01", 1), ("2024-01-02", 1)]
+    # each entry's share of its film's audience (migration 14)
+    assert await app.storage.diary().audience("heat|1995") == (1, 1, 8)
     await app.services.diary().delete("u", "e2")
     assert (await app.storage.diary().calendar("u", lambda total: []))[0] == {"2024-01-01": 1}
     db.close()

@@ -1,18 +1,16 @@
 """A film's page (GET /api/films/{catalog_id}, /films/{catalog_id}): the catalog film, your watches
 of it, what the instance thinks of it, and films like it.
 
-The instance's part counts the people who logged the film in an entry that is not private, and the
-average of their ratings; it is shown only from `min_users` people (the public trends' threshold),
-so it never says what one person watched. It is read from every diary and kept for `ttl` seconds
-(a minute by default): the film page's social line, not a statistic of one's own (those are exact
-at every moment)."""
+The instance's part (`domain.audience`) counts the people who logged the film in an entry that is
+not private, and the average of their ratings, exact at every read (the stores keep each entry's
+share beside it); it is shown only from `min_users` people (the public trends' threshold), so it
+never says what one person watched."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import TYPE_CHECKING, Any
 
+from ..domain.audience import audience_line
 from ..domain.catalog import CatalogMovie, match_movie
 from ..domain.diary import DiaryEntry
 from ..domain.ports import CatalogStore, DiaryStore
@@ -23,11 +21,9 @@ if TYPE_CHECKING:  # the recommender's module loads the ML stack: imported where
 
 class FilmService:
     def __init__(self, catalog: CatalogStore, diary: DiaryStore, recommendations: Recommendations,
-                 min_users: int = 3, ttl: float = 60.0) -> None:
+                 min_users: int = 3) -> None:
         self.catalog, self.diary, self.recommendations = catalog, diary, recommendations
-        self.min_users, self.ttl = min_users, ttl
-        self._instance: tuple[float, dict[str, tuple[int, int, float]]] | None = None
-        self._lock = asyncio.Lock()
+        self.min_users = min_users
 
     async def film(self, catalog_id: str, user_id: str | None = None) -> dict[str, Any] | None:
         film = (await self.catalog.by_ids([catalog_id])).get(catalog_id)
@@ -41,26 +37,8 @@ class FilmService:
                 "similar": await self.similar(film)}
 
     async def instance(self, catalog_id: str) -> dict[str, Any] | None:
-        """{"users", "avg_rating"} of the film's public entries, from `min_users` people; else None."""
-        users, rated, total = (await self._counts()).get(catalog_id, (0, 0, 0.0))
-        if users < self.min_users:
-            return None
-        return {"users": users, "avg_rating": round(total / rated, 2) if rated else None}
-
-    async def _counts(self) -> dict[str, tuple[int, int, float]]:
-        async with self._lock:  # one reading of every diary at a time
-            if self._instance is None or time.monotonic() - self._instance[0] > self.ttl:
-                per_film: dict[str, tuple[set[str], int, float]] = {}
-                for user in await self.diary.user_ids():
-                    for e in (await self.diary.snapshot(user))[0]:
-                        if e.catalog_id and not e.private:
-                            people, rated, total = per_film.get(e.catalog_id, (set(), 0, 0.0))
-                            people.add(user)
-                            if e.rating is not None:
-                                rated, total = rated + 1, total + e.rating
-                            per_film[e.catalog_id] = (people, rated, total)
-                self._instance = (time.monotonic(), {k: (len(p), r, t) for k, (p, r, t) in per_film.items()})
-            return self._instance[1]
+        """{"users", "avg_rating"} of the film's counted entries, from `min_users` people; else None."""
+        return audience_line(await self.diary.audience(catalog_id), self.min_users)
 
     async def similar(self, film: CatalogMovie, n: int = 8) -> list[CatalogMovie]:
         """Films like this one (the recommender's content model), as catalog films where the

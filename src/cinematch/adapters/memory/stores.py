@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from ...domain.audience import Audience, audience_of
 from ...domain.calendar import calendar_of
 from ...domain.catalog import CatalogMovie, credits_of, group_candidates, person_key
 from ...domain.search import rank_search
@@ -91,6 +92,9 @@ class MemoryDiaryStore(DiaryStore):
     async def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
                        ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
         return calendar_of(list(self.entries.get(user_id, {}).values()), numbers)
+
+    async def audience(self, catalog_id: str) -> Audience:
+        return audience_of(((user, diary.values()) for user, diary in self.entries.items()), catalog_id)
 
     async def remove_user(self, user_id: str) -> None:
         # The in-memory log keeps its records (a bus): the projection skips a purged user's events.

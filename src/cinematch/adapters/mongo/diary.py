@@ -12,6 +12,7 @@ import msgspec
 from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from ...domain.audience import Audience, share_of
 from ...domain.calendar import calendar_of
 from ...domain.diary import DiaryEntry, diary_order
 from ...domain.events import Event, encode_event
@@ -23,6 +24,49 @@ if TYPE_CHECKING:
     from ._base import Documents
 
 log = logging.getLogger(__name__)
+
+
+class FilmShares:
+    """What a diary adds to each film's audience (`domain.audience.share_of`), kept in the diary's
+    document beside its entries and written with them: `film_shares` {field of the catalog id:
+    [entries, rated entries, sum of half stars]} and `films`, the ids with a share (indexed)."""
+
+    def __init__(self, fields: dict[str, list[int]]) -> None:
+        self.fields = {k: list(v) for k, v in fields.items()}
+        self.changed: set[str] = set()  # the fields whose counts moved
+
+    @staticmethod
+    def field(catalog_id: str) -> str:
+        return "f" + catalog_id.encode().hex()  # (hex: never a path or an operator)
+
+    def add(self, entry: DiaryEntry, sign: int) -> None:
+        share = share_of(entry)
+        if share is None:
+            return
+        catalog_id, halves = share
+        n, rated, total = self.fields.get(self.field(catalog_id), (0, 0, 0))
+        counts = [n + sign, rated + sign * (halves is not None), total + sign * (halves or 0)]
+        if counts[0]:
+            self.fields[self.field(catalog_id)] = counts
+        else:
+            self.fields.pop(self.field(catalog_id), None)
+        self.changed.add(self.field(catalog_id))
+
+    def update(self, sets: dict[str, object], unsets: dict[str, str]) -> None:
+        """Add to a diary update what moved: each changed film's counts by its own path, never the
+        whole map (FerretDB 1.24 skips a `$set` of an embedded document it takes for unchanged:
+        one whose values equal the stored ones under other keys), and `films` whole."""
+        if not self.changed:
+            return
+        for field in self.changed:
+            if field in self.fields:
+                sets[f"film_shares.{field}"] = self.fields[field]
+            else:
+                unsets[f"film_shares.{field}"] = ""
+        sets["films"] = self.films()
+
+    def films(self) -> list[str]:
+        return sorted(bytes.fromhex(k[1:]).decode() for k in self.fields)
 
 
 class MongoDiaryStore(DiaryStore, Outbox):
@@ -69,7 +113,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
         return events
 
     async def _write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:
-        fields = {"seq": 1, "outbox": 1, "n": 1}
+        fields = {"seq": 1, "outbox": 1, "n": 1, "film_shares": 1}
         for ch in changes:
             target = ch.delete_id or (ch.put.id if ch.put else None)
             if target:
@@ -79,6 +123,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
             doc = await self.col.find_one({"_id": user_id}, fields) or {}
             seq, n = doc.get("seq", 0), doc.get("n", 0)
             entries = doc.get("entries", {})
+            shares = FilmShares(doc.get("film_shares") or {})
             sets: dict[str, object] = {}
             unsets: dict[str, str] = {}
             events: list[Event] = []
@@ -93,7 +138,10 @@ class MongoDiaryStore(DiaryStore, Outbox):
                 seq += 1
                 event = msgspec.structs.replace(ch.event, seq=seq)
                 events.append(event)
+                if current is not None and (ch.put is not None or ch.delete_id is not None):
+                    shares.add(msgspec.convert(current, DiaryEntry), -1)
                 if ch.put is not None:
+                    shares.add(ch.put, +1)
                     if current is None:
                         n += 1
                     entry = msgspec.to_builtins(msgspec.structs.replace(ch.put, seq=seq))
@@ -110,6 +158,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
             outbox = [o for o in doc.get("outbox", []) if o["seq"] > sent]
             outbox += [{"seq": e.seq, "payload": encode_event(e)} for e in events]
             sets.update({"seq": seq, "n": n, "outbox": outbox})
+            shares.update(sets, unsets)
             update: dict[str, object] = {"$set": sets}
             if unsets:
                 update["$unset"] = unsets
@@ -158,6 +207,15 @@ class MongoDiaryStore(DiaryStore, Outbox):
     async def calendar(self, user_id: str, numbers: Callable[[int], Sequence[int]]
                        ) -> tuple[dict[str, int], list[tuple[int, DiaryEntry]]]:
         return calendar_of(self._entries(await self._doc(user_id, {"entries": 1})), numbers)  # one read
+
+    async def audience(self, catalog_id: str) -> Audience:
+        # The diaries that count the film (the multikey `films` index), each read for its share only.
+        field = FilmShares.field(catalog_id)
+        users = rated = total = 0
+        async for d in self.col.find({"films": catalog_id}, {f"film_shares.{field}": 1}):
+            n, r, h = (d.get("film_shares") or {}).get(field, (0, 0, 0))
+            users, rated, total = users + (n > 0), rated + r, total + h
+        return Audience(users, rated, total)
 
     async def user_ids(self) -> list[str]:
         return sorted([d["_id"] async for d in self.col.find({"seq": {"$gt": 0}}, {"_id": 1})])

@@ -8,14 +8,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
 from ...domain.catalog import CatalogMovie, credits_of, movie_keys, word_starts
+from ...domain.diary import DiaryEntry
 from ...domain.events import Event
 from ...domain.ports import DiaryChange
 from ._base import fact_id
 from .client import Mongo
-from .diary import MongoDiaryStore
+from .diary import FilmShares, MongoDiaryStore
 
 # (version, description, indexes to create, index names to drop), per collection.
 MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str]]]] = [
@@ -68,6 +70,9 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     (13, "writers, countries, languages, decades, years, weekdays, rewatches, films (data step: `_new_breakdowns`)",
      {}, {}),
     (14, "shared years in review", {"shares": [IndexModel([("user_id", ASCENDING)], name="user")]}, {}),
+    (15, "films' audiences (data step: `_film_shares`)", {
+        "diaries": [IndexModel([("films", ASCENDING)], name="films")],
+    }, {}),
 ]
 
 
@@ -151,8 +156,22 @@ async def _new_breakdowns(mongo: Mongo) -> None:
     await _recalculate(mongo, {d["_id"] async for d in mongo.db.user_stats.find({}, {"_id": 1})})
 
 
+async def _film_shares(mongo: Mongo) -> None:
+    """What each diary adds to each film's audience, for the diaries written before it was kept
+    (idempotent: a crash part-way sets the same values again). Migrations run before serving."""
+    async for diary in mongo.db.diaries.find({}, {"entries": 1}):
+        shares = FilmShares({})
+        for e in (diary.get("entries") or {}).values():
+            if e:
+                shares.add(msgspec.convert(e, DiaryEntry), +1)
+        # (the whole map at once: FerretDB applies it unless a stored one has equal values under other keys,
+        # which a diary written before this migration has not)
+        await mongo.db.diaries.update_one({"_id": diary["_id"]},
+                                          {"$set": {"film_shares": shares.fields, "films": shares.films()}})
+
+
 DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts, 12: _people,
-              13: _new_breakdowns}
+              13: _new_breakdowns, 15: _film_shares}
 
 
 async def migrate(mongo: Mongo) -> list[int]:

@@ -16,20 +16,7 @@ from typing import IO, Any
 from ...domain.ports import StoreUnavailable
 from ...paths import private_dir, private_file
 from .catalog_index import build_people, build_title_keys, build_word_starts
-
-_DAY_IN = """INSERT INTO diary_days VALUES (new.user_id, new.date, 1)
-              ON CONFLICT (user_id, date) DO UPDATE SET n = n + 1;"""
-_DAY_OUT = """UPDATE diary_days SET n = n - 1 WHERE user_id = old.user_id AND date = old.date;
-              DELETE FROM diary_days WHERE user_id = old.user_id AND date = old.date AND n = 0;"""
-DIARY_DAYS = (  # (triggers hold semicolons: these statements are run one by one, never split)
-    """CREATE TABLE diary_days (user_id TEXT NOT NULL, date TEXT NOT NULL, n INTEGER NOT NULL,
-                                PRIMARY KEY (user_id, date)) WITHOUT ROWID""",
-    "INSERT INTO diary_days SELECT user_id, date, count(*) FROM diary GROUP BY user_id, date",
-    f"CREATE TRIGGER diary_day_in AFTER INSERT ON diary BEGIN {_DAY_IN} END",
-    f"CREATE TRIGGER diary_day_out AFTER DELETE ON diary BEGIN {_DAY_OUT} END",
-    f"""CREATE TRIGGER diary_day_moved AFTER UPDATE OF user_id, date ON diary
-        WHEN old.date IS NOT new.date OR old.user_id IS NOT new.user_id BEGIN {_DAY_OUT} {_DAY_IN} END""",
-)
+from .diary_index import DIARY_DAYS, add_audience_columns
 
 # Versioned, append-only. Each step runs once and is recorded in schema_migrations.
 MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the connection
@@ -134,6 +121,9 @@ MIGRATIONS: list[tuple[int, str, Any]] = [  # SQL text, or a function of the con
     # write (so never apart from the diary, whatever writes it): the calendar reads a diary's
     # days (a few thousand rows) instead of grouping all its entries.
     (13, "entries per day", lambda c: [c.execute(statement) for statement in DIARY_DAYS]),
+    # What each entry adds to its film's audience (domain.audience.share_of), beside it: a film
+    # page's line is one range of a partial index, exact at every read.
+    (14, "films' audiences", lambda c: add_audience_columns(c)),
 ]
 
 

@@ -11,18 +11,23 @@ from typing import Any
 
 import msgspec
 
+from ...domain.audience import Audience
 from ...domain.diary import DIARY_ORDER, DiaryEntry
 from ...domain.events import Event, encode_event
 from ...domain.ports import Conflict, DiaryChange, DiaryStore
 from ._base import OnDatabase, _enc, _entry, in_thread
+from .diary_index import audience_columns
 from .sql import chunks, placeholders
 
 _DIARY_ORDER_SQL = ", ".join(f"{column} DESC" for column in DIARY_ORDER)  # domain.diary.DIARY_ORDER
 _WATCHED_ORDER_SQL = ", ".join(DIARY_ORDER)  # the same, oldest first
 # An upsert, not INSERT OR REPLACE: a replaced row's delete fires no trigger, and the triggers of
 # diary_days (db.MIGRATIONS 13) must see every entry that moves to another day.
-_PUT = ("INSERT INTO diary VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET "
-        "date = excluded.date, added_at = excluded.added_at, seq = excluded.seq, doc = excluded.doc")
+# `film` and `halves`: what the entry adds to its film's audience (`domain.audience.share_of`).
+_PUT = ("INSERT INTO diary VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET "
+        "date = excluded.date, added_at = excluded.added_at, seq = excluded.seq, doc = excluded.doc, "
+        "film = excluded.film, halves = excluded.halves")
+
 
 
 class SqliteDiaryStore(OnDatabase, DiaryStore):
@@ -50,7 +55,7 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
                 events.append(event)
                 if change.put is not None:
                     e = msgspec.structs.replace(change.put, seq=seq)
-                    ops.append(("put", (user_id, e.id, e.date, e.added_at, seq, _enc.encode(e))))
+                    ops.append(("put", (user_id, e.id, e.date, e.added_at, seq, _enc.encode(e), *audience_columns(e))))
                 if change.delete_id is not None:
                     ops.append(("delete", (user_id, change.delete_id)))
             # Runs of the same statement go to executemany: one call per run, not per row.
@@ -119,6 +124,14 @@ class SqliteDiaryStore(OnDatabase, DiaryStore):
                                    (user_id, ordered[at], n - before - 1)).fetchone()
                 found.append((n, doc))
         return days, [(n, _entry.decode(doc)) for n, doc in found]
+
+    @in_thread
+    def audience(self, catalog_id: str) -> Audience:
+        # One range of the partial (film, user_id, halves) index: only the film's counted entries.
+        (users, rated, total), = self.db.query(
+            "SELECT count(DISTINCT user_id), count(halves), coalesce(sum(halves), 0) FROM diary WHERE film = ?",
+            (catalog_id,))
+        return Audience(users, rated, total)
 
     @in_thread
     def version(self, user_id: str) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from ..audience import Audience
 from ..catalog import CatalogMovie
 from ..diary import DiaryEntry
 from ..events import Event
@@ -96,6 +97,11 @@ class DiaryStore(abc.ABC):
         """In one consistent read: the entries per watched date, and the entries at the positions
         `numbers(total entries)` names (1-based) in watched order: by date, then in the order they
         were added (added_at, then id). `domain.calendar` says which positions are milestones."""
+
+    @abc.abstractmethod
+    async def audience(self, catalog_id: str) -> Audience:
+        """The film's audience over every diary (`domain.audience`: what `share_of` each entry
+        adds), exact at the moment of the read."""
 
     @abc.abstractmethod
     async def version(self, user_id: str) -> int:
