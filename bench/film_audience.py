@@ -46,7 +46,8 @@ async def main(users: int, entries: int, films: int, reads: int) -> None:
         await films_service.instance(film)
         times.append((time.perf_counter() - t) * 1000)
     print(f"instance line, kept with the entries: p50 {percentile(times, 0.5):6.2f} ms   "
-          f"p99 {percentile(times, 0.99):6.2f} ms   ({users} diaries x {entries} entries, {films} films, {reads} reads)")
+          f"p99 {percentile(times, 0.99):6.2f} ms   "
+          f"({users} diaries x {entries} entries, {films} films, {reads} reads)")
     t = time.perf_counter()
     for user in await diary.user_ids():
         await diary.snapshot(user)

@@ -10,10 +10,12 @@ Used on every runtime: embedded (tests/e2e), kafka and spark (tests/integration)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # A catalog that makes renames matter: one title at two years (Heat), titles typed in another
@@ -42,6 +44,12 @@ FILMS: list[dict[str, Any]] = [
     {"title": "Night Shift", "year": 1983, "genres": ["Horror"], "director": "Nobody Known", "duration": 90,
      "votes": 3},
 ]
+# The films of our TMDB stand-in (tests/fixtures/tmdb/films.json, in TMDB's shape) as the catalog
+# holds them once picked (docs/contract.md §4: title, year, genres, runtime): a run with the
+# stand-in picks them too (their catalog ids are `tmdb:<id>` until then). No typed name is theirs.
+TMDB_FIXTURE = Path(__file__).parent / "fixtures" / "tmdb" / "films.json"
+TMDB_FILMS = [{"title": f["title"], "year": int(f["release_date"][:4]), "genres": [g["name"] for g in f["genres"]],
+               "duration": f["runtime"], "tmdb": f"tmdb:{f['id']}"} for f in json.loads(TMDB_FIXTURE.read_text())]
 # docs/contract.md §2's affinity types, each compared whole.
 AFFINITY_TYPES = ("director", "actor", "genre", "writer", "country", "language", "decade", "release_year", "weekday")
 TYPED = ["Home Movie", "Our Holiday 2019", "Untitled Short", "garden party"]  # in no catalog title
@@ -159,8 +167,8 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
         body, kind = {"private": hidden, "review": rnd.choice(["", "Again.", "<i>Not</i> again"]),
                       "liked": rnd.random() < 0.5, "rewatch": rnd.random() < 0.5}, "private"
         (p.private.add if hidden else p.private.discard)(entry_id)
-    elif roll < 0.77:
-        film = rnd.choice(FILMS)
+    elif roll < 0.77:  # (TMDB's films among them when the run has the stand-in: catalog_ids names them)
+        film = rnd.choice([f for f in FILMS + TMDB_FILMS if (f["title"], f["year"]) in catalog_ids])
         body, kind = {"catalog_id": catalog_ids[(film["title"], film["year"])]}, "pick"
     elif roll < 0.9:
         r = client.delete(f"/api/movies/{entry_id}", headers=p.headers)
@@ -176,6 +184,7 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
         p.typed[entry_id] = Typed(body["name"].strip(), body.get("year"))
     elif kind == "pick":  # picking another film names the entry after it (what was typed described the old one)
         p.typed[entry_id] = Typed(r.json()["name"], None, (film["title"], film["year"]))
+        return "tmdb pick" if film in TMDB_FILMS else kind
     return kind
 
 
@@ -310,7 +319,8 @@ def link_problems(entries: list[dict], typed: dict[str, Typed]) -> list[str]:
         if t is None:
             problems.append(f"{e['id']}: an entry nobody made ({e['name']})")
             continue
-        film = next(f for f in FILMS if (f["title"], f["year"]) == t.picked) if t.picked else expected_film(t.name, t.year)
+        film = (next(f for f in FILMS + TMDB_FILMS if (f["title"], f["year"]) == t.picked) if t.picked
+                else expected_film(t.name, t.year))
         if film is None:
             want = (None, t.name, t.year, [], 0)
         else:
@@ -362,7 +372,7 @@ def expected_trends(listings: list[list[dict]], min_users: int = 3) -> tuple[lis
     top = sorted(((t, y, n) for (t, y), n in counts.items() if n >= min_users), key=lambda f: (-f[2], f[0], f[1] or 0))
     genres: Counter = Counter()
     for (t, y), n in counts.items():
-        film = next(f for f in FILMS if (f["title"], f["year"]) == (t, y))
+        film = next(f for f in FILMS + TMDB_FILMS if (f["title"], f["year"]) == (t, y))
         for g in set(film["genres"]):
             genres[g] += n
     total = sum(genres.values())
@@ -408,16 +418,18 @@ def film_problems(client, people_: list[Person], catalog_ids: dict[tuple[str, in
     page's `you`, against the recompute from the listings (read from the diaries: no waiting)."""
     listings = [listing(client, p) for p in people_]
     problems = []
-    for film in FILMS:
-        film_id = catalog_ids[(film["title"], film["year"])]
+    # The catalog's films, and those that joined it from TMDB (known by the entries linked to them).
+    films = {catalog_ids[(f["title"], f["year"])] for f in FILMS}
+    films |= {e["catalog_id"] for entries in listings for e in entries if e["catalog_id"]}
+    for film_id in sorted(films):
         want = expected_instance(listings, film_id)
         for who, p in enumerate(people_):
             got = client.get(f"/api/films/{film_id}", headers=p.headers).json()
             if got["instance"] != want:
-                problems.append(f"film {film['title']} {film['year']} instance: {got['instance']} != {want}")
+                problems.append(f"film {film_id} instance: {got['instance']} != {want}")
             mine = sorted(e["id"] for e in listings[who] if e["catalog_id"] == film_id)
             if sorted(e["id"] for e in got["your_entries"]) != mine:
-                problems.append(f"film {film['title']} person{who} entries: {got['your_entries']} != {mine}")
+                problems.append(f"film {film_id} person{who} entries: {got['your_entries']} != {mine}")
     for name in PEOPLE_ASKED:
         # (a name is looked up as a title is: normalized, so "Ann $Lee" is found as "Ann Lee")
         ids = {catalog_ids[(f["title"], f["year"])] for f in FILMS

@@ -1,24 +1,29 @@
 """The outside check on the embedded profile (tests/outside.py): five people, random adds, renames
-across the catalog (with and without years), re-dates, rating changes, picks, deletes and imports,
-all through the HTTP API; then every statistic and affinity, every film page's instance line and
+across the catalog (with and without years), re-dates, rating changes, picks (films only our TMDB
+stand-in knows among them), deletes and imports, all through the HTTP API; then every statistic and affinity, every film page's instance line and
 every person page's `you` equals the recompute from the diary listings, and every entry is linked as docs/contract.md §2 says. The same check runs on kafka and
 spark in tests/integration/test_outside_recompute.py."""
 
+import json
 import random
 
 from litestar.testing import TestClient
 
+from cinematch.adapters.tmdb.fake import FakeTmdb
 from cinematch.entrypoints.web import create_app
 from tests import outside
 from tests.support import wired
 
 
 def test_every_statistic_is_the_recompute_of_the_listing_after_random_edits(tmp_path):
-    c = wired("sqlite", data_dir=tmp_path, admin_username="admin", admin_password="adminpass1")
+    tmdb = FakeTmdb(json.loads(outside.TMDB_FIXTURE.read_text())).start()  # films only TMDB knows, picked too
+    c = wired("sqlite", data_dir=tmp_path, admin_username="admin", admin_password="adminpass1",
+              tmdb_api_key="test-key", tmdb_url=tmdb.url, tmdb_image_url=tmdb.image_url, tmdb_requests_per_second=100)
     rnd = random.Random(30)
     with TestClient(create_app(c)) as client:
         outside.load_catalog(client, outside.sign_up(client, "admin", "adminpass1").headers)
         ids = outside.catalog_ids_of(client)
+        ids.update({(f["title"], f["year"]): f["tmdb"] for f in outside.TMDB_FILMS})
         people = [outside.sign_up(client, f"person{i}") for i in range(5)]
         problems = []
         kinds = outside.drive(client, people, rnd, 1500, ids)
@@ -30,10 +35,15 @@ def test_every_statistic_is_the_recompute_of_the_listing_after_random_edits(tmp_
             problems += outside.film_problems(client, people, ids)
             if round_ == 0:
                 kinds += outside.drive(client, people, rnd, 1500, ids)
-        shown = sum(client.get(f"/api/films/{i}").json()["instance"] is not None for i in ids.values())
+        listed = {e["catalog_id"] for p in people for e in outside.listing(client, p) if e["catalog_id"]}
+        shown = sum(client.get(f"/api/films/{i}").json()["instance"] is not None for i in listed)
+        adopted = {e["title"] for p in people for e in outside.listing(client, p)} & {
+            f["title"] for f in outside.TMDB_FILMS}
     c.storage.db().close()
+    tmdb.stop()
     assert problems == [], "\n".join(problems[:20])
     assert shown >= 3  # the film lines compared were not all empty
+    assert kinds["tmdb pick"] >= 10 and adopted, kinds  # films only TMDB knew were picked, and are in diaries
     # the mix really had every kind of edit, renames across the catalog most of all
     assert min(kinds[k] for k in ("add", "rename", "redate", "rating", "pick", "delete", "import", "private")) >= 20, kinds
 

@@ -53,13 +53,14 @@ def charts(stats: dict[str, Any], year: str | None) -> dict[str, Any]:
     return out
 
 
-def figures_context(stats: dict[str, Any], year: str | None, min_count: int,
+def figures_context(stats: dict[str, Any], year: str | None, min_count: int, today: dt.date,
                     calendar: dict[str, Any] | None = None, strip_year: int | None = None) -> dict[str, Any]:
-    """Everything `_figures.html` shows: the totals, the charts, the people, the calendar strip."""
+    """Everything `_figures.html` shows: the totals, the charts, the people, the calendar strip
+    (of `strip_year`, else the diary's latest year, else the year of `today`: the app's clock)."""
     years = sorted(stats["monthly_counts"], reverse=True)
     chosen = year if year in years else (years[0] if years else None)
     threshold = str(min_count if min_count in THRESHOLDS else 1)
-    strip_year = strip_year or (int(years[0]) if years else dt.date.today().year)
+    strip_year = strip_year or (int(years[0]) if years else today.year)
     return {"s": stats, "years": years, "year": chosen, "charts": charts(stats, chosen),
             "thresholds": THRESHOLDS, "threshold": int(threshold),
             "people": [(kind, stats[f"most_watched_{kind}"], stats[f"best_rated_{kind}"][threshold])

@@ -5,6 +5,7 @@ A revoked or unknown link answers 404; the link's owner manages links from their
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -38,7 +39,8 @@ class SharePages(Controller):
         review = await _review(shares, token)
         me = await _session_user(request, jwt_auth, users)
         year = review["share"].year
-        context = figures_context(review["stats"], str(year), 1, review["calendar"], year)
+        # (the strip is the shared year's, whatever the day)
+        context = figures_context(review["stats"], str(year), 1, dt.date(year, 12, 31), review["calendar"], year)
         return Template("share.html", context={
             **context, "me": me, "page": "share", "review": year, "public": True, "extras": review["extras"],
             "username": review["username"], "token": token, "base": str(request.base_url).rstrip("/")})

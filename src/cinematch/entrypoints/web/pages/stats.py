@@ -31,7 +31,7 @@ async def _context(request: Request, queries: StatsQueries, review: int | None, 
                    min_count: int) -> dict:
     stats = await _stats_of(request, queries, review)
     calendar = await queries.calendar(request.user.id, review)
-    context = figures_context(stats, year, min_count, calendar, review)
+    context = figures_context(stats, year, min_count, queries.clock.now().date(), calendar, review)
     if review is not None:
         context["extras"] = await queries.review_extras(request.user.id, review)
     return context
