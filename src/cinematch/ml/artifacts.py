@@ -20,6 +20,7 @@ import time
 import uuid
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -31,7 +32,7 @@ KEEP_VERSIONS = 3
 
 
 class ModelStore:
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     def current(self) -> str | None:
@@ -40,7 +41,7 @@ class ModelStore:
         except FileNotFoundError:
             return None
 
-    def save(self, model: Model, item_keys: list[str], meta: dict) -> str:
+    def save(self, model: Model, item_keys: list[str], meta: dict[str, Any]) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
         version = self._next_version()
         tmp = self.root / f".tmp-{uuid.uuid4().hex}"
@@ -69,7 +70,7 @@ class ModelStore:
         self._prune(version)
         return version
 
-    def load(self, version: str) -> tuple[Model, dict]:
+    def load(self, version: str) -> tuple[Model, dict[str, Any]]:
         folder = self.root / version
         meta = json.loads((folder / "meta.json").read_text())
         with np.load(folder / "arrays.npz") as a:
@@ -86,9 +87,10 @@ class ModelStore:
             segment_labels=meta["segment_labels"], content=content, weights=Weights(**meta["weights"]))
         return model, meta
 
-    def k_choice(self) -> dict | None:
+    def k_choice(self) -> dict[str, Any] | None:
         try:
-            return json.loads((self.root / "k_choice.json").read_text())
+            choice: dict[str, Any] = json.loads((self.root / "k_choice.json").read_text())
+            return choice
         except (FileNotFoundError, ValueError):
             return None
 

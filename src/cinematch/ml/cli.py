@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from .data import Interactions
 from .evaluate import evaluate_kfold, evaluate_topn, evaluate_train_test
 
 
-def _print(args: argparse.Namespace, record: dict) -> None:
+def _print(args: argparse.Namespace, record: dict[str, Any]) -> None:
     if args.json:
         print(json.dumps(record), flush=True)
     else:
@@ -31,7 +33,8 @@ def genre_matrix(data: Interactions, dataset: Path) -> np.ndarray:
     return out
 
 
-def evaluate(args: argparse.Namespace, dataset: Path | None, progress=None) -> int:
+def evaluate(args: argparse.Namespace, dataset: Path | None,
+             progress: Callable[[str, int, int], None] | None = None) -> int:
     """`progress(step, done, total)` hears each fold (kfold5) or the one run (topn, train/test)."""
     def step(name: str, done: int, total: int) -> None:
         if progress:
@@ -48,7 +51,7 @@ def evaluate(args: argparse.Namespace, dataset: Path | None, progress=None) -> i
     if args.protocol == "kfold5":
         step("folds", 0, 5)
 
-        def on_fold(record: dict) -> None:
+        def on_fold(record: dict[str, Any]) -> None:
             _print(args, record)
             step("folds", record["fold"] + 1, 5)
         result = evaluate_kfold(data, on_fold=on_fold)

@@ -21,7 +21,7 @@ KIND_WEIGHTS = {"g": 1.0, "d": 0.8, "a": 0.4, "y": 0.3}
 MAX_ACTORS = 5
 
 
-def item_features(genres: Iterable[str], director: str | Sequence[str] = "", actors: str | Sequence[str] = "",
+def item_features(genres: Iterable[str], director: str | list[str] = "", actors: str | list[str] = "",
                   year: int | None = None) -> list[str]:
     feats = [f"g:{normalize_title(g)}" for g in genres if g]
     feats += [f"d:{normalize_title(p)}" for p in split_people(director)]
@@ -70,12 +70,14 @@ class ContentIndex:
 
     def scores(self, profile: np.ndarray) -> np.ndarray:
         """Cosine similarity of every item with the profile."""
-        return self.matrix @ profile if profile.any() else np.zeros(self.matrix.shape[0])
+        scores: np.ndarray = self.matrix @ profile if profile.any() else np.zeros(self.matrix.shape[0])
+        return scores
 
     def similarity(self, items: np.ndarray) -> np.ndarray:
         """Pairwise cosine similarity of `items` (for diversity re-ranking)."""
         sub = self.matrix[items]
-        return (sub @ sub.T).toarray()
+        pairs: np.ndarray = (sub @ sub.T).toarray()
+        return pairs
 
 
 def _l2_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:

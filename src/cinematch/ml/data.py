@@ -6,6 +6,7 @@ arrays of (user index, item index) plus the ratings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +56,7 @@ def _lookup(known: np.ndarray, raw: np.ndarray) -> np.ndarray:
     return np.where(found, pos_clipped, len(known)).astype(np.int64)
 
 
-def kfold(n: int, n_splits: int = 5, *, random_state: int = 0):
+def kfold(n: int, n_splits: int = 5, *, random_state: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Shuffled k-fold: yields (train rows, test rows); every rating is tested exactly once."""
     if not 2 <= n_splits <= n:
         raise ValueError(f"n_splits must be between 2 and {n}")
@@ -65,7 +66,8 @@ def kfold(n: int, n_splits: int = 5, *, random_state: int = 0):
         yield np.concatenate([folds[g] for g in range(n_splits) if g != f]), folds[f]
 
 
-def per_user_split(users: np.ndarray, test_size: float = 0.25, *, random_state: int = 42):
+def per_user_split(users: np.ndarray, test_size: float = 0.25, *, random_state: int = 42
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Per-user stratified random split: each user keeps ≈(1 - test_size) of their ratings in
     train (at least one), the rest in test. Returns (train rows, test rows)."""
     if not 0 < test_size < 1:
@@ -81,7 +83,8 @@ def per_user_split(users: np.ndarray, test_size: float = 0.25, *, random_state: 
     return np.sort(order[~is_test]), np.sort(order[is_test])
 
 
-def temporal_split(users: np.ndarray, timestamps: np.ndarray, test_size: float = 0.2):
+def temporal_split(users: np.ndarray, timestamps: np.ndarray, test_size: float = 0.2
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Per-user temporal split: each user's latest ratings go to test."""
     if not 0 < test_size < 1:
         raise ValueError("test_size must be in (0, 1)")

@@ -9,29 +9,50 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
+from scipy import sparse
 
 from . import metrics
 from .data import Interactions, kfold, per_user_split
 from .factorization import BayesianMF
 from .topn import TunedEASE, top_k
 
-RatingModelFactory = Callable[[], object]
+class RatingModel(Protocol):
+    """What the rating protocols need of a model (scikit-learn style)."""
+
+    def fit(self, X: Any, y: Any, n_users: int | None = ..., n_items: int | None = ...) -> Any: ...
+
+    def predict(self, X: Any) -> np.ndarray: ...
 
 
-def default_rating_model(random_state: int = 0, **overrides) -> BayesianMF:
+class Ranker(Protocol):
+    """What the top-N protocol needs of a ranker: scores of every item, and what each user saw."""
+
+    seen_: sparse.csr_matrix
+
+    def fit(self, X: Any, n_users: int | None = ..., n_items: int | None = ...) -> Any: ...
+
+    def score(self, users: np.ndarray) -> np.ndarray: ...
+
+
+RatingModelFactory = Callable[[], RatingModel]
+
+
+def default_rating_model(random_state: int = 0, **overrides: Any) -> BayesianMF:
     return BayesianMF(**{"n_factors": 10, "n_samples": 60, "burn_in": 15, "random_state": random_state,
                          **overrides})
 
 
-def default_ranker(**overrides) -> TunedEASE:
+def default_ranker(**overrides: Any) -> TunedEASE:
     return TunedEASE(**overrides)
 
 
 def evaluate_kfold(data: Interactions, make_model: RatingModelFactory = default_rating_model,
-                   n_splits: int = 5, random_state: int = 0, on_fold=None) -> dict:
+                   n_splits: int = 5, random_state: int = 0,
+                   on_fold: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     rmses, maes, fits = [], [], []
     for f, (tr, te) in enumerate(kfold(len(data), n_splits, random_state=random_state)):
         model = make_model()
@@ -47,8 +68,8 @@ def evaluate_kfold(data: Interactions, make_model: RatingModelFactory = default_
             "fit_seconds": float(np.mean(fits))}
 
 
-def evaluate_topn(data: Interactions, make_ranker: Callable[[], object] = default_ranker, k: int = 10,
-                  item_features: np.ndarray | None = None, random_state: int = 42) -> dict:
+def evaluate_topn(data: Interactions, make_ranker: Callable[[], Ranker] = default_ranker, k: int = 10,
+                  item_features: np.ndarray | None = None, random_state: int = 42) -> dict[str, Any]:
     tr, te = per_user_split(data.X[:, 0], 0.25, random_state=random_state)
     ranker = make_ranker()
     t0 = time.perf_counter()
@@ -71,7 +92,7 @@ def evaluate_topn(data: Interactions, make_ranker: Callable[[], object] = defaul
 
 
 def evaluate_train_test(train: Interactions, test_users: np.ndarray, test_items: np.ndarray, test_y: np.ndarray,
-                        make_model: RatingModelFactory = default_rating_model) -> dict:
+                        make_model: RatingModelFactory = default_rating_model) -> dict[str, Any]:
     model = make_model()
     t0 = time.perf_counter()
     model.fit(train.X, train.y, train.n_users, train.n_items)

@@ -15,25 +15,31 @@ training) gets the biases it has, down to μ alone.
 
 from __future__ import annotations
 
+from typing import Any, overload
+
 import numpy as np
 from scipy import linalg, sparse
 
 
-def _check_xy(X, y=None):
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2) of (user index, item index), got {X.shape}")
-    if len(X) and X.min() < 0:
+@overload
+def _check_xy(X: Any, y: None = None) -> np.ndarray: ...
+@overload
+def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]: ...
+def _check_xy(X: Any, y: Any = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    xs = np.asarray(X)
+    if xs.ndim != 2 or xs.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) of (user index, item index), got {xs.shape}")
+    if len(xs) and xs.min() < 0:
         raise ValueError("X holds negative indices")
-    X = X.astype(np.int64)
+    xs = xs.astype(np.int64)
     if y is None:
-        return X
-    y = np.asarray(y, dtype=np.float64)
-    if y.shape != (len(X),):
-        raise ValueError(f"y must have shape ({len(X)},), got {y.shape}")
-    if not np.isfinite(y).all():
+        return xs
+    ys = np.asarray(y, dtype=np.float64)
+    if ys.shape != (len(xs),):
+        raise ValueError(f"y must have shape ({len(xs)},), got {ys.shape}")
+    if not np.isfinite(ys).all():
         raise ValueError("y holds NaN or infinite ratings")
-    return X, y
+    return xs, ys
 
 
 class _Grouped:
@@ -46,7 +52,7 @@ class _Grouped:
         self.n = n_rows
         self.counts = np.diff(self.ptr)
 
-    def systems(self, design: np.ndarray, targets: np.ndarray):
+    def systems(self, design: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every row's normal equations at once: Σ x xᵀ (n, d, d) and Σ x t (n, d), where x is
         the design row of each rated column. Σ x xᵀ = R · (x xᵀ per column) with R the 0/1
         rating pattern, so the outer products are formed once per column, not per rating."""
@@ -59,8 +65,17 @@ class _Grouped:
 
 class _Predictor:
     rating_range: tuple[float, float] | None
+    # Set by `fit` (scikit-learn's trailing underscore: learned, not given).
+    global_mean_: float
+    n_users_: int
+    n_items_: int
+    user_bias_: np.ndarray
+    item_bias_: np.ndarray
+    user_factors_: np.ndarray
+    item_factors_: np.ndarray
 
-    def _prepare(self, X, y, n_users: int | None, n_items: int | None):
+    def _prepare(self, X: Any, y: Any, n_users: int | None, n_items: int | None
+                 ) -> tuple[int, int, _Grouped, _Grouped]:
         """Shared start of every fit: check the data, set μ, group the centred ratings by
         user and by item. Returns (n_users, n_items, by_user, by_item)."""
         X, y = _check_xy(X, y)
@@ -72,7 +87,7 @@ class _Predictor:
         self.n_users_, self.n_items_ = nu, ni
         return nu, ni, _Grouped(u, i, r, nu), _Grouped(i, u, r, ni)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         X = _check_xy(X)
         u, i = X[:, 0], X[:, 1]
         known_u, known_i = u < len(self.user_bias_), i < len(self.item_bias_)
@@ -83,10 +98,11 @@ class _Predictor:
         pred[both] += self._interaction(uu[both], ii[both])
         return self._clip(pred)
 
-    def _interaction(self, u, i):
-        return np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])
+    def _interaction(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
+        dots: np.ndarray = np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])
+        return dots
 
-    def _clip(self, pred):
+    def _clip(self, pred: np.ndarray) -> np.ndarray:
         if self.rating_range is not None:
             np.clip(pred, *self.rating_range, out=pred)
         return pred
@@ -119,7 +135,7 @@ class BiasedMF(_Predictor):
         self.rating_range = rating_range
         self.random_state = random_state
 
-    def fit(self, X, y, n_users: int | None = None, n_items: int | None = None) -> "BiasedMF":
+    def fit(self, X: Any, y: Any, n_users: int | None = None, n_items: int | None = None) -> BiasedMF:
         if self.n_factors < 0 or self.n_iter < 1 or self.reg < 0 or self.reg_bias < 0:
             raise ValueError("n_factors ≥ 0, n_iter ≥ 1, reg ≥ 0 and reg_bias ≥ 0 are required")
         nu, ni, by_user, by_item = self._prepare(X, y, n_users, n_items)
@@ -136,7 +152,8 @@ class BiasedMF(_Predictor):
         return self
 
 
-def _als_side(g: _Grouped, other: np.ndarray, other_bias: np.ndarray, reg: float, reg_bias: float):
+def _als_side(g: _Grouped, other: np.ndarray, other_bias: np.ndarray, reg: float, reg_bias: float
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Solve every row's [bias, factors] given the other side fixed: ridge on [1, q_j]."""
     k = other.shape[1]
     design = np.hstack([np.ones((len(other), 1)), other])
@@ -167,7 +184,7 @@ class BayesianMF(_Predictor):
         self.rating_range = rating_range
         self.random_state = random_state
 
-    def fit(self, X, y, n_users: int | None = None, n_items: int | None = None) -> "BayesianMF":
+    def fit(self, X: Any, y: Any, n_users: int | None = None, n_items: int | None = None) -> BayesianMF:
         if self.n_factors < 1 or self.n_samples < 1 or self.burn_in < 0 or self.noise_precision <= 0:
             raise ValueError("n_factors ≥ 1, n_samples ≥ 1, burn_in ≥ 0 and noise_precision > 0 are required")
         nu, ni, by_user, by_item = self._prepare(X, y, n_users, n_items)
@@ -212,10 +229,12 @@ def _gibbs_side(g: _Grouped, current: np.ndarray, other: np.ndarray, alpha: floa
     mean = np.linalg.solve(prec, (Lambda @ mu0 + alpha * rhs)[:, :, None])[:, :, 0]
     # x = mean + L⁻ᵀ z has covariance (L Lᵀ)⁻¹ = prec⁻¹
     z = rng.standard_normal((g.n, d, 1))
-    return mean + np.linalg.solve(np.swapaxes(chol, 1, 2), z)[:, :, 0]
+    drawn: np.ndarray = mean + np.linalg.solve(np.swapaxes(chol, 1, 2), z)[:, :, 0]
+    return drawn
 
 
-def _sample_normal_wishart(X: np.ndarray, rng: np.random.Generator, beta0: float = 2.0):
+def _sample_normal_wishart(X: np.ndarray, rng: np.random.Generator, beta0: float = 2.0
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """Posterior draw of (μ, Λ) for rows X ~ N(μ, Λ⁻¹) under a Normal-Wishart(0, β0, d, I) prior."""
     n, d = X.shape
     xbar = X.mean(axis=0)
@@ -240,4 +259,5 @@ def _wishart(scale: np.ndarray, dof: float, rng: np.random.Generator) -> np.ndar
     A[np.diag_indices(d)] = np.sqrt(rng.chisquare(dof - np.arange(d)))
     A[np.tril_indices(d, -1)] = rng.standard_normal(d * (d - 1) // 2)
     LA = L @ A
-    return LA @ LA.T
+    drawn: np.ndarray = LA @ LA.T
+    return drawn

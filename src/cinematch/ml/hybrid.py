@@ -145,14 +145,14 @@ class Model:
             return ("cold_start" if cold else "hybrid"), []
         scaled = {name: _minmax(s[candidates]) for name, s in signals.items()}
         total = sum(weights.values()) or 1.0
-        blended = sum(weights[n] * scaled[n] for n in weights) / total
+        blended: np.ndarray = sum((weights[n] * scaled[n] for n in weights), np.zeros(len(candidates))) / total
         top = np.argsort(-blended, kind="stable")[:max(CANDIDATES, top_n)]
         chosen = _mmr(top, blended, self.content.similarity(candidates[top]), top_n, w.mmr_lambda)
         out = []
         for pos in chosen:
             item = int(candidates[pos])
             contributions = {n: weights[n] * scaled[n][pos] for n in weights}
-            why = self._explain(item, max(contributions, key=contributions.get), known, rated, genre_picks,
+            why = self._explain(item, max(contributions, key=lambda n: contributions[n]), known, rated, genre_picks,
                                 segment)
             out.append(Recommendation(item, float(blended[pos]), round(float(predicted[item]), 2), why))
         return ("cold_start" if cold else "hybrid"), out

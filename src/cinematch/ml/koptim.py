@@ -11,7 +11,8 @@ balance and interpretability (fewer segments read better).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,8 @@ K_SVD_RANGE = (2, 5, 10, 20, 30, 50)
 K_CLUSTER_RANGE = (2, 3, 4, 5, 6, 7, 8)
 
 
-def k_svd_results(data: Interactions, ks=K_SVD_RANGE, random_state: int = 0) -> Iterator[dict]:
+def k_svd_results(data: Interactions, ks: Sequence[int] = K_SVD_RANGE, random_state: int = 0
+                  ) -> Iterator[dict[str, Any]]:
     """One result per K, trained with ALS on a per-user 80/20 split of the data."""
     tr, va = per_user_split(data.X[:, 0], 0.2, random_state=random_state)
     var_train = float(np.var(data.y[tr]))
@@ -42,7 +44,7 @@ def k_svd_results(data: Interactions, ks=K_SVD_RANGE, random_state: int = 0) -> 
         yield _score_k_svd(raw)[-1]
 
 
-def _score_k_svd(raw: list[dict]) -> list[dict]:
+def _score_k_svd(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Composite of seed 004's criteria, each scaled over the range so that it can tell the
     K apart: held-out accuracy (0.5; the seed's raw 1/RMSE ratios differ by ~1% across
     the range and let efficiency alone pick K=2), explained variance (0.2), efficiency
@@ -60,20 +62,22 @@ def _score_k_svd(raw: list[dict]) -> list[dict]:
     return out
 
 
-def best_k_svd(results: list[dict]) -> int:
+def best_k_svd(results: list[dict[str, Any]]) -> int:
     """The K of the best composite score; score `results` with `_score_k_svd` over the whole
     range first (each K's score depends on the best RMSE and efficiency of the range)."""
-    return max(results, key=lambda r: r["composite_score"])["k"]
+    best: int = max(results, key=lambda r: r["composite_score"])["k"]
+    return best
 
 
-def optimize(data: Interactions, ks=K_SVD_RANGE, k_clusters=K_CLUSTER_RANGE, random_state: int = 0) -> Iterator[dict]:
+def optimize(data: Interactions, ks: Sequence[int] = K_SVD_RANGE, k_clusters: Sequence[int] = K_CLUSTER_RANGE,
+             random_state: int = 0) -> Iterator[dict[str, Any]]:
     """The whole sweep as seed-004 events with a `progress` figure (0-100)."""
     density = len(data) / max(data.n_users * data.n_items, 1)
     yield {"type": "status", "message": "starting K optimization", "progress": 0}
     yield {"type": "matrix_info", "shape": [data.n_users, data.n_items], "ratings": len(data),
            "density": density, "progress": 5}
     yield {"type": "phase", "phase": "k_svd", "message": "K-SVD sweep", "progress": 10}
-    raw: list[dict] = []
+    raw: list[dict[str, Any]] = []
     gen = k_svd_results(data, ks, random_state)
     for n, result in enumerate(gen):
         raw.append(result)

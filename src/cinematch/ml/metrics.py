@@ -6,19 +6,23 @@ set of relevant items; gains are binary with a log2 discount.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def rmse(y_true, y_pred) -> float:
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     d = np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)
     return float(np.sqrt(np.mean(d * d)))
 
 
-def mae(y_true, y_pred) -> float:
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(np.mean(np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64))))
 
 
-def ranking_metrics(recommended: np.ndarray, relevant: list[set[int]], k: int = 10) -> dict[str, float]:
+def ranking_metrics(recommended: Sequence[np.ndarray] | np.ndarray, relevant: list[set[int]], k: int = 10
+                    ) -> dict[str, float]:
     """Mean precision/recall/NDCG/MAP@k over users with at least one relevant item."""
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     p = r = n = m = 0.0
@@ -39,12 +43,12 @@ def ranking_metrics(recommended: np.ndarray, relevant: list[set[int]], k: int = 
             f"map_at_{k}": m / users}
 
 
-def coverage(recommended: np.ndarray, n_items: int) -> float:
+def coverage(recommended: Sequence[np.ndarray] | np.ndarray, n_items: int) -> float:
     """Share of the catalog that appears in at least one user's list."""
     return float(len(np.unique(np.concatenate([np.asarray(x) for x in recommended]))) / max(n_items, 1))
 
 
-def intra_list_diversity(recommended: np.ndarray, item_features: np.ndarray) -> float:
+def intra_list_diversity(recommended: Sequence[np.ndarray] | np.ndarray, item_features: np.ndarray) -> float:
     """Mean pairwise (1 - cosine similarity) of the items in each list, over users."""
     f = np.asarray(item_features, dtype=np.float64)
     norms = np.linalg.norm(f, axis=1, keepdims=True)
@@ -60,7 +64,7 @@ def intra_list_diversity(recommended: np.ndarray, item_features: np.ndarray) -> 
     return total / max(len(recommended), 1)
 
 
-def novelty(recommended: np.ndarray, item_popularity: np.ndarray, n_users: int) -> float:
+def novelty(recommended: Sequence[np.ndarray] | np.ndarray, item_popularity: np.ndarray, n_users: int) -> float:
     """Mean self-information −log2(share of users who rated the item) of recommended items."""
     share = np.maximum(np.asarray(item_popularity, dtype=np.float64), 1.0) / max(n_users, 1)
     info = -np.log2(share)

@@ -4,7 +4,8 @@ labelled by the genres their members rate above their own average, and projected
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -16,7 +17,7 @@ def _kmeans(factors: np.ndarray, k: int, random_state: int) -> KMeans:
     return KMeans(n_clusters=k, n_init=4, random_state=random_state).fit(factors)
 
 
-def score_clusterings(factors: np.ndarray, ks, random_state: int = 0) -> Iterator[dict]:
+def score_clusterings(factors: np.ndarray, ks: Iterable[int], random_state: int = 0) -> Iterator[dict[str, Any]]:
     """Seed 004's composite: 0.5 silhouette + 0.3 balance + 0.2 interpretability (1/k)."""
     sample = min(len(factors), 2000)  # silhouette is O(n²): score a fixed sample on big data
     for k in ks:
@@ -52,7 +53,8 @@ class UserSegments:
         self.points_ = np.hstack([pts, np.zeros((len(f), 2 - dims))])
         return self
 
-    def describe(self, X: np.ndarray, y: np.ndarray, item_genres: list[tuple[str, ...]], top: int = 3) -> list[dict]:
+    def describe(self, X: np.ndarray, y: np.ndarray, item_genres: list[tuple[str, ...]],
+                 top: int = 3) -> list[dict[str, Any]]:
         """Per segment: size, top genres and a label made of them. A segment's genres are
         those its members like (rate 4-5) more often than everybody does: the lift of the
         genre's share of the segment's liked ratings over its share overall, among genres

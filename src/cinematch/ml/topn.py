@@ -9,13 +9,14 @@ Microsoft Recommenders baselines the issue names) at a fraction of their trainin
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from .data import per_user_split
 from .metrics import ranking_metrics
 
 
-def interaction_matrix(X, n_users: int, n_items: int) -> sparse.csr_matrix:
+def interaction_matrix(X: ArrayLike, n_users: int, n_items: int) -> sparse.csr_matrix:
     X = np.asarray(X, dtype=np.int64)
     m = sparse.csr_matrix((np.ones(len(X)), (X[:, 0], X[:, 1])), shape=(n_users, n_items))
     m.data[:] = 1.0  # duplicates count once
@@ -27,7 +28,7 @@ class EASE:
         self.reg = reg
         self.dropout = dropout
 
-    def fit(self, X, n_users: int | None = None, n_items: int | None = None) -> "EASE":
+    def fit(self, X: ArrayLike, n_users: int | None = None, n_items: int | None = None) -> EASE:
         X = np.asarray(X, dtype=np.int64)
         if self.reg <= 0 or not 0 <= self.dropout < 1:
             raise ValueError("reg must be > 0 and dropout in [0, 1)")
@@ -63,7 +64,7 @@ class TunedEASE:
         self.k = k
         self.random_state = random_state
 
-    def fit(self, X, n_users: int | None = None, n_items: int | None = None) -> "TunedEASE":
+    def fit(self, X: ArrayLike, n_users: int | None = None, n_items: int | None = None) -> TunedEASE:
         X = np.asarray(X, dtype=np.int64)
         if not self.regs:
             raise ValueError("regs must name at least one λ")
@@ -74,12 +75,12 @@ class TunedEASE:
         for u, i in X[va]:
             relevant[u].add(int(i))
         users = np.arange(n_users)
-        self.validation_ndcg_ = {}
+        self.validation_ndcg_: dict[float, float] = {}
         for reg in self.regs:
             inner = EASE(reg=reg, dropout=self.dropout).fit(X[tr], n_users, n_items)
             recs = top_k(inner.score(users), inner.seen_, self.k)
             self.validation_ndcg_[reg] = ranking_metrics(recs, relevant, self.k)[f"ndcg_at_{self.k}"]
-        self.reg_ = max(self.validation_ndcg_, key=self.validation_ndcg_.get)
+        self.reg_ = max(self.validation_ndcg_, key=lambda reg: self.validation_ndcg_[reg])
         final = EASE(reg=self.reg_, dropout=self.dropout).fit(X, n_users, n_items)
         self.seen_, self.weights_ = final.seen_, final.weights_
         self.n_users_, self.n_items_ = n_users, n_items
@@ -89,7 +90,7 @@ class TunedEASE:
 
 
 class Popularity:
-    def fit(self, X, n_users: int | None = None, n_items: int | None = None) -> "Popularity":
+    def fit(self, X: ArrayLike, n_users: int | None = None, n_items: int | None = None) -> Popularity:
         X = np.asarray(X, dtype=np.int64)
         n_users = max(n_users or 0, int(X[:, 0].max()) + 1)
         n_items = max(n_items or 0, int(X[:, 1].max()) + 1)
@@ -97,7 +98,7 @@ class Popularity:
         self.counts_ = np.asarray(self.seen_.sum(axis=0)).ravel()
         return self
 
-    def score(self, users: np.ndarray, history=None) -> np.ndarray:
+    def score(self, users: np.ndarray, history: sparse.csr_matrix | None = None) -> np.ndarray:
         return np.tile(self.counts_.astype(np.float64), (len(users), 1))
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +87,7 @@ class TrainingSet:
         self.timestamps.append(int(timestamp))
 
 
-def add_movielens(ts: TrainingSet, dataset) -> TrainingSet:
+def add_movielens(ts: TrainingSet, dataset: Path) -> TrainingSet:
     ratings, items = load_ratings(dataset), load_items(dataset)
     metas = {i: ItemMeta(display_title(it.title), it.year, tuple(it.genres)) for i, it in items.items()}
     for u, i, r, t in zip(ratings.users, ratings.items, ratings.ratings, ratings.timestamps):
@@ -96,7 +98,7 @@ def add_movielens(ts: TrainingSet, dataset) -> TrainingSet:
     return ts
 
 
-def add_diaries(ts: TrainingSet, diaries: Iterable[tuple[str, Sequence]]) -> TrainingSet:
+def add_diaries(ts: TrainingSet, diaries: Iterable[tuple[str, Sequence[Any]]]) -> TrainingSet:
     """Platform users' diary entries (objects with title/name, year, genres, director,
     actors, rating, date, catalog_id). Only entries matched to the catalog become items: a
     model's items are shown to everyone, and a name a user typed stays that user's. An
@@ -114,7 +116,7 @@ def add_diaries(ts: TrainingSet, diaries: Iterable[tuple[str, Sequence]]) -> Tra
     return ts
 
 
-def entry_meta(e) -> ItemMeta:
+def entry_meta(e: Any) -> ItemMeta:
     return ItemMeta(e.title or e.name, e.year, tuple(e.genres), e.director, e.actors)
 
 
@@ -129,11 +131,12 @@ def _epoch(date: str) -> int:
 class Trained:
     model: Model
     item_keys: list[str]
-    meta: dict  # status, metrics and clustering of docs/contract.md §5
+    meta: dict[str, Any]  # status, metrics and clustering of docs/contract.md §5
 
 
 def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weights | None = None,
-          random_state: int = 0, evaluate: bool = True, progress=None) -> Trained:
+          random_state: int = 0, evaluate: bool = True,
+          progress: Callable[[str, int, int], None] | None = None) -> Trained:
     """The served model; `progress(step, done, total)` hears its phases (held-out evaluation,
     the models on all data, the segments' description)."""
     if len(ts) == 0:
@@ -153,7 +156,8 @@ def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weig
     phase(2)
     clusters = segments.describe(data.X, data.y, [m.genres for m in metas]) if segments else []
     rng = np.random.default_rng(random_state)
-    shown = rng.choice(data.n_users, min(MAX_POINTS, data.n_users), replace=False) if segments else []
+    shown: list[int] = (rng.choice(data.n_users, min(MAX_POINTS, data.n_users), replace=False).tolist()
+                        if segments else [])
     variance = float(np.var(data.y))
     explained = max(0.0, 1 - metrics.rmse(data.y, mf.predict(data.X)) ** 2 / variance) if variance > 0 else 0.0
     meta = {
@@ -165,7 +169,7 @@ def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weig
             "n_clusters": len(model.centroids), "silhouette": segments.silhouette_ if segments else 0.0,
             "clusters": clusters,
             "points": [{"x": float(segments.points_[u, 0]), "y": float(segments.points_[u, 1]),
-                        "cluster": int(segments.labels_[u])} for u in shown]},
+                        "cluster": int(segments.labels_[u])} for u in shown] if segments else []},
     }
     meta["seconds"] = time.perf_counter() - t0
     phase(3)
@@ -208,7 +212,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def evaluate_holdout(data: Interactions, metas: list[ItemMeta], k_svd: int, k_cluster: int, weights: Weights,
-                     random_state: int) -> dict:
+                     random_state: int) -> dict[str, Any]:
     """Per-user 90/10 split: rating error of the MF, and the served hybrid's top-10 for up
     to EVAL_USERS users scored against their held-out films."""
     tr, te = per_user_split(data.X[:, 0], 0.1, random_state=random_state)
