@@ -23,7 +23,7 @@ from cinematch.settings import load_settings
 
 def wired(storage: str = "memory", data_dir: str | Path | None = None, clock=None, **settings) -> Application:
     """The real wiring with the given storage backend and a fixed clock."""
-    s = load_settings(env={}, storage=storage, data_dir=str(data_dir) if data_dir else ".cinematch", **settings)
+    s = load_settings({}, storage=storage, data_dir=str(data_dir) if data_dir else ".cinematch", **settings)
     return build_container(s, clock=clock or FixedClock())
 
 

@@ -7,11 +7,12 @@ objects and never import dependency_injector.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncio
 import inspect
+from collections.abc import Awaitable, Callable
 from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from dependency_injector import containers, providers
 
@@ -49,6 +50,7 @@ from .adapters.sqlite import (
 from .adapters.tmdb import TmdbClient
 from .domain.library import ImportBatch, WatchItem
 from .domain.lists import FilmList
+from .domain.ports import Clock
 from .domain.shares import Share
 from .services.accounts import Accounts
 from .services.diary import DiaryService
@@ -78,22 +80,26 @@ from .services.queries import StatsQueries
 from .services.watchlist import WatchlistService
 from .settings import Settings, resolve_secret
 
+if TYPE_CHECKING:  # the ML stack loads when the recommender is first used (`_recommendations`)
+    from .services.recommendations import Recommendations
+
 
 async def _always_ready() -> None:
     return None
 
 
-def _sqlite_check(db: Database):
+def _sqlite_check(db: Database) -> Callable[[], Awaitable[None]]:
     async def check() -> None:
         await asyncio.to_thread(db.check)  # a durable write: off the event loop
     return check
 
 
-def _mongo_check(mongo: Mongo):
+def _mongo_check(mongo: Mongo) -> Callable[[], Awaitable[None]]:
     return mongo.check
 
 
-def _per_storage(config, db, mongo, in_memory, on_sqlite, on_mongo, *args, **on_mongo_only):
+def _per_storage(config: Any, db: Any, mongo: Any, in_memory: Callable[..., Any], on_sqlite: Callable[..., Any],
+                 on_mongo: Callable[..., Any], *args: Any, **on_mongo_only: Any) -> providers.Selector[Any]:
     """One store port for the backend `storage` selects, each given `args` (the SQLite store
     after its database, the MongoDB store after its client, with `on_mongo_only` too)."""
     return providers.Selector(
@@ -105,7 +111,7 @@ class Storage(containers.DeclarativeContainer):
     """Every store port, for the selected backend."""
 
     config = providers.Configuration()
-    clock = providers.Dependency()
+    clock: providers.Dependency[Clock] = providers.Dependency()
 
     db = providers.Singleton(Database, path=config.db_path)
     log = providers.Singleton(memory.MemoryEventLog)
@@ -155,7 +161,7 @@ class Storage(containers.DeclarativeContainer):
                                    sqlite=providers.List(db, shadow_db), mongo=providers.List(mongo))
 
 
-def _no_outbox(storage: str):
+def _no_outbox(storage: str) -> NoReturn:
     raise ValueError(f"the outbox relay needs MongoDB storage (CINEMATCH_STORAGE=mongo); {storage!r} has no outbox: "
                      "its events go to the projection directly")
 
@@ -191,14 +197,14 @@ class Bus(containers.DeclarativeContainer):
                                     group=config.kafka_group)
 
 
-def _lookup(*, api_key: str, url: str, rate: float, image_url: str):
+def _lookup(*, api_key: str, url: str, rate: float, image_url: str) -> TmdbClient | None:
     """TMDB (the `FilmLookup` port) when an API key is set; else None."""
     if not api_key:
         return None
     return TmdbClient(api_key=api_key, base_url=url, requests_per_second=rate, image_url=image_url)
 
 
-def _enrichment(*, lookup, catalog, diary):
+def _enrichment(*, lookup: TmdbClient | None, catalog: Any, diary: Any) -> CatalogEnrichment | None:
     """The TMDB enricher, attached to the diary service, when TMDB is configured; else None."""
     if lookup is None:
         return None
@@ -207,7 +213,7 @@ def _enrichment(*, lookup, catalog, diary):
     return enricher
 
 
-def _recommendations(**kwargs):
+def _recommendations(**kwargs: Any) -> Recommendations:
     # Imported when first used: the ML stack (numpy, scipy, scikit-learn) is slow to import
     # and most commands (worker, relay, migrate) never need it.
     from .services.recommendations import Recommendations
@@ -218,7 +224,7 @@ class Services(containers.DeclarativeContainer):
     config = providers.Configuration()
     storage = providers.DependenciesContainer()
     bus = providers.DependenciesContainer()
-    clock = providers.Dependency()
+    clock: providers.Dependency[Clock] = providers.Dependency()
 
     accounts = providers.Singleton(Accounts, users=storage.users,
                                    throttle=providers.Singleton(LoginThrottle, storage.limits))
@@ -299,7 +305,7 @@ class Application(containers.DeclarativeContainer):
     services = providers.Container(Services, config=config, storage=storage, bus=bus, clock=clock)
 
 
-def build_container(settings: Settings, clock=None) -> Application:
+def build_container(settings: Settings, clock: Clock | None = None) -> Application:
     resolve_secret(settings)
     container = Application()
     container.config.from_dict({

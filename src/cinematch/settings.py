@@ -113,7 +113,7 @@ def env_name(field: str) -> str:
     return ENV_NAMES.get(field, f"CINEMATCH_{field.upper()}")
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+def load_settings(env: dict[str, str] | None = None, /, **overrides: object) -> Settings:
     env = dict(os.environ if env is None else env)
     values: dict[str, object] = {}
     profile = str(overrides.get("profile") or env.get("CINEMATCH_PROFILE") or "embedded")

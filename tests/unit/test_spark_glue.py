@@ -41,7 +41,7 @@ def reports(batches) -> list[dict]:
 
 
 def conf(**overrides) -> dict:
-    return msgspec.to_builtins(load_settings(env={}, storage="memory", profile="spark", **overrides))
+    return msgspec.to_builtins(load_settings({}, storage="memory", profile="spark", **overrides))
 
 
 def test_a_replayed_micro_batch_changes_nothing_in_the_worker():
@@ -90,7 +90,7 @@ async def test_the_stream_driver_prunes_aged_out_trend_facts_once_per_period(tmp
     store = wired("sqlite", data_dir=tmp_path).storage.trends()
     await store.apply([TrendFact("u", k, d.isoformat(), "Film", ("Drama",), True, 1)
                        for k, d in (("old", today - dt.timedelta(days=90)), ("new", today))])
-    job = StreamJob(load_settings(env={}, profile="spark", storage="sqlite", data_dir=str(tmp_path)))
+    job = StreamJob(load_settings({}, profile="spark", storage="sqlite", data_dir=str(tmp_path)))
     assert await asyncio.to_thread(job.prune_trends_if_due) == 1
     assert [f.entry_key for f in await store.facts()] == ["new"]
     await store.apply([TrendFact("u", "old2", (today - dt.timedelta(days=90)).isoformat(), "Film", (), True, 1)])

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from ...settings import Settings, load_settings
 from .common import one_off
+
+if TYPE_CHECKING:  # the services load only when a command needs them
+    from ...services.accounts import Accounts
 
 
 def _embedded_only(what: str) -> Settings:
@@ -52,7 +57,7 @@ def _read_password(args: argparse.Namespace) -> str:
     return password
 
 
-def _accounts_run(work) -> dict:
+def _accounts_run(work: Callable[[Accounts], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     """`work(accounts)` against the configured store (its migrations first, as serve would)."""
     return one_off(lambda c: work(c.services.accounts()))
 
@@ -60,7 +65,7 @@ def _accounts_run(work) -> dict:
 def cmd_user_create(args: argparse.Namespace) -> int:
     password = _read_password(args)
 
-    async def work(accounts) -> dict:
+    async def work(accounts: Accounts) -> dict[str, Any]:
         user = await accounts.register(args.name, password, is_admin=args.admin)
         return {"user_id": user.id, "username": user.username, "is_admin": user.is_admin}
     print(json.dumps(_accounts_run(work)))
@@ -70,7 +75,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 def cmd_user_reset_password(args: argparse.Namespace) -> int:
     password = _read_password(args)
 
-    async def work(accounts) -> dict:
+    async def work(accounts: Accounts) -> dict[str, Any]:
         user = await accounts.reset_password(args.name, password)
         return {"user_id": user.id, "username": user.username, "signed_out": True}
     print(json.dumps(_accounts_run(work)))

@@ -4,27 +4,34 @@ failure told in one line."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
-from ...settings import load_settings
+from ...settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the container module loads only when a command needs it
+    from ...container import Application
+
+T = TypeVar("T")
 
 
-def _container(**overrides):
+def _container(**overrides: object) -> Application:
     from ...container import build_container
     return build_container(load_settings(**overrides))
 
 
-async def close_resources(container) -> None:
+async def close_resources(container: Application) -> None:
     from ...container import close_resources as close  # the container module loads only when needed
     await close(container)
 
 
-def one_off(work, **overrides):
+def one_off(work: Callable[[Application], Awaitable[T]], **overrides: object) -> T:
     """`work(container)` once, as a short-lived process of its own: the store prepared as serve
     would prepare it (runtime.Runtime: MongoDB's migrations on start), closed on the way out."""
     from ...runtime import Runtime
     runtime = Runtime(_container(**overrides))
 
-    async def run():
+    async def run() -> T:
         await runtime.prepare()
         try:
             return await work(runtime.container)
@@ -38,7 +45,7 @@ def _profile_default(args_profile: str | None) -> str:
     return args_profile or os.environ.get("CINEMATCH_PROFILE") or "kafka"
 
 
-def _logging(settings) -> None:
+def _logging(settings: Settings) -> None:
     import logging
 
     from ...adapters.observability import configure_logging

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...progress import Progress
 from ...settings import load_settings
 from .common import json_problem, one_off
+
+if TYPE_CHECKING:  # the container module loads only when a command needs it
+    from ...container import Application
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
@@ -24,7 +29,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     movies = [catalog_movie(id=catalog_id_for(r.title, r.year), **msgspec.structs.asdict(r)) for r in rows]
     progress = Progress()
 
-    async def write(container) -> int:
+    async def write(container: Application) -> int:
         n = 0
         for start in range(0, len(movies), 2000):
             n += await container.storage.catalog().upsert(movies[start:start + 2000])
@@ -69,7 +74,7 @@ def cmd_catalog_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_ml100k():
+def _fetch_ml100k() -> Path | None:
     """MovieLens-100k's folder, or None after saying on stderr why it could not be fetched."""
     from ...data.movielens import DatasetUnavailable, fetch_ml100k
     progress = Progress()

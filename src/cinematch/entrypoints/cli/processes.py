@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 
-from ...settings import load_settings
+from ...settings import Settings, load_settings
 from .common import _container, _logging, _profile_default, close_resources
 
 
@@ -68,8 +68,8 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return RelayRuntime(_container(profile=settings.profile)).run_until_signalled()
 
 
-def _spark_settings(args: argparse.Namespace):
-    overrides = {"profile": "spark"}
+def _spark_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {"profile": "spark"}
     for field, value in (("spark_checkpoint_dir", getattr(args, "checkpoint", None)),
                          ("spark_trigger_seconds", getattr(args, "trigger", None)),
                          ("spark_trends_trigger_seconds", getattr(args, "trends_trigger", None))):

@@ -12,19 +12,26 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from ...domain.ports import Record
+from ...services.projection.projector import Report
 from ...services.projection.reconcile import Window
 from ...settings import Settings
 
-_runtimes: dict[str, tuple[asyncio.AbstractEventLoop, object]] = {}
+if TYPE_CHECKING:  # the container (and the ML stack behind it) loads in a worker only when a task needs it
+    from ...container import Application
+
+T = TypeVar("T")
+
+_runtimes: dict[str, tuple[asyncio.AbstractEventLoop, Application]] = {}
 RECONCILE_CONCURRENCY = 8  # users checked at once per task
 
 
-def _run(conf: dict, work):
+def _run(conf: dict[str, Any], work: Callable[[Application], Awaitable[T]]) -> T:
     """Run `work(container)` on this worker's loop and container for `conf`."""
     key = json.dumps(conf, sort_keys=True)
     hit = _runtimes.get(key)
@@ -39,7 +46,7 @@ def _run(conf: dict, work):
 REPORT_FIELDS = ("events", "applied", "dead_letters", "users", "task_ms")
 
 
-def _records(batches: Iterable) -> list[Record]:
+def _records(batches: Iterable[Any]) -> list[Record]:  # pyarrow RecordBatches
     """Kafka rows (value, partition, offset) from Arrow record batches."""
     out: list[Record] = []
     for batch in batches:
@@ -48,7 +55,7 @@ def _records(batches: Iterable) -> list[Record]:
     return out
 
 
-def _report(report, started: float) -> Iterator:
+def _report(report: Any, started: float) -> Iterator[Any]:
     """The task's report, with its time (from its first row read to the report: what the
     batch's addBatch spends in Python, the rest being Spark's)."""
     import pyarrow as pa
@@ -57,7 +64,7 @@ def _report(report, started: float) -> Iterator:
                                      schema=pa.schema([(f, pa.int64()) for f in REPORT_FIELDS]))
 
 
-def project_stats(conf: dict, batches: Iterable) -> Iterator:
+def project_stats(conf: dict[str, Any], batches: Iterable[Any]) -> Iterator[Any]:
     """Stream 1: statistics and affinities of the users in this partition, guarded by seq;
     malformed messages go to the dead letters."""
     started = time.monotonic()
@@ -66,20 +73,21 @@ def project_stats(conf: dict, batches: Iterable) -> Iterator:
         yield from _report(_run(conf, lambda c: c.services.stats_projector().apply_records(records)), started)
 
 
-def project_trends(conf: dict, batches: Iterable) -> Iterator:
+def project_trends(conf: dict[str, Any], batches: Iterable[Any]) -> Iterator[Any]:
     """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
     stream 1 records them as dead letters, once."""
     started = time.monotonic()
     records = _records(batches)
 
-    async def work(c):
+    async def work(c: Application) -> Report | None:
         projector = c.services.trends_projector()
         decoded, _ = projector.decode(records)
         if not decoded.events:
             return None
         if conf.get("trends_task_delay_seconds"):  # fault injection (tests): a slow trends sink
             time.sleep(float(conf["trends_task_delay_seconds"]))
-        return await projector.apply_events(decoded.events, decoded.columns)
+        report: Report = await projector.apply_events(decoded.events, decoded.columns)
+        return report
 
     if records:
         report = _run(conf, work)
@@ -87,11 +95,11 @@ def project_trends(conf: dict, batches: Iterable) -> Iterator:
             yield from _report(report, started)
 
 
-def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:
+def bootstrap_trends(conf: dict[str, Any], user_ids: Iterable[str]) -> Iterator[int]:
     """The trend facts of these users recomputed from their diaries, at each diary's version."""
     users = list(user_ids)
 
-    async def work(c) -> int:
+    async def work(c: Application) -> int:
         projector = c.services.trends_projector()
         for user_id in users:
             await projector.recalculate(user_id)
@@ -101,7 +109,8 @@ def bootstrap_trends(conf: dict, user_ids: Iterable[str]) -> Iterator[int]:
         yield _run(conf, work)
 
 
-def reconcile_users(conf: dict, repair: bool, since: str, user_ids: Iterable[str]) -> Iterator[dict]:
+def reconcile_users(conf: dict[str, Any], repair: bool, since: str, user_ids: Iterable[str]) -> Iterator[dict[str,
+                    Any]]:
     """Reconcile these users, a few at a time (each check is a handful of round trips to the
     database; one user after the other leaves the server idle). Yields each user's check,
     then the partition's trend window as `{"window": ...}`."""
@@ -109,11 +118,11 @@ def reconcile_users(conf: dict, repair: bool, since: str, user_ids: Iterable[str
     if users:
         window = Window()
 
-        async def work(c):
+        async def work(c: Application) -> list[Any]:
             reconciler = c.services.reconciler()
             sem = asyncio.Semaphore(RECONCILE_CONCURRENCY)
 
-            async def one(user_id: str):
+            async def one(user_id: str) -> Any:
                 async with sem:
                     return await reconciler.check_user(user_id, repair, since, window)
             return await asyncio.gather(*(one(u) for u in users))

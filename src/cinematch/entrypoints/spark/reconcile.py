@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from functools import partial
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -13,6 +14,9 @@ from ...services.projection.reconcile import Report, UserCheck, Window
 from ...settings import Settings
 from . import executors
 from .session import build_session, on_driver, over_users
+
+if TYPE_CHECKING:  # the container loads on the driver only when the job runs
+    from ...container import Application
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ class ReconcileJob:
     def run(self, repair: bool = False) -> Report:
         started = time.monotonic()
 
-        async def prepare(c):
+        async def prepare(c: Application) -> tuple[list[str], str]:
             reconciler = c.services.reconciler()
             await reconciler.clear_shadow()
             return await c.storage.diary().user_ids(), reconciler.since_day()

@@ -7,8 +7,10 @@ with the core's own decoder, so a malformed message gets the same reason everywh
 
 from __future__ import annotations
 
+from typing import Any
 
-def event_schema():
+
+def event_schema() -> Any:  # a pyspark StructType (pyspark loads only in Spark's processes)
     from pyspark.sql.types import (
         ArrayType,
         BooleanType,
@@ -20,7 +22,7 @@ def event_schema():
         StructType,
     )
 
-    def movie():
+    def movie() -> Any:
         return StructType([
             StructField("name", StringType()), StructField("year", IntegerType()),
             StructField("rating", DoubleType()), StructField("imdb_id", StringType()),

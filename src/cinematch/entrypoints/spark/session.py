@@ -9,9 +9,16 @@ import os
 import sys
 from functools import partial
 from pathlib import Path
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...settings import Settings
 from . import executors
+
+if TYPE_CHECKING:  # the container module loads only on the driver, when needed
+    from ...container import Application
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,7 @@ def fair_pools_file() -> str:
     return str(path)
 
 
-def in_pool(spark, query: str) -> None:
+def in_pool(spark: Any, query: str) -> None:
     """This thread's Spark jobs go to `query`'s pool (a foreachBatch callback's thread, or the
     thread that starts the query, whose stream thread inherits it)."""
     spark.sparkContext.setLocalProperty("spark.scheduler.pool", POOLS[query])
@@ -81,7 +88,8 @@ def under_spark_submit() -> bool:
     return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
-def build_session(settings: Settings, app_name: str, master: str | None = None, conf: dict[str, str] | None = None):
+def build_session(settings: Settings, app_name: str, master: str | None = None,
+                  conf: dict[str, str] | None = None) -> Any:  # a SparkSession
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this interpreter (local mode)
@@ -112,11 +120,11 @@ def build_session(settings: Settings, app_name: str, master: str | None = None, 
     return spark
 
 
-def on_driver(settings: Settings, work):
+def on_driver(settings: Settings, work: Callable[[Application], Awaitable[T]]) -> T:
     """Run `work(container)` on the driver, with a container of its own."""
     from ...container import build_container, close_resources
 
-    async def main():
+    async def main() -> T:
         container = build_container(settings)
         try:
             return await work(container)
@@ -125,15 +133,16 @@ def on_driver(settings: Settings, work):
     return asyncio.run(main())
 
 
-def over_users(spark, users: list[str], work) -> list:
+def over_users(spark: Any, users: list[str], work: Callable[[Iterable[str]], Iterator[Any]]) -> list[Any]:
     """Spread `users` over the executors (a few slices per core) and collect what
     `work(user_ids)` yields for each slice."""
     sc = spark.sparkContext
     slices = max(1, min(len(users), sc.defaultParallelism * 4))
-    return sc.parallelize(users, slices).mapPartitions(work).collect()
+    collected: list[Any] = sc.parallelize(users, slices).mapPartitions(work).collect()
+    return collected
 
 
-def _sum_reports(reports: list[dict]) -> dict:
+def _sum_reports(reports: list[dict[str, int]]) -> dict[str, Any]:
     total: dict[str, int] = {}
     for r in reports:
         for k, v in r.items():
@@ -145,13 +154,13 @@ def _sum_reports(reports: list[dict]) -> dict:
 REPORT_DDL = ", ".join(f"{f} long" for f in executors.REPORT_FIELDS)
 
 
-def _project(df, work) -> list[dict]:
+def _project(df: Any, work: Callable[..., Any]) -> list[dict[str, int]]:
     """Each partition of `df` to `work(conf, arrow batches)` on the executors (mapInArrow:
     columns, not pickled rows); the tasks' reports."""
     return [r.asDict() for r in df.mapInArrow(work, REPORT_DDL).collect()]
 
 
-def _stats_batch(conf: dict, partitions: int, df, batch_id: int) -> None:
+def _stats_batch(conf: dict[str, Any], partitions: int, df: Any, batch_id: int) -> None:
     in_pool(df.sparkSession, STATS_QUERY)
     # A user's events come from one Kafka partition, in order; coalescing keeps that order.
     reports = _project(df.coalesce(partitions), partial(executors.project_stats, conf))
@@ -159,7 +168,7 @@ def _stats_batch(conf: dict, partitions: int, df, batch_id: int) -> None:
         log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
 
 
-def _trends_batch(conf: dict, partitions: int, after, df, batch_id: int) -> None:
+def _trends_batch(conf: dict[str, Any], partitions: int, after: Any, df: Any, batch_id: int) -> None:
     in_pool(df.sparkSession, TRENDS_QUERY)
     # All of a user's facts in one task, in seq order: one write per fact document; at most
     # `partitions` tasks (trends_parallelism), so a slot stays free for the statistics.

@@ -26,6 +26,7 @@ import queue
 import threading
 import time
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -35,6 +36,9 @@ from .session import (
     KAFKA_FETCH_MAX_WAIT_MS, STATS_QUERY, TRENDS_DELAY_CONF, TRENDS_QUERY, _stats_batch, _trends_batch,
     build_session, in_pool, on_driver, over_users, stats_parallelism, trends_parallelism,
 )
+
+if TYPE_CHECKING:
+    from ...adapters.observability import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +54,11 @@ class StreamJob:
         self.conf = conf or {}
         # --once gives up after a few failed attempts; the long-running job never does.
         self.max_failures = max_failures if max_failures is not None else (5 if once else None)
-        self.spark = None
+        self.spark: Any = None  # the SparkSession, once `run` connects (pyspark loads only then)
         self._next_prune = 0.0
-        self.metrics = None  # with CINEMATCH_METRICS_PORT: batch durations and lag on /metrics
-        self._progress: queue.SimpleQueue | None = None  # every finished batch's progress (`progress_listener`)
+        self.metrics: Metrics | None = None  # with CINEMATCH_METRICS_PORT: batch durations and lag on /metrics
+        # every finished batch's progress (`progress_listener`)
+        self._progress: queue.SimpleQueue[dict[str, Any]] | None = None
         self._triggers = {STATS_QUERY: settings.spark_trigger_seconds,
                           TRENDS_QUERY: settings.spark_trends_trigger_seconds}
 
@@ -65,7 +70,8 @@ class StreamJob:
         if every <= 0 or time.monotonic() < self._next_prune:
             return 0
         self._next_prune = time.monotonic() + every
-        return on_driver(self.settings, lambda c: c.services.trend_retention().prune_after_batch())
+        pruned: int = on_driver(self.settings, lambda c: c.services.trend_retention().prune_after_batch())
+        return pruned
 
     @property
     def checkpoint(self) -> str:
@@ -74,7 +80,8 @@ class StreamJob:
     def _exists(self, path: str) -> bool:
         jvm = self.spark._jvm
         hpath = jvm.org.apache.hadoop.fs.Path(path)
-        return hpath.getFileSystem(self.spark._jsc.hadoopConfiguration()).exists(hpath)
+        found: bool = hpath.getFileSystem(self.spark._jsc.hadoopConfiguration()).exists(hpath)
+        return found
 
     def _prepare(self) -> None:
         from ...adapters.kafka.bus import ensure_topic
@@ -91,7 +98,7 @@ class StreamJob:
         return sum(over_users(self.spark, users,
                               partial(executors.bootstrap_trends, msgspec.to_builtins(self.settings))))
 
-    def _source(self):
+    def _source(self) -> Any:  # a streaming DataFrame
         s = self.settings
         return (self.spark.readStream.format("kafka")
                 .option("kafka.bootstrap.servers", s.kafka_bootstrap_servers)
@@ -104,10 +111,10 @@ class StreamJob:
                 .option("maxOffsetsPerTrigger", str(s.spark_max_offsets_per_trigger))
                 .load())
 
-    def _trigger(self, seconds: float) -> dict:
+    def _trigger(self, seconds: float) -> dict[str, Any]:
         return {"availableNow": True} if self.once else {"processingTime": f"{seconds:g} seconds"}
 
-    def start_queries(self) -> list:
+    def start_queries(self) -> list[Any]:
         from pyspark.sql import functions as F
 
         from .schema import event_schema
@@ -161,8 +168,8 @@ class StreamJob:
         self.spark.streams.addListener(progress_listener(self._progress))
         if self.settings.metrics_port:
             from ...adapters.observability import Metrics
-            self.metrics = Metrics()
-            self.metrics.serve(self.settings.metrics_port)
+            metrics = self.metrics = Metrics()
+            metrics.serve(self.settings.metrics_port)
         failures = 0
         try:
             while not stop.is_set():
@@ -193,14 +200,14 @@ class StreamJob:
             self.spark.stop()
 
 
-    def finish_batches(self, queries, wait: float = 30.0) -> None:
+    def finish_batches(self, queries: list[Any], wait: float = 30.0) -> None:
         """On SIGTERM: let a batch in flight finish (its writes and its checkpoint commit) before
         the queries stop, for at most `wait` seconds; one cut short is replayed at the next start."""
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and any(q.isActive and q.status.get("isTriggerActive") for q in queries):
             time.sleep(0.2)
 
-    def observe(self, queries) -> None:
+    def observe(self, queries: list[Any]) -> None:
         """Each query's batches finished since the last look: into the metrics (when served),
         and a log line with the phases of each that outran its trigger; the lag per partition."""
         while self._progress is not None and not self._progress.empty():
@@ -231,25 +238,25 @@ class StreamJob:
             self.metrics.set_sampled([family])
 
 
-def progress_listener(into: queue.SimpleQueue):
+def progress_listener(into: queue.SimpleQueue[dict[str, Any]]) -> Any:
     """A listener that puts each finished batch's progress in `into` (called on Spark's
     listener thread; observe() drains it, so no batch is missed between two looks)."""
-    from pyspark.sql.streaming import StreamingQueryListener
+    from pyspark.sql.streaming.listener import StreamingQueryListener
 
     class Progress(StreamingQueryListener):
-        def onQueryStarted(self, event) -> None: ...
+        def onQueryStarted(self, event: Any) -> None: ...
 
-        def onQueryProgress(self, event) -> None:
+        def onQueryProgress(self, event: Any) -> None:
             into.put(event.progress)
 
-        def onQueryIdle(self, event) -> None: ...
+        def onQueryIdle(self, event: Any) -> None: ...
 
-        def onQueryTerminated(self, event) -> None: ...
+        def onQueryTerminated(self, event: Any) -> None: ...
 
     return Progress()
 
 
-def _offsets(value) -> dict[str, int]:
+def _offsets(value: Any) -> dict[str, int]:
     """A Kafka source's offsets in a query's progress ({"topic": {"0": 12, ...}}, maybe as JSON text)."""
     import json
     if isinstance(value, str):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
+from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
@@ -53,19 +56,19 @@ MAX_JSON_BYTES = 1024 * 1024  # any JSON body (the entry bounds fit in far less)
 
 # --- errors: always a 4xx with a reason --------------------------------------------
 
-def _bad_request(_: Request, exc: Exception) -> Response:
+def _bad_request(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return error_response(400, str(exc))
 
 
-def _conflict(_: Request, exc: Exception) -> Response:
+def _conflict(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return error_response(409, str(exc))
 
 
-def _rate_limited(_: Request, exc: RateLimited) -> Response:
+def _rate_limited(_: Request[Any, Any, Any], exc: RateLimited) -> Response[Any]:
     return error_response(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
-def _unavailable(_: Request, exc: StoreUnavailable) -> Response:
+def _unavailable(_: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Any]:
     log.error("store unavailable: %s", exc.reason)
     return error_response(503, exc.reason, headers={"Retry-After": str(exc.retry_after or 60)})
 
@@ -79,7 +82,7 @@ WEB_DIR = Path(__file__).parent
 SWAGGER = "/static/vendor/swagger"
 
 
-def _template_setup(assets: Assets):
+def _template_setup(assets: Assets) -> Callable[[JinjaTemplateEngine], None]:
     def setup(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals.update(TEMPLATE_GLOBALS, static_url=assets.url)
         engine.engine.filters.update(TEMPLATE_FILTERS)
@@ -101,8 +104,8 @@ async def manifest() -> Response[bytes]:
 UNCOMPRESSED = ["^/stats/events", "^/api/admin/ml/k-optimization/stream", "^/static/icons/", "^/favicon.ico"]
 
 
-def _outermost(middleware):
-    def on_app_init(app_config):
+def _outermost(middleware: Any) -> Callable[[AppConfig], AppConfig]:
+    def on_app_init(app_config: AppConfig) -> AppConfig:
         app_config.middleware.insert(0, middleware)
         return app_config
     return on_app_init
@@ -118,7 +121,7 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
     assets = Assets()
     assets.say_what_is_missing()
 
-    async def retrieve_user(token: Token, _: ASGIConnection) -> User | None:
+    async def retrieve_user(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> User | None:
         # None (401) once the password changed since this token was made: signed out
         return session_user(await container.storage.users().by_id(token.sub), token.extras)
 
@@ -127,8 +130,8 @@ def create_app(runtime: ServeRuntime | Application, *, run_projections: bool | N
     jwt_auth = JWTCookieAuth[User](retrieve_user_handler=retrieve_user, token_secret=settings.jwt_secret(),
                                    exclude=PUBLIC, key=SESSION_COOKIE, samesite="lax")
 
-    def singleton(provider):
-        async def get_it():
+    def singleton(provider: Callable[[], Any]) -> Provide:
+        async def get_it() -> Any:
             return provider()
         return Provide(get_it, use_cache=True)
 

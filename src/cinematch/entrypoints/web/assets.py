@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -61,7 +62,7 @@ class Assets:
             return b"public, max-age=30" if path.startswith(PUBLIC_API) else b"no-store"
         return b"private, no-cache"  # the pages: one person's, always asked again
 
-    def hook(self):
+    def hook(self) -> Callable[[Message, Scope], Awaitable[None]]:
         """A `before_send` hook: every answer gets its Cache-Control unless its handler set one."""
         async def hook(message: Message, scope: Scope) -> None:
             if message["type"] != "http.response.start":

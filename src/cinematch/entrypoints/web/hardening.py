@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,6 +16,7 @@ import pymongo.errors
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.exceptions.responses import create_exception_response
+from litestar.enums import ScopeType
 from litestar.types import Message, Scope
 
 log = logging.getLogger("cinematch.web")
@@ -61,7 +63,7 @@ async def add_headers(message: Message, scope: Scope) -> None:
     message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
 
 
-def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response({"status_code": status, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -76,7 +78,7 @@ def body_problem(exc: BaseException) -> str | None:
     return None
 
 
-def any_error(request: Request, exc: Exception) -> Response:
+def any_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The last word on an exception no other handler took."""
     problem = body_problem(exc)
     if problem is not None:
@@ -92,12 +94,12 @@ def any_error(request: Request, exc: Exception) -> Response:
     return error_response(500, f"internal error; the server log has the details under request id {rid}")
 
 
-def strict_body(struct: Any):
+def strict_body(struct: Any) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
     """A `before_request` hook that decodes the JSON body as `struct` with no coercion
     ("5" is not 5), before Litestar's own lenient conversion runs."""
     decoder = msgspec.json.Decoder(struct)
 
-    async def check(request: Request) -> None:
+    async def check(request: Request[Any, Any, Any]) -> None:
         raw = await request.body()
         try:
             decoder.decode(raw)
@@ -126,7 +128,7 @@ def strict_query_integers(app: Any) -> Any:
     `?limit=1e3` as 1000 while it refuses 2.5; here both are a 400 with the reason."""
     async def middleware(scope: Scope, receive: Any, send: Any) -> None:
         handler = scope.get("route_handler")
-        if scope["type"] == "http" and handler is not None and scope.get("query_string"):
+        if scope["type"] == ScopeType.HTTP and handler is not None and scope.get("query_string"):
             given = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             wanted = set(_integer_queries(handler).values())
             for key, value in given:

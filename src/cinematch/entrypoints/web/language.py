@@ -19,20 +19,20 @@ LANGUAGE_COOKIE = "cinematch_lang"
 YEAR = 365 * 24 * 3600
 
 
-def chosen_language(request: Request) -> str:
+def chosen_language(request: Request[Any, Any, Any]) -> str:
     """The language a visitor picked with the switch ("" when none)."""
     picked = request.cookies.get(LANGUAGE_COOKIE, "")
     return picked if picked in LANGUAGES else ""
 
 
-def language_of(request: Request, user: Any = None) -> str:
+def language_of(request: Request[Any, Any, Any], user: Any = None) -> str:
     own = getattr(user, "language", "")
     if own in LANGUAGES:
         return str(own)
     return chosen_language(request) or i18n.negotiate(request.headers.get("accept-language", "")) or "en"
 
 
-async def speak_the_visitors_language(request: Request) -> None:
+async def speak_the_visitors_language(request: Request[Any, Any, Any]) -> None:
     """`before_request`: every page speaks its visitor's language; the API speaks English."""
     if request.url.path.startswith("/api/"):
         return
@@ -41,15 +41,15 @@ async def speak_the_visitors_language(request: Request) -> None:
     i18n.use(language_of(request, request.scope.get("user")))
 
 
-def remember_language(response: Response, language: str, secure: bool) -> Response:
+def remember_language(response: Response[Any], language: str, secure: bool) -> Response[Any]:
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=YEAR, httponly=True, samesite="lax", secure=secure,
                         path="/")
     return response
 
 
 @get("/language", include_in_schema=False)
-async def switch_language(request: Request, to: str = Parameter(default="", max_length=10),
-                          next: str = Parameter(default="/", max_length=200)) -> Response:  # noqa: A002
+async def switch_language(request: Request[Any, Any, Any], to: str = Parameter(default="", max_length=10),
+                          next: str = Parameter(default="/", max_length=200)) -> Response[Any]:  # noqa: A002
     """The switch for signed-out visitors: remembers the language and goes back to the page."""
     if to not in LANGUAGES:
         return error_response(400, f"unknown language {to[:10]!r}: one of {', '.join(LANGUAGES)}")

@@ -3,10 +3,13 @@ line carrying its request id (`CINEMATCH_LOG_FORMAT=json` makes it a JSON object
 
 from __future__ import annotations
 
+
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...adapters.observability import CONTENT_TYPE, Metrics
@@ -16,21 +19,21 @@ access = logging.getLogger("cinematch.access")
 
 
 def _record(metrics: Metrics, scope: Scope, route: str, status: int, seconds: float) -> None:
-    method = scope.get("method", "")
+    method = str(scope.get("method", ""))
     metrics.observe_request(method, route, status, seconds)
     access.info("%s %s %s %.1f ms", method, scope.get("path", ""), status, seconds * 1000, extra={
         "request_id": request_id(scope), "method": method, "route": route, "path": scope.get("path", ""),
         "status": status, "seconds": round(seconds, 6)})
 
 
-def observe_requests(metrics: Metrics):
+def observe_requests(metrics: Metrics) -> Callable[[ASGIApp], ASGIApp]:
     """Litestar middleware: the route is the handler's path template (`/api/movies/{entry_id:str}`),
     so a label never holds an id; the time runs until the last byte of the answer is sent.
     An exception that leaves it unanswered (the auth middleware's 401 becomes an answer further
     out) is recorded by `count_unrouted` with the status the client really gets."""
     def middleware_factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             start, status = time.perf_counter(), 0
@@ -59,7 +62,7 @@ def _route(scope: Scope) -> str:
     return scope.get("path_template") or scope.get("path", "")
 
 
-def count_unrouted(metrics: Metrics):
+def count_unrouted(metrics: Metrics) -> Callable[[Message, Scope], Awaitable[None]]:
     """A `before_send` hook: answers the middleware above did not see go out — those no route
     handler gave (404, 405 from the router: route `(none)`) and those the exception handlers made
     for it (a 401, a page's redirect to sign in: the route it was for)."""

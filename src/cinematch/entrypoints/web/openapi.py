@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from litestar.config.app import AppConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, OpenAPIMediaType, Operation, RequestBody, Schema, SecurityScheme
 
@@ -54,7 +55,7 @@ BEARER = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT", descr
     "session cookie)."))
 
 
-def _bearer_only_where_needed(app_config):
+def _bearer_only_where_needed(app_config: AppConfig) -> AppConfig:
     """The JWT plugin puts its requirement on every operation and describes a cookie; the API
     document instead names the bearer header, and only on the operations that need it (the
     protected router says so)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+from typing import Any
 from xml.sax.saxutils import escape
 
 from litestar import Controller, Request, Response, get
@@ -73,7 +74,7 @@ def sized(url: str, width: int | None) -> str:
     return _TMDB_SIZE.sub(f"/t/p/w{size}/", url, count=1)
 
 
-def _answer(request: Request, svg: str) -> Response[bytes]:
+def _answer(request: Request[Any, Any, Any], svg: str) -> Response[bytes]:
     tag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:20] + '"'
     headers = {"ETag": tag, "Cache-Control": CACHE}
     if request.headers.get("if-none-match") == tag:
@@ -85,13 +86,14 @@ class PosterController(Controller):
     path = "/posters"
 
     @get("/drawn", include_in_schema=False)
-    async def drawn(self, request: Request, title: str = Parameter(default="", max_length=500),
+    async def drawn(self, request: Request[Any, Any, Any], title: str = Parameter(default="", max_length=500),
                     year: int | None = Parameter(default=None, ge=1870, le=2200)) -> Response[bytes]:
         """A title logged as typed: drawn from its name and year."""
         return _answer(request, draw(title, year, catalog_id_for(title, year)))
 
     @get("/{catalog_id:str}", include_in_schema=False)
-    async def poster(self, request: Request, catalog_id: str, catalog: CatalogStore, posters: PosterStore,
+    async def poster(self, request: Request[Any, Any, Any], catalog_id: str, catalog: CatalogStore,
+                     posters: PosterStore,
                      w: int | None = Parameter(default=None, ge=1, le=2000)) -> Response[bytes]:
         """A catalog film's poster: its film database's, fetched once and kept here, else drawn.
         `w`: the width wanted (a page's `srcset`): TMDB's nearest size at or above it."""

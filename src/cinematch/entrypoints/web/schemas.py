@@ -1,4 +1,4 @@
-"""Request and response bodies (msgspec), docs/contract.md §3."""
+"""Request[Any, Any, Any] and response bodies (msgspec), docs/contract.md §3."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -41,7 +42,7 @@ class HeaderTimeoutProtocol(H11Protocol):
         if self.cycle is None or self.cycle.response_complete:  # still waiting for a request's headers
             self.transport.close()
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]  # uvicorn's untyped base
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm()
 
@@ -77,12 +78,12 @@ def tune_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def run(app, host: str, port: int, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT) -> None:
+def run(app: Any, host: str, port: int, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT) -> None:
 
     tune_collector()
 
     class Server(uvicorn.Server):
-        def handle_exit(self, sig, frame) -> None:
+        def handle_exit(self, sig: int, frame: Any) -> None:
             STOPPING.set()
             super().handle_exit(sig, frame)
 

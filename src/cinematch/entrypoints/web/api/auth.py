@@ -41,7 +41,7 @@ class SignInController(Controller):
           responses=errors(400, 503, e401="wrong username or password",
                            e429="too many failed sign-ins for this account or address; the Retry-After header says "
                                 "when to try again"))
-    async def token(self, data: Credentials, request: Request, accounts: Accounts, jwt_auth: Any,
+    async def token(self, data: Credentials, request: Request[Any, Any, Any], accounts: Accounts, jwt_auth: Any,
                     ttl: int) -> Response[TokenOut]:
         client = request.client.host if request.client else ""
         user = await accounts.authenticate(data.username, data.password, client)

@@ -23,7 +23,7 @@ class FilmController(Controller):
          description="Public: a catalog film (with `poster_url`, `countries`, `languages` where known), the "
          "caller's own entries of it when signed in, the instance's count and average (only from "
          "CINEMATCH_TRENDS_MIN_USERS people, no private entry counted) and similar films.")
-    async def film(self, catalog_id: str, request: Request, films: FilmService, jwt_auth: Any,
+    async def film(self, catalog_id: str, request: Request[Any, Any, Any], films: FilmService, jwt_auth: Any,
                    users: UserStore) -> FilmPage:
         me = await caller(request, jwt_auth, users)
         page = await films.film(catalog_id[:200], me.id if me else None)

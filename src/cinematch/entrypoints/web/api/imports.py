@@ -85,7 +85,8 @@ class ImportsController(Controller):
             filename = filename or _disposition_name(request.headers.get("content-disposition", ""))
         if background:
             job = import_jobs.start(request.user.id, raw, filename=filename, dry_run=dry_run)
-            return Response(job_out(job), status_code=HTTP_202_ACCEPTED)
+            # (the 202's body is documented apart, beside the 200's report: `responses` above)
+            return Response[Any](job_out(job), status_code=HTTP_202_ACCEPTED)
         return Response(import_out(await imports.import_file(request.user.id, raw, dry_run=dry_run,
                                                              filename=filename)))
 

@@ -25,7 +25,8 @@ class PersonController(Controller):
          "most voted first, each with its `roles`, whether the caller has `watched` it and `your_rating` (the latest "
          "watch's); `you` (count, rated_count, avg_rating over the caller's entries of those films) when signed "
          "in. 404 when no catalog film credits the name.")
-    async def person(self, name: str, request: Request, people: PersonService, jwt_auth: Any, users: UserStore,
+    async def person(self, name: str, request: Request[Any, Any, Any], people: PersonService, jwt_auth: Any,
+                     users: UserStore,
                      role: Literal["director", "writer", "actor"] | None = Parameter(default=None)) -> PersonPage:
         me = await caller(request, jwt_auth, users)
         found = await people.person(name[:200], me.id if me else None, role)

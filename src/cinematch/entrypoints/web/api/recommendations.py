@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -69,7 +70,7 @@ class RecommendationsController(Controller):
         require_admin(request)
         events = await recommendations.k_optimization()  # rate limit and data checked before streaming
 
-        async def lines():
+        async def lines() -> AsyncIterator[str]:
             async for event in events:
                 yield json.dumps(event, default=float)
 

@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from ....domain.library import WatchItem
 from ....domain.ports import User
 from ....services.watchlist import WatchlistService
 from ..hardening import strict_body
@@ -16,7 +17,7 @@ from ..openapi import SIGNED_IN, errors
 from ..schemas import WatchIn, Watchlist, WatchOut
 
 
-def watch_out(item) -> WatchOut:
+def watch_out(item: WatchItem) -> WatchOut:
     return WatchOut(id=item.id, name=item.name, title=item.title or item.name, year=item.year,
                     catalog_id=item.catalog_id, added=item.added)
 

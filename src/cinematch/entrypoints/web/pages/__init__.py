@@ -5,6 +5,8 @@ a signed-in session is the API's token in an HttpOnly, SameSite cookie."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect
@@ -33,7 +35,7 @@ TEMPLATE_GLOBALS = {"trend_genre_rows": trend_genre_rows}
 TEMPLATE_FILTERS = {"stars": display}
 
 
-def page_not_signed_in(request: Request, exc: NotAuthorizedException) -> Response:
+def page_not_signed_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
     """A page asked for without a session: the sign-in page; the API keeps its 401."""
     if request.url.path.startswith("/api/"):
         return error_response(401, exc.detail or "sign in first")

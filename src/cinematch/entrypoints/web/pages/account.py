@@ -18,7 +18,7 @@ from ..language import LANGUAGE_COOKIE, chosen_language, remember_language
 from .forms import SESSION_COOKIE, _form, _form_error, _local, _query, _session_user, _signed_in
 
 
-async def _keep_chosen_language(request: Request, accounts: Accounts, user: User) -> None:
+async def _keep_chosen_language(request: Request[Any, Any, Any], accounts: Accounts, user: User) -> None:
     """The language a visitor chose before signing in or up becomes the account's, unless the
     account has one already (docs/contract.md §6: the choice survives sign-in)."""
     chosen = chosen_language(request)
@@ -32,14 +32,16 @@ class AccountPages(Controller):
     path = "/"
 
     @get("/", include_in_schema=False)
-    async def home(self, request: Request, queries: StatsQueries, jwt_auth: Any, users: UserStore, error: str = "",
+    async def home(self, request: Request[Any, Any, Any], queries: StatsQueries, jwt_auth: Any, users: UserStore,
+                   error: str = "",
                    next: str = Parameter(default="", max_length=200)) -> Template:  # noqa: A002 - the page to return to
         me = await _session_user(request, jwt_auth, users)
         return Template("index.html", context={"me": me, "trends": await queries.global_trends(), "error": error[:200],
                                                "page": "home", "next": _local(next)})
 
     @post("/signup", include_in_schema=False, status_code=303)
-    async def signup(self, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int) -> Response:
+    async def signup(self, request: Request[Any, Any, Any], accounts: Accounts, jwt_auth: Any,
+                     ttl: int) -> Response[Any]:
         form = await _form(request)
         try:
             user = await accounts.register(form.get("username", ""), form.get("password", ""))
@@ -49,7 +51,8 @@ class AccountPages(Controller):
         return _signed_in(request, jwt_auth, ttl, user)
 
     @post("/signin", include_in_schema=False, status_code=303)
-    async def signin(self, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int) -> Response:
+    async def signin(self, request: Request[Any, Any, Any], accounts: Accounts, jwt_auth: Any,
+                     ttl: int) -> Response[Any]:
         form = await _form(request)
         client = request.client.host if request.client else ""
         try:
@@ -63,20 +66,20 @@ class AccountPages(Controller):
         return _signed_in(request, jwt_auth, ttl, user, to=_local(form.get("next", "")))
 
     @post("/signout", include_in_schema=False, status_code=303)
-    async def signout(self) -> Response:
+    async def signout(self) -> Response[Any]:
         response = Redirect("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @get("/settings", include_in_schema=False)
-    async def settings_page(self, request: Request, done: str = Parameter(default="", max_length=40),
+    async def settings_page(self, request: Request[Any, Any, Any], done: str = Parameter(default="", max_length=40),
                             error: str = "") -> Template:
         return Template("settings.html", context={"me": request.user, "page": "settings", "done": done,
                                                   "error": error[:300]})
 
     @post("/settings/password", include_in_schema=False, status_code=303)
-    async def change_password(self, request: Request, accounts: Accounts, jwt_auth: Any, ttl: int,
-                              users: UserStore) -> Response:
+    async def change_password(self, request: Request[Any, Any, Any], accounts: Accounts, jwt_auth: Any, ttl: int,
+                              users: UserStore) -> Response[Any]:
         form = await _form(request)
         everywhere = form.get("action") == "everywhere"
         client = request.client.host if request.client else ""
@@ -91,7 +94,7 @@ class AccountPages(Controller):
         return _signed_in(request, jwt_auth, ttl, user, to=f"/settings?done={done}")
 
     @post("/settings/language", include_in_schema=False, status_code=303)
-    async def save_language(self, request: Request, accounts: Accounts) -> Response:
+    async def save_language(self, request: Request[Any, Any, Any], accounts: Accounts) -> Response[Any]:
         form = await _form(request)
         language = form.get("language", "")
         try:
@@ -106,8 +109,8 @@ class AccountPages(Controller):
         return response
 
     @post("/settings/delete", include_in_schema=False, status_code=303)
-    async def delete_account_page(self, request: Request, accounts: Accounts, purge: AccountPurge,
-                                  queries: StatsQueries) -> Response:
+    async def delete_account_page(self, request: Request[Any, Any, Any], accounts: Accounts, purge: AccountPurge,
+                                  queries: StatsQueries) -> Response[Any]:
         form = await _form(request)
         client = request.client.host if request.client else ""
         try:

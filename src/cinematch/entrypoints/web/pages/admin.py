@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
@@ -11,7 +13,7 @@ from ....services.recommendations import Recommendations
 from .forms import _query, require_admin
 
 
-async def _ml_context(recommendations: Recommendations) -> dict:
+async def _ml_context(recommendations: Recommendations) -> dict[str, Any]:
     status = await recommendations.status()
     evaluation = clustering = None
     if status["is_trained"]:
@@ -24,7 +26,7 @@ async def _ml_context(recommendations: Recommendations) -> dict:
             "clustering": clustering, "explain": EXPLAIN}
 
 
-def _scatter(clustering: dict, size: int = 320, pad: int = 12) -> dict:
+def _scatter(clustering: dict[str, Any], size: int = 320, pad: int = 12) -> dict[str, Any]:
     """The clustering's 2-D points scaled into an SVG square (the page draws circles)."""
     points = clustering.get("points") or []
     if points:
@@ -57,18 +59,19 @@ class AdminPages(Controller):
     path = "/"
 
     @get("/admin/ml", include_in_schema=False)
-    async def ml_dashboard(self, request: Request, recommendations: Recommendations, message: str = "") -> Template:
+    async def ml_dashboard(self, request: Request[Any, Any, Any], recommendations: Recommendations,
+                           message: str = "") -> Template:
         require_admin(request)
         return Template("admin_ml.html", context={"me": request.user, "page": "admin", "message": message[:300],
                                                   **await _ml_context(recommendations)})
 
     @get("/admin/ml/status", include_in_schema=False)
-    async def ml_status(self, request: Request, recommendations: Recommendations) -> Template:
+    async def ml_status(self, request: Request[Any, Any, Any], recommendations: Recommendations) -> Template:
         require_admin(request)
         return Template("_ml_status.html", context=await _ml_context(recommendations))
 
     @post("/admin/ml/train", include_in_schema=False, status_code=303)
-    async def ml_train(self, request: Request, recommendations: Recommendations) -> Response:
+    async def ml_train(self, request: Request[Any, Any, Any], recommendations: Recommendations) -> Response[Any]:
         require_admin(request)
         try:
             trained = await recommendations.train()

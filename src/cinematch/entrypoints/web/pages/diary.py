@@ -21,8 +21,8 @@ from ....services.diary import DiaryError, DiaryService, EntryPatch, NewEntry
 from .forms import PAGE_SIZE, _form, _form_error, _rating, _tags
 
 
-async def _diary_context(request: Request, diary_store: DiaryStore, clock: Clock, page: int = 1,
-                         view: str = "list", **extra: Any) -> dict:
+async def _diary_context(request: Request[Any, Any, Any], diary_store: DiaryStore, clock: Clock, page: int = 1,
+                         view: str = "list", **extra: Any) -> dict[str, Any]:
     size = POSTERS_PAGE if view == "posters" else PAGE_SIZE
     items, total = await diary_store.page(request.user.id, size, (page - 1) * size)
     today = clock.now().date()
@@ -66,14 +66,14 @@ def _words(form: dict[str, str]) -> dict[str, Any]:
     return {"review": form.get("review", ""), **{k: bool(form.get(k)) for k in ("spoilers", "liked", "private")}}
 
 
-async def _row(template: str, entry_id: str, request: Request, diary_store: DiaryStore) -> Template:
+async def _row(template: str, entry_id: str, request: Request[Any, Any, Any], diary_store: DiaryStore) -> Template:
     entry = await diary_store.get(request.user.id, entry_id)
     if entry is None:
         raise HTTPException(status_code=404, detail="no such diary entry")
     return Template(template, context={"e": entry})
 
 
-def _supplied(supplied: dict) -> dict[str, Any]:
+def _supplied(supplied: dict[str, Any]) -> dict[str, Any]:
     """The enrichment a deleted entry had been given by its author (genres, people, duration)."""
     out: dict[str, Any] = {}
     if isinstance(supplied.get("genres"), list):
@@ -93,7 +93,7 @@ class DiaryPages(Controller):
     path = "/"
 
     @get("/diary", include_in_schema=False)
-    async def diary_page(self, request: Request, diary_store: DiaryStore, clock: Clock,
+    async def diary_page(self, request: Request[Any, Any, Any], diary_store: DiaryStore, clock: Clock,
                          page: int = Parameter(default=1, ge=1, le=1_000_000), error: str = "",
                          view: Literal["list", "posters"] = "list") -> Template:
         context = await _diary_context(request, diary_store, clock, page, view, error=error[:300])
@@ -107,7 +107,8 @@ class DiaryPages(Controller):
         return Template("_suggestions.html", context={"movies": movies, "typed": typed})
 
     @post("/diary", include_in_schema=False, status_code=303)
-    async def log_film(self, request: Request, diary: DiaryService, diary_store: DiaryStore, clock: Clock) -> Response:
+    async def log_film(self, request: Request[Any, Any, Any], diary: DiaryService, diary_store: DiaryStore,
+                       clock: Clock) -> Response[Any]:
         form = await _form(request)
         try:
             new = NewEntry(name=form.get("title", "").strip(), rating=_rating(form.get("rating", "")),
@@ -124,15 +125,15 @@ class DiaryPages(Controller):
         return Redirect("/diary", status_code=303)
 
     @get("/diary/{entry_id:str}/edit", include_in_schema=False)
-    async def edit_row(self, entry_id: str, request: Request, diary_store: DiaryStore) -> Template:
+    async def edit_row(self, entry_id: str, request: Request[Any, Any, Any], diary_store: DiaryStore) -> Template:
         return await _row("_edit_row.html", entry_id, request, diary_store)
 
     @get("/diary/{entry_id:str}/row", include_in_schema=False)
-    async def show_row(self, entry_id: str, request: Request, diary_store: DiaryStore) -> Template:
+    async def show_row(self, entry_id: str, request: Request[Any, Any, Any], diary_store: DiaryStore) -> Template:
         return await _row("_row.html", entry_id, request, diary_store)
 
     @post("/diary/{entry_id:str}", include_in_schema=False, status_code=200)
-    async def save_row(self, entry_id: str, request: Request, diary: DiaryService) -> Response:
+    async def save_row(self, entry_id: str, request: Request[Any, Any, Any], diary: DiaryService) -> Response[Any]:
         form = await _form(request)
         try:
             patch = EntryPatch(rating=_rating(form.get("rating", "")), date=form.get("date") or None,
@@ -149,8 +150,8 @@ class DiaryPages(Controller):
         return Template("_row.html", context={"e": entry})
 
     @post("/diary/{entry_id:str}/delete", include_in_schema=False, status_code=200)
-    async def delete_row(self, entry_id: str, request: Request, diary: DiaryService,
-                         diary_store: DiaryStore) -> Response:
+    async def delete_row(self, entry_id: str, request: Request[Any, Any, Any], diary: DiaryService,
+                         diary_store: DiaryStore) -> Response[Any]:
         entry = await diary_store.get(request.user.id, entry_id)
         if entry is None or not await diary.delete(request.user.id, entry_id):
             raise HTTPException(status_code=404, detail="no such diary entry")
@@ -162,7 +163,8 @@ class DiaryPages(Controller):
                                                       "supplied": json.dumps(entry.supplied)})
 
     @post("/diary/restore", include_in_schema=False, status_code=200)
-    async def restore_row(self, request: Request, diary: DiaryService, diary_store: DiaryStore) -> Response:
+    async def restore_row(self, request: Request[Any, Any, Any], diary: DiaryService,
+                          diary_store: DiaryStore) -> Response[Any]:
         """Undo of a delete: the entry again, as it was (a new entry with the same fields)."""
         form = await _form(request)
         try:

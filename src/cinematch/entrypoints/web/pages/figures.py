@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from ....domain.ratings import display
@@ -12,7 +13,7 @@ from ....i18n import country_name, gettext, language_name, month_name, translate
 from ..charts import Bar, columns, heatmap, rows
 
 
-def _bars(items: list[dict[str, Any]], label=lambda name: name) -> list[Bar]:
+def _bars(items: list[dict[str, Any]], label: Callable[[str], str] = lambda name: name) -> list[Bar]:
     return [Bar(label(a["name"]), a["count"], a["avg_rating"] if a["rated_count"] else None) for a in items]
 
 

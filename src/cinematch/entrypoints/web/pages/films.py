@@ -19,7 +19,8 @@ class FilmPages(Controller):
     path = "/"
 
     @get("/films/{catalog_id:str}", include_in_schema=False)
-    async def film_page(self, catalog_id: str, request: Request, films: FilmService, clock: Clock, jwt_auth: Any,
+    async def film_page(self, catalog_id: str, request: Request[Any, Any, Any], films: FilmService, clock: Clock,
+                        jwt_auth: Any,
                         users: UserStore) -> Template:
         me = await _session_user(request, jwt_auth, users)
         page = await films.film(catalog_id[:200], me.id if me else None)

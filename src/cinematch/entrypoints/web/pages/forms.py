@@ -26,7 +26,7 @@ SESSION_COOKIE = "cinematch_session"
 SSE_POLL = 0.2  # seconds between the stats page's looks at the statistics' mark
 
 
-async def _session_user(request: Request, jwt_auth: Any, users: UserStore) -> Any:
+async def _session_user(request: Request[Any, Any, Any], jwt_auth: Any, users: UserStore) -> Any:
     """The user of the session cookie on a public page (the auth middleware skips those)."""
     user = await _token_user(request.cookies.get(SESSION_COOKIE, "").split(" ")[-1], jwt_auth, users)
     if user is not None and user.language:  # a public page speaks the account's language too
@@ -34,7 +34,7 @@ async def _session_user(request: Request, jwt_auth: Any, users: UserStore) -> An
     return user
 
 
-async def caller(request: Request, jwt_auth: Any, users: UserStore) -> Any:
+async def caller(request: Request[Any, Any, Any], jwt_auth: Any, users: UserStore) -> Any:
     """Who calls a public endpoint: the bearer token's user, else the session cookie's, else None."""
     bearer = request.headers.get("authorization", "")
     if bearer.lower().startswith("bearer "):
@@ -57,7 +57,7 @@ def _form_error(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     data = await request.form()
     return {k: (v if isinstance(v, str) else "") for k, v in data.items()}
 
@@ -67,7 +67,8 @@ def _local(path: str) -> str:
     return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/diary"
 
 
-def _signed_in(request: Request, jwt_auth: Any, ttl: int, user: Any, to: str = "/diary") -> Response:
+def _signed_in(request: Request[Any, Any, Any], jwt_auth: Any, ttl: int, user: Any,
+               to: str = "/diary") -> Response[Any]:
     token = jwt_auth.create_token(identifier=user.id, token_expiration=dt.timedelta(seconds=ttl),
                                   token_extras={"pw": session_mark(user)})
     response = Redirect(to, status_code=303)
@@ -97,6 +98,6 @@ def _tags(raw: str) -> list[str]:
     return [t for t in (part.strip() for part in raw.split(",")) if t]
 
 
-def require_admin(request: Request) -> None:
+def require_admin(request: Request[Any, Any, Any]) -> None:
     if not request.user.is_admin:
         raise PermissionDeniedException("admin only")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
@@ -30,12 +32,12 @@ class ListPages(Controller):
     path = "/lists"
 
     @get("/", include_in_schema=False)
-    async def lists_page(self, request: Request, lists: ListService, error: str = "") -> Template:
+    async def lists_page(self, request: Request[Any, Any, Any], lists: ListService, error: str = "") -> Template:
         return Template("lists.html", context={"me": request.user, "page": "lists", "error": error[:300],
                                                "lists": await lists.lists_of(request.user.id)})
 
     @post("/", include_in_schema=False, status_code=303)
-    async def make_list(self, request: Request, lists: ListService) -> Response:
+    async def make_list(self, request: Request[Any, Any, Any], lists: ListService) -> Response[Any]:
         form = await _form(request)
         try:
             made = await lists.create(request.user.id, form.get("name", ""), form.get("description", ""),
@@ -45,7 +47,8 @@ class ListPages(Controller):
         return Redirect(f"/lists/{made.id}", status_code=303)
 
     @get("/{list_id:str}", include_in_schema=False)
-    async def list_page(self, list_id: str, request: Request, lists: ListService, error: str = "") -> Template:
+    async def list_page(self, list_id: str, request: Request[Any, Any, Any], lists: ListService,
+                        error: str = "") -> Template:
         view = await lists.view(request.user.id, list_id[:100])
         if view is None:
             raise HTTPException(status_code=404, detail="no such list")
@@ -53,7 +56,7 @@ class ListPages(Controller):
                                               "error": error[:300]})
 
     @post("/{list_id:str}/items", include_in_schema=False, status_code=303)
-    async def add_film(self, list_id: str, request: Request, lists: ListService) -> Response:
+    async def add_film(self, list_id: str, request: Request[Any, Any, Any], lists: ListService) -> Response[Any]:
         form = await _form(request)
         here = f"/lists/{list_id[:100]}"
         try:
@@ -67,12 +70,13 @@ class ListPages(Controller):
         return Redirect(here, status_code=303)
 
     @post("/{list_id:str}/items/{item_id:str}/remove", include_in_schema=False, status_code=303)
-    async def remove_film(self, list_id: str, item_id: str, request: Request, lists: ListService) -> Response:
+    async def remove_film(self, list_id: str, item_id: str, request: Request[Any, Any, Any],
+                          lists: ListService) -> Response[Any]:
         await lists.remove_item(request.user.id, list_id[:100], item_id[:100])
         return Redirect(f"/lists/{list_id[:100]}", status_code=303)
 
     @post("/{list_id:str}", include_in_schema=False, status_code=303)
-    async def change_list(self, list_id: str, request: Request, lists: ListService) -> Response:
+    async def change_list(self, list_id: str, request: Request[Any, Any, Any], lists: ListService) -> Response[Any]:
         form = await _form(request)
         here = f"/lists/{list_id[:100]}"
         try:
@@ -85,7 +89,7 @@ class ListPages(Controller):
         return Redirect(here, status_code=303)
 
     @post("/{list_id:str}/delete", include_in_schema=False, status_code=303)
-    async def delete_list(self, list_id: str, request: Request, lists: ListService) -> Response:
+    async def delete_list(self, list_id: str, request: Request[Any, Any, Any], lists: ListService) -> Response[Any]:
         if not await lists.delete(request.user.id, list_id[:100]):
             raise HTTPException(status_code=404, detail="no such list")
         return Redirect("/lists", status_code=303)

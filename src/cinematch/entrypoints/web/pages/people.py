@@ -19,7 +19,7 @@ class PersonPages(Controller):
     path = "/"
 
     @get("/people/{name:str}", include_in_schema=False)
-    async def person_page(self, name: str, request: Request, people: PersonService, jwt_auth: Any,
+    async def person_page(self, name: str, request: Request[Any, Any, Any], people: PersonService, jwt_auth: Any,
                           users: UserStore) -> Template:
         me = await _session_user(request, jwt_auth, users)
         found = await people.person(name[:200], me.id if me else None)

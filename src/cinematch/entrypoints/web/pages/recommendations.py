@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Template
@@ -23,7 +25,8 @@ class RecommendationPages(Controller):
     path = "/"
 
     @get("/recommendations", include_in_schema=False)
-    async def recommendations_page(self, request: Request, recommendations: Recommendations, catalog: CatalogStore,
+    async def recommendations_page(self, request: Request[Any, Any, Any], recommendations: Recommendations,
+                                   catalog: CatalogStore,
                                    clock: Clock,
                                    genres: list[str] | None = Parameter(default=None, max_items=20)) -> Template:
         picks = tuple(g.strip()[:64] for g in (genres or []) if g.strip())

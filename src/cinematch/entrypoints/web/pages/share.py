@@ -30,7 +30,7 @@ class SharePages(Controller):
     path = "/"
 
     @get("/share/{token:str}", include_in_schema=False)
-    async def shared(self, token: str, request: Request, shares: ShareService, jwt_auth: Any,
+    async def shared(self, token: str, request: Request[Any, Any, Any], shares: ShareService, jwt_auth: Any,
                      users: UserStore) -> Response[Any]:
         if token.endswith(".png"):
             review = await _review(shares, token[:-4])

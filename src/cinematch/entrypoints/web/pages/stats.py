@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -22,13 +23,13 @@ from .figures import figures_context
 from .forms import SSE_POLL, _form, _form_error, _query, _session_user
 
 
-def trend_genre_rows(trends: dict) -> list[tuple[str, float, str]]:
+def trend_genre_rows(trends: dict[str, Any]) -> list[tuple[str, float, str]]:
     return [(translate(g["genre"]), g["percentage"], f"{format_number(g['percentage'])}%")
             for g in trends["trending_genres"]]
 
 
-async def _context(request: Request, queries: StatsQueries, review: int | None, year: str | None,
-                   min_count: int) -> dict:
+async def _context(request: Request[Any, Any, Any], queries: StatsQueries, review: int | None, year: str | None,
+                   min_count: int) -> dict[str, Any]:
     stats = await _stats_of(request, queries, review)
     calendar = await queries.calendar(request.user.id, review)
     context = figures_context(stats, year, min_count, queries.clock.now().date(), calendar, review)
@@ -37,7 +38,7 @@ async def _context(request: Request, queries: StatsQueries, review: int | None, 
     return context
 
 
-async def _stats_of(request: Request, queries: StatsQueries, review: int | None) -> dict:
+async def _stats_of(request: Request[Any, Any, Any], queries: StatsQueries, review: int | None) -> dict[str, Any]:
     if review is None:
         return await queries.user_stats(request.user.id)
     return await queries.year_stats(request.user.id, review)
@@ -50,14 +51,16 @@ class StatsPages(Controller):
     path = "/"
 
     @get("/stats", include_in_schema=False)
-    async def stats_page(self, request: Request, queries: StatsQueries, year: str = Parameter(default="", max_length=4),
+    async def stats_page(self, request: Request[Any, Any, Any], queries: StatsQueries,
+                         year: str = Parameter(default="", max_length=4),
                          min_count: int = Parameter(default=1, ge=1, le=1000)) -> Template:
         context = await _context(request, queries, None, year or None, min_count)
         return Template("stats.html", context={"me": request.user, "page": "stats", "review": None,
                                                "review_years": context["years"], **context})
 
     @get("/stats/{review:int}", include_in_schema=False)
-    async def year_in_review_page(self, review: int, request: Request, queries: StatsQueries, shares: ShareService,
+    async def year_in_review_page(self, review: int, request: Request[Any, Any, Any], queries: StatsQueries,
+                                  shares: ShareService,
                                   min_count: int = Parameter(default=1, ge=1, le=1000),
                                   error: str = Parameter(default="", max_length=300)) -> Template:
         """The year in review: the statistics of the films watched that year."""
@@ -72,7 +75,7 @@ class StatsPages(Controller):
                                                "request_base": str(request.base_url).rstrip("/"), **context})
 
     @post("/stats/{review:int}/shares", include_in_schema=False, status_code=303)
-    async def share_year(self, review: int, request: Request, shares: ShareService) -> Response:
+    async def share_year(self, review: int, request: Request[Any, Any, Any], shares: ShareService) -> Response[Any]:
         """Make a public link to this year in review."""
         await _form(request)
         try:
@@ -82,14 +85,14 @@ class StatsPages(Controller):
         return Redirect(f"/stats/{review}#share-title", status_code=303)
 
     @post("/shares/{token:str}/revoke", include_in_schema=False, status_code=303)
-    async def revoke_share(self, token: str, request: Request, shares: ShareService) -> Response:
+    async def revoke_share(self, token: str, request: Request[Any, Any, Any], shares: ShareService) -> Response[Any]:
         form = await _form(request)
         await shares.revoke(request.user.id, token[:100])
         back = form.get("year", "")
         return Redirect(f"/stats/{back}#share-title" if back.isdigit() else "/stats", status_code=303)
 
     @get("/calendar", include_in_schema=False)
-    async def calendar_page(self, request: Request, queries: StatsQueries,
+    async def calendar_page(self, request: Request[Any, Any, Any], queries: StatsQueries,
                             year: int | None = Parameter(default=None, ge=1870, le=2100)) -> Template:
         """Every year of the diary as a heat map of days (or one year), the streaks, the milestones."""
         whole = await queries.calendar(request.user.id)
@@ -101,7 +104,8 @@ class StatsPages(Controller):
             "maps": [(y, heatmap(f"days-{y}", y, whole["days"])) for y in shown]})
 
     @get("/stats/figures", include_in_schema=False)
-    async def stats_figures(self, request: Request, queries: StatsQueries, year: str = Parameter(default="",
+    async def stats_figures(self, request: Request[Any, Any, Any], queries: StatsQueries,
+                            year: str = Parameter(default="",
                             max_length=4),
                             min_count: int = Parameter(default=1, ge=1, le=1000),
                             review: int | None = Parameter(default=None, ge=1870, le=2100)) -> Template:
@@ -109,7 +113,7 @@ class StatsPages(Controller):
         return Template("_figures.html", context={"review": review, **context})
 
     @get("/stats/events", include_in_schema=False)
-    async def stats_events(self, request: Request, queries: StatsQueries,
+    async def stats_events(self, request: Request[Any, Any, Any], queries: StatsQueries,
                            since: str = Parameter(default="", max_length=50)) -> ServerSentEvent:
         """`stats` whenever the user's statistics move (the projection applied something) or their
         sync state changes; the page then fetches its figures again. `since` ("version-hwm") is
@@ -118,7 +122,7 @@ class StatsPages(Controller):
         user_id = request.user.id
         shown = tuple(int(p) for p in since.split("-")) if re.fullmatch(r"\d{1,12}-\d{1,12}", since) else None
 
-        async def changes():
+        async def changes() -> AsyncIterator[str]:
             last = shown
             for _ in range(int(3600 / SSE_POLL)):  # an hour at most; the browser reconnects
                 if STOPPING.is_set():
@@ -139,6 +143,7 @@ class TrendsPages(Controller):
     path = "/"
 
     @get("/trends", include_in_schema=False)
-    async def trends_page(self, request: Request, queries: StatsQueries, jwt_auth: Any, users: UserStore) -> Template:
+    async def trends_page(self, request: Request[Any, Any, Any], queries: StatsQueries, jwt_auth: Any,
+                          users: UserStore) -> Template:
         me = await _session_user(request, jwt_auth, users)
         return Template("trends.html", context={"me": me, "trends": await queries.global_trends(), "page": "trends"})
