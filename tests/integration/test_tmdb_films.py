@@ -72,3 +72,32 @@ def test_a_poster_that_cannot_be_fetched_is_drawn(client, tmdb):
     tmdb.films[872585]["poster_path"] = "/gone.jpg"  # the image host no longer has it
     r = client.get("/posters/tt15398776")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and ">Oppenheimer<" in r.text
+
+
+def test_a_backdrop_is_kept_here_and_the_film_page_shows_it_once_kept(client, tmdb):
+    """TMDB's backdrop of a picked film: downloaded once into CineMatch's store and served from it
+    (other widths too, TMDB's sizes); the film page leaves it out until it is kept (its first visit
+    starts the download) and never points at another host; a film without one has none."""
+    import time
+
+    h = signed_in(client)
+    client.post("/api/movies", json={"name": "Past Lives", "catalog_id": "tmdb:666277"}, headers=h)
+    film = client.get("/api/films/tt13238346").json()["film"]
+    assert film["backdrop_url"].endswith("/pastlives-backdrop.jpg")
+    first = client.get("/films/tt13238346").text
+    assert 'class="backdrop"' not in first and "image.tmdb" not in first and tmdb.image_url not in first
+    for _ in range(100):  # the download the visit started
+        if "/t/p/w780/pastlives-backdrop.jpg" in tmdb.images:
+            break
+        time.sleep(0.05)
+    page = client.get("/films/tt13238346").text
+    assert '<img class="backdrop" src="/posters/tt13238346/backdrop?w=780"' in page and 'alt=""' in page
+    r = client.get("/posters/tt13238346/backdrop", params={"w": 780})
+    assert (r.status_code, r.headers["content-type"], r.content) == (200, "image/png", PNG)
+    assert client.get("/posters/tt13238346/backdrop", params={"w": 1000}).content == PNG  # TMDB's w1280
+    assert [p for p in tmdb.images if "backdrop" in p] == ["/t/p/w780/pastlives-backdrop.jpg",
+                                                           "/t/p/w1280/pastlives-backdrop.jpg"]  # each once
+    client.post("/api/movies", json={"name": "Oppenheimer", "catalog_id": "tmdb:872585"}, headers=h)
+    assert client.get("/posters/tt15398776/backdrop").status_code == 404  # it has none
+    assert 'class="backdrop"' not in client.get("/films/tt15398776").text
+    assert client.get("/posters/nothing-here/backdrop").status_code == 404

@@ -11,6 +11,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -27,6 +28,7 @@ class PosterStore:
         self._failed: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._http: httpx.AsyncClient | None = None
+        self._fetching: set[asyncio.Task[Any]] = set()  # downloads started by `ready` (kept until done)
 
     def _stem(self, url: str) -> str:
         return hashlib.sha256(url.encode()).hexdigest()[:32]
@@ -54,6 +56,18 @@ class PosterStore:
                 return None
         path, media = found
         return await asyncio.to_thread(path.read_bytes), media
+
+    def ready(self, url: str) -> bool:
+        """Whether the image is in the store now; if not, its download starts in the background
+        (once: `image` holds one lock per image), so a page can leave it out today and show it
+        on a later visit rather than wait for another host or show a broken image."""
+        if self._cached(url) is not None:
+            return True
+        if time.monotonic() >= self._failed.get(url, 0.0) and self._stem(url) not in self._locks:
+            task = asyncio.get_running_loop().create_task(self.image(url))
+            self._fetching.add(task)
+            task.add_done_callback(self._fetching.discard)
+        return False
 
     async def _fetch(self, url: str) -> tuple[Path, str] | None:
         if self._http is None:

@@ -40,6 +40,7 @@ class CatalogMovie(msgspec.Struct, omit_defaults=True):
     actors: str = ""
     duration: int = 0
     poster_url: str | None = None
+    backdrop_url: str | None = None  # a wide still for the film's page (TMDB's backdrop), served by CineMatch
     imdb_id: str | None = None
     tmdb_id: int | None = None
     writers: str = ""  # "A, B": IMDb's title.crew, TMDB's writing credits
@@ -65,6 +66,7 @@ class CatalogRecord(msgspec.Struct):
     writers: PeopleText | PeopleList | None = None
     duration: Duration | None = None
     poster_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    backdrop_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     imdb_id: ImdbId | None = None
     tmdb_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
     akas: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]],
@@ -212,6 +214,7 @@ def catalog_movie(
     actors: str | list[str] | None = None,
     duration: int | None = None,
     poster_url: str | None = None,
+    backdrop_url: str | None = None,
     imdb_id: str | None = None,
     tmdb_id: int | None = None,
     akas: Iterable[str] | None = None,
@@ -234,6 +237,7 @@ def catalog_movie(
         writers=people_string(split_people(writers)[:MAX_PEOPLE]),
         duration=duration or 0,
         poster_url=poster_url,
+        backdrop_url=backdrop_url,
         imdb_id=imdb_id,
         tmdb_id=tmdb_id,
         countries=[c.strip().upper() for c in (countries or ()) if c and c.strip() and len(c.strip()) <= MAX_CODE][:20],

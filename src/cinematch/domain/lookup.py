@@ -23,6 +23,7 @@ class FoundFilm(msgspec.Struct, frozen=True):
     writers: tuple[str, ...] = ()  # the screenplay's first
     runtime: int | None = None
     poster_url: str | None = None
+    backdrop_url: str | None = None  # a wide still of the film (TMDB's backdrop), for its page
     imdb_id: str | None = None
     tmdb_id: int | None = None
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 (where it was produced)

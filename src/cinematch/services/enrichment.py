@@ -138,6 +138,7 @@ class CatalogEnrichment:
             writers=(old.writers if old else "") or list(film.writers[:2]),
             duration=(old.duration if old else 0) or film.runtime,
             poster_url=(old.poster_url if old else None) or film.poster_url,
+            backdrop_url=(old.backdrop_url if old else None) or film.backdrop_url,
             imdb_id=(old.imdb_id if old else None) or film.imdb_id,
             akas=old.akas if old else [], votes=old.votes if old else 0,
             tmdb_id=(old.tmdb_id if old else None) or film.tmdb_id,

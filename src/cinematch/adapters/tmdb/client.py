@@ -88,6 +88,7 @@ class TmdbFilm(msgspec.Struct):
     genres: list[_Genre] = []
     overview: str | None = None
     poster_path: str | None = None
+    backdrop_path: str | None = None
     imdb_id: str | None = None
     credits: _Credits = msgspec.field(default_factory=_Credits)
     production_countries: list[_Country] = []
@@ -119,6 +120,7 @@ class TmdbFilm(msgspec.Struct):
                          genres=tuple(g.name for g in self.genres), directors=tuple(self.directors),
                          actors=tuple(self.actors), writers=tuple(self.writers), runtime=self.runtime,
                          poster_url=image_base + self.poster_path if self.poster_path else None,
+                         backdrop_url=image_base + self.backdrop_path if self.backdrop_path else None,
                          imdb_id=self.imdb_id, tmdb_id=self.id,
                          countries=tuple(c.iso_3166_1 for c in self.production_countries if c.iso_3166_1),
                          languages=(self.original_language,) if self.original_language else ())

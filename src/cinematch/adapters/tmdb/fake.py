@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 
-SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")  # the image host's poster sizes
+SIZES = ("w92", "w154", "w185", "w300", "w342", "w500", "w780", "w1280", "original")  # the image host's sizes
 # A 1x1 transparent PNG: what the fake's image host serves for every known poster.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082")
@@ -39,9 +39,9 @@ class FakeTmdb:
         return f"http://127.0.0.1:{self._server.server_address[1]}/t/p/w342"
 
     def image(self, path: str) -> bytes | None:
-        """A poster's bytes (a 1x1 PNG) when a film has this poster path."""
+        """An image's bytes (a 1x1 PNG) when a film has this poster or backdrop path."""
         self.images.append(path)
-        known = {f.get("poster_path") for f in self.films.values()}
+        known = {f.get(kind) for f in self.films.values() for kind in ("poster_path", "backdrop_path")}
         size, _, poster = path.removeprefix("/t/p/").partition("/")
         return PNG if size in SIZES and "/" + poster in known else None
 

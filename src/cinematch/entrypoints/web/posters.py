@@ -60,17 +60,19 @@ def draw(title: str, year: int | None, key: str) -> str:
             + "</svg>")
 
 
-# TMDB's poster widths (its /configuration): an image path names one, `/t/p/w342/abc.jpg`.
+# TMDB's image widths (its /configuration): an image path names one, `/t/p/w342/abc.jpg`.
 POSTER_WIDTHS = (92, 154, 185, 342, 500, 780)
+BACKDROP_WIDTHS = (300, 780, 1280)
+BACKDROP_WIDTH = 780  # what a film page asks for without a width (1280 for a wide screen's srcset)
 _TMDB_SIZE = re.compile(r"/t/p/(?:w\d+|original)/")
 
 
-def sized(url: str, width: int | None) -> str:
-    """A TMDB poster URL at the smallest of its widths at least `width` (the URL as it is for
+def sized(url: str, width: int | None, widths: tuple[int, ...] = POSTER_WIDTHS) -> str:
+    """A TMDB image URL at the smallest of its `widths` at least `width` (the URL as it is for
     another host, or without a width)."""
     if width is None or not _TMDB_SIZE.search(url):
         return url
-    size = next((w for w in POSTER_WIDTHS if w >= width), POSTER_WIDTHS[-1])
+    size = next((w for w in widths if w >= width), widths[-1])
     return _TMDB_SIZE.sub(f"/t/p/w{size}/", url, count=1)
 
 
@@ -90,6 +92,22 @@ class PosterController(Controller):
                     year: int | None = Parameter(default=None, ge=1870, le=2200)) -> Response[bytes]:
         """A title logged as typed: drawn from its name and year."""
         return _answer(request, draw(title, year, catalog_id_for(title, year)))
+
+    @get("/{catalog_id:str}/backdrop", include_in_schema=False)
+    async def backdrop(self, catalog_id: str, catalog: CatalogStore, posters: PosterStore,
+                       w: int | None = Parameter(default=None, ge=1, le=4000)) -> Response[bytes]:
+        """A catalog film's backdrop (a wide still), its film database's, fetched once and kept
+        here; 404 for a film without one, or while it cannot be fetched (nothing is drawn: the
+        page shows none)."""
+        film = (await catalog.by_ids([catalog_id[:200]])).get(catalog_id[:200])
+        if film is None or not film.backdrop_url or not film.backdrop_url.startswith(("http://", "https://")):
+            raise NotFoundException("this film has no backdrop")
+        found = await posters.image(sized(film.backdrop_url, w or BACKDROP_WIDTH, BACKDROP_WIDTHS))
+        if found is None and w is not None:  # another width out of reach now: the page's own size
+            found = await posters.image(sized(film.backdrop_url, BACKDROP_WIDTH, BACKDROP_WIDTHS))
+        if found is None:
+            raise NotFoundException("the backdrop cannot be fetched now")
+        return Response(found[0], media_type=found[1], headers={"Cache-Control": CACHE})
 
     @get("/{catalog_id:str}", include_in_schema=False)
     async def poster(self, request: Request[Any, Any, Any], catalog_id: str, catalog: CatalogStore,
