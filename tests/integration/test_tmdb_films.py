@@ -101,3 +101,21 @@ def test_a_backdrop_is_kept_here_and_the_film_page_shows_it_once_kept(client, tm
     assert client.get("/posters/tt15398776/backdrop").status_code == 404  # it has none
     assert 'class="backdrop"' not in client.get("/films/tt15398776").text
     assert client.get("/posters/nothing-here/backdrop").status_code == 404
+
+
+def test_the_title_field_says_tmdb_was_asked_or_could_not_be(client, tmdb):
+    """A title neither the catalog nor TMDB knows: the diary's suggestions say both were looked in,
+    with the one-click *Log it as typed*; TMDB down: they say it could not be reached, not that it
+    has nothing; in Italian too."""
+    h = signed_in(client)
+    token = h["Authorization"].removeprefix("Bearer ")
+    client.cookies.set("cinematch_session", token)
+    asked = client.get("/diary/suggest", params={"title": "Our Holiday Film"}).text
+    assert "is not in the catalog, nor on TMDB." in asked and "Log it as typed" in asked
+    assert "/3/search/movie" in tmdb.requests
+    italian = client.get("/diary/suggest", params={"title": "Our Holiday Film"},
+                         headers={"Accept-Language": "it"}).text
+    assert "non è nel catalogo, né su TMDB." in italian
+    tmdb.stop()
+    down = client.get("/diary/suggest", params={"title": "Our Holiday Film"}).text
+    assert "is not in the catalog, and TMDB cannot be reached now." in down and "Log it as typed" in down

@@ -103,8 +103,8 @@ class DiaryPages(Controller):
     async def suggest(self, catalog_search: CatalogSearch,
                       title: str = Parameter(default="", max_length=200)) -> Template:
         typed = title.strip()
-        movies = [m for m, _ in await catalog_search.search(typed, 8)] if len(typed) >= 2 else []
-        return Template("_suggestions.html", context={"movies": movies, "typed": typed})
+        found, tmdb = await catalog_search.search_asking(typed, 8) if len(typed) >= 2 else ([], "")
+        return Template("_suggestions.html", context={"movies": [m for m, _ in found], "typed": typed, "tmdb": tmdb})
 
     @post("/diary", include_in_schema=False, status_code=303)
     async def log_film(self, request: Request[Any, Any, Any], diary: DiaryService, diary_store: DiaryStore,
