@@ -5,6 +5,10 @@ the npm registry, pinned by bench/lighthouse/package-lock.json, and drives Debia
 
     python bench/lighthouse.py [--pages / /diary /stats /recommendations /lists /lists/{list}] [--check]
     python bench/lighthouse.py --pages /stats /calendar /stats/2025 /share/{share}
+    python bench/lighthouse.py --pages /films/{film} /films/{backdrop}
+
+`{backdrop}` is a film with a backdrop from a local image host (a real-size 16:9 JPEG at TMDB's
+w780 and w1280 paths), fetched into CineMatch's store by a first visit before the audit.
 
 `--check` exits 1 unless every page has performance >= 95 and accessibility and best practices
 100 (the goals of issue #30). Each run's JSON report is kept under bench/out/lighthouse/.
@@ -96,6 +100,59 @@ def fill(base: str, entries: int) -> tuple[str, str]:
         return made["id"], share["token"]
 
 
+def image_host() -> tuple[str, object]:
+    """A local stand-in for TMDB's image host serving one backdrop, a real-size JPEG per width
+    (a gradient with noise, about as heavy as a photograph), at /t/p/w{780,1280}/backdrop.jpg."""
+    import http.server
+    import io
+    import threading
+
+    from PIL import Image, ImageFilter
+
+    bodies = {}
+    for width in (780, 1280):
+        height = width * 9 // 16
+        image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+        noise = Image.effect_noise((width, height), 60).convert("RGB").filter(ImageFilter.GaussianBlur(0.6))
+        buffer = io.BytesIO()
+        Image.blend(image, noise, 0.35).save(buffer, "JPEG", quality=85)
+        bodies[f"/t/p/w{width}/backdrop.jpg"] = buffer.getvalue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            body = bodies.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/t/p/w342", server
+
+
+def with_backdrop(base: str, images: str) -> str:
+    """A catalog film with a backdrop at `images`, its backdrop kept (a first visit starts the
+    download); returns its id."""
+    import time
+    with httpx.Client(base_url=base, timeout=60) as http:
+        token = http.post("/api/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}).json()
+        film = {"title": "Backdrop Film", "year": 2023, "genres": ["Drama"], "director": "Director 7",
+                "actors": "Actor 1, Actor 2", "duration": 106, "backdrop_url": f"{images}/backdrop.jpg"}
+        assert http.post("/api/admin/catalog", json=[film],
+                         headers={"Authorization": f"Bearer {token['access_token']}"}).status_code == 200
+        found = http.get("/api/catalog/search", params={"q": "Backdrop Film"}).json()["items"][0]["id"]
+        for _ in range(100):
+            if 'class="backdrop"' in http.get(f"/films/{quote(found, safe='')}").text:
+                return str(found)
+            time.sleep(0.1)
+    raise SystemExit("the backdrop was never kept")
+
+
 def audit(url: str, profile: str | None, form: str, chromium: str, language: str = "en") -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     page = re.sub(r'[^a-z0-9]+', '-', url.split('//', 1)[1].split('/', 1)[-1]) or 'home'
@@ -142,8 +199,12 @@ def main() -> int:
         print(f"{'page':<18} {'form':<8} {'perf':>4} {'a11y':>4} {'bp':>4} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} "
               f"{'CLS':>6}")
         film = httpx.get(f"{base}/api/catalog/search", params={"q": "Film 7"}).json()["items"][0]["id"]
+        backdrop = ""
+        if any("{backdrop}" in p for p in args.pages):
+            images, _host = image_host()
+            backdrop = with_backdrop(base, images)
         for path in (p.replace("{list}", made).replace("{film}", quote(film, safe="")).replace("{share}", share)
-                     for p in args.pages):
+                     .replace("{backdrop}", quote(backdrop, safe="")) for p in args.pages):
             for form in ("mobile", "desktop"):
                 got = audit(f"{base}{path}", None if path == "/" else profile, form, chromium, args.language)
                 s, m = got["scores"], got["metrics"]
