@@ -19,11 +19,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository
 from cinematch.services.diary import NewEntry  # noqa: E402
 from tests.support import wired  # noqa: E402
+from probes import pct_ms  # noqa: E402  (bench/: the nearest-rank quantile the benches share)
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def main(entries: int, reads: int, writes: int) -> None:
@@ -46,16 +43,16 @@ async def main(entries: int, reads: int, writes: int) -> None:
         for _ in range(reads):
             t = time.perf_counter()
             await read()
-            times.append((time.perf_counter() - t) * 1000)
-        print(f"{label:<20} p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
+            times.append(time.perf_counter() - t)
+        print(f"{label:<20} p50 {pct_ms(times, 0.5):6.1f} ms   p99 {pct_ms(times, 0.99):6.1f} ms   "
               f"({entries:,} entries, {reads} reads)")
     times = []
     for i in range(writes):  # the first read after a write: the calendar read from the diary again
         await diary.add("u", NewEntry(name=f"New {i}", date="2020-02-02"))
         t = time.perf_counter()
         await queries.calendar("u")
-        times.append((time.perf_counter() - t) * 1000)
-    print(f"{'calendar, new write':<20} p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
+        times.append(time.perf_counter() - t)
+    print(f"{'calendar, new write':<20} p50 {pct_ms(times, 0.5):6.1f} ms   p99 {pct_ms(times, 0.99):6.1f} ms   "
           f"(the first read after each of {writes} writes)")
     cal = await queries.calendar("u")
     print(f"{len(cal['days']):,} days, {len(cal['milestones'])} milestones, "

@@ -21,11 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from cinematch.domain import DiaryEntry, Event  # noqa: E402
 from cinematch.domain.ports import DiaryChange  # noqa: E402
 from tests.support import wired  # noqa: E402
+from probes import pct_ms  # noqa: E402  (bench/: the nearest-rank quantile the benches share)
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def main(users: int, entries: int, films: int, reads: int) -> None:
@@ -44,9 +41,9 @@ async def main(users: int, entries: int, films: int, reads: int) -> None:
         film = f"tt{rnd.randrange(films):07d}"
         t = time.perf_counter()
         await films_service.instance(film)
-        times.append((time.perf_counter() - t) * 1000)
-    print(f"instance line, kept with the entries: p50 {percentile(times, 0.5):6.2f} ms   "
-          f"p99 {percentile(times, 0.99):6.2f} ms   "
+        times.append(time.perf_counter() - t)
+    print(f"instance line, kept with the entries: p50 {pct_ms(times, 0.5):6.2f} ms   "
+          f"p99 {pct_ms(times, 0.99):6.2f} ms   "
           f"({users} diaries x {entries} entries, {films} films, {reads} reads)")
     t = time.perf_counter()
     for user in await diary.user_ids():

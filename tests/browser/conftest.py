@@ -63,6 +63,14 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def layout_shift(page, ms: int = 500) -> float:
+    """The page's layout shift so far and over the next `ms` (buffered PerformanceObserver entries)."""
+    return page.evaluate("""ms => new Promise(done => { let total = 0;
+        new PerformanceObserver(list => { for (const e of list.getEntries()) total += e.value; })
+          .observe({type: 'layout-shift', buffered: true});
+        setTimeout(() => done(total), ms); })""", ms)
+
+
 def violations(page) -> list[str]:
     """Every axe-core finding on the page as it is now (minor ones included)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import shoot, violations
+from .conftest import layout_shift, shoot, violations
 
 PASSWORD = "correct-horse-42"
 
@@ -113,10 +113,7 @@ def test_a_film_page_with_its_backdrop(server, browser, width, height, label):
         box = backdrop.bounding_box()
         assert box and box["width"] <= width and box["height"] > 0
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
-        shift = page.evaluate("""() => new Promise(done => { let total = 0;
-            new PerformanceObserver(list => { for (const e of list.getEntries()) total += e.value; })
-              .observe({type: 'layout-shift', buffered: true});
-            setTimeout(() => done(total), 500); })""")
+        shift = layout_shift(page)
         assert shift < 0.01, shift
         assert violations(page) == [], "/films with a backdrop"
         shoot(page, f"film-backdrop-{label}")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import shoot, violations
+from .conftest import layout_shift, shoot, violations
 
 PASSWORD = "correct-horse-42"
 
@@ -51,10 +51,7 @@ def test_the_diary_as_posters_by_month(server, browser, width, height, label):
         assert img.evaluate("i => i.naturalWidth") > 0, "a poster did not load"
         assert img.get_attribute("width") and img.get_attribute("height")  # sized before it arrives
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    shift = page.evaluate("""() => new Promise(done => { let total = 0;
-        new PerformanceObserver(list => { for (const e of list.getEntries()) total += e.value; })
-          .observe({type: 'layout-shift', buffered: true});
-        setTimeout(() => done(total), 500); })""")
+    shift = layout_shift(page)
     assert shift < 0.01, shift
     assert violations(page) == [], "/diary?view=posters"
     shoot(page, f"diary-posters-{label}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from .deltas import public_film_of
 from .diary import DiaryEntry
 from .ratings import halves
 
@@ -24,10 +25,12 @@ NOBODY = Audience(0, 0, 0)
 
 def share_of(entry: DiaryEntry) -> tuple[str, int | None] | None:
     """(catalog id, rating in half stars or None) that `entry` adds to its film's audience, or
-    None when it adds nothing (not linked, or private)."""
-    if not entry.catalog_id or entry.private:
+    None when it adds nothing: the film it counts for publicly (`deltas.public_film_of`: none when
+    it is not linked, or private), as the trends count it."""
+    film = public_film_of(entry.private, entry.catalog_id)
+    if not film:
         return None
-    return entry.catalog_id, (None if entry.rating is None else halves(entry.rating))
+    return film, (None if entry.rating is None else halves(entry.rating))
 
 
 def audience_of(diaries: Iterable[tuple[str, Iterable[DiaryEntry]]], catalog_id: str) -> Audience:

@@ -138,7 +138,7 @@ class MongoDiaryStore(DiaryStore, Outbox):
                 seq += 1
                 event = msgspec.structs.replace(ch.event, seq=seq)
                 events.append(event)
-                if current is not None and (ch.put is not None or ch.delete_id is not None):
+                if current is not None:  # (a put over it or its delete: it no longer counts as it was)
                     shares.add(msgspec.convert(current, DiaryEntry), -1)
                 if ch.put is not None:
                     shares.add(ch.put, +1)

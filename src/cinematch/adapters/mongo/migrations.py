@@ -164,10 +164,10 @@ async def _film_shares(mongo: Mongo) -> None:
         for e in (diary.get("entries") or {}).values():
             if e:
                 shares.add(msgspec.convert(e, DiaryEntry), +1)
-        # (the whole map at once: FerretDB applies it unless a stored one has equal values under other keys,
-        # which a diary written before this migration has not)
-        await mongo.db.diaries.update_one({"_id": diary["_id"]},
-                                          {"$set": {"film_shares": shares.fields, "films": shares.films()}})
+        sets: dict[str, object] = {}
+        shares.update(sets, {})  # as every diary write sets them: film by film (FilmShares.update)
+        if sets:
+            await mongo.db.diaries.update_one({"_id": diary["_id"]}, {"$set": sets})
 
 
 DATA_STEPS = {3: _fact_films, 5: _rekey_affinities, 6: _half_stars, 8: _title_keys, 9: _word_starts, 12: _people,

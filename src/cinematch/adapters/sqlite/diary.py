@@ -29,7 +29,6 @@ _PUT = ("INSERT INTO diary VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id,
         "film = excluded.film, halves = excluded.halves")
 
 
-
 class SqliteDiaryStore(OnDatabase, DiaryStore):
     @in_thread
     def write(self, user_id: str, changes: Sequence[DiaryChange]) -> list[Event]:

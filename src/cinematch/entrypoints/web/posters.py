@@ -17,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
 from ...adapters.posters import PosterStore
-from ...domain.catalog import catalog_id_for
+from ...domain.catalog import CatalogMovie, catalog_id_for
 from ...domain.ports import CatalogStore
 
 WIDTH, HEIGHT = 200, 300  # 2:3, a poster's shape
@@ -76,6 +76,18 @@ def sized(url: str, width: int | None, widths: tuple[int, ...] = POSTER_WIDTHS) 
     return _TMDB_SIZE.sub(f"/t/p/w{size}/", url, count=1)
 
 
+def backdrop_image(url: str, width: int | None = None) -> str:
+    """The URL of a backdrop's image at `width` (TMDB's backdrop sizes), else the page's size."""
+    return sized(url, width or BACKDROP_WIDTH, BACKDROP_WIDTHS)
+
+
+async def _film(catalog: CatalogStore, catalog_id: str) -> CatalogMovie:
+    film = (await catalog.by_ids([catalog_id[:200]])).get(catalog_id[:200])
+    if film is None:
+        raise NotFoundException("no catalog film has this id")
+    return film
+
+
 def _answer(request: Request[Any, Any, Any], svg: str) -> Response[bytes]:
     tag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:20] + '"'
     headers = {"ETag": tag, "Cache-Control": CACHE}
@@ -99,12 +111,12 @@ class PosterController(Controller):
         """A catalog film's backdrop (a wide still), its film database's, fetched once and kept
         here; 404 for a film without one, or while it cannot be fetched (nothing is drawn: the
         page shows none)."""
-        film = (await catalog.by_ids([catalog_id[:200]])).get(catalog_id[:200])
-        if film is None or not film.backdrop_url or not film.backdrop_url.startswith(("http://", "https://")):
+        film = await _film(catalog, catalog_id)
+        if not film.backdrop_url or not film.backdrop_url.startswith(("http://", "https://")):
             raise NotFoundException("this film has no backdrop")
-        found = await posters.image(sized(film.backdrop_url, w or BACKDROP_WIDTH, BACKDROP_WIDTHS))
+        found = await posters.image(backdrop_image(film.backdrop_url, w))
         if found is None and w is not None:  # another width out of reach now: the page's own size
-            found = await posters.image(sized(film.backdrop_url, BACKDROP_WIDTH, BACKDROP_WIDTHS))
+            found = await posters.image(backdrop_image(film.backdrop_url))
         if found is None:
             raise NotFoundException("the backdrop cannot be fetched now")
         return Response(found[0], media_type=found[1], headers={"Cache-Control": CACHE})
@@ -115,9 +127,7 @@ class PosterController(Controller):
                      w: int | None = Parameter(default=None, ge=1, le=2000)) -> Response[bytes]:
         """A catalog film's poster: its film database's, fetched once and kept here, else drawn.
         `w`: the width wanted (a page's `srcset`): TMDB's nearest size at or above it."""
-        film = (await catalog.by_ids([catalog_id[:200]])).get(catalog_id[:200])
-        if film is None:
-            raise NotFoundException("no catalog film has this id")
+        film = await _film(catalog, catalog_id)
         if film.poster_url and film.poster_url.startswith(("http://", "https://")):
             found = await posters.image(sized(film.poster_url, w))
             if found is not None:

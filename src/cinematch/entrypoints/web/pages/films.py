@@ -13,7 +13,7 @@ from ....domain.ports import Clock, UserStore
 from ....domain.text import split_people
 from ....adapters.posters import PosterStore
 from ....services.films import FilmService
-from ..posters import BACKDROP_WIDTH, BACKDROP_WIDTHS, sized
+from ..posters import backdrop_image
 from .forms import _session_user
 
 
@@ -30,7 +30,7 @@ class FilmPages(Controller):
         film = page["film"]
         # The backdrop only once it is kept here (its first visit starts the download): never a
         # broken image while another host is slow or away.
-        backdrop = bool(film.backdrop_url) and posters.ready(sized(film.backdrop_url, BACKDROP_WIDTH, BACKDROP_WIDTHS))
+        backdrop = bool(film.backdrop_url) and posters.ready(backdrop_image(film.backdrop_url))
         return Template("film.html", context={
             **page, "me": me, "page": "film", "today": clock.now().date().isoformat(), "backdrop": backdrop,
             "directors": split_people(film.director), "writers": split_people(film.writers),
