@@ -49,21 +49,21 @@ def install() -> None:
                        cwd=HERE / "lighthouse", check=True)
 
 
-def signed_in_profile(base: str, name: str, chromium: str) -> str:
+def signed_in_profile(base: str, name: str, chromium: str, password: str = PASSWORD) -> str:
     """A Chromium profile signed in through the page's own form, as a person's browser is: its
     session cookie is in the cookie jar, so every request of the page carries it (the statistics
     page's event stream too). Lighthouse then runs with this profile and keeps its storage."""
     from playwright.sync_api import sync_playwright
     profile = tempfile.mkdtemp(prefix="cinematch-lighthouse-")
     with httpx.Client(base_url=base) as http:
-        http.post("/api/auth/register", json={"username": name, "password": PASSWORD})
+        http.post("/api/auth/register", json={"username": name, "password": password})
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(profile, executable_path=chromium, headless=True,
                                                        args=["--no-sandbox", "--disable-gpu"])
         page = context.new_page()
         page.goto(f"{base}/")
         page.locator("#signin-username").fill(name)
-        page.locator("#signin-password").fill(PASSWORD)
+        page.locator("#signin-password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{base}/diary")
         context.close()
@@ -153,6 +153,21 @@ def with_backdrop(base: str, images: str) -> str:
     raise SystemExit("the backdrop was never kept")
 
 
+def with_experiment(base: str) -> None:
+    """A trained model and a running experiment of two variants, shown to the viewer (the admin's
+    `/admin/experiments` and `/admin/ml` then have figures, a chart and the monitor's)."""
+    with httpx.Client(base_url=base, timeout=300) as http:
+        token = http.post("/api/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}).json()
+        admin = {"Authorization": f"Bearer {token['access_token']}"}
+        assert http.post("/api/admin/ml/train", headers=admin).status_code == 200
+        assert http.post("/api/admin/experiments", headers=admin, json={
+            "name": "bench", "traffic": 1.0, "variants": [{"name": "control"}, {"name": "small", "params": {
+                "k_svd": 4}}]}).status_code == 201
+        token = http.post("/api/auth/token", json={"username": "viewer", "password": PASSWORD}).json()
+        assert http.get("/api/recommendations/me", headers={
+            "Authorization": f"Bearer {token['access_token']}"}).status_code == 200
+
+
 def audit(url: str, profile: str | None, form: str, chromium: str, language: str = "en") -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     page = re.sub(r'[^a-z0-9]+', '-', url.split('//', 1)[1].split('/', 1)[-1]) or 'home'
@@ -188,6 +203,8 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=300)
     parser.add_argument("--language", default="en", help="the pages' language the browser asks for (en, it)")
     parser.add_argument("--check", action="store_true", help="exit 1 unless every goal is met")
+    parser.add_argument("--admin", action="store_true", help="audit as the admin (the /admin pages), with a "
+                        "trained model and a running experiment")
     args = parser.parse_args()
     install()
     missed = []
@@ -195,7 +212,10 @@ def main() -> int:
             data, CINEMATCH_ADMIN_USERNAME=ADMIN[0], CINEMATCH_ADMIN_PASSWORD=ADMIN[1]) as base:
         made, share = fill(base, args.entries)
         chromium = os.environ.get("CINEMATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-        profile = signed_in_profile(base, "viewer", chromium)
+        if args.admin:
+            with_experiment(base)
+        profile = (signed_in_profile(base, ADMIN[0], chromium, ADMIN[1]) if args.admin
+                   else signed_in_profile(base, "viewer", chromium))
         print(f"{'page':<18} {'form':<8} {'perf':>4} {'a11y':>4} {'bp':>4} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} "
               f"{'CLS':>6}")
         film = httpx.get(f"{base}/api/catalog/search", params={"q": "Film 7"}).json()["items"][0]["id"]

@@ -108,7 +108,8 @@ def wired_services(data_dir: str | Path, clock=None, **settings) -> Application:
     return wired("mongo", data_dir=data_dir, clock=clock, profile="kafka",
                  mongodb_url=f"{MONGO_URL}/{unique_name('t')}", kafka_bootstrap_servers=KAFKA,
                  kafka_topic=unique_name("events"), kafka_group=unique_name("group"),
-                 kafka_trends_group=unique_name("trends"), **settings)
+                 kafka_trends_group=unique_name("trends"), kafka_feedback_topic=unique_name("feedback"),
+                 kafka_feedback_group=unique_name("fbgroup"), **settings)
 
 
 @contextlib.asynccontextmanager
@@ -136,6 +137,8 @@ def process_env(container: Application, **extra: str) -> dict[str, str]:
     return {**os.environ, "CINEMATCH_PROFILE": "kafka", "MONGODB_URL": cfg.mongodb_url(),
             "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap_servers(), "CINEMATCH_KAFKA_TOPIC": cfg.kafka_topic(),
             "CINEMATCH_KAFKA_GROUP": cfg.kafka_group(), "CINEMATCH_KAFKA_TRENDS_GROUP": cfg.kafka_trends_group(),
+            "CINEMATCH_KAFKA_FEEDBACK_TOPIC": cfg.kafka_feedback_topic(),
+            "CINEMATCH_KAFKA_FEEDBACK_GROUP": cfg.kafka_feedback_group(),
             "CINEMATCH_DATA_DIR": cfg.data_dir(),
             "CINEMATCH_TRENDS_PRUNE_EVERY_SECONDS": "0", **extra}
 
@@ -291,3 +294,32 @@ def wait_synced(client, headers: dict, timeout: float = 10.0) -> dict:
             return stats
         time.sleep(0.01)
     raise AssertionError("statistics never synced")
+
+
+def synthetic_platform(client, admin: dict, *, films: int, users: int, min_ratings: int, max_ratings: int,
+                       seed: int, year: int = 2025, password: str = "correct-horse-42",
+                       ) -> tuple[dict[str, dict], dict[str, str]]:
+    """Seed 004's synthetic films in the catalog and `users` people who imported their ratings
+    (`client`: a TestClient or an httpx.Client on the app): each person's bearer header by name
+    (`user0`, `user1`, …), and their user ids."""
+    from cinematch.ml.synthetic import synthetic_catalog, synthetic_ratings
+    catalog = synthetic_catalog(films, random_state=seed)
+    r = client.post("/api/admin/catalog", headers=admin, json=[{"title": f.title, "year": f.year,
+                                                                "genres": list(f.genres)} for f in catalog])
+    assert r.status_code == 200, r.text
+    by_user: dict[str, list] = {}
+    for rating in synthetic_ratings(catalog, users, min_ratings=min_ratings, max_ratings=max_ratings,
+                                    random_state=seed + 1):
+        by_user.setdefault(rating.user.replace("synth", "user"), []).append(rating)
+    people: dict[str, dict] = {}
+    ids: dict[str, str] = {}
+    for name, rs in by_user.items():
+        made = client.post("/api/auth/register", json={"username": name, "password": password})
+        ids[name] = made.json()["user_id"]
+        token = client.post("/api/auth/token", json={"username": name, "password": password}).json()
+        h = people[name] = {"Authorization": f"Bearer {token['access_token']}"}
+        body = "name,year,rating,date\n" + "".join(f"{x.film.title},{x.film.year},{x.rating},{year}-01-0{1 + k % 9}\n"
+                                                    for k, x in enumerate(rs))
+        out = client.post("/api/movies/import", content=body, headers={**h, "Content-Type": "text/csv"})
+        assert out.status_code == 200 and out.json()["imported"] == len(rs), out.text
+    return people, ids

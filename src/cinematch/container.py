@@ -48,6 +48,8 @@ from .adapters.sqlite import (
     SqliteUserStore,
 )
 from .adapters.tmdb import TmdbClient
+from .domain.experiments import Experiment
+from .domain.feedback import Signal
 from .domain.library import ImportBatch, WatchItem
 from .domain.lists import FilmList
 from .domain.ports import Clock
@@ -55,6 +57,7 @@ from .domain.shares import Share
 from .services.accounts import Accounts
 from .services.diary import DiaryService
 from .services.enrichment import CatalogEnrichment
+from .services.feedback import Feedback, FeedbackProjector, InProcessFeedback, StreamedFeedback
 from .services.catalog_refresh import CatalogRefresh
 from .services.catalog_search import CatalogSearch
 from .services.films import FilmService
@@ -81,6 +84,9 @@ from .services.watchlist import WatchlistService
 from .settings import Settings, resolve_secret
 
 if TYPE_CHECKING:  # the ML stack loads when the recommender is first used (`_recommendations`)
+    from .services.experiments import Experiments
+    from .services.monitor import ModelMonitor
+    from .services.picks import Picks
     from .services.recommendations import Recommendations
 
 
@@ -149,6 +155,13 @@ class Storage(containers.DeclarativeContainer):
                              "watchlist", WatchItem)
     lists = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "lists", FilmList)
     shares = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "shares", Share)
+    # What people do with their recommendations (services/feedback.py), and the experiments.
+    signals = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "signals",
+                           Signal)
+    dismissed = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore, "dismissed",
+                             Signal)
+    experiments = _per_storage(config, db, mongo, memory.MemoryItemStore, SqliteItemStore, MongoItemStore,
+                               "experiments", Experiment)
     # Rate limits and the sign-in throttle: per process on the embedded profile (one process
     # serves), in MongoDB where several app processes serve one address.
     limits = providers.Selector(
@@ -187,6 +200,13 @@ class Bus(containers.DeclarativeContainer):
                                   group=config.kafka_trends_group, partitions=config.kafka_partitions))
     publisher = providers.Singleton(KafkaEventPublisher, bootstrap=config.kafka_bootstrap_servers,
                                     topic=config.kafka_topic, partitions=config.kafka_partitions)
+    # Feedback on recommendations: its own topic (services/feedback.py); none on the embedded buses,
+    # where the fold runs in the request.
+    feedback_events = providers.Singleton(
+        KafkaEventSource, bootstrap=config.kafka_bootstrap_servers, topic=config.kafka_feedback_topic,
+        group=config.kafka_feedback_group, partitions=config.kafka_partitions)
+    feedback_publisher = providers.Singleton(KafkaEventPublisher, bootstrap=config.kafka_bootstrap_servers,
+                                             topic=config.kafka_feedback_topic, partitions=config.kafka_partitions)
     # The outbox relay: only where the diary keeps an outbox (MongoDB storage; the embedded
     # stores log their events themselves and have none to relay).
     relay = providers.Selector(
@@ -220,11 +240,27 @@ def _recommendations(**kwargs: Any) -> Recommendations:
     return Recommendations(**kwargs)
 
 
+def _experiments(**kwargs: Any) -> Experiments:
+    from .services.experiments import Experiments  # the ML stack, when first used (as above)
+    return Experiments(**kwargs)
+
+
+def _monitor(**kwargs: Any) -> ModelMonitor:
+    from .services.monitor import ModelMonitor
+    return ModelMonitor(**kwargs)
+
+
+def _picks(**kwargs: Any) -> Picks:
+    from .services.picks import Picks
+    return Picks(**kwargs)
+
+
 class Services(containers.DeclarativeContainer):
     config = providers.Configuration()
     storage = providers.DependenciesContainer()
     bus = providers.DependenciesContainer()
     clock: providers.Dependency[Clock] = providers.Dependency()
+    metrics: providers.Dependency[Metrics] = providers.Dependency()
 
     accounts = providers.Singleton(Accounts, users=storage.users,
                                    throttle=providers.Singleton(LoginThrottle, storage.limits))
@@ -232,7 +268,8 @@ class Services(containers.DeclarativeContainer):
                                  clock=clock, tz=config.timezone)
     purge = providers.Singleton(
         AccountPurge, users=storage.users, clock=clock,
-        stores=providers.List(shares, storage.diary, storage.stats, storage.affinities, storage.trends,
+        stores=providers.List(shares, storage.signals, storage.dismissed, storage.diary, storage.stats,
+                              storage.affinities, storage.trends,
                               storage.imports, storage.watchlist, storage.lists))
     diary = providers.Singleton(DiaryService, diary=storage.diary, catalog=storage.catalog, clock=clock,
                                 watchlist=storage.watchlist, tz=config.timezone)
@@ -287,7 +324,25 @@ class Services(containers.DeclarativeContainer):
         batch_size=config.projection_batch_size, poll_timeout=0.5, retention=trend_retention)
     recommendations = providers.Singleton(
         _recommendations, diary=storage.diary, data_dir=config.data_dir, use_movielens=config.ml_use_movielens,
-        watchlist=storage.watchlist, limits=storage.limits)
+        watchlist=storage.watchlist, limits=storage.limits, clock=clock)
+    feedback_projector = providers.Singleton(
+        FeedbackProjector, store=storage.signals, dismissed=storage.dismissed, dead_letters=storage.dead_letters,
+        clock=clock, tz=config.timezone)
+    feedback_runner = providers.Singleton(ProjectionRunner, source=bus.feedback_events, projector=feedback_projector,
+                                          batch_size=config.projection_batch_size, poll_timeout=0.5)
+    feedback_sink = providers.Selector(
+        config.bus, memory=providers.Singleton(InProcessFeedback, feedback_projector),
+        sqlite=providers.Singleton(InProcessFeedback, feedback_projector),
+        kafka=providers.Singleton(StreamedFeedback, bus.feedback_publisher))
+    feedback = providers.Singleton(Feedback, sink=feedback_sink, projector=feedback_projector, clock=clock)
+    experiments = providers.Singleton(
+        _experiments, store=storage.experiments, feedback=storage.signals, diary=storage.diary,
+        watchlist=storage.watchlist, recommendations=recommendations, clock=clock, tz=config.timezone)
+    picks = providers.Singleton(_picks, recommendations=recommendations, feedback=feedback, experiments=experiments)
+    monitor = providers.Singleton(
+        _monitor, recommendations=recommendations, signals=storage.signals, diary=storage.diary,
+        watchlist=storage.watchlist, clock=clock, tz=config.timezone, retrain_every=config.retrain_every,
+        every_seconds=config.ml_monitor_seconds, serving=providers.Callable(lambda m: m.serving, metrics))
     films = providers.Singleton(FilmService, catalog=storage.catalog, diary=storage.diary,
                                 recommendations=recommendations, min_users=config.trends_min_users)
     queries = providers.Singleton(
@@ -302,7 +357,7 @@ class Application(containers.DeclarativeContainer):
     metrics = providers.Singleton(Metrics)  # this process's Prometheus registry (adapters/observability.py)
     storage = providers.Container(Storage, config=config, clock=clock)
     bus = providers.Container(Bus, config=config, storage=storage)
-    services = providers.Container(Services, config=config, storage=storage, bus=bus, clock=clock)
+    services = providers.Container(Services, config=config, storage=storage, bus=bus, clock=clock, metrics=metrics)
 
 
 def build_container(settings: Settings, clock: Clock | None = None) -> Application:

@@ -148,16 +148,21 @@ class WorkerRuntime(Runtime):
     def __init__(self, container: Application, part: str = "all") -> None:
         super().__init__(container)
         services = container.services
-        self.runner = {"all": services.runner, "stats": services.stats_runner, "trends": services.trends_runner}[part]()
+        self.runner = {"all": services.runner, "stats": services.stats_runner, "trends": services.trends_runner,
+                       "feedback": services.feedback_runner}[part]()
+        # The feedback topic exists on the kafka bus only (the embedded profile folds feedback in the request).
+        self.feedback = (services.feedback_runner() if part == "all" and self.config.bus() == "kafka" else None)
 
     async def prepare(self) -> None:
         return None  # done in the supervised loop: a database down at start is waited for, not fatal
 
     def loops(self) -> list[Loop]:
-        async def project(stop: asyncio.Event) -> None:
-            await Runtime.prepare(self)
-            await self.runner.run_forever(stop)
-        return [project]
+        def projecting(runner: Any) -> Loop:
+            async def project(stop: asyncio.Event) -> None:
+                await Runtime.prepare(self)
+                await runner.run_forever(stop)
+            return project
+        return [projecting(r) for r in (self.runner, self.feedback) if r is not None]
 
     def samplers(self) -> list[Any]:
         found = [projection_sampler(self.runner), dead_letter_sampler(self.container.storage.dead_letters())]
@@ -227,6 +232,7 @@ class ServeRuntime(Runtime):
             found.append(self.runner.run_forever)
         if config.ml_train_on_start():
             found.append(self._first_model)
+        found.append(services.monitor().run_forever)  # the schedule and the drift retrain
         if config.catalog_refresh() != "off":
             found.append(services.catalog_refresh().run_forever)
         if config.bus() == "kafka" and config.storage() == "mongo" and config.relay_in_serve():
@@ -237,6 +243,8 @@ class ServeRuntime(Runtime):
         if self.threaded is not None:
             await self.threaded.stop()
         await self.container.services.posters().stop()  # its HTTP client, when a poster was fetched
+        if self.config.bus() == "kafka":
+            await self.container.services.feedback_sink().stop()  # its producer, when feedback was sent
         if self.group_lag is not None:
             await self.group_lag.stop()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 
+from .domain.monitoring import period_seconds
 from .paths import private_dir
 
 PROFILES = ("embedded", "kafka", "spark")
@@ -55,6 +56,9 @@ class Settings(msgspec.Struct, kw_only=True):
     kafka_partitions: int = 4  # CINEMATCH_KAFKA_PARTITIONS: partitions when the topic is created
     kafka_group: str = "cinematch-projections"  # CINEMATCH_KAFKA_GROUP: the worker's consumer group
     kafka_trends_group: str = "cinematch-projections-trends"  # CINEMATCH_KAFKA_TRENDS_GROUP: `worker --part trends`
+    # CINEMATCH_KAFKA_FEEDBACK_TOPIC: what people do with their recommendations (impressions, clicks, dismissals)
+    kafka_feedback_topic: str = "user-feedback-events"
+    kafka_feedback_group: str = "cinematch-feedback"  # CINEMATCH_KAFKA_FEEDBACK_GROUP: the worker's feedback runner
     # CINEMATCH_PROJECT_IN_SERVE: serve folds events itself (embedded); off: `cinematch worker --profile embedded` does
     project_in_serve: bool = True
     relay_in_serve: bool = True  # CINEMATCH_RELAY_IN_SERVE: serve runs the outbox relay (kafka profile)
@@ -67,6 +71,9 @@ class Settings(msgspec.Struct, kw_only=True):
     tmdb_image_url: str = "https://image.tmdb.org/t/p/w342"  # CINEMATCH_TMDB_IMAGE_URL: posters, fetched once
     tmdb_requests_per_second: float = 10.0  # CINEMATCH_TMDB_REQUESTS_PER_SECOND
     ml_train_on_start: bool = True  # CINEMATCH_ML_TRAIN_ON_START: serve trains a first model when none exists
+    retrain_every: str = "off"  # CINEMATCH_RETRAIN_EVERY: off | a period (24h, 30m, 7d): serve retrains on schedule
+    # CINEMATCH_ML_MONITOR_SECONDS: how often serve measures the model (a live RMSE 1.1x the training one retrains)
+    ml_monitor_seconds: float = 600.0
     log_format: str = "text"  # CINEMATCH_LOG_FORMAT: text | json (one object per line, with the request id)
     # CINEMATCH_METRICS_PORT: worker and Spark driver serve /metrics here (0: none); serve has its own /metrics
     metrics_port: int = 0
@@ -92,6 +99,9 @@ class Settings(msgspec.Struct, kw_only=True):
             raise ValueError(f"CINEMATCH_LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.trends_min_users < 1:
             raise ValueError("CINEMATCH_TRENDS_MIN_USERS must be at least 1")
+        period_seconds(self.retrain_every)  # said at start: a bad period is refused here
+        if self.ml_monitor_seconds <= 0:
+            raise ValueError("CINEMATCH_ML_MONITOR_SECONDS must be above 0")
 
     @property
     def db_path(self) -> Path:

@@ -58,6 +58,14 @@ def page(browser):
     context.close()
 
 
+def sign_in(page, base: str, name: str, password: str, button: str = "Sign in") -> None:
+    """Through the home page's own form, as a person does (`button`: its name in the page's language)."""
+    page.goto(f"{base}/")
+    page.locator("#signin-username").fill(name)
+    page.locator("#signin-password").fill(password)
+    page.get_by_role("button", name=button, exact=True).click()
+
+
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.imdb_mirror import imdb_mirror
 from tests.support import serving
 
-from .conftest import ADMIN, violations
+from .conftest import ADMIN, sign_in, violations
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +26,11 @@ def server_with_mirror():
     ("it-IT", ("Accedi", "Catalogo", "Scarica e importa ora", "Film", "L'ultima importazione ha scritto 9 film.")),
 ])
 def test_an_admin_fetches_todays_films(server_with_mirror, browser, locale, names):
-    sign_in, catalog, fetch, films, done = names
+    sign_in_button, catalog, fetch, films, done = names
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 860}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{server_with_mirror}/")
-    page.locator("#signin-username").fill(ADMIN[0])
-    page.locator("#signin-password").fill(ADMIN[1])
-    page.get_by_role("button", name=sign_in).click()
+    sign_in(page, server_with_mirror, *ADMIN, button=sign_in_button)
     page.get_by_role("link", name=catalog, exact=True).click()
     expect(page.get_by_role("heading", name=catalog, exact=True)).to_be_visible()
     page.get_by_role("button", name=fetch).click()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ADMIN, shoot, violations
+from .conftest import ADMIN, shoot, sign_in, violations
 
 PASSWORD = "correct-horse-42"
 
@@ -136,10 +136,7 @@ def test_the_dashboards_auto_refresh_polls_only_while_it_is_on(server, browser):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/")
-    page.locator("#signin-username").fill(ADMIN[0])
-    page.locator("#signin-password").fill(ADMIN[1])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, server, *ADMIN)
     page.goto(f"{server}/admin/ml")
     polls = []
     page.on("request", lambda r: polls.append(r.url) if "/admin/ml/status" in r.url else None)

@@ -353,6 +353,9 @@ async def test_items_are_kept_per_user_and_kind(storage):
     await watchlist.remove_user("u")
     assert await watchlist.all("u") == [] and [i.id for i in await watchlist.all("v")] == ["w1"]
     assert [x.id for x in await imports.all("u")] == ["w1"]
+    assert await watchlist.owners() == ["v"] and await imports.owners() == ["u"]  # each kind its own holders
+    await watchlist.remove("v", ["w1"])
+    assert await watchlist.owners() == []
 
 
 async def test_diary_reads_one_year_and_forgets_a_removed_user(storage):

@@ -10,8 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from cinematch.entrypoints.web import create_app
-from cinematch.ml.synthetic import synthetic_catalog, synthetic_ratings
-from tests.support import wired
+from tests.support import synthetic_platform, wired
 
 from .test_api import login
 
@@ -23,22 +22,9 @@ def platform(tmp_path_factory):
     """A client on a platform of N_USERS diaries (no MovieLens: the test data dir has none)."""
     tmp = tmp_path_factory.mktemp("reco")
     c = wired("sqlite", data_dir=tmp, admin_username="admin", admin_password="adminpass1", ml_train_on_start=False)
-    films = synthetic_catalog(80, random_state=1)
-    ratings = synthetic_ratings(films, N_USERS, min_ratings=8, max_ratings=25, random_state=2)
     with TestClient(create_app(c)) as cl:
         admin = login(cl, "admin", "adminpass1")
-        catalog = [{"title": f.title, "year": f.year, "genres": list(f.genres)} for f in films]
-        assert cl.post("/api/admin/catalog", json=catalog, headers=admin).status_code == 200
-        users: dict[str, dict] = {}
-        by_user: dict[str, list] = {}
-        for r in ratings:
-            by_user.setdefault(r.user, []).append(r)
-        for user, rs in by_user.items():
-            h = users[user] = login(cl, user.replace("synth", "user"))
-            body = "name,year,rating,date\n" + "".join(f"{r.film.title},{r.film.year},{r.rating},2025-01-0{1 + k % 9}\n"
-                                                        for k, r in enumerate(rs))
-            out = cl.post("/api/movies/import", content=body, headers={**h, "Content-Type": "text/csv"}).json()
-            assert out["imported"] == len(rs), out
+        users, _ = synthetic_platform(cl, admin, films=80, users=N_USERS, min_ratings=8, max_ratings=25, seed=1)
         yield cl, admin, users, c
     c.storage.db().close()
 

@@ -327,3 +327,25 @@ async def test_a_single_writes_statistics_task_does_not_wait_on_the_kafka_fetch(
     finally:
         job.stop()
         await relay.publisher.stop()
+
+
+async def test_the_feedback_query_keeps_each_signal_once_through_a_replay(spark_profile, tmp_path):
+    """Stream 3: the feedback topic's events become exactly the signals the fold says, and a
+    whole replay (a fresh checkpoint reads the topic from its start) adds nothing."""
+    import zoneinfo
+
+    from cinematch.domain.feedback import signals_by_user
+    from tests.integration.test_feedback_stream import stored, workload
+    c = spark_profile
+    events = workload(600, seed=9)
+    want = {u: {s.id for s in ss} for u, ss in signals_by_user(events, zoneinfo.ZoneInfo("Europe/Rome")).items()}
+    sink = c.services.feedback_sink()
+    try:
+        for i in range(0, len(events), 100):
+            await sink.record(events[i:i + 100])
+    finally:
+        await sink.stop()
+    for checkpoint in ("ckpt", "ckpt-replay"):
+        done = spark(["stream", "--once"], spark_env(c, tmp_path / checkpoint))
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert await stored(c, sorted(want)) == want

@@ -42,7 +42,7 @@ LAYERS = {
     "paths": set(),
     "progress": set(),
     "i18n": {"domain"},
-    "settings": {"paths"},
+    "settings": {"domain", "paths"},  # a setting checked by the domain's own rule (a retraining period)
     "data": {"domain", "progress"},
     "ml": {"domain", "data"},
     "services": {"domain", "data", "ml", "progress"},

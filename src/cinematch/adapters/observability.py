@@ -12,6 +12,7 @@ thread of prometheus_client that cannot await).
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import time
@@ -40,6 +41,11 @@ class _Sampled:
         return list(self.families)
 
 
+RECENT_ANSWERS = 20_000  # the answers `serving` looks back over (at most)
+RECENT_SECONDS = 300.0  # the seed's alert windows: 1 to 5 minutes
+RECOMMENDATION_ROUTES = frozenset({"/api/recommendations/me", "/recommendations"})
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -56,6 +62,7 @@ class Metrics:
                         registry=self.registry)
         self.up.set(time.time())
         self._samplers: list[Sampler] = []
+        self._recent: collections.deque[tuple[float, str, int, float]] = collections.deque(maxlen=RECENT_ANSWERS)
         self._sampled = _Sampled()
         self.registry.register(self._sampled)
 
@@ -83,6 +90,17 @@ class Metrics:
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_duration.labels(method, route).observe(seconds)
+        self._recent.append((time.monotonic(), route, status, seconds))
+
+    def serving(self, window: float = RECENT_SECONDS) -> dict[str, float | None]:
+        """This process's last `window` seconds of answers, for the model monitor: the p99 time of
+        the recommendation lists (API and page) and the share of server errors."""
+        since = time.monotonic() - window
+        recent = [r for r in list(self._recent) if r[0] >= since]
+        lists = sorted(r[3] for r in recent if r[1] in RECOMMENDATION_ROUTES)
+        p99 = lists[min(len(lists) - 1, int(0.99 * len(lists)))] * 1000 if lists else None
+        return {"latency_p99_ms": round(p99, 3) if p99 is not None else None,
+                "error_rate": round(sum(r[2] >= 500 for r in recent) / len(recent), 6) if recent else None}
 
     async def refresh_forever(self, stop: asyncio.Event, every: float = 5.0) -> None:
         """For a process whose HTTP server is prometheus_client's thread (worker, Spark driver)."""

@@ -87,6 +87,20 @@ class ModelStore:
             segment_labels=meta["segment_labels"], content=content, weights=Weights(**meta["weights"]))
         return model, meta
 
+    def versions(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and p.name[1:].isdigit()) \
+            if self.root.is_dir() else []
+
+    def rollback(self) -> str | None:
+        """Serve the version before the served one (one step back), or None when none is kept."""
+        current = self.current()
+        older = [v for v in self.versions() if current is None or v < current]
+        if not older:
+            return None
+        _write(self.root / "CURRENT.tmp", older[-1])
+        os.replace(self.root / "CURRENT.tmp", self.root / "CURRENT")
+        return older[-1]
+
     def k_choice(self) -> dict[str, Any] | None:
         try:
             choice: dict[str, Any] = json.loads((self.root / "k_choice.json").read_text())

@@ -136,7 +136,7 @@ class Trained:
 
 def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weights | None = None,
           random_state: int = 0, evaluate: bool = True,
-          progress: Callable[[str, int, int], None] | None = None) -> Trained:
+          progress: Callable[[str, int, int], None] | None = None, now: dt.datetime | None = None) -> Trained:
     """The served model; `progress(step, done, total)` hears its phases (held-out evaluation,
     the models on all data, the segments' description)."""
     if len(ts) == 0:
@@ -161,7 +161,7 @@ def train(ts: TrainingSet, *, k_svd: int = 10, k_cluster: int = 4, weights: Weig
     variance = float(np.var(data.y))
     explained = max(0.0, 1 - metrics.rmse(data.y, mf.predict(data.X)) ** 2 / variance) if variance > 0 else 0.0
     meta = {
-        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
         "k_svd": k_svd, "k_cluster": len(model.centroids), "explained_variance": explained,
         "training_source": "+".join(ts.sources), "n_users": data.n_users, "n_items": data.n_items,
         "n_ratings": len(data), "metrics": report,

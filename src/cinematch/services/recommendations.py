@@ -15,6 +15,7 @@ import functools
 import json
 import threading
 import time
+from dataclasses import dataclass
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,16 +26,18 @@ from ..domain.messages import N_
 from ..data.movielens import dataset_dir, is_present
 from ..domain.catalog import title_keys
 from ..domain.diary import DiaryEntry
-from ..domain.ports import DiaryStore, ItemStore, LimitStore
+from ..domain.ports import Clock, DiaryStore, ItemStore, LimitStore
 from ..domain.text import normalize_title
 from ..ml.artifacts import ModelStore
 from ..ml.content import item_features
-from ..ml.hybrid import Model, Rated
+from ..domain.experiments import WEIGHT_PARAMS
+from ..ml.hybrid import Model, Rated, Weights
 from ..ml.koptim import optimize
 from ..ml.training import TrainingSet, add_diaries, add_movielens, item_key, train
 from .limits import NotTrained, RateLimit
 
 CACHE_USERS = 10_000
+MODELS_HELD = 8  # the served model and experiments' variants a process keeps loaded
 MAX_TOP_N = 100
 POPULAR_TTL = 60.0  # seconds the no-model popularity list is reused
 
@@ -42,10 +45,21 @@ POPULAR_TTL = 60.0  # seconds the no-model popularity list is reused
 KEYS_CACHED = 200_000  # titles whose keys a service remembers
 
 
+@dataclass(frozen=True)
+class Arm:
+    """An experiment's variant as served: its label (experiment/variant), its own model store
+    and its strategy (hybrid, or the platform's popularity list)."""
+
+    label: str
+    store: ModelStore
+    strategy: str = "hybrid"
+
+
 class Recommendations:
     def __init__(self, *, diary: DiaryStore, data_dir: str, limits: LimitStore, use_movielens: bool = True,
-                 watchlist: ItemStore | None = None) -> None:
+                 watchlist: ItemStore | None = None, clock: Clock | None = None) -> None:
         self.diary = diary
+        self.clock = clock
         self.watchlist = watchlist
         self.store = ModelStore(Path(data_dir) / "models")
         self.data_dir = data_dir
@@ -53,55 +67,83 @@ class Recommendations:
         # shared by every app process on the store (limits: the container's LimitStore)
         self.train_limit = RateLimit("training", 1, 60, limits)
         self.koptim_limit = RateLimit("K-optimization", 3, 3600, limits)
-        self._served: tuple[str, Model, dict[str, Any], list[str]] | None = None
+        self._served: dict[Path, tuple[str, Model, dict[str, Any], list[str]]] = {}
         self._cache: collections.OrderedDict[str, tuple[tuple[Any, ...], dict[str, Any]]] = collections.OrderedDict()
         self._training = threading.Lock()
         self._platform: tuple[float, list[Any]] | None = None
-        self._keys_index: tuple[list[str], tuple[Any, ...]] | None = None
+        self._keys_index: dict[int, tuple[list[str], tuple[Any, ...]]] = {}
         # Diaries repeat the same titles across requests: normalise each once (bounded).
         self._title_keys = functools.lru_cache(maxsize=KEYS_CACHED)(lambda title: tuple(title_keys(title)))
         self._key = functools.lru_cache(maxsize=KEYS_CACHED)(item_key)
 
     # --- the served model ---------------------------------------------------------
-    async def _model(self) -> tuple[str, Model, dict[str, Any], list[str]] | None:
-        """The served model; reading CURRENT is a tiny local file, so only a changed version
-        (a load of the arrays) goes to a worker thread."""
-        version = self.store.current()
+    async def _model(self, store: ModelStore | None = None) -> tuple[str, Model, dict[str, Any], list[str]] | None:
+        """The model a store serves (the main one unless an experiment's variant is named);
+        reading CURRENT is a tiny local file, so only a changed version (a load of the arrays)
+        goes to a worker thread."""
+        store = store or self.store
+        version = store.current()
         if version is None:
             return None
-        if self._served is None or self._served[0] != version:
-            model, meta = await asyncio.to_thread(self.store.load, version)
+        served = self._served.get(store.root)
+        if served is None or served[0] != version:
+            model, meta = await asyncio.to_thread(store.load, version)
             keys = meta.pop("item_keys")
-            self._served = (version, model, meta, keys)  # one assignment: the swap is atomic
-        return self._served
+            served = (version, model, meta, keys)
+            self._served[store.root] = served  # one assignment: the swap is atomic
+            while len(self._served) > MODELS_HELD:
+                self._served.pop(next(iter(self._served)))
+        return served
+
+    async def served(self) -> tuple[str, Model, dict[str, Any], list[str], dict[str, int]] | None:
+        """The served model with its item of each key (for the monitor), or None before any."""
+        served = await self._model()
+        if served is None:
+            return None
+        return (*served, self._index(served[3], served[1].titles)[0])
+
+    async def rollback(self) -> str | None:
+        """One step back: the version before the served one is served again."""
+        return await asyncio.to_thread(self.store.rollback)
 
     def _index(self, keys: list[str], titles: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
         """The served model's item of each key, and the items of each title key (any year):
         "Seven (Se7en)" is found as "se7en" too."""
-        if self._keys_index is None or self._keys_index[0] is not keys:
+        held = self._keys_index.get(id(keys))
+        if held is None or held[0] is not keys:
             by_title: dict[str, list[int]] = {}
             for i, (k, title) in enumerate(zip(keys, titles)):
                 for t in {k.rsplit("|", 1)[0], *self._title_keys(title)}:
                     by_title.setdefault(t, []).append(i)
-            self._keys_index = (keys, ({k: i for i, k in enumerate(keys)}, by_title))
-        return self._keys_index[1]
+            held = (keys, ({k: i for i, k in enumerate(keys)}, by_title))
+            self._keys_index[id(keys)] = held
+            while len(self._keys_index) > MODELS_HELD:
+                self._keys_index.pop(next(iter(self._keys_index)))
+        return held[1]
 
-    async def for_user(self, user_id: str, top_n: int = 10, genres: tuple[str, ...] = ()) -> dict[str, Any]:
+    async def for_user(self, user_id: str, top_n: int = 10, genres: tuple[str, ...] = (), *,
+                       hidden: frozenset[str] = frozenset(), arm: Arm | None = None) -> dict[str, Any]:
+        """The user's list: never a film of their diary nor one they waved away (`hidden`:
+        movie ids); from an experiment's variant when `arm` names one."""
         if not 1 <= top_n <= MAX_TOP_N:
             raise ValueError(f"top_n must be between 1 and {MAX_TOP_N}")
-        served = await self._model()
+        store = arm.store if arm is not None else None
+        served = None if arm is not None and arm.strategy == "popularity" else await self._model(store)
+        label = (arm.label if arm else "", served[0] if served else None)
         hit = self._cache.get(user_id)
         # The diary's version alone says whether the answer in hand still holds: the whole
         # diary is read only when it does not.
-        if hit and hit[0] == (await self.diary.version(user_id), served[0] if served else None, top_n, genres):
+        if hit and hit[0] == (await self.diary.version(user_id), label, top_n, genres, hidden):
             self._cache.move_to_end(user_id)
             return await self._mark_watchlist(user_id, hit[1])
         entries, version = await self.diary.snapshot(user_id)
-        key = (version, served[0] if served else None, top_n, genres)
+        key = (version, label, top_n, genres, hidden)
         if served is None:
-            answer = await self._popular(entries, top_n)
+            answer = await self._popular(entries, top_n, hidden)
         else:
-            answer = self._recommend(served, entries, top_n, genres)
+            answer = self._recommend(served, entries, top_n, genres, hidden)
+            if arm is not None:
+                answer["model_version"] = f"{arm.label}/{served[0]}"
         self._cache[user_id] = (key, answer)
         answer = await self._mark_watchlist(user_id, answer)
         if len(self._cache) > CACHE_USERS:
@@ -123,7 +165,7 @@ class Recommendations:
         return {**answer, "items": marked}
 
     def _recommend(self, served: tuple[str, Model, dict[str, Any], list[str]], entries: list[DiaryEntry], top_n: int,
-                   genres: tuple[str, ...]) -> dict[str, Any]:
+                   genres: tuple[str, ...], hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
         version, model, _, keys = served
         index, by_title = self._index(keys, model.titles)
         rated = []
@@ -139,7 +181,8 @@ class Recommendations:
             # in the diary: exclude by every title key too.
             titles.update(self._title_keys(title))
             titles.update(self._title_keys(e.name))
-        exclude = np.array([i for t in titles for i in by_title.get(t, ())], dtype=np.int64)
+        exclude = np.array([i for t in titles for i in by_title.get(t, ())]
+                           + [index[k] for k in hidden if k in index], dtype=np.int64)
         strategy, recs = model.recommend(rated, top_n, exclude=exclude, genre_picks=genres)
         return {"items": [{"movie_id": keys[r.item], "title": model.titles[r.item], "year": model.years[r.item],
                            "genres": model.genres[r.item], "score": round(r.score, 4),
@@ -172,7 +215,8 @@ class Recommendations:
             return out
         return await asyncio.to_thread(nearest)
 
-    async def _popular(self, entries: list[DiaryEntry], top_n: int) -> dict[str, Any]:
+    async def _popular(self, entries: list[DiaryEntry], top_n: int,
+                       hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
         """No model yet: the films most logged on the platform, best rated first among
         equals (an empty list only on an installation with no diary at all). Training,
         or `serve` at start when there is data, replaces this with the hybrid."""
@@ -186,7 +230,7 @@ class Recommendations:
                 acc[1] += r
             ranked = sorted(counts, key=lambda k: (-counts[k][0], -counts[k][1] / counts[k][0], k))
             self._platform = (now, [(k, ts.meta[k], counts[k][0], counts[k][1] / counts[k][0]) for k in ranked])
-        mine = {item_key(e.title or e.name, e.year) for e in entries}
+        mine = {item_key(e.title or e.name, e.year) for e in entries} | hidden
         titles = {t for e in entries for t in (*self._title_keys(e.title or e.name), *self._title_keys(e.name))}
         items = []
         for key, meta, n, mean in self._platform[1]:
@@ -253,15 +297,43 @@ class Recommendations:
             raise NotTrained("nothing to train on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
         return await asyncio.to_thread(self._train_and_swap, ts, progress)
 
-    def _train_and_swap(self, ts: TrainingSet, progress: Any = None) -> dict[str, Any]:
-        choice = self.store.k_choice() or {}
+    def _train_and_swap(self, ts: TrainingSet, progress: Any = None, store: ModelStore | None = None,
+                        params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Train (with the K the last sweep chose, or an experiment variant's `params`) and serve
+        it from `store` (the main one unless a variant's)."""
+        choice = {**(self.store.k_choice() or {}), **(params or {})}
+        weights = Weights(**{k: float(v) for k, v in (params or {}).items() if k in WEIGHT_PARAMS})
         with self._training:  # one training at a time in this process
-            trained = train(ts, k_svd=choice.get("k_svd", 10), k_cluster=choice.get("k_cluster", 4), progress=progress)
-            version = self.store.save(trained.model, trained.item_keys, trained.meta)
+            trained = train(ts, k_svd=choice.get("k_svd", 10), k_cluster=choice.get("k_cluster", 4), weights=weights,
+                            progress=progress, now=self.clock.now() if self.clock else None)
+            version = (store or self.store).save(trained.model, trained.item_keys, trained.meta)
         meta = trained.meta
         return {"model_version": version, "k_svd": meta["k_svd"], "k_cluster": meta["k_cluster"],
                 "metrics": json.loads(json.dumps(meta["metrics"], default=float)),  # numpy numbers as plain ones
                 "seconds": round(meta["seconds"], 3)}
+
+    def arm(self, experiment: str, variant: str, strategy: str = "hybrid") -> Arm:
+        return Arm(f"{experiment}/{variant}", ModelStore(self.store.root / "experiments" / experiment / variant),
+                   strategy)
+
+    async def train_arm(self, arm: Arm, params: dict[str, Any]) -> dict[str, Any] | None:
+        """An experiment variant's own model, trained on today's data with its parameters (none
+        for the popularity strategy)."""
+        if arm.strategy == "popularity":
+            return None
+        ts = await self.training_set()
+        if len(ts) == 0:
+            raise NotTrained("nothing to train on: fetch MovieLens (cinematch data fetch ml-100k) or log films first")
+        return await asyncio.to_thread(self._train_and_swap, ts, None, arm.store, params)
+
+    async def promote(self, arm: Arm) -> str | None:
+        """The variant's model becomes the served one (a new version of the main store)."""
+        served = await self._model(arm.store)
+        if served is None:
+            return None
+        version, model, meta, keys = served
+        meta = {**meta, "promoted_from": f"{arm.label}/{version}"}
+        return await asyncio.to_thread(self.store.save, model, keys, meta)
 
     async def k_optimization(self) -> AsyncIterator[dict[str, Any]]:
         """Start a K sweep (rate-limited, checked before anything streams): returns the

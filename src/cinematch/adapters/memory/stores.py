@@ -305,6 +305,9 @@ class MemoryItemStore(ItemStore):
     async def all(self, user_id: str) -> list[Any]:
         return list(self.items.get(user_id, {}).values())
 
+    async def owners(self) -> list[str]:
+        return sorted(u for u, mine in self.items.items() if mine)
+
     async def remove(self, user_id: str, ids: Sequence[str]) -> int:
         mine = self.items.get(user_id, {})
         return sum(mine.pop(i, None) is not None for i in set(ids))

@@ -69,6 +69,9 @@ class MongoItemStore(ItemStore):
         fields = {f.name for f in msgspec.structs.fields(self.type)}
         return [msgspec.convert({k: v for k, v in d.items() if k in fields}, self.type) for d in docs]
 
+    async def owners(self) -> list[str]:
+        return sorted(await self.col.distinct("user_id"))
+
     async def remove(self, user_id: str, ids: Sequence[str]) -> int:
         keys = [fact_id(user_id, i) for i in set(ids)]
         return (await self.col.delete_many({"_id": {"$in": keys}})).deleted_count if keys else 0

@@ -192,6 +192,10 @@ class ItemStore(abc.ABC):
     async def all(self, user_id: str) -> list[Any]: ...
 
     @abc.abstractmethod
+    async def owners(self) -> list[str]:
+        """Every user holding at least one item of this kind (an experiment's report reads them)."""
+
+    @abc.abstractmethod
     async def remove(self, user_id: str, ids: Sequence[str]) -> int:
         """Remove these ids; returns how many there were."""
 

@@ -33,10 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="the stream projector: a Kafka consumer-group member (kafka profile), "
                        "or the embedded fold when CINEMATCH_PROJECT_IN_SERVE=0")
     p.add_argument("--profile", default=None, help="default: CINEMATCH_PROFILE, else kafka")
-    p.add_argument("--part", choices=["all", "stats", "trends"], default="all",
-                   help="all: statistics, affinities and trends in one consumer group; stats or trends: that "
-                        "part alone, trends in a group of its own (CINEMATCH_KAFKA_TRENDS_GROUP), so a slow "
-                        "trends write never holds back the statistics: run one worker of each")
+    p.add_argument("--part", choices=["all", "stats", "trends", "feedback"], default="all",
+                   help="all: statistics, affinities and trends in one consumer group, and (kafka) the feedback "
+                        "on recommendations in its own (CINEMATCH_KAFKA_FEEDBACK_GROUP); stats, trends or "
+                        "feedback: that part alone, trends in a group of its own (CINEMATCH_KAFKA_TRENDS_GROUP), "
+                        "so a slow trends write never holds back the statistics: run one worker of each")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("relay", help="the outbox relay: MongoDB outbox -> Kafka (kafka profile)")

@@ -5,7 +5,7 @@ this package does not import pyspark: its functions import pyspark (and the cont
 executor) where they run, so the other runtimes and the tests never load the JVM's libraries."""
 
 from .reconcile import ReconcileJob
-from .session import STATS_QUERY, TRENDS_QUERY, jar_paths
+from .session import FEEDBACK_QUERY, STATS_QUERY, TRENDS_QUERY, jar_paths
 from .stream import StreamJob
 
-__all__ = ["STATS_QUERY", "TRENDS_QUERY", "ReconcileJob", "StreamJob", "jar_paths"]
+__all__ = ["FEEDBACK_QUERY", "STATS_QUERY", "TRENDS_QUERY", "ReconcileJob", "StreamJob", "jar_paths"]

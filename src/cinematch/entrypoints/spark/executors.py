@@ -73,6 +73,14 @@ def project_stats(conf: dict[str, Any], batches: Iterable[Any]) -> Iterator[Any]
         yield from _report(_run(conf, lambda c: c.services.stats_projector().apply_records(records)), started)
 
 
+def project_feedback(conf: dict[str, Any], batches: Iterable[Any]) -> Iterator[Any]:
+    """The feedback query: signals inserted when absent (a replayed batch adds nothing)."""
+    started = time.monotonic()
+    records = _records(batches)
+    if records:
+        yield from _report(_run(conf, lambda c: c.services.feedback_projector().apply_records(records)), started)
+
+
 def project_trends(conf: dict[str, Any], batches: Iterable[Any]) -> Iterator[Any]:
     """Stream 2: trend facts (last writer by seq wins). Malformed messages are skipped here:
     stream 1 records them as dead letters, once."""

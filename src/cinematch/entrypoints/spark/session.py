@@ -26,13 +26,14 @@ log = logging.getLogger(__name__)
 
 STATS_QUERY = "user-stats"
 TRENDS_QUERY = "global-trends"
+FEEDBACK_QUERY = "recommendation-feedback"  # the feedback topic's signals (services/feedback.py)
 
 # The two queries share the executors' task slots. Each runs its jobs in a FAIR scheduler pool
 # of its own, and the statistics pool comes first for a free slot (minShare 1, weight 4): a
 # user's own statistics never queue behind the community trends. A task cannot be preempted,
 # so the trends sink also runs on one slot fewer than there are (`trends_parallelism`): a slow
 # trends batch (its fact writes are the slow part) always leaves a slot to the statistics.
-POOLS = {STATS_QUERY: "statistics", TRENDS_QUERY: "trends"}
+POOLS = {STATS_QUERY: "statistics", TRENDS_QUERY: "trends", FEEDBACK_QUERY: "trends"}
 FAIR_POOLS = """<?xml version="1.0"?>
 <allocations>
   <pool name="statistics"><schedulingMode>FIFO</schedulingMode><weight>4</weight><minShare>1</minShare></pool>
@@ -166,6 +167,13 @@ def _stats_batch(conf: dict[str, Any], partitions: int, df: Any, batch_id: int) 
     reports = _project(df.coalesce(partitions), partial(executors.project_stats, conf))
     if reports:
         log.info("user-stats batch %s: %s", batch_id, _sum_reports(reports))
+
+
+def _feedback_batch(conf: dict[str, Any], df: Any, batch_id: int) -> None:
+    in_pool(df.sparkSession, FEEDBACK_QUERY)
+    reports = _project(df, partial(executors.project_feedback, conf))
+    if reports:
+        log.info("feedback batch %s: %s", batch_id, _sum_reports(reports))
 
 
 def _trends_batch(conf: dict[str, Any], partitions: int, after: Any, df: Any, batch_id: int) -> None:

@@ -13,7 +13,10 @@ that has already aged out of every trend. Inside the watermark it drops the outb
 re-sends (same user, same seq) with `dropDuplicatesWithinWatermark`; the trend facts are
 last-writer-wins by seq anyway, so nothing depends on that state for correctness.
 
-Both queries read the topic from the earliest offset on a fresh checkpoint (the seeds'
+Stream 3 (feedback on recommendations) reads the feedback topic and inserts each signal when
+absent (services/feedback.py): a replayed micro-batch adds nothing.
+
+Every query reads its topic from the earliest offset on a fresh checkpoint (the seeds'
 `latest` lost every event published before the job started). On the first start of the
 trends query its facts are first bootstrapped from the diaries.
 """
@@ -33,7 +36,8 @@ import msgspec
 from ...settings import Settings
 from . import executors
 from .session import (
-    KAFKA_FETCH_MAX_WAIT_MS, STATS_QUERY, TRENDS_DELAY_CONF, TRENDS_QUERY, _stats_batch, _trends_batch,
+    FEEDBACK_QUERY, KAFKA_FETCH_MAX_WAIT_MS, STATS_QUERY, TRENDS_DELAY_CONF, TRENDS_QUERY, _feedback_batch,
+    _stats_batch, _trends_batch,
     build_session, in_pool, on_driver, over_users, stats_parallelism, trends_parallelism,
 )
 
@@ -60,7 +64,8 @@ class StreamJob:
         # every finished batch's progress (`progress_listener`)
         self._progress: queue.SimpleQueue[dict[str, Any]] | None = None
         self._triggers = {STATS_QUERY: settings.spark_trigger_seconds,
-                          TRENDS_QUERY: settings.spark_trends_trigger_seconds}
+                          TRENDS_QUERY: settings.spark_trends_trigger_seconds,
+                          FEEDBACK_QUERY: settings.spark_trigger_seconds}
 
     def prune_trends_if_due(self) -> int:
         """After a trends batch, on the driver: delete the facts that left the window,
@@ -86,7 +91,8 @@ class StreamJob:
     def _prepare(self) -> None:
         from ...adapters.kafka.bus import ensure_topic
         s = self.settings
-        asyncio.run(ensure_topic(s.kafka_bootstrap_servers, s.kafka_topic, s.kafka_partitions))
+        for topic in (s.kafka_topic, s.kafka_feedback_topic):
+            asyncio.run(ensure_topic(s.kafka_bootstrap_servers, topic, s.kafka_partitions))
         from ...runtime import Runtime
         on_driver(s, lambda c: Runtime(c).prepare())  # MongoDB's migrations, when this process applies them
 
@@ -98,11 +104,11 @@ class StreamJob:
         return sum(over_users(self.spark, users,
                               partial(executors.bootstrap_trends, msgspec.to_builtins(self.settings))))
 
-    def _source(self) -> Any:  # a streaming DataFrame
+    def _source(self, topic: str | None = None) -> Any:  # a streaming DataFrame
         s = self.settings
         return (self.spark.readStream.format("kafka")
                 .option("kafka.bootstrap.servers", s.kafka_bootstrap_servers)
-                .option("subscribe", s.kafka_topic)
+                .option("subscribe", topic or s.kafka_topic)
                 .option("startingOffsets", "earliest")
                 # A task reads an offset range it knows is there, but a range that ends at the
                 # log's end (a single new write) waited the consumer's fetch.max.wait.ms (500 ms
@@ -153,10 +159,17 @@ class StreamJob:
                   .option("checkpointLocation", f"{self.checkpoint}/{TRENDS_QUERY}")
                   .trigger(**self._trigger(s.spark_trends_trigger_seconds))
                   .start())
+        in_pool(self.spark, FEEDBACK_QUERY)
+        feedback = (self._source(s.kafka_feedback_topic).select("value", "partition", "offset").writeStream
+                    .queryName(FEEDBACK_QUERY)
+                    .foreachBatch(partial(_feedback_batch, conf))
+                    .option("checkpointLocation", f"{self.checkpoint}/{FEEDBACK_QUERY}")
+                    .trigger(**self._trigger(s.spark_trigger_seconds))
+                    .start())
         self.spark.sparkContext.setLocalProperty("spark.scheduler.pool", None)
-        log.info("queries started: %s, %s (checkpoints in %s; trends sink on %d task slots)", STATS_QUERY,
-                 TRENDS_QUERY, self.checkpoint, partitions)
-        return [stats, trends]
+        log.info("queries started: %s, %s, %s (checkpoints in %s; trends sink on %d task slots)", STATS_QUERY,
+                 TRENDS_QUERY, FEEDBACK_QUERY, self.checkpoint, partitions)
+        return [stats, trends, feedback]
 
     def run(self, stop: threading.Event) -> int:
         """Run until `stop` is set (or, with --once, until the backlog is done). A failed

@@ -169,3 +169,47 @@ def heatmap(chart_id: str, year: int, days: dict[str, int]) -> Markup:
         f'<details class="table-view"><summary>{escape(show)}</summary><table>'
         f"<caption>{escape(title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
         "</figure>")
+
+
+@dataclass(frozen=True)
+class Interval:
+    label: str
+    value: float  # a proportion, 0-1
+    low: float  # its 95% interval
+    high: float
+
+
+def intervals(chart_id: str, title: str, items: Sequence[Interval]) -> Markup:
+    """Proportions as horizontal bars with their 95% interval drawn across each (an experiment's
+    variants): where two intervals overlap, the difference may be chance."""
+    top = max([i.high for i in items] + [0.01])
+    room = WIDTH - LABEL_WIDTH - 64
+    shapes, words = [], []
+    for n, i in enumerate(items):
+        y = n * ROW + 4
+        x = LABEL_WIDTH + room * i.value / top
+        lo, hi = LABEL_WIDTH + room * i.low / top, LABEL_WIDTH + room * i.high / top
+        text = (f"{format_number(i.value * 100, 1)} % ({format_number(i.low * 100, 1)}–"
+                f"{format_number(i.high * 100, 1)} %)")
+        label = i.label if len(i.label) <= 16 else i.label[:15] + "…"
+        shapes.append(f'<text class="axis" x="{LABEL_WIDTH - 8}" y="{y + 13}" text-anchor="end">{escape(label)}</text>'
+                      f'<rect class="bar" x="{LABEL_WIDTH}" y="{y}" width="{max(2.0, x - LABEL_WIDTH):.1f}" '
+                      f'height="{ROW - 8}" rx="2"><title>{escape(i.label)}: {escape(text)}</title></rect>'
+                      f'<line class="ci" x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + 7}" y2="{y + 7}"/>'
+                      f'<line class="ci" x1="{lo:.1f}" x2="{lo:.1f}" y1="{y + 2}" y2="{y + 12}"/>'
+                      f'<line class="ci" x1="{hi:.1f}" x2="{hi:.1f}" y1="{y + 2}" y2="{y + 12}"/>'
+                      f'<text class="value" x="{max(x, hi) + 6:.1f}" y="{y + 13}">'
+                      f"{format_number(i.value * 100, 1)} %</text>")
+        words.append(f"{i.label}: {text}")
+    name, rate, show = gettext("Variant"), gettext("Conversion rate (95% interval)"), gettext("Show as a table")
+    body = "".join(f'<tr><th scope="row">{escape(i.label)}</th><td>{escape(w.split(": ", 1)[1])}</td></tr>'
+                   for i, w in zip(items, words))
+    height = max(ROW, len(items) * ROW + 8)
+    return Markup(
+        f'<figure class="chart" id="{chart_id}">'
+        f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        f'preserveAspectRatio="xMidYMid meet"><title id="{chart_id}-t">{escape(title)}</title>'
+        f'<desc id="{chart_id}-d">{escape("; ".join(words))}</desc>{"".join(shapes)}</svg>'
+        f'<details class="table-view"><summary>{escape(show)}</summary><table><caption>{escape(title)}</caption>'
+        f'<thead><tr><th scope="col">{escape(name)}</th><th scope="col">{escape(rate)}</th></tr></thead>'
+        f"<tbody>{body}</tbody></table></details></figure>")

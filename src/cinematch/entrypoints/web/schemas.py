@@ -213,10 +213,12 @@ class RecommendationOut(msgspec.Struct):
     explanation: str
 
 
-class RecommendationsOut(msgspec.Struct):
+class RecommendationsOut(msgspec.Struct, omit_defaults=True):
     items: list[RecommendationOut]
     strategy: str  # "hybrid", "cold_start", "popularity", …
     model_version: str | None
+    experiment: str | None = None  # when the caller takes part in a running experiment
+    variant: str | None = None
 
 
 class ModelMetrics(msgspec.Struct):

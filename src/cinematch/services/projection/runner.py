@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from typing import Protocol
 
-from ...domain.ports import EventSource, StoreUnavailable
-from .projector import Projector, Report
+from ...domain.ports import EventSource, Record, StoreUnavailable
+from .projector import Report
 from .retention import TrendRetention
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
 
 
+class BatchProjector(Protocol):
+    """What a runner drives: the diary's `Projector`, or the feedback's (services/feedback.py)."""
+
+    async def apply_records(self, records: Sequence[Record]) -> Report: ...
+
+
 class ProjectionRunner:
-    def __init__(self, source: EventSource, projector: Projector, *, batch_size: int = 5000,
+    def __init__(self, source: EventSource, projector: BatchProjector, *, batch_size: int = 5000,
                  poll_timeout: float = 0.5, retention: TrendRetention | None = None) -> None:
         self.source = source
         self.projector = projector

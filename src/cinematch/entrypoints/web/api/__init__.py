@@ -4,6 +4,7 @@ the others sit behind the bearer token (the app's protected router says so in th
 from .auth import AccountController, SignInController
 from .catalog import CatalogAdminController, CatalogController
 from .diary import DiaryController
+from .learning import LearningController
 from .films import FilmController
 from .imports import ImportsController
 from .lists import ListsController
@@ -17,6 +18,7 @@ from .watchlist import WatchlistController
 PUBLIC_CONTROLLERS = [SignInController, TrendsController, CatalogController, FilmController, PersonController,
                       OpsController]
 PROTECTED_CONTROLLERS = [AccountController, DiaryController, ImportsController, WatchlistController, StatsController,
-                         CatalogAdminController, RecommendationsController, ListsController, SharesController]
+                         CatalogAdminController, RecommendationsController, ListsController, SharesController,
+                         LearningController]
 
 __all__ = ["PROTECTED_CONTROLLERS", "PUBLIC_CONTROLLERS"]

@@ -14,6 +14,7 @@ from litestar.response import ServerSentEvent
 from litestar.security.jwt import Token
 
 from ....domain.ports import User
+from ....services.picks import Picks
 from ....services.recommendations import Recommendations
 from ..openapi import SIGNED_IN, errors
 from ..pages import require_admin
@@ -32,13 +33,13 @@ class RecommendationsController(Controller):
          "`genres` seeds a new account's picks (cold start).", responses=errors(*SIGNED_IN))
     async def my_recommendations(
         self,
-        request: Request[User, Token, Any], recommendations: Recommendations,
+        request: Request[User, Token, Any], picks: Picks,
         top_n: int = Parameter(default=10, ge=1, le=100),
         genres: str = Parameter(default="", max_length=1000,
                                 description="cold start: comma-separated genre picks, e.g. Drama,Comedy"),
     ) -> RecommendationsOut:
-        picks = tuple(g.strip() for g in genres.split(",") if g.strip())[:20]
-        return msgspec.convert(await recommendations.for_user(request.user.id, top_n, picks), RecommendationsOut)
+        genre_picks = tuple(g.strip() for g in genres.split(",") if g.strip())[:20]
+        return msgspec.convert(await picks.for_user(request.user.id, top_n, genre_picks), RecommendationsOut)
 
     @get("/api/recommendations/status", tags=["recommendations"], responses=errors(401, 503))
     async def recommendation_status(self, recommendations: Recommendations) -> ModelStatus:

@@ -16,6 +16,7 @@ from ..hardening import error_response
 from .account import AccountPages
 from .admin import AdminPages
 from .admin_catalog import AdminCatalogPages
+from .admin_experiments import AdminExperimentPages
 from .diary import DiaryPages
 from .films import FilmPages
 from .people import PersonPages
@@ -27,7 +28,7 @@ from .share import SharePages
 from .stats import StatsPages, TrendsPages, trend_genre_rows
 
 PAGES = [AccountPages, DiaryPages, StatsPages, TrendsPages, ImportPages, WatchlistPages, ListPages, RecommendationPages,
-         AdminPages, AdminCatalogPages, FilmPages, PersonPages, SharePages]
+         AdminPages, AdminCatalogPages, AdminExperimentPages, FilmPages, PersonPages, SharePages]
 PUBLIC_PAGES = ["^/$", "^/trends$", "^/signup$", "^/signin$", "^/signout$", "^/static/", "^/films/", "^/people/",
                 "^/share/"]
 

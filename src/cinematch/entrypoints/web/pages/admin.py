@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 
 from ....domain.messages import N_
 from ....services.limits import NotTrained, RateLimited
+from ....services.monitor import ModelMonitor
 from ....services.recommendations import Recommendations
 from .forms import _query, require_admin
 
@@ -53,6 +54,9 @@ EXPLAIN = {
 
 
 
+MONITOR_AGE = 10.0  # seconds the dashboard's monitor panel may be old (each look recomputes from the stores)
+
+
 class AdminPages(Controller):
     """The ML dashboard."""
 
@@ -69,6 +73,19 @@ class AdminPages(Controller):
     async def ml_status(self, request: Request[Any, Any, Any], recommendations: Recommendations) -> Template:
         require_admin(request)
         return Template("_ml_status.html", context=await _ml_context(recommendations))
+
+    @get("/admin/ml/monitor", include_in_schema=False)
+    async def ml_monitor(self, request: Request[Any, Any, Any], monitor: ModelMonitor) -> Template:
+        require_admin(request)
+        return Template("_ml_monitor.html", context={"m": await monitor.figures(max_age=MONITOR_AGE)})
+
+    @post("/admin/ml/rollback", include_in_schema=False, status_code=303)
+    async def ml_rollback(self, request: Request[Any, Any, Any], recommendations: Recommendations) -> Response[Any]:
+        require_admin(request)
+        version = await recommendations.rollback()
+        message = (N_("Model {version} is served again.").format(version=version) if version
+                   else N_("No earlier model is kept."))
+        return Redirect(f"/admin/ml?{_query(message=message)}", status_code=303)
 
     @post("/admin/ml/train", include_in_schema=False, status_code=303)
     async def ml_train(self, request: Request[Any, Any, Any], recommendations: Recommendations) -> Response[Any]:

@@ -83,3 +83,14 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   const id = event.target.dataset?.pollSwitch;
   if (id && !document.getElementById(id)?.checked) event.preventDefault();
 });
+
+// A recommended film opened: said to the server as the link is followed (a beacon survives the
+// navigation; the form beside it carries the page's CSRF token).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".rec a[href]");
+  const card = link?.closest("[data-movie-id]");
+  const token = card?.querySelector("input[name=_csrf_token]");
+  if (!card || !token) return;
+  const body = new URLSearchParams({movie_id: card.dataset.movieId, _csrf_token: token.value});
+  navigator.sendBeacon("/recommendations/click", body);
+});
