@@ -50,6 +50,10 @@ FILMS: list[dict[str, Any]] = [
 TMDB_FIXTURE = Path(__file__).parent / "fixtures" / "tmdb" / "films.json"
 TMDB_FILMS = [{"title": f["title"], "year": int(f["release_date"][:4]), "genres": [g["name"] for g in f["genres"]],
                "duration": f["runtime"], "tmdb": f"tmdb:{f['id']}"} for f in json.loads(TMDB_FIXTURE.read_text())]
+# Films the experiment's fans log (tests/outside_recs.py), so that lists have films the driven people
+# have not seen: no credits, so no person page moves; no typed name is theirs.
+EXTRA_FILMS = [{"title": f"Second Look {i}", "year": 2000 + i, "genres": [["Drama"], ["Comedy"], ["Horror"]][i % 3],
+                "duration": 90 + i, "votes": 1} for i in range(24)]
 # docs/contract.md §2's affinity types, each compared whole.
 AFFINITY_TYPES = ("director", "actor", "genre", "writer", "country", "language", "decade", "release_year", "weekday")
 TYPED = ["Home Movie", "Our Holiday 2019", "Untitled Short", "garden party"]  # in no catalog title
@@ -96,6 +100,16 @@ class Person:
     imports: int = 0
     private: set[str] = field(default_factory=set)  # the entries made private
     today: str | None = None  # the server's day, once an entry logged without a date said it
+    user_id: str = ""
+    # Recommendations (tests/outside_recs.py), once the experiment runs: the server's day each entry
+    # was added, the films shown in the experiment (movie id -> title, year and the days shown), the
+    # clicks in it (movie id, day), and the films waved away.
+    added: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, tuple[str, int | None, set[str]]] = field(default_factory=dict)
+    clicks: set[tuple[str, str]] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
+    recs: bool = False
+    problems: list[str] = field(default_factory=list)
 
 
 def load_catalog(client, admin: dict[str, str]) -> None:
@@ -104,10 +118,11 @@ def load_catalog(client, admin: dict[str, str]) -> None:
 
 
 def sign_up(client, name: str, password: str = "correct-horse-42") -> Person:
-    client.post("/api/auth/register", json={"username": name, "password": password})
+    made = client.post("/api/auth/register", json={"username": name, "password": password})
     r = client.post("/api/auth/token", json={"username": name, "password": password})
     assert r.status_code == 200, r.text
-    return Person({"Authorization": f"Bearer {r.json()['access_token']}"})
+    return Person({"Authorization": f"Bearer {r.json()['access_token']}"},
+                  user_id=made.json()["user_id"] if made.status_code == 201 else "")
 
 
 def _a_name(rnd: random.Random) -> tuple[str, int | None]:
@@ -137,6 +152,9 @@ def _ids(client, p: Person) -> list[str]:
 
 def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int | None], str]) -> str:
     """One random edit through the API; returns its kind."""
+    if p.recs and rnd.random() < 0.12:
+        from .outside_recs import recs_step
+        return recs_step(client, p, rnd)
     roll = rnd.random()
     if not p.typed or roll < 0.3:
         name, hint = _a_name(rnd)
@@ -150,6 +168,7 @@ def step(client, p: Person, rnd: random.Random, catalog_ids: dict[tuple[str, int
         if "date" not in body:
             p.today = r.json()["date"]
         p.typed[r.json()["id"]] = Typed(name, hint)
+        p.added[r.json()["id"]] = server_day(r)
         return "add"
     entry_id = rnd.choice(sorted(p.typed))
     if roll < 0.45:
@@ -210,6 +229,7 @@ def _import(client, p: Person, rnd: random.Random) -> str:
     for e in listing(client, p):
         if e["id"] not in before:
             p.typed[e["id"]] = Typed(e["name"], by_row[(e["name"], e["date"])])
+            p.added[e["id"]] = server_day(r)
     return "import"
 
 
@@ -218,6 +238,19 @@ def drive(client, people_: list[Person], rnd: random.Random, steps: int, catalog
     for _ in range(steps):
         kinds[step(client, rnd.choice(people_), rnd, catalog_ids)] += 1
     return kinds
+
+
+FIXED_DAY: list[str] = []  # the embedded test's day (its fixed clock): its test client sends no Date
+
+
+def server_day(response) -> str:
+    """The server's day (Europe/Rome, the product's zone) when it answered: its Date header."""
+    import email.utils
+    import zoneinfo
+    if FIXED_DAY:
+        return FIXED_DAY[0]
+    at = email.utils.parsedate_to_datetime(response.headers["date"])
+    return at.astimezone(zoneinfo.ZoneInfo("Europe/Rome")).date().isoformat()
 
 
 def catalog_ids_of(client) -> dict[tuple[str, int | None], str]:
@@ -319,7 +352,7 @@ def link_problems(entries: list[dict], typed: dict[str, Typed]) -> list[str]:
         if t is None:
             problems.append(f"{e['id']}: an entry nobody made ({e['name']})")
             continue
-        film = (next(f for f in FILMS + TMDB_FILMS if (f["title"], f["year"]) == t.picked) if t.picked
+        film = (next(f for f in FILMS + TMDB_FILMS + EXTRA_FILMS if (f["title"], f["year"]) == t.picked) if t.picked
                 else expected_film(t.name, t.year))
         if film is None:
             want = (None, t.name, t.year, [], 0)
@@ -372,7 +405,7 @@ def expected_trends(listings: list[list[dict]], min_users: int = 3) -> tuple[lis
     top = sorted(((t, y, n) for (t, y), n in counts.items() if n >= min_users), key=lambda f: (-f[2], f[0], f[1] or 0))
     genres: Counter = Counter()
     for (t, y), n in counts.items():
-        film = next(f for f in FILMS + TMDB_FILMS if (f["title"], f["year"]) == (t, y))
+        film = next(f for f in FILMS + TMDB_FILMS + EXTRA_FILMS if (f["title"], f["year"]) == (t, y))
         for g in set(film["genres"]):
             genres[g] += n
     total = sum(genres.values())

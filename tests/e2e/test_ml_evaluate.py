@@ -1,7 +1,8 @@
 """`cinematch ml evaluate` on MovieLens-100k (docs/contract.md §5), through the real command line.
 
-The figures the issue asks for are asserted here: kfold5 RMSE ≤ 0.910 (Surprise SVD 0.934,
-SVD++ 0.919) and topn NDCG@10 ≥ 0.42 (Microsoft Recommenders BPR 0.442)."""
+The figures the issues ask for are asserted here: kfold5 RMSE ≤ 0.885 (Surprise SVD 0.934, SVD++
+0.919, GLocal-K 0.8889 on the u1 split) and topn NDCG@10 ≥ 0.48 (Microsoft Recommenders' BiVAE
+0.4751, BPR 0.442)."""
 
 from __future__ import annotations
 
@@ -27,18 +28,18 @@ def run(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_kfold5_rmse_beats_surprise():
+def test_kfold5_rmse_beats_surprise_and_glocal_k():
     result = run("--dataset", "ml-100k", "--protocol", "kfold5")
     assert result["protocol"] == "kfold5"
-    assert result["rmse"] <= 0.910
+    assert result["rmse"] <= 0.885
     assert 0.6 < result["mae"] < result["rmse"]
     assert result["fit_seconds"] > 0
 
 
-def test_topn_ndcg_beats_bpr():
+def test_topn_ndcg_beats_bivae():
     result = run("--dataset", "ml-100k", "--protocol", "topn")
     assert result["protocol"] == "topn"
-    assert result["ndcg_at_10"] >= 0.42
+    assert result["ndcg_at_10"] >= 0.48
     assert 0 < result["precision_at_10"] <= 1 and 0 < result["recall_at_10"] <= 1 and 0 < result["map_at_10"] <= 1
     assert 0 < result["coverage"] <= 1 and 0 < result["diversity"] <= 1 and result["novelty"] > 0
 

@@ -1,8 +1,11 @@
 """The outside check on the embedded profile (tests/outside.py): five people, random adds, renames
 across the catalog (with and without years), re-dates, rating changes, picks (films only our TMDB
-stand-in knows among them), deletes and imports, all through the HTTP API; then every statistic and affinity, every film page's instance line and
-every person page's `you` equals the recompute from the diary listings, and every entry is linked as docs/contract.md §2 says. The same check runs on kafka and
-spark in tests/integration/test_outside_recompute.py."""
+stand-in knows among them), deletes and imports, all through the HTTP API, and once an experiment
+runs, recommendation lists, clicks, dismissals, and shown films logged or watchlisted; then every
+statistic and affinity, every film page's instance line, every person page's `you` and the
+experiment's report equal the recompute from the diary listings and what the driver saw, and every
+entry is linked as docs/contract.md §2 says. The same check runs on kafka and spark in
+tests/integration/test_outside_recompute.py."""
 
 import json
 import random
@@ -11,7 +14,7 @@ from litestar.testing import TestClient
 
 from cinematch.adapters.tmdb.fake import FakeTmdb
 from cinematch.entrypoints.web import create_app
-from tests import outside
+from tests import outside, outside_recs
 from tests.support import wired
 
 
@@ -20,19 +23,23 @@ def test_every_statistic_is_the_recompute_of_the_listing_after_random_edits(tmp_
     c = wired("sqlite", data_dir=tmp_path, admin_username="admin", admin_password="adminpass1",
               tmdb_api_key="test-key", tmdb_url=tmdb.url, tmdb_image_url=tmdb.image_url, tmdb_requests_per_second=100)
     rnd = random.Random(30)
+    outside.FIXED_DAY[:] = [c.clock().now().date().isoformat()]  # the test client sends no Date header
     with TestClient(create_app(c)) as client:
-        outside.load_catalog(client, outside.sign_up(client, "admin", "adminpass1").headers)
+        admin = outside.sign_up(client, "admin", "adminpass1").headers
+        outside.load_catalog(client, admin)
         ids = outside.catalog_ids_of(client)
         ids.update({(f["title"], f["year"]): f["tmdb"] for f in outside.TMDB_FILMS})
         people = [outside.sign_up(client, f"person{i}") for i in range(5)]
         problems = []
         kinds = outside.drive(client, people, rnd, 1500, ids)
+        fans = outside_recs.start_experiment(client, admin, people, rnd)  # from here on, lists too
         for round_ in range(2):
             for i, p in enumerate(people):
                 outside.wait_synced(client, p)
                 problems += outside.mismatches(client, p, f"round {round_} person{i}")
-            problems += outside.trend_problems(client, people)
-            problems += outside.film_problems(client, people, ids)
+            problems += outside.trend_problems(client, people + fans)
+            problems += outside.film_problems(client, people + fans, ids)
+            problems += outside_recs.experiment_problems(client, admin, people)
             if round_ == 0:
                 kinds += outside.drive(client, people, rnd, 1500, ids)
         listed = {e["catalog_id"] for p in people for e in outside.listing(client, p) if e["catalog_id"]}
@@ -41,11 +48,15 @@ def test_every_statistic_is_the_recompute_of_the_listing_after_random_edits(tmp_
             f["title"] for f in outside.TMDB_FILMS}
     c.storage.db().close()
     tmdb.stop()
+    outside.FIXED_DAY.clear()
     assert problems == [], "\n".join(problems[:20])
     assert shown >= 3  # the film lines compared were not all empty
     assert kinds["tmdb pick"] >= 10 and adopted, kinds  # films only TMDB knew were picked, and are in diaries
     # the mix really had every kind of edit, renames across the catalog most of all
     assert min(kinds[k] for k in ("add", "rename", "redate", "rating", "pick", "delete", "import", "private")) >= 20, kinds
+    # …and, once the experiment ran, lists shown, clicked, waved away, logged and watchlisted
+    acts = ("click", "not_interested", "seen", "log a shown film", "watchlist a shown film")
+    assert kinds["recs"] + sum(kinds[k] for k in acts) >= 100 and min(kinds[k] for k in acts) >= 10, kinds
 
 
 def test_the_outside_check_sees_a_rename_that_keeps_the_old_films_year():

@@ -53,8 +53,17 @@ async def settle(c, users, want, proc: Proc, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.5)
 
 
-async def test_feedback_is_kept_exactly_through_a_worker_kill_and_a_replay(kafka_profile, tmp_path):
-    c = kafka_profile
+async def test_feedback_is_kept_exactly_through_a_worker_kill_and_a_replay(tmp_path):
+    """…and an experiment's report, read from those signals and the diaries, counts its people,
+    impressions, clicks and conversions as the events say (a shown film logged within 30 days of
+    its first impression converts; a film never shown does not)."""
+    from cinematch.adapters.memory.clock import FixedClock
+    from tests.support import kafka_wiring
+    async with kafka_wiring(tmp_path, clock=FixedClock(dt.datetime(2026, 3, 20, 12, 0, tzinfo=ROME))) as c:
+        await _through_a_kill_and_a_replay(c, tmp_path)
+
+
+async def _through_a_kill_and_a_replay(c, tmp_path) -> None:
     events = workload()
     want = {u: {s.id for s in ss} for u, ss in signals_by_user(events, ROME).items()}
     users = sorted(want)
@@ -85,6 +94,35 @@ async def test_feedback_is_kept_exactly_through_a_worker_kill_and_a_replay(kafka
     finally:
         worker.stop()
         await sink.stop()
+    await _the_report_reads_them(c, events, users)
+
+
+async def _the_report_reads_them(c, events, users) -> None:
+    from cinematch.domain.experiments import Experiment, Variant
+    from cinematch.domain.feedback import first_impressions
+    from cinematch.services.diary import NewEntry
+    from cinematch.services.experiments import OWNER
+    await c.storage.experiments().put(OWNER, [Experiment(id="exp", name="exp", variants=[
+        Variant(name="a"), Variant(name="b")], traffic=1.0, started_at="2026-03-01T00:00:00+01:00")])
+    signals = signals_by_user(events, ROME)
+    today = c.clock().now().date().isoformat()
+    converted = 0
+    for n, user in enumerate(users[:8]):
+        first = first_impressions(signals[user], "exp")
+        films = sorted(first)[:3]
+        # logged today (20 March): a conversion when first shown on or after 18 February and not after today
+        converted += sum(1 for f in films if first[f].day <= today)
+        names = [NewEntry(name=f.split("|")[0], year=int(f.split("|")[1]), rating=4) for f in films]
+        names.append(NewEntry(name=f"never shown {n}", rating=3))
+        await c.services.diary().add_many(user, names)
+    report = await c.services.experiments().report("exp")
+    exp = {u: [s for s in ss if s.experiment == "exp"] for u, ss in signals.items()}
+    a = next(v for v in report["variants"] if v["name"] == "a")
+    assert a["users"] == sum(1 for ss in exp.values() if any(s.kind == "impression" for s in ss))
+    assert a["impressions"] == sum(s.kind == "impression" for ss in exp.values() for s in ss)
+    assert a["clicks"] == sum(s.kind == "click" for ss in exp.values() for s in ss)
+    assert a["conversions"] == converted > 0
+    assert next(v for v in report["variants"] if v["name"] == "b")["users"] == 0
 
 
 async def test_serve_sends_feedback_and_the_worker_keeps_it(kafka_profile, tmp_path):

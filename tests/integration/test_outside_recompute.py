@@ -1,7 +1,8 @@
 """The outside check (tests/outside.py) on the kafka and spark runtimes: the HTTP API (with the
 outbox relay in the app) takes random edits, renames across the catalog among them, while the
 projection's process is SIGKILLed and started again; once it has caught up, every statistic and
-affinity equals the recompute from the diary listing."""
+affinity equals the recompute from the diary listing, and the experiment's report (its impressions
+and clicks through the feedback topic, folded by the killed process) what the driver saw."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 import httpx
 import pytest
 from cinematch.adapters.clock import SystemClock
-from tests import outside
+from tests import outside, outside_recs
 from tests.support import Proc, free_port, kafka_wiring, process_env, require_spark, serving, spark_env
 
 STEPS = 900  # over three people, in three stretches with kills between and during them
@@ -50,13 +51,16 @@ def run_check(env: dict[str, str], tmp_path, proc: Proc, ready, kills: int, seed
     wiring.update(CINEMATCH_ADMIN_USERNAME="admin", CINEMATCH_ADMIN_PASSWORD="adminpass1")
     with serving(tmp_path / "serve", log=tmp_path / "serve.log", **wiring) as base, \
             httpx.Client(base_url=base, timeout=60) as client:
-        outside.load_catalog(client, outside.sign_up(client, "admin", "adminpass1").headers)
+        admin = outside.sign_up(client, "admin", "adminpass1").headers
+        outside.load_catalog(client, admin)
         ids = outside.catalog_ids_of(client)
         people = [outside.sign_up(client, f"person{i}") for i in range(3)]
         proc.start()
         killer = Killer(proc, random.Random(seed + 1), kills, ready)
         killer.start()
-        kinds = outside.drive(client, people, rnd, STEPS, ids)
+        kinds = outside.drive(client, people, rnd, STEPS // 3, ids)
+        fans = outside_recs.start_experiment(client, admin, people, rnd)  # lists, clicks, dismissals from here on
+        kinds += outside.drive(client, people, rnd, STEPS - STEPS // 3, ids)
         killer.join(600)
         assert killer.failed is None, killer.failed
         assert proc.kills == kills and proc.alive(), proc.log()[-3000:]
@@ -64,11 +68,14 @@ def run_check(env: dict[str, str], tmp_path, proc: Proc, ready, kills: int, seed
         for i, p in enumerate(people):
             outside.wait_synced(client, p, timeout=300)
             problems += outside.mismatches(client, p, f"person{i}")
-        problems += outside.trend_problems(client, people, timeout=300)
-        problems += outside.film_problems(client, people, ids)
+        problems += outside.trend_problems(client, people + fans, timeout=300)
+        problems += outside.film_problems(client, people + fans, ids)
+        problems += outside_recs.experiment_problems(client, admin, people, timeout=300)
         proc.stop()
     assert problems == [], "\n".join(problems[:20])
     assert kinds["rename"] >= 50 and kinds["import"] >= 10, kinds
+    acts = ("click", "not_interested", "seen", "log a shown film", "watchlist a shown film")
+    assert kinds["recs"] + sum(kinds[k] for k in acts) >= 30 and sum(kinds[k] for k in acts[:3]) >= 5, kinds
 
 
 @pytest.mark.service("kafka")

@@ -8,9 +8,10 @@ import pytest
 from cinematch.ml import metrics
 from cinematch.ml.data import Interactions, kfold, per_user_split, temporal_split
 from cinematch.ml.factorization import BayesianMF, BiasedMF
+from cinematch.ml.implicit import FlippedBayesianMF
 from cinematch.ml.koptim import optimize
 from cinematch.ml.segments import UserSegments
-from cinematch.ml.topn import EASE, Popularity, TunedEASE, top_k
+from cinematch.ml.topn import EASE, EASEWithALS, ImplicitALS, Popularity, TunedEASE, top_k
 
 
 def low_rank(n_users=300, n_items=200, k=3, density=0.15, seed=0):
@@ -24,7 +25,8 @@ def low_rank(n_users=300, n_items=200, k=3, density=0.15, seed=0):
 
 
 @pytest.mark.parametrize("model", [BiasedMF(n_factors=3, random_state=0),
-                                   BayesianMF(n_factors=3, n_samples=30, burn_in=10, random_state=0)])
+                                   BayesianMF(n_factors=3, n_samples=30, burn_in=10, random_state=0),
+                                   FlippedBayesianMF(n_factors=3, n_samples=30, burn_in=10, random_state=0)])
 def test_factorisation_beats_the_bias_only_baseline(model):
     X, y = low_rank()
     tr, te = next(kfold(len(y), 5, random_state=0))
@@ -126,6 +128,38 @@ def test_tuned_ease_picks_lambda_on_its_own_training_data():
     assert np.allclose(model.weights_, plain.weights_)
     with pytest.raises(ValueError):
         TunedEASE(regs=()).fit(X[tr], 300, 200)
+
+
+def test_implicit_als_and_the_blend_rank_better_than_popularity_and_choose_on_their_own_data():
+    X, _ = blocks()
+    tr, te = per_user_split(X[:, 0], 0.25, random_state=42)
+    relevant: list[set[int]] = [set() for _ in range(300)]
+    for u, i in X[te]:
+        relevant[u].add(int(i))
+    users = np.arange(300)
+    pop = Popularity().fit(X[tr], 300, 200)
+    floor = metrics.ranking_metrics(top_k(pop.score(users), pop.seen_, 10), relevant)["ndcg_at_10"]
+    als = ImplicitALS(n_factors=8, reg=5.0, random_state=0).fit(X[tr], 300, 200)
+    assert metrics.ranking_metrics(top_k(als.score(users), als.seen_, 10), relevant)["ndcg_at_10"] > floor
+    blend = EASEWithALS(ease_regs=(50.0, 5000.0), als_regs=(5.0,), weights=(0.5, 2.0), random_state=0)
+    blend.fit(X[tr], 300, 200)
+    assert len(blend.validation_ndcg_) == 4
+    assert (blend.ease_reg_, blend.als_reg_, blend.weight_) == max(blend.validation_ndcg_,
+                                                                   key=blend.validation_ndcg_.get)
+    recs = top_k(blend.score(users), blend.seen_, 10)
+    for u, r in enumerate(recs):
+        assert not set(r) & set(X[tr][X[tr, 0] == u, 1])
+    assert metrics.ranking_metrics(recs, relevant)["ndcg_at_10"] > floor
+
+
+def test_the_flipped_model_is_reproducible_and_averages_its_samples():
+    X, y = low_rank(n_users=120, n_items=50)
+    m = FlippedBayesianMF(n_factors=3, n_samples=20, burn_in=5, random_state=1).fit(X, y)
+    a = FlippedBayesianMF(n_factors=3, n_samples=20, burn_in=5, random_state=1).fit(X, y)
+    assert np.array_equal(m.predict(X[:40]), a.predict(X[:40]))  # reproducible given random_state
+    assert m.user_factors_.shape == (120, 3 * 20) and m.item_factors_.shape == (50, 3 * 20)
+    with pytest.raises(ValueError):
+        FlippedBayesianMF(noise_precision=0).fit(X, y)
 
 
 def test_segment_labels_name_what_members_like_more_than_everybody():

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from .content import ContentIndex
-from .hybrid import Model, Weights
+from .hybrid import ImplicitFactors, Model, Weights
 
 KEEP_VERSIONS = 3
 
@@ -55,6 +55,8 @@ class ModelStore:
         }
         if model.ease is not None:
             arrays["ease"] = model.ease
+        if model.als is not None:
+            arrays["als_items"] = model.als.items
         with open(tmp / "arrays.npz", "wb") as f:
             np.savez(f, **arrays)
             f.flush()
@@ -62,7 +64,8 @@ class ModelStore:
         full_meta = {**meta, "model_version": version, "item_keys": item_keys, "titles": model.titles,
                      "years": model.years, "genres": model.genres, "global_mean": model.global_mean,
                      "reg": model.reg, "reg_bias": model.reg_bias, "segment_labels": model.segment_labels,
-                     "vocabulary": list(model.content.vocabulary), "weights": asdict(model.weights)}
+                     "vocabulary": list(model.content.vocabulary), "weights": asdict(model.weights),
+                     "als": {"alpha": model.als.alpha, "reg": model.als.reg} if model.als is not None else None}
         _write(tmp / "meta.json", json.dumps(full_meta))
         os.replace(tmp, self.root / version)
         _write(self.root / "CURRENT.tmp", version)
@@ -84,7 +87,8 @@ class ModelStore:
             item_bias=arrays["item_bias"], item_factors=arrays["item_factors"], reg=meta["reg"],
             reg_bias=meta["reg_bias"], ease=arrays.get("ease"), popularity=arrays["popularity"],
             centroids=arrays["centroids"], segment_popularity=arrays["segment_popularity"],
-            segment_labels=meta["segment_labels"], content=content, weights=Weights(**meta["weights"]))
+            segment_labels=meta["segment_labels"], content=content, weights=Weights(**meta["weights"]),
+            als=ImplicitFactors(arrays["als_items"], **meta["als"]) if meta.get("als") else None)
         return model, meta
 
     def versions(self) -> list[str]:

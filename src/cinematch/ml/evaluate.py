@@ -17,8 +17,9 @@ from scipy import sparse
 
 from . import metrics
 from .data import Interactions, kfold, per_user_split
-from .factorization import BayesianMF
-from .topn import TunedEASE, top_k
+from .implicit import FlippedBayesianMF
+from .topn import EASEWithALS, top_k
+
 
 class RatingModel(Protocol):
     """What the rating protocols need of a model (scikit-learn style)."""
@@ -41,13 +42,14 @@ class Ranker(Protocol):
 RatingModelFactory = Callable[[], RatingModel]
 
 
-def default_rating_model(random_state: int = 0, **overrides: Any) -> BayesianMF:
-    return BayesianMF(**{"n_factors": 10, "n_samples": 60, "burn_in": 15, "random_state": random_state,
-                         **overrides})
+def default_rating_model(random_state: int = 0, **overrides: Any) -> FlippedBayesianMF:
+    """The rating model the protocols score (docs/recommendations.md: each candidate's figures)."""
+    return FlippedBayesianMF(**{"n_factors": 10, "n_samples": 60, "burn_in": 15, "noise_precision": 1.5,
+                                "random_state": random_state, **overrides})
 
 
-def default_ranker(**overrides: Any) -> TunedEASE:
-    return TunedEASE(**overrides)
+def default_ranker(**overrides: Any) -> EASEWithALS:
+    return EASEWithALS(**overrides)
 
 
 def evaluate_kfold(data: Interactions, make_model: RatingModelFactory = default_rating_model,

@@ -1,7 +1,9 @@
 """The hybrid recommender served by the API.
 
 Signals, each scaled to [0, 1] over the candidates and blended with configurable weights:
-- `cf`: EASE item-item scores of the user's history (who-watched-what);
+- `cf`: who-watched-what, as the ranker the top-N protocol scores (`topn.EASEWithALS`): EASE
+  item-item scores of the user's history plus, twice weighted, implicit ALS's scores with the
+  user folded in from that history (each scaled by its largest score);
 - `rating`: the biased-MF predicted rating, the user folded in from their current ratings
   (one small ridge solve, the same step ALS trains with), so a new rating changes the next
   list without retraining;
@@ -84,6 +86,7 @@ class Model:
     segment_labels: list[str]
     content: ContentIndex
     weights: Weights = field(default_factory=Weights)
+    als: ImplicitFactors | None = None  # implicit ALS's film factors (None: a model saved before them)
 
     @property
     def n_items(self) -> int:
@@ -135,7 +138,10 @@ class Model:
             signals.update(rating=predicted, content=content)
             weights = {"rating": w.rating, "content": w.content, "popularity": w.popularity}
             if self.ease is not None:
-                signals["cf"] = self.ease[items].sum(axis=0) if len(items) else np.zeros(self.n_items)
+                cf = _maxabs(self.ease[items].sum(axis=0)) if len(items) else np.zeros(self.n_items)
+                if self.als is not None and len(items):
+                    cf = cf + ALS_WEIGHT * _maxabs(self.als.scores(items))
+                signals["cf"] = cf
                 weights["cf"] = w.cf
             if segment >= 0:
                 signals["segment"] = self.segment_popularity[segment]
@@ -178,6 +184,35 @@ class Model:
         if signal == "segment" and segment >= 0:
             return N_("popular in your segment ({segment})").format(segment=self.segment_labels[segment])
         return N_("popular with CineMatch viewers")
+
+
+ALS_WEIGHT = 2.0  # implicit ALS beside EASE: the weight the top-N protocol's inner split chose
+
+
+@dataclass
+class ImplicitFactors:
+    """Implicit ALS's film factors, and what a person's fold-in needs (topn.ImplicitALS)."""
+
+    items: np.ndarray  # (n_items, k)
+    alpha: float
+    reg: float
+
+    def __post_init__(self) -> None:
+        self.gram = self.items.T @ self.items  # YᵀY, the zeros' share of every person's system
+
+    def scores(self, seen: np.ndarray) -> np.ndarray:
+        """Every film's score for a person who rated `seen`: their factors solved in closed form."""
+        y = self.items[seen]
+        k = self.items.shape[1]
+        user = np.linalg.solve(self.gram + self.alpha * (y.T @ y) + self.reg * np.eye(k),
+                               (1 + self.alpha) * y.sum(axis=0))
+        out: np.ndarray = self.items @ user
+        return out
+
+
+def _maxabs(x: np.ndarray) -> np.ndarray:
+    top = float(np.abs(x).max()) if len(x) else 0.0
+    return x / top if top > 0 else x
 
 
 def _norm(names: Sequence[str]) -> list[str]:

@@ -23,9 +23,9 @@ from . import metrics
 from .content import ContentIndex, item_features
 from .data import Interactions, per_user_split
 from .factorization import BiasedMF
-from .hybrid import Model, Rated, Weights
+from .hybrid import ImplicitFactors, Model, Rated, Weights
 from .segments import UserSegments
-from .topn import EASE
+from .topn import EASE, ImplicitALS
 
 EASE_MAX_ITEMS = 6000  # EASE keeps an items×items matrix: 6000² float32 = 144 MB
 POPULARITY_HALF_LIFE_DAYS = 180.0
@@ -180,6 +180,10 @@ def _build(data: Interactions, metas: list[ItemMeta], k_svd: int, k_cluster: int
            random_state: int) -> tuple[Model, BiasedMF, UserSegments | None]:
     mf = BiasedMF(n_factors=k_svd, random_state=random_state).fit(data.X, data.y, data.n_users, data.n_items)
     ease = EASE(reg=500.0).fit(data.X, data.n_users, data.n_items).weights_ if data.n_items <= EASE_MAX_ITEMS else None
+    als = None
+    if ease is not None and len(data) and data.n_items > ImplicitALS().n_factors:
+        fitted = ImplicitALS(random_state=random_state).fit(data.X, data.n_users, data.n_items)
+        als = ImplicitFactors(fitted.item_factors_.astype(np.float32), fitted.alpha, fitted.reg)
     ts = data.timestamps
     newest = ts.max() if len(ts) else 0
     age_days = np.where(ts > 0, (newest - ts) / 86400.0, 0.0)
@@ -202,7 +206,7 @@ def _build(data: Interactions, metas: list[ItemMeta], k_svd: int, k_cluster: int
         titles=[m.title for m in metas], years=[m.year for m in metas], genres=[list(m.genres) for m in metas],
         global_mean=mf.global_mean_, item_bias=mf.item_bias_, item_factors=mf.item_factors_, reg=mf.reg,
         reg_bias=mf.reg_bias, ease=ease, popularity=popularity, centroids=centroids, segment_popularity=seg_pop,
-        segment_labels=labels, content=ContentIndex.build([m.features() for m in metas]), weights=weights)
+        segment_labels=labels, content=ContentIndex.build([m.features() for m in metas]), weights=weights, als=als)
     return model, mf, segments
 
 
