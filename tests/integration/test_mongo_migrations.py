@@ -86,3 +86,11 @@ async def test_films_audiences_are_kept_for_diaries_written_before(mongo_profile
     assert await diary.audience("tt0113277") == Audience(0, 0, 0)
     assert await migrate(c.storage.mongo()) == [15]
     assert await diary.audience("tt0113277") == Audience(2, 1, 9)
+
+
+async def test_feedback_and_experiments_are_found_by_person(mongo_profile):
+    """Migration 16: every list shown reads its person's dismissed films by an index, not a scan."""
+    db = mongo_profile.storage.mongo().db
+    await migrate(mongo_profile.storage.mongo())
+    for collection in ("signals", "dismissed", "experiments"):
+        assert "user" in await db[collection].index_information(), collection

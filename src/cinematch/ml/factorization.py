@@ -184,9 +184,12 @@ class BayesianMF(_Predictor):
         self.rating_range = rating_range
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any, n_users: int | None = None, n_items: int | None = None) -> BayesianMF:
+    def _check(self) -> None:
         if self.n_factors < 1 or self.n_samples < 1 or self.burn_in < 0 or self.noise_precision <= 0:
             raise ValueError("n_factors ≥ 1, n_samples ≥ 1, burn_in ≥ 0 and noise_precision > 0 are required")
+
+    def fit(self, X: Any, y: Any, n_users: int | None = None, n_items: int | None = None) -> BayesianMF:
+        self._check()
         nu, ni, by_user, by_item = self._prepare(X, y, n_users, n_items)
         rng = np.random.default_rng(self.random_state)
         d = self.n_factors + 1

@@ -20,23 +20,15 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .factorization import _Grouped, _Predictor, _sample_normal_wishart
+from .factorization import BayesianMF, _Grouped, _sample_normal_wishart
 
 
-class FlippedBayesianMF(_Predictor):
-    def __init__(self, *, n_factors: int = 10, n_samples: int = 60, burn_in: int = 15,
-                 noise_precision: float = 1.5, rating_range: tuple[float, float] | None = (1.0, 5.0),
-                 random_state: int | None = None) -> None:
-        self.n_factors = n_factors
-        self.n_samples = n_samples
-        self.burn_in = burn_in
-        self.noise_precision = noise_precision
-        self.rating_range = rating_range
-        self.random_state = random_state
+class FlippedBayesianMF(BayesianMF):
+    """BayesianMF's hyperparameters (`ml evaluate` runs it with noise precision 1.5 and 60 samples
+    after 15 burn-in sweeps: `evaluate.default_rating_model`), and the implicit sides."""
 
     def fit(self, X: Any, y: Any, n_users: int | None = None, n_items: int | None = None) -> FlippedBayesianMF:
-        if self.n_factors < 1 or self.n_samples < 1 or self.burn_in < 0 or self.noise_precision <= 0:
-            raise ValueError("n_factors ≥ 1, n_samples ≥ 1, burn_in ≥ 0 and noise_precision > 0 are required")
+        self._check()
         nu, ni, by_user, by_item = self._prepare(X, y, n_users, n_items)
         rng = np.random.default_rng(self.random_state)
         k, alpha = self.n_factors, self.noise_precision

@@ -68,15 +68,10 @@ class TunedEASE:
         self.random_state = random_state
 
     def fit(self, X: ArrayLike, n_users: int | None = None, n_items: int | None = None) -> TunedEASE:
-        X = np.asarray(X, dtype=np.int64)
         if not self.regs:
             raise ValueError("regs must name at least one λ")
-        n_users = max(n_users or 0, int(X[:, 0].max()) + 1)
-        n_items = max(n_items or 0, int(X[:, 1].max()) + 1)
-        tr, va = per_user_split(X[:, 0], self.validation_size, random_state=self.random_state)
-        relevant: list[set[int]] = [set() for _ in range(n_users)]
-        for u, i in X[va]:
-            relevant[u].add(int(i))
+        X, n_users, n_items, tr, relevant = _inner_split(X, n_users, n_items, self.validation_size,
+                                                         self.random_state)
         users = np.arange(n_users)
         self.validation_ndcg_: dict[float, float] = {}
         for reg in self.regs:
@@ -90,6 +85,20 @@ class TunedEASE:
         return self
 
     score = EASE.score
+
+
+def _inner_split(X: ArrayLike, n_users: int | None, n_items: int | None, validation_size: float,
+                 random_state: int) -> tuple[np.ndarray, int, int, np.ndarray, list[set[int]]]:
+    """The training data split per user for choosing settings (never the test): (X, n_users,
+    n_items, the inner training rows, each user's held-out films)."""
+    X = np.asarray(X, dtype=np.int64)
+    n_users = max(n_users or 0, int(X[:, 0].max()) + 1)
+    n_items = max(n_items or 0, int(X[:, 1].max()) + 1)
+    tr, va = per_user_split(X[:, 0], validation_size, random_state=random_state)
+    relevant: list[set[int]] = [set() for _ in range(n_users)]
+    for u, i in X[va]:
+        relevant[u].add(int(i))
+    return X, n_users, n_items, tr, relevant
 
 
 class Popularity:
@@ -178,13 +187,8 @@ class EASEWithALS:
         self.validation_size, self.k, self.random_state = validation_size, k, random_state
 
     def fit(self, X: ArrayLike, n_users: int | None = None, n_items: int | None = None) -> EASEWithALS:
-        X = np.asarray(X, dtype=np.int64)
-        n_users = max(n_users or 0, int(X[:, 0].max()) + 1)
-        n_items = max(n_items or 0, int(X[:, 1].max()) + 1)
-        tr, va = per_user_split(X[:, 0], self.validation_size, random_state=self.random_state)
-        relevant: list[set[int]] = [set() for _ in range(n_users)]
-        for u, i in X[va]:
-            relevant[u].add(int(i))
+        X, n_users, n_items, tr, relevant = _inner_split(X, n_users, n_items, self.validation_size,
+                                                         self.random_state)
         users = np.arange(n_users)
         seen = interaction_matrix(X[tr], n_users, n_items)
         eases = {reg: _scaled(EASE(reg=reg).fit(X[tr], n_users, n_items).score(users)) for reg in self.ease_regs}

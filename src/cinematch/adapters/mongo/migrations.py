@@ -73,6 +73,13 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[IndexModel]], dict[str, list[str
     (15, "films' audiences (data step: `_film_shares`)", {
         "diaries": [IndexModel([("films", ASCENDING)], name="films")],
     }, {}),
+    # Every list shown reads the films its person waved away; an experiment's report, every
+    # person's signals (services/feedback.py, services/experiments.py).
+    (16, "feedback on recommendations and experiments", {
+        "signals": [IndexModel([("user_id", ASCENDING)], name="user")],
+        "dismissed": [IndexModel([("user_id", ASCENDING)], name="user")],
+        "experiments": [IndexModel([("user_id", ASCENDING)], name="user")],
+    }, {}),
 ]
 
 
