@@ -144,3 +144,25 @@ def test_a_feedback_event_from_the_wire_is_checked():
                 b'{"event_type": "CLICK", "user_id": "", "movie_id": "m", "timestamp": "2026-01-01T00:00:00Z"}'):
         with pytest.raises(InvalidEvent):
             decode_feedback(bad)
+
+
+async def test_feedback_the_broker_does_not_take_is_a_503_not_a_500():
+    """The kafka profile's sink: a broker that refuses is StoreUnavailable (the web answers 503
+    with Retry-After), never an unexplained error, and nothing is claimed recorded."""
+    from cinematch.domain.ports import StoreUnavailable
+    from cinematch.services.feedback import StreamedFeedback
+
+    class Down:
+        async def start(self):
+            raise ConnectionError("no broker")
+
+        async def publish_raw(self, items):  # pragma: no cover - start fails first
+            raise AssertionError
+
+        async def stop(self):
+            return None
+
+    sink = StreamedFeedback(Down())
+    with pytest.raises(StoreUnavailable) as caught:
+        await sink.record([feedback_event("CLICK", "u", "m", dt.datetime(2026, 1, 1, tzinfo=ROME))])
+    assert caught.value.retry_after == 5 and "broker" in caught.value.reason

@@ -24,7 +24,9 @@ from ..domain.events import InvalidEvent
 from ..domain.feedback import (
     ACTIONS, HIDING, FeedbackEvent, decode_feedback, feedback_event, hidden_films, signals_by_user,
 )
-from ..domain.ports import Clock, DeadLetter, DeadLetterStore, EventRelayTarget, ItemStore, Record
+from ..domain.ports import (
+    Clock, DeadLetter, DeadLetterStore, EventRelayTarget, ItemStore, Record, StoreUnavailable,
+)
 from .projection import Report
 
 SHOWN_REMEMBERED = 50_000  # (user, day, film) impressions this process knows are recorded
@@ -93,12 +95,20 @@ class StreamedFeedback:
         self._started = False
 
     async def record(self, events: Sequence[FeedbackEvent]) -> None:
-        if not self._started:
-            async with self._starting:
-                if not self._started:
-                    await self.publisher.start()
-                    self._started = True
-        await self.publisher.publish_raw([(e.user_id, msgspec.json.encode(e)) for e in events])
+        try:
+            if not self._started:
+                async with self._starting:
+                    if not self._started:
+                        await self.publisher.start()
+                        self._started = True
+            await self.publisher.publish_raw([(e.user_id, msgspec.json.encode(e)) for e in events])
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the broker's client raised: it did not take them
+            # Not recorded, so not answered as if it were: a 503 the client may retry (signals
+            # are kept once however often they are sent).
+            raise StoreUnavailable(f"the event broker does not take feedback now ({type(exc).__name__})",
+                                   retry_after=5) from exc
 
     async def stop(self) -> None:
         self._started = False
