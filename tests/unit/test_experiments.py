@@ -71,10 +71,18 @@ def test_a_stopped_experiment_assigns_nobody():
     ([Variant(name="a", params={"k_svd": True}), Variant(name="b")], 0.5, "k_svd"),
     ([Variant(name="a", params={"cf": 2}), Variant(name="b")], 0.5, "cf"),
     ([Variant(name="a", params={"lr": 0.1}), Variant(name="b")], 0.5, "unknown parameter lr"),
+    ([Variant(name="../../etc"), Variant(name="b")], 0.5, "variant's name"),  # a folder of the models
+    ([Variant(name=".."), Variant(name="b")], 0.5, "variant's name"),
 ])
 def test_a_bad_definition_says_why(variants, traffic, problem):
     with pytest.raises(BadExperiment, match=problem):
         check("name", variants, traffic)
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "a b", "", "x" * 65])
+def test_an_experiments_name_never_leaves_its_folder(name):
+    with pytest.raises(BadExperiment, match="experiment's name"):
+        check(name, [Variant(name="a"), Variant(name="b")], 0.5)
 
 
 def test_intervals_and_p_values_agree_with_scipy():

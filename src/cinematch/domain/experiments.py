@@ -19,7 +19,8 @@ from .messages import N_
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 5
 ALPHA = 0.05
-NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Names become folders of the models directory: letters, digits, '_', '.', '-', never dots alone.
+NAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,64}$")
 STRATEGIES = ("hybrid", "popularity")
 # What a variant may set: the factorisation's and the segments' sizes, the hybrid's weights
 # (ml.hybrid.Weights) and the strategy. Each with its bounds.
@@ -70,11 +71,13 @@ def assigned(experiment: Experiment, user_id: str) -> Variant | None:
 
 def check(name: str, variants: list[Variant], traffic: float) -> None:
     if not NAME.match(name):
-        raise BadExperiment(N_("an experiment's name is 1-64 letters, digits, '_', '.' or '-'"))
+        raise BadExperiment(N_("an experiment's name is 1-64 letters, digits, '_', '.' or '-' (not dots alone)"))
     if not MIN_VARIANTS <= len(variants) <= MAX_VARIANTS:
         raise BadExperiment(N_("an experiment has 2 to 5 variants"))
     if len({v.name for v in variants}) != len(variants):
         raise BadExperiment(N_("two variants have the same name"))
+    if not all(NAME.match(v.name) for v in variants):
+        raise BadExperiment(N_("a variant's name is 1-64 letters, digits, '_', '.' or '-'"))
     if not 0.0 <= traffic <= 1.0:
         raise BadExperiment(N_("traffic is a share between 0.0 and 1.0"))
     for v in variants:
