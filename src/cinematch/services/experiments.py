@@ -109,7 +109,7 @@ class Experiments:
         names = [v.name for v in experiment.variants]
         rows = {n: {"users": 0, "impressions": 0, "clicks": 0, "conversions": 0, "shown": 0} for n in names}
         for user_id in await self.feedback.owners():
-            signals: list[Signal] = [s for s in await self.feedback.all(user_id)]
+            signals: list[Signal] = await self.feedback.all(user_id)
             first = first_impressions(signals, name)
             if not first:
                 continue

@@ -116,7 +116,8 @@ class ModelMonitor:
     async def _lists(self, diaries: list[tuple[str, list[DiaryEntry]]]) -> dict[str, Any]:
         """Coverage of newcomers and diversity, from the lists the model gives a sample of people."""
         newcomers = [u for u, entries in diaries if sum(e.rating is not None for e in entries) < COLD_START_BELOW]
-        warm = [u for u, entries in diaries if u not in set(newcomers)]
+        new = set(newcomers)  # once, not per person
+        warm = [u for u, _ in diaries if u not in new]
         sample_new = ["\x00new account"] + newcomers[:SAMPLE_USERS // 2]
         sample = sample_new + warm[:SAMPLE_USERS // 2]
         full = 0
